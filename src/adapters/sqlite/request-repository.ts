@@ -1,0 +1,275 @@
+import type { AuditRecord, RequestRepository, StoredJob } from '../../application/ports.js';
+import type { AccessRequest, AuditEntry, EndReason, GrantRecord, JobOrder, RequestState, Transition } from '../../domain/access-request.js';
+import type { GrantKind } from '../../domain/policy.js';
+import { auditHash, GENESIS_HASH } from './audit-chain.js';
+import type { SqliteDatabase } from './database.js';
+
+interface RequestRow {
+  id: string;
+  requester_id: string;
+  target_id: string;
+  reason: string;
+  duration_minutes: number;
+  required_approvals: number;
+  state: RequestState;
+  version: number;
+  created_at: number;
+  pending_until: number;
+  decided_at: number | null;
+  cancelled_at: number | null;
+  failure: string | null;
+  ending_reason: EndReason | null;
+  ending_by: string | null;
+  ending_at: number | null;
+}
+
+interface DecisionRow {
+  approver_id: string;
+  decision: 'approve' | 'deny';
+  comment: string | null;
+  decided_at: number;
+}
+
+interface GrantRow {
+  kind: GrantKind;
+  group_id: string;
+  principal_id: string;
+  reference: string | null;
+  granted_at: number;
+  ends_at: number;
+  ended_at: number | null;
+  end_reason: EndReason | null;
+}
+
+interface AuditRow {
+  seq: number;
+  at: number;
+  request_id: string | null;
+  actor: string;
+  action: string;
+  state_before: string | null;
+  state_after: string | null;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+interface JobRow {
+  id: number;
+  kind: StoredJob['kind'];
+  request_id: string;
+  event: string | null;
+  state: StoredJob['state'];
+  attempts: number;
+  run_at: number;
+  last_error: string | null;
+}
+
+function toRequest(row: RequestRow, decisions: DecisionRow[], grant: GrantRow | undefined): AccessRequest {
+  const denial = decisions.find((decision) => decision.decision === 'deny');
+  const grantRecord: GrantRecord | undefined = grant && {
+    kind: grant.kind,
+    groupId: grant.group_id,
+    principalId: grant.principal_id,
+    ...(grant.reference !== null && { reference: grant.reference }),
+  };
+  return {
+    id: row.id,
+    requesterId: row.requester_id,
+    targetId: row.target_id,
+    reason: row.reason,
+    durationMinutes: row.duration_minutes,
+    requiredApprovals: row.required_approvals,
+    state: row.state,
+    version: row.version,
+    createdAt: row.created_at,
+    pendingUntil: row.pending_until,
+    approvals: decisions
+      .filter((decision) => decision.decision === 'approve')
+      .map((decision) => ({ approverId: decision.approver_id, at: decision.decided_at })),
+    ...(denial && {
+      denial: { by: denial.approver_id, at: denial.decided_at, ...(denial.comment !== null && { comment: denial.comment }) },
+    }),
+    ...(row.decided_at !== null && { decidedAt: row.decided_at }),
+    ...(row.cancelled_at !== null && { cancelledAt: row.cancelled_at }),
+    ...(row.failure !== null && { failure: row.failure }),
+    ...(row.ending_reason !== null && { ending: { reason: row.ending_reason, by: row.ending_by ?? '', at: row.ending_at ?? 0 } }),
+    ...(grant && grantRecord && { grant: grantRecord, grantedAt: grant.granted_at, endsAt: grant.ends_at }),
+    ...(grant?.ended_at != null && { endedAt: grant.ended_at }),
+    ...(grant?.end_reason != null && { endReason: grant.end_reason }),
+  };
+}
+
+export function toStoredJob(row: JobRow): StoredJob {
+  return {
+    id: row.id,
+    kind: row.kind,
+    requestId: row.request_id,
+    event: row.event,
+    state: row.state,
+    attempts: row.attempts,
+    runAt: row.run_at,
+    lastError: row.last_error,
+  };
+}
+
+export function toAuditRecord(row: AuditRow): AuditRecord {
+  return {
+    seq: row.seq,
+    at: row.at,
+    requestId: row.request_id,
+    actor: row.actor,
+    action: row.action,
+    stateBefore: row.state_before,
+    stateAfter: row.state_after,
+    detail: JSON.parse(row.detail) as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export class SqliteRequestRepository implements RequestRepository {
+  private readonly statements;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.statements = {
+      insertRequest: db.prepare(`INSERT INTO requests
+        (id, requester_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
+        VALUES (@id, @requesterId, @targetId, @reason, @durationMinutes, @requiredApprovals, @state, @version, @createdAt, @pendingUntil, @createdAt)`),
+      updateRequest: db.prepare(`UPDATE requests SET state = @state, version = @version, decided_at = @decidedAt,
+        cancelled_at = @cancelledAt, failure = @failure, ending_reason = @endingReason, ending_by = @endingBy, ending_at = @endingAt,
+        updated_at = @now
+        WHERE id = @id AND version = @expectedVersion AND state = @expectedState`),
+      selectRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
+      selectDecisions: db.prepare(
+        'SELECT approver_id, decision, comment, decided_at FROM decisions WHERE request_id = ? ORDER BY decided_at, rowid',
+      ),
+      selectGrant: db.prepare('SELECT * FROM grants WHERE request_id = ?'),
+      insertDecision: db.prepare('INSERT INTO decisions (request_id, approver_id, decision, comment, decided_at) VALUES (?, ?, ?, ?, ?)'),
+      insertGrant: db.prepare(`INSERT INTO grants (request_id, kind, group_id, principal_id, reference, granted_at, ends_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      endGrant: db.prepare('UPDATE grants SET ended_at = ?, end_reason = ? WHERE request_id = ? AND ended_at IS NULL'),
+      lastAudit: db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
+      insertAudit:
+        db.prepare(`INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
+        VALUES (@seq, @at, @requestId, @actor, @action, @stateBefore, @stateAfter, @detail, @prevHash, @hash)`),
+      insertJob: db.prepare(`INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`),
+      byRequester: db.prepare('SELECT * FROM requests WHERE requester_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?'),
+      byState: db.prepare('SELECT * FROM requests WHERE state = ? ORDER BY created_at, rowid LIMIT ?'),
+      auditFor: db.prepare('SELECT * FROM audit_events WHERE request_id = ? ORDER BY seq'),
+      jobsFor: db.prepare('SELECT * FROM jobs WHERE request_id = ? ORDER BY id'),
+    };
+  }
+
+  create(opened: Transition, now: number): void {
+    const request = opened.request;
+    this.db
+      .transaction(() => {
+        this.statements.insertRequest.run({
+          id: request.id,
+          requesterId: request.requesterId,
+          targetId: request.targetId,
+          reason: request.reason,
+          durationMinutes: request.durationMinutes,
+          requiredApprovals: request.requiredApprovals,
+          state: request.state,
+          version: request.version,
+          createdAt: request.createdAt,
+          pendingUntil: request.pendingUntil,
+        });
+        this.record(request.id, opened.audit, opened.jobs, now);
+      })
+      .immediate();
+  }
+
+  find(id: string): AccessRequest | undefined {
+    const row = this.statements.selectRequest.get(id) as RequestRow | undefined;
+    return row && this.hydrate(row);
+  }
+
+  apply(previous: AccessRequest, change: Transition, now: number): boolean {
+    const next = change.request;
+    return this.db
+      .transaction(() => {
+        const updated = this.statements.updateRequest.run({
+          id: previous.id,
+          expectedVersion: previous.version,
+          expectedState: previous.state,
+          state: next.state,
+          version: next.version,
+          decidedAt: next.decidedAt ?? null,
+          cancelledAt: next.cancelledAt ?? null,
+          failure: next.failure ?? null,
+          endingReason: next.ending?.reason ?? null,
+          endingBy: next.ending?.by ?? null,
+          endingAt: next.ending?.at ?? null,
+          now,
+        });
+        if (updated.changes !== 1) return false;
+
+        for (const approval of next.approvals.slice(previous.approvals.length)) {
+          this.statements.insertDecision.run(next.id, approval.approverId, 'approve', null, approval.at);
+        }
+        if (next.denial && !previous.denial) {
+          this.statements.insertDecision.run(next.id, next.denial.by, 'deny', next.denial.comment ?? null, next.denial.at);
+        }
+        if (next.grant && !previous.grant) {
+          const { grant } = next;
+          this.statements.insertGrant.run(
+            next.id,
+            grant.kind,
+            grant.groupId,
+            grant.principalId,
+            grant.reference ?? null,
+            next.grantedAt,
+            next.endsAt,
+          );
+        }
+        if (next.state === 'ended' && previous.state !== 'ended') {
+          this.statements.endGrant.run(next.endedAt ?? now, next.endReason ?? null, next.id);
+        }
+        this.record(next.id, change.audit, change.jobs, now);
+        return true;
+      })
+      .immediate();
+  }
+
+  listByRequester(requesterId: string, limit: number): AccessRequest[] {
+    return (this.statements.byRequester.all(requesterId, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  listByState(state: RequestState, limit: number): AccessRequest[] {
+    return (this.statements.byState.all(state, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  auditTrail(requestId: string): AuditRecord[] {
+    return (this.statements.auditFor.all(requestId) as AuditRow[]).map(toAuditRecord);
+  }
+
+  jobs(requestId: string): StoredJob[] {
+    return (this.statements.jobsFor.all(requestId) as JobRow[]).map(toStoredJob);
+  }
+
+  private hydrate(row: RequestRow): AccessRequest {
+    const decisions = this.statements.selectDecisions.all(row.id) as DecisionRow[];
+    const grant = this.statements.selectGrant.get(row.id) as GrantRow | undefined;
+    return toRequest(row, decisions, grant);
+  }
+
+  private record(requestId: string, audit: AuditEntry, jobs: readonly JobOrder[], now: number): void {
+    const last = this.statements.lastAudit.get() as { seq: number; hash: string } | undefined;
+    const fields = {
+      seq: (last?.seq ?? 0) + 1,
+      at: now,
+      requestId,
+      actor: audit.actor,
+      action: audit.action,
+      stateBefore: audit.from,
+      stateAfter: audit.to,
+      detail: JSON.stringify(audit.detail),
+      prevHash: last?.hash ?? GENESIS_HASH,
+    };
+    this.statements.insertAudit.run({ ...fields, hash: auditHash(fields) });
+    for (const job of jobs) this.statements.insertJob.run(job.kind, requestId, job.event ?? null, now, now, now);
+  }
+}

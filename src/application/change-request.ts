@@ -1,0 +1,30 @@
+import type { AccessRequest, Refusal, TransitionResult } from '../domain/access-request.js';
+import type { Clock, RequestRepository } from './ports.js';
+
+export type ChangeOutcome =
+  | { ok: true; request: AccessRequest; previous: AccessRequest }
+  | Refusal
+  | { ok: false; code: 'unknown_request' | 'conflict' };
+
+// Each retry re-reads the request, so a lost race is decided again on what the winner wrote.
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Read → decide → write with compare-and-set. `decide` is a pure transition; when another writer changed the
+ * request between the read and the write, the change is decided again on the fresh request.
+ */
+export function changeRequest(
+  deps: { requests: RequestRepository; clock: Clock },
+  requestId: string,
+  decide: (request: AccessRequest, now: number) => TransitionResult,
+): ChangeOutcome {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const request = deps.requests.find(requestId);
+    if (!request) return { ok: false, code: 'unknown_request' };
+    const now = deps.clock.now();
+    const result = decide(request, now);
+    if (!result.ok) return result;
+    if (deps.requests.apply(request, result, now)) return { ok: true, request: result.request, previous: request };
+  }
+  return { ok: false, code: 'conflict' };
+}

@@ -1,0 +1,56 @@
+import type { AccessRequest } from '../domain/access-request.js';
+import { checkReason, openRequest } from '../domain/access-request.js';
+import { checkRequestedDuration, findTarget, mayRequest, type Policy } from '../domain/policy.js';
+import type { Clock, IdSource, RequestRepository } from './ports.js';
+
+export interface SubmitInput {
+  requesterId: string;
+  targetId: string;
+  reason: string | undefined;
+  durationMinutes: number;
+}
+
+export type SubmitOutcome =
+  | { ok: true; request: AccessRequest }
+  | {
+      ok: false;
+      code:
+        | 'unknown_target'
+        | 'not_a_requester'
+        | 'reason_missing'
+        | 'reason_too_short'
+        | 'reason_too_long'
+        | 'duration_too_long'
+        | 'duration_too_short'
+        | 'duration_not_offered';
+    };
+
+export interface SubmitDeps {
+  requests: RequestRepository;
+  policy: Policy;
+  clock: Clock;
+  ids: IdSource;
+}
+
+export function submitRequest(deps: SubmitDeps, input: SubmitInput): SubmitOutcome {
+  const target = findTarget(deps.policy, input.targetId);
+  if (!target) return { ok: false, code: 'unknown_target' };
+  if (!mayRequest(target, input.requesterId)) return { ok: false, code: 'not_a_requester' };
+  const reason = checkReason(input.reason);
+  if (!reason.ok) return reason;
+  const duration = checkRequestedDuration(target, input.durationMinutes);
+  if (!duration.ok) return duration;
+
+  const now = deps.clock.now();
+  const opened = openRequest({
+    id: deps.ids.requestId(),
+    requesterId: input.requesterId,
+    target,
+    reason: reason.reason,
+    durationMinutes: input.durationMinutes,
+    pendingTimeoutMinutes: deps.policy.settings.pendingTimeoutMinutes,
+    now,
+  });
+  deps.requests.create(opened, now);
+  return { ok: true, request: opened.request };
+}

@@ -1,0 +1,38 @@
+// npm run policy:check -- policy.yml [more.yml …]
+// Validates policy files the way the bot does at start; exits 1 with every problem when one is invalid,
+// so a CI pipeline can review a policy change before it ships.
+
+import { formatDuration } from '../domain/duration.js';
+import { formatPolicyProblem, loadPolicyFile } from '../policy-file.js';
+
+function main(files: string[]): number {
+  if (files.length === 0) {
+    process.stderr.write('usage: npm run policy:check -- <policy.yml> [more.yml …]\n');
+    return 2;
+  }
+  let failed = false;
+  for (const file of files) {
+    const result = loadPolicyFile(file);
+    if (!result.ok) {
+      failed = true;
+      for (const problem of result.problems) process.stderr.write(`${formatPolicyProblem(problem)}\n`);
+      process.stderr.write(`${file}: ${result.problems.length} problem(s)\n`);
+      continue;
+    }
+    const { targets, admins, settings } = result.policy;
+    process.stdout.write(
+      `${file}: ok — ${targets.length} target(s), ${admins.length} admin(s), ` +
+        `pending timeout ${formatDuration(settings.pendingTimeoutMinutes)}, expiry warning ${formatDuration(settings.expiryWarningMinutes)}\n`,
+    );
+    for (const target of targets) {
+      const { approvers, duration, grant } = target;
+      process.stdout.write(
+        `  ${target.id}: ${grant.kind} ${grant.groupId}, default ${formatDuration(duration.defaultMinutes)}, max ${formatDuration(duration.maxMinutes)}, ` +
+          `${approvers.required} of ${approvers.users.length} approver(s) in ${approvers.channel}\n`,
+      );
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+process.exitCode = main(process.argv.slice(2));

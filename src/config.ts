@@ -1,0 +1,162 @@
+// The only reader of process.env: the environment (DESIGN.md "Configuration contract") and the policy file,
+// validated once at start into a frozen, typed object. Every problem is reported at once, each with its fix.
+// Secret values never appear in a message.
+
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Policy } from './domain/policy.js';
+import { formatPolicyProblem, loadPolicyFile } from './policy-file.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  slack: { botToken: string; appToken: string; apiUrl: string };
+  azure: { tenantId: string; clientId: string; clientSecret: string; authorityHost: string; disableInstanceDiscovery: boolean };
+  graph: { baseUrl: string };
+  policyFile: string;
+  policy: Policy;
+  databaseFile: string;
+  logLevel: LogLevel;
+}
+
+export type ConfigLoad = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+export const DEFAULTS = {
+  SLACK_API_URL: 'https://slack.com/api/',
+  AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+  GRAPH_BASE_URL: 'https://graph.microsoft.com',
+  JIT_POLICY_FILE: './policy.yml',
+  JIT_DATABASE: './data/jit.sqlite',
+  LOG_LEVEL: 'info',
+} as const;
+
+// The variable names the bot reads; anything holding a secret is listed so that it is never echoed.
+export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'AZURE_CLIENT_SECRET'] as const;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TENANT_DOMAIN = /^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/i;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname);
+}
+
+/**
+ * A URL the bot sends credentials to: https, or plain http on loopback only (the local simulators), and never
+ * with user info, a query or a fragment.
+ */
+function checkServiceUrl(name: string, value: string, problems: string[], options: { httpsOnly: boolean }): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`${name} is not a URL ("${value}"); give an absolute URL such as ${DEFAULTS[name as keyof typeof DEFAULTS]}`);
+    return value;
+  }
+  const httpAllowed = !options.httpsOnly && url.protocol === 'http:' && isLoopback(url);
+  if (url.protocol !== 'https:' && !httpAllowed) {
+    const rule = options.httpsOnly ? 'must use https' : 'must use https (plain http is accepted on localhost only)';
+    problems.push(`${name} ${rule}; got "${url.protocol}//${url.host}"`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    problems.push(`${name} must not carry credentials, a query or a fragment; give just the base URL`);
+  }
+  return url.toString();
+}
+
+function checkToken(name: string, value: string | undefined, prefix: string, where: string, problems: string[]): string {
+  if (!value) {
+    problems.push(`${name} is required: ${where}`);
+    return '';
+  }
+  if (!value.startsWith(prefix)) {
+    problems.push(`${name} must start with ${prefix} (${where}); the value given does not`);
+  }
+  return value;
+}
+
+function checkDatabaseFile(value: string, problems: string[]): string {
+  const file = resolve(value);
+  let directory = dirname(file);
+  // The directory is created at start when missing; then its nearest existing ancestor must be writable.
+  while (!existsSync(directory) && dirname(directory) !== directory) directory = dirname(directory);
+  try {
+    if (!statSync(directory).isDirectory()) throw new Error('not a directory');
+    accessSync(directory, constants.W_OK);
+  } catch {
+    problems.push(
+      `JIT_DATABASE: the directory ${directory} is not writable; point JIT_DATABASE at a writable location (a volume in Docker)`,
+    );
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    problems.push(`JIT_DATABASE is a directory (${file}); give the path of the SQLite file, e.g. ${DEFAULTS.JIT_DATABASE}`);
+  }
+  return file;
+}
+
+export function loadConfig(env: Env): ConfigLoad {
+  const problems: string[] = [];
+  const read = (name: keyof typeof DEFAULTS): string => env[name]?.trim() || DEFAULTS[name];
+
+  const botToken = checkToken(
+    'SLACK_BOT_TOKEN',
+    env.SLACK_BOT_TOKEN,
+    'xoxb-',
+    'the Bot User OAuth Token from the Slack app settings',
+    problems,
+  );
+  const appToken = checkToken(
+    'SLACK_APP_TOKEN',
+    env.SLACK_APP_TOKEN,
+    'xapp-',
+    'an app-level token with connections:write, for Socket Mode',
+    problems,
+  );
+  let slackApiUrl = checkServiceUrl('SLACK_API_URL', read('SLACK_API_URL'), problems, { httpsOnly: false });
+  if (!slackApiUrl.endsWith('/')) slackApiUrl += '/';
+
+  const tenantId = env.AZURE_TENANT_ID?.trim() ?? '';
+  if (!tenantId) problems.push('AZURE_TENANT_ID is required: the directory (tenant) id of the Entra app registration');
+  else if (!GUID.test(tenantId) && !TENANT_DOMAIN.test(tenantId)) {
+    problems.push(`AZURE_TENANT_ID must be a tenant GUID or a verified domain such as contoso.onmicrosoft.com; got "${tenantId}"`);
+  }
+  const clientId = env.AZURE_CLIENT_ID?.trim() ?? '';
+  if (!clientId) problems.push('AZURE_CLIENT_ID is required: the application (client) id of the Entra app registration');
+  else if (!GUID.test(clientId)) problems.push(`AZURE_CLIENT_ID must be a GUID (the application id); got "${clientId}"`);
+  const clientSecret = env.AZURE_CLIENT_SECRET ?? '';
+  if (!clientSecret) problems.push('AZURE_CLIENT_SECRET is required: a client secret of the Entra app registration');
+
+  const authorityHost = checkServiceUrl('AZURE_AUTHORITY_HOST', read('AZURE_AUTHORITY_HOST'), problems, { httpsOnly: true });
+  const discovery = (env.AZURE_DISABLE_INSTANCE_DISCOVERY ?? 'false').trim().toLowerCase();
+  if (discovery !== 'true' && discovery !== 'false') {
+    problems.push(`AZURE_DISABLE_INSTANCE_DISCOVERY must be true or false; got "${env.AZURE_DISABLE_INSTANCE_DISCOVERY}"`);
+  }
+  const graphBaseUrl = checkServiceUrl('GRAPH_BASE_URL', read('GRAPH_BASE_URL'), problems, { httpsOnly: true }).replace(/\/+$/, '');
+
+  const logLevel = read('LOG_LEVEL').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`);
+  }
+  const databaseFile = checkDatabaseFile(read('JIT_DATABASE'), problems);
+
+  const policyFile = resolve(read('JIT_POLICY_FILE'));
+  const policy = loadPolicyFile(policyFile);
+  if (!policy.ok) problems.push(...policy.problems.map((problem) => `JIT_POLICY_FILE: ${formatPolicyProblem(problem)}`));
+
+  if (problems.length > 0 || !policy.ok) return { ok: false, problems };
+  return {
+    ok: true,
+    config: Object.freeze({
+      slack: Object.freeze({ botToken, appToken, apiUrl: slackApiUrl }),
+      azure: Object.freeze({ tenantId, clientId, clientSecret, authorityHost, disableInstanceDiscovery: discovery === 'true' }),
+      graph: Object.freeze({ baseUrl: graphBaseUrl }),
+      policyFile,
+      policy: policy.policy,
+      databaseFile,
+      logLevel: logLevel as LogLevel,
+    }),
+  };
+}

@@ -1,0 +1,71 @@
+// The policy as the rest of the bot sees it: already validated, durations in minutes.
+
+export type GrantSpec = { kind: 'pim_group'; groupId: string; requireEligibility: boolean } | { kind: 'group_membership'; groupId: string };
+
+export type GrantKind = GrantSpec['kind'];
+
+export interface Target {
+  id: string;
+  name: string;
+  description?: string;
+  boundary?: { managedGroup: string; targetIds: readonly string[] };
+  grant: GrantSpec;
+  duration: { defaultMinutes: number; maxMinutes: number; choices: readonly number[] };
+  approvers: { channel: string; users: readonly string[]; required: number };
+  /** Absent: anyone in the workspace may request. */
+  requesters?: { users: readonly string[] };
+}
+
+export interface Policy {
+  version: 1;
+  admins: readonly string[];
+  settings: { pendingTimeoutMinutes: number; expiryWarningMinutes: number };
+  targets: readonly Target[];
+}
+
+/** Entra refuses PIM assignments shorter than five minutes (ActiveDurationTooShort). */
+export const PIM_MIN_MINUTES = 5;
+
+export const DEFAULT_SETTINGS: Policy['settings'] = { pendingTimeoutMinutes: 4 * 60, expiryWarningMinutes: 10 };
+
+export function findTarget(policy: Policy, targetId: string): Target | undefined {
+  return policy.targets.find((target) => target.id === targetId);
+}
+
+export function mayRequest(target: Target, userId: string): boolean {
+  return target.requesters === undefined || target.requesters.users.includes(userId);
+}
+
+export function requestableTargets(policy: Policy, userId: string): Target[] {
+  return policy.targets.filter((target) => mayRequest(target, userId));
+}
+
+export function isApprover(target: Target, userId: string): boolean {
+  return target.approvers.users.includes(userId);
+}
+
+export function isAdmin(policy: Policy, userId: string): boolean {
+  return policy.admins.includes(userId);
+}
+
+/** The durations a requester may pick: the listed choices, or the default and the maximum. */
+export function durationChoices(target: Target): number[] {
+  const listed =
+    target.duration.choices.length > 0 ? [...target.duration.choices] : [target.duration.defaultMinutes, target.duration.maxMinutes];
+  return [...new Set(listed)].sort((a, b) => a - b);
+}
+
+export function minimumMinutes(grant: GrantSpec): number {
+  return grant.kind === 'pim_group' ? PIM_MIN_MINUTES : 1;
+}
+
+export type DurationCheck = { ok: true } | { ok: false; code: 'duration_too_long' | 'duration_too_short' | 'duration_not_offered' };
+
+export function checkRequestedDuration(target: Target, minutes: number): DurationCheck {
+  if (minutes > target.duration.maxMinutes) return { ok: false, code: 'duration_too_long' };
+  if (minutes < minimumMinutes(target.grant)) return { ok: false, code: 'duration_too_short' };
+  if (target.duration.choices.length > 0 && !target.duration.choices.includes(minutes)) {
+    return { ok: false, code: 'duration_not_offered' };
+  }
+  return { ok: true };
+}

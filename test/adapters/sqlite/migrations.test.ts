@@ -1,0 +1,111 @@
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../src/adapters/sqlite/database.js';
+import { findMigrationsDirectory, migrate, readMigrations } from '../../../src/adapters/sqlite/migrations.js';
+import { tempDatabaseFile } from '../../support/database.js';
+
+const projectMigrations = readMigrations(findMigrationsDirectory());
+
+function tableNames(db: ReturnType<typeof openDatabase>): string[] {
+  return (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]
+  ).map((row) => row.name);
+}
+
+describe('migrations', () => {
+  it('creates the store on an empty database and records what it applied', () => {
+    const db = openDatabase(tempDatabaseFile());
+    const result = migrate(db, projectMigrations);
+    expect(result.ok && result.applied.map((migration) => migration.version)).toEqual(
+      projectMigrations.map((migration) => migration.version),
+    );
+    expect(tableNames(db)).toEqual(['audit_events', 'decisions', 'grants', 'jobs', 'requests', 'schema_migrations']);
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'initial' }]);
+  });
+
+  it('opens the file in WAL mode with foreign keys and a busy timeout', () => {
+    const db = openDatabase(tempDatabaseFile());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
+  it('applies nothing the second time', () => {
+    const db = openDatabase(tempDatabaseFile());
+    migrate(db, projectMigrations);
+    expect(migrate(db, projectMigrations)).toEqual({ ok: true, applied: [] });
+  });
+
+  it('migrates a database written by an older version, keeping its data', () => {
+    const file = tempDatabaseFile();
+    const older = openDatabase(file);
+    migrate(older, projectMigrations);
+    older
+      .prepare(`INSERT INTO requests (id, requester_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
+        VALUES ('req_OLD', 'U0SRE0001', 'prod-ssh', 'Kept across upgrades', 60, 1, 'pending', 1, 1, 2, 1)`)
+      .run();
+    older.close();
+
+    const directory = mkdtempSync(join(tmpdir(), 'jit-migrations-'));
+    for (const migration of projectMigrations) {
+      copyFileSync(join(findMigrationsDirectory(), migration.file), join(directory, migration.file));
+    }
+    const next = String(projectMigrations.length + 1).padStart(4, '0');
+    writeFileSync(join(directory, `${next}_add_note.sql`), 'ALTER TABLE requests ADD COLUMN note TEXT;');
+
+    const newer = openDatabase(file);
+    const result = migrate(newer, readMigrations(directory));
+    expect(result.ok && result.applied.map((migration) => migration.name)).toEqual(['add_note']);
+    expect(newer.prepare("SELECT reason, note FROM requests WHERE id = 'req_OLD'").get()).toEqual({
+      reason: 'Kept across upgrades',
+      note: null,
+    });
+  });
+
+  it('refuses a database whose applied migration was edited since', () => {
+    const db = openDatabase(tempDatabaseFile());
+    migrate(db, projectMigrations);
+    const edited = projectMigrations.map((migration) => (migration.version === 1 ? { ...migration, checksum: 'changed' } : migration));
+    expect(migrate(db, edited)).toEqual({
+      ok: false,
+      error: 'migration 1 (initial) was changed after it was applied; migrations are forward-only, add a new one instead',
+    });
+  });
+
+  it('refuses a database written by a newer version', () => {
+    const db = openDatabase(tempDatabaseFile());
+    migrate(db, projectMigrations);
+    db.prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'future', 'x', 0)").run();
+    expect(migrate(db, projectMigrations)).toEqual({
+      ok: false,
+      error: 'the database has migration 99 (future), which this version does not know: it was written by a newer version',
+    });
+  });
+
+  it('rolls back a migration that fails halfway, leaving it unrecorded', () => {
+    const db = openDatabase(tempDatabaseFile());
+    const broken = [
+      {
+        file: '0001_broken.sql',
+        version: 1,
+        name: 'broken',
+        checksum: 'x',
+        sql: 'CREATE TABLE a (x INTEGER); CREATE TABLE a (y INTEGER);',
+      },
+    ];
+    expect(() => migrate(db, broken)).toThrow(/table a already exists/);
+    expect(tableNames(db)).toEqual(['schema_migrations']);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 0 });
+  });
+
+  it('refuses migration files that are misnamed or numbered with gaps', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'jit-migrations-'));
+    writeFileSync(join(directory, '0001_first.sql'), 'SELECT 1;');
+    writeFileSync(join(directory, '0003_third.sql'), 'SELECT 1;');
+    expect(() => readMigrations(directory)).toThrow('migrations must be numbered 0001, 0002, … without gaps; found 3 at position 2');
+    writeFileSync(join(directory, 'add-stuff.sql'), 'SELECT 1;');
+    expect(() => readMigrations(directory)).toThrow('migration add-stuff.sql is not named NNNN_name.sql');
+  });
+});

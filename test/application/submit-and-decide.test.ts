@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { cancelRequest, decideRequest } from '../../src/application/decide-request.js';
+import { submitRequest } from '../../src/application/submit-request.js';
+import { approve } from '../../src/domain/access-request.js';
+import { FakeClock, FakeRequestRepository, SequentialIds } from '../support/fakes.js';
+import { APPROVER_1, APPROVER_2, makePolicy, makeTarget, OUTSIDER, REQUESTER, T0 } from '../support/fixtures.js';
+
+function setUp(targets = [makeTarget()]) {
+  const deps = { requests: new FakeRequestRepository(), policy: makePolicy(targets), clock: new FakeClock(T0), ids: new SequentialIds() };
+  return deps;
+}
+
+const goodInput = { requesterId: REQUESTER, targetId: 'prod-ssh', reason: 'Investigating incident INC-42', durationMinutes: 60 };
+
+describe('submitRequest', () => {
+  it('stores a pending request with its audit event and a notification job', () => {
+    const deps = setUp();
+    const outcome = submitRequest(deps, { ...goodInput, reason: '  Investigating incident INC-42  ' });
+    expect(outcome).toMatchObject({
+      ok: true,
+      request: { id: 'req_0001', state: 'pending', reason: 'Investigating incident INC-42', pendingUntil: T0 + 240 * 60_000 },
+    });
+    expect(deps.requests.audit.map((event) => event.action)).toEqual(['requested']);
+    expect(deps.requests.jobs).toEqual([{ kind: 'notify', event: 'requested', requestId: 'req_0001' }]);
+  });
+
+  it.each([
+    [{ targetId: 'nope' }, 'unknown_target'],
+    [{ requesterId: OUTSIDER }, 'not_a_requester'],
+    [{ reason: '   ' }, 'reason_missing'],
+    [{ reason: 'because' }, 'reason_too_short'],
+    [{ durationMinutes: 480 }, 'duration_too_long'],
+    [{ durationMinutes: 45 }, 'duration_not_offered'],
+  ])('refuses %j with %s and stores nothing', (change, code) => {
+    const deps = setUp([makeTarget({ requesters: { users: [REQUESTER] } })]);
+    expect(submitRequest(deps, { ...goodInput, ...change })).toEqual({ ok: false, code });
+    expect(deps.requests.requests.size).toBe(0);
+  });
+});
+
+describe('decideRequest', () => {
+  it('approves and orders exactly one grant', () => {
+    const deps = setUp();
+    submitRequest(deps, goodInput);
+    expect(decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toMatchObject({
+      ok: true,
+      request: { state: 'approved' },
+    });
+    expect(decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_2, decision: 'approve' })).toMatchObject({
+      ok: false,
+      code: 'wrong_state',
+      state: 'approved',
+      decidedBy: APPROVER_1,
+    });
+    expect(deps.requests.jobs.filter((job) => job.kind === 'grant')).toHaveLength(1);
+  });
+
+  it('decides again on the fresh request when another approver wrote first, so quorum is never lost', () => {
+    const deps = setUp([makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2], required: 2 } })]);
+    submitRequest(deps, goodInput);
+    // APPROVER_1's approval lands between APPROVER_2's read and write.
+    deps.requests.beforeNextApply = () => {
+      const stored = deps.requests.find('req_0001');
+      if (!stored) throw new Error('missing');
+      const first = approve(
+        stored,
+        makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2], required: 2 } }),
+        APPROVER_1,
+        T0,
+      );
+      if (first.ok) deps.requests.requests.set('req_0001', first.request);
+    };
+    const outcome = decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_2, decision: 'approve' });
+    expect(outcome).toMatchObject({
+      ok: true,
+      request: { state: 'approved', approvals: [{ approverId: APPROVER_1 }, { approverId: APPROVER_2 }] },
+    });
+    expect(deps.requests.jobs.filter((job) => job.kind === 'grant')).toHaveLength(1);
+  });
+
+  it('times a request out when an approver clicks after the pending timeout', () => {
+    const deps = setUp();
+    submitRequest(deps, goodInput);
+    deps.clock.advance(240 * 60_000);
+    expect(decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toEqual({
+      ok: false,
+      code: 'wrong_state',
+      state: 'timed_out',
+    });
+    expect(deps.requests.find('req_0001')?.state).toBe('timed_out');
+    expect(deps.requests.jobs.filter((job) => job.kind === 'grant')).toHaveLength(0);
+  });
+
+  it('refuses when the target has since been removed from the policy', () => {
+    const deps = setUp();
+    submitRequest(deps, goodInput);
+    const withoutTarget = { ...deps, policy: makePolicy([makeTarget({ id: 'other' })]) };
+    expect(decideRequest(withoutTarget, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toEqual({
+      ok: false,
+      code: 'target_removed',
+    });
+  });
+
+  it('refuses an unknown request', () => {
+    expect(decideRequest(setUp(), { requestId: 'req_9999', actorId: APPROVER_1, decision: 'deny' })).toEqual({
+      ok: false,
+      code: 'unknown_request',
+    });
+  });
+
+  it('lets the requester cancel while pending', () => {
+    const deps = setUp();
+    submitRequest(deps, goodInput);
+    expect(cancelRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1 })).toEqual({ ok: false, code: 'not_the_requester' });
+    expect(cancelRequest(deps, { requestId: 'req_0001', actorId: REQUESTER })).toMatchObject({ ok: true, request: { state: 'cancelled' } });
+  });
+});

@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const script = fileURLToPath(new URL('../../src/cli/policy-check.ts', import.meta.url));
+
+async function policyCheck(...files: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, ...files]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('npm run policy:check', () => {
+  it('passes the shipped example and summarises it', async () => {
+    const result = await policyCheck('policy.example.yml');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('policy.example.yml: ok — 2 target(s), 1 admin(s), pending timeout 4h, expiry warning 10m');
+    expect(result.stdout).toContain(
+      'prod-db: group_membership 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b, default 30m, max 2h, 2 of 3 approver(s) in C0APPROVALS',
+    );
+  });
+
+  it('exits 1 with every problem, each naming the file, line and field', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'jit-policy-')), 'broken.yml');
+    writeFileSync(
+      file,
+      `version: 1
+targets:
+  - id: db
+    name: Databases
+    grant: { kind: group_membership, group_id: 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b }
+    duration: { default: 3h, max: 2h }
+    aprovers: { channel: C0APPROVALS, users: [U0MANAGER1] }
+`,
+    );
+    const result = await policyCheck(file);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `${file}:3:5: targets[0].approvers: is required`,
+      `${file}:6:26: targets[0].duration.default: 3h is above max (2h)`,
+      `${file}:7:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters`,
+      `${file}: 3 problem(s)`,
+    ]);
+  });
+
+  it('exits 2 with usage when given no file', async () => {
+    const result = await policyCheck();
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('usage: npm run policy:check -- <policy.yml>');
+  });
+});

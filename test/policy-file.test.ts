@@ -1,0 +1,254 @@
+import { describe, expect, it } from 'vitest';
+import { formatPolicyProblem, loadPolicyFile, parsePolicy } from '../src/policy-file.js';
+
+const VALID = `version: 1
+admins: [U0ADMIN01]
+settings:
+  pending_timeout: 4h
+  expiry_warning: 10m
+targets:
+  - id: prod-ssh
+    name: Production servers (SSH)
+    description: Linux hosts in the Production project
+    boundary:
+      managed_group: Production - Boundary on Azure
+      target_ids: [ttcp_1234567890]
+    grant: { kind: pim_group, group_id: c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a, require_eligibility: true }
+    duration: { default: 1h, max: 4h, choices: [30m, 1h, 2h, 4h] }
+    approvers: { channel: C0APPROVALS, users: [U0MANAGER1, U0MANAGER2], required: 1 }
+    requesters: { users: [U0SRE0001] }
+`;
+
+/** The messages a policy text gets, as the bot and policy:check print them. */
+function messages(text: string): string[] {
+  const result = parsePolicy(text, 'policy.yml');
+  return result.ok ? [] : result.problems.map(formatPolicyProblem);
+}
+
+describe('the policy file', () => {
+  it('reads the documented example into typed values with durations in minutes', () => {
+    const result = parsePolicy(VALID, 'policy.yml');
+    expect(result).toEqual({
+      ok: true,
+      policy: {
+        version: 1,
+        admins: ['U0ADMIN01'],
+        settings: { pendingTimeoutMinutes: 240, expiryWarningMinutes: 10 },
+        targets: [
+          {
+            id: 'prod-ssh',
+            name: 'Production servers (SSH)',
+            description: 'Linux hosts in the Production project',
+            boundary: { managedGroup: 'Production - Boundary on Azure', targetIds: ['ttcp_1234567890'] },
+            grant: { kind: 'pim_group', groupId: 'c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a', requireEligibility: true },
+            duration: { defaultMinutes: 60, maxMinutes: 240, choices: [30, 60, 120, 240] },
+            approvers: { channel: 'C0APPROVALS', users: ['U0MANAGER1', 'U0MANAGER2'], required: 1 },
+            requesters: { users: ['U0SRE0001'] },
+          },
+        ],
+      },
+    });
+    expect(result.ok && Object.isFrozen(result.policy.targets[0]?.approvers.users)).toBe(true);
+  });
+
+  it('fills the optional parts with their defaults', () => {
+    const result = parsePolicy(
+      `version: 1
+targets:
+  - id: db
+    name: Databases
+    grant: { kind: group_membership, group_id: 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b }
+    duration: { default: 1m, max: 2h }
+    approvers: { channel: C0APPROVALS, users: [U0MANAGER1] }
+`,
+      'policy.yml',
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      policy: {
+        admins: [],
+        settings: { pendingTimeoutMinutes: 240, expiryWarningMinutes: 10 },
+        targets: [
+          {
+            grant: { kind: 'group_membership' },
+            duration: { defaultMinutes: 1, maxMinutes: 120, choices: [] },
+            approvers: { required: 1 },
+          },
+        ],
+      },
+    });
+    expect(result.ok && result.policy.targets[0]).not.toHaveProperty('requesters');
+  });
+
+  it.each([
+    {
+      rule: 'an unknown key, with the likely intended one',
+      text: VALID.replace('    approvers:', '    aprovers:'),
+      expected: [
+        'policy.yml:7:5: targets[0].approvers: is required',
+        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters',
+      ],
+    },
+    {
+      rule: 'an unknown key at the top',
+      text: VALID.replace('admins:', 'admin:'),
+      expected: ['policy.yml:2:1: admin: unknown field "admin" (did you mean "admins"?); allowed here: version, admins, settings, targets'],
+    },
+    {
+      rule: 'a duplicate target id',
+      text: `${VALID}${VALID.slice(VALID.indexOf('  - id:')).replace('(SSH)', '(again)')}`,
+      expected: ['policy.yml:17:9: targets[1].id: duplicate target id "prod-ssh" (first used on line 7)'],
+    },
+    {
+      rule: 'a malformed duration',
+      text: VALID.replace('default: 1h', 'default: 90x'),
+      expected: ['policy.yml:14:26: targets[0].duration.default: "90x" is not a duration; write durations like 30m, 1h, 1h30m or 2d'],
+    },
+    {
+      rule: 'a duration written as a bare number',
+      text: VALID.replace('max: 4h', 'max: 240'),
+      expected: ['policy.yml:14:35: targets[0].duration.max: must be a duration; write durations like 30m, 1h, 1h30m or 2d'],
+    },
+    {
+      rule: 'a default above max',
+      text: VALID.replace('default: 1h, max: 4h, choices: [30m, 1h, 2h, 4h]', 'default: 6h, max: 4h'),
+      expected: ['policy.yml:14:26: targets[0].duration.default: 6h is above max (4h)'],
+    },
+    {
+      rule: 'a choice above max',
+      text: VALID.replace('choices: [30m, 1h, 2h, 4h]', 'choices: [30m, 1h, 8h]'),
+      expected: ['policy.yml:14:58: targets[0].duration.choices[2]: 8h is above max (4h)'],
+    },
+    {
+      rule: 'a default that is not one of the choices',
+      text: VALID.replace('choices: [30m, 1h, 2h, 4h]', 'choices: [30m, 2h]'),
+      expected: ['policy.yml:14:26: targets[0].duration.default: 1h must be one of the choices'],
+    },
+    {
+      rule: 'a pim_group duration under 5 minutes',
+      text: VALID.replace('choices: [30m, 1h, 2h, 4h]', 'choices: [2m, 1h]'),
+      expected: ['policy.yml:14:49: targets[0].duration.choices[0]: 2m is under 5m, the shortest PIM assignment Entra accepts'],
+    },
+    {
+      rule: 'required larger than the number of approvers',
+      text: VALID.replace('required: 1', 'required: 3'),
+      expected: [
+        'policy.yml:15:83: targets[0].approvers.required: 3 approvals can never be reached: only 2 distinct approver(s) are listed',
+      ],
+    },
+    {
+      rule: 'required counting the same approver twice',
+      text: VALID.replace('users: [U0MANAGER1, U0MANAGER2], required: 1', 'users: [U0MANAGER1, U0MANAGER1], required: 2'),
+      expected: [
+        'policy.yml:15:83: targets[0].approvers.required: 2 approvals can never be reached: only 1 distinct approver(s) are listed',
+      ],
+    },
+    {
+      rule: 'a malformed Slack user id',
+      text: VALID.replace('[U0MANAGER1, U0MANAGER2]', '[U0MANAGER1, "@alice"]'),
+      expected: [
+        'policy.yml:15:60: targets[0].approvers.users[1]: must be a Slack user id such as U0123ABCD (profile → ⋮ → Copy member ID)',
+      ],
+    },
+    {
+      rule: 'a malformed Slack channel id',
+      text: VALID.replace('channel: C0APPROVALS', 'channel: "#approvals"'),
+      expected: [
+        'policy.yml:15:27: targets[0].approvers.channel: must be a Slack channel id such as C0123ABCD (channel details → About → Channel ID)',
+      ],
+    },
+    {
+      rule: 'a malformed admin id',
+      text: VALID.replace('admins: [U0ADMIN01]', 'admins: [u0admin01]'),
+      expected: ['policy.yml:2:10: admins[0]: must be a Slack user id such as U0123ABCD (profile → ⋮ → Copy member ID)'],
+    },
+    {
+      rule: 'a group id that is not a GUID',
+      text: VALID.replace('group_id: c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a', 'group_id: prod-admins'),
+      expected: [
+        'policy.yml:13:41: targets[0].grant.group_id: must be the Entra group object id, a GUID like c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a',
+      ],
+    },
+    {
+      rule: 'an unknown grant kind',
+      text: VALID.replace('kind: pim_group', 'kind: pim_role'),
+      expected: ['policy.yml:13:20: targets[0].grant.kind: must be pim_group or group_membership'],
+    },
+    {
+      rule: 'require_eligibility on direct membership',
+      text: VALID.replace('kind: pim_group', 'kind: group_membership'),
+      expected: [
+        'policy.yml:13:86: targets[0].grant.require_eligibility: unknown field "require_eligibility"; allowed here: kind, group_id',
+      ],
+    },
+    {
+      rule: 'an empty target list',
+      text: 'version: 1\nadmins: [U0ADMIN01]\ntargets: []\n',
+      expected: ['policy.yml:3:10: targets: must list at least one target'],
+    },
+    {
+      rule: 'a missing target list',
+      text: 'version: 1\n',
+      expected: ['policy.yml:1:1: targets: is required'],
+    },
+    {
+      rule: 'an unsupported version',
+      text: VALID.replace('version: 1', 'version: 2'),
+      expected: ['policy.yml:1:10: version: must be 1'],
+    },
+    {
+      rule: 'a setting that is not a duration',
+      text: VALID.replace('pending_timeout: 4h', 'pending_timeout: soon'),
+      expected: ['policy.yml:4:20: settings.pending_timeout: "soon" is not a duration; write durations like 30m, 1h, 1h30m or 2d'],
+    },
+    {
+      rule: 'a name too long for a Slack option',
+      text: VALID.replace('Production servers (SSH)', 'P'.repeat(76)),
+      expected: ["policy.yml:8:11: targets[0].name: must be at most 75 characters (Slack's option text limit)"],
+    },
+    {
+      rule: 'an empty requesters list',
+      text: VALID.replace('requesters: { users: [U0SRE0001] }', 'requesters: { users: [] }'),
+      expected: ['policy.yml:16:26: targets[0].requesters.users: must list at least one user; leave requesters out to let anyone ask'],
+    },
+    {
+      rule: 'a repeated key',
+      text: VALID.replace('    approvers:', '    name: Again\n    approvers:'),
+      expected: ['policy.yml:15:5: not valid YAML: Map keys must be unique'],
+    },
+    {
+      rule: 'broken YAML',
+      text: 'version: 1\ntargets: [\n  a: b\n',
+      expected: ['policy.yml:4:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    },
+    {
+      rule: 'a file that is not a mapping',
+      text: '- just\n- a list\n',
+      expected: ['policy.yml:1:1: the policy must be a mapping with version, admins, settings and targets'],
+    },
+  ])('refuses $rule, naming the file, line and field', ({ text, expected }) => {
+    expect(messages(text)).toEqual(expected);
+  });
+
+  it('reports every problem at once, in file order', () => {
+    const text = VALID.replace('admins: [U0ADMIN01]', 'admins: [bob]')
+      .replace('default: 1h', 'default: 90x')
+      .replace('required: 1', 'required: 5');
+    expect(messages(text)).toEqual([
+      'policy.yml:2:10: admins[0]: must be a Slack user id such as U0123ABCD (profile → ⋮ → Copy member ID)',
+      'policy.yml:14:26: targets[0].duration.default: "90x" is not a duration; write durations like 30m, 1h, 1h30m or 2d',
+      'policy.yml:15:83: targets[0].approvers.required: 5 approvals can never be reached: only 2 distinct approver(s) are listed',
+    ]);
+  });
+
+  it('says so when the file is missing', () => {
+    const result = loadPolicyFile('/nonexistent/policy.yml');
+    expect(result.ok ? [] : result.problems.map(formatPolicyProblem)).toEqual([
+      '/nonexistent/policy.yml:1:1: file not found; set JIT_POLICY_FILE to the policy file',
+    ]);
+  });
+
+  it('accepts the shipped policy.example.yml', () => {
+    expect(loadPolicyFile('policy.example.yml')).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,63 @@
+import type { AccessRequest, RequestState } from '../../src/domain/access-request.js';
+import type { Policy, Target } from '../../src/domain/policy.js';
+
+export const REQUESTER = 'U0SRE0001';
+export const APPROVER_1 = 'U0MANAGER1';
+export const APPROVER_2 = 'U0MANAGER2';
+export const OUTSIDER = 'U0OUTSIDE1';
+export const ADMIN = 'U0ADMIN01';
+export const T0 = Date.UTC(2026, 10, 21, 9, 0, 0);
+
+export function makeTarget(overrides: Partial<Target> = {}): Target {
+  return {
+    id: 'prod-ssh',
+    name: 'Production servers (SSH)',
+    grant: { kind: 'pim_group', groupId: 'c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a', requireEligibility: false },
+    duration: { defaultMinutes: 60, maxMinutes: 240, choices: [30, 60, 120, 240] },
+    approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2], required: 1 },
+    ...overrides,
+  };
+}
+
+export function makePolicy(targets: Target[] = [makeTarget()]): Policy {
+  return { version: 1, admins: [ADMIN], settings: { pendingTimeoutMinutes: 240, expiryWarningMinutes: 10 }, targets };
+}
+
+/** A request as it would look after reaching `state` by the usual path. */
+export function requestIn(state: RequestState, overrides: Partial<AccessRequest> = {}): AccessRequest {
+  const base: AccessRequest = {
+    id: 'req_TEST',
+    requesterId: REQUESTER,
+    targetId: 'prod-ssh',
+    reason: 'Investigating incident INC-42',
+    durationMinutes: 60,
+    requiredApprovals: 1,
+    state: 'pending',
+    version: 1,
+    createdAt: T0,
+    pendingUntil: T0 + 4 * 3_600_000,
+    approvals: [],
+  };
+  const approved = { approvals: [{ approverId: APPROVER_1, at: T0 + 1000 }], decidedAt: T0 + 1000 };
+  const granted = {
+    ...approved,
+    grant: {
+      kind: 'pim_group' as const,
+      groupId: 'c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a',
+      principalId: '11111111-1111-1111-1111-111111111111',
+    },
+    grantedAt: T0 + 2000,
+    endsAt: T0 + 2000 + 3_600_000,
+  };
+  const byState: Record<RequestState, Partial<AccessRequest>> = {
+    pending: {},
+    approved,
+    active: granted,
+    ended: { ...granted, ending: { reason: 'expired', by: 'system', at: T0 + 3_602_000 }, endedAt: T0 + 3_603_000, endReason: 'expired' },
+    denied: { denial: { by: APPROVER_1, at: T0 + 1000 }, decidedAt: T0 + 1000 },
+    cancelled: { cancelledAt: T0 + 1000 },
+    timed_out: { decidedAt: T0 + 4 * 3_600_000 },
+    failed: { ...approved, failure: 'Graph refused the grant' },
+  };
+  return { ...base, ...byState[state], state, ...overrides };
+}
