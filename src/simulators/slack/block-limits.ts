@@ -45,7 +45,9 @@ class Checker {
     if (object.type === 'static_select' || object.type === 'multi_static_select' || object.type === 'radio_buttons') {
       const options = asArray(object.options);
       this.count(`${where}.options`, options, object.type === 'radio_buttons' ? 10 : 100);
-      options.forEach((option, index) => this.option(`${where}.options[${index}]`, option));
+      options.forEach((option, index) => {
+        this.option(`${where}.options[${index}]`, option);
+      });
     }
     if (object.type === 'plain_text_input') {
       for (const key of ['max_length', 'min_length'] as const) {
@@ -75,7 +77,9 @@ class Checker {
         if (text !== undefined && text.length === 0) this.problems.push(`${where}.text must not be empty`);
         this.max(`${where}.text`, text, 3000);
         this.count(`${where}.fields`, fields, 10);
-        fields.forEach((field, index) => this.max(`${where}.fields[${index}]`, textOf(field), 2000));
+        fields.forEach((field, index) => {
+          this.max(`${where}.fields[${index}]`, textOf(field), 2000);
+        });
         if (object.accessory) this.element(`${where}.accessory`, object.accessory);
         break;
       }
@@ -85,13 +89,17 @@ class Checker {
       case 'actions': {
         const elements = asArray(object.elements);
         this.count(`${where}.elements`, elements, 25);
-        elements.forEach((element, index) => this.element(`${where}.elements[${index}]`, element));
+        elements.forEach((element, index) => {
+          this.element(`${where}.elements[${index}]`, element);
+        });
         break;
       }
       case 'context': {
         const elements = asArray(object.elements);
         this.count(`${where}.elements`, elements, 10);
-        elements.forEach((element, index) => this.max(`${where}.elements[${index}]`, textOf(element), 3000));
+        elements.forEach((element, index) => {
+          this.max(`${where}.elements[${index}]`, textOf(element), 3000);
+        });
         break;
       }
       case 'input':
@@ -115,7 +123,9 @@ export function checkBlocks(blocks: unknown, surface: Surface): string[] {
   if (!Array.isArray(blocks)) return ['blocks must be an array'];
   checker.count('blocks', blocks, MAX_BLOCKS[surface]);
   const blockIds = new Set<string>();
-  blocks.forEach((block, index) => checker.block(`blocks[${index}]`, block, blockIds));
+  blocks.forEach((block, index) => {
+    checker.block(`blocks[${index}]`, block, blockIds);
+  });
   if (surface === 'message' && blocks.some((block) => asObject(block)?.type === 'input')) {
     checker.problems.push('input blocks are not allowed in messages');
   }

@@ -180,7 +180,8 @@ export class SlackSimulator {
   }
 
   get port(): number {
-    return (this.server?.address() as AddressInfo).port;
+    if (!this.server) throw new Error('the Slack simulator is not started');
+    return (this.server.address() as AddressInfo).port;
   }
 
   get apiUrl(): string {
