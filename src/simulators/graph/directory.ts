@@ -1,0 +1,88 @@
+// The simulated tenant: app registrations, users, groups, memberships, PIM assignments and eligibilities.
+
+export interface SimApp {
+  clientId: string;
+  secret: string;
+  /** Application permissions granted to the app, e.g. GroupMember.ReadWrite.All. */
+  roles: string[];
+}
+
+export interface SimDirectoryUser {
+  id: string;
+  userPrincipalName: string;
+  mail: string | null;
+  displayName: string;
+  userType: 'Member' | 'Guest';
+  accountEnabled: boolean;
+}
+
+export interface SimGroup {
+  id: string;
+  displayName: string;
+  members: Set<string>;
+}
+
+export interface SimAssignment {
+  id: string;
+  groupId: string;
+  principalId: string;
+  accessId: 'member' | 'owner';
+  startDateTime: number;
+  endDateTime: number | null;
+  assignmentScheduleId: string;
+}
+
+export interface SimEligibility {
+  id: string;
+  groupId: string;
+  principalId: string;
+  accessId: 'member' | 'owner';
+}
+
+export interface SimScheduleRequest {
+  id: string;
+  status: string;
+  action: string;
+  accessId: string;
+  principalId: string;
+  groupId: string;
+  justification: string | null;
+  isValidationOnly: boolean;
+  createdDateTime: number;
+  completedDateTime: number | null;
+  scheduleInfo: unknown;
+  ticketInfo: unknown;
+  targetScheduleId: string | null;
+}
+
+export class Directory {
+  readonly apps = new Map<string, SimApp>();
+  readonly users = new Map<string, SimDirectoryUser>();
+  readonly groups = new Map<string, SimGroup>();
+  readonly assignments: SimAssignment[] = [];
+  readonly eligibilities: SimEligibility[] = [];
+  readonly requests: SimScheduleRequest[] = [];
+
+  findUser(key: string): SimDirectoryUser | undefined {
+    const lower = key.toLowerCase();
+    return this.users.get(lower) ?? [...this.users.values()].find((user) => user.userPrincipalName.toLowerCase() === lower);
+  }
+
+  activeAssignment(groupId: string, principalId: string, accessId: string): SimAssignment | undefined {
+    return this.assignments.find(
+      (assignment) => assignment.groupId === groupId && assignment.principalId === principalId && assignment.accessId === accessId,
+    );
+  }
+
+  /** What Entra does by itself: an assignment past its end is removed, and with it the membership. */
+  expireAssignments(now: number): SimAssignment[] {
+    const expired = this.assignments.filter((assignment) => assignment.endDateTime !== null && assignment.endDateTime <= now);
+    for (const assignment of expired) this.removeAssignment(assignment);
+    return expired;
+  }
+
+  removeAssignment(assignment: SimAssignment): void {
+    this.assignments.splice(this.assignments.indexOf(assignment), 1);
+    if (assignment.accessId === 'member') this.groups.get(assignment.groupId)?.members.delete(assignment.principalId);
+  }
+}
