@@ -2,7 +2,7 @@
 // open modal, clicks buttons on the latest version of a message or view, opens the Home tab, and reads what
 // they can see.
 
-import type { AckResult, SlackSimulator } from './slack-simulator.js';
+import { type AckResult, SlackApiError, type SlackSimulator } from './slack-simulator.js';
 import type { SimEphemeral, SimMessage, SimView } from './workspace.js';
 
 type Json = Record<string, unknown>;
@@ -181,7 +181,15 @@ export class Person {
       return {};
     }
     if (action === 'update' || action === 'push') {
-      this.sim.violate(`view_submission ack: response_action "${action}" is not simulated yet`);
+      try {
+        const definition = this.sim.acceptView(`view_submission ack (${action})`, payload.view, 'modal');
+        if (action === 'update') this.sim.replaceDefinition(view, definition);
+        else this.sim.pushModal(this.id, definition);
+      } catch (error) {
+        // Slack shows the person an error and keeps the view; the violation is already recorded.
+        if (!(error instanceof SlackApiError)) throw error;
+        if (error.code === 'push_limit_reached') this.sim.violate('view_submission ack: push beyond the 3-view modal stack');
+      }
       return {};
     }
     this.sim.violate(`view_submission ack: unknown response_action "${String(action)}"`);

@@ -550,7 +550,8 @@ export class SlackSimulator {
     return trigger;
   }
 
-  private parseView(method: string, raw: unknown, surface: 'modal' | 'home'): Record<string, unknown> {
+  /** A view the app sent (by method or ack), checked against Slack's limits; a violation is Slack's error. */
+  acceptView(method: string, raw: unknown, surface: 'modal' | 'home'): Record<string, unknown> {
     const view = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Record<string, unknown> | undefined;
     const problems = checkView(view, surface);
     if (problems.length > 0) {
@@ -562,16 +563,22 @@ export class SlackSimulator {
 
   private openView(params: Params, mode: 'open' | 'push'): Record<string, unknown> {
     const method = mode === 'open' ? 'views.open' : 'views.push';
-    const definition = this.parseView(method, params.view, 'modal');
+    const definition = this.acceptView(method, params.view, 'modal');
     const trigger = this.useTrigger(method, String(params.trigger_id ?? ''));
-    const stack = mode === 'open' ? [] : [...(this.workspace.modalStacks.get(trigger.user) ?? [])];
-    if (mode === 'push' && stack.length === 0) throw new SlackApiError('not_found');
+    if (mode === 'push' && !this.workspace.topModal(trigger.user)) throw new SlackApiError('not_found');
+    if (mode === 'open') this.workspace.modalStacks.set(trigger.user, []);
+    return { view: this.viewJson(this.pushModal(trigger.user, definition)) };
+  }
+
+  /** Puts a modal on top of the person's stack: root plus at most two pushed views. */
+  pushModal(user: string, definition: Record<string, unknown>): SimView {
+    const stack = this.workspace.modalStacks.get(user) ?? [];
     if (stack.length >= 3) throw new SlackApiError('push_limit_reached');
     const id = this.workspace.nextId('V');
     const view: SimView = {
       id,
       type: 'modal',
-      user: trigger.user,
+      user,
       hash: randomBytes(6).toString('hex'),
       definition,
       values: initialValues(definition),
@@ -580,8 +587,8 @@ export class SlackSimulator {
       errors: {},
     };
     this.workspace.views.set(id, view);
-    this.workspace.modalStacks.set(trigger.user, [...stack, id]);
-    return { view: this.viewJson(view) };
+    this.workspace.modalStacks.set(user, [...stack, id]);
+    return view;
   }
 
   private findView(params: Params): SimView {
@@ -598,14 +605,14 @@ export class SlackSimulator {
   private updateView(params: Params): Record<string, unknown> {
     const view = this.findView(params);
     if (typeof params.hash === 'string' && params.hash !== view.hash) throw new SlackApiError('hash_conflict');
-    const definition = this.parseView('views.update', params.view, view.type);
+    const definition = this.acceptView('views.update', params.view, view.type);
     this.replaceDefinition(view, definition);
     return { view: this.viewJson(view) };
   }
 
   private publishView(params: Params): Record<string, unknown> {
     const user = this.requireUser(String(params.user_id ?? ''));
-    const definition = this.parseView('views.publish', params.view, 'home');
+    const definition = this.acceptView('views.publish', params.view, 'home');
     const existing = this.workspace.views.get(this.workspace.homeViews.get(user.id) ?? '');
     if (existing && typeof params.hash === 'string' && params.hash !== existing.hash) throw new SlackApiError('hash_conflict');
     if (existing) {

@@ -389,3 +389,137 @@ describe('Socket Mode', () => {
     expect(sim.openConnections).toBe(10);
   });
 });
+
+describe('modal stacks and submission acks', () => {
+  const input = (blockId: string) => ({
+    type: 'input',
+    block_id: blockId,
+    label: { type: 'plain_text', text: 'R' },
+    element: { type: 'plain_text_input', action_id: 'v' },
+  });
+  const form = (title: string) =>
+    modal({ title: { type: 'plain_text', text: title }, submit: { type: 'plain_text', text: 'Next' }, blocks: [input('reason')] });
+
+  async function answerSubmissionsWith(payload: Record<string, unknown>): Promise<void> {
+    const app = new WebClient(sim.appToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 } });
+    const ws = new WebSocket((await app.apps.connections.open()).url as string);
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { envelope_id?: string };
+      if (frame.envelope_id) ws.send(JSON.stringify({ envelope_id: frame.envelope_id, payload }));
+    });
+    await sim.waitForConnection();
+  }
+
+  it('replaces the view on response_action update, keeping the stack', async () => {
+    await answerSubmissionsWith({ response_action: 'update', view: form('Step two') });
+    await bot.views.open({ trigger_id: sim.issueTrigger(USER), view: form('Step one') as never });
+    await sim.person(USER).submit({ reason: 'first step done' });
+    expect(sim.person(USER).modal?.definition.title).toEqual({ type: 'plain_text', text: 'Step two' });
+    expect(sim.workspace.modalStacks.get(USER)).toHaveLength(1);
+  });
+
+  it('pushes on response_action push, up to three views, and records a fourth', async () => {
+    await answerSubmissionsWith({ response_action: 'push', view: form('Pushed') });
+    await bot.views.open({ trigger_id: sim.issueTrigger(USER), view: form('Root') as never });
+    await sim.person(USER).submit({ reason: 'go deeper' });
+    await sim.person(USER).submit({ reason: 'and deeper' });
+    expect(sim.workspace.modalStacks.get(USER)).toHaveLength(3);
+    expect(sim.violations).toEqual([]);
+    await sim.person(USER).submit({ reason: 'one too many' });
+    expect(sim.workspace.modalStacks.get(USER)).toHaveLength(3);
+    expect(sim.violations).toEqual(['view_submission ack: push beyond the 3-view modal stack']);
+  });
+
+  it('closes every view on response_action clear, and the top one on a bare ack', async () => {
+    await answerSubmissionsWith({ response_action: 'clear' });
+    await bot.views.open({ trigger_id: sim.issueTrigger(USER), view: form('Root') as never });
+    await bot.views.push({ trigger_id: sim.issueTrigger(USER), view: form('Second') as never });
+    await sim.person(USER).submit({ reason: 'all done here' });
+    expect(sim.person(USER).modal).toBeUndefined();
+  });
+
+  it('tells the app when a person closes a modal that asked to be notified', async () => {
+    const app = new WebClient(sim.appToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 } });
+    const ws = new WebSocket((await app.apps.connections.open()).url as string);
+    const frames: Record<string, unknown>[] = [];
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as Record<string, unknown>;
+      frames.push(frame);
+      if (frame.envelope_id) ws.send(JSON.stringify({ envelope_id: frame.envelope_id, payload: {} }));
+    });
+    await sim.waitForConnection();
+    await bot.views.open({
+      trigger_id: sim.issueTrigger(USER),
+      view: { ...form('Deny'), callback_id: 'deny', notify_on_close: true } as never,
+    });
+    await sim.person(USER).close();
+    expect(sim.person(USER).modal).toBeUndefined();
+    expect(frames.find((frame) => frame.type === 'interactive')).toMatchObject({
+      payload: { type: 'view_closed', user: { id: USER }, view: { callback_id: 'deny' } },
+    });
+  });
+
+  it('refuses views.push with no modal open, and an oversized view in an ack', async () => {
+    expect(await slackError(bot.views.push({ trigger_id: sim.issueTrigger(USER), view: form('Lonely') as never }))).toMatchObject({
+      error: 'not_found',
+    });
+    await answerSubmissionsWith({ response_action: 'update', view: form('A title far beyond 24 chars') });
+    await bot.views.open({ trigger_id: sim.issueTrigger(USER), view: form('Root') as never });
+    await sim.person(USER).submit({ reason: 'make it too big' });
+    expect(sim.violations).toEqual(['view_submission ack (update): view.title is 27 characters; the limit is 24']);
+    expect(sim.person(USER).modal?.definition.title).toEqual({ type: 'plain_text', text: 'Root' });
+  });
+});
+
+describe('more Block Kit limits', () => {
+  it.each([
+    [
+      'eleven context elements',
+      { type: 'context', elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'c' })) },
+      'blocks[0].elements has 11 items; the limit is 10',
+    ],
+    [
+      'twenty-six actions',
+      {
+        type: 'actions',
+        elements: Array.from({ length: 26 }, (_, i) => ({ type: 'button', action_id: `a${i}`, text: { type: 'plain_text', text: 'x' } })),
+      },
+      'blocks[0].elements has 26 items; the limit is 25',
+    ],
+    [
+      'an action_id over 255 characters',
+      { type: 'actions', elements: [{ type: 'button', action_id: 'a'.repeat(256), text: { type: 'plain_text', text: 'x' } }] },
+      'blocks[0].elements[0].action_id is 256 characters; the limit is 255',
+    ],
+    [
+      'an input block in a message',
+      { type: 'input', block_id: 'i', label: { type: 'plain_text', text: 'L' }, element: { type: 'plain_text_input', action_id: 'v' } },
+      'input blocks are not allowed in messages',
+    ],
+    ['an unknown block type', { type: 'carousel' }, 'blocks[0] has unknown type "carousel"'],
+  ])('refuses %s', async (_name, block, problem) => {
+    expect(await slackError(bot.chat.postMessage({ channel: CHANNEL, text: 'fallback', blocks: [block] } as never))).toMatchObject({
+      error: 'invalid_blocks',
+    });
+    expect(sim.violations).toEqual([`chat.postMessage: ${problem}`]);
+  });
+
+  it('refuses an option text over 75 characters and a callback_id over 255', async () => {
+    const select = {
+      type: 'input',
+      block_id: 's',
+      label: { type: 'plain_text', text: 'S' },
+      element: { type: 'static_select', action_id: 'v', options: [{ text: { type: 'plain_text', text: 'o'.repeat(76) }, value: 'o' }] },
+    };
+    await slackError(
+      bot.views.open({
+        trigger_id: sim.issueTrigger(USER),
+        view: modal({ submit: { type: 'plain_text', text: 'Go' }, callback_id: 'c'.repeat(256), blocks: [select] }) as never,
+      }),
+    );
+    expect(sim.violations).toEqual([
+      'views.open: view.callback_id is 256 characters; the limit is 255',
+      'views.open: blocks[0].element.options[0].text is 76 characters; the limit is 75',
+    ]);
+  });
+});
