@@ -1,6 +1,7 @@
 // What the use cases need from the outside world. Adapters implement these; tests give hand-written fakes.
 
 import type { AccessRequest, JobKind, RequestState, Transition } from '../domain/access-request.js';
+import type { GrantSpec } from '../domain/policy.js';
 
 export interface Clock {
   now(): number;
@@ -48,4 +49,43 @@ export interface RequestRepository {
   apply(previous: AccessRequest, change: Transition, now: number): boolean;
   listByRequester(requesterId: string, limit: number): AccessRequest[];
   listByState(state: RequestState, limit: number): AccessRequest[];
+}
+
+/** Why an outside call did not succeed: worth retrying (with the wait the service asked for), or not. */
+export type OutsideFailure =
+  | { ok: false; kind: 'transient'; message: string; retryAfterMs?: number }
+  | { ok: false; kind: 'permanent'; code: string; message: string };
+
+export interface GrantOrder {
+  grant: GrantSpec;
+  principalId: string;
+  durationMinutes: number;
+  /** Shown in Entra's audit log next to the assignment. */
+  justification: string;
+  requestId: string;
+  startsAt: number;
+}
+
+export type GrantResult = { ok: true; reference?: string; alreadyPresent: boolean } | OutsideFailure;
+export type RevokeResult = { ok: true; alreadyAbsent: boolean } | OutsideFailure;
+export type PresenceResult = { ok: true; present: boolean } | OutsideFailure;
+
+/** Grants and ends membership of the Entra group behind a target (PIM for Groups or direct membership). */
+export interface AccessProvider {
+  grant(order: GrantOrder): Promise<GrantResult>;
+  revoke(grant: GrantSpec, principalId: string): Promise<RevokeResult>;
+  /** Whether the person holds the membership right now, for reconciliation. */
+  isPresent(grant: GrantSpec, principalId: string): Promise<PresenceResult>;
+  /** Whether the person has a PIM eligibility for the group (require_eligibility). */
+  isEligible(groupId: string, principalId: string): Promise<PresenceResult>;
+}
+
+export type UserLookup =
+  | { ok: true; principalId: string; userPrincipalName: string }
+  | { ok: false; kind: 'not_found' | 'ambiguous' | 'disabled'; message: string }
+  | OutsideFailure;
+
+/** Finds the Entra user behind an email address. */
+export interface EntraDirectory {
+  findUserByEmail(email: string): Promise<UserLookup>;
 }

@@ -368,9 +368,11 @@ export class GraphSimulator {
     },
     {
       methods: ['GET'],
-      path: /^\/v1\.0\/users(?:\/|\(')([^/']+)'?\)?$/,
+      // /users/{id or UPN}, or /users('{UPN}') for names Graph would otherwise misread (a leading $).
+      path: /^\/v1\.0\/users(?:\/([^/(][^/]*)|\('((?:[^']|'')+)'\))$/,
       permissions: [PERMISSIONS.readUsers],
-      handle: ({ match: [key = ''], query }) => {
+      handle: ({ match: [plain = '', quoted = ''], query }) => {
+        const key = plain || quoted.replace(/''/g, "'");
         const user = this.directory.findUser(key);
         if (!user) throw notFound(key);
         return [200, { '@odata.context': `${this.url}/v1.0/$metadata#users/$entity`, ...select(user, query.get('$select')) }];

@@ -106,6 +106,13 @@ describe('users', () => {
     expect(quoted.value).toMatchObject([{ id: GUEST, userType: 'Guest' }]);
   });
 
+  it("finds a UPN starting with $ through the /users('…') form", async () => {
+    sim.addUser({ id: '33333333-3333-4333-8333-333333333333', userPrincipalName: '$svc@contoso.example' });
+    expect(await graph.api(`/users('${encodeURIComponent('$svc@contoso.example')}')`).get()).toMatchObject({
+      id: '33333333-3333-4333-8333-333333333333',
+    });
+  });
+
   it('reads a raw + as a space, as Graph does', async () => {
     const raw = await graph.api('/users').filter(`mail eq 'alice.o+jit@contoso.example'`).get();
     expect(raw.value).toEqual([]);

@@ -1,0 +1,195 @@
+// Grants and ends membership of an Entra group through Microsoft Graph (shared/reference/graph.md §§2–7).
+// Every effect is idempotent: an assignment or membership that is already there counts as granted, one that is
+// already gone counts as ended, so a job retried after a crash never doubles or fails on its own earlier work.
+
+import { type Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import type { AccessProvider, GrantOrder, GrantResult, PresenceResult, RevokeResult } from '../../application/ports.js';
+import { toIsoDuration } from '../../domain/duration.js';
+import type { GrantSpec } from '../../domain/policy.js';
+import { classifyGraphError, isGraphError } from './graph-errors.js';
+
+const PIM = '/identityGovernance/privilegedAccess/group';
+// Entra refuses adminRemove within 5 minutes of the assignment's start (ActiveDurationTooShort).
+const PIM_MINIMUM_ACTIVE_MS = 5 * 60_000;
+// Retries belong to the durable job queue, which survives restarts and honours Retry-After; not to the SDK.
+const NO_SDK_RETRIES = [new RetryHandlerOptions(0, 0)];
+
+interface ScheduleRequestResponse {
+  id: string;
+  status: string;
+  targetScheduleId?: string | null;
+}
+
+const ACTIVE_STATUS = 'provisioned';
+const PENDING_STATUSES = new Set([
+  'granted',
+  'schedulecreated',
+  'pendingprovisioning',
+  'pendingschedulecreation',
+  'pendingapproval',
+  'pendingadmindecision',
+]);
+
+/** Graph wants `+`, `&` and `#` encoded inside a `$filter` literal and single quotes doubled (reference §9). */
+export function filterLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`.replace(/[+&#]/g, (character) => encodeURIComponent(character));
+}
+
+export class GraphAccessProvider implements AccessProvider {
+  constructor(
+    private readonly graph: Client,
+    /** The Graph root the bot talks to, for @odata.id references. */
+    private readonly graphRoot: string,
+    private readonly now: () => number,
+  ) {}
+
+  async grant(order: GrantOrder): Promise<GrantResult> {
+    return order.grant.kind === 'pim_group' ? this.assign(order) : this.addMember(order.grant.groupId, order.principalId);
+  }
+
+  async revoke(grant: GrantSpec, principalId: string): Promise<RevokeResult> {
+    return grant.kind === 'pim_group' ? this.removeAssignment(grant.groupId, principalId) : this.removeMember(grant.groupId, principalId);
+  }
+
+  async isPresent(grant: GrantSpec, principalId: string): Promise<PresenceResult> {
+    try {
+      if (grant.kind === 'pim_group') {
+        const instances = await this.activeInstances(grant.groupId, principalId);
+        return { ok: true, present: instances.length > 0 };
+      }
+      const result = (await this.graph
+        .api(`/users/${principalId}/checkMemberGroups`)
+        .middlewareOptions(NO_SDK_RETRIES)
+        .post({ groupIds: [grant.groupId] })) as {
+        value: string[];
+      };
+      return { ok: true, present: result.value.some((id) => id.toLowerCase() === grant.groupId.toLowerCase()) };
+    } catch (error) {
+      return classifyGraphError(error);
+    }
+  }
+
+  async isEligible(groupId: string, principalId: string): Promise<PresenceResult> {
+    try {
+      const result = (await this.graph
+        .api(`${PIM}/eligibilitySchedules`)
+        .filter(`groupId eq ${filterLiteral(groupId)} and principalId eq ${filterLiteral(principalId)}`)
+        .middlewareOptions(NO_SDK_RETRIES)
+        .get()) as { value: unknown[] };
+      return { ok: true, present: result.value.length > 0 };
+    } catch (error) {
+      return classifyGraphError(error);
+    }
+  }
+
+  private async assign(order: GrantOrder): Promise<GrantResult> {
+    const { groupId } = order.grant;
+    const body = {
+      accessId: 'member',
+      principalId: order.principalId,
+      groupId,
+      action: 'adminAssign',
+      justification: order.justification,
+      scheduleInfo: {
+        startDateTime: new Date(order.startsAt).toISOString(),
+        expiration: { type: 'afterDuration', duration: toIsoDuration(order.durationMinutes) },
+      },
+      ticketInfo: { ticketSystem: 'jit-access-bot', ticketNumber: order.requestId },
+    };
+    try {
+      const response = (await this.graph
+        .api(`${PIM}/assignmentScheduleRequests`)
+        .middlewareOptions(NO_SDK_RETRIES)
+        .post(body)) as ScheduleRequestResponse;
+      // HTTP 201 comes back whatever the outcome; the body's status says what happened (reference §4).
+      const status = response.status.toLowerCase();
+      if (status === ACTIVE_STATUS) return { ok: true, reference: response.id, alreadyPresent: false };
+      if (PENDING_STATUSES.has(status))
+        return { ok: false, kind: 'transient', message: `PIM request ${response.id} is ${response.status}` };
+      return { ok: false, kind: 'permanent', code: response.status, message: `PIM answered ${response.status} for request ${response.id}` };
+    } catch (error) {
+      if (isGraphError(error, 400, 'RoleAssignmentExists')) return this.confirmPresent(order.grant, order.principalId);
+      return classifyGraphError(error);
+    }
+  }
+
+  /** "Already exists" may be our own earlier attempt (a retry after a crash): confirm before calling it granted. */
+  private async confirmPresent(grant: GrantSpec, principalId: string): Promise<GrantResult> {
+    const presence = await this.isPresent(grant, principalId);
+    if (!presence.ok) return presence;
+    return presence.present
+      ? { ok: true, alreadyPresent: true }
+      : { ok: false, kind: 'transient', message: 'Graph said the assignment exists but no active instance is visible yet' };
+  }
+
+  private async removeAssignment(groupId: string, principalId: string): Promise<RevokeResult> {
+    const body = { accessId: 'member', principalId, groupId, action: 'adminRemove' };
+    try {
+      const response = (await this.graph
+        .api(`${PIM}/assignmentScheduleRequests`)
+        .middlewareOptions(NO_SDK_RETRIES)
+        .post(body)) as ScheduleRequestResponse;
+      const status = response.status.toLowerCase();
+      if (status === 'revoked' || status === 'provisioned' || status === 'canceled') return { ok: true, alreadyAbsent: false };
+      if (PENDING_STATUSES.has(status))
+        return { ok: false, kind: 'transient', message: `PIM removal ${response.id} is ${response.status}` };
+      return {
+        ok: false,
+        kind: 'permanent',
+        code: response.status,
+        message: `PIM answered ${response.status} to the removal ${response.id}`,
+      };
+    } catch (error) {
+      // Entra ended it first (expiry), or an earlier attempt did: the access is gone either way.
+      if (isGraphError(error, 400, 'RoleAssignmentDoesNotExist')) return { ok: true, alreadyAbsent: true };
+      if (isGraphError(error, 400, 'ActiveDurationTooShort')) return this.retryAfterMinimum(groupId, principalId);
+      return classifyGraphError(error);
+    }
+  }
+
+  private async retryAfterMinimum(groupId: string, principalId: string): Promise<RevokeResult> {
+    const instances = await this.activeInstances(groupId, principalId).catch(() => []);
+    const started = Math.min(...instances.map((instance) => Date.parse(instance.startDateTime)).filter(Number.isFinite), this.now());
+    const wait = Math.max(1000, started + PIM_MINIMUM_ACTIVE_MS - this.now() + 1000);
+    return {
+      ok: false,
+      kind: 'transient',
+      message: 'Entra keeps a PIM assignment at least 5 minutes (ActiveDurationTooShort)',
+      retryAfterMs: wait,
+    };
+  }
+
+  private async activeInstances(groupId: string, principalId: string): Promise<{ startDateTime: string; endDateTime: string | null }[]> {
+    const result = (await this.graph
+      .api(`${PIM}/assignmentScheduleInstances`)
+      .filter(`groupId eq ${filterLiteral(groupId)} and principalId eq ${filterLiteral(principalId)}`)
+      .middlewareOptions(NO_SDK_RETRIES)
+      .get()) as { value: { startDateTime: string; endDateTime: string | null; accessId: string }[] };
+    return result.value.filter((instance) => instance.accessId === 'member');
+  }
+
+  private async addMember(groupId: string, principalId: string): Promise<GrantResult> {
+    try {
+      await this.graph
+        .api(`/groups/${groupId}/members/$ref`)
+        .middlewareOptions(NO_SDK_RETRIES)
+        .post({ '@odata.id': `${this.graphRoot}/v1.0/directoryObjects/${principalId}` });
+      return { ok: true, alreadyPresent: false };
+    } catch (error) {
+      if (isGraphError(error, 400) && /already exist/i.test(error.message)) return { ok: true, alreadyPresent: true };
+      return classifyGraphError(error);
+    }
+  }
+
+  private async removeMember(groupId: string, principalId: string): Promise<RevokeResult> {
+    try {
+      // Never without /$ref: that would delete the member object itself (reference §7).
+      await this.graph.api(`/groups/${groupId}/members/${principalId}/$ref`).middlewareOptions(NO_SDK_RETRIES).delete();
+      return { ok: true, alreadyAbsent: false };
+    } catch (error) {
+      if (isGraphError(error, 404) || (isGraphError(error, 400) && /do not exist/i.test(error.message)))
+        return { ok: true, alreadyAbsent: true };
+      return classifyGraphError(error);
+    }
+  }
+}

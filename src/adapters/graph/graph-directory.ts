@@ -1,0 +1,71 @@
+// Slack profile email → Entra user (reference/graph.md §9): by UPN first, then by mail; a disabled account or
+// more than one match is refused rather than guessed.
+
+import { type Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import type { EntraDirectory, UserLookup } from '../../application/ports.js';
+import { filterLiteral } from './graph-access-provider.js';
+import { classifyGraphError, isGraphError } from './graph-errors.js';
+
+const NO_SDK_RETRIES = [new RetryHandlerOptions(0, 0)];
+const FIELDS = 'id,userPrincipalName,mail,userType,accountEnabled';
+
+interface EntraUser {
+  id: string;
+  userPrincipalName: string;
+  accountEnabled?: boolean;
+}
+
+export class GraphDirectory implements EntraDirectory {
+  private readonly cache = new Map<string, { principalId: string; userPrincipalName: string }>();
+
+  constructor(private readonly graph: Client) {}
+
+  async findUserByEmail(email: string): Promise<UserLookup> {
+    const key = email.trim().toLowerCase();
+    const cached = this.cache.get(key);
+    if (cached) return { ok: true, ...cached };
+    const result = await this.lookUp(key);
+    if (result.ok) this.cache.set(key, { principalId: result.principalId, userPrincipalName: result.userPrincipalName });
+    return result;
+  }
+
+  private async lookUp(email: string): Promise<UserLookup> {
+    try {
+      const byUpn = await this.byUserPrincipalName(email);
+      const matches = byUpn ? [byUpn] : await this.byMail(email);
+      if (matches.length === 0) return { ok: false, kind: 'not_found', message: `no Entra account has the email ${email}` };
+      if (matches.length > 1) return { ok: false, kind: 'ambiguous', message: `${matches.length} Entra accounts have the email ${email}` };
+      const [user] = matches as [EntraUser];
+      if (user.accountEnabled === false)
+        return { ok: false, kind: 'disabled', message: `the Entra account ${user.userPrincipalName} is disabled` };
+      return { ok: true, principalId: user.id, userPrincipalName: user.userPrincipalName };
+    } catch (error) {
+      return classifyGraphError(error);
+    }
+  }
+
+  private async byUserPrincipalName(email: string): Promise<EntraUser | undefined> {
+    try {
+      return (await this.graph
+        .api(`/users/${encodeURIComponent(email)}`)
+        .select(FIELDS)
+        .middlewareOptions(NO_SDK_RETRIES)
+        .get()) as EntraUser;
+    } catch (error) {
+      if (isGraphError(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  private async byMail(email: string): Promise<EntraUser[]> {
+    const result = (await this.graph
+      .api('/users')
+      .filter(`mail eq ${filterLiteral(email)}`)
+      .select(FIELDS)
+      .middlewareOptions(NO_SDK_RETRIES)
+      .get()) as {
+      value: EntraUser[];
+    };
+    return result.value;
+  }
+}

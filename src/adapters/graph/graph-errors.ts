@@ -1,0 +1,32 @@
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import type { OutsideFailure } from '../../application/ports.js';
+
+// Graph asks for these to be retried; Retry-After, when present, is how long to wait (reference/graph.md §10).
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+
+export function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** A Graph (or credential, or network) error as a retry decision. */
+export function classifyGraphError(error: unknown): OutsideFailure {
+  if (error instanceof GraphError) {
+    const code = error.code ?? 'UnknownError';
+    // statusCode -1: no answer (network failure, or the credential could not get a token).
+    if (error.statusCode === -1 || TRANSIENT_STATUS.has(error.statusCode)) {
+      const wait = retryAfterMs(error.headers);
+      return { ok: false, kind: 'transient', message: `${code}: ${error.message}`, ...(wait !== undefined && { retryAfterMs: wait }) };
+    }
+    return { ok: false, kind: 'permanent', code, message: `${error.statusCode} ${code}: ${error.message}` };
+  }
+  return { ok: false, kind: 'transient', message: error instanceof Error ? error.message : String(error) };
+}
+
+export function isGraphError(error: unknown, status: number, code?: string): error is GraphError {
+  return error instanceof GraphError && error.statusCode === status && (code === undefined || error.code === code);
+}

@@ -1,0 +1,204 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GraphAccessProvider } from '../../../src/adapters/graph/graph-access-provider.js';
+import { createGraphClient } from '../../../src/adapters/graph/graph-client.js';
+import { GraphDirectory } from '../../../src/adapters/graph/graph-directory.js';
+import type { GrantOrder } from '../../../src/application/ports.js';
+import type { GraphSimulator } from '../../../src/simulators/graph/graph-simulator.js';
+import { CLIENT_ID, CLIENT_SECRET, startGraphSimulator, TENANT_ID } from '../../support/simulators.js';
+
+const GROUP = 'c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a';
+const ALICE = '11111111-1111-4111-8111-111111111111';
+const BOB = '33333333-3333-4333-8333-333333333333';
+const MINUTE = 60_000;
+const PIM_GRANT = { kind: 'pim_group' as const, groupId: GROUP, requireEligibility: false };
+const MEMBERSHIP = { kind: 'group_membership' as const, groupId: GROUP };
+
+let sim: GraphSimulator;
+let provider: GraphAccessProvider;
+let directory: GraphDirectory;
+
+function order(overrides: Partial<GrantOrder> = {}): GrantOrder {
+  return {
+    grant: PIM_GRANT,
+    principalId: ALICE,
+    durationMinutes: 60,
+    justification: 'Investigating INC-42 (request req_1, approved by U0MANAGER1)',
+    requestId: 'req_1',
+    startsAt: sim.now(),
+    ...overrides,
+  };
+}
+
+beforeEach(async () => {
+  sim = await startGraphSimulator();
+  sim.addGroup({ id: GROUP, displayName: 'Production - Boundary on Azure' });
+  sim.addUser({ id: ALICE, userPrincipalName: 'alice@contoso.example', mail: 'alice@contoso.example' });
+  sim.addUser({ id: BOB, userPrincipalName: 'bob@contoso.example', mail: 'bob.o+jit@contoso.example' });
+  const graph = createGraphClient({
+    tenantId: TENANT_ID,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    authorityHost: sim.url,
+    disableInstanceDiscovery: true,
+    baseUrl: sim.url,
+  });
+  provider = new GraphAccessProvider(graph, sim.url, () => sim.now());
+  directory = new GraphDirectory(graph);
+});
+
+afterEach(async () => {
+  await sim.stop();
+});
+
+describe('GraphAccessProvider with PIM for Groups', () => {
+  it('grants an active assignment for exactly the approved duration, with the justification and ticket', async () => {
+    const result = await provider.grant(order({ durationMinutes: 90 }));
+    expect(result).toEqual({ ok: true, reference: expect.any(String), alreadyPresent: false });
+    expect(sim.isMember(GROUP, ALICE)).toBe(true);
+    const [assignment] = sim.directory.assignments;
+    expect((assignment?.endDateTime ?? 0) - (assignment?.startDateTime ?? 0)).toBe(90 * MINUTE);
+    expect(sim.log.find((entry) => entry.method === 'POST' && entry.path.endsWith('assignmentScheduleRequests'))?.body).toMatchObject({
+      action: 'adminAssign',
+      justification: 'Investigating INC-42 (request req_1, approved by U0MANAGER1)',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H30M' } },
+      ticketInfo: { ticketSystem: 'jit-access-bot', ticketNumber: 'req_1' },
+    });
+  });
+
+  it('treats RoleAssignmentExists as granted once it sees the active assignment', async () => {
+    await provider.grant(order());
+    expect(await provider.grant(order())).toEqual({ ok: true, alreadyPresent: true });
+    expect(sim.directory.assignments).toHaveLength(1);
+  });
+
+  it('asks to retry a removal within 5 minutes of the start, when Entra allows it', async () => {
+    await provider.grant(order());
+    sim.advance(2 * MINUTE);
+    const early = await provider.revoke(PIM_GRANT, ALICE);
+    expect(early).toMatchObject({ ok: false, kind: 'transient' });
+    // Until 5 minutes after the start (Graph reports whole seconds), plus a second's margin.
+    const wait = early.ok === false && early.kind === 'transient' ? (early.retryAfterMs ?? 0) : 0;
+    expect(wait).toBeGreaterThan(3 * MINUTE);
+    expect(wait).toBeLessThanOrEqual(3 * MINUTE + 1000);
+    sim.advance(3 * MINUTE);
+    expect(await provider.revoke(PIM_GRANT, ALICE)).toEqual({ ok: true, alreadyAbsent: false });
+    expect(sim.isMember(GROUP, ALICE)).toBe(false);
+  });
+
+  it('counts an assignment Entra already ended as revoked', async () => {
+    await provider.grant(order({ durationMinutes: 30 }));
+    sim.advance(30 * MINUTE);
+    expect(await provider.isPresent(PIM_GRANT, ALICE)).toEqual({ ok: true, present: false });
+    expect(await provider.revoke(PIM_GRANT, ALICE)).toEqual({ ok: true, alreadyAbsent: true });
+  });
+
+  it('reads PIM eligibility', async () => {
+    sim.addEligibility(GROUP, ALICE);
+    expect(await provider.isEligible(GROUP, ALICE)).toEqual({ ok: true, present: true });
+    expect(await provider.isEligible(GROUP, BOB)).toEqual({ ok: true, present: false });
+  });
+});
+
+describe('GraphAccessProvider with direct membership', () => {
+  it('adds, counts a duplicate add as granted, removes, and counts a missing member as removed', async () => {
+    expect(await provider.grant(order({ grant: MEMBERSHIP }))).toEqual({ ok: true, alreadyPresent: false });
+    expect(await provider.grant(order({ grant: MEMBERSHIP }))).toEqual({ ok: true, alreadyPresent: true });
+    expect(await provider.isPresent(MEMBERSHIP, ALICE)).toEqual({ ok: true, present: true });
+    expect(await provider.revoke(MEMBERSHIP, ALICE)).toEqual({ ok: true, alreadyAbsent: false });
+    expect(await provider.revoke(MEMBERSHIP, ALICE)).toEqual({ ok: true, alreadyAbsent: true });
+    expect(sim.log.filter((entry) => entry.method === 'DELETE').map((entry) => entry.path)).toEqual([
+      `/v1.0/groups/${GROUP}/members/${ALICE}/$ref`,
+      `/v1.0/groups/${GROUP}/members/${ALICE}/$ref`,
+    ]);
+  });
+
+  it('reports a member that does not exist as permanent', async () => {
+    expect(await provider.grant(order({ grant: MEMBERSHIP, principalId: '99999999-9999-4999-8999-999999999999' }))).toMatchObject({
+      ok: false,
+      kind: 'permanent',
+      code: 'Request_ResourceNotFound',
+    });
+  });
+});
+
+describe('GraphAccessProvider failures', () => {
+  it('passes on Retry-After from a 429 as a transient failure', async () => {
+    sim.injectFault({ route: 'POST /v1.0/identityGovernance', status: 429, retryAfterSeconds: 7 });
+    expect(await provider.grant(order())).toEqual({
+      ok: false,
+      kind: 'transient',
+      message: 'TooManyRequests: Too many requests.',
+      retryAfterMs: 7000,
+    });
+    expect(sim.directory.assignments).toHaveLength(0);
+  });
+
+  it('calls 503, 504 and a dropped connection transient, and a 403 permanent', async () => {
+    sim.injectFault({ route: 'POST /v1.0/groups', status: 503 });
+    expect(await provider.grant(order({ grant: MEMBERSHIP }))).toMatchObject({ ok: false, kind: 'transient' });
+    sim.injectFault({ route: 'POST /v1.0/groups', status: 504 });
+    expect(await provider.grant(order({ grant: MEMBERSHIP }))).toMatchObject({ ok: false, kind: 'transient' });
+    sim.injectFault({ route: 'POST /v1.0/groups', drop: true });
+    expect(await provider.grant(order({ grant: MEMBERSHIP }))).toMatchObject({ ok: false, kind: 'transient' });
+    sim.injectFault({ route: 'POST /v1.0/groups', status: 403, times: Number.POSITIVE_INFINITY });
+    expect(await provider.grant(order({ grant: MEMBERSHIP }))).toEqual({
+      ok: false,
+      kind: 'permanent',
+      code: 'Authorization_RequestDenied',
+      message: '403 Authorization_RequestDenied: Insufficient privileges to complete the operation.',
+    });
+  });
+
+  it('calls a policy refusal permanent, with the failed rule', async () => {
+    expect(await provider.grant(order({ durationMinutes: 3 }))).toEqual({
+      ok: false,
+      kind: 'permanent',
+      code: 'RoleAssignmentRequestPolicyValidationFailed',
+      message: '400 RoleAssignmentRequestPolicyValidationFailed: The following policy rules failed: ["ExpirationRule"]',
+    });
+  });
+});
+
+describe('GraphDirectory', () => {
+  it('finds a person by UPN, then by mail with + encoded, and caches the answer', async () => {
+    expect(await directory.findUserByEmail('Alice@Contoso.example')).toEqual({
+      ok: true,
+      principalId: ALICE,
+      userPrincipalName: 'alice@contoso.example',
+    });
+    expect(await directory.findUserByEmail('bob.o+jit@contoso.example')).toEqual({
+      ok: true,
+      principalId: BOB,
+      userPrincipalName: 'bob@contoso.example',
+    });
+    const requests = sim.log.length;
+    await directory.findUserByEmail('bob.o+jit@contoso.example');
+    expect(sim.log.length).toBe(requests);
+  });
+
+  it('finds a guest by mail with a quote in it', async () => {
+    sim.addUser({
+      id: '44444444-4444-4444-8444-444444444444',
+      userPrincipalName: 'oneil_partner.example#EXT#@contoso.example',
+      mail: "o'neil@partner.example",
+      userType: 'Guest',
+    });
+    expect(await directory.findUserByEmail("o'neil@partner.example")).toMatchObject({
+      ok: true,
+      principalId: '44444444-4444-4444-8444-444444444444',
+    });
+  });
+
+  it('refuses unknown, ambiguous and disabled accounts with the reason', async () => {
+    expect(await directory.findUserByEmail('nobody@contoso.example')).toEqual({
+      ok: false,
+      kind: 'not_found',
+      message: 'no Entra account has the email nobody@contoso.example',
+    });
+    sim.addUser({ id: '55555555-5555-4555-8555-555555555555', userPrincipalName: 'twin1@contoso.example', mail: 'twin@contoso.example' });
+    sim.addUser({ id: '66666666-6666-4666-8666-666666666666', userPrincipalName: 'twin2@contoso.example', mail: 'twin@contoso.example' });
+    expect(await directory.findUserByEmail('twin@contoso.example')).toMatchObject({ ok: false, kind: 'ambiguous' });
+    sim.addUser({ id: '77777777-7777-4777-8777-777777777777', userPrincipalName: 'gone@contoso.example', accountEnabled: false });
+    expect(await directory.findUserByEmail('gone@contoso.example')).toMatchObject({ ok: false, kind: 'disabled' });
+  });
+});
