@@ -17,6 +17,7 @@ export function changeRequest(
   deps: { requests: RequestRepository; clock: Clock },
   requestId: string,
   decide: (request: AccessRequest, now: number) => TransitionResult,
+  options: { completeJob?: number } = {},
 ): ChangeOutcome {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const request = deps.requests.find(requestId);
@@ -24,7 +25,7 @@ export function changeRequest(
     const now = deps.clock.now();
     const result = decide(request, now);
     if (!result.ok) return result;
-    if (deps.requests.apply(request, result, now)) return { ok: true, request: result.request, previous: request };
+    if (deps.requests.apply(request, result, now, options)) return { ok: true, request: result.request, previous: request };
   }
   return { ok: false, code: 'conflict' };
 }

@@ -46,9 +46,24 @@ export interface RequestRepository {
    * Compare-and-set on `previous.version`: stores `change` with its audit event and jobs, or, when the stored
    * request is no longer the one the change was decided on, writes nothing and returns false.
    */
-  apply(previous: AccessRequest, change: Transition, now: number): boolean;
+  apply(previous: AccessRequest, change: Transition, now: number, options?: { completeJob?: number }): boolean;
   listByRequester(requesterId: string, limit: number): AccessRequest[];
   listByState(state: RequestState, limit: number): AccessRequest[];
+  /** Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning. */
+  listDue(deadline: Deadline, now: number, limit: number): AccessRequest[];
+  /** The earliest deadline still ahead, for the precise timer. */
+  nextDeadline(warningMs: number): number | undefined;
+}
+
+export type Deadline = { kind: 'pending_timeout' } | { kind: 'expiry' } | { kind: 'expiry_warning'; warningMs: number };
+
+/** The durable jobs written with each transition. A claimed job is leased; a lease that runs out is claimed again. */
+export interface JobQueue {
+  claimDue(now: number, limit: number, leaseMs: number): StoredJob[];
+  complete(jobId: number, now: number): void;
+  retry(jobId: number, runAt: number, error: string, now: number): void;
+  bury(jobId: number, error: string, now: number): void;
+  nextRunAt(): number | undefined;
 }
 
 /** Why an outside call did not succeed: worth retrying (with the wait the service asked for), or not. */
@@ -88,4 +103,9 @@ export type UserLookup =
 /** Finds the Entra user behind an email address. */
 export interface EntraDirectory {
   findUserByEmail(email: string): Promise<UserLookup>;
+}
+
+/** Tells the people involved about a change: the card, its thread, the requester's DM, the Home tabs. */
+export interface Notifier {
+  notify(request: AccessRequest, event: string): Promise<{ ok: true } | OutsideFailure>;
 }

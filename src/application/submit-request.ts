@@ -5,6 +5,8 @@ import type { Clock, IdSource, RequestRepository } from './ports.js';
 
 export interface SubmitInput {
   requesterId: string;
+  /** The requester's Entra object id, resolved before the request is stored (resolve-requester.ts). */
+  principalId: string;
   targetId: string;
   reason: string | undefined;
   durationMinutes: number;
@@ -45,6 +47,7 @@ export function submitRequest(deps: SubmitDeps, input: SubmitInput): SubmitOutco
   const opened = openRequest({
     id: deps.ids.requestId(),
     requesterId: input.requesterId,
+    principalId: input.principalId,
     target,
     reason: reason.reason,
     durationMinutes: input.durationMinutes,

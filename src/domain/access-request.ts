@@ -3,7 +3,7 @@
 // with the audit event and the jobs the change needs, or a refusal saying why nothing changed.
 
 import { minutesToMs } from './duration.js';
-import type { GrantKind, Target } from './policy.js';
+import type { GrantKind, GrantSpec, Target } from './policy.js';
 
 export const REQUEST_STATES = ['pending', 'approved', 'active', 'ended', 'denied', 'cancelled', 'timed_out', 'failed'] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
@@ -23,6 +23,8 @@ export interface Approval {
 export interface AccessRequest {
   id: string;
   requesterId: string;
+  /** The requester's Entra object id, resolved from their Slack email when they asked. */
+  principalId?: string;
   targetId: string;
   reason: string;
   durationMinutes: number;
@@ -45,6 +47,8 @@ export interface AccessRequest {
   endedAt?: number;
   endReason?: EndReason;
   failure?: string;
+  /** When the requester was warned that the grant ends soon. */
+  expiryWarnedAt?: number;
 }
 
 export interface GrantRecord {
@@ -108,6 +112,7 @@ const notify = (event: string): JobOrder => ({ kind: 'notify', event });
 export interface NewRequestInput {
   id: string;
   requesterId: string;
+  principalId?: string;
   target: Target;
   reason: string;
   durationMinutes: number;
@@ -119,6 +124,7 @@ export function openRequest(input: NewRequestInput): Transition {
   const request: AccessRequest = {
     id: input.id,
     requesterId: input.requesterId,
+    ...(input.principalId !== undefined && { principalId: input.principalId }),
     targetId: input.target.id,
     reason: input.reason,
     durationMinutes: input.durationMinutes,
@@ -244,6 +250,29 @@ export function confirmEnd(request: AccessRequest, now: number, detail: Record<s
     { action: 'ended', actor: SYSTEM, detail: { ...detail, reason } },
     [notify('ended')],
   );
+}
+
+/** The requester is told once, `warningMinutes` before the end, that the grant is about to end. */
+export function warnOfExpiry(request: AccessRequest, warningMinutes: number, now: number): TransitionResult {
+  if (request.state !== 'active' || request.endsAt === undefined) return wrongState(request);
+  if (request.ending || request.expiryWarnedAt !== undefined) return { ok: false, code: 'already_ending' };
+  if (now < request.endsAt - minutesToMs(warningMinutes)) return { ok: false, code: 'not_yet_due' };
+  return move(request, { expiryWarnedAt: now }, { action: 'expiry_warned', actor: SYSTEM, detail: { endsAt: request.endsAt } }, [
+    notify('expiring_soon'),
+  ]);
+}
+
+/** A revocation that keeps failing is raised with the approvers once; the revoke job keeps trying. */
+export function reportRevokeTrouble(request: AccessRequest, problem: string, attempts: number): TransitionResult {
+  if (request.state !== 'active' || !request.ending) return wrongState(request);
+  return move(request, {}, { action: 'revoke_failing', actor: SYSTEM, detail: { problem, attempts } }, [notify('revoke_failing')]);
+}
+
+/** The grant as the provider needs it to end it: what was granted, whatever the policy says today. */
+export function grantedSpec(grant: GrantRecord): GrantSpec {
+  return grant.kind === 'pim_group'
+    ? { kind: 'pim_group', groupId: grant.groupId, requireEligibility: false }
+    : { kind: 'group_membership', groupId: grant.groupId };
 }
 
 export function isOpen(state: RequestState): boolean {

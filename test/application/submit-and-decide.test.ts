@@ -10,7 +10,13 @@ function setUp(targets = [makeTarget()]) {
   return deps;
 }
 
-const goodInput = { requesterId: REQUESTER, targetId: 'prod-ssh', reason: 'Investigating incident INC-42', durationMinutes: 60 };
+const goodInput = {
+  requesterId: REQUESTER,
+  principalId: '11111111-1111-4111-8111-111111111111',
+  targetId: 'prod-ssh',
+  reason: 'Investigating incident INC-42',
+  durationMinutes: 60,
+};
 
 describe('submitRequest', () => {
   it('stores a pending request with its audit event and a notification job', () => {
@@ -21,7 +27,7 @@ describe('submitRequest', () => {
       request: { id: 'req_0001', state: 'pending', reason: 'Investigating incident INC-42', pendingUntil: T0 + 240 * 60_000 },
     });
     expect(deps.requests.audit.map((event) => event.action)).toEqual(['requested']);
-    expect(deps.requests.jobs).toEqual([{ kind: 'notify', event: 'requested', requestId: 'req_0001' }]);
+    expect(deps.requests.jobs).toMatchObject([{ kind: 'notify', event: 'requested', requestId: 'req_0001', state: 'queued', runAt: T0 }]);
   });
 
   it.each([

@@ -1,11 +1,26 @@
-import type { Clock, IdSource, RequestRepository } from '../../src/application/ports.js';
-import type { AccessRequest, AuditEntry, JobOrder, RequestState, Transition } from '../../src/domain/access-request.js';
+import type {
+  AccessProvider,
+  Clock,
+  Deadline,
+  GrantOrder,
+  GrantResult,
+  IdSource,
+  JobQueue,
+  Notifier,
+  OutsideFailure,
+  PresenceResult,
+  RequestRepository,
+  RevokeResult,
+  StoredJob,
+} from '../../src/application/ports.js';
+import type { AccessRequest, AuditEntry, RequestState, Transition } from '../../src/domain/access-request.js';
+import type { GrantSpec } from '../../src/domain/policy.js';
 
-/** In-memory RequestRepository with the same compare-and-set contract as the SQLite one. */
-export class FakeRequestRepository implements RequestRepository {
+/** In-memory store with the same compare-and-set and job-lease contracts as the SQLite one. */
+export class FakeRequestRepository implements RequestRepository, JobQueue {
   readonly requests = new Map<string, AccessRequest>();
   readonly audit: (AuditEntry & { requestId: string; at: number })[] = [];
-  readonly jobs: (JobOrder & { requestId: string })[] = [];
+  readonly jobs: (StoredJob & { lockedUntil: number | null })[] = [];
   /** Runs once just before the next compare-and-set, to simulate another writer getting in first. */
   beforeNextApply: (() => void) | undefined;
 
@@ -18,7 +33,7 @@ export class FakeRequestRepository implements RequestRepository {
     return this.requests.get(id);
   }
 
-  apply(previous: AccessRequest, change: Transition, now: number): boolean {
+  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: number } = {}): boolean {
     const interloper = this.beforeNextApply;
     this.beforeNextApply = undefined;
     interloper?.();
@@ -26,7 +41,62 @@ export class FakeRequestRepository implements RequestRepository {
     if (!stored || stored.version !== previous.version || stored.state !== previous.state) return false;
     this.requests.set(previous.id, change.request);
     this.record(change, now);
+    if (options.completeJob !== undefined) this.complete(options.completeJob, now);
     return true;
+  }
+
+  listDue(deadline: Deadline, now: number, limit: number): AccessRequest[] {
+    const due = (request: AccessRequest): boolean => {
+      if (deadline.kind === 'pending_timeout') return request.state === 'pending' && request.pendingUntil <= now;
+      if (request.state !== 'active' || request.ending || request.endsAt === undefined) return false;
+      if (deadline.kind === 'expiry') return request.endsAt <= now;
+      return request.expiryWarnedAt === undefined && request.endsAt - deadline.warningMs <= now;
+    };
+    return [...this.requests.values()].filter(due).slice(0, limit);
+  }
+
+  nextDeadline(warningMs: number): number | undefined {
+    const times = [...this.requests.values()].flatMap((request) => {
+      if (request.state === 'pending') return [request.pendingUntil];
+      if (request.state !== 'active' || request.ending || request.endsAt === undefined) return [];
+      return request.expiryWarnedAt === undefined ? [request.endsAt, request.endsAt - warningMs] : [request.endsAt];
+    });
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  claimDue(now: number, limit: number, leaseMs: number): StoredJob[] {
+    const due = this.jobs.filter(
+      (job) => (job.state === 'queued' && job.runAt <= now) || (job.state === 'running' && (job.lockedUntil ?? 0) <= now),
+    );
+    return due.slice(0, limit).map((job) => {
+      Object.assign(job, { state: 'running', attempts: job.attempts + 1, lockedUntil: now + leaseMs });
+      return { ...job };
+    });
+  }
+
+  complete(jobId: number, _now: number): void {
+    Object.assign(this.job(jobId), { state: 'done', lockedUntil: null });
+  }
+
+  retry(jobId: number, runAt: number, error: string, _now: number): void {
+    Object.assign(this.job(jobId), { state: 'queued', runAt, lastError: error, lockedUntil: null });
+  }
+
+  bury(jobId: number, error: string, _now: number): void {
+    Object.assign(this.job(jobId), { state: 'dead', lastError: error, lockedUntil: null });
+  }
+
+  nextRunAt(): number | undefined {
+    const times = this.jobs.flatMap((job) =>
+      job.state === 'queued' ? [job.runAt] : job.state === 'running' ? [job.lockedUntil ?? 0] : [],
+    );
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  private job(id: number) {
+    const job = this.jobs.find((candidate) => candidate.id === id);
+    if (!job) throw new Error(`no job ${id}`);
+    return job;
   }
 
   listByRequester(requesterId: string, limit: number): AccessRequest[] {
@@ -42,7 +112,19 @@ export class FakeRequestRepository implements RequestRepository {
 
   private record(change: Transition, now: number): void {
     this.audit.push({ ...change.audit, requestId: change.request.id, at: now });
-    for (const job of change.jobs) this.jobs.push({ ...job, requestId: change.request.id });
+    for (const job of change.jobs) {
+      this.jobs.push({
+        ...job,
+        id: this.jobs.length + 1,
+        requestId: change.request.id,
+        event: job.event ?? null,
+        state: 'queued',
+        attempts: 0,
+        runAt: now,
+        lastError: null,
+        lockedUntil: null,
+      });
+    }
   }
 }
 
@@ -60,5 +142,54 @@ export class SequentialIds implements IdSource {
   private next = 1;
   requestId(): string {
     return `req_${String(this.next++).padStart(4, '0')}`;
+  }
+}
+
+type AccessCall = { op: 'grant' | 'revoke'; groupId: string; principalId: string; durationMinutes?: number; justification?: string };
+
+/** An AccessProvider that records calls and answers from a script (default: success). */
+export class FakeAccessProvider implements AccessProvider {
+  readonly calls: AccessCall[] = [];
+  grantAnswers: GrantResult[] = [];
+  revokeAnswers: RevokeResult[] = [];
+  present = new Set<string>();
+
+  async grant(order: GrantOrder): Promise<GrantResult> {
+    this.calls.push({
+      op: 'grant',
+      groupId: order.grant.groupId,
+      principalId: order.principalId,
+      durationMinutes: order.durationMinutes,
+      justification: order.justification,
+    });
+    const answer = this.grantAnswers.shift() ?? { ok: true, reference: `ref-${this.calls.length}`, alreadyPresent: false };
+    if (answer.ok) this.present.add(`${order.grant.groupId}/${order.principalId}`);
+    return answer;
+  }
+
+  async revoke(grant: GrantSpec, principalId: string): Promise<RevokeResult> {
+    this.calls.push({ op: 'revoke', groupId: grant.groupId, principalId });
+    const answer = this.revokeAnswers.shift() ?? { ok: true, alreadyAbsent: !this.present.has(`${grant.groupId}/${principalId}`) };
+    if (answer.ok) this.present.delete(`${grant.groupId}/${principalId}`);
+    return answer;
+  }
+
+  async isPresent(grant: GrantSpec, principalId: string): Promise<PresenceResult> {
+    return { ok: true, present: this.present.has(`${grant.groupId}/${principalId}`) };
+  }
+
+  async isEligible(): Promise<PresenceResult> {
+    return { ok: true, present: true };
+  }
+}
+
+export class FakeNotifier implements Notifier {
+  readonly told: { requestId: string; event: string; state: string }[] = [];
+  answers: ({ ok: true } | OutsideFailure)[] = [];
+
+  async notify(request: AccessRequest, event: string): Promise<{ ok: true } | OutsideFailure> {
+    const answer = this.answers.shift() ?? { ok: true };
+    if (answer.ok) this.told.push({ requestId: request.id, event, state: request.state });
+    return answer;
   }
 }

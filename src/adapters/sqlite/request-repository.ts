@@ -1,4 +1,4 @@
-import type { AuditRecord, RequestRepository, StoredJob } from '../../application/ports.js';
+import type { AuditRecord, Deadline, RequestRepository, StoredJob } from '../../application/ports.js';
 import type { AccessRequest, AuditEntry, EndReason, GrantRecord, JobOrder, RequestState, Transition } from '../../domain/access-request.js';
 import type { GrantKind } from '../../domain/policy.js';
 import { auditHash, GENESIS_HASH } from './audit-chain.js';
@@ -21,6 +21,8 @@ interface RequestRow {
   ending_reason: EndReason | null;
   ending_by: string | null;
   ending_at: number | null;
+  principal_id: string | null;
+  expiry_warned_at: number | null;
 }
 
 interface DecisionRow {
@@ -76,6 +78,7 @@ function toRequest(row: RequestRow, decisions: DecisionRow[], grant: GrantRow | 
   return {
     id: row.id,
     requesterId: row.requester_id,
+    ...(row.principal_id !== null && { principalId: row.principal_id }),
     targetId: row.target_id,
     reason: row.reason,
     durationMinutes: row.duration_minutes,
@@ -93,6 +96,7 @@ function toRequest(row: RequestRow, decisions: DecisionRow[], grant: GrantRow | 
     ...(row.decided_at !== null && { decidedAt: row.decided_at }),
     ...(row.cancelled_at !== null && { cancelledAt: row.cancelled_at }),
     ...(row.failure !== null && { failure: row.failure }),
+    ...(row.expiry_warned_at !== null && { expiryWarnedAt: row.expiry_warned_at }),
     ...(row.ending_reason !== null && { ending: { reason: row.ending_reason, by: row.ending_by ?? '', at: row.ending_at ?? 0 } }),
     ...(grant && grantRecord && { grant: grantRecord, grantedAt: grant.granted_at, endsAt: grant.ends_at }),
     ...(grant?.ended_at != null && { endedAt: grant.ended_at }),
@@ -134,11 +138,11 @@ export class SqliteRequestRepository implements RequestRepository {
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
       insertRequest: db.prepare(`INSERT INTO requests
-        (id, requester_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
-        VALUES (@id, @requesterId, @targetId, @reason, @durationMinutes, @requiredApprovals, @state, @version, @createdAt, @pendingUntil, @createdAt)`),
+        (id, requester_id, principal_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
+        VALUES (@id, @requesterId, @principalId, @targetId, @reason, @durationMinutes, @requiredApprovals, @state, @version, @createdAt, @pendingUntil, @createdAt)`),
       updateRequest: db.prepare(`UPDATE requests SET state = @state, version = @version, decided_at = @decidedAt,
         cancelled_at = @cancelledAt, failure = @failure, ending_reason = @endingReason, ending_by = @endingBy, ending_at = @endingAt,
-        updated_at = @now
+        expiry_warned_at = @expiryWarnedAt, updated_at = @now
         WHERE id = @id AND version = @expectedVersion AND state = @expectedState`),
       selectRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
       selectDecisions: db.prepare(
@@ -158,6 +162,17 @@ export class SqliteRequestRepository implements RequestRepository {
       byState: db.prepare('SELECT * FROM requests WHERE state = ? ORDER BY created_at, rowid LIMIT ?'),
       auditFor: db.prepare('SELECT * FROM audit_events WHERE request_id = ? ORDER BY seq'),
       jobsFor: db.prepare('SELECT * FROM jobs WHERE request_id = ? ORDER BY id'),
+      completeJob: db.prepare("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ? WHERE id = ?"),
+      pendingDue: db.prepare("SELECT * FROM requests WHERE state = 'pending' AND pending_until <= ? ORDER BY pending_until LIMIT ?"),
+      expiryDue: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
+        WHERE r.state = 'active' AND r.ending_reason IS NULL AND g.ends_at <= ? ORDER BY g.ends_at LIMIT ?`),
+      warningDue: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
+        WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.expiry_warned_at IS NULL AND g.ends_at - ? <= ? ORDER BY g.ends_at LIMIT ?`),
+      nextDeadline: db.prepare(`SELECT MIN(at) AS at FROM (
+          SELECT MIN(pending_until) AS at FROM requests WHERE state = 'pending'
+          UNION ALL SELECT MIN(g.ends_at) FROM requests r JOIN grants g ON g.request_id = r.id WHERE r.state = 'active' AND r.ending_reason IS NULL
+          UNION ALL SELECT MIN(g.ends_at - @warning) FROM requests r JOIN grants g ON g.request_id = r.id
+            WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.expiry_warned_at IS NULL)`),
     };
   }
 
@@ -168,6 +183,7 @@ export class SqliteRequestRepository implements RequestRepository {
         this.statements.insertRequest.run({
           id: request.id,
           requesterId: request.requesterId,
+          principalId: request.principalId ?? null,
           targetId: request.targetId,
           reason: request.reason,
           durationMinutes: request.durationMinutes,
@@ -187,7 +203,7 @@ export class SqliteRequestRepository implements RequestRepository {
     return row && this.hydrate(row);
   }
 
-  apply(previous: AccessRequest, change: Transition, now: number): boolean {
+  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: number } = {}): boolean {
     const next = change.request;
     return this.db
       .transaction(() => {
@@ -203,6 +219,7 @@ export class SqliteRequestRepository implements RequestRepository {
           endingReason: next.ending?.reason ?? null,
           endingBy: next.ending?.by ?? null,
           endingAt: next.ending?.at ?? null,
+          expiryWarnedAt: next.expiryWarnedAt ?? null,
           now,
         });
         if (updated.changes !== 1) return false;
@@ -229,6 +246,7 @@ export class SqliteRequestRepository implements RequestRepository {
           this.statements.endGrant.run(next.endedAt ?? now, next.endReason ?? null, next.id);
         }
         this.record(next.id, change.audit, change.jobs, now);
+        if (options.completeJob !== undefined) this.statements.completeJob.run(now, options.completeJob);
         return true;
       })
       .immediate();
@@ -240,6 +258,21 @@ export class SqliteRequestRepository implements RequestRepository {
 
   listByState(state: RequestState, limit: number): AccessRequest[] {
     return (this.statements.byState.all(state, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  listDue(deadline: Deadline, now: number, limit: number): AccessRequest[] {
+    const rows =
+      deadline.kind === 'pending_timeout'
+        ? this.statements.pendingDue.all(now, limit)
+        : deadline.kind === 'expiry'
+          ? this.statements.expiryDue.all(now, limit)
+          : this.statements.warningDue.all(deadline.warningMs, now, limit);
+    return (rows as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  nextDeadline(warningMs: number): number | undefined {
+    const row = this.statements.nextDeadline.get({ warning: warningMs }) as { at: number | null };
+    return row.at ?? undefined;
   }
 
   auditTrail(requestId: string): AuditRecord[] {

@@ -22,7 +22,10 @@ describe('migrations', () => {
       projectMigrations.map((migration) => migration.version),
     );
     expect(tableNames(db)).toEqual(['audit_events', 'decisions', 'grants', 'jobs', 'requests', 'schema_migrations']);
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'initial' }]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'principal_and_expiry_warning' },
+    ]);
   });
 
   it('opens the file in WAL mode with foreign keys and a busy timeout', () => {

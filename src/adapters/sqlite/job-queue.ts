@@ -1,0 +1,51 @@
+import type { JobQueue, StoredJob } from '../../application/ports.js';
+import type { SqliteDatabase } from './database.js';
+import { toStoredJob } from './request-repository.js';
+
+export class SqliteJobQueue implements JobQueue {
+  private readonly statements;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.statements = {
+      due: db.prepare(`SELECT id FROM jobs
+        WHERE (state = 'queued' AND run_at <= @now) OR (state = 'running' AND locked_until <= @now)
+        ORDER BY run_at, id LIMIT @limit`),
+      lease: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = @until, updated_at = @now
+        WHERE id = @id RETURNING *`),
+      complete: db.prepare("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ? WHERE id = ?"),
+      retry: db.prepare("UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, locked_until = NULL, updated_at = ? WHERE id = ?"),
+      bury: db.prepare("UPDATE jobs SET state = 'dead', last_error = ?, locked_until = NULL, updated_at = ? WHERE id = ?"),
+      next: db.prepare(`SELECT MIN(at) AS at FROM (
+          SELECT MIN(run_at) AS at FROM jobs WHERE state = 'queued'
+          UNION ALL SELECT MIN(locked_until) FROM jobs WHERE state = 'running')`),
+    };
+  }
+
+  claimDue(now: number, limit: number, leaseMs: number): StoredJob[] {
+    return this.db
+      .transaction(() => {
+        const ids = this.statements.due.all({ now, limit }) as { id: number }[];
+        return ids.map(({ id }) =>
+          toStoredJob(this.statements.lease.get({ id, until: now + leaseMs, now }) as Parameters<typeof toStoredJob>[0]),
+        );
+      })
+      .immediate();
+  }
+
+  complete(jobId: number, now: number): void {
+    this.statements.complete.run(now, jobId);
+  }
+
+  retry(jobId: number, runAt: number, error: string, now: number): void {
+    this.statements.retry.run(runAt, error, now, jobId);
+  }
+
+  bury(jobId: number, error: string, now: number): void {
+    this.statements.bury.run(error, now, jobId);
+  }
+
+  nextRunAt(): number | undefined {
+    const row = this.statements.next.get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { SqliteJobQueue } from '../../../src/adapters/sqlite/job-queue.js';
+import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
+import { approve, confirmGrant, openRequest, requestEnd, SYSTEM, warnOfExpiry } from '../../../src/domain/access-request.js';
+import { openMigratedDatabase } from '../../support/database.js';
+import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
+
+const target = makeTarget();
+const MINUTE = 60_000;
+
+function setUp() {
+  const db = openMigratedDatabase();
+  const requests = new SqliteRequestRepository(db);
+  const jobs = new SqliteJobQueue(db);
+  const opened = openRequest({
+    id: 'req_A',
+    requesterId: REQUESTER,
+    principalId: 'p-1',
+    target,
+    reason: 'Investigating INC-42',
+    durationMinutes: 60,
+    pendingTimeoutMinutes: 30,
+    now: T0,
+  });
+  requests.create(opened, T0);
+  return { requests, jobs, opened };
+}
+
+describe('SqliteJobQueue', () => {
+  it('leases due jobs, hides them while leased, and hands them out again when the lease runs out', () => {
+    const { jobs } = setUp();
+    const [first] = jobs.claimDue(T0, 10, 30_000);
+    expect(first).toMatchObject({ kind: 'notify', event: 'requested', state: 'running', attempts: 1 });
+    expect(jobs.claimDue(T0 + 29_999, 10, 30_000)).toEqual([]);
+    expect(jobs.nextRunAt()).toBe(T0 + 30_000);
+    expect(jobs.claimDue(T0 + 30_000, 10, 30_000)).toMatchObject([{ id: first?.id, attempts: 2 }]);
+  });
+
+  it('retries at the given time with the error, completes, and buries', () => {
+    const { jobs } = setUp();
+    const [job] = jobs.claimDue(T0, 10, 30_000);
+    if (!job) throw new Error('no job');
+    jobs.retry(job.id, T0 + 5000, 'slack down', T0);
+    expect(jobs.claimDue(T0 + 4999, 10, 30_000)).toEqual([]);
+    expect(jobs.claimDue(T0 + 5000, 10, 30_000)).toMatchObject([{ id: job.id, lastError: 'slack down', attempts: 2 }]);
+    jobs.bury(job.id, 'gave up', T0 + 6000);
+    expect(jobs.claimDue(T0 + 99 * MINUTE, 10, 30_000)).toEqual([]);
+    expect(jobs.nextRunAt()).toBeUndefined();
+  });
+
+  it('completes a job in the same transaction as the transition that records its effect', () => {
+    const { requests, jobs, opened } = setUp();
+    const approved = approve(opened.request, target, APPROVER_1, T0 + 1);
+    if (!approved.ok) throw new Error('refused');
+    requests.apply(opened.request, approved, T0 + 1);
+    const grantJob = jobs.claimDue(T0 + 2, 10, 30_000).find((job) => job.kind === 'grant');
+    if (!grantJob) throw new Error('no grant job');
+    const active = confirmGrant(approved.request, { kind: 'pim_group', groupId: target.grant.groupId, principalId: 'p-1' }, T0 + 3);
+    if (!active.ok) throw new Error('refused');
+
+    // A stale write (the request changed under it) neither records the transition nor completes the job.
+    expect(requests.apply(opened.request, active, T0 + 3, { completeJob: grantJob.id })).toBe(false);
+    expect(requests.jobs('req_A').find((job) => job.id === grantJob.id)?.state).toBe('running');
+    expect(requests.apply(approved.request, active, T0 + 3, { completeJob: grantJob.id })).toBe(true);
+    expect(requests.jobs('req_A').find((job) => job.id === grantJob.id)?.state).toBe('done');
+  });
+});
+
+describe('deadlines in the store', () => {
+  it('lists pending requests past their timeout, and active grants past their warning and their end', () => {
+    const { requests, opened } = setUp();
+    expect(requests.nextDeadline(10 * MINUTE)).toBe(T0 + 30 * MINUTE);
+    expect(requests.listDue({ kind: 'pending_timeout' }, T0 + 30 * MINUTE - 1, 10)).toEqual([]);
+    expect(requests.listDue({ kind: 'pending_timeout' }, T0 + 30 * MINUTE, 10).map((request) => request.id)).toEqual(['req_A']);
+
+    const approved = approve(opened.request, target, APPROVER_1, T0 + 1);
+    if (!approved.ok) throw new Error('refused');
+    requests.apply(opened.request, approved, T0 + 1);
+    const active = confirmGrant(approved.request, { kind: 'pim_group', groupId: target.grant.groupId, principalId: 'p-1' }, T0 + 2);
+    if (!active.ok) throw new Error('refused');
+    requests.apply(approved.request, active, T0 + 2);
+    const endsAt = T0 + 2 + 60 * MINUTE;
+
+    expect(requests.nextDeadline(10 * MINUTE)).toBe(endsAt - 10 * MINUTE);
+    expect(requests.listDue({ kind: 'expiry_warning', warningMs: 10 * MINUTE }, endsAt - 10 * MINUTE, 10)).toHaveLength(1);
+    const warned = warnOfExpiry(active.request, 10, endsAt - 10 * MINUTE);
+    if (!warned.ok) throw new Error('refused');
+    requests.apply(active.request, warned, endsAt - 10 * MINUTE);
+    expect(requests.listDue({ kind: 'expiry_warning', warningMs: 10 * MINUTE }, endsAt, 10)).toEqual([]);
+    expect(requests.nextDeadline(10 * MINUTE)).toBe(endsAt);
+    expect(requests.listDue({ kind: 'expiry' }, endsAt, 10).map((request) => request.id)).toEqual(['req_A']);
+
+    const ending = requestEnd(warned.request, 'expired', SYSTEM, endsAt);
+    if (!ending.ok) throw new Error('refused');
+    requests.apply(warned.request, ending, endsAt);
+    expect(requests.listDue({ kind: 'expiry' }, endsAt, 10)).toEqual([]);
+    expect(requests.nextDeadline(10 * MINUTE)).toBeUndefined();
+    expect(requests.find('req_A')).toMatchObject({ principalId: 'p-1', expiryWarnedAt: endsAt - 10 * MINUTE });
+  });
+});
