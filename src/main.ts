@@ -1,8 +1,6 @@
-// Composition root: config → logger → database + migrations → adapters → use cases → start.
-// The only place where concrete adapters meet.
+// Entry point: read the configuration, start the bot, stop it cleanly on SIGTERM/SIGINT.
 
-import { openDatabase } from './adapters/sqlite/database.js';
-import { findMigrationsDirectory, migrate, readMigrations } from './adapters/sqlite/migrations.js';
+import { startBot } from './composition.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 
@@ -13,18 +11,21 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const { config } = loaded;
-  const log = createLogger(config.logLevel);
-  log.info({ policyFile: config.policyFile, targets: config.policy.targets.length }, 'policy loaded');
-
-  const db = openDatabase(config.databaseFile);
-  const migrations = migrate(db, readMigrations(findMigrationsDirectory()));
-  if (!migrations.ok) {
-    log.fatal({ databaseFile: config.databaseFile }, migrations.error);
-    process.exitCode = 1;
-    return;
-  }
-  log.info({ databaseFile: config.databaseFile, applied: migrations.applied.map((m) => m.version) }, 'database ready');
+  const log = createLogger(loaded.config.logLevel);
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+  const bot = await startBot(loaded.config, { log });
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'stopping');
+    bot.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { approve, cancel, deny, timeOut } from '../domain/access-request.js';
+import { type AccessRequest, approve, cancel, deny, timeOut } from '../domain/access-request.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { type ChangeOutcome, changeRequest } from './change-request.js';
 import type { Clock, RequestRepository } from './ports.js';
@@ -37,6 +37,20 @@ export function decideRequest(deps: DecideDeps, input: DecideInput): DecideOutco
     return timedOut.ok ? { ok: false, code: 'wrong_state', state: 'timed_out' } : timedOut;
   }
   return outcome;
+}
+
+/** Whether the decision would be accepted now, without making it (Deny asks for a reason first). */
+export function previewDecision(
+  deps: DecideDeps,
+  input: DecideInput,
+): { ok: true; request: AccessRequest } | Extract<DecideOutcome, { ok: false }> {
+  const request = deps.requests.find(input.requestId);
+  if (!request) return { ok: false, code: 'unknown_request' };
+  const target = findTarget(deps.policy, request.targetId);
+  if (!target) return { ok: false, code: 'target_removed' };
+  const now = deps.clock.now();
+  const result = input.decision === 'approve' ? approve(request, target, input.actorId, now) : deny(request, target, input.actorId, now);
+  return result.ok ? { ok: true, request } : result;
 }
 
 export function cancelRequest(

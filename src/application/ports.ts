@@ -49,6 +49,7 @@ export interface RequestRepository {
   apply(previous: AccessRequest, change: Transition, now: number, options?: { completeJob?: number }): boolean;
   listByRequester(requesterId: string, limit: number): AccessRequest[];
   listByState(state: RequestState, limit: number): AccessRequest[];
+  countByState(state: RequestState): number;
   /** Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning. */
   listDue(deadline: Deadline, now: number, limit: number): AccessRequest[];
   /** The earliest deadline still ahead, for the precise timer. */
@@ -108,4 +109,11 @@ export interface EntraDirectory {
 /** Tells the people involved about a change: the card, its thread, the requester's DM, the Home tabs. */
 export interface Notifier {
   notify(request: AccessRequest, event: string): Promise<{ ok: true } | OutsideFailure>;
+}
+
+export type EmailLookup = { ok: true; email: string } | { ok: false; kind: 'no_email'; message: string } | OutsideFailure;
+
+/** The requester's Slack profile, the bridge from a Slack user to an Entra account. */
+export interface SlackProfiles {
+  emailOf(userId: string): Promise<EmailLookup>;
 }

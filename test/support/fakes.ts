@@ -45,6 +45,10 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return true;
   }
 
+  countByState(state: RequestState): number {
+    return this.listByState(state, Number.POSITIVE_INFINITY).length;
+  }
+
   listDue(deadline: Deadline, now: number, limit: number): AccessRequest[] {
     const due = (request: AccessRequest): boolean => {
       if (deadline.kind === 'pending_timeout') return request.state === 'pending' && request.pendingUntil <= now;

@@ -2,7 +2,8 @@ import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { OutsideFailure } from '../../application/ports.js';
 
 // Graph asks for these to be retried; Retry-After, when present, is how long to wait (reference/graph.md §10).
-const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+// A 401 means the token was refused; the credential fetches a fresh one on the next attempt.
+const TRANSIENT_STATUS = new Set([401, 429, 500, 502, 503, 504]);
 
 export function retryAfterMs(headers: Headers | undefined): number | undefined {
   const value = headers?.get('retry-after');

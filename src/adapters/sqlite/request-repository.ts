@@ -160,6 +160,7 @@ export class SqliteRequestRepository implements RequestRepository {
       insertJob: db.prepare(`INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`),
       byRequester: db.prepare('SELECT * FROM requests WHERE requester_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?'),
       byState: db.prepare('SELECT * FROM requests WHERE state = ? ORDER BY created_at, rowid LIMIT ?'),
+      countByState: db.prepare('SELECT COUNT(*) AS n FROM requests WHERE state = ?'),
       auditFor: db.prepare('SELECT * FROM audit_events WHERE request_id = ? ORDER BY seq'),
       jobsFor: db.prepare('SELECT * FROM jobs WHERE request_id = ? ORDER BY id'),
       completeJob: db.prepare("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ? WHERE id = ?"),
@@ -258,6 +259,10 @@ export class SqliteRequestRepository implements RequestRepository {
 
   listByState(state: RequestState, limit: number): AccessRequest[] {
     return (this.statements.byState.all(state, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  countByState(state: RequestState): number {
+    return (this.statements.countByState.get(state) as { n: number }).n;
   }
 
   listDue(deadline: Deadline, now: number, limit: number): AccessRequest[] {

@@ -312,7 +312,8 @@ export class GraphSimulator {
         ];
       }
       const token = `sim.${randomBytes(24).toString('base64url')}`;
-      this.tokens.set(token, { clientId: app.clientId, expiresAt: this.now() + 3599_000 });
+      // Token lifetimes run on real time: MSAL's cache does, whatever the test does to the directory's clock.
+      this.tokens.set(token, { clientId: app.clientId, expiresAt: this.baseNow() + 3599_000 });
       return [200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token }];
     }
     return [404, aadError('invalid_request', 'AADSTS900561: The endpoint only accepts POST requests.', 900561)];
@@ -323,7 +324,7 @@ export class GraphSimulator {
     if (!header) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
     const token = this.tokens.get(header.replace(/^Bearer /, ''));
     if (!token) throw new GraphError(401, 'InvalidAuthenticationToken', 'IDX14100: JWT is not well formed, there are no dots (.).');
-    if (token.expiresAt <= this.now())
+    if (token.expiresAt <= this.baseNow())
       throw new GraphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.');
     return token.clientId;
   }

@@ -21,10 +21,14 @@ describe('migrations', () => {
     expect(result.ok && result.applied.map((migration) => migration.version)).toEqual(
       projectMigrations.map((migration) => migration.version),
     );
-    expect(tableNames(db)).toEqual(['audit_events', 'decisions', 'grants', 'jobs', 'requests', 'schema_migrations']);
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
-      { version: 1, name: 'initial' },
-      { version: 2, name: 'principal_and_expiry_warning' },
+    expect(tableNames(db)).toEqual(['audit_events', 'decisions', 'grants', 'jobs', 'requests', 'schema_migrations', 'slack_messages']);
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual(
+      projectMigrations.map((migration) => ({ version: migration.version, name: migration.name })),
+    );
+    expect(projectMigrations.map((migration) => migration.file)).toEqual([
+      '0001_initial.sql',
+      '0002_principal_and_expiry_warning.sql',
+      '0003_slack_messages.sql',
     ]);
   });
 

@@ -1,0 +1,116 @@
+// The Home tab: my active grants, my pending requests, requests awaiting my decision, and for admins every
+// active grant. Each list is capped so the tab stays within Slack's 100 blocks however much there is.
+
+import type { AccessRequest } from '../../../domain/access-request.js';
+import { formatDuration } from '../../../domain/duration.js';
+import type { Target } from '../../../domain/policy.js';
+import { ACTION } from '../ids.js';
+import { actions, type Block, type ButtonSpec, button, context, divider, header, markdown, section } from './kit.js';
+import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
+import { targetName } from './request-card.js';
+
+export interface HomeContent {
+  viewerId: string;
+  isAdmin: boolean;
+  myActive: AccessRequest[];
+  myPending: AccessRequest[];
+  awaitingMe: AccessRequest[];
+  /** Active grants (the first few) and how many there are; shown to admins only. */
+  allActive: AccessRequest[];
+  allActiveCount: number;
+  targetOf: (request: AccessRequest) => Target | undefined;
+}
+
+// Three lists of (heading + 15 items + "more"), the decisions list at two blocks an item, dividers and the
+// intro: at most 89 blocks, under Slack's 100.
+export const ITEMS_PER_LIST = 15;
+
+const item = (text: string, action?: ButtonSpec): Block => ({
+  type: 'section',
+  text: markdown(text.slice(0, 3000)),
+  ...(action && { accessory: button(action) }),
+});
+
+function list(
+  title: string,
+  empty: string,
+  requests: AccessRequest[],
+  line: (request: AccessRequest) => Block | Block[],
+  total = requests.length,
+): Block[] {
+  const blocks: Block[] = [section(`*${title}*`)];
+  if (requests.length === 0) return [...blocks, context(empty)];
+  blocks.push(...requests.slice(0, ITEMS_PER_LIST).flatMap((request): Block[] => [line(request)].flat()));
+  if (total > ITEMS_PER_LIST) blocks.push(context(`…and ${total - ITEMS_PER_LIST} more. Type \`/jit list\` to see all of yours.`));
+  return blocks;
+}
+
+export function renderHome(content: HomeContent): Record<string, unknown> {
+  const name = (request: AccessRequest) => escapeMrkdwn(targetName(content.targetOf(request), request));
+  const blocks: Block[] = [
+    header('Just-in-time access'),
+    context('Type `/jit` to ask for access, `/jit list` for your requests, `/jit help` for help.'),
+    divider(),
+    ...list('Your active access', 'No active access.', content.myActive, (request) =>
+      item(
+        `:unlock: *${name(request)}* until ${slackDate(request.endsAt ?? 0)}${request.ending ? ' — ending now…' : ''}`,
+        request.ending
+          ? undefined
+          : {
+              actionId: ACTION.endAccess,
+              text: 'End access now',
+              value: request.id,
+            },
+      ),
+    ),
+    divider(),
+    ...list('Your pending requests', 'Nothing waiting.', content.myPending, (request) =>
+      item(
+        `:hourglass_flowing_sand: *${name(request)}* for ${formatDuration(request.durationMinutes)} — ${request.approvals.length} of ${request.requiredApprovals} approvals, times out ${slackDate(request.pendingUntil)}`,
+        {
+          actionId: ACTION.cancel,
+          text: 'Cancel',
+          value: request.id,
+        },
+      ),
+    ),
+    divider(),
+    ...list('Waiting for your decision', 'Nothing to decide.', content.awaitingMe, (request) => [
+      item(
+        `${mention(request.requesterId)} asks for *${name(request)}* for ${formatDuration(request.durationMinutes)}: ${escapeMrkdwn(request.reason)}`.slice(
+          0,
+          2900,
+        ),
+      ),
+      actions(`decide_${request.id}`, [
+        { actionId: ACTION.approve, text: 'Approve', value: request.id, style: 'primary' },
+        { actionId: ACTION.deny, text: 'Deny', value: request.id, style: 'danger' },
+      ]),
+    ]),
+  ];
+  if (content.isAdmin) {
+    blocks.push(
+      divider(),
+      ...list(
+        'All active access (admin)',
+        'Nobody holds access right now.',
+        content.allActive,
+        (request) =>
+          item(
+            `${mention(request.requesterId)} — *${name(request)}* until ${slackDate(request.endsAt ?? 0)}${request.ending ? ' — ending now…' : ''}`,
+            request.ending
+              ? undefined
+              : {
+                  actionId: ACTION.revoke,
+                  text: 'Revoke',
+                  value: request.id,
+                  style: 'danger',
+                  confirm: { title: 'Revoke access?', text: 'The membership is removed at once.', confirm: 'Revoke', deny: 'Cancel' },
+                },
+          ),
+        content.allActiveCount,
+      ),
+    );
+  }
+  return { type: 'home', blocks };
+}

@@ -1,0 +1,117 @@
+// The news about a request, as thread replies under the card and as DMs to the requester.
+
+import type { AccessRequest } from '../../../domain/access-request.js';
+import { formatDuration } from '../../../domain/duration.js';
+import type { Target } from '../../../domain/policy.js';
+import { ACTION } from '../ids.js';
+import { actions, type Block, context, section } from './kit.js';
+import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
+import { type Rendered, targetName } from './request-card.js';
+import { endedBecause, statusLine } from './request-status.js';
+
+const endNowButton = (request: AccessRequest) =>
+  actions('end_access', [
+    {
+      actionId: ACTION.endAccess,
+      text: 'End access now',
+      value: request.id,
+      confirm: { title: 'End access now?', text: 'Your membership is removed at once.', confirm: 'End access', deny: 'Keep it' },
+    },
+  ]);
+
+function boundaryHint(target: Target | undefined): string {
+  const group = target?.boundary ? ` (managed group *${escapeMrkdwn(target.boundary.managedGroup)}*)` : '';
+  return `Sign out of Boundary and sign in again${group}: Boundary reads group membership only when you authenticate, so an existing session does not gain the new access.`;
+}
+
+/** The news for a thread reply (everyone involved) — undefined when the card's update says it all. */
+export function renderThreadNews(request: AccessRequest, event: string, target: Target | undefined): Rendered | undefined {
+  const who = mention(request.requesterId);
+  switch (event) {
+    case 'granted':
+      return {
+        text: `Access granted to ${who} until ${slackDate(request.endsAt ?? 0)}`,
+        blocks: [section(`:unlock: Access granted to ${who} until ${slackDate(request.endsAt ?? 0)}.`), context(boundaryHint(target))],
+      };
+    case 'expiring_soon':
+      return {
+        text: `Access for ${who} ends ${slackDate(request.endsAt ?? 0)}`,
+        blocks: [section(`:hourglass: Access for ${who} ends ${slackDate(request.endsAt ?? 0)}.`), endNowButton(request)],
+      };
+    case 'ended':
+      return {
+        text: `Access for ${who} ended`,
+        blocks: [section(`:lock: Access for ${who} ended: ${endedBecause(request)}. The Entra group membership is removed.`)],
+      };
+    case 'failed':
+      return {
+        text: `Granting access to ${who} failed`,
+        blocks: [section(`:x: Granting access to ${who} failed: ${escapeMrkdwn(request.failure ?? 'unknown error')}`)],
+      };
+    case 'revoke_failing':
+      return {
+        text: `Removing access for ${who} keeps failing`,
+        blocks: [
+          section(
+            `:rotating_light: Removing access for ${who} keeps failing; the bot keeps retrying. Check the bot's Graph permissions, or remove the membership of *${escapeMrkdwn(targetName(target, request))}* by hand.`,
+          ),
+        ],
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** The news for the requester's DM. */
+export function renderDirectNews(request: AccessRequest, event: string, target: Target | undefined): Rendered | undefined {
+  const name = escapeMrkdwn(targetName(target, request));
+  switch (event) {
+    case 'granted':
+      return {
+        text: `Your access to ${name} is active until ${slackDate(request.endsAt ?? 0)}`,
+        blocks: [
+          section(`:unlock: Your access to *${name}* is active until ${slackDate(request.endsAt ?? 0)}.`),
+          context(boundaryHint(target)),
+          endNowButton(request),
+        ],
+      };
+    case 'expiring_soon':
+      return {
+        text: `Your access to ${name} ends ${slackDate(request.endsAt ?? 0)}`,
+        blocks: [
+          section(
+            `:hourglass: Your access to *${name}* ends ${slackDate(request.endsAt ?? 0)}. Ask again with \`/jit\` if you need more time.`,
+          ),
+          endNowButton(request),
+        ],
+      };
+    case 'ended':
+      return {
+        text: `Your access to ${name} ended`,
+        blocks: [section(`:lock: Your access to *${name}* ended: ${endedBecause(request)}.`)],
+      };
+    case 'denied':
+    case 'timed_out':
+    case 'failed':
+      return {
+        text: `Your request for ${name}: ${request.state.replace('_', ' ')}`,
+        blocks: [section(`Your request for *${name}*: ${statusLine(request)}`)],
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** The confirmation DM sent when a request is made, kept up to date; Cancel only while it can be cancelled. */
+export function renderRequestReceipt(request: AccessRequest, target: Target | undefined, channel: string | undefined): Rendered {
+  const name = escapeMrkdwn(targetName(target, request));
+  const where = channel ? ` in <#${channel}>` : '';
+  const blocks: Block[] = [
+    section(`You asked for *${name}* for ${formatDuration(request.durationMinutes)}${where}.\n*Reason:* ${escapeMrkdwn(request.reason)}`),
+    section(statusLine(request), 'status'),
+  ];
+  if (request.state === 'pending')
+    blocks.push(actions('receipt', [{ actionId: ACTION.cancel, text: 'Cancel request', value: request.id }]));
+  blocks.push(context(`Request \`${request.id}\``));
+  return { text: `Your request for ${name}: ${request.state.replace('_', ' ')}`, blocks };
+}

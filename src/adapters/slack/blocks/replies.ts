@@ -1,0 +1,87 @@
+// What a person is told when the bot will not do what they asked, in plain words.
+
+import type { ChangeOutcome } from '../../../application/change-request.js';
+import type { RequestAccessOutcome } from '../../../application/request-access.js';
+import { formatDuration } from '../../../domain/duration.js';
+import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
+
+type Refusal = Extract<ChangeOutcome, { ok: false }> | { ok: false; code: 'target_removed' };
+
+const STATE_WORDS: Record<string, string> = {
+  approved: 'approved',
+  active: 'approved and granted',
+  ended: 'approved, granted and has ended',
+  denied: 'denied',
+  cancelled: 'cancelled by the requester',
+  timed_out: 'timed out',
+  failed: 'approved, but granting failed',
+  pending: 'still waiting',
+};
+
+export function refusalText(refusal: Refusal): string {
+  switch (refusal.code) {
+    case 'self_approval':
+      return 'You cannot decide on your own request; another approver has to.';
+    case 'not_an_approver':
+      return 'Only the approvers listed for this target in the policy can decide on it.';
+    case 'already_approved':
+      return 'You have already approved this request; it needs another approver too.';
+    case 'pending_timeout_passed':
+      return 'This request has timed out; ask the requester to make a new one.';
+    case 'wrong_state': {
+      const words = STATE_WORDS[refusal.state] ?? refusal.state;
+      const by = refusal.decidedBy && refusal.decidedAt ? ` by ${mention(refusal.decidedBy)} ${slackDate(refusal.decidedAt)}` : '';
+      return `Nothing changed: this request was already ${words}${by}.`;
+    }
+    case 'not_the_requester':
+      return 'Only the person who asked for this access can do that.';
+    case 'not_allowed':
+      return 'Only admins listed in the policy can revoke access.';
+    case 'already_ending':
+      return 'This access is already being ended.';
+    case 'not_yet_due':
+      return 'That is not due yet.';
+    case 'unknown_request':
+      return 'That request does not exist (any more).';
+    case 'target_removed':
+      return 'The target of this request is no longer in the policy, so nobody can decide on it.';
+    case 'conflict':
+      return 'Too many changes at once; please try again.';
+  }
+}
+
+/** Why a submitted request did not go to the approvers. */
+export function requestRefusalText(outcome: Extract<RequestAccessOutcome, { ok: false }>, maxMinutes?: number): string {
+  switch (outcome.code) {
+    case 'no_slack_email':
+      return 'Your Slack profile has no email address, so the bot cannot find your Entra account. Ask a workspace admin to add it, then try again.';
+    case 'no_entra_account':
+      return `No Entra account matches your Slack email (${escapeMrkdwn(outcome.message)}). Ask your identity team to link them, then try again.`;
+    case 'entra_account_ambiguous':
+      return `More than one Entra account matches your Slack email, so the bot will not guess (${escapeMrkdwn(outcome.message)}). Ask your identity team to fix it.`;
+    case 'entra_account_disabled':
+      return `Your Entra account is disabled (${escapeMrkdwn(outcome.message)}).`;
+    case 'not_eligible':
+      return `You are not eligible for this access in PIM (${escapeMrkdwn(outcome.message)}). Ask the owner of the group to make you eligible first.`;
+    case 'lookup_failed':
+      return `The bot could not check your account just now (${escapeMrkdwn(outcome.message)}). Please try again in a minute.`;
+    case 'unknown_target':
+      return 'That target is not in the policy (any more).';
+    case 'not_a_requester':
+      return 'You are not on the list of people who may request this target.';
+    case 'reason_missing':
+      return 'Please say why you need access.';
+    case 'reason_too_short':
+      return 'Please say a little more about why you need access (at least 10 characters).';
+    case 'reason_too_long':
+      return 'Please keep the reason under 500 characters.';
+    case 'duration_too_long':
+      return maxMinutes
+        ? `That is longer than this target allows (${formatDuration(maxMinutes)}).`
+        : 'That is longer than this target allows.';
+    case 'duration_too_short':
+      return 'That is shorter than this target allows.';
+    case 'duration_not_offered':
+      return 'Please pick one of the offered durations.';
+  }
+}

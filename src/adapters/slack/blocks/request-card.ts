@@ -1,0 +1,52 @@
+// The approval card in the approvers' channel: one message, updated in place through the whole lifecycle.
+// Buttons are there only while a decision is possible.
+
+import type { AccessRequest } from '../../../domain/access-request.js';
+import { formatDuration } from '../../../domain/duration.js';
+import type { Target } from '../../../domain/policy.js';
+import { ACTION } from '../ids.js';
+import { actions, type Block, context, fields, header, section } from './kit.js';
+import { escapeMrkdwn, mention } from './mrkdwn.js';
+import { statusLine } from './request-status.js';
+
+export interface Rendered {
+  text: string;
+  blocks: Block[];
+}
+
+export function targetName(target: Target | undefined, request: AccessRequest): string {
+  return target?.name ?? `${request.targetId} (no longer in the policy)`;
+}
+
+export function renderRequestCard(request: AccessRequest, target: Target | undefined): Rendered {
+  const name = targetName(target, request);
+  const details = [
+    `*Requester*\n${mention(request.requesterId)}`,
+    `*Target*\n${escapeMrkdwn(name)}`,
+    `*Duration*\n${formatDuration(request.durationMinutes)}`,
+  ];
+  if (target?.boundary) {
+    details.push(`*Boundary managed group*\n${escapeMrkdwn(target.boundary.managedGroup)}`);
+    if (target.boundary.targetIds.length > 0)
+      details.push(`*Boundary targets*\n${target.boundary.targetIds.map((id) => `\`${id}\``).join(', ')}`);
+  }
+  const blocks: Block[] = [
+    header(`Access request: ${name}`),
+    fields(details),
+    section(`*Reason*\n${escapeMrkdwn(request.reason)}`, 'reason'),
+    section(statusLine(request), 'status'),
+  ];
+  if (request.state === 'pending') {
+    blocks.push(
+      actions('decision', [
+        { actionId: ACTION.approve, text: 'Approve', value: request.id, style: 'primary' },
+        { actionId: ACTION.deny, text: 'Deny', value: request.id, style: 'danger' },
+      ]),
+    );
+  }
+  blocks.push(context(`Request \`${request.id}\``));
+  return {
+    text: `Access request from ${mention(request.requesterId)} for ${escapeMrkdwn(name)}: ${request.state.replace('_', ' ')}`,
+    blocks,
+  };
+}

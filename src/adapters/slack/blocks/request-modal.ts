@@ -1,0 +1,96 @@
+// The /jit modal: target, reason, duration. Picking another target swaps the duration choices in place.
+
+import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../domain/access-request.js';
+import { formatDuration } from '../../../domain/duration.js';
+import { durationChoices, type Target } from '../../../domain/policy.js';
+import { INPUT, VIEW } from '../ids.js';
+import { type Block, context, plain } from './kit.js';
+import { clip } from './mrkdwn.js';
+
+const option = (text: string, value: string, description?: string) => ({
+  text: plain(clip(text, 75)),
+  value,
+  ...(description && { description: plain(clip(description, 75)) }),
+});
+
+export function durationOption(minutes: number) {
+  return option(formatDuration(minutes), String(minutes));
+}
+
+export function renderRequestModal(targets: readonly Target[], selected: Target): Record<string, unknown> {
+  const blocks: Block[] = [
+    {
+      type: 'input',
+      block_id: INPUT.target,
+      dispatch_action: true,
+      label: plain('Target'),
+      element: {
+        type: 'static_select',
+        action_id: 'jit_target',
+        options: targets.slice(0, 100).map((target) => option(target.name, target.id, target.description)),
+        initial_option: option(selected.name, selected.id, selected.description),
+      },
+    },
+  ];
+  const about = [selected.description, selected.boundary && `Boundary managed group: *${selected.boundary.managedGroup}*`].filter(
+    Boolean,
+  ) as string[];
+  if (about.length > 0) blocks.push(context(...about.map((line) => clip(line, 300))));
+  blocks.push(
+    {
+      type: 'input',
+      block_id: INPUT.reason,
+      label: plain('Reason'),
+      hint: plain('What you will do and why, e.g. the incident or ticket. Approvers and auditors read this.'),
+      element: {
+        type: 'plain_text_input',
+        action_id: INPUT.value,
+        multiline: true,
+        min_length: REASON_MIN_LENGTH,
+        max_length: REASON_MAX_LENGTH,
+      },
+    },
+    {
+      type: 'input',
+      block_id: `${INPUT.durationPrefix}${selected.id}`,
+      label: plain('Duration'),
+      hint: plain(`At most ${formatDuration(selected.duration.maxMinutes)}. The clock starts when access is granted.`),
+      element: {
+        type: 'static_select',
+        action_id: INPUT.value,
+        options: durationChoices(selected).map(durationOption),
+        initial_option: durationOption(selected.duration.defaultMinutes),
+      },
+    },
+  );
+  return {
+    type: 'modal',
+    callback_id: VIEW.request,
+    title: plain('Request access'),
+    submit: plain('Request'),
+    close: plain('Cancel'),
+    private_metadata: JSON.stringify({ targetId: selected.id }),
+    blocks,
+  };
+}
+
+export function renderDenyModal(requestId: string, targetName: string): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: VIEW.denyReason,
+    title: plain('Deny request'),
+    submit: plain('Deny'),
+    close: plain('Back'),
+    private_metadata: JSON.stringify({ requestId }),
+    blocks: [
+      context(`Denying access to *${clip(targetName, 200)}*. The requester sees the reason.`),
+      {
+        type: 'input',
+        block_id: INPUT.denyComment,
+        optional: true,
+        label: plain('Reason (optional)'),
+        element: { type: 'plain_text_input', action_id: INPUT.value, multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}

@@ -1,0 +1,99 @@
+// Tells everyone involved what happened to a request: updates the card and the requester's receipt in place,
+// posts the news once in the card's thread and in the requester's DMs, and republishes the Home tabs that show
+// the request. Run from notify jobs, so a Slack outage delays news but never loses it.
+
+import type { WebClient } from '@slack/web-api';
+import { describeHome, homeViewersOf } from '../../application/describe-requests.js';
+import type { Clock, Notifier, OutsideFailure, RequestRepository } from '../../application/ports.js';
+import type { AccessRequest } from '../../domain/access-request.js';
+import { findTarget, type Policy } from '../../domain/policy.js';
+import type { Logger } from '../../logger.js';
+import { renderHome } from './blocks/home-tab.js';
+import { renderDirectNews, renderRequestReceipt, renderThreadNews } from './blocks/notifications.js';
+import { type Rendered, renderRequestCard } from './blocks/request-card.js';
+import { classifySlackError } from './slack-errors.js';
+import type { SlackMessageStore } from './slack-message-store.js';
+
+export interface SlackNotifierDeps {
+  client: WebClient;
+  messages: SlackMessageStore;
+  requests: RequestRepository;
+  policy: Policy;
+  clock: Clock;
+  log: Logger;
+}
+
+export class SlackNotifier implements Notifier {
+  constructor(private readonly deps: SlackNotifierDeps) {}
+
+  async notify(request: AccessRequest, event: string): Promise<{ ok: true } | OutsideFailure> {
+    try {
+      const target = findTarget(this.deps.policy, request.targetId);
+      const card = await this.keepUpdated(request, 'card', target?.approvers.channel, renderRequestCard(request, target));
+      await this.keepUpdated(request, 'receipt', request.requesterId, renderRequestReceipt(request, target, target?.approvers.channel));
+      const thread = renderThreadNews(request, event, target);
+      if (thread && card) await this.postOnce(request, `thread:${event}`, card.channel, thread, card.ts);
+      const direct = renderDirectNews(request, event, target);
+      if (direct) await this.postOnce(request, `dm:${event}`, request.requesterId, direct);
+      await this.publishHomes(request);
+      return { ok: true };
+    } catch (error) {
+      return classifySlackError(error);
+    }
+  }
+
+  /** Posts the message the first time, updates it in place afterwards. */
+  private async keepUpdated(request: AccessRequest, kind: string, channel: string | undefined, content: Rendered) {
+    const existing = this.deps.messages.find(request.id, kind);
+    if (existing) {
+      await this.deps.client.chat.update({
+        channel: existing.channel,
+        ts: existing.ts,
+        text: content.text,
+        blocks: content.blocks as never,
+      });
+      return existing;
+    }
+    if (!channel) return undefined;
+    return this.post(request, kind, channel, content);
+  }
+
+  private async postOnce(request: AccessRequest, kind: string, channel: string, content: Rendered, threadTs?: string): Promise<void> {
+    if (this.deps.messages.find(request.id, kind)) return;
+    await this.post(request, kind, channel, content, threadTs);
+  }
+
+  private async post(request: AccessRequest, kind: string, channel: string, content: Rendered, threadTs?: string) {
+    const posted = await this.deps.client.chat.postMessage({
+      channel,
+      text: content.text,
+      blocks: content.blocks as never,
+      ...(threadTs && { thread_ts: threadTs }),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    const ref = { channel: String(posted.channel), ts: String(posted.ts) };
+    this.deps.messages.save(request.id, kind, ref, this.deps.clock.now());
+    return ref;
+  }
+
+  private async publishHomes(request: AccessRequest): Promise<void> {
+    for (const viewer of homeViewersOf(this.deps.policy, request)) await publishHome(this.deps, viewer);
+  }
+}
+
+/** Publishes a person's Home tab from the store. A person who never opened the app has no tab to update. */
+export async function publishHome(deps: Pick<SlackNotifierDeps, 'client' | 'requests' | 'policy' | 'log'>, userId: string): Promise<void> {
+  const data = describeHome(deps, userId);
+  const view = renderHome({ viewerId: userId, ...data, targetOf: (request) => findTarget(deps.policy, request.targetId) });
+  try {
+    await deps.client.views.publish({ user_id: userId, view: view as never });
+  } catch (error) {
+    const failure = classifySlackError(error);
+    if (failure.kind === 'permanent') {
+      deps.log.warn({ userId, error: failure.message }, 'home tab not published');
+      return;
+    }
+    throw error;
+  }
+}

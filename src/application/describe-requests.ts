@@ -1,0 +1,52 @@
+// Read models for Slack surfaces: a person's Home tab and their /jit list.
+
+import type { AccessRequest } from '../domain/access-request.js';
+import { findTarget, isAdmin, isApprover, type Policy } from '../domain/policy.js';
+import type { RequestRepository } from './ports.js';
+
+export interface HomeData {
+  isAdmin: boolean;
+  myActive: AccessRequest[];
+  myPending: AccessRequest[];
+  awaitingMe: AccessRequest[];
+  allActive: AccessRequest[];
+  allActiveCount: number;
+}
+
+// A Home tab shows at most this many of each list; more is summarised.
+const SHOWN = 16;
+const RECENT = 200;
+
+/** Whether `userId` could decide on the request now: a listed approver, not its requester, not yet approved. */
+export function awaitsDecisionOf(policy: Policy, request: AccessRequest, userId: string): boolean {
+  const target = findTarget(policy, request.targetId);
+  return (
+    request.state === 'pending' &&
+    target !== undefined &&
+    isApprover(target, userId) &&
+    request.requesterId !== userId &&
+    !request.approvals.some((approval) => approval.approverId === userId)
+  );
+}
+
+export function describeHome(deps: { requests: RequestRepository; policy: Policy }, userId: string): HomeData {
+  const mine = deps.requests.listByRequester(userId, RECENT);
+  const admin = isAdmin(deps.policy, userId);
+  return {
+    isAdmin: admin,
+    myActive: mine.filter((request) => request.state === 'active'),
+    myPending: mine.filter((request) => request.state === 'pending'),
+    awaitingMe: deps.requests.listByState('pending', 1000).filter((request) => awaitsDecisionOf(deps.policy, request, userId)),
+    allActive: admin ? deps.requests.listByState('active', SHOWN) : [],
+    allActiveCount: admin ? deps.requests.countByState('active') : 0,
+  };
+}
+
+/** Whose Home tab shows a request: its requester, whoever may decide on it, and the admins while it is active. */
+export function homeViewersOf(policy: Policy, request: AccessRequest): string[] {
+  const target = findTarget(policy, request.targetId);
+  const viewers = new Set([request.requesterId, ...(target?.approvers.users ?? [])]);
+  if (request.state === 'active' || request.state === 'ended' || request.state === 'approved')
+    for (const admin of policy.admins) viewers.add(admin);
+  return [...viewers];
+}

@@ -1,0 +1,81 @@
+// A person asks for access: the cheap checks first (answered inline in the modal), then who they are in Entra
+// and, where the policy demands it, whether PIM lists them as eligible — all before any approver is bothered.
+
+import { checkReason } from '../domain/access-request.js';
+import { checkRequestedDuration, findTarget, mayRequest, type Policy } from '../domain/policy.js';
+import type { AccessProvider, Clock, EntraDirectory, IdSource, RequestRepository, SlackProfiles } from './ports.js';
+import { type SubmitInput, type SubmitOutcome, submitRequest } from './submit-request.js';
+
+export type FormInput = Omit<SubmitInput, 'principalId'>;
+
+export type FormCheck =
+  | { ok: true }
+  | {
+      ok: false;
+      field: 'target' | 'reason' | 'duration';
+      code: Extract<SubmitOutcome, { ok: false }>['code'];
+    };
+
+/** What the modal can answer within Slack's 3 seconds: no I/O. */
+export function checkForm(policy: Policy, input: FormInput): FormCheck {
+  const target = findTarget(policy, input.targetId);
+  if (!target) return { ok: false, field: 'target', code: 'unknown_target' };
+  if (!mayRequest(target, input.requesterId)) return { ok: false, field: 'target', code: 'not_a_requester' };
+  const reason = checkReason(input.reason);
+  if (!reason.ok) return { ok: false, field: 'reason', code: reason.code };
+  const duration = checkRequestedDuration(target, input.durationMinutes);
+  if (!duration.ok) return { ok: false, field: 'duration', code: duration.code };
+  return { ok: true };
+}
+
+export type RequestAccessOutcome =
+  | SubmitOutcome
+  | {
+      ok: false;
+      code: 'no_slack_email' | 'no_entra_account' | 'entra_account_ambiguous' | 'entra_account_disabled' | 'not_eligible';
+      message: string;
+    }
+  | { ok: false; code: 'lookup_failed'; message: string };
+
+export interface RequestAccessDeps {
+  requests: RequestRepository;
+  policy: Policy;
+  clock: Clock;
+  ids: IdSource;
+  profiles: SlackProfiles;
+  directory: EntraDirectory;
+  access: AccessProvider;
+}
+
+export async function requestAccess(deps: RequestAccessDeps, input: FormInput): Promise<RequestAccessOutcome> {
+  const form = checkForm(deps.policy, input);
+  if (!form.ok) return { ok: false, code: form.code };
+  const target = findTarget(deps.policy, input.targetId);
+  if (!target) return { ok: false, code: 'unknown_target' };
+
+  const email = await deps.profiles.emailOf(input.requesterId);
+  if (!email.ok) {
+    return email.kind === 'no_email'
+      ? { ok: false, code: 'no_slack_email', message: email.message }
+      : { ok: false, code: 'lookup_failed', message: email.message };
+  }
+  const user = await deps.directory.findUserByEmail(email.email);
+  if (!user.ok) {
+    if (user.kind === 'not_found') return { ok: false, code: 'no_entra_account', message: user.message };
+    if (user.kind === 'ambiguous') return { ok: false, code: 'entra_account_ambiguous', message: user.message };
+    if (user.kind === 'disabled') return { ok: false, code: 'entra_account_disabled', message: user.message };
+    return { ok: false, code: 'lookup_failed', message: user.message };
+  }
+  if (target.grant.kind === 'pim_group' && target.grant.requireEligibility) {
+    const eligible = await deps.access.isEligible(target.grant.groupId, user.principalId);
+    if (!eligible.ok) return { ok: false, code: 'lookup_failed', message: eligible.message };
+    if (!eligible.present) {
+      return {
+        ok: false,
+        code: 'not_eligible',
+        message: `${user.userPrincipalName} has no PIM eligibility for the group behind ${target.name}`,
+      };
+    }
+  }
+  return submitRequest(deps, { ...input, principalId: user.principalId });
+}

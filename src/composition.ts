@@ -1,0 +1,113 @@
+// Builds the whole bot from its configuration: the one place where concrete adapters meet. main.ts runs it;
+// end-to-end tests and the demo run the same thing against the simulators, with a few seams (clock, ids,
+// logger, retry counts) they may replace.
+
+import type { App } from '@slack/bolt';
+import { GraphAccessProvider } from './adapters/graph/graph-access-provider.js';
+import { createGraphClient } from './adapters/graph/graph-client.js';
+import { GraphDirectory } from './adapters/graph/graph-directory.js';
+import { JobScheduler } from './adapters/scheduler/job-scheduler.js';
+import { createBoltApp } from './adapters/slack/bolt-app.js';
+import { registerListeners } from './adapters/slack/listeners/index.js';
+import { SlackNotifier } from './adapters/slack/slack-notifier.js';
+import { SlackUserProfiles } from './adapters/slack/slack-profiles.js';
+import { openDatabase, type SqliteDatabase } from './adapters/sqlite/database.js';
+import { SqliteJobQueue } from './adapters/sqlite/job-queue.js';
+import { findMigrationsDirectory, migrate, readMigrations } from './adapters/sqlite/migrations.js';
+import { SqliteRequestRepository } from './adapters/sqlite/request-repository.js';
+import { SqliteSlackMessageStore } from './adapters/sqlite/slack-message-store.js';
+import { randomIds, systemClock } from './adapters/system/system-clock.js';
+import type { Clock, IdSource } from './application/ports.js';
+import { runJob } from './application/run-job.js';
+import { nextSweepAt, sweep } from './application/sweep.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface BotSeams {
+  clock?: Clock;
+  ids?: IdSource;
+  log?: Logger;
+  /** Slack Web API retries per call (default 2). */
+  slackRetries?: number;
+  /** Socket Mode pong timeout, which also paces reconnects (default 5000 ms). */
+  clientPingTimeoutMs?: number;
+}
+
+export interface RunningBot {
+  app: App;
+  db: SqliteDatabase;
+  requests: SqliteRequestRepository;
+  scheduler: JobScheduler;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+export async function startBot(config: Config, seams: BotSeams = {}): Promise<RunningBot> {
+  const log = seams.log ?? createLogger(config.logLevel);
+  const clock = seams.clock ?? systemClock;
+
+  const db = openDatabase(config.databaseFile);
+  const migrated = migrate(db, readMigrations(findMigrationsDirectory()));
+  if (!migrated.ok) throw new Error(`database ${config.databaseFile}: ${migrated.error}`);
+  if (migrated.applied.length > 0) log.info({ applied: migrated.applied.map((m) => m.file) }, 'database migrated');
+  const requests = new SqliteRequestRepository(db);
+  const jobs = new SqliteJobQueue(db);
+  const messages = new SqliteSlackMessageStore(db);
+
+  const graph = createGraphClient({ ...config.azure, baseUrl: config.graph.baseUrl });
+  const access = new GraphAccessProvider(graph, config.graph.baseUrl, () => clock.now());
+  const directory = new GraphDirectory(graph);
+
+  const { app } = createBoltApp({
+    botToken: config.slack.botToken,
+    appToken: config.slack.appToken,
+    apiUrl: config.slack.apiUrl,
+    log: log.child({ module: 'slack' }),
+    retries: seams.slackRetries ?? 2,
+    ...(seams.clientPingTimeoutMs !== undefined && { clientPingTimeoutMs: seams.clientPingTimeoutMs }),
+  });
+  const policy = config.policy;
+  const notifier = new SlackNotifier({ client: app.client, messages, requests, policy, clock, log: log.child({ module: 'notifier' }) });
+  const jobDeps = { requests, jobs, policy, clock, access, notifier };
+  const scheduler = new JobScheduler({
+    jobs,
+    clock,
+    log: log.child({ module: 'scheduler' }),
+    runJob: (job) => runJob(jobDeps, job),
+    sweep: () => sweep(jobDeps),
+    nextSweepAt: () => nextSweepAt(jobDeps),
+  });
+
+  registerListeners(app, {
+    policy,
+    requests,
+    clock,
+    ids: seams.ids ?? randomIds,
+    profiles: new SlackUserProfiles(app.client),
+    directory,
+    access,
+    log: log.child({ module: 'listeners' }),
+    wake: () => scheduler.wake(),
+  });
+  app.error(async (error) => {
+    log.error({ err: error }, 'slack listener failed');
+  });
+
+  await app.init();
+  await app.start();
+  scheduler.start();
+  log.info({ targets: policy.targets.length }, 'connected to Slack; jobs running');
+
+  return {
+    app,
+    db,
+    requests,
+    scheduler,
+    log,
+    async stop() {
+      await scheduler.stop();
+      await app.stop();
+      db.close();
+    },
+  };
+}
