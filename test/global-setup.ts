@@ -1,12 +1,11 @@
 // Runs once before the test workers start. The Graph simulator speaks https with a local CA; Node reads
 // NODE_EXTRA_CA_CERTS only when a process starts, so it is set here, before the workers are forked.
 
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ensureSimulatorTls } from '../src/simulators/graph/tls.js';
+import { simulatorTlsDirectory } from '../src/simulators/sandbox.js';
 
 export default async function setup(): Promise<void> {
-  const directory = join(tmpdir(), 'jit-access-bot-simulator-tls');
+  const directory = simulatorTlsDirectory();
   const tls = await ensureSimulatorTls(directory);
   process.env.NODE_EXTRA_CA_CERTS = tls.caFile;
   process.env.JIT_SIMULATOR_TLS_DIR = directory;

@@ -100,6 +100,8 @@ export class GraphSimulator {
   private readonly tls: { key: string; cert: string };
   private readonly enforceMinimumActiveDuration: boolean;
   private server: Server | undefined;
+  /** Called for every request once it is answered, for the demo's transcript. */
+  onRequest: ((record: GraphRequestRecord) => void) | undefined;
 
   constructor(options: GraphSimulatorOptions) {
     this.tenantId = options.tenantId ?? '00000000-0000-4000-8000-00000000a11d';
@@ -195,6 +197,7 @@ export class GraphSimulator {
     if (fault?.latencyMs) await sleep(fault.latencyMs);
     if (fault?.drop) {
       record.status = -1;
+      this.onRequest?.(record);
       request.socket.destroy();
       return;
     }
@@ -203,6 +206,7 @@ export class GraphSimulator {
       const headers: Record<string, string> = {};
       if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
       const error = fault.error ?? defaultFaultError(fault.status);
+      this.onRequest?.(record);
       this.send(response, fault.status, this.errorBody(error.code, error.message), headers);
       return;
     }
@@ -223,6 +227,7 @@ export class GraphSimulator {
       body = this.errorBody(error.code, error.message);
     }
     record.status = status;
+    this.onRequest?.(record);
     this.send(response, status, body);
   }
 

@@ -85,6 +85,12 @@ interface ResponseUrl {
   uses: number;
 }
 
+/** What a person could notice in Slack, for the demo's transcript. */
+export type SlackActivity =
+  | { kind: 'posted' | 'updated'; message: SimMessage }
+  | { kind: 'ephemeral'; user: string; text: string; blocks: unknown[] }
+  | { kind: 'modal_opened' | 'modal_updated' | 'home_published'; view: SimView };
+
 export interface ApiCall {
   method: string;
   params: Params;
@@ -121,6 +127,8 @@ export class SlackSimulator {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** How many Socket Mode connections have ever said hello; tests watch reconnects with it. */
   connectionsOpened = 0;
+  /** Called for everything a person could see change. */
+  onActivity: ((activity: SlackActivity) => void) | undefined;
 
   constructor(options: SlackSimulatorOptions = {}) {
     this.botToken = options.botToken ?? `xoxb-sim-${randomBytes(8).toString('hex')}`;
@@ -485,6 +493,7 @@ export class SlackSimulator {
       ...(threadTs !== undefined && { threadTs }),
     };
     this.workspace.messages.push(message);
+    this.onActivity?.({ kind: 'posted', message });
     return { channel: channel.id, ts: message.ts, message: this.messageJson(message) };
   }
 
@@ -497,6 +506,7 @@ export class SlackSimulator {
     message.history.push({ text: message.text, blocks: message.blocks });
     message.text = content.text;
     message.blocks = content.blocks;
+    this.onActivity?.({ kind: 'updated', message });
     return { channel: channel.id, ts: message.ts, text: message.text, message: this.messageJson(message) };
   }
 
@@ -507,6 +517,7 @@ export class SlackSimulator {
     const content = this.checkContent('chat.postEphemeral', params, 'message');
     const ts = this.workspace.nextTs();
     this.workspace.ephemerals.push({ channel: channel.id, user: user.id, ts, ...content });
+    this.onActivity?.({ kind: 'ephemeral', user: user.id, ...content });
     return { message_ts: ts };
   }
 
@@ -567,7 +578,9 @@ export class SlackSimulator {
     const trigger = this.useTrigger(method, String(params.trigger_id ?? ''));
     if (mode === 'push' && !this.workspace.topModal(trigger.user)) throw new SlackApiError('not_found');
     if (mode === 'open') this.workspace.modalStacks.set(trigger.user, []);
-    return { view: this.viewJson(this.pushModal(trigger.user, definition)) };
+    const view = this.pushModal(trigger.user, definition);
+    this.onActivity?.({ kind: 'modal_opened', view });
+    return { view: this.viewJson(view) };
   }
 
   /** Puts a modal on top of the person's stack: root plus at most two pushed views. */
@@ -607,6 +620,7 @@ export class SlackSimulator {
     if (typeof params.hash === 'string' && params.hash !== view.hash) throw new SlackApiError('hash_conflict');
     const definition = this.acceptView('views.update', params.view, view.type);
     this.replaceDefinition(view, definition);
+    this.onActivity?.({ kind: 'modal_updated', view });
     return { view: this.viewJson(view) };
   }
 
@@ -617,6 +631,7 @@ export class SlackSimulator {
     if (existing && typeof params.hash === 'string' && params.hash !== existing.hash) throw new SlackApiError('hash_conflict');
     if (existing) {
       this.replaceDefinition(existing, definition);
+      this.onActivity?.({ kind: 'home_published', view: existing });
       return { view: this.viewJson(existing) };
     }
     const id = this.workspace.nextId('V');
@@ -633,6 +648,7 @@ export class SlackSimulator {
     };
     this.workspace.views.set(id, view);
     this.workspace.homeViews.set(user.id, id);
+    this.onActivity?.({ kind: 'home_published', view });
     return { view: this.viewJson(view) };
   }
 

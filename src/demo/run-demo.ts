@@ -1,0 +1,150 @@
+// npm run demo — the whole flow offline: the real bot against the bundled Slack and Graph simulators. A request
+// is made, approved, granted, warned about, expired and revoked, and printed as a transcript of what each
+// person sees in Slack, each Graph call, and the audit trail. Exits 0 once the access is revoked.
+
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { formatDuration } from '../domain/duration.js';
+import { ensureSimulatorTls } from '../simulators/graph/tls.js';
+import { APPROVALS, MEMBER_GROUP, PEOPLE, simulatorTlsDirectory, startWorld, type World } from '../simulators/sandbox.js';
+import { SlackSimulator } from '../simulators/slack/slack-simulator.js';
+import { blocksAsLines, type Names, readableMrkdwn } from './transcript.js';
+
+const DURATION_MINUTES = 2;
+const DEMO_POLICY = `version: 1
+admins: [U0ADMIN01]
+settings: { pending_timeout: 15m, expiry_warning: 1m }
+targets:
+  - id: staging-db
+    name: Staging database (read/write)
+    description: The demo's target; its short duration lets you watch access end
+    boundary: { managed_group: Staging DB - Boundary, target_ids: [ttcp_demo000001] }
+    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
+    duration: { default: ${DURATION_MINUTES}m, max: ${DURATION_MINUTES}m }
+    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2], required: 1 }
+`;
+const TIMEOUT_MS = (DURATION_MINUTES + 2) * 60_000;
+
+const started = Date.now();
+const stamp = () => {
+  const seconds = Math.floor((Date.now() - started) / 1000);
+  return `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+};
+const print = (who: string, lines: string[]) => {
+  const [first = '', ...rest] = lines;
+  process.stdout.write(`${stamp()}  ${who.padEnd(22)} ${first}\n`);
+  for (const line of rest) process.stdout.write(`${' '.repeat(30)}${line}\n`);
+};
+
+function watch(slack: SlackSimulator, names: Names): void {
+  slack.onActivity = (activity) => {
+    if (activity.kind === 'posted' || activity.kind === 'updated') {
+      const { message } = activity;
+      const channel = slack.workspace.channels.get(message.channel);
+      const where = channel?.isIm
+        ? `DM to @${names.user([...channel.members][0] ?? '')}`
+        : `${message.threadTs ? 'thread in ' : ''}#${channel?.name ?? message.channel}`;
+      // An update changes the status line; the rest of the message was printed when it was posted.
+      const shown =
+        activity.kind === 'updated'
+          ? message.blocks.filter((block) => (block as { block_id?: string }).block_id === 'status')
+          : message.blocks;
+      print(`Slack ${where}`, [activity.kind === 'updated' ? '(updated)' : '', ...blocksAsLines(shown, names)].filter(Boolean));
+    } else if (activity.kind === 'ephemeral') {
+      print(`Slack (only @${names.user(activity.user)})`, [readableMrkdwn(activity.text, names)]);
+    } else if (activity.kind === 'modal_opened') {
+      print(`Slack modal @${names.user(activity.view.user)}`, blocksAsLines((activity.view.definition.blocks as unknown[]) ?? [], names));
+    }
+  };
+}
+
+async function waitFor(world: World, what: string, probe: () => boolean): Promise<void> {
+  await world.slack.waitFor(() => probe(), TIMEOUT_MS, what);
+}
+
+async function demo(): Promise<void> {
+  const slack = new SlackSimulator();
+  const names: Names = {
+    user: (id) => slack.workspace.users.get(id)?.name ?? id,
+    channel: (id) => slack.workspace.channels.get(id)?.name ?? id,
+  };
+  watch(slack, names);
+  process.stdout.write(
+    `jit-access-bot demo: the real bot against local Slack and Graph simulators (about ${DURATION_MINUTES + 1} minutes)\n\n`,
+  );
+  const world = await startWorld({ policy: DEMO_POLICY, slack });
+  world.graph.onRequest = (record) => {
+    if (record.path.includes('/oauth2/') || record.path.includes('.well-known')) {
+      print('Graph sign-in', [`${record.method} ${record.path} → ${record.status}`]);
+      return;
+    }
+    const body = record.body as { action?: string } | undefined;
+    print('Graph', [`${record.method} ${record.path}${record.query} → ${record.status}${body?.action ? ` (${body.action})` : ''}`]);
+  };
+  try {
+    const sam = slack.person(PEOPLE.requester.slack);
+    const maria = slack.person(PEOPLE.approver1.slack);
+    print(`@${names.user(sam.id)} types`, ['/jit']);
+    await sam.slash('/jit');
+    await sam.waitForModal();
+    const reason = 'Apply the schema migration for TICKET-1234 <!channel>';
+    print(`@${names.user(sam.id)} submits`, [`reason “${reason}”, duration ${formatDuration(DURATION_MINUTES)}`]);
+    await sam.submit({ reason });
+
+    const card = await slack.waitFor(() => maria.channel(APPROVALS)[0], 10_000, 'the approval card');
+    print(`@${names.user(maria.id)} clicks`, ['[Approve]']);
+    await maria.click('jit_approve', { message: card });
+    await waitFor(world, 'the grant', () => world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra));
+    print('Entra', [`@${names.user(sam.id)} is now a member of the group behind “Staging database” (Boundary: Staging DB - Boundary)`]);
+
+    await waitFor(world, 'the revocation', () => !world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra));
+    print('Entra', [`@${names.user(sam.id)} is no longer a member: access revoked on time`]);
+    await waitFor(world, 'the card to show the end', () => card.text.endsWith('ended'));
+    await world.bot.scheduler.idle();
+
+    process.stdout.write('\nAudit trail (append-only, hash-chained):\n');
+    const trail = world.bot.db
+      .prepare('SELECT seq, at, actor, action, state_before, state_after, hash FROM audit_events ORDER BY seq')
+      .all() as {
+      seq: number;
+      at: number;
+      actor: string;
+      action: string;
+      state_before: string | null;
+      state_after: string;
+      hash: string;
+    }[];
+    for (const event of trail) {
+      const actor = event.actor === 'system' ? 'bot' : `@${names.user(event.actor)}`;
+      process.stdout.write(
+        `  ${event.seq}. ${new Date(event.at).toISOString()}  ${actor.padEnd(16)} ${event.action.padEnd(14)} ${event.state_before ?? '-'} → ${event.state_after}  ${event.hash.slice(0, 12)}…\n`,
+      );
+    }
+    if (slack.violations.length > 0) throw new Error(`Slack rules broken: ${slack.violations.join('; ')}`);
+    process.stdout.write('\nDemo finished: the access was granted, warned about, expired and revoked.\n');
+  } finally {
+    await world.stop();
+  }
+}
+
+async function launch(): Promise<number> {
+  // Node reads NODE_EXTRA_CA_CERTS only at start: trust the simulator's CA, then run the demo in a fresh process.
+  const tls = await ensureSimulatorTls(simulatorTlsDirectory());
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caFile, JIT_DEMO_CHILD: '1', NO_PROXY: '127.0.0.1,localhost' },
+  });
+  return child.status ?? 1;
+}
+
+if (process.env.JIT_DEMO_CHILD === '1') {
+  demo().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`\nDemo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+} else {
+  launch().then((code) => process.exit(code));
+}

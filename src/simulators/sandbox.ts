@@ -1,0 +1,153 @@
+// A sandbox: the whole bot, in this process, against the Slack and Graph simulators over loopback — the real
+// Bolt app, the real Graph client and credential, a real SQLite file — with a small cast of people. The
+// end-to-end tests and `npm run demo` both run in it. Time is real time plus an offset a test may move.
+// The process must trust the simulator CA (NODE_EXTRA_CA_CERTS) from its start.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '../application/ports.js';
+import { type RunningBot, startBot } from '../composition.js';
+import { type LogLevel, loadConfig } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
+import { ensureSimulatorTls } from './graph/tls.js';
+import { SlackSimulator } from './slack/slack-simulator.js';
+
+export const TENANT_ID = '7d1c1c0e-9a55-4f4b-8f3e-5a8c1b9e0d11';
+export const CLIENT_ID = '0c3e3b31-5b6a-4e0e-9c5a-0d7f2a1b9e10';
+export const CLIENT_SECRET = 'sim~secret.value-0123456789';
+/** The application permissions the bot needs, and no more (README, "Entra app registration"). */
+export const LEAST_PRIVILEGE = [
+  'User.Read.All',
+  'GroupMember.ReadWrite.All',
+  'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup',
+  'PrivilegedEligibilitySchedule.Read.AzureADGroup',
+];
+
+export function simulatorTlsDirectory(): string {
+  return process.env.JIT_SIMULATOR_TLS_DIR ?? join(tmpdir(), 'jit-access-bot-simulator-tls');
+}
+
+/** A started Graph simulator with the bot's app registration, using the CA the process trusts. */
+export async function startGraphSimulator(options: Partial<GraphSimulatorOptions> & { roles?: string[] } = {}): Promise<GraphSimulator> {
+  const tls = await ensureSimulatorTls(simulatorTlsDirectory());
+  const sim = new GraphSimulator({ tenantId: TENANT_ID, tls, ...options });
+  sim.addApp({ clientId: CLIENT_ID, secret: CLIENT_SECRET, roles: options.roles ?? LEAST_PRIVILEGE });
+  await sim.start();
+  return sim;
+}
+
+export const PEOPLE = {
+  requester: { slack: 'U0SRE0001', entra: '11111111-1111-4111-8111-111111111111', email: 'sam.sre@contoso.example' },
+  approver1: { slack: 'U0MANAGER1', entra: '22222222-2222-4222-8222-222222222222', email: 'maria.manager@contoso.example' },
+  approver2: { slack: 'U0MANAGER2', entra: '33333333-3333-4333-8333-333333333333', email: 'li.lead@contoso.example' },
+  admin: { slack: 'U0ADMIN01', entra: '44444444-4444-4444-8444-444444444444', email: 'ada.admin@contoso.example' },
+  outsider: { slack: 'U0OUTSIDE1', entra: '55555555-5555-4555-8555-555555555555', email: 'otto.outsider@contoso.example' },
+} as const;
+
+export const PIM_GROUP = 'c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a';
+export const MEMBER_GROUP = '5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b';
+export const APPROVALS = 'C0APPROVALS';
+
+export const DEFAULT_POLICY = `version: 1
+admins: [U0ADMIN01]
+settings: { pending_timeout: 4h, expiry_warning: 10m }
+targets:
+  - id: prod-ssh
+    name: Production servers (SSH)
+    description: Linux hosts in the Production project
+    boundary: { managed_group: Production - Boundary on Azure, target_ids: [ttcp_1234567890] }
+    grant: { kind: pim_group, group_id: ${PIM_GROUP} }
+    duration: { default: 1h, max: 4h, choices: [30m, 1h, 2h, 4h] }
+    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2], required: 1 }
+  - id: prod-db
+    name: Production databases
+    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
+    duration: { default: 30m, max: 2h }
+    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2], required: 2 }
+`;
+
+export class AdjustableClock implements Clock {
+  offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+}
+
+export interface World {
+  slack: SlackSimulator;
+  graph: GraphSimulator;
+  bot: RunningBot;
+  clock: AdjustableClock;
+  databaseFile: string;
+  /** Moves the bot's and Graph's clocks forward and lets the bot notice. */
+  advance(ms: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  policy?: string;
+  logLevel?: LogLevel;
+  log?: Logger;
+  slack?: SlackSimulator;
+}
+
+export async function startWorld(options: SandboxOptions = {}): Promise<World> {
+  const slack = options.slack ?? new SlackSimulator();
+  for (const person of Object.values(PEOPLE))
+    slack.addUser({ id: person.slack, name: person.email.split('@')[0] ?? person.slack, email: person.email });
+  slack.addChannel({ id: APPROVALS, name: 'jit-approvals', members: [PEOPLE.approver1.slack, PEOPLE.approver2.slack, PEOPLE.admin.slack] });
+  await slack.start();
+
+  const graph = await startGraphSimulator();
+  graph.addGroup({ id: PIM_GROUP, displayName: 'Production - Boundary on Azure' });
+  graph.addGroup({ id: MEMBER_GROUP, displayName: 'Production databases' });
+  for (const person of Object.values(PEOPLE)) graph.addUser({ id: person.entra, userPrincipalName: person.email });
+
+  const directory = mkdtempSync(join(tmpdir(), 'jit-world-'));
+  writeFileSync(join(directory, 'policy.yml'), options.policy ?? DEFAULT_POLICY);
+  const databaseFile = join(directory, 'data', 'jit.sqlite');
+  const loaded = loadConfig({
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_APP_TOKEN: slack.appToken,
+    SLACK_API_URL: slack.apiUrl,
+    AZURE_TENANT_ID: TENANT_ID,
+    AZURE_CLIENT_ID: CLIENT_ID,
+    AZURE_CLIENT_SECRET: CLIENT_SECRET,
+    AZURE_AUTHORITY_HOST: graph.url,
+    AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
+    GRAPH_BASE_URL: graph.url,
+    JIT_POLICY_FILE: join(directory, 'policy.yml'),
+    JIT_DATABASE: databaseFile,
+    LOG_LEVEL: options.logLevel ?? 'silent',
+  });
+  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+  const clock = new AdjustableClock();
+  const bot = await startBot(loaded.config, {
+    clock,
+    log: createLogger((process.env.JIT_TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent'),
+    slackRetries: 0,
+  });
+  await slack.waitForConnection();
+
+  return {
+    slack,
+    graph,
+    bot,
+    clock,
+    databaseFile,
+    async advance(ms) {
+      clock.offset += ms;
+      graph.advance(ms);
+      bot.scheduler.wake();
+      await bot.scheduler.idle();
+    },
+    async stop() {
+      await bot.stop();
+      await slack.waitFor(() => slack.openConnections === 0, 3000, 'the socket to close').catch(() => undefined);
+      await slack.stop();
+      await graph.stop();
+    },
+  };
+}
