@@ -236,9 +236,9 @@ export function requestEnd(
   if (request.state !== 'active') return wrongState(request);
   if (request.ending) return { ok: false, code: 'already_ending' };
   if (reason === 'expired' && (request.endsAt === undefined || now < request.endsAt)) return { ok: false, code: 'not_yet_due' };
-  return move(request, { ending: { reason, by: actor, at: now } }, { action: 'end_requested', actor, detail: { reason } }, [
-    { kind: 'revoke' },
-  ]);
+  // A person who ends or revokes access sees the card say so at once; an expiry is reported when it is done.
+  const jobs: JobOrder[] = reason === 'expired' ? [{ kind: 'revoke' }] : [{ kind: 'revoke' }, notify('end_requested')];
+  return move(request, { ending: { reason, by: actor, at: now } }, { action: 'end_requested', actor, detail: { reason } }, jobs);
 }
 
 export function confirmEnd(request: AccessRequest, now: number, detail: Record<string, unknown> = {}): TransitionResult {

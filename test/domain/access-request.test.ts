@@ -209,7 +209,9 @@ describe('the rest of the lifecycle', () => {
 
     const released = requestEnd(active, 'released', REQUESTER, now);
     expect(released).toMatchObject({ ok: true, request: { state: 'active', ending: { reason: 'released', by: REQUESTER, at: now } } });
-    expect(released.ok && released.jobs).toEqual([{ kind: 'revoke' }]);
+    expect(released.ok && released.jobs).toEqual([{ kind: 'revoke' }, { kind: 'notify', event: 'end_requested' }]);
+    const expired = requestEnd(active, 'expired', SYSTEM, active.endsAt ?? 0);
+    expect(expired.ok && expired.jobs).toEqual([{ kind: 'revoke' }]);
   });
 
   it('does not expire a grant before its end', () => {

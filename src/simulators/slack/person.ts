@@ -13,8 +13,11 @@ export interface SubmitResult {
   errors: Record<string, string>;
 }
 
-/** Where a button is: a message, the person's top modal, or their Home tab. */
-export type Surface = { message: SimMessage } | 'modal' | 'home';
+/**
+ * Where a button is: a message (as it is now, or as an earlier version a slow client still shows), the
+ * person's top modal, or their Home tab.
+ */
+export type Surface = { message: SimMessage; version?: number } | 'modal' | 'home';
 
 export class Person {
   constructor(
@@ -237,7 +240,9 @@ export class Person {
     if (!message) throw new Error('that message is gone');
     const channel = this.sim.workspace.channels.get(message.channel);
     if (!channel?.members.has(this.id)) throw new Error(`${this.id} cannot see channel ${message.channel}`);
-    const { button, blockId } = findButton(message.blocks as Json[], actionId);
+    const shown = where.version === undefined ? message.blocks : message.history[where.version]?.blocks;
+    if (!shown) throw new Error(`that message has no version ${where.version}`);
+    const { button, blockId } = findButton(shown as Json[], actionId);
     return this.sim.deliver(
       'interactive',
       {

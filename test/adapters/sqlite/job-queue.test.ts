@@ -36,6 +36,20 @@ describe('SqliteJobQueue', () => {
     expect(jobs.claimDue(T0 + 30_000, 10, 30_000)).toMatchObject([{ id: first?.id, attempts: 2 }]);
   });
 
+  it('hands out due revocations before anything else', () => {
+    const { requests, jobs, opened } = setUp();
+    const approved = approve(opened.request, target, APPROVER_1, T0 + 1);
+    if (!approved.ok) throw new Error('refused');
+    requests.apply(opened.request, approved, T0 + 1);
+    const active = confirmGrant(approved.request, { kind: 'pim_group', groupId: target.grant.groupId, principalId: 'p-1' }, T0 + 2);
+    if (!active.ok) throw new Error('refused');
+    requests.apply(approved.request, active, T0 + 2);
+    const ending = requestEnd(active.request, 'expired', SYSTEM, T0 + 60 * MINUTE + 2);
+    if (!ending.ok) throw new Error('refused');
+    requests.apply(active.request, ending, T0 + 60 * MINUTE + 2);
+    expect(jobs.claimDue(T0 + 60 * MINUTE + 2, 1, 30_000).map((job) => job.kind)).toEqual(['revoke']);
+  });
+
   it('retries at the given time with the error, completes, and buries', () => {
     const { jobs } = setUp();
     const [job] = jobs.claimDue(T0, 10, 30_000);
