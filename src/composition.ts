@@ -18,6 +18,7 @@ import { SqliteRequestRepository } from './adapters/sqlite/request-repository.js
 import { SqliteSlackMessageStore } from './adapters/sqlite/slack-message-store.js';
 import { randomIds, systemClock } from './adapters/system/system-clock.js';
 import type { Clock, IdSource } from './application/ports.js';
+import { type ReconcileReport, reconcile } from './application/reconcile.js';
 import { runJob } from './application/run-job.js';
 import { nextSweepAt, sweep } from './application/sweep.js';
 import type { Config } from './config.js';
@@ -39,6 +40,8 @@ export interface RunningBot {
   requests: SqliteRequestRepository;
   scheduler: JobScheduler;
   log: Logger;
+  /** Compares Graph with the store and repairs the difference (also run at start and hourly). */
+  reconcile(): Promise<ReconcileReport>;
   stop(): Promise<void>;
 }
 
@@ -69,7 +72,17 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const policy = config.policy;
   const notifier = new SlackNotifier({ client: app.client, messages, requests, policy, clock, log: log.child({ module: 'notifier' }) });
   const jobDeps = { requests, jobs, policy, clock, access, notifier };
+  const reconcileNow = async (): Promise<ReconcileReport> => {
+    const report = await reconcile(jobDeps);
+    const level = report.removedOutside.length + report.lingering.length > 0 ? 'warn' : 'info';
+    log[level]({ module: 'reconcile', ...report }, 'reconciled with Graph');
+    scheduler.wake();
+    return report;
+  };
   const scheduler = new JobScheduler({
+    hourly: async () => {
+      await reconcileNow();
+    },
     jobs,
     clock,
     log: log.child({ module: 'scheduler' }),
@@ -97,6 +110,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   await app.start();
   scheduler.start();
   log.info({ targets: policy.targets.length }, 'connected to Slack; jobs running');
+  reconcileNow().catch((error: unknown) => log.error({ err: error }, 'reconciliation at start failed'));
 
   return {
     app,
@@ -104,6 +118,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     requests,
     scheduler,
     log,
+    reconcile: reconcileNow,
     async stop() {
       await scheduler.stop();
       await app.stop();

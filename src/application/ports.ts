@@ -50,6 +50,8 @@ export interface RequestRepository {
   listByRequester(requesterId: string, limit: number): AccessRequest[];
   listByState(state: RequestState, limit: number): AccessRequest[];
   countByState(state: RequestState): number;
+  /** Grants that ended at or after `since`, oldest first. */
+  listEndedSince(since: number, limit: number): AccessRequest[];
   /** Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning. */
   listDue(deadline: Deadline, now: number, limit: number): AccessRequest[];
   /** The earliest deadline still ahead, for the precise timer. */

@@ -262,6 +262,29 @@ export function warnOfExpiry(request: AccessRequest, warningMinutes: number, now
   ]);
 }
 
+/**
+ * Reconciliation found the membership gone before the grant's end (removed by hand in Entra): the grant is
+ * ended through the usual revoke job, which finds it already gone, and everyone is told.
+ */
+export function endRemovedOutside(request: AccessRequest, now: number): TransitionResult {
+  if (request.state !== 'active') return wrongState(request);
+  if (request.ending) return { ok: false, code: 'already_ending' };
+  return move(
+    request,
+    { ending: { reason: 'revoked', by: SYSTEM, at: now } },
+    { action: 'drift_removed_outside', actor: SYSTEM, detail: { endsAt: request.endsAt } },
+    [{ kind: 'revoke' }, notify('drift_removed_outside')],
+  );
+}
+
+/** Reconciliation found membership still there after the grant ended, and removed it (or could not). */
+export function recordLingeringAccess(request: AccessRequest, removed: boolean, problem?: string): TransitionResult {
+  if (request.state !== 'ended') return wrongState(request);
+  return move(request, {}, { action: 'drift_still_present', actor: SYSTEM, detail: { removed, ...(problem && { problem }) } }, [
+    notify(removed ? 'drift_still_present' : 'revoke_failing'),
+  ]);
+}
+
 /** A revocation that keeps failing is raised with the approvers once; the revoke job keeps trying. */
 export function reportRevokeTrouble(request: AccessRequest, problem: string, attempts: number): TransitionResult {
   if (request.state !== 'active' || !request.ending) return wrongState(request);

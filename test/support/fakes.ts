@@ -45,6 +45,10 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return true;
   }
 
+  listEndedSince(since: number, limit: number): AccessRequest[] {
+    return [...this.requests.values()].filter((request) => request.state === 'ended' && (request.endedAt ?? 0) >= since).slice(0, limit);
+  }
+
   countByState(state: RequestState): number {
     return this.listByState(state, Number.POSITIVE_INFINITY).length;
   }

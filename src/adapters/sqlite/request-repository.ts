@@ -161,6 +161,8 @@ export class SqliteRequestRepository implements RequestRepository {
       byRequester: db.prepare('SELECT * FROM requests WHERE requester_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?'),
       byState: db.prepare('SELECT * FROM requests WHERE state = ? ORDER BY created_at, rowid LIMIT ?'),
       countByState: db.prepare('SELECT COUNT(*) AS n FROM requests WHERE state = ?'),
+      endedSince: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
+        WHERE r.state = 'ended' AND g.ended_at >= ? ORDER BY g.ended_at LIMIT ?`),
       auditFor: db.prepare('SELECT * FROM audit_events WHERE request_id = ? ORDER BY seq'),
       jobsFor: db.prepare('SELECT * FROM jobs WHERE request_id = ? ORDER BY id'),
       completeJob: db.prepare("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ? WHERE id = ?"),
@@ -259,6 +261,10 @@ export class SqliteRequestRepository implements RequestRepository {
 
   listByState(state: RequestState, limit: number): AccessRequest[] {
     return (this.statements.byState.all(state, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  listEndedSince(since: number, limit: number): AccessRequest[] {
+    return (this.statements.endedSince.all(since, limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
   countByState(state: RequestState): number {

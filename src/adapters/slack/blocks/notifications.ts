@@ -57,6 +57,24 @@ export function renderThreadNews(request: AccessRequest, event: string, target: 
           ),
         ],
       };
+    case 'drift_removed_outside':
+      return {
+        text: `Access for ${who} was removed outside the bot`,
+        blocks: [
+          section(
+            `:mag: Reconciliation: the membership of ${who} was removed in Entra before its end, outside the bot. The grant is closed.`,
+          ),
+        ],
+      };
+    case 'drift_still_present':
+      return {
+        text: `Access for ${who} was still there after it ended, and is now removed`,
+        blocks: [
+          section(
+            `:mag: Reconciliation: ${who} was still a member after the grant ended (added back by hand?). The bot removed the membership again.`,
+          ),
+        ],
+      };
     default:
       return undefined;
   }

@@ -1,4 +1,4 @@
-import type { AccessRequest } from '../../../domain/access-request.js';
+import { type AccessRequest, SYSTEM } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 
@@ -35,6 +35,8 @@ export function statusLine(request: AccessRequest): string {
 
 export function endedBecause(request: AccessRequest): string {
   if (request.endReason === 'released') return `ended early by ${mention(request.requesterId)}`;
+  if (request.endReason === 'revoked' && request.ending?.by === SYSTEM)
+    return 'the membership was removed outside the bot (found by reconciliation)';
   if (request.endReason === 'revoked') return `revoked by ${mention(request.ending?.by ?? '')}`;
   return `the ${formatDuration(request.durationMinutes)} ran out`;
 }
