@@ -32,6 +32,8 @@ export interface BotSeams {
   slackRetries?: number;
   /** Socket Mode pong timeout, which also paces reconnects (default 5000 ms). */
   clientPingTimeoutMs?: number;
+  /** How long a claimed job is held before another pass may run it again (default 60 s). */
+  jobLeaseMs?: number;
 }
 
 export interface RunningBot {
@@ -89,6 +91,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     runJob: (job) => runJob(jobDeps, job),
     sweep: () => sweep(jobDeps),
     nextSweepAt: () => nextSweepAt(jobDeps),
+    ...(seams.jobLeaseMs !== undefined && { leaseMs: seams.jobLeaseMs }),
   });
 
   registerListeners(app, {

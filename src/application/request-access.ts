@@ -1,7 +1,7 @@
 // A person asks for access: the cheap checks first (answered inline in the modal), then who they are in Entra
 // and, where the policy demands it, whether PIM lists them as eligible — all before any approver is bothered.
 
-import { checkReason } from '../domain/access-request.js';
+import { checkReason, openRequestFor } from '../domain/access-request.js';
 import { checkRequestedDuration, findTarget, mayRequest, type Policy } from '../domain/policy.js';
 import type { AccessProvider, Clock, EntraDirectory, IdSource, RequestRepository, SlackProfiles } from './ports.js';
 import { type SubmitInput, type SubmitOutcome, submitRequest } from './submit-request.js';
@@ -16,11 +16,13 @@ export type FormCheck =
       code: Extract<SubmitOutcome, { ok: false }>['code'];
     };
 
-/** What the modal can answer within Slack's 3 seconds: no I/O. */
-export function checkForm(policy: Policy, input: FormInput): FormCheck {
-  const target = findTarget(policy, input.targetId);
+/** What the modal can answer within Slack's 3 seconds: the policy and the person's own requests, no outside call. */
+export function checkForm(deps: { policy: Policy; requests: RequestRepository }, input: FormInput): FormCheck {
+  const target = findTarget(deps.policy, input.targetId);
   if (!target) return { ok: false, field: 'target', code: 'unknown_target' };
   if (!mayRequest(target, input.requesterId)) return { ok: false, field: 'target', code: 'not_a_requester' };
+  if (openRequestFor(deps.requests.listByRequester(input.requesterId, 500), target.id))
+    return { ok: false, field: 'target', code: 'already_open' };
   const reason = checkReason(input.reason);
   if (!reason.ok) return { ok: false, field: 'reason', code: reason.code };
   const duration = checkRequestedDuration(target, input.durationMinutes);
@@ -48,7 +50,7 @@ export interface RequestAccessDeps {
 }
 
 export async function requestAccess(deps: RequestAccessDeps, input: FormInput): Promise<RequestAccessOutcome> {
-  const form = checkForm(deps.policy, input);
+  const form = checkForm(deps, input);
   if (!form.ok) return { ok: false, code: form.code };
   const target = findTarget(deps.policy, input.targetId);
   if (!target) return { ok: false, code: 'unknown_target' };

@@ -1,5 +1,5 @@
 import type { AccessRequest } from '../domain/access-request.js';
-import { checkReason, openRequest } from '../domain/access-request.js';
+import { checkReason, openRequest, openRequestFor } from '../domain/access-request.js';
 import { checkRequestedDuration, findTarget, mayRequest, type Policy } from '../domain/policy.js';
 import type { Clock, IdSource, RequestRepository } from './ports.js';
 
@@ -18,6 +18,7 @@ export type SubmitOutcome =
       ok: false;
       code:
         | 'unknown_target'
+        | 'already_open'
         | 'not_a_requester'
         | 'reason_missing'
         | 'reason_too_short'
@@ -26,6 +27,9 @@ export type SubmitOutcome =
         | 'duration_too_short'
         | 'duration_not_offered';
     };
+
+// Open requests are recent ones: a pending request times out within hours, a grant ends within days.
+const OPEN_LOOKBACK = 500;
 
 export interface SubmitDeps {
   requests: RequestRepository;
@@ -38,6 +42,8 @@ export function submitRequest(deps: SubmitDeps, input: SubmitInput): SubmitOutco
   const target = findTarget(deps.policy, input.targetId);
   if (!target) return { ok: false, code: 'unknown_target' };
   if (!mayRequest(target, input.requesterId)) return { ok: false, code: 'not_a_requester' };
+  if (openRequestFor(deps.requests.listByRequester(input.requesterId, OPEN_LOOKBACK), target.id))
+    return { ok: false, code: 'already_open' };
   const reason = checkReason(input.reason);
   if (!reason.ok) return reason;
   const duration = checkRequestedDuration(target, input.durationMinutes);

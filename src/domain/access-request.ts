@@ -302,6 +302,14 @@ export function isOpen(state: RequestState): boolean {
   return state === 'pending' || state === 'approved' || state === 'active';
 }
 
+/**
+ * One open request per person and target: a second grant of the same group would end with the first one's
+ * revocation, so the person is asked to use (or end) what they have instead.
+ */
+export function openRequestFor(requests: readonly AccessRequest[], targetId: string): AccessRequest | undefined {
+  return requests.find((request) => request.targetId === targetId && isOpen(request.state));
+}
+
 // The reason is shown to approvers and kept in the audit trail; it must say something.
 export const REASON_MIN_LENGTH = 10;
 // Escaping for mrkdwn can grow a character to five (`&` → `&amp;`); 500 keeps the card's text under Slack's 3000.

@@ -93,22 +93,29 @@ export interface SandboxOptions {
   slack?: SlackSimulator;
 }
 
-export async function startWorld(options: SandboxOptions = {}): Promise<World> {
+export interface Simulators {
+  slack: SlackSimulator;
+  graph: GraphSimulator;
+  /** The environment that points the bot at both simulators, as `npm start` would read it. */
+  env: Record<string, string>;
+  databaseFile: string;
+}
+
+/** Both simulators with the cast of people and groups, and the policy and database files to run the bot on. */
+export async function startSimulators(options: SandboxOptions = {}): Promise<Simulators> {
   const slack = options.slack ?? new SlackSimulator();
-  for (const person of Object.values(PEOPLE))
-    slack.addUser({ id: person.slack, name: person.email.split('@')[0] ?? person.slack, email: person.email });
   slack.addChannel({ id: APPROVALS, name: 'jit-approvals', members: [PEOPLE.approver1.slack, PEOPLE.approver2.slack, PEOPLE.admin.slack] });
   await slack.start();
 
   const graph = await startGraphSimulator();
   graph.addGroup({ id: PIM_GROUP, displayName: 'Production - Boundary on Azure' });
   graph.addGroup({ id: MEMBER_GROUP, displayName: 'Production databases' });
-  for (const person of Object.values(PEOPLE)) graph.addUser({ id: person.entra, userPrincipalName: person.email });
+  for (const person of Object.values(PEOPLE)) addPerson({ slack, graph }, person);
 
   const directory = mkdtempSync(join(tmpdir(), 'jit-world-'));
   writeFileSync(join(directory, 'policy.yml'), options.policy ?? DEFAULT_POLICY);
   const databaseFile = join(directory, 'data', 'jit.sqlite');
-  const loaded = loadConfig({
+  const env = {
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_APP_TOKEN: slack.appToken,
     SLACK_API_URL: slack.apiUrl,
@@ -121,7 +128,13 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
     JIT_POLICY_FILE: join(directory, 'policy.yml'),
     JIT_DATABASE: databaseFile,
     LOG_LEVEL: options.logLevel ?? 'silent',
-  });
+  };
+  return { slack, graph, env, databaseFile };
+}
+
+export async function startWorld(options: SandboxOptions = {}): Promise<World> {
+  const { slack, graph, env, databaseFile } = await startSimulators(options);
+  const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
   const clock = new AdjustableClock();
   const bot = await startBot(loaded.config, {
@@ -150,4 +163,16 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
       await graph.stop();
     },
   };
+}
+
+/** Adds someone to both Slack and Entra, with the same email, as a directory sync would. */
+export function addPerson(sims: Pick<Simulators, 'slack' | 'graph'>, person: { slack: string; entra: string; email: string }): void {
+  sims.slack.addUser({ id: person.slack, name: person.email.split('@')[0] ?? person.slack, email: person.email });
+  sims.graph.addUser({ id: person.entra, userPrincipalName: person.email });
+}
+
+/** The n-th extra person of a crowd, for tests that need many requesters. */
+export function crowdMember(index: number): { slack: string; entra: string; email: string } {
+  const digits = String(index).padStart(4, '0');
+  return { slack: `U0CROWD${digits}`, entra: `99999999-9999-4999-8999-99999999${digits}`, email: `crowd${digits}@contoso.example` };
 }

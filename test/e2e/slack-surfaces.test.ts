@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { addPerson, crowdMember } from '../../src/simulators/sandbox.js';
 import type { SimMessage } from '../../src/simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, type World } from '../support/world.js';
 
@@ -104,6 +105,18 @@ describe('the request modal', () => {
     });
     expect(sam.modal).toBeDefined();
     expect(w.bot.db.prepare('SELECT COUNT(*) AS n FROM requests').get()).toEqual({ n: 0 });
+  });
+
+  it('refuses a second open request for the same target inline', async () => {
+    const w = await open();
+    await request(w, PEOPLE.requester.slack, { reason: REASON });
+    const sam = w.slack.person(PEOPLE.requester.slack);
+    await sam.slash('/jit');
+    await sam.waitForModal();
+    expect((await sam.submit({ reason: 'Another reason for the same thing' })).errors).toEqual({
+      target: 'You already have a request or access open for this target; see your Home tab. End it first to ask again.',
+    });
+    expect(w.bot.db.prepare('SELECT COUNT(*) AS n FROM requests').get()).toEqual({ n: 1 });
   });
 
   it('keeps a person without an Entra account from reaching the approvers, and tells them why', async () => {
@@ -319,7 +332,9 @@ describe('the Home tab', () => {
   it('stays within 100 blocks however many requests there are', async () => {
     const w = await open();
     for (let index = 0; index < 24; index++) {
-      const card = await request(w, PEOPLE.requester.slack, { reason: `${REASON} #${index}` }, 'prod-db');
+      const person = crowdMember(index);
+      addPerson(w, person);
+      const card = await request(w, person.slack, { reason: `${REASON} #${index}` }, 'prod-db');
       await w.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
       await w.slack.waitFor(() => text(card).includes('1 of 2 approvals'), 3000, 'the first approval');
     }

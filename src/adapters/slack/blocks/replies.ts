@@ -69,6 +69,8 @@ export function requestRefusalText(outcome: Extract<RequestAccessOutcome, { ok: 
       return 'That target is not in the policy (any more).';
     case 'not_a_requester':
       return 'You are not on the list of people who may request this target.';
+    case 'already_open':
+      return 'You already have a request or access open for this target; see your Home tab. End it first to ask again.';
     case 'reason_missing':
       return 'Please say why you need access.';
     case 'reason_too_short':

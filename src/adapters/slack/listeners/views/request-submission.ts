@@ -26,7 +26,7 @@ export function readRequestForm(values: Values, requesterId: string) {
 export function register(app: App, deps: ListenerDeps): void {
   app.view(VIEW.request, async ({ ack, body, view, client }) => {
     const { form, durationBlock } = readRequestForm(view.state.values as Values, body.user.id);
-    const check = checkForm(deps.policy, form);
+    const check = checkForm(deps, form);
     if (!check.ok) {
       const blockId = check.field === 'duration' ? durationBlock : check.field === 'reason' ? INPUT.reason : INPUT.target;
       const maxMinutes = findTarget(deps.policy, form.targetId)?.duration.maxMinutes;

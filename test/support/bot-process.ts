@@ -1,0 +1,34 @@
+// The real bot as its own process, for the restart tests: configured from the environment exactly as
+// `npm start` is, plus test seams — a clock the parent moves over IPC, a short job lease, logs to stderr.
+
+import type { Clock } from '../../src/application/ports.js';
+import { startBot } from '../../src/composition.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+
+const clock: Clock & { offset: number } = {
+  offset: Number(process.env.JIT_TEST_CLOCK_OFFSET_MS ?? 0),
+  now() {
+    return Date.now() + this.offset;
+  },
+};
+
+const loaded = loadConfig(process.env);
+if (!loaded.ok) {
+  process.stderr.write(`${loaded.problems.join('\n')}\n`);
+  process.exit(2);
+}
+const bot = await startBot(loaded.config, {
+  clock,
+  log: createLogger(loaded.config.logLevel, process.stderr),
+  slackRetries: 0,
+  jobLeaseMs: 1000,
+});
+
+process.on('message', (message: { advance?: number }) => {
+  if (typeof message.advance !== 'number') return;
+  clock.offset += message.advance;
+  bot.scheduler.wake();
+  bot.scheduler.idle().then(() => process.send?.({ advanced: clock.offset }));
+});
+process.send?.({ ready: true });
