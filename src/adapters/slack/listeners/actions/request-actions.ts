@@ -10,8 +10,9 @@ import { type ListenerDeps, tell } from '../context.js';
 export function register(app: App, deps: ListenerDeps): void {
   const handle = (actionId: string, run: (requestId: string, actorId: string) => ChangeOutcome) => {
     app.action<BlockButtonAction>(actionId, async ({ ack, body, action, client }) => {
-      await ack();
+      // Stored before the ack, so a crash cannot lose a click Slack already called done (see decision-actions).
       const outcome = run(action.value ?? '', body.user.id);
+      await ack();
       if (outcome.ok) {
         deps.log.info({ requestId: outcome.request.id, actorId: body.user.id, action: actionId }, 'request changed');
         deps.wake();

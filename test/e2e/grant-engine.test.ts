@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SimMessage } from '../../src/simulators/slack/workspace.js';
+import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, type World } from '../support/world.js';
+
+let world: World | undefined;
+const MINUTE = 60_000;
+
+afterEach(async () => {
+  if (!world) return;
+  const violations = [...world.slack.violations];
+  await world.stop();
+  world = undefined;
+  expect(violations).toEqual([]);
+});
+
+const ELIGIBLE_POLICY = `version: 1
+targets:
+  - id: prod-ssh
+    name: Production servers (SSH)
+    grant: { kind: pim_group, group_id: ${PIM_GROUP}, require_eligibility: true }
+    duration: { default: 1h, max: 4h }
+    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
+`;
+
+async function approvedRequest(w: World, targetId = 'prod-ssh'): Promise<SimMessage> {
+  const sam = w.slack.person(PEOPLE.requester.slack);
+  await sam.slash('/jit', targetId);
+  await sam.waitForModal();
+  await sam.submit({ reason: 'Investigating incident INC-42 on web-1' });
+  const card = await w.slack.waitFor(() => w.slack.person(PEOPLE.approver1.slack).channel(APPROVALS)[0], 5000, 'the card');
+  await w.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
+  return card;
+}
+
+describe('the grant engine against Graph', () => {
+  it('refuses a person without PIM eligibility before any approver sees the request', async () => {
+    world = await startWorld({ policy: ELIGIBLE_POLICY });
+    const sam = world.slack.person(PEOPLE.requester.slack);
+    await sam.slash('/jit');
+    await sam.waitForModal();
+    await sam.submit({ reason: 'Investigating incident INC-42 on web-1' });
+    const [dm] = await world.slack.waitFor(() => sam.dms().length > 0 && sam.dms(), 5000, 'the refusal');
+    expect(dm?.text).toMatch(/^Your request was not sent to the approvers\. You are not eligible for this access in PIM/);
+    expect(world.slack.person(PEOPLE.approver1.slack).channel(APPROVALS)).toEqual([]);
+
+    world.graph.addEligibility(PIM_GROUP, PEOPLE.requester.entra);
+    await sam.slash('/jit');
+    await sam.waitForModal();
+    await sam.submit({ reason: 'Investigating incident INC-42 on web-1' });
+    await world.slack.waitFor(() => world?.slack.person(PEOPLE.approver1.slack).channel(APPROVALS)[0], 5000, 'the card');
+  });
+
+  it('reports a permanent refusal (403) on the card, in the thread and by DM, and grants nothing', async () => {
+    world = await startWorld();
+    world.graph.injectFault({ route: 'POST /v1.0/identityGovernance', status: 403, times: Number.POSITIVE_INFINITY });
+    const card = await approvedRequest(world);
+    await world.slack.waitFor(() => card.text.endsWith('failed'), 5000, 'the failure');
+    expect(JSON.stringify(card.blocks)).toContain('Granting failed');
+    expect(JSON.stringify(card.blocks)).toContain('Authorization_RequestDenied');
+    const thread = () =>
+      world?.slack
+        .person(PEOPLE.approver1.slack)
+        .thread(card)
+        .map((message) => message.text) ?? [];
+    await world.slack.waitFor(() => thread().length > 0, 3000, 'the thread reply');
+    expect(thread()).toEqual(['Granting access to <@U0SRE0001> failed']);
+    const sam = world.slack.person(PEOPLE.requester.slack);
+    await world.slack.waitFor(() => sam.dms().some((message) => message.text.endsWith('failed')), 3000, 'the DM');
+    expect(world.graph.isMember(PIM_GROUP, PEOPLE.requester.entra)).toBe(false);
+  });
+
+  it('waits out throttling as long as Graph asks (Retry-After), then grants', async () => {
+    world = await startWorld();
+    world.graph.injectFault({ route: 'POST /v1.0/identityGovernance', status: 429, retryAfterSeconds: 1 });
+    const card = await approvedRequest(world);
+    await world.slack.waitFor(() => world?.graph.log.some((entry) => entry.status === 429), 3000, 'the throttled call');
+    expect(world.graph.isMember(PIM_GROUP, PEOPLE.requester.entra)).toBe(false);
+    await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant after Retry-After');
+    const calls = world.graph.log.filter((entry) => entry.path.endsWith('assignmentScheduleRequests'));
+    expect(calls.map((entry) => entry.status)).toEqual([429, 201]);
+    expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('delays a revocation through a Graph outage across the expiry, and never loses it', async () => {
+    world = await startWorld();
+    const card = await approvedRequest(world, 'prod-db');
+    await world.slack.person(PEOPLE.approver2.slack).click('jit_approve', { message: card });
+    await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant');
+    world.graph.injectFault({ route: 'DELETE /v1.0/groups', status: 503, times: 3 });
+    await world.advance(30 * MINUTE);
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(true);
+    for (let attempt = 0; attempt < 4 && world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra); attempt++) await world.advance(MINUTE);
+    await world.slack.waitFor(() => card.text.endsWith('ended'), 5000, 'the end');
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(false);
+    expect(world.graph.log.filter((entry) => entry.method === 'DELETE').map((entry) => entry.status)).toEqual([503, 503, 503, 204]);
+  });
+
+  it('raises a revocation that keeps failing in the approvers’ thread, and keeps trying', async () => {
+    world = await startWorld();
+    const card = await approvedRequest(world, 'prod-db');
+    await world.slack.person(PEOPLE.approver2.slack).click('jit_approve', { message: card });
+    await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant');
+    world.graph.injectFault({ route: 'DELETE /v1.0/groups', status: 403, times: 6 });
+    await world.advance(30 * MINUTE);
+    for (let attempt = 0; attempt < 7; attempt++) await world.advance(2 * MINUTE);
+    const thread = () =>
+      world?.slack
+        .person(PEOPLE.approver1.slack)
+        .thread(card)
+        .map((message) => message.text) ?? [];
+    await world.slack.waitFor(() => thread().includes('Removing access for <@U0SRE0001> keeps failing'), 5000, 'the alert');
+    await world.slack.waitFor(() => card.text.endsWith('ended'), 5000, 'the eventual end');
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(false);
+  });
+});
