@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { formatDuration } from '../domain/duration.js';
 import { ensureSimulatorTls } from '../simulators/graph/tls.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, simulatorTlsDirectory, startWorld, type World } from '../simulators/sandbox.js';
+import { manifestBotScopes } from '../simulators/slack/manifest-scopes.js';
 import { SlackSimulator } from '../simulators/slack/slack-simulator.js';
 import { blocksAsLines, type Names, readableMrkdwn } from './transcript.js';
 
@@ -63,7 +64,7 @@ async function waitFor(world: World, what: string, probe: () => boolean): Promis
 }
 
 async function demo(): Promise<void> {
-  const slack = new SlackSimulator();
+  const slack = new SlackSimulator({ scopes: manifestBotScopes() });
   const names: Names = {
     user: (id) => slack.workspace.users.get(id)?.name ?? id,
     channel: (id) => slack.workspace.channels.get(id)?.name ?? id,

@@ -12,6 +12,7 @@ import { type LogLevel, loadConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
 import { ensureSimulatorTls } from './graph/tls.js';
+import { manifestBotScopes } from './slack/manifest-scopes.js';
 import { SlackSimulator } from './slack/slack-simulator.js';
 
 export const TENANT_ID = '7d1c1c0e-9a55-4f4b-8f3e-5a8c1b9e0d11';
@@ -103,7 +104,7 @@ export interface Simulators {
 
 /** Both simulators with the cast of people and groups, and the policy and database files to run the bot on. */
 export async function startSimulators(options: SandboxOptions = {}): Promise<Simulators> {
-  const slack = options.slack ?? new SlackSimulator();
+  const slack = options.slack ?? new SlackSimulator({ scopes: manifestBotScopes() });
   slack.addChannel({ id: APPROVALS, name: 'jit-approvals', members: [PEOPLE.approver1.slack, PEOPLE.approver2.slack, PEOPLE.admin.slack] });
   await slack.start();
 
