@@ -97,6 +97,11 @@ function checkDatabaseFile(value: string, problems: string[]): string {
   return file;
 }
 
+/** The database file alone, for tools (the audit export) that need nothing else from the configuration. */
+export function databaseFileFrom(env: Env): string {
+  return resolve(env.JIT_DATABASE?.trim() || DEFAULTS.JIT_DATABASE);
+}
+
 export function loadConfig(env: Env): ConfigLoad {
   const problems: string[] = [];
   const read = (name: keyof typeof DEFAULTS): string => env[name]?.trim() || DEFAULTS[name];

@@ -53,8 +53,10 @@ describe('the architecture', () => {
   it('hands process.env to loadConfig in the composition root and reads it nowhere else', () => {
     const withoutComments = (file: string) => readFileSync(join(root, file), 'utf8').replace(/\/\/.*$/gm, '');
     const readers = sourceFiles('src').filter((file) => /process\.env\b/.test(withoutComments(file)));
-    // The simulators and the demo are not the bot: they set up the world it runs in.
-    expect(readers.filter((file) => !file.startsWith('src/simulators/') && !file.startsWith('src/demo/'))).toEqual(['src/main.ts']);
+    // The simulators and the demo are not the bot: they set up the world it runs in. Command-line tools are
+    // entry points of their own and hand their environment to config.ts in the same way.
+    const others = readers.filter((file) => !file.startsWith('src/simulators/') && !file.startsWith('src/demo/'));
+    expect(others.sort()).toEqual(['src/cli/audit-export.ts', 'src/main.ts']);
   });
 
   it('would notice a forbidden import (the check itself works)', () => {

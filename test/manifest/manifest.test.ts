@@ -10,7 +10,12 @@ const root = join(import.meta.dirname, '..', '..');
 // Slack's published manifest schema, kept in ../shared/specs beside the checkout (not copied into the project).
 const SCHEMA = join(root, '..', 'shared', 'specs', 'slack-app-manifest.schema.1.0.0.json');
 
-const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as Record<string, any>;
+interface Manifest {
+  features: { app_home: { home_tab_enabled: boolean }; slash_commands: { command: string }[]; bot_user: unknown };
+  settings: { socket_mode_enabled: boolean; interactivity: { is_enabled: boolean }; event_subscriptions: { bot_events: string[] } };
+}
+
+const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as Manifest;
 
 function validate(document: unknown): string[] {
   // The v1 schema compiles only with strict off (a custom `regex` keyword; reference/slack.md §7).
@@ -36,7 +41,7 @@ describe('manifest.yml', () => {
     expect(manifest.settings.socket_mode_enabled).toBe(true);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
-    expect(manifest.features.slash_commands.map((command: { command: string }) => command.command)).toEqual(['/jit']);
+    expect(manifest.features.slash_commands.map((command) => command.command)).toEqual(['/jit']);
     expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
   });
 

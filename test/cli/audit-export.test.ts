@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SqliteRequestRepository } from '../../src/adapters/sqlite/request-repository.js';
+import { approve, openRequest } from '../../src/domain/access-request.js';
+import { openMigratedDatabase, tempDatabaseFile } from '../support/database.js';
+import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
+
+const script = fileURLToPath(new URL('../../src/cli/audit-export.ts', import.meta.url));
+const DAY = 24 * 3_600_000;
+let file: string;
+
+async function audit(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, '--database', file, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+beforeEach(() => {
+  file = tempDatabaseFile();
+  const db = openMigratedDatabase(file);
+  const requests = new SqliteRequestRepository(db);
+  const target = makeTarget();
+  for (const [index, id] of ['req_OLD', 'req_NEW'].entries()) {
+    const at = T0 + index * 10 * DAY;
+    const reason = index === 0 ? 'Rotate keys, "urgently", then report' : 'Investigating INC-42';
+    const opened = openRequest({
+      id,
+      requesterId: REQUESTER,
+      principalId: 'p-1',
+      target,
+      reason,
+      durationMinutes: 60,
+      pendingTimeoutMinutes: 60,
+      now: at,
+    });
+    requests.create(opened, at);
+    const approved = approve(opened.request, target, APPROVER_1, at + 1000);
+    if (approved.ok) requests.apply(opened.request, approved, at + 1000);
+  }
+  db.close();
+});
+
+describe('npm run audit', () => {
+  it('prints the trail as JSON lines, one event per line, with requester and target', async () => {
+    const result = await audit('--format', 'jsonl');
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => [line.seq, line.requestId, line.action, line.stateAfter])).toEqual([
+      [1, 'req_OLD', 'requested', 'pending'],
+      [2, 'req_OLD', 'approved', 'approved'],
+      [3, 'req_NEW', 'requested', 'pending'],
+      [4, 'req_NEW', 'approved', 'approved'],
+    ]);
+    expect(lines[0]).toMatchObject({ requesterId: REQUESTER, targetId: 'prod-ssh', actor: REQUESTER, time: new Date(T0).toISOString() });
+  });
+
+  it('prints CSV from a date on, quoting what needs quoting', async () => {
+    const all = await audit('--format', 'csv');
+    expect(all.stdout.split('\n')[0]).toBe('seq,time,request_id,requester,target,actor,action,state_before,state_after,detail,hash');
+    expect(all.stdout).toContain(
+      '"{""targetId"":""prod-ssh"",""durationMinutes"":60,""reason"":""Rotate keys, \\""urgently\\"", then report""}"',
+    );
+    const recent = await audit('--format', 'csv', '--since', new Date(T0 + 5 * DAY).toISOString().slice(0, 10));
+    expect(
+      recent.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',')[2]),
+    ).toEqual(['req_NEW', 'req_NEW']);
+  });
+
+  it('verifies an untouched trail', async () => {
+    expect(await audit('--verify')).toMatchObject({ code: 0, stdout: 'audit trail intact: 4 rows, hash chain verified\n' });
+  });
+
+  it('detects an edited row even when the append-only trigger was dropped first', async () => {
+    const db = openMigratedDatabase(file);
+    db.exec('DROP TRIGGER audit_events_no_update');
+    db.prepare("UPDATE audit_events SET actor = 'U0MALLORY1' WHERE seq = 2").run();
+    db.close();
+    const result = await audit('--verify');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('row 2: its content does not match its hash (the row was edited)');
+  });
+
+  it('detects a deleted row and a cut-off tail', async () => {
+    const db = openMigratedDatabase(file);
+    db.exec('DROP TRIGGER audit_events_no_delete');
+    db.prepare('DELETE FROM audit_events WHERE seq IN (2, 4)').run();
+    db.close();
+    const result = await audit('--verify');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('row 3: rows 2–2 are missing');
+    expect(result.stderr).toContain('row 3: does not follow row 1');
+    expect(result.stderr).toContain('rows 4–4 were written and are gone (the end of the trail was cut off)');
+  });
+
+  it('refuses bad arguments with a clear message', async () => {
+    expect(await audit('--format', 'xml')).toMatchObject({ code: 2, stderr: '--format must be csv or jsonl; got "xml"\n' });
+    expect(await audit('--since', 'last tuesday')).toMatchObject({ code: 2, stderr: expect.stringContaining('--since must be a date') });
+  });
+});
