@@ -6,6 +6,8 @@ import type { App } from '@slack/bolt';
 import { GraphAccessProvider } from './adapters/graph/graph-access-provider.js';
 import { createGraphClient } from './adapters/graph/graph-client.js';
 import { GraphDirectory } from './adapters/graph/graph-directory.js';
+import { BotMetrics } from './adapters/ops/bot-metrics.js';
+import { startOpsServer } from './adapters/ops/ops-server.js';
 import { JobScheduler } from './adapters/scheduler/job-scheduler.js';
 import { createBoltApp } from './adapters/slack/bolt-app.js';
 import { registerListeners } from './adapters/slack/listeners/index.js';
@@ -42,6 +44,9 @@ export interface RunningBot {
   requests: SqliteRequestRepository;
   scheduler: JobScheduler;
   log: Logger;
+  metrics: BotMetrics;
+  /** The port /healthz and /metrics listen on. */
+  httpPort: number;
   /** Compares Graph with the store and repairs the difference (also run at start and hourly). */
   reconcile(): Promise<ReconcileReport>;
   stop(): Promise<void>;
@@ -63,7 +68,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const access = new GraphAccessProvider(graph, config.graph.baseUrl, () => clock.now());
   const directory = new GraphDirectory(graph);
 
-  const { app } = createBoltApp({
+  const { app, receiver } = createBoltApp({
     botToken: config.slack.botToken,
     appToken: config.slack.appToken,
     apiUrl: config.slack.apiUrl,
@@ -74,6 +79,20 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const policy = config.policy;
   const notifier = new SlackNotifier({ client: app.client, messages, requests, policy, clock, log: log.child({ module: 'notifier' }) });
   const jobDeps = { requests, jobs, policy, clock, access, notifier };
+  const metrics = new BotMetrics(requests);
+  let socketConnected = false;
+  let connections = 0;
+  receiver.client.on('connected', () => {
+    socketConnected = true;
+    connections += 1;
+    if (connections > 1) metrics.reconnects.inc();
+  });
+  receiver.client.on('disconnected', () => {
+    socketConnected = false;
+  });
+  receiver.client.on('reconnecting', () => {
+    socketConnected = false;
+  });
   const reconcileNow = async (): Promise<ReconcileReport> => {
     const report = await reconcile(jobDeps);
     const level = report.removedOutside.length + report.lingering.length > 0 ? 'warn' : 'info';
@@ -88,7 +107,11 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     jobs,
     clock,
     log: log.child({ module: 'scheduler' }),
-    runJob: (job) => runJob(jobDeps, job),
+    runJob: async (job) => {
+      const outcome = await runJob(jobDeps, job);
+      metrics.observe(job, outcome, requests);
+      return outcome;
+    },
     sweep: () => sweep(jobDeps),
     nextSweepAt: () => nextSweepAt(jobDeps),
     ...(seams.jobLeaseMs !== undefined && { leaseMs: seams.jobLeaseMs }),
@@ -111,8 +134,9 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
 
   await app.init();
   await app.start();
+  const ops = await startOpsServer({ db, isSocketConnected: () => socketConnected, metrics: metrics.registry }, config.httpPort);
   scheduler.start();
-  log.info({ targets: policy.targets.length }, 'connected to Slack; jobs running');
+  log.info({ targets: policy.targets.length, httpPort: ops.port }, 'connected to Slack; jobs running; /healthz and /metrics served');
   reconcileNow().catch((error: unknown) => log.error({ err: error }, 'reconciliation at start failed'));
 
   return {
@@ -122,7 +146,10 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     scheduler,
     log,
     reconcile: reconcileNow,
+    metrics,
+    httpPort: ops.port,
     async stop() {
+      await new Promise((resolve) => ops.server.close(resolve));
       await scheduler.stop();
       await app.stop();
       db.close();

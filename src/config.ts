@@ -18,6 +18,8 @@ export interface Config {
   policy: Policy;
   databaseFile: string;
   logLevel: LogLevel;
+  /** Port of /healthz and /metrics; 0 picks a free one. */
+  httpPort: number;
 }
 
 export type ConfigLoad = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -29,6 +31,7 @@ export const DEFAULTS = {
   JIT_POLICY_FILE: './policy.yml',
   JIT_DATABASE: './data/jit.sqlite',
   LOG_LEVEL: 'info',
+  JIT_HTTP_PORT: '8080',
 } as const;
 
 // The variable names the bot reads; anything holding a secret is listed so that it is never echoed.
@@ -146,6 +149,10 @@ export function loadConfig(env: Env): ConfigLoad {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`);
   }
   const databaseFile = checkDatabaseFile(read('JIT_DATABASE'), problems);
+  const httpPort = Number(read('JIT_HTTP_PORT'));
+  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) {
+    problems.push(`JIT_HTTP_PORT must be a port number (0–65535) for /healthz and /metrics; got "${env.JIT_HTTP_PORT}"`);
+  }
 
   const policyFile = resolve(read('JIT_POLICY_FILE'));
   const policy = loadPolicyFile(policyFile);
@@ -162,6 +169,7 @@ export function loadConfig(env: Env): ConfigLoad {
       policy: policy.policy,
       databaseFile,
       logLevel: logLevel as LogLevel,
+      httpPort,
     }),
   };
 }

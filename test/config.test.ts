@@ -46,6 +46,7 @@ describe('loadConfig', () => {
         graph: { baseUrl: 'https://graph.microsoft.com' },
         databaseFile: join(dir, 'data', 'jit.sqlite'),
         logLevel: 'info',
+        httpPort: 8080,
         policy: { targets: [{ id: 'db' }] },
       },
     });
@@ -82,6 +83,7 @@ describe('loadConfig', () => {
       AZURE_DISABLE_INSTANCE_DISCOVERY: 'yes',
       GRAPH_BASE_URL: 'graph',
       LOG_LEVEL: 'loud',
+      JIT_HTTP_PORT: '99999',
       JIT_POLICY_FILE: join(dir, 'missing.yml'),
       JIT_DATABASE: join(dir, 'data', 'jit.sqlite'),
     });
@@ -98,6 +100,7 @@ describe('loadConfig', () => {
         'AZURE_DISABLE_INSTANCE_DISCOVERY must be true or false; got "yes"',
         'GRAPH_BASE_URL is not a URL ("graph"); give an absolute URL such as https://graph.microsoft.com',
         'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud"',
+        'JIT_HTTP_PORT must be a port number (0–65535) for /healthz and /metrics; got "99999"',
         `JIT_POLICY_FILE: ${join(dir, 'missing.yml')}:1:1: file not found; set JIT_POLICY_FILE to the policy file`,
       ],
     });

@@ -129,6 +129,7 @@ export async function startSimulators(options: SandboxOptions = {}): Promise<Sim
     JIT_POLICY_FILE: join(directory, 'policy.yml'),
     JIT_DATABASE: databaseFile,
     LOG_LEVEL: options.logLevel ?? 'silent',
+    JIT_HTTP_PORT: '0',
   };
   return { slack, graph, env, databaseFile };
 }

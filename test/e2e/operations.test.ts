@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { APPROVALS, PEOPLE, startWorld, type World } from '../support/world.js';
+
+let world: World;
+const MINUTE = 60_000;
+
+beforeEach(async () => {
+  world = await startWorld();
+});
+
+afterEach(async () => {
+  await world.stop();
+});
+
+const get = async (path: string) => {
+  const response = await fetch(`http://127.0.0.1:${world.bot.httpPort}${path}`);
+  return { status: response.status, body: await response.text() };
+};
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('/healthz and /metrics', () => {
+  it('reports healthy while Socket Mode is connected and the database writable, and unhealthy when the socket drops', async () => {
+    expect(await get('/healthz')).toEqual({ status: 200, body: '{"status":"ok","slack":"connected","database":"writable"}' });
+    world.slack.dropSockets();
+    const unhealthy = await eventually(
+      () => get('/healthz'),
+      (answer) => answer.status === 503,
+      'the bot to notice the drop',
+    );
+    expect(JSON.parse(unhealthy.body)).toMatchObject({ status: 'unhealthy', slack: 'disconnected' });
+    await eventually(
+      () => get('/healthz'),
+      (answer) => answer.status === 200,
+      'the reconnect',
+      15_000,
+    );
+    expect((await get('/metrics')).body).toContain('jit_socket_reconnects_total 1');
+  }, 40_000);
+
+  it('counts requests by state, time to decision and grant, revocation lag and job retries', async () => {
+    world.graph.injectFault({ route: 'POST /v1.0/identityGovernance', status: 503 });
+    const sam = world.slack.person(PEOPLE.requester.slack);
+    await sam.slash('/jit');
+    await sam.waitForModal();
+    await sam.submit({ reason: 'Investigating incident INC-42 on web-1' });
+    const card = await world.slack.waitFor(() => world.slack.person(PEOPLE.approver1.slack).channel(APPROVALS)[0], 5000, 'the card');
+    await world.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
+    await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant');
+    await world.advance(60 * MINUTE);
+    await world.slack.waitFor(() => card.text.endsWith('ended'), 5000, 'the end');
+    await world.bot.scheduler.idle();
+
+    const { status, body } = await get('/metrics');
+    expect(status).toBe(200);
+    expect(body).toContain('# TYPE jit_requests gauge');
+    expect(body).toContain('jit_requests{state="ended"} 1');
+    expect(body).toContain('jit_requests{state="pending"} 0');
+    expect(body).toContain('jit_time_to_decision_seconds_count 1');
+    expect(body).toContain('jit_time_to_grant_seconds_count 1');
+    expect(body).toContain('jit_revocation_lag_seconds_count 1');
+    expect(body).toContain('jit_revocation_lag_seconds_bucket{le="2"} 1');
+    expect(body).toContain('jit_job_retries_total{kind="grant"} 1');
+    expect((await get('/nope')).status).toBe(404);
+  });
+});
