@@ -87,12 +87,12 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     connections += 1;
     if (connections > 1) metrics.reconnects.inc();
   });
-  receiver.client.on('disconnected', () => {
-    socketConnected = false;
-  });
-  receiver.client.on('reconnecting', () => {
-    socketConnected = false;
-  });
+  // 'close' is the socket going away; with auto-reconnect the client says nothing else until its retry, 5 s on.
+  for (const event of ['close', 'disconnected', 'reconnecting']) {
+    receiver.client.on(event, () => {
+      socketConnected = false;
+    });
+  }
   const reconcileNow = async (): Promise<ReconcileReport> => {
     const report = await reconcile(jobDeps);
     const level = report.removedOutside.length + report.lingering.length > 0 ? 'warn' : 'info';

@@ -2,13 +2,12 @@
 // is made, approved, granted, warned about, expired and revoked, and printed as a transcript of what each
 // person sees in Slack, each Graph call, and the audit trail. Exits 0 once the access is revoked.
 
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { formatDuration } from '../domain/duration.js';
-import { ensureSimulatorTls } from '../simulators/graph/tls.js';
-import { APPROVALS, MEMBER_GROUP, PEOPLE, simulatorTlsDirectory, startWorld, type World } from '../simulators/sandbox.js';
+import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, type World } from '../simulators/sandbox.js';
 import { manifestBotScopes } from '../simulators/slack/manifest-scopes.js';
 import { SlackSimulator } from '../simulators/slack/slack-simulator.js';
+import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
 import { blocksAsLines, type Names, readableMrkdwn } from './transcript.js';
 
 const DURATION_MINUTES = 2;
@@ -128,24 +127,10 @@ async function demo(): Promise<void> {
   }
 }
 
-async function launch(): Promise<number> {
-  // Node reads NODE_EXTRA_CA_CERTS only at start: trust the simulator's CA, then run the demo in a fresh process.
-  const tls = await ensureSimulatorTls(simulatorTlsDirectory());
-  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caFile, JIT_DEMO_CHILD: '1', NO_PROXY: '127.0.0.1,localhost' },
-  });
-  return child.status ?? 1;
-}
-
-if (process.env.JIT_DEMO_CHILD === '1') {
-  demo().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`\nDemo failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-} else {
-  launch().then((code) => process.exit(code));
-}
+void runTrustingSimulatorCa(fileURLToPath(import.meta.url), async () => {
+  try {
+    await demo();
+  } catch (error) {
+    throw new Error(`Demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+});

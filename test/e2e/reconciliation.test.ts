@@ -34,11 +34,16 @@ describe('reconciliation with Graph', () => {
     expect(report.removedOutside).toHaveLength(1);
     await world.slack.waitFor(() => card.text.endsWith('ended'), 5000, 'the card');
     expect(JSON.stringify(card.blocks)).toContain('removed outside the bot');
-    const thread = world.slack
-      .person(PEOPLE.approver1.slack)
-      .thread(card)
-      .map((message) => message.text);
-    expect(thread).toContain('Access for <@U0SRE0001> was removed outside the bot');
+    const thread = () =>
+      world.slack
+        .person(PEOPLE.approver1.slack)
+        .thread(card)
+        .map((message) => message.text);
+    await world.slack.waitFor(
+      () => thread().includes('Access for <@U0SRE0001> was removed outside the bot'),
+      3000,
+      'the report in the thread',
+    );
   });
 
   it('removes a membership added back by hand after the grant ended', async () => {

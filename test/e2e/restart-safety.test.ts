@@ -1,15 +1,13 @@
 // kill -9 of the real bot process at points of the lifecycle — including between Graph's success and the
 // database write — then a restart: no grant is lost, none is duplicated, and no access is left behind.
 
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type BotProcess, spawnBotProcess } from '../../src/simulators/bot-process-handle.js';
 import { addPerson, crowdMember, type Simulators, startSimulators } from '../../src/simulators/sandbox.js';
 import type { SimMessage } from '../../src/simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE } from '../support/world.js';
 
-const BOT = fileURLToPath(new URL('../support/bot-process.ts', import.meta.url));
 const MINUTE = 60_000;
 // Direct membership: every effect is visible in the Graph simulator's group at once.
 const POLICY = `version: 1
@@ -24,47 +22,23 @@ targets:
 `;
 
 let sims: Simulators;
-let bot: ChildProcess | undefined;
+let bot: BotProcess | undefined;
 let offset = 0;
 
-async function startBotProcess(): Promise<ChildProcess> {
-  const child = fork(BOT, [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...sims.env, LOG_LEVEL: 'warn', JIT_TEST_CLOCK_OFFSET_MS: String(offset) },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the bot exited with ${code} before it was ready:\n${stderr}`)));
-  });
-  await sims.slack.waitForConnection();
-  bot = child;
-  return child;
+async function startBotProcess(): Promise<void> {
+  bot = await spawnBotProcess(sims, offset);
 }
 
 async function kill9(): Promise<void> {
-  const child = bot;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
+  await bot?.kill9();
   bot = undefined;
-  await sims.slack.waitFor(() => sims.slack.openConnections === 0, 5000, 'the dead socket to close');
 }
 
 /** Moves time for Graph and for the bot process (if one runs); by default waits until the bot is idle again. */
 async function advance(ms: number, options: { wait: boolean } = { wait: true }): Promise<void> {
   offset += ms;
   sims.graph.advance(ms);
-  const child = bot;
-  if (!child) return;
-  const idle = new Promise<void>((resolve) => child.once('message', () => resolve()));
-  child.send({ advance: ms });
-  if (options.wait) await idle;
+  await bot?.advance(ms, options);
 }
 
 function store() {

@@ -85,15 +85,23 @@ export class JobScheduler {
     while (this.running || this.again) await (this.running ?? Promise.resolve());
   }
 
+  /**
+   * Sweeps, then keeps up to `concurrency` jobs running, claiming the next due job (revocations first) as soon
+   * as a slot frees, so one slow job never holds back the others.
+   */
   private async pass(): Promise<void> {
     try {
       const swept = this.deps.sweep();
       if (swept.timedOut + swept.expired + swept.warned > 0) this.deps.log.info(swept, 'sweep');
+      const running = new Set<Promise<void>>();
       for (;;) {
-        const due = this.deps.jobs.claimDue(this.deps.clock.now(), this.concurrency, this.leaseMs);
-        if (due.length === 0) return;
-        await Promise.all(due.map((job) => this.run(job)));
-        if (this.stopped) return;
+        const free = this.stopped ? 0 : this.concurrency - running.size;
+        for (const job of free > 0 ? this.deps.jobs.claimDue(this.deps.clock.now(), free, this.leaseMs) : []) {
+          const run: Promise<void> = this.run(job).finally(() => running.delete(run));
+          running.add(run);
+        }
+        if (running.size === 0) return;
+        await Promise.race(running);
       }
     } catch (error) {
       this.deps.log.error({ err: error }, 'scheduler pass failed');

@@ -2,7 +2,7 @@ import type { JobQueue, StoredJob } from '../../application/ports.js';
 import type { SqliteDatabase } from './database.js';
 import { toStoredJob } from './request-repository.js';
 
-/** Due revocations go first: ending access on time matters more than any message about it. */
+/** Due revocations go first, then grants: access on time matters more than any message about it. */
 export class SqliteJobQueue implements JobQueue {
   private readonly statements;
 
@@ -10,7 +10,7 @@ export class SqliteJobQueue implements JobQueue {
     this.statements = {
       due: db.prepare(`SELECT id FROM jobs
         WHERE (state = 'queued' AND run_at <= @now) OR (state = 'running' AND locked_until <= @now)
-        ORDER BY kind <> 'revoke', run_at, id LIMIT @limit`),
+        ORDER BY CASE kind WHEN 'revoke' THEN 0 WHEN 'grant' THEN 1 ELSE 2 END, run_at, id LIMIT @limit`),
       lease: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = @until, updated_at = @now
         WHERE id = @id RETURNING *`),
       complete: db.prepare("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ? WHERE id = ?"),

@@ -15,6 +15,11 @@ export interface GraphSimulatorOptions {
   now?: () => number;
   /** Refuse adminRemove within 5 minutes of an assignment's start, as Entra does (ActiveDurationTooShort). */
   enforceMinimumActiveDuration?: boolean;
+  /**
+   * Graph's write throttling per app and tenant (3,000 writes per 2.5 minutes, learn.microsoft.com/graph/
+   * throttling-limits): writes beyond `writes` in a sliding `windowMs` get 429 with Retry-After.
+   */
+  writeThrottle?: { writes: number; windowMs: number };
 }
 
 export interface GraphRequestRecord {
@@ -99,6 +104,9 @@ export class GraphSimulator {
   private readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
   private readonly tls: { key: string; cert: string };
   private readonly enforceMinimumActiveDuration: boolean;
+  /** Graph's write throttling, on when set (see the option); the benchmark turns it on between phases. */
+  writeThrottle: { writes: number; windowMs: number } | undefined;
+  private readonly recentWrites: number[] = [];
   private server: Server | undefined;
   /** Called for every request once it is answered, for the demo's transcript. */
   onRequest: ((record: GraphRequestRecord) => void) | undefined;
@@ -108,6 +116,20 @@ export class GraphSimulator {
     this.tls = options.tls;
     this.baseNow = options.now ?? Date.now;
     this.enforceMinimumActiveDuration = options.enforceMinimumActiveDuration ?? true;
+    this.writeThrottle = options.writeThrottle;
+  }
+
+  /** Seconds to wait when this write would exceed the throttle; undefined when it may go ahead. */
+  private throttled(method: string, path: string): number | undefined {
+    // checkMemberGroups is a POST that reads; Graph counts it against the read budget, not the writes.
+    if (!this.writeThrottle || method === 'GET' || path.endsWith('/checkMemberGroups')) return undefined;
+    const now = Date.now();
+    while ((this.recentWrites[0] ?? now) <= now - this.writeThrottle.windowMs) this.recentWrites.shift();
+    if (this.recentWrites.length < this.writeThrottle.writes) {
+      this.recentWrites.push(now);
+      return undefined;
+    }
+    return Math.max(1, Math.ceil(((this.recentWrites[0] ?? now) + this.writeThrottle.windowMs - now) / 1000));
   }
 
   now(): number {
@@ -218,6 +240,15 @@ export class GraphSimulator {
         [status, body] = this.authority(method, url, raw);
       } else {
         record.clientId = this.authenticate(request);
+        const wait = this.throttled(method, url.pathname);
+        if (wait !== undefined) {
+          record.status = 429;
+          this.onRequest?.(record);
+          this.send(response, 429, this.errorBody('TooManyRequests', 'Too many requests; retry after the indicated time.'), {
+            'retry-after': String(wait),
+          });
+          return;
+        }
         this.directory.expireAssignments(this.now());
         [status, body] = this.graph(method, url, record.body, record.clientId);
       }

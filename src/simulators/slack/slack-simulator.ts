@@ -109,8 +109,8 @@ export class SlackSimulator {
   readonly violations: string[] = [];
   readonly calls: ApiCall[] = [];
   readonly faults = new FaultPlan();
-  /** Every envelope sent, in order, with what came back. */
-  readonly envelopes: (Envelope & { ack?: Record<string, unknown> })[] = [];
+  /** Every envelope sent, in order, with what came back and how long the ack took. */
+  readonly envelopes: (Envelope & { ack?: Record<string, unknown>; ackMs?: number })[] = [];
   scopes: string[];
   readonly ackTimeoutMs: number;
   readonly triggerTtlMs: number;
@@ -285,6 +285,7 @@ export class SlackSimulator {
     this.envelopes.push(envelope);
 
     const ws = this.connections[this.nextConnection++ % Math.max(this.connections.length, 1)];
+    const sentAt = performance.now();
     const acked = ws
       ? await new Promise<Record<string, unknown> | undefined>((resolve) => {
           const timer = setTimeout(() => {
@@ -302,7 +303,7 @@ export class SlackSimulator {
       : undefined;
 
     if (acked !== undefined) {
-      Object.assign(envelope, { ack: acked });
+      Object.assign(envelope, { ack: acked, ackMs: performance.now() - sentAt });
       return { acked: true, payload: acked };
     }
     if (type === 'events_api' && attempt < MAX_EVENT_RETRIES) {

@@ -1,10 +1,11 @@
-// The real bot as its own process, for the restart tests: configured from the environment exactly as
-// `npm start` is, plus test seams — a clock the parent moves over IPC, a short job lease, logs to stderr.
+// The real bot as its own process, for the restart tests and the benchmark: configured from the environment
+// exactly as `npm start` is, plus seams — a clock the parent moves over IPC, a short job lease, logs to stderr.
+// IPC: {advance: ms} moves the clock and answers {advanced} once idle; {rss: true} answers {rss: bytes}.
 
-import type { Clock } from '../../src/application/ports.js';
-import { startBot } from '../../src/composition.js';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import type { Clock } from '../application/ports.js';
+import { startBot } from '../composition.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
 
 const clock: Clock & { offset: number } = {
   offset: Number(process.env.JIT_TEST_CLOCK_OFFSET_MS ?? 0),
@@ -25,7 +26,11 @@ const bot = await startBot(loaded.config, {
   jobLeaseMs: 1000,
 });
 
-process.on('message', (message: { advance?: number }) => {
+process.on('message', (message: { advance?: number; rss?: boolean }) => {
+  if (message.rss) {
+    process.send?.({ rss: process.memoryUsage().rss });
+    return;
+  }
   if (typeof message.advance !== 'number') return;
   clock.offset += message.advance;
   bot.scheduler.wake();

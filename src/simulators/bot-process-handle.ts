@@ -1,0 +1,74 @@
+// Starts the real bot as its own process (bot-process.ts) against the simulators, and drives it: kill -9,
+// move its clock, read its memory. Used by the restart tests and the benchmark.
+
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Simulators } from './sandbox.js';
+
+const SOURCE_ENTRY = fileURLToPath(new URL('./bot-process.ts', import.meta.url));
+// The compiled bot, as `npm run build` leaves it (dist/src/simulators/bot-process.js).
+const BUILT_ENTRY = fileURLToPath(new URL('../../dist/src/simulators/bot-process.js', import.meta.url));
+
+export interface BotProcess {
+  child: ChildProcess;
+  /** Milliseconds from spawning the process to its Socket Mode connection. */
+  startToConnectedMs: number;
+  advance(ms: number, options?: { wait: boolean }): Promise<void>;
+  rss(): Promise<number>;
+  kill9(): Promise<void>;
+}
+
+function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const listener = (reply: Record<string, unknown>) => {
+      if (!(key in reply)) return;
+      child.off('message', listener);
+      resolve(reply[key] as T);
+    };
+    child.on('message', listener);
+    child.send(message);
+  });
+}
+
+export async function spawnBotProcess(
+  sims: Simulators,
+  clockOffsetMs: number,
+  options: { built?: boolean; env?: Record<string, string> } = {},
+): Promise<BotProcess> {
+  const started = performance.now();
+  const connectionsBefore = sims.slack.connectionsOpened;
+  const child = fork(options.built ? BUILT_ENTRY : SOURCE_ENTRY, [], {
+    execArgv: options.built ? [] : ['--import', 'tsx'],
+    env: { ...process.env, ...sims.env, LOG_LEVEL: 'warn', ...options.env, JIT_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs) },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  await sims.slack.waitFor(() => sims.slack.connectionsOpened > connectionsBefore || child.exitCode !== null, 30_000, 'the bot to connect');
+  if (child.exitCode !== null) throw new Error(`the bot exited with ${child.exitCode}:\n${stderr}`);
+  const startToConnectedMs = performance.now() - started;
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the bot exited with ${code} before it was ready:\n${stderr}`)));
+  });
+  let offset = clockOffsetMs;
+  return {
+    child,
+    startToConnectedMs,
+    async advance(ms, options = { wait: true }) {
+      offset += ms;
+      const idle = ask(child, { advance: ms }, 'advanced');
+      if (options.wait) await idle;
+    },
+    rss: () => ask<number>(child, { rss: true }, 'rss'),
+    async kill9() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      await sims.slack.waitFor(() => sims.slack.openConnections === 0, 5000, 'the dead socket to close');
+    },
+  };
+}
