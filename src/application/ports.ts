@@ -62,7 +62,8 @@ export type Deadline = { kind: 'pending_timeout' } | { kind: 'expiry' } | { kind
 
 /** The durable jobs written with each transition. A claimed job is leased; a lease that runs out is claimed again. */
 export interface JobQueue {
-  claimDue(now: number, limit: number, leaseMs: number): StoredJob[];
+  /** Leases up to `limit` due jobs of the given kinds (all kinds when omitted), revocations first. */
+  claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): StoredJob[];
   complete(jobId: number, now: number): void;
   retry(jobId: number, runAt: number, error: string, now: number): void;
   bury(jobId: number, error: string, now: number): void;

@@ -53,12 +53,10 @@ export async function spawnBotProcess(
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`the bot exited with ${code} before it was ready:\n${stderr}`)));
   });
-  let offset = clockOffsetMs;
   return {
     child,
     startToConnectedMs,
     async advance(ms, options = { wait: true }) {
-      offset += ms;
       const idle = ask(child, { advance: ms }, 'advanced');
       if (options.wait) await idle;
     },

@@ -24,6 +24,9 @@ export interface SchedulerDeps {
 
 // Even with nothing scheduled, look again this often (a second instance may have written jobs).
 const MAX_IDLE_MS = 30_000;
+// Slots that messages may never take, so a burst of Slack news cannot delay a grant or a revocation.
+const RESERVED_FOR_ACCESS = 4;
+const ACCESS_JOBS = ['revoke', 'grant'] as const;
 
 export class JobScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -93,15 +96,21 @@ export class JobScheduler {
     try {
       const swept = this.deps.sweep();
       if (swept.timedOut + swept.expired + swept.warned > 0) this.deps.log.info(swept, 'sweep');
-      const running = new Set<Promise<void>>();
+      const running = new Map<Promise<void>, StoredJob['kind']>();
+      const start = (job: StoredJob) => {
+        const run: Promise<void> = this.run(job).finally(() => running.delete(run));
+        running.set(run, job.kind);
+      };
       for (;;) {
-        const free = this.stopped ? 0 : this.concurrency - running.size;
-        for (const job of free > 0 ? this.deps.jobs.claimDue(this.deps.clock.now(), free, this.leaseMs) : []) {
-          const run: Promise<void> = this.run(job).finally(() => running.delete(run));
-          running.add(run);
+        if (!this.stopped) {
+          const now = this.deps.clock.now();
+          for (const job of this.deps.jobs.claimDue(now, this.concurrency - running.size, this.leaseMs, ACCESS_JOBS)) start(job);
+          const messages = [...running.values()].filter((kind) => kind === 'notify').length;
+          const room = Math.min(this.concurrency - running.size, Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - messages);
+          if (room > 0) for (const job of this.deps.jobs.claimDue(now, room, this.leaseMs, ['notify'])) start(job);
         }
         if (running.size === 0) return;
-        await Promise.race(running);
+        await Promise.race(running.keys());
       }
     } catch (error) {
       this.deps.log.error({ err: error }, 'scheduler pass failed');

@@ -1,4 +1,5 @@
 import type { JobQueue, StoredJob } from '../../application/ports.js';
+import type { JobKind } from '../../domain/access-request.js';
 import type { SqliteDatabase } from './database.js';
 import { toStoredJob } from './request-repository.js';
 
@@ -9,7 +10,8 @@ export class SqliteJobQueue implements JobQueue {
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
       due: db.prepare(`SELECT id FROM jobs
-        WHERE (state = 'queued' AND run_at <= @now) OR (state = 'running' AND locked_until <= @now)
+        WHERE ((state = 'queued' AND run_at <= @now) OR (state = 'running' AND locked_until <= @now))
+          AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
         ORDER BY CASE kind WHEN 'revoke' THEN 0 WHEN 'grant' THEN 1 ELSE 2 END, run_at, id LIMIT @limit`),
       lease: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = @until, updated_at = @now
         WHERE id = @id RETURNING *`),
@@ -22,10 +24,10 @@ export class SqliteJobQueue implements JobQueue {
     };
   }
 
-  claimDue(now: number, limit: number, leaseMs: number): StoredJob[] {
+  claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): StoredJob[] {
     return this.db
       .transaction(() => {
-        const ids = this.statements.due.all({ now, limit }) as { id: number }[];
+        const ids = this.statements.due.all({ now, limit, kinds: kinds ? JSON.stringify(kinds) : null }) as { id: number }[];
         return ids.map(({ id }) =>
           toStoredJob(this.statements.lease.get({ id, until: now + leaseMs, now }) as Parameters<typeof toStoredJob>[0]),
         );

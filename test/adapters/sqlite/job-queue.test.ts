@@ -50,6 +50,12 @@ describe('SqliteJobQueue', () => {
     expect(jobs.claimDue(T0 + 60 * MINUTE + 2, 1, 30_000).map((job) => job.kind)).toEqual(['revoke']);
   });
 
+  it('claims only the kinds asked for', () => {
+    const { jobs } = setUp();
+    expect(jobs.claimDue(T0, 10, 30_000, ['grant', 'revoke'])).toEqual([]);
+    expect(jobs.claimDue(T0, 10, 30_000, ['notify']).map((job) => job.kind)).toEqual(['notify']);
+  });
+
   it('retries at the given time with the error, completes, and buries', () => {
     const { jobs } = setUp();
     const [job] = jobs.claimDue(T0, 10, 30_000);
