@@ -95,6 +95,24 @@ describe('the grant engine against Graph', () => {
     expect(world.graph.log.filter((entry) => entry.method === 'DELETE').map((entry) => entry.status)).toEqual([503, 503, 503, 204]);
   });
 
+  it('revokes at the scheduled end by its own timer, with no outside nudge', async () => {
+    world = await startWorld();
+    const card = await approvedRequest(world, 'prod-db');
+    await world.slack.person(PEOPLE.approver2.slack).click('jit_approve', { message: card });
+    await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant');
+    const endsAt = Number(world.bot.db.prepare('SELECT ends_at AS endsAt FROM grants').pluck().get());
+    // Jump to 1.5 s before the end, let the scheduler look once (as any event would), then only wait.
+    const jump = endsAt - 1500 - world.clock.now();
+    world.clock.offset += jump;
+    world.graph.advance(jump);
+    world.bot.scheduler.wake();
+    await world.bot.scheduler.idle();
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(true);
+    await world.slack.waitFor(() => !world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 6000, 'the timer to revoke');
+    const revokedAt = world.graph.log.find((entry) => entry.method === 'DELETE')?.at ?? 0;
+    expect(revokedAt).toBeGreaterThanOrEqual(endsAt);
+  });
+
   it('raises a revocation that keeps failing in the approvers’ thread, and keeps trying', async () => {
     world = await startWorld();
     const card = await approvedRequest(world, 'prod-db');

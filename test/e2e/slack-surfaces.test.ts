@@ -310,6 +310,16 @@ describe('the Home tab', () => {
     );
   });
 
+  it('keeps one Home tab, whatever Slack delivers twice', async () => {
+    const w = await open();
+    const sam = w.slack.person(PEOPLE.requester.slack);
+    await sam.openHome();
+    await sam.openHome();
+    await w.slack.waitFor(() => sam.home, 3000, 'the Home tab');
+    expect([...w.slack.workspace.homeViews.keys()]).toEqual([PEOPLE.requester.slack]);
+    expect(w.slack.workspace.views.size).toBe(1);
+  });
+
   it('lets an admin revoke any active grant', async () => {
     const w = await open();
     const card = await request(w, PEOPLE.requester.slack, { reason: REASON });

@@ -34,6 +34,8 @@ export class JobScheduler {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  /** Wakes a running pass that is waiting for a job to finish, so new work gets a free slot at once. */
+  private poke: () => void = () => {};
   private readonly concurrency: number;
   private readonly leaseMs: number;
 
@@ -69,6 +71,7 @@ export class JobScheduler {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.poke();
       return;
     }
     clearTimeout(this.timer);
@@ -110,7 +113,10 @@ export class JobScheduler {
           if (room > 0) for (const job of this.deps.jobs.claimDue(now, room, this.leaseMs, ['notify'])) start(job);
         }
         if (running.size === 0) return;
-        await Promise.race(running.keys());
+        const poked = new Promise<void>((resolve) => {
+          this.poke = resolve;
+        });
+        await Promise.race([...running.keys(), poked]);
       }
     } catch (error) {
       this.deps.log.error({ err: error }, 'scheduler pass failed');
