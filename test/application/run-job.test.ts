@@ -1,58 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { decideRequest } from '../../src/application/decide-request.js';
 import { endAccess } from '../../src/application/end-access.js';
-import { backoffMs, NOTIFY_MAX_ATTEMPTS, REVOKE_ALERT_AFTER, runJob } from '../../src/application/run-job.js';
-import { submitRequest } from '../../src/application/submit-request.js';
+import { backoffMs, NOTIFY_MAX_ATTEMPTS, REVOKE_ALERT_AFTER } from '../../src/application/run-job.js';
 import { nextSweepAt, sweep } from '../../src/application/sweep.js';
-import { FakeAccessProvider, FakeClock, FakeNotifier, FakeRequestRepository, SequentialIds } from '../support/fakes.js';
 import { ADMIN, APPROVER_1, makePolicy, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
+import { approved, drain, PRINCIPAL, setUpJobs, submitted } from '../support/job-harness.js';
 
-const PRINCIPAL = '11111111-1111-4111-8111-111111111111';
 const MINUTE = 60_000;
-
-function setUp(policy = makePolicy()) {
-  const store = new FakeRequestRepository();
-  const deps = {
-    requests: store,
-    jobs: store,
-    policy,
-    clock: new FakeClock(T0),
-    ids: new SequentialIds(),
-    access: new FakeAccessProvider(),
-    notifier: new FakeNotifier(),
-  };
-  return { deps, store };
-}
-
-type Deps = ReturnType<typeof setUp>['deps'];
-
-/** Runs every job due now, as the worker would, until none is left. */
-async function drain(deps: Deps): Promise<string[]> {
-  const outcomes: string[] = [];
-  for (;;) {
-    const due = deps.jobs.claimDue(deps.clock.now(), 10, 30_000);
-    if (due.length === 0) return outcomes;
-    for (const job of due) outcomes.push(`${job.kind}:${(await runJob(deps, job)).result}`);
-  }
-}
-
-function approved(deps: Deps, overrides: { durationMinutes?: number } = {}): string {
-  const submitted = submitRequest(deps, {
-    requesterId: REQUESTER,
-    principalId: PRINCIPAL,
-    targetId: 'prod-ssh',
-    reason: 'Investigating incident INC-42',
-    durationMinutes: overrides.durationMinutes ?? 60,
-  });
-  if (!submitted.ok) throw new Error(submitted.code);
-  decideRequest(deps, { requestId: submitted.request.id, actorId: APPROVER_1, decision: 'approve' });
-  return submitted.request.id;
-}
 
 describe('the grant job', () => {
   it('grants for the approved duration and starts the clock when the grant is confirmed', async () => {
-    const { deps } = setUp();
-    const id = approved(deps, { durationMinutes: 120 });
+    const { deps } = setUpJobs();
+    const id = approved(deps, 120);
     deps.clock.advance(1500);
     expect(await drain(deps)).toEqual(['notify:done', 'grant:done', 'notify:done', 'notify:done']);
     expect(deps.access.calls).toEqual([
@@ -74,7 +32,7 @@ describe('the grant job', () => {
   });
 
   it('waits as long as Graph asks on a transient failure, then grants', async () => {
-    const { deps, store } = setUp();
+    const { deps, store } = setUpJobs();
     const id = approved(deps);
     deps.access.grantAnswers = [{ ok: false, kind: 'transient', message: 'TooManyRequests', retryAfterMs: 7000 }];
     await drain(deps);
@@ -96,7 +54,7 @@ describe('the grant job', () => {
   });
 
   it('fails the request with the cause on a permanent refusal, and tells everyone', async () => {
-    const { deps, store } = setUp();
+    const { deps, store } = setUpJobs();
     const id = approved(deps);
     deps.access.grantAnswers = [
       {
@@ -113,7 +71,7 @@ describe('the grant job', () => {
   });
 
   it('fails a request whose target left the policy, without calling Graph', async () => {
-    const { deps } = setUp();
+    const { deps } = setUpJobs();
     const id = approved(deps);
     const withoutTarget = { ...deps, policy: makePolicy([makeTarget({ id: 'other' })]) };
     await drain(withoutTarget);
@@ -122,7 +80,7 @@ describe('the grant job', () => {
   });
 
   it('counts an assignment left by an earlier, interrupted run as the grant', async () => {
-    const { deps } = setUp();
+    const { deps } = setUpJobs();
     const id = approved(deps);
     deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
     expect(await drain(deps)).toContain('grant:done');
@@ -130,7 +88,7 @@ describe('the grant job', () => {
   });
 
   it('runs a claimed job again when its worker died before finishing', async () => {
-    const { deps, store } = setUp();
+    const { deps, store } = setUpJobs();
     approved(deps);
     const [lost] = deps.jobs.claimDue(deps.clock.now(), 1, 30_000);
     expect(deps.jobs.claimDue(deps.clock.now(), 10, 30_000).map((job) => job.id)).not.toContain(lost?.id);
@@ -142,7 +100,7 @@ describe('the grant job', () => {
 
 describe('the revoke job', () => {
   it('ends a released grant through the revoke job, using what was granted even if the policy changed since', async () => {
-    const { deps } = setUp();
+    const { deps } = setUpJobs();
     const id = approved(deps);
     await drain(deps);
     const moved = {
@@ -159,7 +117,7 @@ describe('the revoke job', () => {
   });
 
   it('lets an admin revoke and nobody else', async () => {
-    const { deps } = setUp();
+    const { deps } = setUpJobs();
     const id = approved(deps);
     await drain(deps);
     expect(endAccess(deps, { requestId: id, actorId: APPROVER_1, reason: 'revoked' })).toEqual({ ok: false, code: 'not_allowed' });
@@ -169,7 +127,7 @@ describe('the revoke job', () => {
   });
 
   it('keeps retrying a failing revocation, raises it with the approvers once, and never gives up', async () => {
-    const { deps, store } = setUp();
+    const { deps, store } = setUpJobs();
     const id = approved(deps);
     await drain(deps);
     endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
@@ -194,15 +152,8 @@ describe('the revoke job', () => {
 
 describe('notify jobs', () => {
   it('retry a failing notification and give up after the last attempt', async () => {
-    const { deps, store } = setUp();
-    const submitted = submitRequest(deps, {
-      requesterId: REQUESTER,
-      principalId: PRINCIPAL,
-      targetId: 'prod-ssh',
-      reason: 'Investigating incident INC-42',
-      durationMinutes: 60,
-    });
-    if (!submitted.ok) throw new Error('refused');
+    const { deps, store } = setUpJobs();
+    submitted(deps);
     deps.notifier.answers = Array.from({ length: NOTIFY_MAX_ATTEMPTS }, () => ({
       ok: false as const,
       kind: 'transient' as const,
@@ -218,15 +169,8 @@ describe('notify jobs', () => {
 
 describe('the sweep', () => {
   it('times out pending requests at their timeout, once', () => {
-    const { deps } = setUp();
-    const submitted = submitRequest(deps, {
-      requesterId: REQUESTER,
-      principalId: PRINCIPAL,
-      targetId: 'prod-ssh',
-      reason: 'Investigating incident INC-42',
-      durationMinutes: 60,
-    });
-    const id = submitted.ok ? submitted.request.id : '';
+    const { deps } = setUpJobs();
+    const id = submitted(deps);
     expect(nextSweepAt(deps)).toBe(T0 + 240 * MINUTE);
     deps.clock.advance(240 * MINUTE - 1);
     expect(sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0 });
@@ -237,7 +181,7 @@ describe('the sweep', () => {
   });
 
   it('warns once before the end, then ends the grant through a revoke job', async () => {
-    const { deps } = setUp();
+    const { deps } = setUpJobs();
     const id = approved(deps);
     await drain(deps);
     const endsAt = deps.requests.find(id)?.endsAt ?? 0;
@@ -255,7 +199,7 @@ describe('the sweep', () => {
   });
 
   it('catches up on everything that fell due while the bot was down', async () => {
-    const { deps } = setUp();
+    const { deps } = setUpJobs();
     const id = approved(deps);
     await drain(deps);
     deps.clock.advance(3 * 60 * MINUTE);

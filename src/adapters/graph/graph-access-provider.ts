@@ -97,10 +97,7 @@ export class GraphAccessProvider implements AccessProvider {
       ticketInfo: { ticketSystem: 'jit-access-bot', ticketNumber: order.requestId },
     };
     try {
-      const response = (await this.graph
-        .api(`${PIM}/assignmentScheduleRequests`)
-        .middlewareOptions(NO_SDK_RETRIES)
-        .post(body)) as ScheduleRequestResponse;
+      const response = await this.postScheduleRequest(body);
       // HTTP 201 comes back whatever the outcome; the body's status says what happened (reference §4).
       const status = response.status.toLowerCase();
       if (status === ACTIVE_STATUS) return { ok: true, reference: response.id, alreadyPresent: false };
@@ -111,6 +108,13 @@ export class GraphAccessProvider implements AccessProvider {
       if (isGraphError(error, 400, 'RoleAssignmentExists')) return this.confirmPresent(order.grant, order.principalId);
       return classifyGraphError(error);
     }
+  }
+
+  private async postScheduleRequest(body: Record<string, unknown>): Promise<ScheduleRequestResponse> {
+    return (await this.graph
+      .api(`${PIM}/assignmentScheduleRequests`)
+      .middlewareOptions(NO_SDK_RETRIES)
+      .post(body)) as ScheduleRequestResponse;
   }
 
   /** "Already exists" may be our own earlier attempt (a retry after a crash): confirm before calling it granted. */
@@ -125,10 +129,7 @@ export class GraphAccessProvider implements AccessProvider {
   private async removeAssignment(groupId: string, principalId: string): Promise<RevokeResult> {
     const body = { accessId: 'member', principalId, groupId, action: 'adminRemove' };
     try {
-      const response = (await this.graph
-        .api(`${PIM}/assignmentScheduleRequests`)
-        .middlewareOptions(NO_SDK_RETRIES)
-        .post(body)) as ScheduleRequestResponse;
+      const response = await this.postScheduleRequest(body);
       const status = response.status.toLowerCase();
       if (status === 'revoked' || status === 'provisioned' || status === 'canceled') return { ok: true, alreadyAbsent: false };
       if (PENDING_STATUSES.has(status))

@@ -76,9 +76,10 @@ describe('GraphAccessProvider with PIM for Groups', () => {
     sim.advance(2 * MINUTE);
     const early = await provider.revoke(PIM_GRANT, ALICE);
     expect(early).toMatchObject({ ok: false, kind: 'transient' });
-    // Until 5 minutes after the start (Graph reports whole seconds), plus a second's margin.
+    // Until 5 minutes after the start plus a second's margin; Graph reports whole seconds, and real time
+    // passes between the grant and this call, so allow a few seconds less on a busy machine.
     const wait = early.ok === false && early.kind === 'transient' ? (early.retryAfterMs ?? 0) : 0;
-    expect(wait).toBeGreaterThan(3 * MINUTE);
+    expect(wait).toBeGreaterThan(3 * MINUTE - 5000);
     expect(wait).toBeLessThanOrEqual(3 * MINUTE + 1000);
     sim.advance(3 * MINUTE);
     expect(await provider.revoke(PIM_GRANT, ALICE)).toEqual({ ok: true, alreadyAbsent: false });

@@ -1,6 +1,7 @@
 // The Home tab: my active grants, my pending requests, requests awaiting my decision, and for admins every
 // active grant. Each list is capped so the tab stays within Slack's 100 blocks however much there is.
 
+import type { HomeData } from '../../../application/describe-requests.js';
 import type { AccessRequest } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';
@@ -9,15 +10,8 @@ import { actions, type Block, type ButtonSpec, button, context, divider, header,
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { targetName } from './request-card.js';
 
-export interface HomeContent {
+export interface HomeContent extends HomeData {
   viewerId: string;
-  isAdmin: boolean;
-  myActive: AccessRequest[];
-  myPending: AccessRequest[];
-  awaitingMe: AccessRequest[];
-  /** Active grants (the first few) and how many there are; shown to admins only. */
-  allActive: AccessRequest[];
-  allActiveCount: number;
   targetOf: (request: AccessRequest) => Target | undefined;
 }
 

@@ -1,0 +1,55 @@
+// The use cases wired to hand-written fakes, and helpers that run them the way the bot's worker would.
+
+import { decideRequest } from '../../src/application/decide-request.js';
+import { runJob } from '../../src/application/run-job.js';
+import { submitRequest } from '../../src/application/submit-request.js';
+import { FakeAccessProvider, FakeClock, FakeNotifier, FakeRequestRepository, SequentialIds } from './fakes.js';
+import { APPROVER_1, makePolicy, REQUESTER, T0 } from './fixtures.js';
+
+export const PRINCIPAL = '11111111-1111-4111-8111-111111111111';
+
+export function setUpJobs(policy = makePolicy()) {
+  const store = new FakeRequestRepository();
+  const deps = {
+    requests: store,
+    jobs: store,
+    policy,
+    clock: new FakeClock(T0),
+    ids: new SequentialIds(),
+    access: new FakeAccessProvider(),
+    notifier: new FakeNotifier(),
+  };
+  return { deps, store };
+}
+
+export type JobDepsForTests = ReturnType<typeof setUpJobs>['deps'];
+
+/** Runs every job due now, as the worker would, until none is left; returns "kind:result" per run. */
+export async function drain(deps: JobDepsForTests): Promise<string[]> {
+  const outcomes: string[] = [];
+  for (;;) {
+    const due = deps.jobs.claimDue(deps.clock.now(), 10, 30_000);
+    if (due.length === 0) return outcomes;
+    for (const job of due) outcomes.push(`${job.kind}:${(await runJob(deps, job)).result}`);
+  }
+}
+
+/** A pending request from REQUESTER for prod-ssh; returns its id. */
+export function submitted(deps: JobDepsForTests, durationMinutes = 60): string {
+  const outcome = submitRequest(deps, {
+    requesterId: REQUESTER,
+    principalId: PRINCIPAL,
+    targetId: 'prod-ssh',
+    reason: 'Investigating incident INC-42',
+    durationMinutes,
+  });
+  if (!outcome.ok) throw new Error(outcome.code);
+  return outcome.request.id;
+}
+
+/** A request approved by APPROVER_1 (its grant job queued); returns its id. */
+export function approved(deps: JobDepsForTests, durationMinutes = 60): string {
+  const id = submitted(deps, durationMinutes);
+  decideRequest(deps, { requestId: id, actorId: APPROVER_1, decision: 'approve' });
+  return id;
+}
