@@ -13,6 +13,7 @@ import { createBoltApp } from './adapters/slack/bolt-app.js';
 import { registerListeners } from './adapters/slack/listeners/index.js';
 import { SlackNotifier } from './adapters/slack/slack-notifier.js';
 import { SlackUserProfiles } from './adapters/slack/slack-profiles.js';
+import { trackSocket } from './adapters/slack/socket-state.js';
 import { openDatabase, type SqliteDatabase } from './adapters/sqlite/database.js';
 import { SqliteJobQueue } from './adapters/sqlite/job-queue.js';
 import { findMigrationsDirectory, migrate, readMigrations } from './adapters/sqlite/migrations.js';
@@ -80,19 +81,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const notifier = new SlackNotifier({ client: app.client, messages, requests, policy, clock, log: log.child({ module: 'notifier' }) });
   const jobDeps = { requests, jobs, policy, clock, access, notifier };
   const metrics = new BotMetrics(requests);
-  let socketConnected = false;
-  let connections = 0;
-  receiver.client.on('connected', () => {
-    socketConnected = true;
-    connections += 1;
-    if (connections > 1) metrics.reconnects.inc();
-  });
-  // 'close' is the socket going away; with auto-reconnect the client says nothing else until its retry, 5 s on.
-  for (const event of ['close', 'disconnected', 'reconnecting']) {
-    receiver.client.on(event, () => {
-      socketConnected = false;
-    });
-  }
+  const socket = trackSocket(receiver.client, metrics.reconnects);
   const reconcileNow = async (): Promise<ReconcileReport> => {
     const report = await reconcile(jobDeps);
     const level = report.removedOutside.length + report.lingering.length > 0 ? 'warn' : 'info';
@@ -134,7 +123,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
 
   await app.init();
   await app.start();
-  const ops = await startOpsServer({ db, isSocketConnected: () => socketConnected, metrics: metrics.registry }, config.httpPort);
+  const ops = await startOpsServer({ db, isSocketConnected: socket.isConnected, metrics: metrics.registry }, config.httpPort);
   scheduler.start();
   log.info({ targets: policy.targets.length, httpPort: ops.port }, 'connected to Slack; jobs running; /healthz and /metrics served');
   reconcileNow().catch((error: unknown) => log.error({ err: error }, 'reconciliation at start failed'));
