@@ -1,14 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../src/simulators/slack/workspace.js';
-import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, type World } from '../support/world.js';
+import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld, type World } from '../support/world.js';
 
 let world: World | undefined;
 const MINUTE = 60_000;
 
 afterEach(async () => {
-  if (!world) return;
-  const violations = [...world.slack.violations];
-  await world.stop();
+  const violations = await stopWorld(world);
   world = undefined;
   expect(violations).toEqual([]);
 });

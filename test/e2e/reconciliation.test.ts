@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../src/simulators/slack/workspace.js';
-import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, type World } from '../support/world.js';
+import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
 
 let world: World;
 
@@ -9,9 +9,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  const violations = [...world.slack.violations];
-  await world.stop();
-  expect(violations).toEqual([]);
+  expect(await stopWorld(world)).toEqual([]);
 });
 
 async function grantDatabaseAccess(): Promise<SimMessage> {

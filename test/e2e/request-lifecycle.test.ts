@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { APPROVALS, PEOPLE, PIM_GROUP, startWorld, type World } from '../support/world.js';
+import { APPROVALS, PEOPLE, PIM_GROUP, startWorld, stopWorld, type World } from '../support/world.js';
 
 let world: World;
 const MINUTE = 60_000;
@@ -9,9 +9,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  const violations = world.slack.violations;
-  await world.stop();
-  expect(violations).toEqual([]);
+  expect(await stopWorld(world)).toEqual([]);
 });
 
 describe('a request from /jit to the end of the grant', () => {

@@ -7,3 +7,11 @@ export { APPROVALS, DEFAULT_POLICY, MEMBER_GROUP, PEOPLE, PIM_GROUP, type World 
 export function startWorld(options: SandboxOptions = {}): Promise<World> {
   return startSandbox({ logLevel: (process.env.JIT_TEST_LOG_LEVEL as LogLevel | undefined) ?? 'silent', ...options });
 }
+
+/** Stops the world and returns the Slack rules the bot broke while it ran (a test expects none). */
+export async function stopWorld(world: World | undefined): Promise<string[]> {
+  if (!world) return [];
+  const violations = [...world.slack.violations];
+  await world.stop();
+  return violations;
+}

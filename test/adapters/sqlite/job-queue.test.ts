@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { SqliteJobQueue } from '../../../src/adapters/sqlite/job-queue.js';
 import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
-import { approve, confirmGrant, openRequest, requestEnd, SYSTEM, warnOfExpiry } from '../../../src/domain/access-request.js';
+import {
+  type AccessRequest,
+  approve,
+  confirmGrant,
+  openRequest,
+  requestEnd,
+  SYSTEM,
+  warnOfExpiry,
+} from '../../../src/domain/access-request.js';
 import { openMigratedDatabase } from '../../support/database.js';
 import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
 
@@ -26,6 +34,17 @@ function setUp() {
   return { requests, jobs, opened };
 }
 
+/** Approves the request at T0+1 and confirms its grant at T0+2, storing both transitions. */
+function activate(requests: SqliteRequestRepository, pending: AccessRequest) {
+  const approved = approve(pending, target, APPROVER_1, T0 + 1);
+  if (!approved.ok) throw new Error('refused');
+  requests.apply(pending, approved, T0 + 1);
+  const active = confirmGrant(approved.request, { kind: 'pim_group', groupId: target.grant.groupId, principalId: 'p-1' }, T0 + 2);
+  if (!active.ok) throw new Error('refused');
+  requests.apply(approved.request, active, T0 + 2);
+  return active;
+}
+
 describe('SqliteJobQueue', () => {
   it('leases due jobs, hides them while leased, and hands them out again when the lease runs out', () => {
     const { jobs } = setUp();
@@ -38,12 +57,7 @@ describe('SqliteJobQueue', () => {
 
   it('hands out due revocations before anything else', () => {
     const { requests, jobs, opened } = setUp();
-    const approved = approve(opened.request, target, APPROVER_1, T0 + 1);
-    if (!approved.ok) throw new Error('refused');
-    requests.apply(opened.request, approved, T0 + 1);
-    const active = confirmGrant(approved.request, { kind: 'pim_group', groupId: target.grant.groupId, principalId: 'p-1' }, T0 + 2);
-    if (!active.ok) throw new Error('refused');
-    requests.apply(approved.request, active, T0 + 2);
+    const active = activate(requests, opened.request);
     const ending = requestEnd(active.request, 'expired', SYSTEM, T0 + 60 * MINUTE + 2);
     if (!ending.ok) throw new Error('refused');
     requests.apply(active.request, ending, T0 + 60 * MINUTE + 2);
@@ -93,12 +107,7 @@ describe('deadlines in the store', () => {
     expect(requests.listDue({ kind: 'pending_timeout' }, T0 + 30 * MINUTE - 1, 10)).toEqual([]);
     expect(requests.listDue({ kind: 'pending_timeout' }, T0 + 30 * MINUTE, 10).map((request) => request.id)).toEqual(['req_A']);
 
-    const approved = approve(opened.request, target, APPROVER_1, T0 + 1);
-    if (!approved.ok) throw new Error('refused');
-    requests.apply(opened.request, approved, T0 + 1);
-    const active = confirmGrant(approved.request, { kind: 'pim_group', groupId: target.grant.groupId, principalId: 'p-1' }, T0 + 2);
-    if (!active.ok) throw new Error('refused');
-    requests.apply(approved.request, active, T0 + 2);
+    const active = activate(requests, opened.request);
     const endsAt = T0 + 2 + 60 * MINUTE;
 
     expect(requests.nextDeadline(10 * MINUTE)).toBe(endsAt - 10 * MINUTE);
