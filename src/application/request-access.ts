@@ -81,3 +81,12 @@ export async function requestAccess(deps: RequestAccessDeps, input: FormInput): 
   }
   return submitRequest(deps, { ...input, principalId: user.principalId });
 }
+
+/**
+ * Looks the person up while they fill in the modal, so the adapters' caches answer at once when they submit.
+ * Failures are left for the submission to report.
+ */
+export async function warmUpIdentity(deps: Pick<RequestAccessDeps, 'profiles' | 'directory'>, requesterId: string): Promise<void> {
+  const email = await deps.profiles.emailOf(requesterId);
+  if (email.ok) await deps.directory.findUserByEmail(email.email);
+}

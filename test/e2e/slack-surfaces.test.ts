@@ -117,20 +117,32 @@ describe('the request modal', () => {
     expect(w.bot.db.prepare('SELECT COUNT(*) AS n FROM requests').get()).toEqual({ n: 1 });
   });
 
-  it('keeps a person without an Entra account from reaching the approvers, and tells them why', async () => {
+  it('keeps a person without an Entra account from reaching the approvers, and says why in the modal', async () => {
     const w = await open();
     w.slack.addUser({ id: 'U0NOENTRA1', name: 'nora', email: 'nora@elsewhere.example' });
-    await w.slack.person('U0NOENTRA1').slash('/jit');
-    await w.slack.person('U0NOENTRA1').waitForModal();
-    await w.slack.person('U0NOENTRA1').submit({ reason: REASON });
-    const [dm] = await w.slack.waitFor(
-      () => w.slack.person('U0NOENTRA1').dms().length > 0 && w.slack.person('U0NOENTRA1').dms(),
-      5000,
-      'the refusal DM',
-    );
-    expect(dm?.text).toMatch(/^Your request was not sent to the approvers\. No Entra account matches your Slack email/);
+    const nora = w.slack.person('U0NOENTRA1');
+    await nora.slash('/jit');
+    await nora.waitForModal();
+    const { errors } = await nora.submit({ reason: REASON });
+    expect(errors.target).toMatch(/^No Entra account matches your Slack email/);
+    expect(nora.modal).toBeDefined();
     expect(w.slack.person(PEOPLE.approver1.slack).channel(APPROVALS)).toEqual([]);
   });
+
+  it('when Graph is slow, closes the modal in time and still stores the request, or says by DM why not', async () => {
+    const w = await open();
+    w.graph.injectFault({ route: 'GET /v1.0/users', latencyMs: 2500, times: Number.POSITIVE_INFINITY });
+    w.slack.addUser({ id: 'U0NOENTRA1', name: 'nora', email: 'nora@elsewhere.example' });
+    const nora = w.slack.person('U0NOENTRA1');
+    await nora.slash('/jit');
+    await nora.waitForModal();
+    expect(await nora.submit({ reason: REASON })).toEqual({ ack: { acked: true, payload: {} }, errors: {} });
+    const [dm] = await w.slack.waitFor(() => nora.dms().length > 0 && nora.dms(), 10_000, 'the refusal DM');
+    expect(dm?.text).toMatch(/^Your request was not sent to the approvers\. No Entra account matches your Slack email/);
+
+    const card = await request(w, PEOPLE.requester.slack, { reason: REASON });
+    expect(card.text).toContain('Production servers (SSH)');
+  }, 30_000);
 });
 
 describe('the approval card', () => {

@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { warmUpIdentity } from '../../../../application/request-access.js';
 import { findTarget, requestableTargets } from '../../../../domain/policy.js';
 import { renderHelp, renderMyRequests } from '../../blocks/command-replies.js';
 import { renderRequestModal } from '../../blocks/request-modal.js';
@@ -24,5 +25,8 @@ export function register(app: App, deps: ListenerDeps): void {
     await ack();
     // The trigger id lives 3 seconds from the command; open the modal before anything else.
     await client.views.open({ trigger_id: body.trigger_id, view: renderRequestModal(targets, preselected) as never });
+    warmUpIdentity(deps, body.user_id).catch((error: unknown) =>
+      deps.log.warn({ err: error, userId: body.user_id }, 'identity warm-up failed'),
+    );
   });
 }

@@ -22,7 +22,12 @@ export function readRequestForm(values: Values, requesterId: string) {
   };
 }
 
-// Inline errors for what can be checked at once; then identity and eligibility, answered by DM if refused.
+// Slack closes the modal when it gets the ack, and never sends the submission again. So the request is stored
+// (identity and eligibility checked) before the ack whenever that fits well inside Slack's 3 seconds — the
+// usual case, as /jit warmed the lookups while the person typed — and a refusal is shown in the modal. Only
+// when Graph is slow does the ack go first, with a refusal then sent by DM.
+const STORE_BEFORE_ACK_MS = 2000;
+
 export function register(app: App, deps: ListenerDeps): void {
   app.view(VIEW.request, async ({ ack, body, view, client }) => {
     const { form, durationBlock } = readRequestForm(view.state.values as Values, body.user.id);
@@ -33,8 +38,18 @@ export function register(app: App, deps: ListenerDeps): void {
       await ack({ response_action: 'errors', errors: { [blockId]: requestRefusalText(check, maxMinutes) } });
       return;
     }
+    const pending = requestAccess(deps, form);
+    const inTime = await Promise.race([
+      pending,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), STORE_BEFORE_ACK_MS).unref()),
+    ]);
+    if (inTime && !inTime.ok) {
+      deps.log.info({ requesterId: form.requesterId, targetId: form.targetId, code: inTime.code }, 'request refused');
+      await ack({ response_action: 'errors', errors: { [INPUT.target]: requestRefusalText(inTime) } });
+      return;
+    }
     await ack();
-    const outcome = await requestAccess(deps, form);
+    const outcome = inTime ?? (await pending);
     if (outcome.ok) {
       deps.log.info({ requestId: outcome.request.id, requesterId: form.requesterId, targetId: form.targetId }, 'request submitted');
       deps.wake();
