@@ -42,7 +42,7 @@ export function describeHome(deps: { requests: RequestRepository; policy: Policy
   };
 }
 
-/** Whose Home tab shows a request: its requester, whoever may decide on it, and the admins while it is active. */
+/** Whose Home tab shows a request: its requester, whoever may decide on it, and the admins once it is approved (their list of active grants changes). */
 export function homeViewersOf(policy: Policy, request: AccessRequest): string[] {
   const target = findTarget(policy, request.targetId);
   const viewers = new Set([request.requesterId, ...(target?.approvers.users ?? [])]);

@@ -2,14 +2,14 @@
 // and, where the policy demands it, whether PIM lists them as eligible — all before any approver is bothered.
 
 import { checkReason, openRequestFor } from '../domain/access-request.js';
-import { checkRequestedDuration, findTarget, mayRequest, type Policy } from '../domain/policy.js';
+import { checkRequestedDuration, findTarget, mayRequest, type Policy, requestableTargets, type Target } from '../domain/policy.js';
 import type { AccessProvider, Clock, EntraDirectory, IdSource, RequestRepository, SlackProfiles } from './ports.js';
 import { type SubmitInput, type SubmitOutcome, submitRequest } from './submit-request.js';
 
 export type FormInput = Omit<SubmitInput, 'principalId'>;
 
 export type FormCheck =
-  | { ok: true }
+  | { ok: true; target: Target }
   | {
       ok: false;
       field: 'target' | 'reason' | 'duration';
@@ -17,7 +17,7 @@ export type FormCheck =
     };
 
 /** What the modal can answer within Slack's 3 seconds: the policy and the person's own requests, no outside call. */
-export function checkForm(deps: { policy: Policy; requests: RequestRepository }, input: FormInput): FormCheck {
+function checkForm(deps: { policy: Policy; requests: RequestRepository }, input: FormInput): FormCheck {
   const target = findTarget(deps.policy, input.targetId);
   if (!target) return { ok: false, field: 'target', code: 'unknown_target' };
   if (!mayRequest(target, input.requesterId)) return { ok: false, field: 'target', code: 'not_a_requester' };
@@ -27,11 +27,21 @@ export function checkForm(deps: { policy: Policy; requests: RequestRepository },
   if (!reason.ok) return { ok: false, field: 'reason', code: reason.code };
   const duration = checkRequestedDuration(target, input.durationMinutes);
   if (!duration.ok) return { ok: false, field: 'duration', code: duration.code };
-  return { ok: true };
+  return { ok: true, target };
+}
+
+/**
+ * The targets a person may pick in the modal, and the one shown picked: `targetId` if they may request it,
+ * else (with no `targetId`) the first they may request.
+ */
+export function requestOptions(policy: Policy, userId: string, targetId?: string): { targets: Target[]; selected: Target | undefined } {
+  const targets = requestableTargets(policy, userId);
+  return { targets, selected: targetId === undefined ? targets[0] : targets.find((target) => target.id === targetId) };
 }
 
 export type RequestAccessOutcome =
   | SubmitOutcome
+  | Extract<FormCheck, { ok: false }>
   | {
       ok: false;
       code: 'no_slack_email' | 'no_entra_account' | 'entra_account_ambiguous' | 'entra_account_disabled' | 'not_eligible';
@@ -49,11 +59,11 @@ export interface RequestAccessDeps {
   access: AccessProvider;
 }
 
+/** Form mistakes come back at once, before any outside call, with the field they concern. */
 export async function requestAccess(deps: RequestAccessDeps, input: FormInput): Promise<RequestAccessOutcome> {
   const form = checkForm(deps, input);
-  if (!form.ok) return { ok: false, code: form.code };
-  const target = findTarget(deps.policy, input.targetId);
-  if (!target) return { ok: false, code: 'unknown_target' };
+  if (!form.ok) return form;
+  const { target } = form;
 
   const email = await deps.profiles.emailOf(input.requesterId);
   if (!email.ok) {

@@ -5,7 +5,7 @@ import type { Clock, IdSource, RequestRepository } from './ports.js';
 
 export interface SubmitInput {
   requesterId: string;
-  /** The requester's Entra object id, resolved before the request is stored (resolve-requester.ts). */
+  /** The requester's Entra object id, resolved before the request is stored (request-access.ts). */
   principalId: string;
   targetId: string;
   reason: string | undefined;

@@ -1,5 +1,5 @@
 import type { App, BlockStaticSelectAction } from '@slack/bolt';
-import { findTarget, requestableTargets } from '../../../../domain/policy.js';
+import { requestOptions } from '../../../../application/request-access.js';
 import { renderRequestModal } from '../../blocks/request-modal.js';
 import { ACTION } from '../../ids.js';
 import type { ListenerDeps } from '../context.js';
@@ -8,9 +8,8 @@ import type { ListenerDeps } from '../context.js';
 export function register(app: App, deps: ListenerDeps): void {
   app.action<BlockStaticSelectAction>(ACTION.targetChanged, async ({ ack, body, action, client }) => {
     await ack();
-    const target = findTarget(deps.policy, action.selected_option.value);
-    const targets = requestableTargets(deps.policy, body.user.id);
-    if (!body.view || !target || !targets.includes(target)) return;
-    await client.views.update({ view_id: body.view.id, hash: body.view.hash, view: renderRequestModal(targets, target) as never });
+    const { targets, selected } = requestOptions(deps.policy, body.user.id, action.selected_option.value);
+    if (!body.view || !selected) return;
+    await client.views.update({ view_id: body.view.id, hash: body.view.hash, view: renderRequestModal(targets, selected) as never });
   });
 }

@@ -1,5 +1,5 @@
 import type { App, ViewStateValue } from '@slack/bolt';
-import { checkForm, requestAccess } from '../../../../application/request-access.js';
+import { requestAccess } from '../../../../application/request-access.js';
 import { findTarget } from '../../../../domain/policy.js';
 import { requestRefusalText } from '../../blocks/replies.js';
 import { INPUT, VIEW } from '../../ids.js';
@@ -31,21 +31,18 @@ const STORE_BEFORE_ACK_MS = 2000;
 export function register(app: App, deps: ListenerDeps): void {
   app.view(VIEW.request, async ({ ack, body, view, client }) => {
     const { form, durationBlock } = readRequestForm(view.state.values as Values, body.user.id);
-    const check = checkForm(deps, form);
-    if (!check.ok) {
-      const blockId = check.field === 'duration' ? durationBlock : check.field === 'reason' ? INPUT.reason : INPUT.target;
-      const maxMinutes = findTarget(deps.policy, form.targetId)?.duration.maxMinutes;
-      await ack({ response_action: 'errors', errors: { [blockId]: requestRefusalText(check, maxMinutes) } });
-      return;
-    }
+    // Form mistakes come back before any outside call, so they are always in time for the inline answer.
     const pending = requestAccess(deps, form);
     const inTime = await Promise.race([
       pending,
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), STORE_BEFORE_ACK_MS).unref()),
     ]);
     if (inTime && !inTime.ok) {
+      const field = 'field' in inTime ? inTime.field : 'target';
+      const blockId = field === 'duration' ? durationBlock : field === 'reason' ? INPUT.reason : INPUT.target;
+      const maxMinutes = findTarget(deps.policy, form.targetId)?.duration.maxMinutes;
       deps.log.info({ requesterId: form.requesterId, targetId: form.targetId, code: inTime.code }, 'request refused');
-      await ack({ response_action: 'errors', errors: { [INPUT.target]: requestRefusalText(inTime) } });
+      await ack({ response_action: 'errors', errors: { [blockId]: requestRefusalText(inTime, maxMinutes) } });
       return;
     }
     await ack();
