@@ -29,17 +29,26 @@ export function awaitsDecisionOf(policy: Policy, request: AccessRequest, userId:
   );
 }
 
-export function describeHome(deps: { requests: RequestRepository; policy: Policy }, userId: string): HomeData {
-  const mine = deps.requests.listByRequester(userId, RECENT);
-  const admin = isAdmin(deps.policy, userId);
-  return {
-    isAdmin: admin,
-    myActive: mine.filter((request) => request.state === 'active'),
-    myPending: mine.filter((request) => request.state === 'pending'),
-    awaitingMe: deps.requests.listByState('pending', 1000).filter((request) => awaitsDecisionOf(deps.policy, request, userId)),
-    allActive: admin ? deps.requests.listByState('active', SHOWN) : [],
-    allActiveCount: admin ? deps.requests.countByState('active') : 0,
-  };
+/** The Home tabs of several people, reading what they share (pending and active requests) once. */
+export function describeHomes(deps: { requests: RequestRepository; policy: Policy }, userIds: readonly string[]): Map<string, HomeData> {
+  const pending = deps.requests.listByState('pending', 1000);
+  const anyAdmin = userIds.some((userId) => isAdmin(deps.policy, userId));
+  const allActive = anyAdmin ? deps.requests.listByState('active', SHOWN) : [];
+  const allActiveCount = anyAdmin ? deps.requests.countByState('active') : 0;
+  const homes = new Map<string, HomeData>();
+  for (const userId of userIds) {
+    const mine = deps.requests.listByRequester(userId, RECENT);
+    const admin = isAdmin(deps.policy, userId);
+    homes.set(userId, {
+      isAdmin: admin,
+      myActive: mine.filter((request) => request.state === 'active'),
+      myPending: mine.filter((request) => request.state === 'pending'),
+      awaitingMe: pending.filter((request) => awaitsDecisionOf(deps.policy, request, userId)),
+      allActive: admin ? allActive : [],
+      allActiveCount: admin ? allActiveCount : 0,
+    });
+  }
+  return homes;
 }
 
 /** Whose Home tab shows a request: its requester, whoever may decide on it, and the admins once it is approved (their list of active grants changes). */

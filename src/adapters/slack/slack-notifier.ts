@@ -3,7 +3,7 @@
 // the request. Run from notify jobs, so a Slack outage delays news but never loses it.
 
 import type { WebClient } from '@slack/web-api';
-import { describeHome, homeViewersOf } from '../../application/describe-requests.js';
+import { describeHomes, homeViewersOf } from '../../application/describe-requests.js';
 import type { Clock, Notifier, OutsideFailure, RequestRepository } from '../../application/ports.js';
 import type { AccessRequest } from '../../domain/access-request.js';
 import { findTarget, type Policy } from '../../domain/policy.js';
@@ -78,22 +78,23 @@ export class SlackNotifier implements Notifier {
   }
 
   private async publishHomes(request: AccessRequest): Promise<void> {
-    for (const viewer of homeViewersOf(this.deps.policy, request)) await publishHome(this.deps, viewer);
+    await publishHomes(this.deps, homeViewersOf(this.deps.policy, request));
   }
 }
 
-/** Publishes a person's Home tab from the store. A person who never opened the app has no tab to update. */
-export async function publishHome(deps: Pick<SlackNotifierDeps, 'client' | 'requests' | 'policy' | 'log'>, userId: string): Promise<void> {
-  const data = describeHome(deps, userId);
-  const view = renderHome({ viewerId: userId, ...data, targetOf: (request) => findTarget(deps.policy, request.targetId) });
-  try {
-    await deps.client.views.publish({ user_id: userId, view: view as never });
-  } catch (error) {
-    const failure = classifySlackError(error);
-    if (failure.kind === 'permanent') {
+/** Publishes people's Home tabs from the store. A person who never opened the app has no tab to update. */
+export async function publishHomes(
+  deps: Pick<SlackNotifierDeps, 'client' | 'requests' | 'policy' | 'log'>,
+  userIds: readonly string[],
+): Promise<void> {
+  for (const [userId, data] of describeHomes(deps, userIds)) {
+    const view = renderHome({ viewerId: userId, ...data, targetOf: (request) => findTarget(deps.policy, request.targetId) });
+    try {
+      await deps.client.views.publish({ user_id: userId, view: view as never });
+    } catch (error) {
+      const failure = classifySlackError(error);
+      if (failure.kind !== 'permanent') throw error;
       deps.log.warn({ userId, error: failure.message }, 'home tab not published');
-      return;
     }
-    throw error;
   }
 }
