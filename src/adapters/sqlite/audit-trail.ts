@@ -2,21 +2,13 @@
 // previous row's hash, and SQLite's AUTOINCREMENT counter remembers the highest seq ever written, so an edited
 // row, a deleted row and a cut-off tail all show.
 
-import { auditHash, GENESIS_HASH } from './audit-chain.js';
+import { auditHash, type ChainedFields, GENESIS_HASH } from './audit-chain.js';
 import type { SqliteDatabase } from './database.js';
 
-export interface AuditExportRow {
-  seq: number;
-  at: number;
-  requestId: string | null;
+/** A stored audit row (the hashed fields, the hash) with the request's requester and target for auditors. */
+export interface AuditExportRow extends ChainedFields {
   requesterId: string | null;
   targetId: string | null;
-  actor: string;
-  action: string;
-  stateBefore: string | null;
-  stateAfter: string | null;
-  detail: string;
-  prevHash: string;
   hash: string;
 }
 
@@ -46,7 +38,7 @@ export function verifyAuditChain(db: SqliteDatabase): ChainCheck {
     if (row.seq !== expectedSeq) problems.push(`row ${row.seq}: rows ${expectedSeq}–${row.seq - 1} are missing`);
     if (row.prevHash !== expectedPrev)
       problems.push(`row ${row.seq}: does not follow row ${previous?.seq ?? 'none'} (a row before it was changed or removed)`);
-    const recomputed = auditHash({ ...row, requestId: row.requestId });
+    const recomputed = auditHash(row);
     if (recomputed !== row.hash) problems.push(`row ${row.seq}: its content does not match its hash (the row was edited)`);
     previous = row;
   }
