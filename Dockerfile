@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # jit-access-bot: build with the full toolchain (better-sqlite3 compiles a native addon), run on a slim image
-# as the unprivileged `node` user, with the SQLite database on a volume.
+# as the unprivileged `node` user, with the SQLite database on a volume. Node 24 is the newest LTS line that
+# better-sqlite3 12 builds for (Node 26 needs better-sqlite3 13, which no longer runs on Node 20).
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -14,7 +15,7 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     JIT_DATABASE=/data/jit.sqlite \
     JIT_POLICY_FILE=/config/policy.yml \

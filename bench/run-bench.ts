@@ -5,13 +5,13 @@
 
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { spawnBotProcess } from '../simulators/bot-process-handle.js';
+import { APPROVALS, addPerson, crowdMember, MEMBER_GROUP, PEOPLE, type Simulators, startSimulators } from '../simulators/sandbox.js';
+import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
 import { openDatabase } from '../src/adapters/sqlite/database.js';
 import { findMigrationsDirectory, migrate, readMigrations } from '../src/adapters/sqlite/migrations.js';
 import { SqliteRequestRepository } from '../src/adapters/sqlite/request-repository.js';
 import { approve, confirmGrant, openRequest } from '../src/domain/access-request.js';
-import { spawnBotProcess } from '../src/simulators/bot-process-handle.js';
-import { APPROVALS, addPerson, crowdMember, MEMBER_GROUP, PEOPLE, type Simulators, startSimulators } from '../src/simulators/sandbox.js';
-import { runTrustingSimulatorCa } from '../src/simulators/trust-simulator-ca.js';
 
 const CONCURRENT = 50;
 const SEQUENTIAL = 20;

@@ -14,11 +14,11 @@ import { registerListeners } from './adapters/slack/listeners/index.js';
 import { SlackNotifier } from './adapters/slack/slack-notifier.js';
 import { SlackUserProfiles } from './adapters/slack/slack-profiles.js';
 import { trackSocket } from './adapters/slack/socket-state.js';
-import { openDatabase, type SqliteDatabase } from './adapters/sqlite/database.js';
+import { isWritable, openDatabase, type SqliteDatabase } from './adapters/sqlite/database.js';
 import { SqliteJobQueue } from './adapters/sqlite/job-queue.js';
 import { findMigrationsDirectory, migrate, readMigrations } from './adapters/sqlite/migrations.js';
 import { SqliteRequestRepository } from './adapters/sqlite/request-repository.js';
-import { SqliteSlackMessageStore } from './adapters/sqlite/slack-message-store.js';
+import { SqliteSlackMessageStore } from './adapters/sqlite/slack-message-refs.js';
 import { randomIds, systemClock } from './adapters/system/system-clock.js';
 import type { Clock, IdSource } from './application/ports.js';
 import { type ReconcileReport, reconcile } from './application/reconcile.js';
@@ -81,7 +81,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const notifier = new SlackNotifier({ client: app.client, messages, requests, policy, clock, log: log.child({ module: 'notifier' }) });
   const jobDeps = { requests, jobs, policy, clock, access, notifier };
   const metrics = new BotMetrics(requests);
-  const socket = trackSocket(receiver.client, metrics.reconnects);
+  const socket = trackSocket(receiver.client, () => metrics.reconnects.inc());
   const reconcileNow = async (): Promise<ReconcileReport> => {
     const report = await reconcile(jobDeps);
     const level = report.removedOutside.length + report.lingering.length > 0 ? 'warn' : 'info';
@@ -123,7 +123,10 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
 
   await app.init();
   await app.start();
-  const ops = await startOpsServer({ db, isSocketConnected: socket.isConnected, metrics: metrics.registry }, config.httpPort);
+  const ops = await startOpsServer(
+    { isDatabaseWritable: () => isWritable(db), isSocketConnected: socket.isConnected, metrics: metrics.registry },
+    config.httpPort,
+  );
   scheduler.start();
   log.info({ targets: policy.targets.length, httpPort: ops.port }, 'connected to Slack; jobs running; /healthz and /metrics served');
   reconcileNow().catch((error: unknown) => log.error({ err: error }, 'reconciliation at start failed'));

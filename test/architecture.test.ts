@@ -53,10 +53,36 @@ describe('the architecture', () => {
   it('hands process.env to loadConfig in the composition root and reads it nowhere else', () => {
     const withoutComments = (file: string) => readFileSync(join(root, file), 'utf8').replace(/\/\/.*$/gm, '');
     const readers = sourceFiles('src').filter((file) => /process\.env\b/.test(withoutComments(file)));
-    // The simulators and the demo are not the bot: they set up the world it runs in. Command-line tools are
-    // entry points of their own and hand their environment to config.ts in the same way.
-    const others = readers.filter((file) => !file.startsWith('src/simulators/') && !file.startsWith('src/demo/'));
-    expect(others.sort()).toEqual(['src/cli/audit-export.ts', 'src/main.ts']);
+    // Command-line tools are entry points of their own and hand their environment to config.ts in the same way.
+    expect(readers.sort()).toEqual(['src/cli/audit-export.ts', 'src/main.ts']);
+  });
+
+  it('keeps the simulators, the demo, the bench, scripts and tests out of src/ (only the bot ships)', () => {
+    const offenders = sourceFiles('src').flatMap((file) =>
+      importsOf(file)
+        .filter((specifier) => specifier.startsWith('.'))
+        .map((specifier) => relative(root, join(root, file, '..', specifier)))
+        .filter((target) => !target.startsWith('src/'))
+        .map((target) => `${file} imports ${target}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('lets an adapter folder import only itself, the application, the domain and the logger', () => {
+    const allowed = (folder: string, target: string) =>
+      target.startsWith(`${folder}/`) ||
+      target.startsWith('src/application/') ||
+      target.startsWith('src/domain/') ||
+      target === 'src/logger.ts';
+    const offenders = sourceFiles('src/adapters').flatMap((file) => {
+      const folder = file.split('/').slice(0, 3).join('/');
+      return importsOf(file)
+        .filter((specifier) => specifier.startsWith('.'))
+        .map((specifier) => relative(root, join(root, file, '..', specifier)).replace(/\.js$/, '.ts'))
+        .filter((target) => !allowed(folder, target))
+        .map((target) => `${file} imports ${target}`);
+    });
+    expect(offenders).toEqual([]);
   });
 
   it('would notice a forbidden import (the check itself works)', () => {

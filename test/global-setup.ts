@@ -1,8 +1,8 @@
 // Runs once before the test workers start. The Graph simulator speaks https with a local CA; Node reads
 // NODE_EXTRA_CA_CERTS only when a process starts, so it is set here, before the workers are forked.
 
-import { ensureSimulatorTls } from '../src/simulators/graph/tls.js';
-import { simulatorTlsDirectory } from '../src/simulators/sandbox.js';
+import { ensureSimulatorTls } from '../simulators/graph/tls.js';
+import { simulatorTlsDirectory } from '../simulators/sandbox.js';
 
 export default async function setup(): Promise<void> {
   const directory = simulatorTlsDirectory();

@@ -109,6 +109,18 @@ export interface EntraDirectory {
   findUserByEmail(email: string): Promise<UserLookup>;
 }
 
+/** Where a message the bot posted lives, so it can be updated or threaded under later. */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** The Slack messages posted about each request (the card, the receipt, news), kept with the request. */
+export interface SlackMessageStore {
+  find(requestId: string, kind: string): MessageRef | undefined;
+  save(requestId: string, kind: string, ref: MessageRef, now: number): void;
+}
+
 /** Tells the people involved about a change: the card, its thread, the requester's DM, the Home tabs. */
 export interface Notifier {
   notify(request: AccessRequest, event: string): Promise<{ ok: true } | OutsideFailure>;

@@ -3,9 +3,9 @@
 
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type BotProcess, spawnBotProcess } from '../../src/simulators/bot-process-handle.js';
-import { addPerson, crowdMember, type Simulators, startSimulators } from '../../src/simulators/sandbox.js';
-import type { SimMessage } from '../../src/simulators/slack/workspace.js';
+import { type BotProcess, spawnBotProcess } from '../../simulators/bot-process-handle.js';
+import { addPerson, crowdMember, type Simulators, startSimulators } from '../../simulators/sandbox.js';
+import type { SimMessage } from '../../simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE } from '../support/world.js';
 
 const MINUTE = 60_000;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { addPerson, crowdMember } from '../../src/simulators/sandbox.js';
-import type { SimMessage } from '../../src/simulators/slack/workspace.js';
+import { addPerson, crowdMember } from '../../simulators/sandbox.js';
+import type { SimMessage } from '../../simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld, type World } from '../support/world.js';
 
 let world: World | undefined;

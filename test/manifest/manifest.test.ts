@@ -1,53 +1,51 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
-import formatsPlugin from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { manifestBotScopes } from '../../src/simulators/slack/manifest-scopes.js';
+import { checkManifest, methodsCalled, requiredScopes } from '../../scripts/manifest-rules.js';
 
 const root = join(import.meta.dirname, '..', '..');
-// Slack's published manifest schema, kept in ../shared/specs beside the checkout (not copied into the project).
-const SCHEMA = join(root, '..', 'shared', 'specs', 'slack-app-manifest.schema.1.0.0.json');
-
-interface Manifest {
-  features: { app_home: { home_tab_enabled: boolean }; slash_commands: { command: string }[]; bot_user: unknown };
-  settings: { socket_mode_enabled: boolean; interactivity: { is_enabled: boolean }; event_subscriptions: { bot_events: string[] } };
-}
-
-const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as Manifest;
-
-function validate(document: unknown): string[] {
-  // The v1 schema compiles only with strict off (a custom `regex` keyword; reference/slack.md §7).
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  // ajv-formats is CommonJS; under ESM its plugin arrives as the module's `default`.
-  const addFormats = (formatsPlugin as unknown as { default: (ajv: Ajv) => Ajv }).default;
-  addFormats(ajv);
-  const check = ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8')));
-  return check(document) ? [] : (check.errors ?? []).map((error) => `${error.instancePath} ${error.message}`);
-}
+const text = readFileSync(join(root, 'manifest.yml'), 'utf8');
 
 describe('manifest.yml', () => {
-  it('satisfies Slack’s manifest schema', () => {
-    expect(validate(manifest)).toEqual([]);
+  it('asks for exactly the scopes the Web API methods in src/ need, and nothing unknown is called', () => {
+    const needed = requiredScopes(methodsCalled(join(root, 'src')));
+    expect(needed.unknown).toEqual([]);
+    expect(needed.scopes).toEqual(['chat:write', 'commands', 'users:read', 'users:read.email']);
+    expect(checkManifest(text, needed.scopes)).toEqual([]);
   });
 
-  it('would catch a broken manifest (the schema check itself works)', () => {
-    expect(validate({ ...manifest, features: { ...manifest.features, bot_user: {} } })).not.toEqual([]);
-    expect(validate({ ...manifest, settings: { ...manifest.settings, socket_mode_enable: true } })).not.toEqual([]);
+  it('finds the methods the bot calls in its source', () => {
+    expect(methodsCalled(join(root, 'src'))).toEqual(expect.arrayContaining(['chat.postMessage', 'users.info', 'views.publish']));
   });
 
-  it('turns on Socket Mode, interactivity, the Home tab, /jit and app_home_opened', () => {
-    expect(manifest.settings.socket_mode_enabled).toBe(true);
-    expect(manifest.settings.interactivity.is_enabled).toBe(true);
-    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
-    expect(manifest.features.slash_commands.map((command) => command.command)).toEqual(['/jit']);
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+  it('refuses a manifest without Socket Mode, the Home tab event or the /jit command', () => {
+    const broken = text
+      .replace('socket_mode_enabled: true', 'socket_mode_enabled: false')
+      .replace('- app_home_opened', '- message.im')
+      .replace('command: /jit', 'command: /access');
+    expect(checkManifest(broken, ['chat:write', 'commands', 'users:read', 'users:read.email'])).toEqual([
+      'settings.socket_mode_enabled must be true (the bot has no public URL)',
+      'settings.event_subscriptions.bot_events must include app_home_opened',
+      'features.slash_commands must declare /jit',
+      'features.slash_commands[/jit].description is required',
+    ]);
   });
 
-  it('asks for exactly the scopes the code uses, each commented with why', () => {
-    expect(manifestBotScopes()).toEqual(['commands', 'chat:write', 'users:read', 'users:read.email']);
-    const text = readFileSync(join(root, 'manifest.yml'), 'utf8');
-    for (const scope of manifestBotScopes()) expect(text).toMatch(new RegExp(`- ${scope.replace('.', '\\.')}\\s+# \\S`));
+  it('refuses a scope no code uses, a missing one, and a scope without its reason', () => {
+    const extra = text.replace('      - commands ', '      - channels:history  # read history\n      - commands ');
+    expect(checkManifest(extra, ['chat:write', 'commands', 'users:read', 'users:read.email'])).toEqual([
+      'oauth_config.scopes.bot asks for channels:history, which no code uses',
+    ]);
+    expect(checkManifest(text, ['chat:write', 'commands', 'im:write', 'users:read', 'users:read.email'])).toEqual([
+      'oauth_config.scopes.bot lacks im:write, which the code needs',
+    ]);
+    const silent = text.replace(/- users:read {2}\s*#[^\n]*/, '- users:read');
+    expect(checkManifest(silent, ['chat:write', 'commands', 'users:read', 'users:read.email'])).toEqual([
+      'oauth_config.scopes.bot: users:read needs a comment saying why',
+    ]);
+  });
+
+  it('knows a scope for every method a new feature may call only once it is written down', () => {
+    expect(requiredScopes(['chat.postMessage', 'usergroups.users.list']).unknown).toEqual(['usergroups.users.list']);
   });
 });

@@ -1,1 +1,1 @@
-export { CLIENT_ID, CLIENT_SECRET, LEAST_PRIVILEGE, startGraphSimulator, TENANT_ID } from '../../src/simulators/sandbox.js';
+export { CLIENT_ID, CLIENT_SECRET, LEAST_PRIVILEGE, startGraphSimulator, TENANT_ID } from '../../simulators/sandbox.js';

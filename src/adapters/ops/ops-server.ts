@@ -2,30 +2,19 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SqliteDatabase } from '../sqlite/database.js';
 import type { Registry } from './metrics.js';
 
 export interface OpsServerDeps {
-  db: SqliteDatabase;
+  isDatabaseWritable: () => boolean;
   isSocketConnected: () => boolean;
   metrics: Registry;
-}
-
-function databaseWritable(db: SqliteDatabase): boolean {
-  try {
-    // Taking the write lock and letting go proves the file is writable without changing it.
-    db.exec('BEGIN IMMEDIATE; ROLLBACK;');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function startOpsServer(deps: OpsServerDeps, port: number): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/healthz') {
       const slack = deps.isSocketConnected();
-      const database = databaseWritable(deps.db);
+      const database = deps.isDatabaseWritable();
       response.writeHead(slack && database ? 200 : 503, { 'content-type': 'application/json' });
       response.end(
         JSON.stringify({

@@ -4,7 +4,7 @@
 
 import type { WebClient } from '@slack/web-api';
 import { describeHomes, homeViewersOf } from '../../application/describe-requests.js';
-import type { Clock, Notifier, OutsideFailure, RequestRepository } from '../../application/ports.js';
+import type { Clock, Notifier, OutsideFailure, RequestRepository, SlackMessageStore } from '../../application/ports.js';
 import type { AccessRequest } from '../../domain/access-request.js';
 import { findTarget, type Policy } from '../../domain/policy.js';
 import type { Logger } from '../../logger.js';
@@ -12,7 +12,6 @@ import { renderHome } from './blocks/home-tab.js';
 import { renderDirectNews, renderRequestReceipt, renderThreadNews } from './blocks/notifications.js';
 import { type Rendered, renderRequestCard } from './blocks/request-card.js';
 import { classifySlackError } from './slack-errors.js';
-import type { SlackMessageStore } from './slack-message-store.js';
 
 export interface SlackNotifierDeps {
   client: WebClient;

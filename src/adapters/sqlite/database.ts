@@ -22,3 +22,21 @@ export function openDatabase(file: string): SqliteDatabase {
   db.pragma('busy_timeout = 5000');
   return db;
 }
+
+/**
+ * Whether the file takes writes, for /healthz: taking the write lock and letting go proves it without changing
+ * anything. It never waits: a lock another process holds right now means the file is there and writable, and
+ * waiting for it would stall the event loop (better-sqlite3 is synchronous).
+ */
+export function isWritable(db: SqliteDatabase): boolean {
+  const waited = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE; ROLLBACK;');
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'SQLITE_BUSY';
+  } finally {
+    db.pragma(`busy_timeout = ${waited}`);
+  }
+}

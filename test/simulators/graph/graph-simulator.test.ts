@@ -1,8 +1,8 @@
 import { ClientSecretCredential } from '@azure/identity';
 import { type Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GraphSimulator } from '../../../simulators/graph/graph-simulator.js';
 import { createGraphClient } from '../../../src/adapters/graph/graph-client.js';
-import type { GraphSimulator } from '../../../src/simulators/graph/graph-simulator.js';
 import { CLIENT_ID, CLIENT_SECRET, startGraphSimulator, TENANT_ID } from '../../support/simulators.js';
 
 const GROUP = 'c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a';

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SlackSimulator } from '../../../simulators/slack/slack-simulator.js';
 import { createBoltApp } from '../../../src/adapters/slack/bolt-app.js';
 import { createLogger } from '../../../src/logger.js';
-import { SlackSimulator } from '../../../src/simulators/slack/slack-simulator.js';
 
 let sim: SlackSimulator;
 let app: App;

@@ -1,7 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { SlackSimulator } from '../../../src/simulators/slack/slack-simulator.js';
+import { SlackSimulator } from '../../../simulators/slack/slack-simulator.js';
 
 let sim: SlackSimulator;
 let clock: number;

@@ -3,11 +3,11 @@
 // person sees in Slack, each Graph call, and the audit trail. Exits 0 once the access is revoked.
 
 import { fileURLToPath } from 'node:url';
-import { formatDuration } from '../domain/duration.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, type World } from '../simulators/sandbox.js';
 import { manifestBotScopes } from '../simulators/slack/manifest-scopes.js';
 import { SlackSimulator } from '../simulators/slack/slack-simulator.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
+import { formatDuration } from '../src/domain/duration.js';
 import { blocksAsLines, type Names, readableMrkdwn } from './transcript.js';
 
 const DURATION_MINUTES = 2;

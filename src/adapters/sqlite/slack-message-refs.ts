@@ -1,4 +1,4 @@
-import type { MessageRef, SlackMessageStore } from '../slack/slack-message-store.js';
+import type { MessageRef, SlackMessageStore } from '../../application/ports.js';
 import type { SqliteDatabase } from './database.js';
 
 export class SqliteSlackMessageStore implements SlackMessageStore {

@@ -6,10 +6,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../application/ports.js';
-import { type RunningBot, startBot } from '../composition.js';
-import { type LogLevel, loadConfig } from '../config.js';
-import { createLogger, type Logger } from '../logger.js';
+import type { Clock } from '../src/application/ports.js';
+import { type RunningBot, startBot } from '../src/composition.js';
+import { type LogLevel, loadConfig } from '../src/config.js';
+import { createLogger, type Logger } from '../src/logger.js';
 import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
 import { ensureSimulatorTls } from './graph/tls.js';
 import { manifestBotScopes } from './slack/manifest-scopes.js';

@@ -2,10 +2,10 @@
 // exactly as `npm start` is, plus seams — a clock the parent moves over IPC, a short job lease, logs to stderr.
 // IPC: {advance: ms} moves the clock and answers {advanced} once idle; {rss: true} answers {rss: bytes}.
 
-import type { Clock } from '../application/ports.js';
-import { startBot } from '../composition.js';
-import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import type { Clock } from '../src/application/ports.js';
+import { startBot } from '../src/composition.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
 
 const clock: Clock & { offset: number } = {
   offset: Number(process.env.JIT_TEST_CLOCK_OFFSET_MS ?? 0),

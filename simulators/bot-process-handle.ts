@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { Simulators } from './sandbox.js';
 
 const SOURCE_ENTRY = fileURLToPath(new URL('./bot-process.ts', import.meta.url));
-// The compiled bot, as `npm run build` leaves it (dist/src/simulators/bot-process.js).
-const BUILT_ENTRY = fileURLToPath(new URL('../../dist/src/simulators/bot-process.js', import.meta.url));
+// The compiled bot, as `tsc -p tsconfig.bench.json` leaves it (the bench measures compiled code, as it ships).
+const BUILT_ENTRY = fileURLToPath(new URL('../dist-bench/simulators/bot-process.js', import.meta.url));
 
 export interface BotProcess {
   child: ChildProcess;
