@@ -132,3 +132,30 @@ export type EmailLookup = { ok: true; email: string } | { ok: false; kind: 'no_e
 export interface SlackProfiles {
   emailOf(userId: string): Promise<EmailLookup>;
 }
+
+/** The person whose Boundary sign-ins end with a grant: matched by Entra object id, else by email. */
+export interface BoundaryPerson {
+  principalId: string;
+  email: string;
+}
+
+export type BoundarySignOutResult =
+  | {
+      ok: true;
+      /** Auth tokens deleted now (tokens already gone are not counted). */
+      tokensRevoked: number;
+      /** Live sessions cancelled explicitly (sessions that ended with their token are not counted). */
+      sessionsEnded: number;
+      /** Boundary users found behind the person's OIDC accounts. */
+      users: number;
+      /** Accounts of those users in other auth methods, whose sign-ins keep the stored managed groups. */
+      otherAccounts: number;
+      /** A second listing found no token and no live session left. */
+      verified: true;
+    }
+  | OutsideFailure;
+
+/** Ends a person's Boundary sign-ins and sessions once their group membership is gone. */
+export interface BoundarySignOuts {
+  endSignIns(person: BoundaryPerson): Promise<BoundarySignOutResult>;
+}
