@@ -1,6 +1,6 @@
 import { type AccessRequest, approve, cancel, deny, timeOut } from '../domain/access-request.js';
 import { findTarget, type Policy } from '../domain/policy.js';
-import { type ChangeOutcome, changeRequest } from './change-request.js';
+import { applyTransition, type ChangeOutcome } from './apply-transition.js';
 import type { Clock, RequestRepository } from './ports.js';
 
 export interface DecideDeps {
@@ -28,12 +28,12 @@ export function decideRequest(deps: DecideDeps, input: DecideInput): DecideOutco
   const target = findTarget(deps.policy, stored.targetId);
   if (!target) return { ok: false, code: 'target_removed' };
 
-  const outcome = changeRequest(deps, input.requestId, (request, now) =>
+  const outcome = applyTransition(deps, input.requestId, (request, now) =>
     input.decision === 'approve' ? approve(request, target, input.actorId, now) : deny(request, target, input.actorId, now, input.comment),
   );
   if (!outcome.ok && outcome.code === 'pending_timeout_passed') {
     // The sweeper has not got to it yet: time it out now, and answer as for any closed request.
-    const timedOut = changeRequest(deps, input.requestId, (request, now) => timeOut(request, now));
+    const timedOut = applyTransition(deps, input.requestId, (request, now) => timeOut(request, now));
     return timedOut.ok ? { ok: false, code: 'wrong_state', state: 'timed_out' } : timedOut;
   }
   return outcome;
@@ -57,5 +57,5 @@ export function cancelRequest(
   deps: { requests: RequestRepository; clock: Clock },
   input: { requestId: string; actorId: string },
 ): ChangeOutcome {
-  return changeRequest(deps, input.requestId, (request, now) => cancel(request, input.actorId, now));
+  return applyTransition(deps, input.requestId, (request, now) => cancel(request, input.actorId, now));
 }

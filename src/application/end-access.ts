@@ -1,6 +1,6 @@
 import { requestEnd } from '../domain/access-request.js';
 import { isAdmin, type Policy } from '../domain/policy.js';
-import { type ChangeOutcome, changeRequest } from './change-request.js';
+import { applyTransition, type ChangeOutcome } from './apply-transition.js';
 import type { Clock, RequestRepository } from './ports.js';
 
 /** "End access now" from the requester (released) or an admin's Revoke (revoked): both go through the revoke job. */
@@ -9,5 +9,5 @@ export function endAccess(
   input: { requestId: string; actorId: string; reason: 'released' | 'revoked' },
 ): ChangeOutcome {
   const authority = { isAdmin: isAdmin(deps.policy, input.actorId) };
-  return changeRequest(deps, input.requestId, (request, now) => requestEnd(request, input.reason, input.actorId, now, authority));
+  return applyTransition(deps, input.requestId, (request, now) => requestEnd(request, input.reason, input.actorId, now, authority));
 }

@@ -50,6 +50,11 @@ export interface RequestRepository {
   listByRequester(requesterId: string, limit: number): AccessRequest[];
   listByState(state: RequestState, limit: number): AccessRequest[];
   countByState(state: RequestState): number;
+  /**
+   * The bot's other requests that hold the same membership (group and person) as a grant being ended:
+   * active and not ending, or approved with their grant call already sent (see `coversSameMembership`).
+   */
+  listCovering(groupId: string, principalId: string, excludeRequestId: string): AccessRequest[];
   /** Grants that ended at or after `since`, oldest first. */
   listEndedSince(since: number, limit: number): AccessRequest[];
   /** Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning. */

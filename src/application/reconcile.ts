@@ -3,9 +3,9 @@
 // grant ended (it is removed again and the approvers told). PIM ending an assignment first is not drift:
 // the sweep ends that grant on time and finds it already gone.
 
-import { type AccessRequest, endRemovedOutside, grantedSpec, recordLingeringAccess } from '../domain/access-request.js';
+import { endRemovedOutside, grantedSpec, recordLingeringAccess } from '../domain/access-request.js';
 import type { Policy } from '../domain/policy.js';
-import { changeRequest } from './change-request.js';
+import { applyTransition } from './apply-transition.js';
 import type { AccessProvider, Clock, RequestRepository } from './ports.js';
 
 export interface ReconcileDeps {
@@ -26,13 +26,10 @@ export interface ReconcileReport {
 const ENDED_LOOKBACK_MS = 24 * 3_600_000;
 const LIMIT = 10_000;
 
-const holderKey = (request: AccessRequest) => `${request.grant?.groupId.toLowerCase()}/${request.grant?.principalId.toLowerCase()}`;
-
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, removedOutside: [], lingering: [], unknown: [] };
   const now = deps.clock.now();
   const active = deps.requests.listByState('active', LIMIT).filter((request) => request.grant && !request.ending);
-  const stillHeld = new Set(active.map(holderKey));
 
   for (const request of active) {
     const grant = request.grant;
@@ -40,15 +37,17 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     report.checked += 1;
     const presence = await deps.access.isPresent(grantedSpec(grant), grant.principalId);
     if (!presence.ok) report.unknown.push(request.id);
-    else if (!presence.present && changeRequest(deps, request.id, (current, at) => endRemovedOutside(current, at)).ok) {
+    else if (!presence.present && applyTransition(deps, request.id, (current, at) => endRemovedOutside(current, at)).ok) {
       report.removedOutside.push(request.id);
     }
   }
 
   for (const request of deps.requests.listEndedSince(now - ENDED_LOOKBACK_MS, LIMIT)) {
     const grant = request.grant;
-    // Another active grant of the same group to the same person keeps the membership legitimately.
-    if (!grant || stillHeld.has(holderKey(request))) continue;
+    if (!grant) continue;
+    // Another grant of the bot keeps the membership legitimately. Asked item by item, at the moment of the
+    // check, so a grant that lands while reconciliation runs is never taken for a leftover.
+    if (deps.requests.listCovering(grant.groupId, grant.principalId, request.id).length > 0) continue;
     report.checked += 1;
     const presence = await deps.access.isPresent(grantedSpec(grant), grant.principalId);
     if (!presence.ok) {
@@ -57,7 +56,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     }
     if (!presence.present) continue;
     const removed = await deps.access.revoke(grantedSpec(grant), grant.principalId);
-    changeRequest(deps, request.id, (current) => recordLingeringAccess(current, removed.ok, removed.ok ? undefined : removed.message));
+    applyTransition(deps, request.id, (current) => recordLingeringAccess(current, removed.ok, removed.ok ? undefined : removed.message));
     report.lingering.push(request.id);
   }
   return report;

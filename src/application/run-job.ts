@@ -2,9 +2,18 @@
 // and "already gone" as success), and the state change that records an effect completes its job in the same
 // transaction, so a crash at any point means the job runs again and nothing is done twice or lost.
 
-import { type AccessRequest, confirmEnd, confirmGrant, failGrant, grantedSpec, reportRevokeTrouble } from '../domain/access-request.js';
+import {
+  type AccessRequest,
+  confirmEnd,
+  confirmGrant,
+  failGrant,
+  grantedSpec,
+  journalGrantCall,
+  recordCleanup,
+  reportRevokeTrouble,
+} from '../domain/access-request.js';
 import { findTarget, type Policy } from '../domain/policy.js';
-import { changeRequest } from './change-request.js';
+import { applyTransition } from './apply-transition.js';
 import type { AccessProvider, Clock, JobQueue, Notifier, OutsideFailure, RequestRepository, StoredJob } from './ports.js';
 
 export interface JobDeps {
@@ -50,8 +59,8 @@ function finish(deps: JobDeps, job: StoredJob, detail: string): JobOutcome {
 }
 
 /** Records the effect's outcome and completes the job in one transaction (or just completes it, if the request moved on). */
-function record(deps: JobDeps, job: StoredJob, decide: Parameters<typeof changeRequest>[2], detail: string): JobOutcome {
-  const changed = changeRequest(deps, job.requestId, decide, { completeJob: job.id });
+function record(deps: JobDeps, job: StoredJob, decide: Parameters<typeof applyTransition>[2], detail: string): JobOutcome {
+  const changed = applyTransition(deps, job.requestId, decide, { completeJob: job.id });
   return changed.ok ? { result: 'done', detail } : finish(deps, job, `${detail}; the request had moved on (${changed.code})`);
 }
 
@@ -62,12 +71,29 @@ function retry(deps: JobDeps, job: StoredJob, failure: OutsideFailure, minimumMs
   return { result: 'retry', detail: failure.message, runAt: now + wait };
 }
 
+// An approved grant that cannot be made within this long fails with a clear message instead of hanging.
+export const GRANT_DEADLINE_MS = 15 * 60_000;
+
 async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
   if (request.state !== 'approved') return finish(deps, job, `nothing to grant: the request is ${request.state}`);
   const target = findTarget(deps.policy, request.targetId);
-  const refuse = (cause: string): JobOutcome => record(deps, job, (current) => failGrant(current, cause), `grant failed: ${cause}`);
-  if (!target) return refuse('the target was removed from the policy before the grant');
-  if (!request.principalId) return refuse('the requester has no Entra account on record');
+  // A journaled call may have landed before the answer was lost; the cleanup job removes what it created.
+  const fail = (cause: string, outcome: { standing?: boolean; mayHaveGranted?: boolean } = {}): JobOutcome =>
+    record(deps, job, (current, now) => failGrant(current, cause, now, outcome), `grant failed: ${cause}`);
+  const mayHaveGranted = request.grantCall !== undefined;
+  if (!target) return fail('the target was removed from the policy before the grant', { mayHaveGranted });
+  if (!request.principalId) return fail('the requester has no Entra account on record');
+  if (deps.clock.now() - (request.decidedAt ?? request.createdAt) > GRANT_DEADLINE_MS) {
+    const last = job.lastError ? ` (last error: ${job.lastError})` : '';
+    return fail(`the grant could not be made within ${GRANT_DEADLINE_MS / 60_000} minutes of the approval${last}`, { mayHaveGranted });
+  }
+
+  // Journal the call before it is sent. A retry keeps the first entry: its time is where the grant's clock starts.
+  const journaled = request.grantCall
+    ? { ok: true as const, request }
+    : applyTransition(deps, request.id, (current, now) => journalGrantCall(current, target.grant, now));
+  if (!journaled.ok) return finish(deps, job, `nothing to grant: ${journaled.code}`);
+  const sentAt = journaled.request.grantCall?.sentAt ?? deps.clock.now();
 
   const result = await deps.access.grant({
     grant: target.grant,
@@ -75,10 +101,19 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
     durationMinutes: request.durationMinutes,
     justification: `${request.reason} (jit-access-bot ${request.id})`,
     requestId: request.id,
-    startsAt: deps.clock.now(),
+    startsAt: sentAt,
   });
-  if (!result.ok) return result.kind === 'transient' ? retry(deps, job, result) : refuse(result.message);
+  if (!result.ok) return result.kind === 'transient' ? retry(deps, job, result) : fail(result.message, { mayHaveGranted });
 
+  if (result.alreadyPresent && !mayHaveGranted) {
+    // "Already exists" to a first call: the bot's own only when another of its grants holds the same membership.
+    const covering = deps.requests.listCovering(target.grant.groupId, request.principalId, request.id);
+    if (covering.length === 0) {
+      return fail(`already held: the person had this access before the bot granted it, so the bot leaves it alone`, {
+        standing: true,
+      });
+    }
+  }
   const granted = {
     kind: target.grant.kind,
     groupId: target.grant.groupId,
@@ -88,21 +123,48 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
   return record(deps, job, (current, now) => confirmGrant(current, granted, now), result.alreadyPresent ? 'already granted' : 'granted');
 }
 
+/** The latest-ending other grant of the bot that holds the same membership, if any. */
+function coveringGrant(deps: JobDeps, groupId: string, principalId: string, requestId: string): AccessRequest | undefined {
+  const covering = deps.requests.listCovering(groupId, principalId, requestId);
+  return covering.sort((a, b) => (b.endsAt ?? Number.POSITIVE_INFINITY) - (a.endsAt ?? Number.POSITIVE_INFINITY))[0];
+}
+
 async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
+  if (request.state === 'failed') return runCleanup(deps, job, request);
   if (request.state !== 'active' || !request.ending) return finish(deps, job, `nothing to revoke: the request is ${request.state}`);
   const { grant } = request;
   // A grant is recorded with the transition to active; an active request without one cannot exist.
   if (!grant) throw new Error(`request ${request.id} is active without a recorded grant`);
 
+  // Another active grant of the bot holds the same membership: it stays until the last of them ends.
+  const keeper = coveringGrant(deps, grant.groupId, grant.principalId, request.id);
+  if (keeper) {
+    return record(deps, job, (current, now) => confirmEnd(current, now, { covered: true }, keeper.id), `kept for ${keeper.id}`);
+  }
   const result = await deps.access.revoke(grantedSpec(grant), grant.principalId);
   if (result.ok) {
     const detail = result.alreadyAbsent ? 'already gone' : 'revoked';
     return record(deps, job, (current, now) => confirmEnd(current, now, { alreadyAbsent: result.alreadyAbsent }), detail);
   }
   if (job.attempts === REVOKE_ALERT_AFTER) {
-    changeRequest(deps, request.id, (current) => reportRevokeTrouble(current, result.message, job.attempts));
+    applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, result.message, job.attempts));
   }
   // Never give up on ending access: a permanent refusal is retried too, more slowly.
+  return retry(deps, job, result, result.kind === 'permanent' ? PERMANENT_REVOKE_BACKOFF_MS : 0);
+}
+
+/** A failed grant whose call may have landed: remove what it may have created, unless another grant covers it. */
+async function runCleanup(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
+  const call = request.grantCall;
+  if (!call || request.cleanup || !request.principalId) return finish(deps, job, 'nothing to clean up');
+  const keeper = coveringGrant(deps, call.groupId, request.principalId, request.id);
+  if (keeper) return record(deps, job, (current, now) => recordCleanup(current, 'covered', now, keeper.id), `kept for ${keeper.id}`);
+  const spec = grantedSpec({ kind: call.kind, groupId: call.groupId, principalId: request.principalId });
+  const result = await deps.access.revoke(spec, request.principalId);
+  if (result.ok) {
+    const outcome = result.alreadyAbsent ? 'absent' : 'removed';
+    return record(deps, job, (current, now) => recordCleanup(current, outcome, now), `cleanup: ${outcome}`);
+  }
   return retry(deps, job, result, result.kind === 'permanent' ? PERMANENT_REVOKE_BACKOFF_MS : 0);
 }
 

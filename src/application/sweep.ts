@@ -5,7 +5,7 @@
 import { requestEnd, SYSTEM, timeOut, warnOfExpiry } from '../domain/access-request.js';
 import { minutesToMs } from '../domain/duration.js';
 import type { Policy } from '../domain/policy.js';
-import { changeRequest } from './change-request.js';
+import { applyTransition } from './apply-transition.js';
 import type { Clock, RequestRepository } from './ports.js';
 
 export interface SweepDeps {
@@ -25,12 +25,12 @@ const BATCH = 500;
 export function sweep(deps: SweepDeps): SweepResult {
   const now = deps.clock.now();
   const warningMs = minutesToMs(deps.policy.settings.expiryWarningMinutes);
-  const count = (kind: Parameters<RequestRepository['listDue']>[0], decide: Parameters<typeof changeRequest>[2]): number => {
+  const count = (kind: Parameters<RequestRepository['listDue']>[0], decide: Parameters<typeof applyTransition>[2]): number => {
     let changed = 0;
     for (;;) {
       const due = deps.requests.listDue(kind, now, BATCH);
       let progress = 0;
-      for (const request of due) if (changeRequest(deps, request.id, decide).ok) progress += 1;
+      for (const request of due) if (applyTransition(deps, request.id, decide).ok) progress += 1;
       changed += progress;
       // A batch where nothing changed means what is left is not ours to change (another instance got there).
       if (due.length < BATCH || progress === 0) return changed;

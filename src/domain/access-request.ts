@@ -38,6 +38,16 @@ export interface AccessRequest {
   denial?: { by: Actor; at: number; comment?: string };
   cancelledAt?: number;
   decidedAt?: number;
+  /**
+   * The grant call, journaled before it is first sent. An "already exists" answer to a retry of a journaled call
+   * is the bot's own earlier call; to a first call it is access the person held before (never removed). The end
+   * counts from here, so a crash between the call and its confirmation never lengthens a grant.
+   */
+  grantCall?: { sentAt: number; kind: GrantKind; groupId: string };
+  /** For a request that failed after its grant call: whether what the call may have created was removed. */
+  cleanup?: { at: number; result: CleanupResult };
+  /** An end that left the membership in place, because this other request of the bot still covers it. */
+  keptBy?: string;
   /** What was granted, set when the grant is confirmed. */
   grant?: GrantRecord;
   grantedAt?: number;
@@ -50,6 +60,12 @@ export interface AccessRequest {
   /** When the requester was warned that the grant ends soon. */
   expiryWarnedAt?: number;
 }
+
+/**
+ * removed / absent: the bot took away what its call may have created (or found nothing); covered: another active
+ * grant of the bot holds the same membership; standing: the person held it before, so nothing was the bot's.
+ */
+export type CleanupResult = 'removed' | 'absent' | 'covered' | 'standing';
 
 export interface GrantRecord {
   kind: GrantKind;
@@ -77,7 +93,7 @@ export interface AuditEntry {
 
 export type Refusal =
   | { ok: false; code: 'self_approval' | 'not_an_approver' | 'already_approved' | 'pending_timeout_passed' }
-  | { ok: false; code: 'not_the_requester' | 'not_allowed' | 'already_ending' | 'not_yet_due' }
+  | { ok: false; code: 'not_the_requester' | 'not_allowed' | 'already_ending' | 'not_yet_due' | 'already_journaled' | 'nothing_to_clean' }
   | { ok: false; code: 'wrong_state'; state: RequestState; decidedBy?: Actor; decidedAt?: number };
 
 export interface Transition {
@@ -195,23 +211,60 @@ export function timeOut(request: AccessRequest, now: number): TransitionResult {
   return move(request, { state: 'timed_out', decidedAt: now }, { action: 'timed_out', actor: SYSTEM, detail: {} }, [notify('timed_out')]);
 }
 
-/** The clock starts when the grant is confirmed, not when it was asked for. */
-export function confirmGrant(request: AccessRequest, grant: GrantRecord, now: number): TransitionResult {
+/** Written before the grant call is first sent; a retried call keeps the first entry. */
+export function journalGrantCall(request: AccessRequest, grant: GrantSpec, now: number): TransitionResult {
   if (request.state !== 'approved') return wrongState(request);
-  const endsAt = now + minutesToMs(request.durationMinutes);
+  if (request.grantCall) return { ok: false, code: 'already_journaled' };
+  const grantCall = { sentAt: now, kind: grant.kind, groupId: grant.groupId };
   return move(
     request,
-    { state: 'active', grant, grantedAt: now, endsAt },
-    { action: 'granted', actor: SYSTEM, detail: { ...grant, endsAt } },
-    [notify('granted')],
+    { grantCall },
+    { action: 'grant_call_sent', actor: SYSTEM, detail: { kind: grant.kind, groupId: grant.groupId } },
+    [],
   );
 }
 
-export function failGrant(request: AccessRequest, cause: string): TransitionResult {
+/**
+ * The clock starts when the grant call was first sent (or, without a journal entry, now): a confirmation that
+ * arrives late, after a crash or a lost answer, never lengthens the grant.
+ */
+export function confirmGrant(request: AccessRequest, grant: GrantRecord, now: number): TransitionResult {
   if (request.state !== 'approved') return wrongState(request);
-  return move(request, { state: 'failed', failure: cause }, { action: 'grant_failed', actor: SYSTEM, detail: { cause } }, [
-    notify('failed'),
+  const grantedAt = Math.min(request.grantCall?.sentAt ?? now, now);
+  const endsAt = grantedAt + minutesToMs(request.durationMinutes);
+  return move(request, { state: 'active', grant, grantedAt, endsAt }, { action: 'granted', actor: SYSTEM, detail: { ...grant, endsAt } }, [
+    notify('granted'),
   ]);
+}
+
+/**
+ * `standing`: the person already held the membership, so nothing is the bot's to remove. `mayHaveGranted`: an
+ * earlier call may have landed without the bot hearing so; a cleanup job removes what it may have created.
+ */
+export function failGrant(
+  request: AccessRequest,
+  cause: string,
+  now: number,
+  outcome: { standing?: boolean; mayHaveGranted?: boolean } = {},
+): TransitionResult {
+  if (request.state !== 'approved') return wrongState(request);
+  const cleanupNeeded = !outcome.standing && outcome.mayHaveGranted === true && request.grantCall !== undefined;
+  const changes: Partial<AccessRequest> = outcome.standing
+    ? { state: 'failed', failure: cause, cleanup: { at: now, result: 'standing' } }
+    : { state: 'failed', failure: cause };
+  const jobs: JobOrder[] = cleanupNeeded ? [{ kind: 'revoke' }, notify('failed')] : [notify('failed')];
+  return move(request, changes, { action: 'grant_failed', actor: SYSTEM, detail: { cause, cleanup: cleanupNeeded } }, jobs);
+}
+
+/** What the cleanup after a failed grant found and did. */
+export function recordCleanup(request: AccessRequest, result: CleanupResult, now: number, keptBy?: string): TransitionResult {
+  if (request.state !== 'failed' || !request.grantCall || request.cleanup) return { ok: false, code: 'nothing_to_clean' };
+  return move(
+    request,
+    { cleanup: { at: now, result }, ...(keptBy !== undefined && { keptBy }) },
+    { action: 'cleaned_up', actor: SYSTEM, detail: { result, ...(keptBy !== undefined && { keptBy }) } },
+    [notify('cleaned_up')],
+  );
 }
 
 export interface EndAuthority {
@@ -241,13 +294,14 @@ export function requestEnd(
   return move(request, { ending: { reason, by: actor, at: now } }, { action: 'end_requested', actor, detail: { reason } }, jobs);
 }
 
-export function confirmEnd(request: AccessRequest, now: number, detail: Record<string, unknown> = {}): TransitionResult {
+/** `keptBy`: the membership stays, because this other active grant of the bot still covers it. */
+export function confirmEnd(request: AccessRequest, now: number, detail: Record<string, unknown> = {}, keptBy?: string): TransitionResult {
   if (request.state !== 'active' || !request.ending) return wrongState(request);
   const reason = request.ending.reason;
   return move(
     request,
-    { state: 'ended', endedAt: now, endReason: reason },
-    { action: 'ended', actor: SYSTEM, detail: { ...detail, reason } },
+    { state: 'ended', endedAt: now, endReason: reason, ...(keptBy !== undefined && { keptBy }) },
+    { action: 'ended', actor: SYSTEM, detail: { ...detail, reason, ...(keptBy !== undefined && { keptBy }) } },
     [notify('ended')],
   );
 }
@@ -296,6 +350,18 @@ export function grantedSpec(grant: GrantRecord): GrantSpec {
   return grant.kind === 'pim_group'
     ? { kind: 'pim_group', groupId: grant.groupId, requireEligibility: false }
     : { kind: 'group_membership', groupId: grant.groupId };
+}
+
+/**
+ * Whether `other` holds the same Entra membership (group and person) as `request`'s grant would, so ending one
+ * must leave the membership in place: an active grant that is not ending, or an approved one whose grant call
+ * may already have landed.
+ */
+export function coversSameMembership(other: AccessRequest, groupId: string, principalId: string): boolean {
+  const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+  if (!same(other.principalId ?? other.grant?.principalId, principalId)) return false;
+  if (other.state === 'active') return !other.ending && same(other.grant?.groupId, groupId);
+  return other.state === 'approved' && same(other.grantCall?.groupId, groupId);
 }
 
 export function isOpen(state: RequestState): boolean {

@@ -8,11 +8,11 @@ import { approved, drain, PRINCIPAL, setUpJobs, submitted } from '../support/job
 const MINUTE = 60_000;
 
 describe('the grant job', () => {
-  it('grants for the approved duration and starts the clock when the grant is confirmed', async () => {
+  it('grants for the approved duration and starts the clock when the grant call is sent', async () => {
     const { deps } = setUpJobs();
     const id = approved(deps, 120);
     deps.clock.advance(1500);
-    expect(await drain(deps)).toEqual(['notify:done', 'grant:done', 'notify:done', 'notify:done']);
+    expect(await drain(deps)).toEqual(['grant:done', 'notify:done', 'notify:done', 'notify:done']);
     expect(deps.access.calls).toEqual([
       {
         op: 'grant',
@@ -79,12 +79,77 @@ describe('the grant job', () => {
     expect(deps.access.calls).toEqual([]);
   });
 
-  it('counts an assignment left by an earlier, interrupted run as the grant', async () => {
-    const { deps } = setUpJobs();
+  it('fails as already held, and never removes it, when a first grant call finds the membership there', async () => {
+    const { deps, store } = setUpJobs();
     const id = approved(deps);
     deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
     expect(await drain(deps)).toContain('grant:done');
+    expect(deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'standing' } });
+    expect(deps.requests.find(id)?.failure).toMatch(/^already held/);
+    expect(store.jobs.filter((job) => job.kind === 'revoke')).toEqual([]);
+    expect(deps.access.calls.map((call) => call.op)).toEqual(['grant']);
+  });
+
+  it('counts "already there" as its own grant when it answers a retry of a journaled call', async () => {
+    const { deps } = setUpJobs();
+    const id = approved(deps);
+    // The first call landed in Entra, but its answer was lost; the retry is told the membership exists.
+    deps.access.grantAnswers = [
+      { ok: false, kind: 'transient', message: 'socket hang up' },
+      { ok: true, alreadyPresent: true },
+    ];
+    await drain(deps);
+    deps.clock.advance(1000);
+    await drain(deps);
     expect(deps.requests.find(id)?.state).toBe('active');
+  });
+
+  it('counts the first grant call, not the late confirmation, as the start of the clock', async () => {
+    const { deps } = setUpJobs();
+    const id = approved(deps, 60);
+    const sentAt = deps.clock.now();
+    deps.access.grantAnswers = [{ ok: false, kind: 'transient', message: 'timeout', retryAfterMs: 45_000 }];
+    await drain(deps);
+    deps.clock.advance(45_000);
+    await drain(deps);
+    expect(deps.requests.find(id)).toMatchObject({ state: 'active', grantedAt: sentAt, endsAt: sentAt + 60 * MINUTE });
+  });
+
+  it('fails a grant still not made 15 minutes after the approval, with the last error', async () => {
+    const { deps } = setUpJobs();
+    const id = approved(deps);
+    deps.access.grantAnswers = Array.from({ length: 40 }, () => ({ ok: false as const, kind: 'transient' as const, message: '503 busy' }));
+    for (let minute = 0; minute < 17; minute++) {
+      await drain(deps);
+      deps.clock.advance(MINUTE);
+    }
+    await drain(deps);
+    expect(deps.requests.find(id)?.state).toBe('failed');
+    expect(deps.requests.find(id)?.failure).toMatch(/within 15 minutes of the approval \(last error: 503 busy\)/);
+  });
+
+  it('removes what a call whose answer was lost may have created, when the retry fails for good', async () => {
+    const { deps } = setUpJobs();
+    const id = approved(deps);
+    deps.access.grantAnswers = [
+      { ok: false, kind: 'transient', message: 'socket hang up' },
+      { ok: false, kind: 'permanent', code: 'Authorization_RequestDenied', message: '403 after a consent change' },
+    ];
+    await drain(deps);
+    deps.access.present.add(`${makeTarget().grant.groupId}/${PRINCIPAL}`);
+    deps.clock.advance(1000);
+    await drain(deps);
+    expect(deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'removed' } });
+    expect(deps.access.calls.map((call) => call.op)).toEqual(['grant', 'grant', 'revoke']);
+  });
+
+  it('leaves nothing to clean up when a first call is refused before it could land', async () => {
+    const { deps, store } = setUpJobs();
+    const id = approved(deps);
+    deps.access.grantAnswers = [{ ok: false, kind: 'permanent', code: 'Authorization_RequestDenied', message: '403' }];
+    await drain(deps);
+    expect(deps.requests.find(id)?.cleanup).toBeUndefined();
+    expect(store.jobs.filter((job) => job.kind === 'revoke')).toEqual([]);
   });
 
   it('runs a claimed job again when its worker died before finishing', async () => {
@@ -114,6 +179,28 @@ describe('the revoke job', () => {
     await drain(moved);
     expect(deps.access.calls.at(-1)).toEqual({ op: 'revoke', groupId: makeTarget().grant.groupId, principalId: PRINCIPAL });
     expect(deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'released' });
+  });
+
+  it('keeps a membership two targets share until the last of their grants ends, and says which one keeps it', async () => {
+    const { deps } = setUpJobs(makePolicy([makeTarget(), makeTarget({ id: 'prod-db', name: 'Production databases' })]));
+    const first = approved(deps, 60, 'prod-ssh');
+    await drain(deps);
+    const second = approved(deps, 120, 'prod-db');
+    // Entra already holds the membership for the first grant; the second call is told it exists.
+    deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
+    await drain(deps);
+    expect(deps.requests.find(second)?.state).toBe('active');
+
+    endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
+    await drain(deps);
+    expect(deps.requests.find(first)).toMatchObject({ state: 'ended', keptBy: second });
+    expect(deps.access.calls.filter((call) => call.op === 'revoke')).toEqual([]);
+
+    endAccess(deps, { requestId: second, actorId: REQUESTER, reason: 'released' });
+    await drain(deps);
+    expect(deps.requests.find(second)?.state).toBe('ended');
+    expect(deps.requests.find(second)?.keptBy).toBeUndefined();
+    expect(deps.access.calls.filter((call) => call.op === 'revoke')).toHaveLength(1);
   });
 
   it('lets an admin revoke and nobody else', async () => {

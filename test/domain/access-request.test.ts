@@ -29,7 +29,7 @@ const transitions: Record<string, (request: AccessRequest) => TransitionResult> 
   cancel: (request) => cancel(request, REQUESTER, now),
   timeOut: (request) => timeOut(request, request.pendingUntil),
   confirmGrant: (request) => confirmGrant(request, grant, now),
-  failGrant: (request) => failGrant(request, 'Graph said 403'),
+  failGrant: (request) => failGrant(request, 'Graph said 403', now),
   release: (request) => requestEnd(request, 'released', REQUESTER, now),
   revoke: (request) => requestEnd(request, 'revoked', ADMIN, now, { isAdmin: true }),
   expire: (request) => requestEnd(request, 'expired', SYSTEM, (request.endsAt ?? 0) + 1),
@@ -194,7 +194,7 @@ describe('the rest of the lifecycle', () => {
   });
 
   it('records why a grant failed', () => {
-    expect(failGrant(requestIn('approved'), 'Authorization_RequestDenied')).toMatchObject({
+    expect(failGrant(requestIn('approved'), 'Authorization_RequestDenied', now)).toMatchObject({
       ok: true,
       request: { state: 'failed', failure: 'Authorization_RequestDenied' },
       audit: { action: 'grant_failed', detail: { cause: 'Authorization_RequestDenied' } },

@@ -60,6 +60,7 @@ describe('a request from /jit to the end of the grant', () => {
     expect(trail).toEqual([
       { action: 'requested', actor: PEOPLE.requester.slack, state_before: null, state_after: 'pending' },
       { action: 'approved', actor: PEOPLE.approver1.slack, state_before: 'pending', state_after: 'approved' },
+      { action: 'grant_call_sent', actor: 'system', state_before: 'approved', state_after: 'approved' },
       { action: 'granted', actor: 'system', state_before: 'approved', state_after: 'active' },
       { action: 'expiry_warned', actor: 'system', state_before: 'active', state_after: 'active' },
       { action: 'end_requested', actor: 'system', state_before: 'active', state_after: 'active' },

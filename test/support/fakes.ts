@@ -13,7 +13,14 @@ import type {
   RevokeResult,
   StoredJob,
 } from '../../src/application/ports.js';
-import type { AccessRequest, AuditEntry, RequestState, Transition } from '../../src/domain/access-request.js';
+import {
+  type AccessRequest,
+  type AuditEntry,
+  coversSameMembership,
+  type JobKind,
+  type RequestState,
+  type Transition,
+} from '../../src/domain/access-request.js';
 import type { GrantSpec } from '../../src/domain/policy.js';
 
 /** In-memory store with the same compare-and-set and job-lease contracts as the SQLite one. */
@@ -49,6 +56,12 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return [...this.requests.values()].filter((request) => request.state === 'ended' && (request.endedAt ?? 0) >= since).slice(0, limit);
   }
 
+  listCovering(groupId: string, principalId: string, excludeRequestId: string): AccessRequest[] {
+    return [...this.requests.values()].filter(
+      (request) => request.id !== excludeRequestId && coversSameMembership(request, groupId, principalId),
+    );
+  }
+
   countByState(state: RequestState): number {
     return this.listByState(state, Number.POSITIVE_INFINITY).length;
   }
@@ -72,10 +85,12 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
-  claimDue(now: number, limit: number, leaseMs: number): StoredJob[] {
-    const due = this.jobs.filter(
-      (job) => (job.state === 'queued' && job.runAt <= now) || (job.state === 'running' && (job.lockedUntil ?? 0) <= now),
-    );
+  claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): StoredJob[] {
+    const order = { revoke: 0, grant: 1, notify: 2 } as const;
+    const due = this.jobs
+      .filter((job) => (job.state === 'queued' && job.runAt <= now) || (job.state === 'running' && (job.lockedUntil ?? 0) <= now))
+      .filter((job) => kinds === undefined || kinds.includes(job.kind))
+      .sort((a, b) => order[a.kind] - order[b.kind] || a.runAt - b.runAt || a.id - b.id);
     return due.slice(0, limit).map((job) => {
       Object.assign(job, { state: 'running', attempts: job.attempts + 1, lockedUntil: now + leaseMs });
       return { ...job };

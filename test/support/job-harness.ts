@@ -35,11 +35,11 @@ export async function drain(deps: JobDepsForTests): Promise<string[]> {
 }
 
 /** A pending request from REQUESTER for prod-ssh; returns its id. */
-export function submitted(deps: JobDepsForTests, durationMinutes = 60): string {
+export function submitted(deps: JobDepsForTests, durationMinutes = 60, targetId = 'prod-ssh'): string {
   const outcome = submitRequest(deps, {
     requesterId: REQUESTER,
     principalId: PRINCIPAL,
-    targetId: 'prod-ssh',
+    targetId,
     reason: 'Investigating incident INC-42',
     durationMinutes,
   });
@@ -48,8 +48,8 @@ export function submitted(deps: JobDepsForTests, durationMinutes = 60): string {
 }
 
 /** A request approved by APPROVER_1 (its grant job queued); returns its id. */
-export function approved(deps: JobDepsForTests, durationMinutes = 60): string {
-  const id = submitted(deps, durationMinutes);
+export function approved(deps: JobDepsForTests, durationMinutes = 60, targetId = 'prod-ssh'): string {
+  const id = submitted(deps, durationMinutes, targetId);
   decideRequest(deps, { requestId: id, actorId: APPROVER_1, decision: 'approve' });
   return id;
 }

@@ -1,5 +1,14 @@
 import type { AuditRecord, Deadline, RequestRepository, StoredJob } from '../../application/ports.js';
-import type { AccessRequest, AuditEntry, EndReason, GrantRecord, JobOrder, RequestState, Transition } from '../../domain/access-request.js';
+import type {
+  AccessRequest,
+  AuditEntry,
+  CleanupResult,
+  EndReason,
+  GrantRecord,
+  JobOrder,
+  RequestState,
+  Transition,
+} from '../../domain/access-request.js';
 import type { GrantKind } from '../../domain/policy.js';
 import { auditHash, GENESIS_HASH } from './audit-chain.js';
 import type { SqliteDatabase } from './database.js';
@@ -23,6 +32,12 @@ interface RequestRow {
   ending_at: number | null;
   principal_id: string | null;
   expiry_warned_at: number | null;
+  grant_sent_at: number | null;
+  grant_kind: GrantKind | null;
+  grant_group_id: string | null;
+  cleanup_at: number | null;
+  cleanup_result: CleanupResult | null;
+  kept_by: string | null;
 }
 
 interface DecisionRow {
@@ -97,6 +112,11 @@ function toRequest(row: RequestRow, decisions: DecisionRow[], grant: GrantRow | 
     ...(row.cancelled_at !== null && { cancelledAt: row.cancelled_at }),
     ...(row.failure !== null && { failure: row.failure }),
     ...(row.expiry_warned_at !== null && { expiryWarnedAt: row.expiry_warned_at }),
+    ...(row.grant_sent_at !== null &&
+      row.grant_kind !== null &&
+      row.grant_group_id !== null && { grantCall: { sentAt: row.grant_sent_at, kind: row.grant_kind, groupId: row.grant_group_id } }),
+    ...(row.cleanup_at !== null && row.cleanup_result !== null && { cleanup: { at: row.cleanup_at, result: row.cleanup_result } }),
+    ...(row.kept_by !== null && { keptBy: row.kept_by }),
     ...(row.ending_reason !== null && { ending: { reason: row.ending_reason, by: row.ending_by ?? '', at: row.ending_at ?? 0 } }),
     ...(grant && grantRecord && { grant: grantRecord, grantedAt: grant.granted_at, endsAt: grant.ends_at }),
     ...(grant?.ended_at != null && { endedAt: grant.ended_at }),
@@ -142,7 +162,8 @@ export class SqliteRequestRepository implements RequestRepository {
         VALUES (@id, @requesterId, @principalId, @targetId, @reason, @durationMinutes, @requiredApprovals, @state, @version, @createdAt, @pendingUntil, @createdAt)`),
       updateRequest: db.prepare(`UPDATE requests SET state = @state, version = @version, decided_at = @decidedAt,
         cancelled_at = @cancelledAt, failure = @failure, ending_reason = @endingReason, ending_by = @endingBy, ending_at = @endingAt,
-        expiry_warned_at = @expiryWarnedAt, updated_at = @now
+        expiry_warned_at = @expiryWarnedAt, grant_sent_at = @grantSentAt, grant_kind = @grantKind, grant_group_id = @grantGroupId,
+        cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, updated_at = @now
         WHERE id = @id AND version = @expectedVersion AND state = @expectedState`),
       selectRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
       selectDecisions: db.prepare(
@@ -163,6 +184,12 @@ export class SqliteRequestRepository implements RequestRepository {
       countByState: db.prepare('SELECT COUNT(*) AS n FROM requests WHERE state = ?'),
       endedSince: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
         WHERE r.state = 'ended' AND g.ended_at >= ? ORDER BY g.ended_at LIMIT ?`),
+      covering: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
+          WHERE r.state = 'active' AND r.ending_reason IS NULL AND g.ended_at IS NULL
+            AND lower(g.group_id) = lower(@groupId) AND lower(g.principal_id) = lower(@principalId) AND r.id <> @exclude
+        UNION ALL SELECT r.* FROM requests r
+          WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
+            AND lower(r.grant_group_id) = lower(@groupId) AND lower(r.principal_id) = lower(@principalId) AND r.id <> @exclude`),
       auditFor: db.prepare('SELECT * FROM audit_events WHERE request_id = ? ORDER BY seq'),
       jobsFor: db.prepare('SELECT * FROM jobs WHERE request_id = ? ORDER BY id'),
       completeJob: db.prepare("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ? WHERE id = ?"),
@@ -223,6 +250,12 @@ export class SqliteRequestRepository implements RequestRepository {
           endingBy: next.ending?.by ?? null,
           endingAt: next.ending?.at ?? null,
           expiryWarnedAt: next.expiryWarnedAt ?? null,
+          grantSentAt: next.grantCall?.sentAt ?? null,
+          grantKind: next.grantCall?.kind ?? null,
+          grantGroupId: next.grantCall?.groupId ?? null,
+          cleanupAt: next.cleanup?.at ?? null,
+          cleanupResult: next.cleanup?.result ?? null,
+          keptBy: next.keptBy ?? null,
           now,
         });
         if (updated.changes !== 1) return false;
@@ -265,6 +298,11 @@ export class SqliteRequestRepository implements RequestRepository {
 
   listEndedSince(since: number, limit: number): AccessRequest[] {
     return (this.statements.endedSince.all(since, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  listCovering(groupId: string, principalId: string, excludeRequestId: string): AccessRequest[] {
+    const rows = this.statements.covering.all({ groupId, principalId, exclude: excludeRequestId }) as RequestRow[];
+    return rows.map((row) => this.hydrate(row));
   }
 
   countByState(state: RequestState): number {

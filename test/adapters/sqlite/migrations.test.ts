@@ -29,6 +29,7 @@ describe('migrations', () => {
       '0001_initial.sql',
       '0002_principal_and_expiry_warning.sql',
       '0003_slack_messages.sql',
+      '0004_grant_journal.sql',
     ]);
   });
 

@@ -1,6 +1,6 @@
 // What a person is told when the bot will not do what they asked, in plain words.
 
-import type { ChangeOutcome } from '../../../application/change-request.js';
+import type { ChangeOutcome } from '../../../application/apply-transition.js';
 import type { RequestAccessOutcome } from '../../../application/request-access.js';
 import { formatDuration } from '../../../domain/duration.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
@@ -41,6 +41,9 @@ export function refusalText(refusal: Refusal): string {
       return 'This access is already being ended.';
     case 'not_yet_due':
       return 'That is not due yet.';
+    case 'already_journaled':
+    case 'nothing_to_clean':
+      return 'Nothing changed: the bot is already on it.';
     case 'unknown_request':
       return 'That request does not exist (any more).';
     case 'target_removed':

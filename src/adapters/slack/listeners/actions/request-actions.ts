@@ -1,5 +1,5 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import type { ChangeOutcome } from '../../../../application/change-request.js';
+import type { ChangeOutcome } from '../../../../application/apply-transition.js';
 import { cancelRequest } from '../../../../application/decide-request.js';
 import { endAccess } from '../../../../application/end-access.js';
 import { refusalText } from '../../blocks/replies.js';

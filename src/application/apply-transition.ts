@@ -13,7 +13,7 @@ const MAX_ATTEMPTS = 5;
  * Read → decide → write with compare-and-set. `decide` is a pure transition; when another writer changed the
  * request between the read and the write, the change is decided again on the fresh request.
  */
-export function changeRequest(
+export function applyTransition(
   deps: { requests: RequestRepository; clock: Clock },
   requestId: string,
   decide: (request: AccessRequest, now: number) => TransitionResult,

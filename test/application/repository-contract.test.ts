@@ -1,0 +1,166 @@
+// One contract for the request store and the job queue, held by the SQLite adapter and the hand-written fake
+// alike, so the fake the use-case tests rely on cannot drift from the real thing.
+
+import { describe, expect, it } from 'vitest';
+import { SqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
+import { SqliteRequestRepository } from '../../src/adapters/sqlite/request-repository.js';
+import type { JobQueue, RequestRepository } from '../../src/application/ports.js';
+import {
+  type AccessRequest,
+  approve,
+  confirmEnd,
+  confirmGrant,
+  failGrant,
+  journalGrantCall,
+  openRequest,
+  recordCleanup,
+  requestEnd,
+  type TransitionResult,
+} from '../../src/domain/access-request.js';
+import { openMigratedDatabase } from '../support/database.js';
+import { FakeRequestRepository } from '../support/fakes.js';
+import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
+
+const MINUTE = 60_000;
+const target = makeTarget();
+const PERSON = '33333333-3333-4333-8333-333333333333';
+
+type Store = { requests: RequestRepository; jobs: JobQueue };
+const stores: [string, () => Store][] = [
+  [
+    'the in-memory fake',
+    () => {
+      const fake = new FakeRequestRepository();
+      return { requests: fake, jobs: fake };
+    },
+  ],
+  [
+    'SQLite',
+    () => {
+      const db = openMigratedDatabase();
+      return { requests: new SqliteRequestRepository(db), jobs: new SqliteJobQueue(db) };
+    },
+  ],
+];
+
+function must(result: TransitionResult) {
+  if (!result.ok) throw new Error(`transition refused: ${result.code}`);
+  return result;
+}
+
+describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
+  function step(store: Store, request: AccessRequest, decide: (request: AccessRequest) => TransitionResult, at: number): AccessRequest {
+    const change = must(decide(request));
+    expect(store.requests.apply(request, change, at)).toBe(true);
+    return change.request;
+  }
+
+  function opened(store: Store, id: string, principalId = PERSON): AccessRequest {
+    const transition = openRequest({
+      id,
+      requesterId: REQUESTER,
+      principalId,
+      target,
+      reason: 'Investigating INC-42',
+      durationMinutes: 60,
+      pendingTimeoutMinutes: 240,
+      now: T0,
+    });
+    store.requests.create(transition, T0);
+    return transition.request;
+  }
+
+  function activeGrant(store: Store, id: string, principalId = PERSON): AccessRequest {
+    let request = opened(store, id, principalId);
+    request = step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+    request = step(store, request, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
+    const grant = { kind: target.grant.kind, groupId: target.grant.groupId, principalId };
+    return step(store, request, (r) => confirmGrant(r, grant, T0 + 3000), T0 + 3000);
+  }
+
+  it('reads back every field it stored, the journal and the cleanup included', () => {
+    const store = makeStore();
+    let request = opened(store, 'req_A');
+    request = step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+    request = step(store, request, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
+    expect(store.requests.find('req_A')).toEqual(request);
+    request = step(store, request, (r) => failGrant(r, 'lost, then 403', T0 + 3000, { mayHaveGranted: true }), T0 + 3000);
+    request = step(store, request, (r) => recordCleanup(r, 'removed', T0 + 4000), T0 + 4000);
+    expect(store.requests.find('req_A')).toEqual(request);
+    expect(request).toMatchObject({ grantCall: { sentAt: T0 + 2000 }, cleanup: { at: T0 + 4000, result: 'removed' } });
+  });
+
+  it('writes nothing when the stored request changed since it was read (compare-and-set)', () => {
+    const store = makeStore();
+    const request = opened(store, 'req_A');
+    step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+    const stale = must(approve(request, { ...target, approvers: { ...target.approvers, users: ['U0OTHER'] } }, 'U0OTHER', T0 + 1000));
+    expect(store.requests.apply(request, stale, T0 + 1000)).toBe(false);
+    expect(store.requests.find('req_A')?.approvals.map((a) => a.approverId)).toEqual([APPROVER_1]);
+  });
+
+  it('finds the other grants that hold the same membership: active ones not ending, and approved ones already sent', () => {
+    const store = makeStore();
+    const first = activeGrant(store, 'req_A');
+    activeGrant(store, 'req_B', PERSON.toUpperCase());
+    expect(store.requests.listCovering(target.grant.groupId, PERSON, 'req_A').map((r) => r.id)).toEqual(['req_B']);
+    expect(store.requests.listCovering(target.grant.groupId, '44444444-4444-4444-8444-444444444444', 'x')).toEqual([]);
+
+    step(store, first, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    expect(store.requests.listCovering(target.grant.groupId, PERSON, 'req_B')).toEqual([]);
+
+    let waiting = opened(store, 'req_C');
+    waiting = step(store, waiting, (r) => approve(r, target, APPROVER_1, T0 + 6000), T0 + 6000);
+    expect(store.requests.listCovering(target.grant.groupId, PERSON, 'req_B')).toEqual([]);
+    step(store, waiting, (r) => journalGrantCall(r, target.grant, T0 + 7000), T0 + 7000);
+    expect(store.requests.listCovering(target.grant.groupId, PERSON, 'req_B').map((r) => r.id)).toEqual(['req_C']);
+  });
+
+  it('keeps the request that covers an end', () => {
+    const store = makeStore();
+    const first = activeGrant(store, 'req_A');
+    const ending = step(store, first, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    const ended = step(store, ending, (r) => confirmEnd(r, T0 + 6000, {}, 'req_B'), T0 + 6000);
+    expect(store.requests.find('req_A')).toEqual(ended);
+    expect(ended.keptBy).toBe('req_B');
+  });
+
+  it('lists grants due to end and the next deadline', () => {
+    const store = makeStore();
+    const active = activeGrant(store, 'req_A');
+    const endsAt = active.endsAt ?? 0;
+    expect(endsAt).toBe(T0 + 2000 + 60 * MINUTE);
+    expect(store.requests.listDue({ kind: 'expiry' }, endsAt - 1, 10)).toEqual([]);
+    expect(store.requests.listDue({ kind: 'expiry' }, endsAt, 10).map((r) => r.id)).toEqual(['req_A']);
+    expect(store.requests.nextDeadline(10 * MINUTE)).toBe(endsAt - 10 * MINUTE);
+  });
+
+  it('leases due jobs revocations first, lets nobody else claim them until the lease runs out, and completes them', () => {
+    const store = makeStore();
+    const active = activeGrant(store, 'req_A');
+    step(store, active, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    const claimed = store.jobs.claimDue(T0 + 5000, 1, 30_000);
+    expect(claimed.map((job) => job.kind)).toEqual(['revoke']);
+    const [revoke] = claimed;
+    if (!revoke) throw new Error('no job');
+    expect(store.jobs.claimDue(T0 + 5000, 100, 30_000).map((job) => job.id)).not.toContain(revoke.id);
+    const again = store.jobs.claimDue(T0 + 35_000, 100, 30_000).find((job) => job.id === revoke.id);
+    expect(again?.attempts).toBe(2);
+    store.jobs.complete(revoke.id, T0 + 36_000);
+    expect(store.jobs.claimDue(T0 + 99_000, 100, 30_000).map((job) => job.id)).not.toContain(revoke.id);
+  });
+
+  it('runs a retried job at its new time, and never again once buried', () => {
+    const store = makeStore();
+    opened(store, 'req_A');
+    const [notify] = store.jobs.claimDue(T0, 1, 30_000);
+    if (!notify) throw new Error('no job');
+    store.jobs.retry(notify.id, T0 + 10_000, 'slack said ratelimited', T0);
+    expect(store.jobs.nextRunAt()).toBe(T0 + 10_000);
+    expect(store.jobs.claimDue(T0 + 9_999, 10, 30_000)).toEqual([]);
+    const [retried] = store.jobs.claimDue(T0 + 10_000, 10, 30_000);
+    expect(retried).toMatchObject({ id: notify.id, attempts: 2, lastError: 'slack said ratelimited' });
+    store.jobs.bury(notify.id, 'gave up', T0 + 10_000);
+    expect(store.jobs.nextRunAt()).toBeUndefined();
+  });
+});
