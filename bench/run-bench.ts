@@ -57,6 +57,7 @@ function seedGrants(sims: Simulators, count: number, endsFrom: number): void {
     grant: { kind: 'group_membership' as const, groupId: MEMBER_GROUP },
     duration: { defaultMinutes: 30, maxMinutes: 120, choices: [] },
     approvers: { channel: APPROVALS, users: [PEOPLE.approver1.slack], required: 1 },
+    allowGuests: false,
   };
   db.transaction(() => {
     for (let index = 0; index < count; index++) {

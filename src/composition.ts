@@ -67,7 +67,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
 
   const graph = createGraphClient({ ...config.azure, baseUrl: config.graph.baseUrl });
   const access = new GraphAccessProvider(graph, config.graph.baseUrl, () => clock.now());
-  const directory = new GraphDirectory(graph);
+  const directory = new GraphDirectory(graph, () => clock.now());
 
   const { app, receiver } = createBoltApp({
     botToken: config.slack.botToken,

@@ -91,6 +91,7 @@ const targetSchema = z.strictObject({
   requesters: z
     .strictObject({ users: slackUserList.min(1, 'must list at least one user; leave requesters out to let anyone ask') })
     .optional(),
+  allow_guests: z.boolean('must be true or false').default(false),
 });
 
 interface FieldProblem {
@@ -175,6 +176,7 @@ function toTarget(parsed: ParsedTarget): Target {
     duration: { defaultMinutes: parsed.duration.default, maxMinutes: parsed.duration.max, choices: parsed.duration.choices },
     approvers: { channel: parsed.approvers.channel, users: parsed.approvers.users, required: parsed.approvers.required },
     ...(parsed.requesters && { requesters: { users: parsed.requesters.users } }),
+    allowGuests: parsed.allow_guests,
   };
 }
 

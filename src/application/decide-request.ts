@@ -1,12 +1,14 @@
 import { type AccessRequest, approve, cancel, deny, timeOut } from '../domain/access-request.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { applyTransition, type ChangeOutcome } from './apply-transition.js';
-import type { Clock, RequestRepository } from './ports.js';
+import type { Clock, EntraDirectory, RequestRepository, SlackProfiles } from './ports.js';
 
 export interface DecideDeps {
   requests: RequestRepository;
   policy: Policy;
   clock: Clock;
+  profiles: SlackProfiles;
+  directory: EntraDirectory;
 }
 
 export interface DecideInput {
@@ -16,17 +18,38 @@ export interface DecideInput {
   comment?: string;
 }
 
-export type DecideOutcome = ChangeOutcome | { ok: false; code: 'target_removed' };
+export type DecideOutcome = ChangeOutcome | { ok: false; code: 'target_removed' | 'identity_unconfirmed' };
+
+/**
+ * Whether the approver is the requester under another Slack account: their Slack email resolves to the Entra
+ * account that would receive the access (a second Slack account with a mail alias is enough for that).
+ * An approver with no Entra account at all cannot be that account.
+ */
+async function isRequesterInEntra(deps: DecideDeps, approverId: string, requesterPrincipal: string): Promise<boolean | 'unknown'> {
+  const email = await deps.profiles.emailOf(approverId);
+  if (!email.ok) return email.kind === 'no_email' ? false : 'unknown';
+  const user = await deps.directory.findUserByEmail(email.email);
+  if (!user.ok) return user.kind === 'transient' || user.kind === 'permanent' ? 'unknown' : false;
+  return user.principalId.toLowerCase() === requesterPrincipal.toLowerCase();
+}
 
 /**
  * An approver's Approve or Deny. The approver list is the policy's as it is now, so removing someone from the
  * policy takes away their say over requests already waiting.
  */
-export function decideRequest(deps: DecideDeps, input: DecideInput): DecideOutcome {
+export async function decideRequest(deps: DecideDeps, input: DecideInput): Promise<DecideOutcome> {
   const stored = deps.requests.find(input.requestId);
   if (!stored) return { ok: false, code: 'unknown_request' };
   const target = findTarget(deps.policy, stored.targetId);
   if (!target) return { ok: false, code: 'target_removed' };
+  if (input.decision === 'approve' && stored.principalId !== undefined) {
+    const preview = approve(stored, target, input.actorId, deps.clock.now());
+    if (preview.ok) {
+      const same = await isRequesterInEntra(deps, input.actorId, stored.principalId);
+      if (same === 'unknown') return { ok: false, code: 'identity_unconfirmed' };
+      if (same) return { ok: false, code: 'self_approval' };
+    }
+  }
 
   const outcome = applyTransition(deps, input.requestId, (request, now) =>
     input.decision === 'approve' ? approve(request, target, input.actorId, now) : deny(request, target, input.actorId, now, input.comment),

@@ -105,8 +105,9 @@ export interface AccessProvider {
 }
 
 export type UserLookup =
-  | { ok: true; principalId: string; userPrincipalName: string }
-  | { ok: false; kind: 'not_found' | 'ambiguous' | 'disabled'; message: string }
+  /** `guest`: an Entra guest account (userType Guest). */
+  | { ok: true; principalId: string; userPrincipalName: string; guest: boolean }
+  | { ok: false; kind: 'not_found' | 'ambiguous' | 'disabled' | 'invalid_email'; message: string }
   | OutsideFailure;
 
 /** Finds the Entra user behind an email address. */
@@ -131,7 +132,8 @@ export interface Notifier {
   notify(request: AccessRequest, event: string): Promise<{ ok: true } | OutsideFailure>;
 }
 
-export type EmailLookup = { ok: true; email: string } | { ok: false; kind: 'no_email'; message: string } | OutsideFailure;
+/** `guest`: a Slack guest (single- or multi-channel) or a Slack Connect user from another organisation. */
+export type EmailLookup = { ok: true; email: string; guest: boolean } | { ok: false; kind: 'no_email'; message: string } | OutsideFailure;
 
 /** The requester's Slack profile, the bridge from a Slack user to an Entra account. */
 export interface SlackProfiles {

@@ -44,7 +44,15 @@ export type RequestAccessOutcome =
   | Extract<FormCheck, { ok: false }>
   | {
       ok: false;
-      code: 'no_slack_email' | 'no_entra_account' | 'entra_account_ambiguous' | 'entra_account_disabled' | 'not_eligible';
+      code:
+        | 'no_slack_email'
+        | 'no_entra_account'
+        | 'entra_account_ambiguous'
+        | 'entra_account_disabled'
+        | 'not_eligible'
+        | 'email_not_usable'
+        | 'guest_not_allowed'
+        | 'already_held';
       message: string;
     }
   | { ok: false; code: 'lookup_failed'; message: string };
@@ -73,10 +81,15 @@ export async function requestAccess(deps: RequestAccessDeps, input: FormInput): 
   }
   const user = await deps.directory.findUserByEmail(email.email);
   if (!user.ok) {
+    if (user.kind === 'invalid_email') return { ok: false, code: 'email_not_usable', message: user.message };
     if (user.kind === 'not_found') return { ok: false, code: 'no_entra_account', message: user.message };
     if (user.kind === 'ambiguous') return { ok: false, code: 'entra_account_ambiguous', message: user.message };
     if (user.kind === 'disabled') return { ok: false, code: 'entra_account_disabled', message: user.message };
     return { ok: false, code: 'lookup_failed', message: user.message };
+  }
+  if ((email.guest || user.guest) && !target.allowGuests) {
+    const who = email.guest ? 'a guest or external user in Slack' : `a guest account in Entra (${user.userPrincipalName})`;
+    return { ok: false, code: 'guest_not_allowed', message: `${target.name} is not open to guests, and you are ${who}` };
   }
   if (target.grant.kind === 'pim_group' && target.grant.requireEligibility) {
     const eligible = await deps.access.isEligible(target.grant.groupId, user.principalId);
@@ -88,6 +101,12 @@ export async function requestAccess(deps: RequestAccessDeps, input: FormInput): 
         message: `${user.userPrincipalName} has no PIM eligibility for the group behind ${target.name}`,
       };
     }
+  }
+  // Access the person holds outside the bot is theirs: the bot neither grants it again nor ever removes it.
+  const held = await deps.access.isPresent(target.grant, user.principalId);
+  if (!held.ok) return { ok: false, code: 'lookup_failed', message: held.message };
+  if (held.present && deps.requests.listCovering(target.grant.groupId, user.principalId, '').length === 0) {
+    return { ok: false, code: 'already_held', message: `${user.userPrincipalName} already has standing access to ${target.name}` };
   }
   return submitRequest(deps, { ...input, principalId: user.principalId });
 }

@@ -14,6 +14,8 @@ export interface Target {
   approvers: { channel: string; users: readonly string[]; required: number };
   /** Absent: anyone in the workspace may request. */
   requesters?: { users: readonly string[] };
+  /** Slack guests, Slack Connect users and Entra guest accounts may request only where this is true. */
+  allowGuests: boolean;
 }
 
 export interface Policy {

@@ -7,7 +7,7 @@ import { approved, drain, type JobDepsForTests, PRINCIPAL, setUpJobs } from '../
 const GROUP = makeTarget().grant.groupId;
 
 async function activeGrant(deps: JobDepsForTests): Promise<string> {
-  const id = approved(deps);
+  const id = await approved(deps);
   await drain(deps);
   return id;
 }

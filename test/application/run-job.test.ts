@@ -10,7 +10,7 @@ const MINUTE = 60_000;
 describe('the grant job', () => {
   it('grants for the approved duration and starts the clock when the grant call is sent', async () => {
     const { deps } = setUpJobs();
-    const id = approved(deps, 120);
+    const id = await approved(deps, 120);
     deps.clock.advance(1500);
     expect(await drain(deps)).toEqual(['grant:done', 'notify:done', 'notify:done', 'notify:done']);
     expect(deps.access.calls).toEqual([
@@ -33,7 +33,7 @@ describe('the grant job', () => {
 
   it('waits as long as Graph asks on a transient failure, then grants', async () => {
     const { deps, store } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     deps.access.grantAnswers = [{ ok: false, kind: 'transient', message: 'TooManyRequests', retryAfterMs: 7000 }];
     await drain(deps);
     expect(deps.requests.find(id)?.state).toBe('approved');
@@ -55,7 +55,7 @@ describe('the grant job', () => {
 
   it('fails the request with the cause on a permanent refusal, and tells everyone', async () => {
     const { deps, store } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     deps.access.grantAnswers = [
       {
         ok: false,
@@ -72,7 +72,7 @@ describe('the grant job', () => {
 
   it('fails a request whose target left the policy, without calling Graph', async () => {
     const { deps } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     const withoutTarget = { ...deps, policy: makePolicy([makeTarget({ id: 'other' })]) };
     await drain(withoutTarget);
     expect(deps.requests.find(id)).toMatchObject({ state: 'failed', failure: 'the target was removed from the policy before the grant' });
@@ -81,7 +81,7 @@ describe('the grant job', () => {
 
   it('fails as already held, and never removes it, when a first grant call finds the membership there', async () => {
     const { deps, store } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
     expect(await drain(deps)).toContain('grant:done');
     expect(deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'standing' } });
@@ -92,7 +92,7 @@ describe('the grant job', () => {
 
   it('counts "already there" as its own grant when it answers a retry of a journaled call', async () => {
     const { deps } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     // The first call landed in Entra, but its answer was lost; the retry is told the membership exists.
     deps.access.grantAnswers = [
       { ok: false, kind: 'transient', message: 'socket hang up' },
@@ -106,7 +106,7 @@ describe('the grant job', () => {
 
   it('counts the first grant call, not the late confirmation, as the start of the clock', async () => {
     const { deps } = setUpJobs();
-    const id = approved(deps, 60);
+    const id = await approved(deps, 60);
     const sentAt = deps.clock.now();
     deps.access.grantAnswers = [{ ok: false, kind: 'transient', message: 'timeout', retryAfterMs: 45_000 }];
     await drain(deps);
@@ -117,7 +117,7 @@ describe('the grant job', () => {
 
   it('fails a grant still not made 15 minutes after the approval, with the last error', async () => {
     const { deps } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     deps.access.grantAnswers = Array.from({ length: 40 }, () => ({ ok: false as const, kind: 'transient' as const, message: '503 busy' }));
     for (let minute = 0; minute < 17; minute++) {
       await drain(deps);
@@ -130,7 +130,7 @@ describe('the grant job', () => {
 
   it('removes what a call whose answer was lost may have created, when the retry fails for good', async () => {
     const { deps } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     deps.access.grantAnswers = [
       { ok: false, kind: 'transient', message: 'socket hang up' },
       { ok: false, kind: 'permanent', code: 'Authorization_RequestDenied', message: '403 after a consent change' },
@@ -145,7 +145,7 @@ describe('the grant job', () => {
 
   it('leaves nothing to clean up when a first call is refused before it could land', async () => {
     const { deps, store } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     deps.access.grantAnswers = [{ ok: false, kind: 'permanent', code: 'Authorization_RequestDenied', message: '403' }];
     await drain(deps);
     expect(deps.requests.find(id)?.cleanup).toBeUndefined();
@@ -154,7 +154,7 @@ describe('the grant job', () => {
 
   it('runs a claimed job again when its worker died before finishing', async () => {
     const { deps, store } = setUpJobs();
-    approved(deps);
+    await approved(deps);
     const [lost] = deps.jobs.claimDue(deps.clock.now(), 1, 30_000);
     expect(deps.jobs.claimDue(deps.clock.now(), 10, 30_000).map((job) => job.id)).not.toContain(lost?.id);
     deps.clock.advance(30_000);
@@ -166,7 +166,7 @@ describe('the grant job', () => {
 describe('the revoke job', () => {
   it('ends a released grant through the revoke job, using what was granted even if the policy changed since', async () => {
     const { deps } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     await drain(deps);
     const moved = {
       ...deps,
@@ -183,9 +183,9 @@ describe('the revoke job', () => {
 
   it('keeps a membership two targets share until the last of their grants ends, and says which one keeps it', async () => {
     const { deps } = setUpJobs(makePolicy([makeTarget(), makeTarget({ id: 'prod-db', name: 'Production databases' })]));
-    const first = approved(deps, 60, 'prod-ssh');
+    const first = await approved(deps, 60, 'prod-ssh');
     await drain(deps);
-    const second = approved(deps, 120, 'prod-db');
+    const second = await approved(deps, 120, 'prod-db');
     // Entra already holds the membership for the first grant; the second call is told it exists.
     deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
     await drain(deps);
@@ -205,7 +205,7 @@ describe('the revoke job', () => {
 
   it('lets an admin revoke and nobody else', async () => {
     const { deps } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     await drain(deps);
     expect(endAccess(deps, { requestId: id, actorId: APPROVER_1, reason: 'revoked' })).toEqual({ ok: false, code: 'not_allowed' });
     expect(endAccess(deps, { requestId: id, actorId: ADMIN, reason: 'revoked' })).toMatchObject({ ok: true });
@@ -215,7 +215,7 @@ describe('the revoke job', () => {
 
   it('keeps retrying a failing revocation, raises it with the approvers once, and never gives up', async () => {
     const { deps, store } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     await drain(deps);
     endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
     deps.access.revokeAnswers = Array.from({ length: 9 }, () => ({
@@ -269,7 +269,7 @@ describe('the sweep', () => {
 
   it('warns once before the end, then ends the grant through a revoke job', async () => {
     const { deps } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     await drain(deps);
     const endsAt = deps.requests.find(id)?.endsAt ?? 0;
     expect(nextSweepAt(deps)).toBe(endsAt - 10 * MINUTE);
@@ -287,7 +287,7 @@ describe('the sweep', () => {
 
   it('catches up on everything that fell due while the bot was down', async () => {
     const { deps } = setUpJobs();
-    const id = approved(deps);
+    const id = await approved(deps);
     await drain(deps);
     deps.clock.advance(3 * 60 * MINUTE);
     expect(sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0 });

@@ -2,11 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { cancelRequest, decideRequest } from '../../src/application/decide-request.js';
 import { submitRequest } from '../../src/application/submit-request.js';
 import { approve } from '../../src/domain/access-request.js';
-import { FakeClock, FakeRequestRepository, SequentialIds } from '../support/fakes.js';
+import { FakeClock, FakeEntraDirectory, FakeRequestRepository, FakeSlackProfiles, SequentialIds } from '../support/fakes.js';
 import { APPROVER_1, APPROVER_2, makePolicy, makeTarget, OUTSIDER, REQUESTER, T0 } from '../support/fixtures.js';
 
 function setUp(targets = [makeTarget()]) {
-  const deps = { requests: new FakeRequestRepository(), policy: makePolicy(targets), clock: new FakeClock(T0), ids: new SequentialIds() };
+  const deps = {
+    requests: new FakeRequestRepository(),
+    policy: makePolicy(targets),
+    clock: new FakeClock(T0),
+    ids: new SequentialIds(),
+    profiles: new FakeSlackProfiles(),
+    directory: new FakeEntraDirectory(),
+  };
   return deps;
 }
 
@@ -19,7 +26,7 @@ const goodInput = {
 };
 
 describe('submitRequest', () => {
-  it('stores a pending request with its audit event and a notification job', () => {
+  it('stores a pending request with its audit event and a notification job', async () => {
     const deps = setUp();
     const outcome = submitRequest(deps, { ...goodInput, reason: '  Investigating incident INC-42  ' });
     expect(outcome).toMatchObject({
@@ -45,14 +52,14 @@ describe('submitRequest', () => {
 });
 
 describe('decideRequest', () => {
-  it('approves and orders exactly one grant', () => {
+  it('approves and orders exactly one grant', async () => {
     const deps = setUp();
     submitRequest(deps, goodInput);
-    expect(decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toMatchObject({
+    expect(await decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toMatchObject({
       ok: true,
       request: { state: 'approved' },
     });
-    expect(decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_2, decision: 'approve' })).toMatchObject({
+    expect(await decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_2, decision: 'approve' })).toMatchObject({
       ok: false,
       code: 'wrong_state',
       state: 'approved',
@@ -61,7 +68,7 @@ describe('decideRequest', () => {
     expect(deps.requests.jobs.filter((job) => job.kind === 'grant')).toHaveLength(1);
   });
 
-  it('decides again on the fresh request when another approver wrote first, so quorum is never lost', () => {
+  it('decides again on the fresh request when another approver wrote first, so quorum is never lost', async () => {
     const deps = setUp([makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2], required: 2 } })]);
     submitRequest(deps, goodInput);
     // APPROVER_1's approval lands between APPROVER_2's read and write.
@@ -76,7 +83,7 @@ describe('decideRequest', () => {
       );
       if (first.ok) deps.requests.requests.set('req_0001', first.request);
     };
-    const outcome = decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_2, decision: 'approve' });
+    const outcome = await decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_2, decision: 'approve' });
     expect(outcome).toMatchObject({
       ok: true,
       request: { state: 'approved', approvals: [{ approverId: APPROVER_1 }, { approverId: APPROVER_2 }] },
@@ -84,11 +91,11 @@ describe('decideRequest', () => {
     expect(deps.requests.jobs.filter((job) => job.kind === 'grant')).toHaveLength(1);
   });
 
-  it('times a request out when an approver clicks after the pending timeout', () => {
+  it('times a request out when an approver clicks after the pending timeout', async () => {
     const deps = setUp();
     submitRequest(deps, goodInput);
     deps.clock.advance(240 * 60_000);
-    expect(decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toEqual({
+    expect(await decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toEqual({
       ok: false,
       code: 'wrong_state',
       state: 'timed_out',
@@ -97,24 +104,24 @@ describe('decideRequest', () => {
     expect(deps.requests.jobs.filter((job) => job.kind === 'grant')).toHaveLength(0);
   });
 
-  it('refuses when the target has since been removed from the policy', () => {
+  it('refuses when the target has since been removed from the policy', async () => {
     const deps = setUp();
     submitRequest(deps, goodInput);
     const withoutTarget = { ...deps, policy: makePolicy([makeTarget({ id: 'other' })]) };
-    expect(decideRequest(withoutTarget, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toEqual({
+    expect(await decideRequest(withoutTarget, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toEqual({
       ok: false,
       code: 'target_removed',
     });
   });
 
-  it('refuses an unknown request', () => {
-    expect(decideRequest(setUp(), { requestId: 'req_9999', actorId: APPROVER_1, decision: 'deny' })).toEqual({
+  it('refuses an unknown request', async () => {
+    expect(await decideRequest(setUp(), { requestId: 'req_9999', actorId: APPROVER_1, decision: 'deny' })).toEqual({
       ok: false,
       code: 'unknown_request',
     });
   });
 
-  it('lets the requester cancel while pending', () => {
+  it('lets the requester cancel while pending', async () => {
     const deps = setUp();
     submitRequest(deps, goodInput);
     expect(cancelRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1 })).toEqual({ ok: false, code: 'not_the_requester' });

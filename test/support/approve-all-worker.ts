@@ -5,6 +5,7 @@ import { openDatabase } from '../../src/adapters/sqlite/database.js';
 import { SqliteRequestRepository } from '../../src/adapters/sqlite/request-repository.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { decideRequest } from '../../src/application/decide-request.js';
+import { FakeEntraDirectory, FakeSlackProfiles } from './fakes.js';
 import { makePolicy, makeTarget } from './fixtures.js';
 import { RACE_APPROVERS } from './race.js';
 
@@ -17,8 +18,8 @@ while (Date.now() < Number(startAt)) {
 }
 const outcomes: Record<string, number> = {};
 for (let index = 0; index < Number(count); index++) {
-  const outcome = decideRequest(
-    { requests, policy, clock: systemClock },
+  const outcome = await decideRequest(
+    { requests, policy, clock: systemClock, profiles: new FakeSlackProfiles(), directory: new FakeEntraDirectory() },
     { requestId: `req_${index}`, actorId: approver, decision: 'approve' },
   );
   const key = outcome.ok ? outcome.request.state : outcome.code;

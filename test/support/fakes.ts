@@ -2,6 +2,8 @@ import type {
   AccessProvider,
   Clock,
   Deadline,
+  EmailLookup,
+  EntraDirectory,
   GrantOrder,
   GrantResult,
   IdSource,
@@ -11,7 +13,9 @@ import type {
   PresenceResult,
   RequestRepository,
   RevokeResult,
+  SlackProfiles,
   StoredJob,
+  UserLookup,
 } from '../../src/application/ports.js';
 import {
   type AccessRequest,
@@ -214,5 +218,31 @@ export class FakeNotifier implements Notifier {
     const answer = this.answers.shift() ?? { ok: true };
     if (answer.ok) this.told.push({ requestId: request.id, event, state: request.state });
     return answer;
+  }
+}
+
+/** Slack profiles by user id: an email, and whether the person is a guest or from another organisation. */
+export class FakeSlackProfiles implements SlackProfiles {
+  readonly people = new Map<string, { email: string; guest?: boolean }>();
+  calls = 0;
+
+  async emailOf(userId: string): Promise<EmailLookup> {
+    this.calls += 1;
+    const person = this.people.get(userId);
+    if (!person) return { ok: false, kind: 'no_email', message: `Slack user ${userId} has no email in their profile` };
+    return { ok: true, email: person.email, guest: person.guest ?? false };
+  }
+}
+
+/** Entra accounts by email (several emails may lead to one account, as aliases do); or a failure for all. */
+export class FakeEntraDirectory implements EntraDirectory {
+  readonly users = new Map<string, { principalId: string; userPrincipalName: string; guest?: boolean }>();
+  failure: OutsideFailure | undefined;
+
+  async findUserByEmail(email: string): Promise<UserLookup> {
+    if (this.failure) return this.failure;
+    const user = this.users.get(email.toLowerCase());
+    if (!user) return { ok: false, kind: 'not_found', message: `no Entra account has the email ${email}` };
+    return { ok: true, principalId: user.principalId, userPrincipalName: user.userPrincipalName, guest: user.guest ?? false };
   }
 }

@@ -15,6 +15,7 @@ export function makeTarget(overrides: Partial<Target> = {}): Target {
     grant: { kind: 'pim_group', groupId: 'c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a', requireEligibility: false },
     duration: { defaultMinutes: 60, maxMinutes: 240, choices: [30, 60, 120, 240] },
     approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2], required: 1 },
+    allowGuests: false,
     ...overrides,
   };
 }

@@ -3,7 +3,15 @@
 import { decideRequest } from '../../src/application/decide-request.js';
 import { runJob } from '../../src/application/run-job.js';
 import { submitRequest } from '../../src/application/submit-request.js';
-import { FakeAccessProvider, FakeClock, FakeNotifier, FakeRequestRepository, SequentialIds } from './fakes.js';
+import {
+  FakeAccessProvider,
+  FakeClock,
+  FakeEntraDirectory,
+  FakeNotifier,
+  FakeRequestRepository,
+  FakeSlackProfiles,
+  SequentialIds,
+} from './fakes.js';
 import { APPROVER_1, makePolicy, REQUESTER, T0 } from './fixtures.js';
 
 export const PRINCIPAL = '11111111-1111-4111-8111-111111111111';
@@ -18,6 +26,8 @@ export function setUpJobs(policy = makePolicy()) {
     ids: new SequentialIds(),
     access: new FakeAccessProvider(),
     notifier: new FakeNotifier(),
+    profiles: new FakeSlackProfiles(),
+    directory: new FakeEntraDirectory(),
   };
   return { deps, store };
 }
@@ -48,8 +58,9 @@ export function submitted(deps: JobDepsForTests, durationMinutes = 60, targetId 
 }
 
 /** A request approved by APPROVER_1 (its grant job queued); returns its id. */
-export function approved(deps: JobDepsForTests, durationMinutes = 60, targetId = 'prod-ssh'): string {
+export async function approved(deps: JobDepsForTests, durationMinutes = 60, targetId = 'prod-ssh'): Promise<string> {
   const id = submitted(deps, durationMinutes, targetId);
-  decideRequest(deps, { requestId: id, actorId: APPROVER_1, decision: 'approve' });
+  const outcome = await decideRequest(deps, { requestId: id, actorId: APPROVER_1, decision: 'approve' });
+  if (!outcome.ok) throw new Error(outcome.code);
   return id;
 }

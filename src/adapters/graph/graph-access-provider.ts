@@ -30,9 +30,14 @@ const PENDING_STATUSES = new Set([
   'pendingadmindecision',
 ]);
 
-/** Graph wants `+`, `&` and `#` encoded inside a `$filter` literal and single quotes doubled (reference §9). */
+/**
+ * A `$filter` string literal: single quotes doubled (OData), then every character that means something in a
+ * URL percent-encoded, `%` included, because the SDK sends the filter as written and the server decodes it once:
+ * an unencoded `%27` would arrive as a quote and end the literal early.
+ * https://learn.microsoft.com/graph/query-parameters#encoding-query-parameters
+ */
 export function filterLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`.replace(/[+&#]/g, (character) => encodeURIComponent(character));
+  return `'${encodeURIComponent(value.replace(/'/g, "''"))}'`;
 }
 
 export class GraphAccessProvider implements AccessProvider {

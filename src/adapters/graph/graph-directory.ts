@@ -12,20 +12,37 @@ const FIELDS = 'id,userPrincipalName,mail,userType,accountEnabled';
 interface EntraUser {
   id: string;
   userPrincipalName: string;
+  userType?: string | null;
   accountEnabled?: boolean;
 }
 
-export class GraphDirectory implements EntraDirectory {
-  private readonly cache = new Map<string, { principalId: string; userPrincipalName: string }>();
+// An address as Slack stores it: RFC 5322 atext in the local part, a dotted host name. Anything else (spaces,
+// quotes, brackets, control characters) is refused before it gets near a query.
+const EMAIL =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+// A disabled account, or a UPN given to someone else, must stop resolving soon, not at the next restart.
+export const DIRECTORY_CACHE_MS = 5 * 60_000;
 
-  constructor(private readonly graph: Client) {}
+export function isPlausibleEmail(email: string): boolean {
+  return email.length <= 254 && EMAIL.test(email);
+}
+
+export class GraphDirectory implements EntraDirectory {
+  private readonly cache = new Map<string, { found: Extract<UserLookup, { ok: true }>; until: number }>();
+
+  constructor(
+    private readonly graph: Client,
+    private readonly now: () => number,
+  ) {}
 
   async findUserByEmail(email: string): Promise<UserLookup> {
     const key = email.trim().toLowerCase();
+    if (!isPlausibleEmail(key)) return { ok: false, kind: 'invalid_email', message: 'the Slack profile email is not a plain address' };
     const cached = this.cache.get(key);
-    if (cached) return { ok: true, ...cached };
+    if (cached && cached.until > this.now()) return cached.found;
+    this.cache.delete(key);
     const result = await this.lookUp(key);
-    if (result.ok) this.cache.set(key, { principalId: result.principalId, userPrincipalName: result.userPrincipalName });
+    if (result.ok) this.cache.set(key, { found: result, until: this.now() + DIRECTORY_CACHE_MS });
     return result;
   }
 
@@ -38,7 +55,7 @@ export class GraphDirectory implements EntraDirectory {
       const [user] = matches as [EntraUser];
       if (user.accountEnabled === false)
         return { ok: false, kind: 'disabled', message: `the Entra account ${user.userPrincipalName} is disabled` };
-      return { ok: true, principalId: user.id, userPrincipalName: user.userPrincipalName };
+      return { ok: true, principalId: user.id, userPrincipalName: user.userPrincipalName, guest: user.userType === 'Guest' };
     } catch (error) {
       return classifyGraphError(error);
     }

@@ -12,7 +12,11 @@ export class SlackUserProfiles implements SlackProfiles {
       const email = user?.profile?.email;
       if (!user || user.deleted || user.is_bot || !email)
         return { ok: false, kind: 'no_email', message: `Slack user ${userId} has no email in their profile` };
-      return { ok: true, email };
+      // Guests are is_restricted (multi-channel) or is_ultra_restricted (single-channel); a Slack Connect user
+      // from another organisation is is_stranger (https://docs.slack.dev/reference/objects/user-object).
+      const guest =
+        user.is_restricted === true || user.is_ultra_restricted === true || (user as { is_stranger?: boolean }).is_stranger === true;
+      return { ok: true, email, guest };
     } catch (error) {
       return classifySlackError(error);
     }

@@ -43,7 +43,7 @@ beforeEach(async () => {
     baseUrl: sim.url,
   });
   provider = new GraphAccessProvider(graph, sim.url, () => sim.now());
-  directory = new GraphDirectory(graph);
+  directory = new GraphDirectory(graph, () => sim.now());
 });
 
 afterEach(async () => {
@@ -166,11 +166,13 @@ describe('GraphDirectory', () => {
       ok: true,
       principalId: ALICE,
       userPrincipalName: 'alice@contoso.example',
+      guest: false,
     });
     expect(await directory.findUserByEmail('bob.o+jit@contoso.example')).toEqual({
       ok: true,
       principalId: BOB,
       userPrincipalName: 'bob@contoso.example',
+      guest: false,
     });
     const requests = sim.log.length;
     await directory.findUserByEmail('bob.o+jit@contoso.example');
@@ -187,7 +189,32 @@ describe('GraphDirectory', () => {
     expect(await directory.findUserByEmail("o'neil@partner.example")).toMatchObject({
       ok: true,
       principalId: '44444444-4444-4444-8444-444444444444',
+      guest: true,
     });
+  });
+
+  it('refuses an address that is not a plain email before asking Graph anything', async () => {
+    const before = sim.log.length;
+    for (const email of ['alice@contoso.example) or (true', 'a b@contoso.example', '"alice"@contoso.example', 'alice@', 'alice']) {
+      expect(await directory.findUserByEmail(email)).toMatchObject({ ok: false, kind: 'invalid_email' });
+    }
+    expect(sim.log.length).toBe(before);
+  });
+
+  it('keeps an encoded quote inside the literal, so an email cannot rewrite the $filter to find someone else', async () => {
+    // Unencoded, %27 would reach Graph as a quote: mail eq 'x' or mail eq 'bob.o+jit@contoso.example'.
+    const crafted = 'x%27%20or%20mail%20eq%20%27bob.o+jit@contoso.example';
+    expect(await directory.findUserByEmail(crafted)).toMatchObject({ ok: false, kind: 'not_found' });
+  });
+
+  it('looks a person up again once the cached answer is five minutes old (a disabled account stops resolving)', async () => {
+    const carol = sim.addUser({ id: '88888888-8888-4888-8888-888888888888', userPrincipalName: 'carol@contoso.example' });
+    expect(await directory.findUserByEmail('carol@contoso.example')).toMatchObject({ ok: true });
+    carol.accountEnabled = false;
+    sim.advance(4 * MINUTE);
+    expect(await directory.findUserByEmail('carol@contoso.example')).toMatchObject({ ok: true });
+    sim.advance(MINUTE + 1);
+    expect(await directory.findUserByEmail('carol@contoso.example')).toMatchObject({ ok: false, kind: 'disabled' });
   });
 
   it('refuses unknown, ambiguous and disabled accounts with the reason', async () => {

@@ -5,7 +5,7 @@ import type { RequestAccessOutcome } from '../../../application/request-access.j
 import { formatDuration } from '../../../domain/duration.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 
-type Refusal = Extract<ChangeOutcome, { ok: false }> | { ok: false; code: 'target_removed' };
+type Refusal = Extract<ChangeOutcome, { ok: false }> | { ok: false; code: 'target_removed' | 'identity_unconfirmed' };
 
 const STATE_WORDS: Record<string, string> = {
   approved: 'approved',
@@ -48,6 +48,8 @@ export function refusalText(refusal: Refusal): string {
       return 'That request does not exist (any more).';
     case 'target_removed':
       return 'The target of this request is no longer in the policy, so nobody can decide on it.';
+    case 'identity_unconfirmed':
+      return 'The bot could not confirm who you are in Entra just now, so your approval was not counted. Please try again in a minute.';
     case 'conflict':
       return 'Too many changes at once; please try again.';
   }
@@ -66,6 +68,12 @@ export function requestRefusalText(outcome: Extract<RequestAccessOutcome, { ok: 
       return `Your Entra account is disabled (${escapeMrkdwn(outcome.message)}).`;
     case 'not_eligible':
       return `You are not eligible for this access in PIM (${escapeMrkdwn(outcome.message)}). Ask the owner of the group to make you eligible first.`;
+    case 'email_not_usable':
+      return 'Your Slack profile email is not a plain address the bot can look up. Ask a workspace admin to correct it.';
+    case 'guest_not_allowed':
+      return `This target is not open to guests (${escapeMrkdwn(outcome.message)}). Ask an admin if you need it.`;
+    case 'already_held':
+      return `You already have standing access to this target (${escapeMrkdwn(outcome.message)}), so there is nothing to request; the bot leaves it alone.`;
     case 'lookup_failed':
       return `The bot could not check your account just now (${escapeMrkdwn(outcome.message)}). Please try again in a minute.`;
     case 'unknown_target':

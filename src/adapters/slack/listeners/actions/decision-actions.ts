@@ -10,9 +10,9 @@ import { type ListenerDeps, tell } from '../context.js';
 // Unlike other listeners these store their change before the ack; see the comment in approve.
 export function register(app: App, deps: ListenerDeps): void {
   app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, client }) => {
-    // Stored before the ack (a local write of a few milliseconds), so a crash after Slack was told "ok" cannot
-    // lose the click: Slack never redelivers an interaction.
-    const outcome = decideRequest(deps, { requestId: action.value ?? '', actorId: body.user.id, decision: 'approve' });
+    // Stored before the ack (the approver's identity comes from warm caches, the write takes milliseconds), so a
+    // crash after Slack was told "ok" cannot lose the click: Slack never redelivers an interaction.
+    const outcome = await decideRequest(deps, { requestId: action.value ?? '', actorId: body.user.id, decision: 'approve' });
     await ack();
     if (outcome.ok) {
       deps.log.info({ requestId: outcome.request.id, approverId: body.user.id, state: outcome.request.state }, 'approval recorded');

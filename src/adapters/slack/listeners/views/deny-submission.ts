@@ -9,7 +9,7 @@ export function register(app: App, deps: ListenerDeps): void {
     await ack();
     const { requestId } = JSON.parse(view.private_metadata || '{}') as { requestId?: string };
     const comment = view.state.values[INPUT.denyComment]?.[INPUT.value]?.value?.trim();
-    const outcome = decideRequest(deps, {
+    const outcome = await decideRequest(deps, {
       requestId: requestId ?? '',
       actorId: body.user.id,
       decision: 'deny',
