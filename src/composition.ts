@@ -127,6 +127,10 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     { isDatabaseWritable: () => isWritable(db), isSocketConnected: socket.isConnected, metrics: metrics.registry },
     config.httpPort,
   );
+  // With one process and one SQLite file, every lease found at start belongs to a process that died: its
+  // jobs run now instead of when their lease would have run out (a grant's end must not wait on a dead lease).
+  const released = jobs.releaseLeases(clock.now());
+  if (released > 0) log.warn({ released }, 'jobs left running by a stopped process run again now');
   scheduler.start();
   log.info({ targets: policy.targets.length, httpPort: ops.port }, 'connected to Slack; jobs running; /healthz and /metrics served');
   reconcileNow().catch((error: unknown) => log.error({ err: error }, 'reconciliation at start failed'));

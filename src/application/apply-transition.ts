@@ -1,5 +1,5 @@
 import type { AccessRequest, Refusal, TransitionResult } from '../domain/access-request.js';
-import type { Clock, RequestRepository } from './ports.js';
+import type { Clock, JobLease, RequestRepository } from './ports.js';
 
 export type ChangeOutcome =
   | { ok: true; request: AccessRequest; previous: AccessRequest }
@@ -17,7 +17,7 @@ export function applyTransition(
   deps: { requests: RequestRepository; clock: Clock },
   requestId: string,
   decide: (request: AccessRequest, now: number) => TransitionResult,
-  options: { completeJob?: number } = {},
+  options: { completeJob?: JobLease } = {},
 ): ChangeOutcome {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const request = deps.requests.find(requestId);

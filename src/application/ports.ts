@@ -22,6 +22,12 @@ export interface StoredJob {
   lastError: string | null;
 }
 
+/**
+ * A claimed job as its claimer holds it. The attempt number fences the lease: once it ran out and another pass
+ * claimed the job again, the first claimer can no longer complete, retry or bury it.
+ */
+export type JobLease = Pick<StoredJob, 'id' | 'attempts'>;
+
 export interface AuditRecord {
   seq: number;
   at: number;
@@ -46,7 +52,7 @@ export interface RequestRepository {
    * Compare-and-set on `previous.version`: stores `change` with its audit event and jobs, or, when the stored
    * request is no longer the one the change was decided on, writes nothing and returns false.
    */
-  apply(previous: AccessRequest, change: Transition, now: number, options?: { completeJob?: number }): boolean;
+  apply(previous: AccessRequest, change: Transition, now: number, options?: { completeJob?: JobLease }): boolean;
   listByRequester(requesterId: string, limit: number): AccessRequest[];
   listByState(state: RequestState, limit: number): AccessRequest[];
   countByState(state: RequestState): number;
@@ -69,10 +75,13 @@ export type Deadline = { kind: 'pending_timeout' } | { kind: 'expiry' } | { kind
 export interface JobQueue {
   /** Leases up to `limit` due jobs of the given kinds (all kinds when omitted), revocations first. */
   claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): StoredJob[];
-  complete(jobId: number, now: number): void;
-  retry(jobId: number, runAt: number, error: string, now: number): void;
-  bury(jobId: number, error: string, now: number): void;
+  /** Each returns false, and changes nothing, when the lease is no longer the caller's. */
+  complete(lease: JobLease, now: number): boolean;
+  retry(lease: JobLease, runAt: number, error: string, now: number): boolean;
+  bury(lease: JobLease, error: string, now: number): boolean;
   nextRunAt(): number | undefined;
+  /** Hands every running job back to the queue: at start, with one process, every lease found belongs to the dead. */
+  releaseLeases(now: number): number;
 }
 
 /** Why an outside call did not succeed: worth retrying (with the wait the service asked for), or not. */

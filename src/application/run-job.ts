@@ -45,7 +45,7 @@ export function backoffMs(attempts: number, retryAfterMs?: number): number {
 export async function runJob(deps: JobDeps, job: StoredJob): Promise<JobOutcome> {
   const request = deps.requests.find(job.requestId);
   if (!request) {
-    deps.jobs.bury(job.id, 'request not found', deps.clock.now());
+    deps.jobs.bury(job, 'request not found', deps.clock.now());
     return { result: 'buried', detail: 'request not found' };
   }
   if (job.kind === 'grant') return runGrant(deps, job, request);
@@ -54,20 +54,20 @@ export async function runJob(deps: JobDeps, job: StoredJob): Promise<JobOutcome>
 }
 
 function finish(deps: JobDeps, job: StoredJob, detail: string): JobOutcome {
-  deps.jobs.complete(job.id, deps.clock.now());
+  deps.jobs.complete(job, deps.clock.now());
   return { result: 'done', detail };
 }
 
 /** Records the effect's outcome and completes the job in one transaction (or just completes it, if the request moved on). */
 function record(deps: JobDeps, job: StoredJob, decide: Parameters<typeof applyTransition>[2], detail: string): JobOutcome {
-  const changed = applyTransition(deps, job.requestId, decide, { completeJob: job.id });
+  const changed = applyTransition(deps, job.requestId, decide, { completeJob: job });
   return changed.ok ? { result: 'done', detail } : finish(deps, job, `${detail}; the request had moved on (${changed.code})`);
 }
 
 function retry(deps: JobDeps, job: StoredJob, failure: OutsideFailure, minimumMs = 0): JobOutcome {
   const now = deps.clock.now();
   const wait = Math.max(minimumMs, backoffMs(job.attempts, failure.kind === 'transient' ? failure.retryAfterMs : undefined));
-  deps.jobs.retry(job.id, now + wait, failure.message, now);
+  deps.jobs.retry(job, now + wait, failure.message, now);
   return { result: 'retry', detail: failure.message, runAt: now + wait };
 }
 
@@ -172,7 +172,7 @@ async function runNotify(deps: JobDeps, job: StoredJob, request: AccessRequest):
   const result = await deps.notifier.notify(request, job.event ?? 'changed');
   if (result.ok) return finish(deps, job, `told about ${job.event}`);
   if (result.kind === 'permanent' || job.attempts >= NOTIFY_MAX_ATTEMPTS) {
-    deps.jobs.bury(job.id, result.message, deps.clock.now());
+    deps.jobs.bury(job, result.message, deps.clock.now());
     return { result: 'buried', detail: result.message };
   }
   return retry(deps, job, result);

@@ -146,8 +146,33 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     expect(store.jobs.claimDue(T0 + 5000, 100, 30_000).map((job) => job.id)).not.toContain(revoke.id);
     const again = store.jobs.claimDue(T0 + 35_000, 100, 30_000).find((job) => job.id === revoke.id);
     expect(again?.attempts).toBe(2);
-    store.jobs.complete(revoke.id, T0 + 36_000);
+    expect(store.jobs.complete(revoke, T0 + 36_000)).toBe(false);
+    expect(store.jobs.complete(again ?? revoke, T0 + 36_000)).toBe(true);
     expect(store.jobs.claimDue(T0 + 99_000, 100, 30_000).map((job) => job.id)).not.toContain(revoke.id);
+  });
+
+  it('fences a lease: once another pass claimed the job again, the first claimer can neither settle it nor record its outcome', () => {
+    const store = makeStore();
+    let request = opened(store, 'req_A');
+    request = step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+    const [slow] = store.jobs.claimDue(T0 + 1000, 1, 30_000, ['grant']);
+    const [takeover] = store.jobs.claimDue(T0 + 31_000, 1, 30_000, ['grant']);
+    if (!slow || !takeover) throw new Error('no job');
+    expect(takeover.id).toBe(slow.id);
+    const journaled = must(journalGrantCall(request, target.grant, T0 + 32_000));
+    expect(store.requests.apply(request, journaled, T0 + 32_000, { completeJob: slow })).toBe(false);
+    expect(store.requests.find('req_A')).toEqual(request);
+    expect(store.jobs.retry(slow, T0 + 40_000, 'late', T0 + 32_000)).toBe(false);
+    expect(store.jobs.complete(takeover, T0 + 33_000)).toBe(true);
+  });
+
+  it('hands every leased job back at start, to run at once', () => {
+    const store = makeStore();
+    opened(store, 'req_A');
+    const [held] = store.jobs.claimDue(T0, 1, 60_000);
+    expect(store.jobs.claimDue(T0 + 1000, 10, 60_000)).toEqual([]);
+    expect(store.jobs.releaseLeases(T0 + 1000)).toBe(1);
+    expect(store.jobs.claimDue(T0 + 1000, 10, 60_000).map((job) => job.id)).toEqual([held?.id]);
   });
 
   it('runs a retried job at its new time, and never again once buried', () => {
@@ -155,12 +180,12 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     opened(store, 'req_A');
     const [notify] = store.jobs.claimDue(T0, 1, 30_000);
     if (!notify) throw new Error('no job');
-    store.jobs.retry(notify.id, T0 + 10_000, 'slack said ratelimited', T0);
+    store.jobs.retry(notify, T0 + 10_000, 'slack said ratelimited', T0);
     expect(store.jobs.nextRunAt()).toBe(T0 + 10_000);
     expect(store.jobs.claimDue(T0 + 9_999, 10, 30_000)).toEqual([]);
     const [retried] = store.jobs.claimDue(T0 + 10_000, 10, 30_000);
     expect(retried).toMatchObject({ id: notify.id, attempts: 2, lastError: 'slack said ratelimited' });
-    store.jobs.bury(notify.id, 'gave up', T0 + 10_000);
+    store.jobs.bury(retried ?? notify, 'gave up', T0 + 10_000);
     expect(store.jobs.nextRunAt()).toBeUndefined();
   });
 });

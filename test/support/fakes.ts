@@ -7,6 +7,7 @@ import type {
   GrantOrder,
   GrantResult,
   IdSource,
+  JobLease,
   JobQueue,
   Notifier,
   OutsideFailure,
@@ -44,15 +45,15 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return this.requests.get(id);
   }
 
-  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: number } = {}): boolean {
+  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): boolean {
     const interloper = this.beforeNextApply;
     this.beforeNextApply = undefined;
     interloper?.();
     const stored = this.requests.get(previous.id);
     if (!stored || stored.version !== previous.version || stored.state !== previous.state) return false;
+    if (options.completeJob && !this.complete(options.completeJob, now)) return false;
     this.requests.set(previous.id, change.request);
     this.record(change, now);
-    if (options.completeJob !== undefined) this.complete(options.completeJob, now);
     return true;
   }
 
@@ -101,16 +102,30 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     });
   }
 
-  complete(jobId: number, _now: number): void {
-    Object.assign(this.job(jobId), { state: 'done', lockedUntil: null });
+  complete(lease: JobLease, _now: number): boolean {
+    return this.settle(lease, { state: 'done' });
   }
 
-  retry(jobId: number, runAt: number, error: string, _now: number): void {
-    Object.assign(this.job(jobId), { state: 'queued', runAt, lastError: error, lockedUntil: null });
+  retry(lease: JobLease, runAt: number, error: string, _now: number): boolean {
+    return this.settle(lease, { state: 'queued', runAt, lastError: error });
   }
 
-  bury(jobId: number, error: string, _now: number): void {
-    Object.assign(this.job(jobId), { state: 'dead', lastError: error, lockedUntil: null });
+  bury(lease: JobLease, error: string, _now: number): boolean {
+    return this.settle(lease, { state: 'dead', lastError: error });
+  }
+
+  releaseLeases(now: number): number {
+    const running = this.jobs.filter((job) => job.state === 'running');
+    for (const job of running) Object.assign(job, { state: 'queued', runAt: now, lockedUntil: null });
+    return running.length;
+  }
+
+  /** Only the holder of the current lease may settle a job. */
+  private settle(lease: JobLease, changes: Partial<StoredJob>): boolean {
+    const job = this.job(lease.id);
+    if (job.state !== 'running' || job.attempts !== lease.attempts) return false;
+    Object.assign(job, changes, { lockedUntil: null });
+    return true;
   }
 
   nextRunAt(): number | undefined {

@@ -2,17 +2,16 @@
 // Every effect is idempotent: an assignment or membership that is already there counts as granted, one that is
 // already gone counts as ended, so a job retried after a crash never doubles or fails on its own earlier work.
 
-import { type Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AccessProvider, GrantOrder, GrantResult, PresenceResult, RevokeResult } from '../../application/ports.js';
 import { toIsoDuration } from '../../domain/duration.js';
 import type { GrantSpec } from '../../domain/policy.js';
 import { classifyGraphError, isGraphError } from './graph-errors.js';
+import { GRAPH_TIMEOUT_MS, graphRequest } from './graph-request.js';
 
 const PIM = '/identityGovernance/privilegedAccess/group';
 // Entra refuses adminRemove within 5 minutes of the assignment's start (ActiveDurationTooShort).
 const PIM_MINIMUM_ACTIVE_MS = 5 * 60_000;
-// Retries belong to the durable job queue, which survives restarts and honours Retry-After; not to the SDK.
-const NO_SDK_RETRIES = [new RetryHandlerOptions(0, 0)];
 
 interface ScheduleRequestResponse {
   id: string;
@@ -46,6 +45,7 @@ export class GraphAccessProvider implements AccessProvider {
     /** The Graph root the bot talks to, for @odata.id references. */
     private readonly graphRoot: string,
     private readonly now: () => number,
+    private readonly timeoutMs = GRAPH_TIMEOUT_MS,
   ) {}
 
   async grant(order: GrantOrder): Promise<GrantResult> {
@@ -62,10 +62,9 @@ export class GraphAccessProvider implements AccessProvider {
         const instances = await this.activeInstances(grant.groupId, principalId);
         return { ok: true, present: instances.length > 0 };
       }
-      const result = (await this.graph
-        .api(`/users/${principalId}/checkMemberGroups`)
-        .middlewareOptions(NO_SDK_RETRIES)
-        .post({ groupIds: [grant.groupId] })) as {
+      const result = (await graphRequest(this.graph, `/users/${principalId}/checkMemberGroups`, this.timeoutMs).post({
+        groupIds: [grant.groupId],
+      })) as {
         value: string[];
       };
       return { ok: true, present: result.value.some((id) => id.toLowerCase() === grant.groupId.toLowerCase()) };
@@ -76,10 +75,8 @@ export class GraphAccessProvider implements AccessProvider {
 
   async isEligible(groupId: string, principalId: string): Promise<PresenceResult> {
     try {
-      const result = (await this.graph
-        .api(`${PIM}/eligibilitySchedules`)
+      const result = (await graphRequest(this.graph, `${PIM}/eligibilitySchedules`, this.timeoutMs)
         .filter(`groupId eq ${filterLiteral(groupId)} and principalId eq ${filterLiteral(principalId)}`)
-        .middlewareOptions(NO_SDK_RETRIES)
         .get()) as { value: unknown[] };
       return { ok: true, present: result.value.length > 0 };
     } catch (error) {
@@ -116,10 +113,7 @@ export class GraphAccessProvider implements AccessProvider {
   }
 
   private async postScheduleRequest(body: Record<string, unknown>): Promise<ScheduleRequestResponse> {
-    return (await this.graph
-      .api(`${PIM}/assignmentScheduleRequests`)
-      .middlewareOptions(NO_SDK_RETRIES)
-      .post(body)) as ScheduleRequestResponse;
+    return (await graphRequest(this.graph, `${PIM}/assignmentScheduleRequests`, this.timeoutMs).post(body)) as ScheduleRequestResponse;
   }
 
   /** "Already exists" may be our own earlier attempt (a retry after a crash): confirm before calling it granted. */
@@ -166,20 +160,17 @@ export class GraphAccessProvider implements AccessProvider {
   }
 
   private async activeInstances(groupId: string, principalId: string): Promise<{ startDateTime: string; endDateTime: string | null }[]> {
-    const result = (await this.graph
-      .api(`${PIM}/assignmentScheduleInstances`)
+    const result = (await graphRequest(this.graph, `${PIM}/assignmentScheduleInstances`, this.timeoutMs)
       .filter(`groupId eq ${filterLiteral(groupId)} and principalId eq ${filterLiteral(principalId)}`)
-      .middlewareOptions(NO_SDK_RETRIES)
       .get()) as { value: { startDateTime: string; endDateTime: string | null; accessId: string }[] };
     return result.value.filter((instance) => instance.accessId === 'member');
   }
 
   private async addMember(groupId: string, principalId: string): Promise<GrantResult> {
     try {
-      await this.graph
-        .api(`/groups/${groupId}/members/$ref`)
-        .middlewareOptions(NO_SDK_RETRIES)
-        .post({ '@odata.id': `${this.graphRoot}/v1.0/directoryObjects/${principalId}` });
+      await graphRequest(this.graph, `/groups/${groupId}/members/$ref`, this.timeoutMs).post({
+        '@odata.id': `${this.graphRoot}/v1.0/directoryObjects/${principalId}`,
+      });
       return { ok: true, alreadyPresent: false };
     } catch (error) {
       if (isGraphError(error, 400) && /already exist/i.test(error.message)) return { ok: true, alreadyPresent: true };
@@ -190,7 +181,7 @@ export class GraphAccessProvider implements AccessProvider {
   private async removeMember(groupId: string, principalId: string): Promise<RevokeResult> {
     try {
       // Never without /$ref: that would delete the member object itself (reference §7).
-      await this.graph.api(`/groups/${groupId}/members/${principalId}/$ref`).middlewareOptions(NO_SDK_RETRIES).delete();
+      await graphRequest(this.graph, `/groups/${groupId}/members/${principalId}/$ref`, this.timeoutMs).delete();
       return { ok: true, alreadyAbsent: false };
     } catch (error) {
       if (isGraphError(error, 404) || (isGraphError(error, 400) && /do not exist/i.test(error.message)))

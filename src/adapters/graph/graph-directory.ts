@@ -1,12 +1,12 @@
 // Slack profile email → Entra user (reference/graph.md §9): by UPN first, then by mail; a disabled account or
 // more than one match is refused rather than guessed.
 
-import { type Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import type { Client } from '@microsoft/microsoft-graph-client';
 import type { EntraDirectory, UserLookup } from '../../application/ports.js';
 import { filterLiteral } from './graph-access-provider.js';
 import { classifyGraphError, isGraphError } from './graph-errors.js';
+import { GRAPH_TIMEOUT_MS, graphRequest } from './graph-request.js';
 
-const NO_SDK_RETRIES = [new RetryHandlerOptions(0, 0)];
 const FIELDS = 'id,userPrincipalName,mail,userType,accountEnabled';
 
 interface EntraUser {
@@ -33,6 +33,7 @@ export class GraphDirectory implements EntraDirectory {
   constructor(
     private readonly graph: Client,
     private readonly now: () => number,
+    private readonly timeoutMs = GRAPH_TIMEOUT_MS,
   ) {}
 
   async findUserByEmail(email: string): Promise<UserLookup> {
@@ -63,10 +64,8 @@ export class GraphDirectory implements EntraDirectory {
 
   private async byUserPrincipalName(email: string): Promise<EntraUser | undefined> {
     try {
-      return (await this.graph
-        .api(`/users/${encodeURIComponent(email)}`)
+      return (await graphRequest(this.graph, `/users/${encodeURIComponent(email)}`, this.timeoutMs)
         .select(FIELDS)
-        .middlewareOptions(NO_SDK_RETRIES)
         .get()) as EntraUser;
     } catch (error) {
       if (isGraphError(error, 404)) return undefined;
@@ -75,11 +74,9 @@ export class GraphDirectory implements EntraDirectory {
   }
 
   private async byMail(email: string): Promise<EntraUser[]> {
-    const result = (await this.graph
-      .api('/users')
+    const result = (await graphRequest(this.graph, '/users', this.timeoutMs)
       .filter(`mail eq ${filterLiteral(email)}`)
       .select(FIELDS)
-      .middlewareOptions(NO_SDK_RETRIES)
       .get()) as {
       value: EntraUser[];
     };

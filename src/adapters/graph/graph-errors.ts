@@ -14,8 +14,22 @@ export function retryAfterMs(headers: Headers | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+// Sign-in answers that waiting will not heal: an invalid (7000215) or expired (7000222) client secret, an app
+// unknown to the tenant (700016). https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+const CREDENTIAL_REJECTED = /AADSTS(7000215|7000222|700016)\b/;
+
 /** A Graph (or credential, or network) error as a retry decision. */
 export function classifyGraphError(error: unknown): OutsideFailure {
+  const text = error instanceof Error ? error.message : String(error);
+  const rejected = CREDENTIAL_REJECTED.exec(text);
+  if (rejected) {
+    return {
+      ok: false,
+      kind: 'permanent',
+      code: 'credential_rejected',
+      message: `Entra refused the bot's app credential (AADSTS${rejected[1]}); an admin must fix AZURE_CLIENT_ID or AZURE_CLIENT_SECRET`,
+    };
+  }
   if (error instanceof GraphError) {
     const code = error.code ?? 'UnknownError';
     // statusCode -1: no answer (network failure, or the credential could not get a token).

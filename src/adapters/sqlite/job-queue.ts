@@ -1,4 +1,4 @@
-import type { JobQueue, StoredJob } from '../../application/ports.js';
+import type { JobLease, JobQueue, StoredJob } from '../../application/ports.js';
 import type { JobKind } from '../../domain/access-request.js';
 import type { SqliteDatabase } from './database.js';
 import { toStoredJob } from './request-repository.js';
@@ -15,9 +15,13 @@ export class SqliteJobQueue implements JobQueue {
         ORDER BY CASE kind WHEN 'revoke' THEN 0 WHEN 'grant' THEN 1 ELSE 2 END, run_at, id LIMIT @limit`),
       lease: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = @until, updated_at = @now
         WHERE id = @id RETURNING *`),
-      complete: db.prepare("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ? WHERE id = ?"),
-      retry: db.prepare("UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, locked_until = NULL, updated_at = ? WHERE id = ?"),
-      bury: db.prepare("UPDATE jobs SET state = 'dead', last_error = ?, locked_until = NULL, updated_at = ? WHERE id = ?"),
+      complete: db.prepare(`UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?
+        WHERE id = ? AND attempts = ? AND state = 'running'`),
+      retry: db.prepare(`UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, locked_until = NULL, updated_at = ?
+        WHERE id = ? AND attempts = ? AND state = 'running'`),
+      bury: db.prepare(`UPDATE jobs SET state = 'dead', last_error = ?, locked_until = NULL, updated_at = ?
+        WHERE id = ? AND attempts = ? AND state = 'running'`),
+      release: db.prepare("UPDATE jobs SET state = 'queued', run_at = ?, locked_until = NULL, updated_at = ? WHERE state = 'running'"),
       next: db.prepare(`SELECT MIN(at) AS at FROM (
           SELECT MIN(run_at) AS at FROM jobs WHERE state = 'queued'
           UNION ALL SELECT MIN(locked_until) FROM jobs WHERE state = 'running')`),
@@ -35,16 +39,20 @@ export class SqliteJobQueue implements JobQueue {
       .immediate();
   }
 
-  complete(jobId: number, now: number): void {
-    this.statements.complete.run(now, jobId);
+  complete(lease: JobLease, now: number): boolean {
+    return this.statements.complete.run(now, lease.id, lease.attempts).changes === 1;
   }
 
-  retry(jobId: number, runAt: number, error: string, now: number): void {
-    this.statements.retry.run(runAt, error, now, jobId);
+  retry(lease: JobLease, runAt: number, error: string, now: number): boolean {
+    return this.statements.retry.run(runAt, error, now, lease.id, lease.attempts).changes === 1;
   }
 
-  bury(jobId: number, error: string, now: number): void {
-    this.statements.bury.run(error, now, jobId);
+  bury(lease: JobLease, error: string, now: number): boolean {
+    return this.statements.bury.run(error, now, lease.id, lease.attempts).changes === 1;
+  }
+
+  releaseLeases(now: number): number {
+    return this.statements.release.run(now, now).changes;
   }
 
   nextRunAt(): number | undefined {

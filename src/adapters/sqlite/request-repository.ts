@@ -1,4 +1,4 @@
-import type { AuditRecord, Deadline, RequestRepository, StoredJob } from '../../application/ports.js';
+import type { AuditRecord, Deadline, JobLease, RequestRepository, StoredJob } from '../../application/ports.js';
 import type {
   AccessRequest,
   AuditEntry,
@@ -152,6 +152,8 @@ export function toAuditRecord(row: AuditRow): AuditRecord {
   };
 }
 
+class LeaseLost extends Error {}
+
 export class SqliteRequestRepository implements RequestRepository {
   private readonly statements;
 
@@ -192,7 +194,8 @@ export class SqliteRequestRepository implements RequestRepository {
             AND lower(r.grant_group_id) = lower(@groupId) AND lower(r.principal_id) = lower(@principalId) AND r.id <> @exclude`),
       auditFor: db.prepare('SELECT * FROM audit_events WHERE request_id = ? ORDER BY seq'),
       jobsFor: db.prepare('SELECT * FROM jobs WHERE request_id = ? ORDER BY id'),
-      completeJob: db.prepare("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ? WHERE id = ?"),
+      completeJob: db.prepare(`UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?
+        WHERE id = ? AND attempts = ? AND state = 'running'`),
       pendingDue: db.prepare("SELECT * FROM requests WHERE state = 'pending' AND pending_until <= ? ORDER BY pending_until LIMIT ?"),
       expiryDue: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
         WHERE r.state = 'active' AND r.ending_reason IS NULL AND g.ends_at <= ? ORDER BY g.ends_at LIMIT ?`),
@@ -233,59 +236,66 @@ export class SqliteRequestRepository implements RequestRepository {
     return row && this.hydrate(row);
   }
 
-  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: number } = {}): boolean {
+  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): boolean {
     const next = change.request;
-    return this.db
-      .transaction(() => {
-        const updated = this.statements.updateRequest.run({
-          id: previous.id,
-          expectedVersion: previous.version,
-          expectedState: previous.state,
-          state: next.state,
-          version: next.version,
-          decidedAt: next.decidedAt ?? null,
-          cancelledAt: next.cancelledAt ?? null,
-          failure: next.failure ?? null,
-          endingReason: next.ending?.reason ?? null,
-          endingBy: next.ending?.by ?? null,
-          endingAt: next.ending?.at ?? null,
-          expiryWarnedAt: next.expiryWarnedAt ?? null,
-          grantSentAt: next.grantCall?.sentAt ?? null,
-          grantKind: next.grantCall?.kind ?? null,
-          grantGroupId: next.grantCall?.groupId ?? null,
-          cleanupAt: next.cleanup?.at ?? null,
-          cleanupResult: next.cleanup?.result ?? null,
-          keptBy: next.keptBy ?? null,
-          now,
-        });
-        if (updated.changes !== 1) return false;
+    const write = this.db.transaction(() => {
+      const updated = this.statements.updateRequest.run({
+        id: previous.id,
+        expectedVersion: previous.version,
+        expectedState: previous.state,
+        state: next.state,
+        version: next.version,
+        decidedAt: next.decidedAt ?? null,
+        cancelledAt: next.cancelledAt ?? null,
+        failure: next.failure ?? null,
+        endingReason: next.ending?.reason ?? null,
+        endingBy: next.ending?.by ?? null,
+        endingAt: next.ending?.at ?? null,
+        expiryWarnedAt: next.expiryWarnedAt ?? null,
+        grantSentAt: next.grantCall?.sentAt ?? null,
+        grantKind: next.grantCall?.kind ?? null,
+        grantGroupId: next.grantCall?.groupId ?? null,
+        cleanupAt: next.cleanup?.at ?? null,
+        cleanupResult: next.cleanup?.result ?? null,
+        keptBy: next.keptBy ?? null,
+        now,
+      });
+      if (updated.changes !== 1) return false;
 
-        for (const approval of next.approvals.slice(previous.approvals.length)) {
-          this.statements.insertDecision.run(next.id, approval.approverId, 'approve', null, approval.at);
-        }
-        if (next.denial && !previous.denial) {
-          this.statements.insertDecision.run(next.id, next.denial.by, 'deny', next.denial.comment ?? null, next.denial.at);
-        }
-        if (next.grant && !previous.grant) {
-          const { grant } = next;
-          this.statements.insertGrant.run(
-            next.id,
-            grant.kind,
-            grant.groupId,
-            grant.principalId,
-            grant.reference ?? null,
-            next.grantedAt,
-            next.endsAt,
-          );
-        }
-        if (next.state === 'ended' && previous.state !== 'ended') {
-          this.statements.endGrant.run(next.endedAt ?? now, next.endReason ?? null, next.id);
-        }
-        this.record(next.id, change.audit, change.jobs, now);
-        if (options.completeJob !== undefined) this.statements.completeJob.run(now, options.completeJob);
-        return true;
-      })
-      .immediate();
+      for (const approval of next.approvals.slice(previous.approvals.length)) {
+        this.statements.insertDecision.run(next.id, approval.approverId, 'approve', null, approval.at);
+      }
+      if (next.denial && !previous.denial) {
+        this.statements.insertDecision.run(next.id, next.denial.by, 'deny', next.denial.comment ?? null, next.denial.at);
+      }
+      if (next.grant && !previous.grant) {
+        const { grant } = next;
+        this.statements.insertGrant.run(
+          next.id,
+          grant.kind,
+          grant.groupId,
+          grant.principalId,
+          grant.reference ?? null,
+          next.grantedAt,
+          next.endsAt,
+        );
+      }
+      if (next.state === 'ended' && previous.state !== 'ended') {
+        this.statements.endGrant.run(next.endedAt ?? now, next.endReason ?? null, next.id);
+      }
+      this.record(next.id, change.audit, change.jobs, now);
+      const lease = options.completeJob;
+      // A job whose lease ran out belongs to another pass now: its outcome must not be recorded twice.
+      if (lease && this.statements.completeJob.run(now, lease.id, lease.attempts).changes !== 1) throw new LeaseLost();
+      return true;
+    });
+    try {
+      return write.immediate();
+    } catch (error) {
+      // Thrown inside the transaction so that nothing of the change is kept.
+      if (error instanceof LeaseLost) return false;
+      throw error;
+    }
   }
 
   listByRequester(requesterId: string, limit: number): AccessRequest[] {

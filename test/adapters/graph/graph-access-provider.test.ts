@@ -34,17 +34,21 @@ beforeEach(async () => {
   sim.addGroup({ id: GROUP, displayName: 'Production - Boundary on Azure' });
   sim.addUser({ id: ALICE, userPrincipalName: 'alice@contoso.example', mail: 'alice@contoso.example' });
   sim.addUser({ id: BOB, userPrincipalName: 'bob@contoso.example', mail: 'bob.o+jit@contoso.example' });
-  const graph = createGraphClient({
+  const graph = graphClient(CLIENT_SECRET);
+  provider = new GraphAccessProvider(graph, sim.url, () => sim.now());
+  directory = new GraphDirectory(graph, () => sim.now());
+});
+
+function graphClient(clientSecret: string) {
+  return createGraphClient({
     tenantId: TENANT_ID,
     clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
+    clientSecret,
     authorityHost: sim.url,
     disableInstanceDiscovery: true,
     baseUrl: sim.url,
   });
-  provider = new GraphAccessProvider(graph, sim.url, () => sim.now());
-  directory = new GraphDirectory(graph, () => sim.now());
-});
+}
 
 afterEach(async () => {
   await sim.stop();
@@ -147,6 +151,24 @@ describe('GraphAccessProvider failures', () => {
       kind: 'permanent',
       code: 'Authorization_RequestDenied',
       message: '403 Authorization_RequestDenied: Insufficient privileges to complete the operation.',
+    });
+  });
+
+  it('gives up on a call Graph does not answer in time, as a transient failure', async () => {
+    const impatient = new GraphAccessProvider(graphClient(CLIENT_SECRET), sim.url, () => sim.now(), 300);
+    sim.injectFault({ route: 'POST /v1.0/groups', latencyMs: 2000 });
+    const started = performance.now();
+    expect(await impatient.grant(order({ grant: MEMBERSHIP }))).toMatchObject({ ok: false, kind: 'transient' });
+    expect(performance.now() - started).toBeLessThan(1900);
+  });
+
+  it('calls a rejected client secret permanent, with what an admin must fix', async () => {
+    const rejected = new GraphAccessProvider(graphClient('not-the-secret'), sim.url, () => sim.now());
+    expect(await rejected.grant(order({ grant: MEMBERSHIP }))).toEqual({
+      ok: false,
+      kind: 'permanent',
+      code: 'credential_rejected',
+      message: "Entra refused the bot's app credential (AADSTS7000215); an admin must fix AZURE_CLIENT_ID or AZURE_CLIENT_SECRET",
     });
   });
 

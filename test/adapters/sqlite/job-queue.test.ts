@@ -74,10 +74,11 @@ describe('SqliteJobQueue', () => {
     const { jobs } = setUp();
     const [job] = jobs.claimDue(T0, 10, 30_000);
     if (!job) throw new Error('no job');
-    jobs.retry(job.id, T0 + 5000, 'slack down', T0);
+    jobs.retry(job, T0 + 5000, 'slack down', T0);
     expect(jobs.claimDue(T0 + 4999, 10, 30_000)).toEqual([]);
-    expect(jobs.claimDue(T0 + 5000, 10, 30_000)).toMatchObject([{ id: job.id, lastError: 'slack down', attempts: 2 }]);
-    jobs.bury(job.id, 'gave up', T0 + 6000);
+    const [again] = jobs.claimDue(T0 + 5000, 10, 30_000);
+    expect(again).toMatchObject({ id: job.id, lastError: 'slack down', attempts: 2 });
+    expect(jobs.bury(again ?? job, 'gave up', T0 + 6000)).toBe(true);
     expect(jobs.claimDue(T0 + 99 * MINUTE, 10, 30_000)).toEqual([]);
     expect(jobs.nextRunAt()).toBeUndefined();
   });
@@ -93,9 +94,9 @@ describe('SqliteJobQueue', () => {
     if (!active.ok) throw new Error('refused');
 
     // A stale write (the request changed under it) neither records the transition nor completes the job.
-    expect(requests.apply(opened.request, active, T0 + 3, { completeJob: grantJob.id })).toBe(false);
+    expect(requests.apply(opened.request, active, T0 + 3, { completeJob: grantJob })).toBe(false);
     expect(requests.jobs('req_A').find((job) => job.id === grantJob.id)?.state).toBe('running');
-    expect(requests.apply(approved.request, active, T0 + 3, { completeJob: grantJob.id })).toBe(true);
+    expect(requests.apply(approved.request, active, T0 + 3, { completeJob: grantJob })).toBe(true);
     expect(requests.jobs('req_A').find((job) => job.id === grantJob.id)?.state).toBe('done');
   });
 });
