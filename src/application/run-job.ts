@@ -88,6 +88,14 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
     return fail(`the grant could not be made within ${GRANT_DEADLINE_MS / 60_000} minutes of the approval${last}`, { mayHaveGranted });
   }
 
+  if (target.grant.kind === 'pim_group' && target.grant.requireEligibility) {
+    // The policy may have started to require eligibility, or PIM may have dropped it, since the request was made.
+    const eligible = await deps.access.isEligible(target.grant.groupId, request.principalId);
+    if (!eligible.ok) return eligible.kind === 'transient' ? retry(deps, job, eligible) : fail(eligible.message, { mayHaveGranted });
+    if (!eligible.present) return fail('the requester is no longer eligible for this group in PIM', { mayHaveGranted });
+  }
+  const durationMinutes = Math.min(request.durationMinutes, target.duration.maxMinutes);
+
   // Journal the call before it is sent. A retry keeps the first entry: its time is where the grant's clock starts.
   const journaled = request.grantCall
     ? { ok: true as const, request }
@@ -98,7 +106,7 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
   const result = await deps.access.grant({
     grant: target.grant,
     principalId: request.principalId,
-    durationMinutes: request.durationMinutes,
+    durationMinutes,
     justification: `${request.reason} (jit-access-bot ${request.id})`,
     requestId: request.id,
     startsAt: sentAt,
@@ -120,7 +128,8 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
     principalId: request.principalId,
     ...(result.reference !== undefined && { reference: result.reference }),
   };
-  return record(deps, job, (current, now) => confirmGrant(current, granted, now), result.alreadyPresent ? 'already granted' : 'granted');
+  const detail = result.alreadyPresent ? 'already granted' : 'granted';
+  return record(deps, job, (current, now) => confirmGrant(current, granted, now, target.duration.maxMinutes), detail);
 }
 
 /** The latest-ending other grant of the bot that holds the same membership, if any. */

@@ -180,11 +180,15 @@ export function approve(request: AccessRequest, target: Target, actor: Actor, no
   if (request.approvals.some((approval) => approval.approverId === actor)) return { ok: false, code: 'already_approved' };
 
   const approvals = [...request.approvals, { approverId: actor, at: now }];
-  const detail = { approvals: approvals.length, required: request.requiredApprovals };
-  if (approvals.length < request.requiredApprovals) {
-    return move(request, { approvals }, { action: 'approval_recorded', actor, detail }, [notify('approval_recorded')]);
+  // The policy as it is now decides: approvals of people no longer approvers stop counting, and the quorum is
+  // the current one.
+  const counted = approvals.filter((approval) => target.approvers.users.includes(approval.approverId)).length;
+  const requiredApprovals = target.approvers.required;
+  const detail = { approvals: counted, required: requiredApprovals };
+  if (counted < requiredApprovals) {
+    return move(request, { approvals, requiredApprovals }, { action: 'approval_recorded', actor, detail }, [notify('approval_recorded')]);
   }
-  return move(request, { approvals, state: 'approved', decidedAt: now }, { action: 'approved', actor, detail }, [
+  return move(request, { approvals, requiredApprovals, state: 'approved', decidedAt: now }, { action: 'approved', actor, detail }, [
     { kind: 'grant' },
     notify('approved'),
   ]);
@@ -228,13 +232,19 @@ export function journalGrantCall(request: AccessRequest, grant: GrantSpec, now: 
  * The clock starts when the grant call was first sent (or, without a journal entry, now): a confirmation that
  * arrives late, after a crash or a lost answer, never lengthens the grant.
  */
-export function confirmGrant(request: AccessRequest, grant: GrantRecord, now: number): TransitionResult {
+export function confirmGrant(request: AccessRequest, grant: GrantRecord, now: number, maxMinutes?: number): TransitionResult {
   if (request.state !== 'approved') return wrongState(request);
   const grantedAt = Math.min(request.grantCall?.sentAt ?? now, now);
-  const endsAt = grantedAt + minutesToMs(request.durationMinutes);
-  return move(request, { state: 'active', grant, grantedAt, endsAt }, { action: 'granted', actor: SYSTEM, detail: { ...grant, endsAt } }, [
-    notify('granted'),
-  ]);
+  // A policy that lowered the target's maximum since the approval cuts the grant to the new maximum.
+  const durationMinutes = maxMinutes === undefined ? request.durationMinutes : Math.min(request.durationMinutes, maxMinutes);
+  const endsAt = grantedAt + minutesToMs(durationMinutes);
+  const cut = durationMinutes < request.durationMinutes ? { cutFromMinutes: request.durationMinutes } : {};
+  return move(
+    request,
+    { state: 'active', grant, grantedAt, endsAt, durationMinutes },
+    { action: 'granted', actor: SYSTEM, detail: { ...grant, endsAt, ...cut } },
+    [notify('granted')],
+  );
 }
 
 /**

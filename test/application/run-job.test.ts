@@ -203,6 +203,29 @@ describe('the revoke job', () => {
     expect(deps.access.calls.filter((call) => call.op === 'revoke')).toHaveLength(1);
   });
 
+  it('cuts an approved duration to a maximum the policy lowered since, and grants no longer than that', async () => {
+    const { deps } = setUpJobs();
+    const id = await approved(deps, 240);
+    const lowered = { ...deps, policy: makePolicy([makeTarget({ duration: { defaultMinutes: 60, maxMinutes: 60, choices: [] } })]) };
+    await drain(lowered);
+    expect(deps.access.calls[0]).toMatchObject({ op: 'grant', durationMinutes: 60 });
+    expect(deps.requests.find(id)).toMatchObject({ state: 'active', durationMinutes: 60 });
+    expect(deps.requests.find(id)?.endsAt).toBe((deps.requests.find(id)?.grantedAt ?? 0) + 60 * MINUTE);
+  });
+
+  it('checks PIM eligibility again at grant time when the policy now requires it', async () => {
+    const { deps } = setUpJobs();
+    const id = await approved(deps);
+    const strict = {
+      ...deps,
+      policy: makePolicy([makeTarget({ grant: { kind: 'pim_group', groupId: makeTarget().grant.groupId, requireEligibility: true } })]),
+    };
+    deps.access.eligible = false;
+    await drain(strict);
+    expect(deps.requests.find(id)).toMatchObject({ state: 'failed', failure: 'the requester is no longer eligible for this group in PIM' });
+    expect(deps.access.calls.filter((call) => call.op === 'grant')).toEqual([]);
+  });
+
   it('lets an admin revoke and nobody else', async () => {
     const { deps } = setUpJobs();
     const id = await approved(deps);

@@ -138,6 +138,23 @@ describe('approval rules', () => {
     expect(second.ok && second.jobs.map((job) => job.kind)).toEqual(['grant', 'notify']);
   });
 
+  it('counts only approvals of people who are approvers under the policy as it is now, against its current quorum', () => {
+    const APPROVER_3 = 'U0MANAGER3';
+    const before = makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2, APPROVER_3], required: 2 } });
+    const first = approve(requestIn('pending', { requiredApprovals: 2 }), before, APPROVER_1, now);
+    if (!first.ok) throw new Error(first.code);
+    // APPROVER_1 left the approvers list: their approval no longer counts towards the two needed.
+    const after = makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_2, APPROVER_3], required: 2 } });
+    const second = approve(first.request, after, APPROVER_2, now + 1);
+    expect(second).toMatchObject({ ok: true, request: { state: 'pending' }, audit: { detail: { approvals: 1, required: 2 } } });
+    // And a quorum lowered to one is the one that holds.
+    const lowered = makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_2, APPROVER_3], required: 1 } });
+    expect(approve(first.request, lowered, APPROVER_2, now + 1)).toMatchObject({
+      ok: true,
+      request: { state: 'approved', requiredApprovals: 1 },
+    });
+  });
+
   it('lets one approver deny, with an optional comment, even after another approved', () => {
     const twoNeeded = makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2], required: 2 } });
     const half = requestIn('pending', { requiredApprovals: 2, approvals: [{ approverId: APPROVER_1, at: now }] });

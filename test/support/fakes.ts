@@ -195,6 +195,7 @@ export class FakeAccessProvider implements AccessProvider {
   grantAnswers: GrantResult[] = [];
   revokeAnswers: RevokeResult[] = [];
   present = new Set<string>();
+  eligible = true;
 
   async grant(order: GrantOrder): Promise<GrantResult> {
     this.calls.push({
@@ -221,7 +222,7 @@ export class FakeAccessProvider implements AccessProvider {
   }
 
   async isEligible(): Promise<PresenceResult> {
-    return { ok: true, present: true };
+    return { ok: true, present: this.eligible };
   }
 }
 

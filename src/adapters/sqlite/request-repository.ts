@@ -163,6 +163,7 @@ export class SqliteRequestRepository implements RequestRepository {
         (id, requester_id, principal_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
         VALUES (@id, @requesterId, @principalId, @targetId, @reason, @durationMinutes, @requiredApprovals, @state, @version, @createdAt, @pendingUntil, @createdAt)`),
       updateRequest: db.prepare(`UPDATE requests SET state = @state, version = @version, decided_at = @decidedAt,
+        duration_minutes = @durationMinutes, required_approvals = @requiredApprovals,
         cancelled_at = @cancelledAt, failure = @failure, ending_reason = @endingReason, ending_by = @endingBy, ending_at = @endingAt,
         expiry_warned_at = @expiryWarnedAt, grant_sent_at = @grantSentAt, grant_kind = @grantKind, grant_group_id = @grantGroupId,
         cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, updated_at = @now
@@ -252,6 +253,8 @@ export class SqliteRequestRepository implements RequestRepository {
         endingBy: next.ending?.by ?? null,
         endingAt: next.ending?.at ?? null,
         expiryWarnedAt: next.expiryWarnedAt ?? null,
+        durationMinutes: next.durationMinutes,
+        requiredApprovals: next.requiredApprovals,
         grantSentAt: next.grantCall?.sentAt ?? null,
         grantKind: next.grantCall?.kind ?? null,
         grantGroupId: next.grantCall?.groupId ?? null,
