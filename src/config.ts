@@ -20,6 +20,18 @@ export interface Config {
   logLevel: LogLevel;
   /** Port of /healthz and /metrics; 0 picks a free one. */
   httpPort: number;
+  /** Ending Boundary sign-ins when access ends; absent when BOUNDARY_ADDR is not set. */
+  boundary?: BoundaryConfig;
+}
+
+export interface BoundaryConfig {
+  addr: string;
+  /** The bot's own password (`ampw_…`) or LDAP (`amldap_…`) auth method. */
+  authMethodId: string;
+  loginName: string;
+  password: string;
+  /** The OIDC auth method (`amoidc_…`) people sign in with through Entra. */
+  oidcAuthMethodId: string;
 }
 
 export type ConfigLoad = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -35,7 +47,7 @@ export const DEFAULTS = {
 } as const;
 
 // The variable names the bot reads; anything holding a secret is listed so that it is never echoed.
-export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'AZURE_CLIENT_SECRET'] as const;
+export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'AZURE_CLIENT_SECRET', 'BOUNDARY_PASSWORD'] as const;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN = /^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/i;
@@ -100,6 +112,45 @@ function checkDatabaseFile(value: string, problems: string[]): string {
   return file;
 }
 
+/**
+ * The optional Boundary settings: all or none. Boundary ids carry their type as a prefix (ampw_, amldap_,
+ * amoidc_; developer.hashicorp.com/boundary/docs/concepts/domain-model/auth-methods).
+ */
+function readBoundary(env: Env, problems: string[]): BoundaryConfig | undefined {
+  const addrValue = env.BOUNDARY_ADDR?.trim() ?? '';
+  if (!addrValue) return undefined;
+  const needed = 'required once BOUNDARY_ADDR is set';
+  let addr = addrValue;
+  try {
+    const url = new URL(addrValue);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+      problems.push(`BOUNDARY_ADDR must use https (plain http is accepted on localhost only); got "${url.protocol}//${url.host}"`);
+    }
+    if (url.username || url.password || url.search || url.hash) {
+      problems.push('BOUNDARY_ADDR must not carry credentials, a query or a fragment; give just the controller address');
+    }
+    addr = url.origin + url.pathname.replace(/\/+$/, '');
+  } catch {
+    problems.push(`BOUNDARY_ADDR is not a URL ("${addrValue}"); give the controller address, such as https://boundary.example.com:9200`);
+  }
+  const authMethodId = env.BOUNDARY_AUTH_METHOD_ID?.trim() ?? '';
+  if (!authMethodId)
+    problems.push(`BOUNDARY_AUTH_METHOD_ID is ${needed}: the password (ampw_…) or LDAP (amldap_…) auth method of the bot's account`);
+  else if (!/^(ampw|amldap)_\w+$/.test(authMethodId)) {
+    problems.push(`BOUNDARY_AUTH_METHOD_ID must be a password (ampw_…) or LDAP (amldap_…) auth method id; got "${authMethodId}"`);
+  }
+  const loginName = env.BOUNDARY_LOGIN_NAME?.trim() ?? '';
+  if (!loginName) problems.push(`BOUNDARY_LOGIN_NAME is ${needed}: the login name of the bot's Boundary account`);
+  const password = env.BOUNDARY_PASSWORD ?? '';
+  if (!password) problems.push(`BOUNDARY_PASSWORD is ${needed}: the password of the bot's Boundary account`);
+  const oidcAuthMethodId = env.BOUNDARY_OIDC_AUTH_METHOD_ID?.trim() ?? '';
+  if (!oidcAuthMethodId) problems.push(`BOUNDARY_OIDC_AUTH_METHOD_ID is ${needed}: the OIDC auth method (amoidc_…) people sign in with`);
+  else if (!/^amoidc_\w+$/.test(oidcAuthMethodId)) {
+    problems.push(`BOUNDARY_OIDC_AUTH_METHOD_ID must be an OIDC auth method id (amoidc_…); got "${oidcAuthMethodId}"`);
+  }
+  return Object.freeze({ addr, authMethodId, loginName, password, oidcAuthMethodId });
+}
+
 /** The database file alone, for tools (the audit export) that need nothing else from the configuration. */
 export function databaseFileFrom(env: Env): string {
   return resolve(env.JIT_DATABASE?.trim() || DEFAULTS.JIT_DATABASE);
@@ -154,6 +205,8 @@ export function loadConfig(env: Env): ConfigLoad {
     problems.push(`JIT_HTTP_PORT must be a port number (0–65535) for /healthz and /metrics; got "${env.JIT_HTTP_PORT}"`);
   }
 
+  const boundary = readBoundary(env, problems);
+
   const policyFile = resolve(read('JIT_POLICY_FILE'));
   const policy = loadPolicyFile(policyFile);
   if (!policy.ok) problems.push(...policy.problems.map((problem) => `JIT_POLICY_FILE: ${formatPolicyProblem(problem)}`));
@@ -170,6 +223,7 @@ export function loadConfig(env: Env): ConfigLoad {
       databaseFile,
       logLevel: logLevel as LogLevel,
       httpPort,
+      ...(boundary && { boundary }),
     }),
   };
 }

@@ -147,4 +147,87 @@ describe('loadConfig', () => {
       problems: [`JIT_POLICY_FILE: ${join(dir, 'policy.yml')}:2:10: targets: must list at least one target`],
     });
   });
+  describe('Boundary', () => {
+    const BOUNDARY_PASSWORD = 'b0undary~s3cret';
+    const boundaryEnv = {
+      BOUNDARY_ADDR: 'https://boundary.example.com:9200/',
+      BOUNDARY_AUTH_METHOD_ID: 'ampw_1234567890',
+      BOUNDARY_LOGIN_NAME: 'jit-bot',
+      BOUNDARY_PASSWORD,
+      BOUNDARY_OIDC_AUTH_METHOD_ID: 'amoidc_1234567890',
+    };
+
+    it('leaves Boundary out when BOUNDARY_ADDR is not set', () => {
+      const result = loadConfig(env);
+      expect(result.ok && result.config.boundary).toBeUndefined();
+    });
+
+    it('reads the Boundary controller, the bot account and the OIDC auth method once BOUNDARY_ADDR is set', () => {
+      const result = loadConfig({ ...env, ...boundaryEnv });
+      expect(result).toMatchObject({
+        ok: true,
+        config: {
+          boundary: {
+            addr: 'https://boundary.example.com:9200',
+            authMethodId: 'ampw_1234567890',
+            loginName: 'jit-bot',
+            password: BOUNDARY_PASSWORD,
+            oidcAuthMethodId: 'amoidc_1234567890',
+          },
+        },
+      });
+      expect(result.ok && Object.isFrozen(result.config.boundary)).toBe(true);
+    });
+
+    it('accepts an LDAP auth method for the bot and plain http on loopback only', () => {
+      const result = loadConfig({
+        ...env,
+        ...boundaryEnv,
+        BOUNDARY_ADDR: 'http://127.0.0.1:9200',
+        BOUNDARY_AUTH_METHOD_ID: 'amldap_1234567890',
+      });
+      expect(result).toMatchObject({
+        ok: true,
+        config: { boundary: { addr: 'http://127.0.0.1:9200', authMethodId: 'amldap_1234567890' } },
+      });
+    });
+
+    it('reports every missing Boundary variable at once when only BOUNDARY_ADDR is set', () => {
+      expect(loadConfig({ ...env, BOUNDARY_ADDR: 'https://boundary.example.com' })).toEqual({
+        ok: false,
+        problems: [
+          "BOUNDARY_AUTH_METHOD_ID is required once BOUNDARY_ADDR is set: the password (ampw_…) or LDAP (amldap_…) auth method of the bot's account",
+          "BOUNDARY_LOGIN_NAME is required once BOUNDARY_ADDR is set: the login name of the bot's Boundary account",
+          "BOUNDARY_PASSWORD is required once BOUNDARY_ADDR is set: the password of the bot's Boundary account",
+          'BOUNDARY_OIDC_AUTH_METHOD_ID is required once BOUNDARY_ADDR is set: the OIDC auth method (amoidc_…) people sign in with',
+        ],
+      });
+    });
+
+    it('refuses plain http off loopback and auth method ids of the wrong kind, with the fix', () => {
+      expect(
+        loadConfig({
+          ...env,
+          ...boundaryEnv,
+          BOUNDARY_ADDR: 'http://boundary.example.com:9200?x=1',
+          BOUNDARY_AUTH_METHOD_ID: 'amoidc_1234567890',
+          BOUNDARY_OIDC_AUTH_METHOD_ID: 'ampw_1234567890',
+        }),
+      ).toEqual({
+        ok: false,
+        problems: [
+          'BOUNDARY_ADDR must use https (plain http is accepted on localhost only); got "http://boundary.example.com:9200"',
+          'BOUNDARY_ADDR must not carry credentials, a query or a fragment; give just the controller address',
+          'BOUNDARY_AUTH_METHOD_ID must be a password (ampw_…) or LDAP (amldap_…) auth method id; got "amoidc_1234567890"',
+          'BOUNDARY_OIDC_AUTH_METHOD_ID must be an OIDC auth method id (amoidc_…); got "ampw_1234567890"',
+        ],
+      });
+    });
+
+    it('never repeats the Boundary password in its messages', () => {
+      const result = loadConfig({ ...env, ...boundaryEnv, BOUNDARY_ADDR: 'boundary', BOUNDARY_AUTH_METHOD_ID: 'x' });
+      expect(result.ok).toBe(false);
+      expect(JSON.stringify(result)).not.toContain(BOUNDARY_PASSWORD);
+    });
+  });
 });

@@ -1,0 +1,300 @@
+// A strict local HashiCorp Boundary controller (API v1, as at 0.21) over plain http on loopback: password
+// sign-in, bearer tokens, accounts, users, auth tokens and sessions with Boundary's filters, pagination and
+// error bodies; per-route faults, a request log, seeding helpers, and grants a test can take away.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Fault, FaultPlan } from '../fault-plan.js';
+import { Paginator } from './listing.js';
+import { type Answer, route } from './routes.js';
+import {
+  type AuthMethodType,
+  BoundaryStore,
+  type Resource,
+  type SessionStatus,
+  type SimAccount,
+  type SimAuthToken,
+  type SimSession,
+  type SimUser,
+  statusOf,
+  TOKEN_TTL_MS,
+} from './store.js';
+import { BoundaryApiError, faultError, unauthenticated } from './wire.js';
+
+export type { SessionStatus, SimAccount, SimAuthToken, SimSession, SimUser };
+
+export interface BoundarySimulatorOptions {
+  botLoginName?: string;
+  botPassword?: string;
+  now?: () => number;
+}
+
+export interface BoundaryRequestRecord {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** The request body, with any password replaced. */
+  body: unknown;
+  status: number;
+  /** The user behind the bearer token, when it was valid. */
+  userId: string | null;
+  at: number;
+}
+
+/** A fault that lasts `forMs` on the simulator's clock, rather than a number of requests. */
+export type TimedFault = Fault & { forMs?: number };
+
+const ALL_GRANTS = [
+  'auth-token:list',
+  'auth-token:read',
+  'auth-token:delete',
+  'session:list',
+  'session:read',
+  'session:cancel',
+  'account:list',
+  'account:read',
+  'user:list',
+  'user:read',
+];
+
+export class BoundarySimulator {
+  readonly store: BoundaryStore;
+  readonly faults = new FaultPlan();
+  readonly log: BoundaryRequestRecord[] = [];
+  readonly passwordAuthMethodId: string;
+  readonly oidcAuthMethodId: string;
+  readonly botLoginName: string;
+  readonly botPassword: string;
+  readonly botUser: SimUser;
+  /** The grants of the bot's role, as "resource:action". */
+  readonly grants = new Set(ALL_GRANTS);
+  private readonly paginator: Paginator;
+  private readonly timedFaults: { fault: Fault; until: number }[] = [];
+  private readonly baseNow: () => number;
+  private offset = 0;
+  private server: Server | undefined;
+
+  constructor(options: BoundarySimulatorOptions = {}) {
+    this.baseNow = options.now ?? Date.now;
+    this.store = new BoundaryStore(() => this.now());
+    this.paginator = new Paginator(() => this.now());
+    this.passwordAuthMethodId = this.store.addAuthMethod('password').id;
+    this.oidcAuthMethodId = this.store.addAuthMethod('oidc').id;
+    this.botLoginName = options.botLoginName ?? 'jit-bot';
+    this.botPassword = options.botPassword ?? 'sim-bot-password-0123';
+    this.botUser = this.store.addUser({ name: 'jit-access-bot' });
+    this.store.addAccount(this.botUser.id, {
+      authMethodId: this.passwordAuthMethodId,
+      loginName: this.botLoginName,
+      password: this.botPassword,
+    });
+  }
+
+  static async start(options: BoundarySimulatorOptions = {}): Promise<BoundarySimulator> {
+    const simulator = new BoundarySimulator(options);
+    await simulator.start();
+    return simulator;
+  }
+
+  now(): number {
+    return this.baseNow() + this.offset;
+  }
+
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+
+  // ── set-up ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  addAuthMethod(type: AuthMethodType): string {
+    return this.store.addAuthMethod(type).id;
+  }
+
+  addUser(user: { name?: string; email?: string } = {}): SimUser {
+    return this.store.addUser(user);
+  }
+
+  /** An OIDC account in the default OIDC auth method unless `authMethodId` says otherwise. */
+  addAccount(
+    userId: string,
+    account: { authMethodId?: string; loginName?: string; password?: string; subject?: string; email?: string; fullName?: string } = {},
+  ): SimAccount {
+    return this.store.addAccount(userId, { ...account, authMethodId: account.authMethodId ?? this.oidcAuthMethodId });
+  }
+
+  /** An auth token as if the account had just signed in. */
+  signIn(accountId: string): SimAuthToken {
+    return this.store.issueToken(accountId);
+  }
+
+  addSession(userId: string, options: { authTokenId?: string; status?: SessionStatus } = {}): SimSession {
+    return this.store.addSession(userId, options);
+  }
+
+  sessionStatus(id: string): SessionStatus | undefined {
+    const session = this.store.sessions.get(id);
+    return session && statusOf(session);
+  }
+
+  /** Workers close the connections of canceling sessions, which then end as terminated. */
+  finishCanceling(): void {
+    for (const session of this.store.sessions.values()) {
+      if (statusOf(session) === 'canceling') this.store.setStatus(session, 'terminated');
+    }
+  }
+
+  /** Deletes the bot's own tokens, as an operator or the token's expiry would. */
+  revokeBotTokens(): void {
+    for (const token of [...this.store.tokens.values()]) {
+      if (token.userId === this.botUser.id) this.store.deleteToken(token.id);
+    }
+  }
+
+  tokensOf(userId: string): SimAuthToken[] {
+    return [...this.store.tokens.values()].filter((token) => token.userId === userId);
+  }
+
+  denyGrant(resource: Resource, action: string): void {
+    this.grants.delete(`${resource}:${action}`);
+  }
+
+  injectFault(fault: TimedFault): void {
+    if (fault.forMs === undefined) {
+      this.faults.add(fault);
+      return;
+    }
+    this.timedFaults.push({ fault, until: this.now() + fault.forMs });
+  }
+
+  // ── server ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  async start(): Promise<void> {
+    const server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        this.send(response, 500, { kind: 'Internal', message: String(error) });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  get url(): string {
+    if (!this.server) throw new Error('the Boundary simulator is not started');
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  private takeFault(key: string): Fault | undefined {
+    const now = this.now();
+    const timed = this.timedFaults.find(
+      ({ fault, until }) => until > now && (typeof fault.route === 'string' ? key.startsWith(fault.route) : fault.route.test(key)),
+    );
+    if (timed) {
+      this.faults.hits.push({ route: key, fault: timed.fault });
+      return timed.fault;
+    }
+    return this.faults.take(key);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const method = request.method ?? 'GET';
+    const raw = await readBody(request);
+    const body = parseJson(raw);
+    const record: BoundaryRequestRecord = {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      body: redactPassword(body),
+      status: 0,
+      userId: null,
+      at: this.now(),
+    };
+    this.log.push(record);
+
+    const fault = this.takeFault(`${method} ${url.pathname}`);
+    if (fault?.latencyMs) await sleep(fault.latencyMs);
+    if (fault?.drop) {
+      record.status = -1;
+      request.socket.destroy();
+      return;
+    }
+    if (fault?.status) {
+      record.status = fault.status;
+      const headers: Record<string, string> = {};
+      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+      this.send(response, fault.status, faultError(fault.status).body(), headers);
+      return;
+    }
+
+    let answer: Answer;
+    try {
+      const caller = this.caller(request);
+      if (caller) record.userId = caller.userId;
+      answer = route(
+        { store: this.store, paginator: this.paginator, grants: this.grants },
+        { method, path: url.pathname, query: url.searchParams, body, ...(caller && { caller }) },
+      );
+    } catch (error) {
+      if (!(error instanceof BoundaryApiError)) throw error;
+      answer = [error.status, error.body()];
+    }
+    record.status = answer[0];
+    this.send(response, answer[0], answer[1]);
+  }
+
+  /** The token behind `Authorization: Bearer`; none given is fine only for authenticate, which route checks. */
+  private caller(request: IncomingMessage): SimAuthToken | undefined {
+    const header = request.headers.authorization;
+    if (!header) return undefined;
+    const secret = /^Bearer (.+)$/.exec(header)?.[1];
+    const token = [...this.store.tokens.values()].find((candidate) => candidate.token === secret);
+    if (!token || token.createdAt + TOKEN_TTL_MS <= this.now()) throw unauthenticated();
+    token.updatedAt = this.now();
+    return token;
+  }
+
+  private send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    // A handler that returns nothing answers 204 with no body (controller interceptor.go statusCodeInterceptor).
+    if (body === undefined) {
+      response.writeHead(status, headers);
+      response.end();
+      return;
+    }
+    response.writeHead(status, { 'content-type': 'application/json', ...headers });
+    response.end(JSON.stringify(body));
+  }
+}
+
+function redactPassword(body: unknown): unknown {
+  const attributes = (body as { attributes?: Record<string, unknown> } | undefined)?.attributes;
+  if (!attributes || typeof attributes !== 'object' || !('password' in attributes)) return body;
+  return { ...(body as object), attributes: { ...attributes, password: '[redacted]' } };
+}
+
+function parseJson(raw: string): unknown {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

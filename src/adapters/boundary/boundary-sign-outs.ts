@@ -1,0 +1,237 @@
+// Ends a person's Boundary sign-ins once their Entra group membership is gone. Boundary evaluates OIDC managed
+// groups only when an account authenticates (developer.hashicorp.com/boundary/docs/concepts/domain-model/
+// managed-groups), so existing auth tokens keep the old grants until they expire, and running sessions keep
+// running. Grants belong to the user, across all their accounts (internal/iam/query.go
+// resourceRoleGrantsForUsers), so every token of the user goes, whichever auth method issued it.
+
+import type { BoundaryPerson, BoundarySignOutResult, BoundarySignOuts, OutsideFailure } from '../../application/ports.js';
+import { BoundaryClient, type BoundaryClientOptions } from './boundary-client.js';
+
+export interface BoundarySignOutOptions extends BoundaryClientOptions {
+  /** The OIDC auth method (`amoidc_…`) people sign in with through Entra. */
+  oidcAuthMethodId: string;
+}
+
+type Item = Record<string, unknown>;
+type Outcome<T> = { ok: true; value: T } | OutsideFailure;
+
+// The grants each call needs, named when Boundary answers 403 (developer.hashicorp.com/boundary/docs/rbac/
+// permission-grant-formats). Sessions live in projects, tokens and accounts in global or orgs: the role needs
+// grant scopes this + descendants.
+const GRANTS = {
+  account: 'ids=*;type=account;actions=list,read',
+  user: 'ids=*;type=user;actions=list,read',
+  token: 'ids=*;type=auth-token;actions=list,read,delete',
+  session: 'ids=*;type=session;actions=list,read,cancel',
+} as const;
+const RECURSIVE = { scope_id: 'global', recursive: 'true' };
+const LIVE = '("/item/status" == "active" or "/item/status" == "pending")';
+// A cancel at a stale version fails (500 Internal from the optimistic update; 404 for some resources); the
+// session is read again and cancelled at its new version, as the Go client's automatic versioning does
+// (api/sessions/cancel.go).
+const CANCEL_ATTEMPTS = 3;
+
+/**
+ * A value as a filter string literal. JSON's string escapes are a subset of Go's (strconv.Unquote, which
+ * go-bexpr uses), so a quote or backslash in user text stays inside the literal.
+ */
+export function filterLiteral(value: string): string {
+  return JSON.stringify(value);
+}
+
+function anyOf(selector: string, values: readonly string[]): string {
+  return `(${values.map((value) => `${filterLiteral(selector)} == ${filterLiteral(value)}`).join(' or ')})`;
+}
+
+function idsOf(items: Item[]): string[] {
+  return items.map((item) => item.id).filter((id): id is string => typeof id === 'string');
+}
+
+export class BoundarySessionRevoker implements BoundarySignOuts {
+  private readonly client: BoundaryClient;
+  private readonly oidcAuthMethodId: string;
+
+  constructor(options: BoundarySignOutOptions) {
+    this.client = new BoundaryClient(options);
+    this.oidcAuthMethodId = options.oidcAuthMethodId;
+  }
+
+  async endSignIns(person: BoundaryPerson): Promise<BoundarySignOutResult> {
+    const accounts = await this.findAccounts(person);
+    if (!accounts.ok) return accounts;
+    if (accounts.value.length === 0) return { ok: true, tokensRevoked: 0, sessionsEnded: 0, users: 0, otherAccounts: 0, verified: true };
+    const users = await this.findUsers(accounts.value);
+    if (!users.ok) return users;
+    const userIds = users.value.map((user) => user.id);
+    if (userIds.length === 0) return { ok: true, tokensRevoked: 0, sessionsEnded: 0, users: 0, otherAccounts: 0, verified: true };
+
+    const tokensRevoked = await this.deleteTokens(userIds);
+    if (!tokensRevoked.ok) return tokensRevoked;
+    // Listed after the tokens are gone: sessions that ended with their token are canceling by now.
+    const sessionsEnded = await this.cancelSessions(userIds);
+    if (!sessionsEnded.ok) return sessionsEnded;
+    const otherAccounts = await this.countOtherAccounts(users.value, accounts.value);
+    if (!otherAccounts.ok) return otherAccounts;
+
+    const tokensLeft = await this.client.listAll('/v1/auth-tokens', {
+      query: { ...RECURSIVE, filter: anyOf('/item/user_id', userIds) },
+      grant: GRANTS.token,
+    });
+    if (!tokensLeft.ok) return tokensLeft;
+    const sessionsLeft = await this.liveSessions(userIds);
+    if (!sessionsLeft.ok) return sessionsLeft;
+    if (tokensLeft.items.length > 0 || sessionsLeft.value.length > 0) {
+      return {
+        ok: false,
+        kind: 'transient',
+        message: `Boundary sign-outs not yet verified: ${tokensLeft.items.length} auth token(s) and ${sessionsLeft.value.length} live session(s) remain`,
+      };
+    }
+    return {
+      ok: true,
+      tokensRevoked: tokensRevoked.value,
+      sessionsEnded: sessionsEnded.value,
+      users: userIds.length,
+      otherAccounts: otherAccounts.value,
+      verified: true,
+    };
+  }
+
+  /** The person's accounts in the OIDC auth method: by subject (the Entra object id), else by email. */
+  private async findAccounts(person: BoundaryPerson): Promise<Outcome<string[]>> {
+    const list = (filter?: string) =>
+      this.client.listAll('/v1/accounts', {
+        query: { auth_method_id: this.oidcAuthMethodId, ...(filter !== undefined && { filter }) },
+        grant: GRANTS.account,
+      });
+    const bySubject = await list(`"/item/attributes/subject" == ${filterLiteral(person.principalId)}`);
+    if (!bySubject.ok || bySubject.items.length > 0 || !person.email)
+      return bySubject.ok ? { ok: true, value: idsOf(bySubject.items) } : bySubject;
+
+    const exact = await list(`"/item/attributes/email" == ${filterLiteral(person.email)}`);
+    if (!exact.ok) return exact;
+    if (exact.items.length > 0) return { ok: true, value: idsOf(exact.items) };
+    // Filters compare exactly; an email differing only in case needs the whole auth method read through.
+    const all = await list();
+    if (!all.ok) return all;
+    const email = person.email.toLowerCase();
+    const matching = all.items.filter((item) => {
+      const stored = (item.attributes as Item | undefined)?.email;
+      return typeof stored === 'string' && stored.toLowerCase() === email;
+    });
+    return { ok: true, value: idsOf(matching) };
+  }
+
+  /**
+   * The users behind the accounts. An account carries no user id and a listed user no account ids, so users
+   * are found through the accounts' auth tokens and through users whose primary account it is
+   * (handlers/users/user_service.go), then read for their account ids.
+   */
+  private async findUsers(accountIds: string[]): Promise<Outcome<{ id: string; accountIds: string[] }[]>> {
+    const tokens = await this.client.listAll('/v1/auth-tokens', {
+      query: { ...RECURSIVE, filter: anyOf('/item/account_id', accountIds) },
+      grant: GRANTS.token,
+    });
+    if (!tokens.ok) return tokens;
+    const primary = await this.client.listAll('/v1/users', {
+      query: { ...RECURSIVE, filter: anyOf('/item/primary_account_id', accountIds) },
+      grant: GRANTS.user,
+    });
+    if (!primary.ok) return primary;
+    const candidates = new Set(
+      [...tokens.items.map((token) => token.user_id), ...idsOf(primary.items)].filter((id): id is string => typeof id === 'string'),
+    );
+
+    const users: { id: string; accountIds: string[] }[] = [];
+    for (const id of candidates) {
+      const reply = await this.client.request(`/v1/users/${encodeURIComponent(id)}`, { expect: [404], grant: GRANTS.user });
+      if (!reply.ok) return reply;
+      const linked = reply.body?.account_ids;
+      const ids = Array.isArray(linked) ? linked.filter((value): value is string => typeof value === 'string') : [];
+      // A user gone in between, or an account moved to another user, is nobody this person signs in as.
+      if (reply.status === 404 || !ids.some((account) => accountIds.includes(account))) continue;
+      users.push({ id, accountIds: ids });
+    }
+    return { ok: true, value: users };
+  }
+
+  private async deleteTokens(userIds: string[]): Promise<Outcome<number>> {
+    const tokens = await this.client.listAll('/v1/auth-tokens', {
+      query: { ...RECURSIVE, filter: anyOf('/item/user_id', userIds) },
+      grant: GRANTS.token,
+    });
+    if (!tokens.ok) return tokens;
+    let deleted = 0;
+    for (const id of idsOf(tokens.items)) {
+      const reply = await this.client.request(`/v1/auth-tokens/${encodeURIComponent(id)}`, {
+        method: 'DELETE',
+        expect: [404],
+        grant: GRANTS.token,
+      });
+      if (!reply.ok) return reply;
+      // 404: the token expired or was deleted since the listing; it is gone either way.
+      if (reply.status !== 404) deleted += 1;
+    }
+    return { ok: true, value: deleted };
+  }
+
+  private async liveSessions(userIds: string[]): Promise<Outcome<Item[]>> {
+    const sessions = await this.client.listAll('/v1/sessions', {
+      query: { ...RECURSIVE, filter: `${anyOf('/item/user_id', userIds)} and ${LIVE}` },
+      grant: GRANTS.session,
+    });
+    return sessions.ok ? { ok: true, value: sessions.items } : sessions;
+  }
+
+  private async cancelSessions(userIds: string[]): Promise<Outcome<number>> {
+    const live = await this.liveSessions(userIds);
+    if (!live.ok) return live;
+    let ended = 0;
+    for (const session of live.value) {
+      const cancelled = await this.cancel(String(session.id), session.version);
+      if (!cancelled.ok) return cancelled;
+      if (cancelled.value) ended += 1;
+    }
+    return { ok: true, value: ended };
+  }
+
+  /** Cancels one session at its current version; false when it had already ended by other means. */
+  private async cancel(id: string, listedVersion: unknown): Promise<Outcome<boolean>> {
+    const path = `/v1/sessions/${encodeURIComponent(id)}`;
+    let version = listedVersion;
+    for (let attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
+      const reply = await this.client.request(`${path}:cancel`, {
+        method: 'POST',
+        body: { version },
+        expect: [404, 500],
+        grant: GRANTS.session,
+      });
+      if (!reply.ok) return reply;
+      if (reply.status === 200) return { ok: true, value: true };
+      const current = await this.client.request(path, { expect: [404], grant: GRANTS.session });
+      if (!current.ok) return current;
+      if (current.status === 404) return { ok: true, value: false };
+      const status = current.body?.status;
+      if (status !== 'active' && status !== 'pending') return { ok: true, value: false };
+      version = current.body?.version;
+    }
+    return { ok: false, kind: 'transient', message: `Boundary session ${id} kept changing while being cancelled` };
+  }
+
+  /** Accounts of these users outside the OIDC auth method: signing in there keeps the stored managed groups. */
+  private async countOtherAccounts(users: { accountIds: string[] }[], oidcAccounts: string[]): Promise<Outcome<number>> {
+    let count = 0;
+    for (const accountId of new Set(users.flatMap((user) => user.accountIds))) {
+      if (oidcAccounts.includes(accountId)) continue;
+      if (!accountId.startsWith('acctoidc_')) {
+        count += 1;
+        continue;
+      }
+      // Another OIDC account: it counts only when it belongs to a different OIDC auth method.
+      const reply = await this.client.request(`/v1/accounts/${encodeURIComponent(accountId)}`, { expect: [404], grant: GRANTS.account });
+      if (!reply.ok) return reply;
+      if (reply.status !== 404 && reply.body?.auth_method_id !== this.oidcAuthMethodId) count += 1;
+    }
+    return { ok: true, value: count };
+  }
+}
