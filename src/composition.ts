@@ -6,6 +6,7 @@ import type { App } from '@slack/bolt';
 import { GraphAccessProvider } from './adapters/graph/graph-access-provider.js';
 import { createGraphClient } from './adapters/graph/graph-client.js';
 import { GraphDirectory } from './adapters/graph/graph-directory.js';
+import { BoundarySessionRevoker } from './adapters/boundary/boundary-sign-outs.js';
 import { BotMetrics } from './adapters/ops/bot-metrics.js';
 import { startOpsServer } from './adapters/ops/ops-server.js';
 import { JobScheduler } from './adapters/scheduler/job-scheduler.js';
@@ -79,7 +80,8 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   });
   const policy = config.policy;
   const notifier = new SlackNotifier({ client: app.client, messages, requests, policy, clock, log: log.child({ module: 'notifier' }) });
-  const jobDeps = { requests, jobs, policy, clock, access, notifier };
+  const boundary = config.boundary && new BoundarySessionRevoker(config.boundary);
+  const jobDeps = { requests, jobs, policy, clock, access, notifier, ...(boundary && { boundary }) };
   const metrics = new BotMetrics(requests);
   const socket = trackSocket(receiver.client, () => metrics.reconnects.inc());
   const reconcileNow = async (): Promise<ReconcileReport> => {

@@ -108,7 +108,7 @@ export async function requestAccess(deps: RequestAccessDeps, input: FormInput): 
   if (held.present && deps.requests.listCovering(target.grant.groupId, user.principalId, '').length === 0) {
     return { ok: false, code: 'already_held', message: `${user.userPrincipalName} already has standing access to ${target.name}` };
   }
-  return submitRequest(deps, { ...input, principalId: user.principalId });
+  return submitRequest(deps, { ...input, principalId: user.principalId, principalName: user.userPrincipalName, email: email.email });
 }
 
 /**

@@ -10,11 +10,12 @@ import {
   grantedSpec,
   journalGrantCall,
   recordCleanup,
+  recordSignOut,
   reportRevokeTrouble,
 } from '../domain/access-request.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
-import type { AccessProvider, Clock, JobQueue, Notifier, OutsideFailure, RequestRepository, StoredJob } from './ports.js';
+import type { AccessProvider, BoundarySignOuts, Clock, JobQueue, Notifier, OutsideFailure, RequestRepository, StoredJob } from './ports.js';
 
 export interface JobDeps {
   requests: RequestRepository;
@@ -23,6 +24,8 @@ export interface JobDeps {
   clock: Clock;
   access: AccessProvider;
   notifier: Notifier;
+  /** Absent without BOUNDARY_ADDR: the thread then says existing Boundary sign-ins may last until they expire. */
+  boundary?: BoundarySignOuts;
 }
 
 export type JobOutcome =
@@ -140,6 +143,7 @@ function coveringGrant(deps: JobDeps, groupId: string, principalId: string, requ
 
 async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
   if (request.state === 'failed') return runCleanup(deps, job, request);
+  if (request.state === 'ended') return runSignOut(deps, job, request);
   if (request.state !== 'active' || !request.ending) return finish(deps, job, `nothing to revoke: the request is ${request.state}`);
   const { grant } = request;
   // A grant is recorded with the transition to active; an active request without one cannot exist.
@@ -153,12 +157,31 @@ async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest):
   const result = await deps.access.revoke(grantedSpec(grant), grant.principalId);
   if (result.ok) {
     const detail = result.alreadyAbsent ? 'already gone' : 'revoked';
-    return record(deps, job, (current, now) => confirmEnd(current, now, { alreadyAbsent: result.alreadyAbsent }), detail);
+    const signOut = deps.boundary !== undefined;
+    return record(deps, job, (current, now) => confirmEnd(current, now, { alreadyAbsent: result.alreadyAbsent }, undefined, signOut), detail);
   }
   if (job.attempts === REVOKE_ALERT_AFTER) {
     applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, result.message, job.attempts));
   }
   // Never give up on ending access: a permanent refusal is retried too, more slowly.
+  return retry(deps, job, result, result.kind === 'permanent' ? PERMANENT_REVOKE_BACKOFF_MS : 0);
+}
+
+/**
+ * Once Entra confirmed the membership gone: the person's Boundary sign-ins and live sessions end too, since
+ * Boundary re-reads managed groups only at the next sign-in. Retried without end, like the Entra step.
+ */
+async function runSignOut(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
+  const principalId = request.grant?.principalId ?? request.principalId;
+  if (!deps.boundary || request.signOut || request.keptBy || !principalId) return finish(deps, job, 'nothing to sign out');
+  const result = await deps.boundary.endSignIns({ principalId, email: request.email ?? request.principalName ?? '' });
+  if (result.ok) {
+    const counts = { tokensRevoked: result.tokensRevoked, sessionsEnded: result.sessionsEnded, otherAccounts: result.otherAccounts };
+    return record(deps, job, (current, now) => recordSignOut(current, { at: now, ...counts }), 'Boundary sign-ins ended');
+  }
+  if (job.attempts === REVOKE_ALERT_AFTER) {
+    applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, `Boundary: ${result.message}`, job.attempts));
+  }
   return retry(deps, job, result, result.kind === 'permanent' ? PERMANENT_REVOKE_BACKOFF_MS : 0);
 }
 

@@ -7,6 +7,9 @@ export interface SubmitInput {
   requesterId: string;
   /** The requester's Entra object id, resolved before the request is stored (request-access.ts). */
   principalId: string;
+  /** Its UPN, and the Slack email it was found by. */
+  principalName?: string;
+  email?: string;
   targetId: string;
   reason: string | undefined;
   durationMinutes: number;
@@ -54,6 +57,8 @@ export function submitRequest(deps: SubmitDeps, input: SubmitInput): SubmitOutco
     id: deps.ids.requestId(),
     requesterId: input.requesterId,
     principalId: input.principalId,
+    ...(input.principalName !== undefined && { principalName: input.principalName }),
+    ...(input.email !== undefined && { email: input.email }),
     target,
     reason: reason.reason,
     durationMinutes: input.durationMinutes,

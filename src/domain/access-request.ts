@@ -25,6 +25,10 @@ export interface AccessRequest {
   requesterId: string;
   /** The requester's Entra object id, resolved from their Slack email when they asked. */
   principalId?: string;
+  /** That Entra account's UPN, shown to approvers: the account that will receive the access. */
+  principalName?: string;
+  /** The requester's Slack profile email, which their Boundary account may carry. */
+  email?: string;
   targetId: string;
   reason: string;
   durationMinutes: number;
@@ -48,6 +52,8 @@ export interface AccessRequest {
   cleanup?: { at: number; result: CleanupResult };
   /** An end that left the membership in place, because this other request of the bot still covers it. */
   keptBy?: string;
+  /** After the end: the person's Boundary sign-ins and live sessions ended, and checked gone. */
+  signOut?: SignOutRecord;
   /** What was granted, set when the grant is confirmed. */
   grant?: GrantRecord;
   grantedAt?: number;
@@ -65,6 +71,14 @@ export interface AccessRequest {
  * removed / absent: the bot took away what its call may have created (or found nothing); covered: another active
  * grant of the bot holds the same membership; standing: the person held it before, so nothing was the bot's.
  */
+export interface SignOutRecord {
+  at: number;
+  tokensRevoked: number;
+  sessionsEnded: number;
+  /** Accounts of the same Boundary users outside the OIDC auth method: their sign-ins keep the stored groups. */
+  otherAccounts: number;
+}
+
 export type CleanupResult = 'removed' | 'absent' | 'covered' | 'standing';
 
 export interface GrantRecord {
@@ -129,6 +143,8 @@ export interface NewRequestInput {
   id: string;
   requesterId: string;
   principalId?: string;
+  principalName?: string;
+  email?: string;
   target: Target;
   reason: string;
   durationMinutes: number;
@@ -141,6 +157,8 @@ export function openRequest(input: NewRequestInput): Transition {
     id: input.id,
     requesterId: input.requesterId,
     ...(input.principalId !== undefined && { principalId: input.principalId }),
+    ...(input.principalName !== undefined && { principalName: input.principalName }),
+    ...(input.email !== undefined && { email: input.email }),
     targetId: input.target.id,
     reason: input.reason,
     durationMinutes: input.durationMinutes,
@@ -304,15 +322,25 @@ export function requestEnd(
   return move(request, { ending: { reason, by: actor, at: now } }, { action: 'end_requested', actor, detail: { reason } }, jobs);
 }
 
-/** `keptBy`: the membership stays, because this other active grant of the bot still covers it. */
-export function confirmEnd(request: AccessRequest, now: number, detail: Record<string, unknown> = {}, keptBy?: string): TransitionResult {
+/**
+ * `keptBy`: the membership stays, because this other active grant of the bot still covers it. `signOut`: the
+ * person's Boundary sign-ins are to end too (a durable step of its own, so the Entra end never waits on it).
+ */
+export function confirmEnd(
+  request: AccessRequest,
+  now: number,
+  detail: Record<string, unknown> = {},
+  keptBy?: string,
+  signOut = false,
+): TransitionResult {
   if (request.state !== 'active' || !request.ending) return wrongState(request);
   const reason = request.ending.reason;
+  const jobs: JobOrder[] = signOut && keptBy === undefined ? [{ kind: 'revoke' }, notify('ended')] : [notify('ended')];
   return move(
     request,
     { state: 'ended', endedAt: now, endReason: reason, ...(keptBy !== undefined && { keptBy }) },
     { action: 'ended', actor: SYSTEM, detail: { ...detail, reason, ...(keptBy !== undefined && { keptBy }) } },
-    [notify('ended')],
+    jobs,
   );
 }
 
@@ -349,9 +377,18 @@ export function recordLingeringAccess(request: AccessRequest, removed: boolean, 
   ]);
 }
 
-/** A revocation that keeps failing is raised with the approvers once; the revoke job keeps trying. */
+/** The person's Boundary sign-ins and sessions ended after the grant did, and were checked gone. */
+export function recordSignOut(request: AccessRequest, signOut: SignOutRecord): TransitionResult {
+  if (request.state !== 'ended' || request.signOut) return wrongState(request);
+  const { at: _at, ...counts } = signOut;
+  return move(request, { signOut }, { action: 'boundary_signed_out', actor: SYSTEM, detail: counts }, [notify('signed_out')]);
+}
+
+/** A revocation (or its Boundary step) that keeps failing is raised with the approvers once; the job keeps trying. */
 export function reportRevokeTrouble(request: AccessRequest, problem: string, attempts: number): TransitionResult {
-  if (request.state !== 'active' || !request.ending) return wrongState(request);
+  const endingEntra = request.state === 'active' && request.ending !== undefined;
+  const endingBoundary = request.state === 'ended' && request.signOut === undefined;
+  if (!endingEntra && !endingBoundary) return wrongState(request);
   return move(request, {}, { action: 'revoke_failing', actor: SYSTEM, detail: { problem, attempts } }, [notify('revoke_failing')]);
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { endAccess } from '../../src/application/end-access.js';
 import { backoffMs, NOTIFY_MAX_ATTEMPTS, REVOKE_ALERT_AFTER } from '../../src/application/run-job.js';
 import { nextSweepAt, sweep } from '../../src/application/sweep.js';
+import { FakeBoundarySignOuts } from '../support/fakes.js';
 import { ADMIN, APPROVER_1, makePolicy, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
 import { approved, drain, PRINCIPAL, setUpJobs, submitted } from '../support/job-harness.js';
 
@@ -224,6 +225,51 @@ describe('the revoke job', () => {
     await drain(strict);
     expect(deps.requests.find(id)).toMatchObject({ state: 'failed', failure: 'the requester is no longer eligible for this group in PIM' });
     expect(deps.access.calls.filter((call) => call.op === 'grant')).toEqual([]);
+  });
+
+  it('ends the person’s Boundary sign-ins once Entra confirmed the end, and records what it ended', async () => {
+    const { deps } = setUpJobs();
+    const boundary = new FakeBoundarySignOuts();
+    const withBoundary = { ...deps, boundary };
+    const id = await approved(deps);
+    await drain(withBoundary);
+    endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
+    expect((await drain(withBoundary)).filter((outcome) => outcome === 'revoke:done')).toHaveLength(2);
+    expect(boundary.people).toEqual([{ principalId: PRINCIPAL, email: '' }]);
+    expect(deps.requests.find(id)).toMatchObject({ state: 'ended', signOut: { tokensRevoked: 2, sessionsEnded: 1, otherAccounts: 0 } });
+    expect(deps.notifier.told.map((told) => told.event)).toContain('signed_out');
+  });
+
+  it('keeps trying to end Boundary sign-ins, tells the approvers after five failures, and never delays the Entra end', async () => {
+    const { deps } = setUpJobs();
+    const boundary = new FakeBoundarySignOuts();
+    boundary.answers = Array.from({ length: 6 }, () => ({ ok: false as const, kind: 'transient' as const, message: '503 from Boundary' }));
+    const withBoundary = { ...deps, boundary };
+    const id = await approved(deps);
+    await drain(withBoundary);
+    endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
+    await drain(withBoundary);
+    expect(deps.requests.find(id)?.state).toBe('ended');
+    for (let attempt = 0; attempt < 8; attempt++) {
+      deps.clock.advance(5 * MINUTE);
+      await drain(withBoundary);
+    }
+    expect(deps.notifier.told.filter((told) => told.event === 'revoke_failing')).toHaveLength(1);
+    expect(deps.requests.find(id)?.signOut).toBeDefined();
+  });
+
+  it('leaves Boundary alone when another grant still covers the membership', async () => {
+    const { deps } = setUpJobs(makePolicy([makeTarget(), makeTarget({ id: 'prod-db', name: 'Production databases' })]));
+    const boundary = new FakeBoundarySignOuts();
+    const withBoundary = { ...deps, boundary };
+    const first = await approved(deps, 60, 'prod-ssh');
+    await drain(withBoundary);
+    await approved(deps, 120, 'prod-db');
+    deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
+    await drain(withBoundary);
+    endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
+    await drain(withBoundary);
+    expect(boundary.people).toEqual([]);
   });
 
   it('lets an admin revoke and nobody else', async () => {

@@ -1,5 +1,8 @@
 import type {
   AccessProvider,
+  BoundaryPerson,
+  BoundarySignOutResult,
+  BoundarySignOuts,
   Clock,
   Deadline,
   EmailLookup,
@@ -260,5 +263,16 @@ export class FakeEntraDirectory implements EntraDirectory {
     const user = this.users.get(email.toLowerCase());
     if (!user) return { ok: false, kind: 'not_found', message: `no Entra account has the email ${email}` };
     return { ok: true, principalId: user.principalId, userPrincipalName: user.userPrincipalName, guest: user.guest ?? false };
+  }
+}
+
+/** Ends Boundary sign-ins as told: the answers in order, then a clean, verified sign-out. */
+export class FakeBoundarySignOuts implements BoundarySignOuts {
+  readonly people: BoundaryPerson[] = [];
+  answers: BoundarySignOutResult[] = [];
+
+  async endSignIns(person: BoundaryPerson): Promise<BoundarySignOutResult> {
+    this.people.push(person);
+    return this.answers.shift() ?? { ok: true, tokensRevoked: 2, sessionsEnded: 1, users: 1, otherAccounts: 0, verified: true };
   }
 }

@@ -38,6 +38,12 @@ interface RequestRow {
   cleanup_at: number | null;
   cleanup_result: CleanupResult | null;
   kept_by: string | null;
+  principal_name: string | null;
+  requester_email: string | null;
+  signed_out_at: number | null;
+  signed_out_tokens: number | null;
+  signed_out_sessions: number | null;
+  signed_out_other_accounts: number | null;
 }
 
 interface DecisionRow {
@@ -117,6 +123,16 @@ function toRequest(row: RequestRow, decisions: DecisionRow[], grant: GrantRow | 
       row.grant_group_id !== null && { grantCall: { sentAt: row.grant_sent_at, kind: row.grant_kind, groupId: row.grant_group_id } }),
     ...(row.cleanup_at !== null && row.cleanup_result !== null && { cleanup: { at: row.cleanup_at, result: row.cleanup_result } }),
     ...(row.kept_by !== null && { keptBy: row.kept_by }),
+    ...(row.principal_name !== null && { principalName: row.principal_name }),
+    ...(row.requester_email !== null && { email: row.requester_email }),
+    ...(row.signed_out_at !== null && {
+      signOut: {
+        at: row.signed_out_at,
+        tokensRevoked: row.signed_out_tokens ?? 0,
+        sessionsEnded: row.signed_out_sessions ?? 0,
+        otherAccounts: row.signed_out_other_accounts ?? 0,
+      },
+    }),
     ...(row.ending_reason !== null && { ending: { reason: row.ending_reason, by: row.ending_by ?? '', at: row.ending_at ?? 0 } }),
     ...(grant && grantRecord && { grant: grantRecord, grantedAt: grant.granted_at, endsAt: grant.ends_at }),
     ...(grant?.ended_at != null && { endedAt: grant.ended_at }),
@@ -160,13 +176,15 @@ export class SqliteRequestRepository implements RequestRepository {
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
       insertRequest: db.prepare(`INSERT INTO requests
-        (id, requester_id, principal_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
-        VALUES (@id, @requesterId, @principalId, @targetId, @reason, @durationMinutes, @requiredApprovals, @state, @version, @createdAt, @pendingUntil, @createdAt)`),
+        (id, requester_id, principal_id, principal_name, requester_email, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
+        VALUES (@id, @requesterId, @principalId, @principalName, @email, @targetId, @reason, @durationMinutes, @requiredApprovals, @state, @version, @createdAt, @pendingUntil, @createdAt)`),
       updateRequest: db.prepare(`UPDATE requests SET state = @state, version = @version, decided_at = @decidedAt,
         duration_minutes = @durationMinutes, required_approvals = @requiredApprovals,
         cancelled_at = @cancelledAt, failure = @failure, ending_reason = @endingReason, ending_by = @endingBy, ending_at = @endingAt,
         expiry_warned_at = @expiryWarnedAt, grant_sent_at = @grantSentAt, grant_kind = @grantKind, grant_group_id = @grantGroupId,
-        cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, updated_at = @now
+        cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, signed_out_at = @signedOutAt,
+        signed_out_tokens = @signedOutTokens, signed_out_sessions = @signedOutSessions, signed_out_other_accounts = @signedOutOther,
+        updated_at = @now
         WHERE id = @id AND version = @expectedVersion AND state = @expectedState`),
       selectRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
       selectDecisions: db.prepare(
@@ -218,6 +236,8 @@ export class SqliteRequestRepository implements RequestRepository {
           id: request.id,
           requesterId: request.requesterId,
           principalId: request.principalId ?? null,
+          principalName: request.principalName ?? null,
+          email: request.email ?? null,
           targetId: request.targetId,
           reason: request.reason,
           durationMinutes: request.durationMinutes,
@@ -261,6 +281,10 @@ export class SqliteRequestRepository implements RequestRepository {
         cleanupAt: next.cleanup?.at ?? null,
         cleanupResult: next.cleanup?.result ?? null,
         keptBy: next.keptBy ?? null,
+        signedOutAt: next.signOut?.at ?? null,
+        signedOutTokens: next.signOut?.tokensRevoked ?? null,
+        signedOutSessions: next.signOut?.sessionsEnded ?? null,
+        signedOutOther: next.signOut?.otherAccounts ?? null,
         now,
       });
       if (updated.changes !== 1) return false;
