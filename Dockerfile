@@ -19,7 +19,8 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     JIT_DATABASE=/data/jit.sqlite \
     JIT_POLICY_FILE=/config/policy.yml \
-    JIT_HTTP_PORT=8080
+    JIT_HTTP_PORT=8080 \
+    JIT_HTTP_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

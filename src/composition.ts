@@ -3,10 +3,10 @@
 // logger, retry counts) they may replace.
 
 import type { App } from '@slack/bolt';
+import { BoundarySessionRevoker } from './adapters/boundary/boundary-sign-outs.js';
 import { GraphAccessProvider } from './adapters/graph/graph-access-provider.js';
 import { createGraphClient } from './adapters/graph/graph-client.js';
 import { GraphDirectory } from './adapters/graph/graph-directory.js';
-import { BoundarySessionRevoker } from './adapters/boundary/boundary-sign-outs.js';
 import { BotMetrics } from './adapters/ops/bot-metrics.js';
 import { startOpsServer } from './adapters/ops/ops-server.js';
 import { JobScheduler } from './adapters/scheduler/job-scheduler.js';
@@ -128,6 +128,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const ops = await startOpsServer(
     { isDatabaseWritable: () => isWritable(db), isSocketConnected: socket.isConnected, metrics: metrics.registry },
     config.httpPort,
+    config.httpHost,
   );
   // With one process and one SQLite file, every lease found at start belongs to a process that died: its
   // jobs run now instead of when their lease would have run out (a grant's end must not wait on a dead lease).

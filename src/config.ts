@@ -20,6 +20,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Port of /healthz and /metrics; 0 picks a free one. */
   httpPort: number;
+  /** Where /healthz and /metrics listen. */
+  httpHost: string;
   /** Ending Boundary sign-ins when access ends; absent when BOUNDARY_ADDR is not set. */
   boundary?: BoundaryConfig;
 }
@@ -44,6 +46,8 @@ export const DEFAULTS = {
   JIT_DATABASE: './data/jit.sqlite',
   LOG_LEVEL: 'info',
   JIT_HTTP_PORT: '8080',
+  // Loopback: /metrics tells who holds access, so it is not served to the network unless asked (Docker sets 0.0.0.0).
+  JIT_HTTP_HOST: '127.0.0.1',
 } as const;
 
 // The variable names the bot reads; anything holding a secret is listed so that it is never echoed.
@@ -205,6 +209,11 @@ export function loadConfig(env: Env): ConfigLoad {
     problems.push(`JIT_HTTP_PORT must be a port number (0–65535) for /healthz and /metrics; got "${env.JIT_HTTP_PORT}"`);
   }
 
+  const httpHost = read('JIT_HTTP_HOST');
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(httpHost)) {
+    problems.push(`JIT_HTTP_HOST must be an address to listen on, such as 127.0.0.1 or 0.0.0.0; got "${env.JIT_HTTP_HOST}"`);
+  }
+
   const boundary = readBoundary(env, problems);
 
   const policyFile = resolve(read('JIT_POLICY_FILE'));
@@ -223,6 +232,7 @@ export function loadConfig(env: Env): ConfigLoad {
       databaseFile,
       logLevel: logLevel as LogLevel,
       httpPort,
+      httpHost,
       ...(boundary && { boundary }),
     }),
   };

@@ -26,6 +26,13 @@ export const REDACTED_PATHS = [
   'config.slack.botToken',
   'config.slack.appToken',
   'config.azure.clientSecret',
+  'config.boundary.password',
+  'password',
+  '*.password',
+  // Slack's response_url lets anyone holding it post as the app for 30 minutes.
+  'response_url',
+  '*.response_url',
+  'body.response_url',
 ];
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
         databaseFile: join(dir, 'data', 'jit.sqlite'),
         logLevel: 'info',
         httpPort: 8080,
+        httpHost: '127.0.0.1',
         policy: { targets: [{ id: 'db' }] },
       },
     });
@@ -84,6 +85,7 @@ describe('loadConfig', () => {
       GRAPH_BASE_URL: 'graph',
       LOG_LEVEL: 'loud',
       JIT_HTTP_PORT: '99999',
+      JIT_HTTP_HOST: 'every interface',
       JIT_POLICY_FILE: join(dir, 'missing.yml'),
       JIT_DATABASE: join(dir, 'data', 'jit.sqlite'),
     });
@@ -101,6 +103,7 @@ describe('loadConfig', () => {
         'GRAPH_BASE_URL is not a URL ("graph"); give an absolute URL such as https://graph.microsoft.com',
         'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud"',
         'JIT_HTTP_PORT must be a port number (0–65535) for /healthz and /metrics; got "99999"',
+        'JIT_HTTP_HOST must be an address to listen on, such as 127.0.0.1 or 0.0.0.0; got "every interface"',
         `JIT_POLICY_FILE: ${join(dir, 'missing.yml')}:1:1: file not found; set JIT_POLICY_FILE to the policy file`,
       ],
     });

@@ -158,7 +158,12 @@ async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest):
   if (result.ok) {
     const detail = result.alreadyAbsent ? 'already gone' : 'revoked';
     const signOut = deps.boundary !== undefined;
-    return record(deps, job, (current, now) => confirmEnd(current, now, { alreadyAbsent: result.alreadyAbsent }, undefined, signOut), detail);
+    return record(
+      deps,
+      job,
+      (current, now) => confirmEnd(current, now, { alreadyAbsent: result.alreadyAbsent }, undefined, signOut),
+      detail,
+    );
   }
   if (job.attempts === REVOKE_ALERT_AFTER) {
     applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, result.message, job.attempts));

@@ -3,6 +3,7 @@
 // so a CI pipeline can review a policy change before it ships.
 
 import { formatDuration } from '../domain/duration.js';
+import { targetsSharingGroups } from '../domain/policy.js';
 import { formatPolicyProblem, loadPolicyFile } from '../policy-file.js';
 
 function main(files: string[]): number {
@@ -24,6 +25,11 @@ function main(files: string[]): number {
       `${file}: ok — ${targets.length} target(s), ${admins.length} admin(s), ` +
         `pending timeout ${formatDuration(settings.pendingTimeoutMinutes)}, expiry warning ${formatDuration(settings.expiryWarningMinutes)}\n`,
     );
+    for (const shared of targetsSharingGroups(result.policy)) {
+      process.stdout.write(
+        `  warning: ${shared.targetIds.join(', ')} grant the same group ${shared.groupId}; a person's membership stays until the last of their grants on it ends\n`,
+      );
+    }
     for (const target of targets) {
       const { approvers, duration, grant } = target;
       process.stdout.write(

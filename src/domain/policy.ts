@@ -30,6 +30,16 @@ export const PIM_MIN_MINUTES = 5;
 
 export const DEFAULT_SETTINGS: Policy['settings'] = { pendingTimeoutMinutes: 4 * 60, expiryWarningMinutes: 10 };
 
+/** Targets that grant the same Entra group: their grants overlap, so one ending leaves the other's membership. */
+export function targetsSharingGroups(policy: Policy): { groupId: string; targetIds: string[] }[] {
+  const byGroup = new Map<string, string[]>();
+  for (const target of policy.targets) {
+    const key = target.grant.groupId.toLowerCase();
+    byGroup.set(key, [...(byGroup.get(key) ?? []), target.id]);
+  }
+  return [...byGroup].filter(([, ids]) => ids.length > 1).map(([groupId, targetIds]) => ({ groupId, targetIds }));
+}
+
 export function findTarget(policy: Policy, targetId: string): Target | undefined {
   return policy.targets.find((target) => target.id === targetId);
 }

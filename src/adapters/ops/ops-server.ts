@@ -10,7 +10,7 @@ export interface OpsServerDeps {
   metrics: Registry;
 }
 
-export async function startOpsServer(deps: OpsServerDeps, port: number): Promise<{ server: Server; port: number }> {
+export async function startOpsServer(deps: OpsServerDeps, port: number, host: string): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/healthz') {
       const slack = deps.isSocketConnected();
@@ -33,6 +33,6 @@ export async function startOpsServer(deps: OpsServerDeps, port: number): Promise
     response.writeHead(404, { 'content-type': 'text/plain' });
     response.end('not found\n');
   });
-  await new Promise<void>((resolve) => server.listen(port, resolve));
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return { server, port: (server.address() as AddressInfo).port };
 }
