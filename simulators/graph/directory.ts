@@ -68,6 +68,10 @@ export class Directory {
     return this.users.get(lower) ?? [...this.users.values()].find((user) => user.userPrincipalName.toLowerCase() === lower);
   }
 
+  isMember(groupId: string, userId: string): boolean {
+    return this.groups.get(groupId.toLowerCase())?.members.has(userId) ?? false;
+  }
+
   activeAssignment(groupId: string, principalId: string, accessId: string): SimAssignment | undefined {
     return this.assignments.find(
       (assignment) => assignment.groupId === groupId && assignment.principalId === principalId && assignment.accessId === accessId,
