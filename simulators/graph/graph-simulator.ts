@@ -6,13 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Fault } from '../fault-plan.js';
 import { Authority } from './authority.js';
-import { Directory, type SimDirectoryUser } from './directory.js';
+import { Directory, type SimAssignment, type SimDirectoryUser, type SimScheduleRequest } from './directory.js';
 import type { GraphContext } from './graph-route.js';
 import { groupsRoutes } from './groups-routes.js';
-import { pimRoutes } from './pim.js';
+import { pimRoutes, type StandingAssignmentSeed, seedStandingAssignment } from './pim.js';
 import { type GraphRequestRecord, GraphServer } from './server.js';
 import { usersRoutes } from './users-routes.js';
 
+export type { SimCreator } from './directory.js';
+export type { StandingAssignmentSeed } from './pim.js';
 export { parseIsoDuration } from './pim-request.js';
 export type { GraphRequestRecord } from './server.js';
 
@@ -111,6 +113,8 @@ export class GraphSimulator implements GraphContext {
       displayName: user.userPrincipalName.split('@')[0] ?? user.userPrincipalName,
       userType: 'Member',
       accountEnabled: true,
+      otherMails: [],
+      proxyAddresses: [],
       ...user,
     };
     this.directory.users.set(added.id.toLowerCase(), added);
@@ -118,7 +122,34 @@ export class GraphSimulator implements GraphContext {
   }
 
   addGroup(group: { id: string; displayName: string }): void {
-    this.directory.groups.set(group.id.toLowerCase(), { ...group, members: new Set() });
+    this.directory.groups.set(group.id.toLowerCase(), { ...group, members: new Set(), directMembers: new Set() });
+  }
+
+  /** A member added outside the bot (members/$ref in the portal): never expires. */
+  addDirectMember(groupId: string, userId: string): void {
+    const group = this.directory.groups.get(groupId.toLowerCase());
+    if (!group) throw new Error(`no group ${groupId} in the simulated tenant`);
+    group.members.add(userId);
+    group.directMembers.add(userId);
+  }
+
+  /**
+   * A PIM assignment someone else made, permanent unless `endDateTime` is given, with the adminAssign request
+   * that created it (its own id, ticket and creator). It makes the principal a member, as PIM does.
+   */
+  addStandingAssignment(seed: StandingAssignmentSeed): { assignment: SimAssignment; request: SimScheduleRequest } {
+    return seedStandingAssignment(this.directory, seed, this.now());
+  }
+
+  /** Changes a user as an administrator would (a new UPN or mail, a disabled account); returns the user. */
+  updateUser(id: string, change: Partial<Omit<SimDirectoryUser, 'id'>>): SimDirectoryUser {
+    const user = this.directory.findUser(id);
+    if (!user) throw new Error(`no user ${id} in the simulated tenant`);
+    return Object.assign(user, change);
+  }
+
+  disableUser(id: string): SimDirectoryUser {
+    return this.updateUser(id, { accountEnabled: false });
   }
 
   addEligibility(groupId: string, principalId: string): void {
@@ -131,5 +162,19 @@ export class GraphSimulator implements GraphContext {
 
   injectFault(fault: Fault): void {
     this.faults.add(fault);
+  }
+
+  /**
+   * The next `times` requests matching `route` (e.g. `POST /v1.0/groups/`) take effect, then the client gets a
+   * dropped connection (the default) or the given status (504, 503…) instead of the answer.
+   */
+  loseResponseAfterWrite(route: string | RegExp, options: { answer?: 'drop' | number; times?: number } = {}): void {
+    const answer = options.answer ?? 'drop';
+    this.faults.add({
+      route,
+      afterWrite: true,
+      ...(answer === 'drop' ? { drop: true } : { status: answer }),
+      ...(options.times !== undefined && { times: options.times }),
+    });
   }
 }

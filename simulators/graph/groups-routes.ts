@@ -28,6 +28,7 @@ export function groupsRoutes({ directory }: GraphContext): GraphRoute[] {
           );
         }
         group.members.add(user.id);
+        group.directMembers.add(user.id);
         return [204, undefined];
       },
     },
@@ -38,7 +39,9 @@ export function groupsRoutes({ directory }: GraphContext): GraphRoute[] {
       handle: ({ match: [groupId = '', userId = ''] }) => {
         const group = directory.groups.get(groupId.toLowerCase());
         if (!group?.members.has(userId)) throw notFound(userId);
+        // This bypasses PIM: an active assignment stays listed, only the membership goes.
         group.members.delete(userId);
+        group.directMembers.delete(userId);
         return [204, undefined];
       },
     },

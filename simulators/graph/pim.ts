@@ -3,7 +3,7 @@
 // (learn.microsoft.com/graph/api/resources/privilegedidentitymanagement-for-groups-api-overview).
 
 import { randomUUID } from 'node:crypto';
-import type { SimAssignment, SimScheduleRequest } from './directory.js';
+import type { Directory, SimAssignment, SimCreator, SimScheduleRequest } from './directory.js';
 import { GraphError, type Json, policyFailure } from './graph-error.js';
 import { type GraphContext, type GraphRoute, PERMISSIONS } from './graph-route.js';
 import { PIM_MINIMUM_MS, scheduleSpan, validateScheduleRequest } from './pim-request.js';
@@ -22,14 +22,14 @@ export function pimRoutes(context: GraphContext, options: PimOptions): GraphRout
       methods: ['POST'],
       path: new RegExp(`^${PIM_PATTERN}/assignmentScheduleRequests$`),
       permissions: [PERMISSIONS.writeAssignments],
-      handle: ({ body }) => [201, requestJson(context, submitScheduleRequest(context, options, body))],
+      handle: ({ body, clientId }) => [201, requestJson(context, submitScheduleRequest(context, options, body, clientId))],
     },
     {
       methods: ['GET'],
       path: new RegExp(`^${PIM_PATTERN}/assignmentScheduleRequests$`),
       permissions: [PERMISSIONS.readAssignments],
       handle: ({ query }) => {
-        const filter = parseFilter(query.get('$filter'), ['groupId', 'principalId', 'status']);
+        const filter = parseFilter(query.get('$filter'), ['groupId', 'principalId', 'status', 'action', 'accessId', 'targetScheduleId']);
         return [
           200,
           { value: directory.requests.filter((request) => matches(request, filter)).map((request) => requestJson(context, request)) },
@@ -43,6 +43,15 @@ export function pimRoutes(context: GraphContext, options: PimOptions): GraphRout
       handle: ({ query }) => {
         const filter = parseFilter(query.get('$filter'), ['groupId', 'principalId', 'accessId']);
         return [200, { value: directory.assignments.filter((assignment) => matches(assignment, filter)).map(instanceJson) }];
+      },
+    },
+    {
+      methods: ['GET'],
+      path: new RegExp(`^${PIM_PATTERN}/assignmentSchedules$`),
+      permissions: [PERMISSIONS.readAssignments],
+      handle: ({ query }) => {
+        const filter = parseFilter(query.get('$filter'), ['groupId', 'principalId', 'accessId']);
+        return [200, { value: directory.assignments.filter((assignment) => matches(assignment, filter)).map(scheduleJson) }];
       },
     },
     {
@@ -68,7 +77,7 @@ export function pimRoutes(context: GraphContext, options: PimOptions): GraphRout
   ];
 }
 
-function submitScheduleRequest(context: GraphContext, options: PimOptions, body: unknown): SimScheduleRequest {
+function submitScheduleRequest(context: GraphContext, options: PimOptions, body: unknown, clientId: string): SimScheduleRequest {
   const { directory } = context;
   const input = validateScheduleRequest(body);
   const now = context.now();
@@ -86,6 +95,7 @@ function submitScheduleRequest(context: GraphContext, options: PimOptions, body:
     scheduleInfo: input.scheduleInfo ?? null,
     ticketInfo: input.ticketInfo ?? null,
     targetScheduleId: null,
+    createdBy: { application: { id: clientId, displayName: clientId } },
   };
   const group = directory.groups.get(input.groupId.toLowerCase());
   if (!group)
@@ -108,6 +118,8 @@ function submitScheduleRequest(context: GraphContext, options: PimOptions, body:
         startDateTime: span.start,
         endDateTime: span.end,
         assignmentScheduleId: `${group.id}_${input.accessId}_${randomUUID()}`,
+        createdDateTime: now,
+        createdBy: request.createdBy,
       };
       directory.assignments.push(assignment);
       if (input.accessId === 'member') group.members.add(principal.id);
@@ -155,7 +167,7 @@ function requestJson(context: GraphContext, request: SimScheduleRequest): Json {
     createdDateTime: iso(request.createdDateTime),
     approvalId: null,
     customData: null,
-    createdBy: { application: { id: 'sim-app', displayName: 'jit-access-bot' }, user: null, device: null },
+    createdBy: creatorJson(request.createdBy),
     action: request.action,
     isValidationOnly: request.isValidationOnly,
     justification: request.justification,
@@ -166,6 +178,100 @@ function requestJson(context: GraphContext, request: SimScheduleRequest): Json {
     groupId: request.groupId,
     targetScheduleId: request.targetScheduleId,
   };
+}
+
+/** The schedule behind an instance; its `id` is the instances' `assignmentScheduleId`. */
+function scheduleJson(assignment: SimAssignment): Json {
+  return {
+    id: assignment.assignmentScheduleId,
+    groupId: assignment.groupId,
+    principalId: assignment.principalId,
+    accessId: assignment.accessId,
+    createdDateTime: iso(assignment.createdDateTime),
+    createdUsing: assignment.assignmentScheduleId,
+    status: 'Provisioned',
+    assignmentType: 'assigned',
+    memberType: 'direct',
+    scheduleInfo: scheduleInfoJson(assignment.startDateTime, assignment.endDateTime),
+  };
+}
+
+function scheduleInfoJson(start: number, end: number | null): Json {
+  return {
+    startDateTime: iso(start),
+    expiration:
+      end === null
+        ? { type: 'noExpiration', endDateTime: null, duration: null }
+        : { type: 'afterDateTime', endDateTime: iso(end), duration: null },
+  };
+}
+
+function creatorJson(creator: SimCreator): Json {
+  return { application: null, user: null, device: null, ...creator };
+}
+
+export interface StandingAssignmentSeed {
+  groupId: string;
+  principalId: string;
+  accessId?: 'member' | 'owner';
+  /** Epoch ms; default now. */
+  startDateTime?: number;
+  /** Epoch ms, or null (the default) for a permanent assignment (`expiration.type: noExpiration`). */
+  endDateTime?: number | null;
+  /** Default: an administrator (a user), not an application. */
+  createdBy?: SimCreator;
+  justification?: string | null;
+  ticketInfo?: { ticketNumber?: string; ticketSystem?: string } | null;
+}
+
+/**
+ * An assignment someone else made (in the portal, by another tool, before policy required an end), with the
+ * adminAssign request that created it, so lists of requests show who did it and why.
+ */
+export function seedStandingAssignment(
+  directory: Directory,
+  seed: StandingAssignmentSeed,
+  now: number,
+): { assignment: SimAssignment; request: SimScheduleRequest } {
+  const group = directory.groups.get(seed.groupId.toLowerCase());
+  if (!group) throw new Error(`no group ${seed.groupId} in the simulated tenant`);
+  const principal = directory.findUser(seed.principalId);
+  if (!principal) throw new Error(`no user ${seed.principalId} in the simulated tenant`);
+  const accessId = seed.accessId ?? 'member';
+  const start = seed.startDateTime ?? now;
+  const end = seed.endDateTime ?? null;
+  const createdBy = seed.createdBy ?? { user: { id: randomUUID(), displayName: 'Entra administrator' } };
+  const assignment: SimAssignment = {
+    id: randomUUID(),
+    groupId: group.id,
+    principalId: principal.id,
+    accessId,
+    startDateTime: start,
+    endDateTime: end,
+    assignmentScheduleId: `${group.id}_${accessId}_${randomUUID()}`,
+    createdDateTime: start,
+    createdBy,
+  };
+  const request: SimScheduleRequest = {
+    id: randomUUID(),
+    status: 'Provisioned',
+    action: 'adminAssign',
+    accessId,
+    principalId: principal.id,
+    groupId: group.id,
+    justification: seed.justification === undefined ? 'Standing access' : seed.justification,
+    isValidationOnly: false,
+    createdDateTime: start,
+    completedDateTime: start,
+    scheduleInfo: scheduleInfoJson(start, end),
+    ticketInfo: seed.ticketInfo ?? null,
+    targetScheduleId: assignment.assignmentScheduleId,
+    createdBy,
+  };
+  directory.assignments.push(assignment);
+  directory.requests.push(request);
+  if (accessId === 'member') group.members.add(principal.id);
+  return { assignment, request };
 }
 
 function instanceJson(assignment: SimAssignment): Json {

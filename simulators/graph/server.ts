@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { FaultPlan } from '../fault-plan.js';
+import { type Fault, FaultPlan } from '../fault-plan.js';
 import type { Authority } from './authority.js';
 import { defaultFaultError, GraphError, graphErrorBody } from './graph-error.js';
 import type { GraphRoute } from './graph-route.js';
@@ -19,6 +19,8 @@ export interface GraphRequestRecord {
   status: number;
   clientId: string | null;
   at: number;
+  /** For a response lost after the write: the status the write itself got (`status` is what the client saw). */
+  appliedStatus?: number;
 }
 
 export interface GraphServerOptions {
@@ -102,50 +104,62 @@ export class GraphServer {
 
     const fault = this.faults.take(`${method} ${url.pathname}`);
     if (fault?.latencyMs) await sleep(fault.latencyMs);
-    if (fault?.drop) {
+    if (fault && !fault.afterWrite && this.answerFault(fault, request, response, record)) return;
+
+    const answer = this.answer(request, url, method, raw, record);
+    if (fault?.afterWrite) {
+      record.appliedStatus = answer.status;
+      if (this.answerFault(fault, request, response, record)) return;
+    }
+    record.status = answer.status;
+    this.onRequest?.(record);
+    this.send(response, answer.status, answer.body, answer.headers);
+  }
+
+  /** Answers with the fault's dropped connection or status; false when the fault has neither. */
+  private answerFault(fault: Fault, request: IncomingMessage, response: ServerResponse, record: GraphRequestRecord): boolean {
+    if (fault.drop) {
       record.status = -1;
       this.onRequest?.(record);
       request.socket.destroy();
-      return;
+      return true;
     }
-    if (fault?.status) {
-      record.status = fault.status;
-      const headers: Record<string, string> = {};
-      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-      const error = fault.error ?? defaultFaultError(fault.status);
-      this.onRequest?.(record);
-      this.send(response, fault.status, this.errorBody(error.code, error.message), headers);
-      return;
-    }
+    if (!fault.status) return false;
+    record.status = fault.status;
+    const headers: Record<string, string> = {};
+    if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+    const error = fault.error ?? defaultFaultError(fault.status);
+    this.onRequest?.(record);
+    this.send(response, fault.status, this.errorBody(error.code, error.message), headers);
+    return true;
+  }
 
-    let status = 200;
-    let body: unknown;
+  private answer(
+    request: IncomingMessage,
+    url: URL,
+    method: string,
+    raw: string,
+    record: GraphRequestRecord,
+  ): { status: number; body: unknown; headers?: Record<string, string> } {
     try {
       const authority = this.options.authority;
       if (authority.serves(url.pathname)) {
-        [status, body] = authority.answer(method, url, raw, this.url);
-      } else {
-        record.clientId = authority.authenticate(request);
-        const wait = this.throttled(method, url.pathname);
-        if (wait !== undefined) {
-          record.status = 429;
-          this.onRequest?.(record);
-          this.send(response, 429, this.errorBody('TooManyRequests', 'Too many requests; retry after the indicated time.'), {
-            'retry-after': String(wait),
-          });
-          return;
-        }
-        this.options.beforeCall();
-        [status, body] = this.dispatch(method, url, record.body, record.clientId);
+        const [status, body] = authority.answer(method, url, raw, this.url);
+        return { status, body };
       }
+      record.clientId = authority.authenticate(request);
+      const wait = this.throttled(method, url.pathname);
+      if (wait !== undefined) {
+        const body = this.errorBody('TooManyRequests', 'Too many requests; retry after the indicated time.');
+        return { status: 429, body, headers: { 'retry-after': String(wait) } };
+      }
+      this.options.beforeCall();
+      const [status, body] = this.dispatch(method, url, record.body, record.clientId);
+      return { status, body };
     } catch (error) {
       if (!(error instanceof GraphError)) throw error;
-      status = error.status;
-      body = this.errorBody(error.code, error.message);
+      return { status: error.status, body: this.errorBody(error.code, error.message) };
     }
-    record.status = status;
-    this.onRequest?.(record);
-    this.send(response, status, body);
   }
 
   private dispatch(method: string, url: URL, body: unknown, clientId: string): [number, unknown] {

@@ -2,8 +2,9 @@
 // (learn.microsoft.com/graph/api/user-get, …/user-list, …/directoryobject-checkmembergroups).
 
 import type { SimDirectoryUser } from './directory.js';
-import { GraphError, type Json, notFound } from './graph-error.js';
+import { type Json, notFound } from './graph-error.js';
 import { type GraphContext, type GraphRoute, PERMISSIONS } from './graph-route.js';
+import { parseUserFilter } from './user-filter.js';
 
 export function usersRoutes(context: GraphContext): GraphRoute[] {
   const { directory } = context;
@@ -46,14 +47,15 @@ export function usersRoutes(context: GraphContext): GraphRoute[] {
   ];
 }
 
+/**
+ * `filter` comes from URLSearchParams, so the query string was decoded exactly once, as Graph decodes it: a raw
+ * '+' arrives as a space and a raw `%27` as a quote that ends the literal
+ * (learn.microsoft.com/graph/query-parameters#encoding-query-parameters).
+ */
 function filterUsers(users: Iterable<SimDirectoryUser>, filter: string | null): SimDirectoryUser[] {
-  // Graph reads the query string as form data: a raw '+' arrives as a space
-  // (learn.microsoft.com/graph/query-parameters#encoding-query-parameters).
-  const match = /^(mail|userPrincipalName) eq '((?:[^']|'')*)'$/.exec(filter ?? '');
-  if (!match) throw new GraphError(400, 'Request_UnsupportedQuery', 'Unsupported Query.');
-  const field = match[1] as 'mail' | 'userPrincipalName';
-  const value = (match[2] ?? '').replace(/''/g, "'").toLowerCase();
-  return [...users].filter((user) => user[field]?.toLowerCase() === value);
+  if (filter === null) return [...users];
+  const matches = parseUserFilter(filter);
+  return [...users].filter(matches);
 }
 
 /** The user as JSON, cut to `$select` when given. */
