@@ -52,7 +52,7 @@ export class Person {
   }
 
   private userJson(): Json {
-    return { id: this.id, username: this.user.name, name: this.user.name, team_id: this.sim.teamId };
+    return { id: this.id, username: this.user.name, name: this.user.name, team_id: this.user.teamId ?? this.sim.teamId };
   }
 
   /** Runs a slash command, e.g. `slash('/jit', 'list')`; returns the ack (Bolt's `ack()` payload, if any). */

@@ -15,7 +15,7 @@ import type { SlackActivity, SlackHost } from './slack-host.js';
 import { type AckResult, type Envelope, SocketModeLink } from './socket-mode.js';
 import { Views } from './views.js';
 import { type ApiCall, sleep, WebApi } from './web-api.js';
-import { type SimChannel, type SimMessage, type SimUser, type SimView, Workspace } from './workspace.js';
+import { type PersonSeed, type SimChannel, type SimMessage, type SimUser, type SimView, Workspace } from './workspace.js';
 
 export { type Params, type SlackActivity, SlackApiError } from './slack-host.js';
 export type { AckResult, Envelope } from './socket-mode.js';
@@ -99,10 +99,8 @@ export class SlackSimulator implements SlackHost {
 
   // ── set-up ──────────────────────────────────────────────────────────────────────────────────────────────
 
-  addUser(user: Omit<SimUser, 'realName'> & { realName?: string }): SimUser {
-    const added = { realName: user.name, ...user };
-    this.workspace.users.set(user.id, added);
-    return added;
+  addUser(user: PersonSeed): SimUser {
+    return this.workspace.addPerson(user);
   }
 
   /** A channel with its members; the bot is a member unless `botIsMember: false`. */

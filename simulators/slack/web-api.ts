@@ -118,8 +118,9 @@ export class WebApi {
       case 'users.info':
         return { user: userJson(host, messages.requireUser(String(params.user ?? ''))) };
       case 'users.lookupByEmail': {
-        const email = String(params.email ?? '').toLowerCase();
-        const user = [...host.workspace.users.values()].find((candidate) => candidate.email?.toLowerCase() === email);
+        // Several accounts may share an address (a Slack Connect user, a second account); unverified which one
+        // Slack returns, so the first seeded stands in.
+        const [user] = host.workspace.usersWithEmail(String(params.email ?? ''));
         if (!user) throw new SlackApiError('users_not_found');
         return { user: userJson(host, user) };
       }
