@@ -1,5 +1,6 @@
 // Faults a test asks a simulator to inject: per route (a Slack method, or a Graph method and path pattern),
-// a delay, an HTTP status (429 with Retry-After, 5xx, a permanent 403), or a dropped connection.
+// a delay, an HTTP status (429 with Retry-After, 5xx, a permanent 403), or a dropped connection, before the
+// request runs or (Graph) after it has taken effect.
 
 export interface Fault {
   /** A Slack method name, or for Graph "METHOD /path" matched as a prefix or a RegExp. */
@@ -10,6 +11,11 @@ export interface Fault {
   /** The error body to answer with, for simulators whose errors carry one. */
   error?: { code: string; message: string };
   drop?: boolean;
+  /**
+   * Graph only: let the request take effect first, then answer with the fault (`drop` or `status`): the write happened but
+   * the client never learns it did, as after a gateway timeout.
+   */
+  afterWrite?: boolean;
   /** How many requests it hits; Infinity for a lasting fault. Default 1. */
   times?: number;
 }

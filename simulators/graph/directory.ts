@@ -14,13 +14,23 @@ export interface SimDirectoryUser {
   displayName: string;
   userType: 'Member' | 'Guest';
   accountEnabled: boolean;
+  /** Further addresses the user receives mail at, outside the tenant's own domains. */
+  otherMails: string[];
+  /** Exchange addresses: `SMTP:` marks the primary, `smtp:` the aliases. */
+  proxyAddresses: string[];
 }
 
 export interface SimGroup {
   id: string;
   displayName: string;
+  /** Everyone Graph lists as a member: direct members and active PIM member assignments. */
   members: Set<string>;
+  /** Members added through members/$ref (or seeded so); they stay when a PIM assignment of theirs ends. */
+  directMembers: Set<string>;
 }
+
+/** Who created a schedule request or assignment, as PIM's `createdBy` identitySet names it. */
+export type SimCreator = { application: { id: string; displayName: string } } | { user: { id: string; displayName: string } };
 
 export interface SimAssignment {
   id: string;
@@ -30,6 +40,8 @@ export interface SimAssignment {
   startDateTime: number;
   endDateTime: number | null;
   assignmentScheduleId: string;
+  createdDateTime: number;
+  createdBy: SimCreator;
 }
 
 export interface SimEligibility {
@@ -53,6 +65,7 @@ export interface SimScheduleRequest {
   scheduleInfo: unknown;
   ticketInfo: unknown;
   targetScheduleId: string | null;
+  createdBy: SimCreator;
 }
 
 export class Directory {
@@ -66,6 +79,10 @@ export class Directory {
   findUser(key: string): SimDirectoryUser | undefined {
     const lower = key.toLowerCase();
     return this.users.get(lower) ?? [...this.users.values()].find((user) => user.userPrincipalName.toLowerCase() === lower);
+  }
+
+  isMember(groupId: string, userId: string): boolean {
+    return this.groups.get(groupId.toLowerCase())?.members.has(userId) ?? false;
   }
 
   activeAssignment(groupId: string, principalId: string, accessId: string): SimAssignment | undefined {
@@ -83,6 +100,9 @@ export class Directory {
 
   removeAssignment(assignment: SimAssignment): void {
     this.assignments.splice(this.assignments.indexOf(assignment), 1);
-    if (assignment.accessId === 'member') this.groups.get(assignment.groupId)?.members.delete(assignment.principalId);
+    const group = this.groups.get(assignment.groupId.toLowerCase());
+    // Unverified: we assume Entra leaves a direct membership alone when an overlapping PIM assignment ends.
+    if (assignment.accessId === 'member' && !group?.directMembers.has(assignment.principalId))
+      group?.members.delete(assignment.principalId);
   }
 }

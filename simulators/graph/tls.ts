@@ -1,6 +1,7 @@
-// The Graph simulator speaks https, as Graph does: the SDK attaches tokens to https hosts only
-// (shared/reference/graph.md §11). It gets a local CA and a server certificate for localhost/127.0.0.1; the
-// processes that talk to it trust the CA through NODE_EXTRA_CA_CERTS, never by turning verification off.
+// The Graph simulator speaks https, as Graph does: the SDK attaches tokens to https hosts only (the
+// AuthenticationHandler of @microsoft/microsoft-graph-client; learn.microsoft.com/graph/sdks/national-clouds).
+// It gets a local CA and a server certificate for localhost/127.0.0.1; the processes that talk to it trust the
+// CA through NODE_EXTRA_CA_CERTS, never by turning verification off.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

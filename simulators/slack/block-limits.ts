@@ -1,4 +1,4 @@
-// Slack's documented Block Kit and surface limits (shared/reference/slack.md §5), checked the way Slack
+// Slack's documented Block Kit and surface limits (docs.slack.dev/reference/block-kit/blocks, …/views/modal-views), checked the way Slack
 // checks them before accepting a message, a modal or a Home tab. Returns one line per violation.
 
 export type Surface = 'message' | 'modal' | 'home';

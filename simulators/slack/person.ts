@@ -2,8 +2,10 @@
 // open modal, clicks buttons on the latest version of a message or view, opens the Home tab, and reads what
 // they can see.
 
-import { type AckResult, SlackApiError, type SlackSimulator } from './slack-simulator.js';
-import type { SimEphemeral, SimMessage, SimView } from './workspace.js';
+import type { ResponseUrlTarget } from './response-urls.js';
+import { SlackApiError } from './slack-host.js';
+import type { AckResult, Envelope } from './socket-mode.js';
+import type { SimEphemeral, SimMessage, SimView, Workspace } from './workspace.js';
 
 type Json = Record<string, unknown>;
 
@@ -19,9 +21,27 @@ export interface SubmitResult {
  */
 export type Surface = { message: SimMessage; version?: number } | 'modal' | 'home';
 
+/** What a person's Slack client needs of the simulator: the workspace, the link to the app, and the checks. */
+export interface PersonStage {
+  readonly workspace: Workspace;
+  readonly teamId: string;
+  readonly appId: string;
+  readonly botUserId: string;
+  deliver(type: Envelope['type'], payload: Json, acceptsResponsePayload: boolean): Promise<AckResult>;
+  issueTrigger(user: string): string;
+  issueResponseUrl(target: ResponseUrlTarget): string;
+  acceptView(method: string, raw: unknown, surface: 'modal' | 'home'): Json;
+  pushModal(user: string, definition: Json): SimView;
+  replaceDefinition(view: SimView, definition: Json): void;
+  viewJson(view: SimView): Json;
+  messageJson(message: SimMessage): Json;
+  violate(problem: string): void;
+  waitFor<T>(probe: () => T | undefined | false, timeoutMs?: number, what?: string): Promise<T>;
+}
+
 export class Person {
   constructor(
-    private readonly sim: SlackSimulator,
+    private readonly sim: PersonStage,
     readonly id: string,
   ) {}
 
@@ -32,7 +52,7 @@ export class Person {
   }
 
   private userJson(): Json {
-    return { id: this.id, username: this.user.name, name: this.user.name, team_id: this.sim.teamId };
+    return { id: this.id, username: this.user.name, name: this.user.name, team_id: this.user.teamId ?? this.sim.teamId };
   }
 
   /** Runs a slash command, e.g. `slash('/jit', 'list')`; returns the ack (Bolt's `ack()` payload, if any). */

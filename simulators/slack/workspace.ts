@@ -8,7 +8,17 @@ export interface SimUser {
   isBot?: boolean;
   deleted?: boolean;
   tz?: string;
+  /** The person's home team: another team's id for a Slack Connect user. Default: the simulated workspace. */
+  teamId?: string;
+  /** A guest; a single-channel guest is also `isUltraRestricted` (docs.slack.dev/reference/objects/user-object). */
+  isRestricted?: boolean;
+  isUltraRestricted?: boolean;
+  /** An external user who shares no channel with the workspace; users.info then carries `is_stranger: true`. */
+  isStranger?: boolean;
 }
+
+/** A person to seed; `realName` defaults to `name`. */
+export type PersonSeed = Omit<SimUser, 'realName'> & { realName?: string };
 
 export interface SimChannel {
   id: string;
@@ -72,6 +82,31 @@ export class Workspace {
   private counter = 0;
 
   constructor(private readonly now: () => number) {}
+
+  addPerson(person: PersonSeed): SimUser {
+    const added = { realName: person.name, ...person };
+    this.users.set(person.id, added);
+    return added;
+  }
+
+  /** A multi-channel guest, or with `singleChannel` a single-channel guest. */
+  addGuest(person: PersonSeed, options: { singleChannel?: boolean } = {}): SimUser {
+    return this.addPerson({ ...person, isRestricted: true, isUltraRestricted: options.singleChannel ?? false });
+  }
+
+  /**
+   * A Slack Connect user from another team (docs.slack.dev/apis/slack-connect); with `stranger`, one who shares
+   * no channel with this workspace.
+   */
+  addExternalUser(person: PersonSeed, options: { teamId: string; stranger?: boolean }): SimUser {
+    return this.addPerson({ ...person, teamId: options.teamId, ...(options.stranger && { isStranger: true }) });
+  }
+
+  /** Every account with this email, ignoring case, in the order they were seeded. */
+  usersWithEmail(email: string): SimUser[] {
+    const wanted = email.toLowerCase();
+    return [...this.users.values()].filter((user) => user.email?.toLowerCase() === wanted);
+  }
 
   /** Slack timestamps: "<seconds>.<6 digits>", unique and strictly increasing. */
   nextTs(): string {
