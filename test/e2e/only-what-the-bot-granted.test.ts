@@ -1,0 +1,121 @@
+// The real bot against the simulators: it never removes access it did not grant, keeps a membership two of its
+// grants share until the last one ends, and cleans up after a grant whose answer was lost.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { World } from '../support/world.js';
+import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, stopWorld } from '../support/world.js';
+
+let world: World | undefined;
+const MINUTE = 60_000;
+
+afterEach(async () => {
+  const violations = await stopWorld(world);
+  world = undefined;
+  expect(violations).toEqual([]);
+});
+
+// Two targets behind one Entra group, one approval each.
+const SHARED_GROUP_POLICY = `version: 1
+admins: [U0ADMIN01]
+targets:
+  - id: prod-db
+    name: Production databases
+    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
+    duration: { default: 30m, max: 2h }
+    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
+  - id: prod-db-replica
+    name: Production database replicas
+    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
+    duration: { default: 1h, max: 2h }
+    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
+`;
+
+function states(w: World): Record<string, string> {
+  const rows = w.bot.db.prepare('SELECT target_id AS target, state FROM requests').all() as { target: string; state: string }[];
+  return Object.fromEntries(rows.map((row) => [row.target, row.state]));
+}
+
+async function askAndApprove(w: World, targetId: string): Promise<void> {
+  const sam = w.slack.person(PEOPLE.requester.slack);
+  const before = w.slack.person(PEOPLE.approver1.slack).channel(APPROVALS).length;
+  await sam.slash('/jit', targetId);
+  await sam.waitForModal();
+  expect((await sam.submit({ reason: 'Investigating incident INC-42 on db-1' })).errors).toEqual({});
+  const card = await w.slack.waitFor(() => w.slack.person(PEOPLE.approver1.slack).channel(APPROVALS)[before], 5000, 'the card');
+  await w.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
+}
+
+describe('the bot removes only what it granted', () => {
+  it('answers a person who is already a member inline, sends no card, and leaves the membership alone', async () => {
+    world = await startWorld({ policy: SHARED_GROUP_POLICY });
+    world.graph.addDirectMember(MEMBER_GROUP, PEOPLE.requester.entra);
+    const sam = world.slack.person(PEOPLE.requester.slack);
+    await sam.slash('/jit', 'prod-db');
+    await sam.waitForModal();
+    const { errors } = await sam.submit({ reason: 'Investigating incident INC-42 on db-1' });
+    expect(errors.target).toMatch(/^You already have standing access to this target/);
+    expect(world.slack.person(PEOPLE.approver1.slack).channel(APPROVALS)).toEqual([]);
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(true);
+  });
+
+  it('fails as "already held" when the membership appears between the request and the grant, and never removes it', async () => {
+    world = await startWorld({ policy: SHARED_GROUP_POLICY });
+    const sam = world.slack.person(PEOPLE.requester.slack);
+    await sam.slash('/jit', 'prod-db');
+    await sam.waitForModal();
+    await sam.submit({ reason: 'Investigating incident INC-42 on db-1' });
+    const card = await world.slack.waitFor(() => world?.slack.person(PEOPLE.approver1.slack).channel(APPROVALS)[0], 5000, 'the card');
+    // Someone adds Sam by hand in Entra while the request waits.
+    world.graph.addDirectMember(MEMBER_GROUP, PEOPLE.requester.entra);
+    await world.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
+    await world.slack.waitFor(() => states(world as World)['prod-db'] === 'failed', 5000, 'the failure');
+    const failure = world.bot.db.prepare('SELECT failure FROM requests').pluck().get();
+    expect(failure).toMatch(/^already held/);
+    await world.advance(3 * 60 * MINUTE);
+    await world.bot.reconcile();
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(true);
+  });
+
+  it('keeps a membership two targets share until the last grant ends', async () => {
+    world = await startWorld({ policy: SHARED_GROUP_POLICY });
+    await askAndApprove(world, 'prod-db');
+    await world.slack.waitFor(() => states(world as World)['prod-db'] === 'active', 5000, 'the first grant');
+    await askAndApprove(world, 'prod-db-replica');
+    await world.slack.waitFor(() => states(world as World)['prod-db-replica'] === 'active', 5000, 'the second grant');
+
+    await world.advance(31 * MINUTE);
+    await world.slack.waitFor(() => states(world as World)['prod-db'] === 'ended', 5000, 'the first end');
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(true);
+    // Reconciliation sees the covering grant and raises no false "removed outside the bot".
+    const report = await world.bot.reconcile();
+    expect(report).toMatchObject({ removedOutside: [], lingering: [] });
+    expect(states(world)['prod-db-replica']).toBe('active');
+
+    await world.advance(30 * MINUTE);
+    await world.slack.waitFor(() => states(world as World)['prod-db-replica'] === 'ended', 5000, 'the second end');
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(false);
+  });
+
+  it('counts a membership whose add answer was lost as its own, and removes it at the end', async () => {
+    world = await startWorld({ policy: SHARED_GROUP_POLICY });
+    world.graph.loseResponseAfterWrite(/members\/\$ref/, { times: 1 });
+    await askAndApprove(world, 'prod-db');
+    for (let attempt = 0; attempt < 5 && states(world)['prod-db'] !== 'active'; attempt++) await world.advance(2000);
+    expect(states(world)['prod-db']).toBe('active');
+    await world.advance(31 * MINUTE);
+    await world.slack.waitFor(() => states(world as World)['prod-db'] === 'ended', 5000, 'the end');
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(false);
+  });
+
+  it('removes what a lost-answer grant created when the retry then fails for good', async () => {
+    world = await startWorld({ policy: SHARED_GROUP_POLICY });
+    world.graph.loseResponseAfterWrite(/members\/\$ref/, { times: 1 });
+    await askAndApprove(world, 'prod-db');
+    await world.slack.waitFor(() => world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the lost write');
+    world.graph.injectFault({ route: 'POST /v1.0/groups', status: 403, times: Number.POSITIVE_INFINITY });
+    for (let attempt = 0; attempt < 5 && states(world)['prod-db'] !== 'failed'; attempt++) await world.advance(2000);
+    expect(states(world)['prod-db']).toBe('failed');
+    await world.slack.waitFor(() => !world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the cleanup');
+    expect(world.bot.db.prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
+  });
+});
