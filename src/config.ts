@@ -1,4 +1,4 @@
-// The only reader of process.env: the environment (DESIGN.md "Configuration contract") and the policy file,
+// The only reader of process.env: the environment (the README's configuration table) and the policy file,
 // validated once at start into a frozen, typed object. Every problem is reported at once, each with its fix.
 // Secret values never appear in a message.
 

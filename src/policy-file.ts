@@ -1,4 +1,4 @@
-// Reads the policy file (YAML, DESIGN.md "Policy as code") into a validated `Policy`.
+// Reads the policy file (YAML, the README's "Policy" section) into a validated `Policy`.
 // Every problem names the file, the line and the field, and says what is allowed, so that a reviewer of a
 // policy change can fix it without reading our code. All problems are reported at once.
 

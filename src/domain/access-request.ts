@@ -1,4 +1,4 @@
-// The lifecycle of an access request (DESIGN.md, "Lifecycle of a request"), as pure functions.
+// The lifecycle of an access request (the README's "Lifecycle of a request"), as pure functions.
 // Each transition takes the current request and `now`, and returns either the next request together
 // with the audit event and the jobs the change needs, or a refusal saying why nothing changed.
 

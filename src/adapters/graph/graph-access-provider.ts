@@ -1,6 +1,9 @@
-// Grants and ends membership of an Entra group through Microsoft Graph (shared/reference/graph.md §§2–7).
-// Every effect is idempotent: an assignment or membership that is already there counts as granted, one that is
-// already gone counts as ended, so a job retried after a crash never doubles or fails on its own earlier work.
+// Grants and ends membership of an Entra group through Microsoft Graph
+// (https://learn.microsoft.com/graph/api/resources/privilegedaccessgroupassignmentschedulerequest,
+// https://learn.microsoft.com/graph/api/group-post-members).
+// Every effect is idempotent: an assignment or membership already there is reported as such (the grant job
+// decides whether it is the bot's own), one already gone counts as ended, so a job retried after a crash never
+// doubles or fails on its own earlier work.
 
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AccessProvider, GrantOrder, GrantResult, PresenceResult, RevokeResult } from '../../application/ports.js';
@@ -100,7 +103,7 @@ export class GraphAccessProvider implements AccessProvider {
     };
     try {
       const response = await this.postScheduleRequest(body);
-      // HTTP 201 comes back whatever the outcome; the body's status says what happened (reference §4).
+      // HTTP 201 comes back whatever the outcome; the body's status says what happened (privilegedAccessGroupAssignmentScheduleRequest's status).
       const status = response.status.toLowerCase();
       if (status === ACTIVE_STATUS) return { ok: true, reference: response.id, alreadyPresent: false };
       if (PENDING_STATUSES.has(status))
@@ -180,7 +183,8 @@ export class GraphAccessProvider implements AccessProvider {
 
   private async removeMember(groupId: string, principalId: string): Promise<RevokeResult> {
     try {
-      // Never without /$ref: that would delete the member object itself (reference §7).
+      // Never without /$ref: that would delete the member object itself
+      // (https://learn.microsoft.com/graph/api/group-delete-members).
       await graphRequest(this.graph, `/groups/${groupId}/members/${principalId}/$ref`, this.timeoutMs).delete();
       return { ok: true, alreadyAbsent: false };
     } catch (error) {

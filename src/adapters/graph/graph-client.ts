@@ -1,5 +1,5 @@
 // The Graph client with app-only credentials: ClientSecretCredential against the configured authority, the
-// token attached for the configured Graph host (shared/reference/graph.md §§11–12).
+// token attached for the configured Graph host (https://learn.microsoft.com/graph/sdks/national-clouds).
 
 import { ClientSecretCredential } from '@azure/identity';
 import { Client } from '@microsoft/microsoft-graph-client';

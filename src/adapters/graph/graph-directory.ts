@@ -1,4 +1,4 @@
-// Slack profile email → Entra user (reference/graph.md §9): by UPN first, then by mail; a disabled account or
+// Slack profile email → Entra user (https://learn.microsoft.com/graph/api/user-list): by UPN first, then by mail; a disabled account or
 // more than one match is refused rather than guessed.
 
 import type { Client } from '@microsoft/microsoft-graph-client';

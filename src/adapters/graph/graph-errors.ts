@@ -1,7 +1,7 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { OutsideFailure } from '../../application/ports.js';
 
-// Graph asks for these to be retried; Retry-After, when present, is how long to wait (reference/graph.md §10).
+// Graph asks for these to be retried; Retry-After, when present, is how long to wait (https://learn.microsoft.com/graph/throttling).
 // A 401 means the token was refused; the credential fetches a fresh one on the next attempt.
 const TRANSIENT_STATUS = new Set([401, 429, 500, 502, 503, 504]);
 

@@ -1,5 +1,5 @@
 // Builds the Bolt app in Socket Mode against the configured Web API host, with the wiring gotchas of
-// shared/reference/slack.md §4 handled: retryConfig always explicit, the receiver's own WebClient pointed at the
+// Slack's Web API client settings (https://docs.slack.dev/tools/node-slack-sdk/web-api) handled: retryConfig always explicit, the receiver's own WebClient pointed at the
 // same host through installerOptions, Bolt's logs routed through pino.
 
 import { App, LogLevel, type Logger as SlackLogger, SocketModeReceiver } from '@slack/bolt';
