@@ -107,6 +107,11 @@ export type PresenceResult = { ok: true; present: boolean } | OutsideFailure;
 export interface AccessProvider {
   grant(order: GrantOrder): Promise<GrantResult>;
   revoke(grant: GrantSpec, principalId: string): Promise<RevokeResult>;
+  /**
+   * Moves the end Entra keeps for a PIM assignment the bot's grants share, so Entra's own expiry follows the
+   * latest of them (direct membership has no end in Entra: nothing to do).
+   */
+  extend(grant: GrantSpec, principalId: string, endsAt: number, justification: string): Promise<RevokeResult>;
   /** Whether the person holds the membership right now, for reconciliation. */
   isPresent(grant: GrantSpec, principalId: string): Promise<PresenceResult>;
   /** Whether the person has a PIM eligibility for the group (require_eligibility). */

@@ -116,13 +116,19 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
   });
   if (!result.ok) return result.kind === 'transient' ? retry(deps, job, result) : fail(result.message, { mayHaveGranted });
 
-  if (result.alreadyPresent && !mayHaveGranted) {
+  if (result.alreadyPresent) {
     // "Already exists" to a first call: the bot's own only when another of its grants holds the same membership.
     const covering = deps.requests.listCovering(target.grant.groupId, request.principalId, request.id);
-    if (covering.length === 0) {
+    if (covering.length === 0 && !mayHaveGranted) {
       return fail(`already held: the person had this access before the bot granted it, so the bot leaves it alone`, {
         standing: true,
       });
+    }
+    // Overlapping PIM grants share one assignment: its end in Entra must follow the latest of them.
+    const endsAt = sentAt + durationMinutes * 60_000;
+    if (covering.length > 0 && covering.every((other) => (other.endsAt ?? Number.POSITIVE_INFINITY) < endsAt)) {
+      const moved = await deps.access.extend(target.grant, request.principalId, endsAt, `${request.reason} (jit-access-bot ${request.id})`);
+      if (!moved.ok) return moved.kind === 'transient' ? retry(deps, job, moved) : fail(moved.message, { mayHaveGranted: true });
     }
   }
   const granted = {

@@ -191,6 +191,10 @@ describe('the revoke job', () => {
     deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
     await drain(deps);
     expect(deps.requests.find(second)?.state).toBe('active');
+    // Both are PIM grants on one assignment: Entra's own end moves to the later of the two.
+    expect(deps.access.calls.filter((call) => call.op === 'extend')).toEqual([
+      { op: 'extend', groupId: makeTarget().grant.groupId, principalId: PRINCIPAL, endsAt: deps.requests.find(second)?.endsAt },
+    ]);
 
     endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
     await drain(deps);

@@ -190,7 +190,14 @@ export class SequentialIds implements IdSource {
   }
 }
 
-type AccessCall = { op: 'grant' | 'revoke'; groupId: string; principalId: string; durationMinutes?: number; justification?: string };
+type AccessCall = {
+  op: 'grant' | 'revoke' | 'extend';
+  groupId: string;
+  principalId: string;
+  durationMinutes?: number;
+  justification?: string;
+  endsAt?: number;
+};
 
 /** An AccessProvider that records calls and answers from a script (default: success). */
 export class FakeAccessProvider implements AccessProvider {
@@ -218,6 +225,11 @@ export class FakeAccessProvider implements AccessProvider {
     const answer = this.revokeAnswers.shift() ?? { ok: true, alreadyAbsent: !this.present.has(`${grant.groupId}/${principalId}`) };
     if (answer.ok) this.present.delete(`${grant.groupId}/${principalId}`);
     return answer;
+  }
+
+  async extend(grant: GrantSpec, principalId: string, endsAt: number): Promise<RevokeResult> {
+    this.calls.push({ op: 'extend', groupId: grant.groupId, principalId, endsAt });
+    return { ok: true, alreadyAbsent: false };
   }
 
   async isPresent(grant: GrantSpec, principalId: string): Promise<PresenceResult> {

@@ -59,6 +59,36 @@ export class GraphAccessProvider implements AccessProvider {
     return grant.kind === 'pim_group' ? this.removeAssignment(grant.groupId, principalId) : this.removeMember(grant.groupId, principalId);
   }
 
+  async extend(grant: GrantSpec, principalId: string, endsAt: number, justification: string): Promise<RevokeResult> {
+    if (grant.kind !== 'pim_group') return { ok: true, alreadyAbsent: false };
+    const body = {
+      accessId: 'member',
+      principalId,
+      groupId: grant.groupId,
+      action: 'adminUpdate',
+      justification,
+      scheduleInfo: {
+        startDateTime: new Date(this.now()).toISOString(),
+        expiration: { type: 'afterDateTime', endDateTime: new Date(endsAt).toISOString() },
+      },
+    };
+    try {
+      const response = await this.postScheduleRequest(body);
+      const status = response.status.toLowerCase();
+      if (status === ACTIVE_STATUS || status === 'granted') return { ok: true, alreadyAbsent: false };
+      if (PENDING_STATUSES.has(status)) return { ok: false, kind: 'transient', message: `PIM update ${response.id} is ${response.status}` };
+      return {
+        ok: false,
+        kind: 'permanent',
+        code: response.status,
+        message: `PIM answered ${response.status} to the update ${response.id}`,
+      };
+    } catch (error) {
+      if (isGraphError(error, 400, 'RoleAssignmentDoesNotExist')) return { ok: true, alreadyAbsent: true };
+      return classifyGraphError(error);
+    }
+  }
+
   async isPresent(grant: GrantSpec, principalId: string): Promise<PresenceResult> {
     try {
       if (grant.kind === 'pim_group') {
