@@ -6,6 +6,7 @@ import type { WebClient } from '@slack/web-api';
 import { describeHomes, homeViewersOf } from '../../application/describe-requests.js';
 import type { Clock, Notifier, OutsideFailure, RequestRepository, SlackMessageStore } from '../../application/ports.js';
 import type { AccessRequest } from '../../domain/access-request.js';
+import type { NewsKind } from '../../domain/news.js';
 import { findTarget, type Policy } from '../../domain/policy.js';
 import type { Logger } from '../../logger.js';
 import { renderHome } from './blocks/home-tab.js';
@@ -25,15 +26,15 @@ export interface SlackNotifierDeps {
 export class SlackNotifier implements Notifier {
   constructor(private readonly deps: SlackNotifierDeps) {}
 
-  async notify(request: AccessRequest, event: string): Promise<{ ok: true } | OutsideFailure> {
+  async notify(request: AccessRequest, news: NewsKind): Promise<{ ok: true } | OutsideFailure> {
     try {
       const target = findTarget(this.deps.policy, request.targetId);
       const card = await this.keepUpdated(request, 'card', target?.approvers.channel, renderRequestCard(request, target));
       await this.keepUpdated(request, 'receipt', request.requesterId, renderRequestReceipt(request, target, target?.approvers.channel));
-      const thread = renderThreadNews(request, event, target);
-      if (thread && card) await this.postOnce(request, `thread:${event}`, card.channel, thread, card.ts);
-      const direct = renderDirectNews(request, event, target);
-      if (direct) await this.postOnce(request, `dm:${event}`, request.requesterId, direct);
+      const thread = renderThreadNews(request, news, target);
+      if (thread && card) await this.postOnce(request, `thread:${news}`, card.channel, thread, card.ts);
+      const direct = renderDirectNews(request, news, target);
+      if (direct) await this.postOnce(request, `dm:${news}`, request.requesterId, direct);
       await this.publishHomes(request);
       return { ok: true };
     } catch (error) {
@@ -49,7 +50,7 @@ export class SlackNotifier implements Notifier {
         channel: existing.channel,
         ts: existing.ts,
         text: content.text,
-        blocks: content.blocks as never,
+        blocks: content.blocks,
       });
       return existing;
     }
@@ -66,7 +67,7 @@ export class SlackNotifier implements Notifier {
     const posted = await this.deps.client.chat.postMessage({
       channel,
       text: content.text,
-      blocks: content.blocks as never,
+      blocks: content.blocks,
       ...(threadTs && { thread_ts: threadTs }),
       unfurl_links: false,
       unfurl_media: false,
@@ -89,7 +90,7 @@ export async function publishHomes(
   for (const [userId, data] of describeHomes(deps, userIds)) {
     const view = renderHome({ viewerId: userId, ...data, targetOf: (request) => findTarget(deps.policy, request.targetId) });
     try {
-      await deps.client.views.publish({ user_id: userId, view: view as never });
+      await deps.client.views.publish({ user_id: userId, view: view });
     } catch (error) {
       const failure = classifySlackError(error);
       if (failure.kind !== 'permanent') throw error;

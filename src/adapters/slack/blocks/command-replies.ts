@@ -1,7 +1,7 @@
 import type { AccessRequest } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import { findTarget, type Policy } from '../../../domain/policy.js';
-import { context, section } from './kit.js';
+import { context, section } from './block-elements.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { targetName } from './request-card.js';
 import { statusLine } from './request-status.js';

@@ -1,10 +1,12 @@
 // The news about a request, as thread replies under the card and as DMs to the requester.
 
+import type { KnownBlock } from '@slack/types';
 import type { AccessRequest } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
+import type { NewsKind } from '../../../domain/news.js';
 import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
-import { actions, type Block, context, section } from './kit.js';
+import { actions, context, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { type Rendered, targetName } from './request-card.js';
 import { endedBecause, statusLine } from './request-status.js';
@@ -19,15 +21,20 @@ const endNowButton = (request: AccessRequest) =>
     },
   ]);
 
+/** Fails to compile when a kind of news has no case; throws if a value outside the union slips in at run time. */
+function unhandled(news: never): never {
+  throw new Error(`no message for news "${String(news)}"`);
+}
+
 function boundaryHint(target: Target | undefined): string {
   const group = target?.boundary ? ` (managed group *${escapeMrkdwn(target.boundary.managedGroup)}*)` : '';
   return `Sign out of Boundary and sign in again${group}: Boundary reads group membership only when you authenticate, so an existing session does not gain the new access.`;
 }
 
 /** The news for a thread reply (everyone involved) — undefined when the card's update says it all. */
-export function renderThreadNews(request: AccessRequest, event: string, target: Target | undefined): Rendered | undefined {
+export function renderThreadNews(request: AccessRequest, news: NewsKind, target: Target | undefined): Rendered | undefined {
   const who = mention(request.requesterId);
-  switch (event) {
+  switch (news) {
     case 'granted':
       return {
         text: `Access granted to ${who} until ${slackDate(request.endsAt ?? 0)}`,
@@ -75,15 +82,25 @@ export function renderThreadNews(request: AccessRequest, event: string, target: 
           ),
         ],
       };
-    default:
+    // The card, updated in place, says it all.
+    case 'requested':
+    case 'approval_recorded':
+    case 'approved':
+    case 'denied':
+    case 'cancelled':
+    case 'timed_out':
+    case 'end_requested':
+    case 'changed':
       return undefined;
+    default:
+      return unhandled(news);
   }
 }
 
 /** The news for the requester's DM. */
-export function renderDirectNews(request: AccessRequest, event: string, target: Target | undefined): Rendered | undefined {
+export function renderDirectNews(request: AccessRequest, news: NewsKind, target: Target | undefined): Rendered | undefined {
   const name = escapeMrkdwn(targetName(target, request));
-  switch (event) {
+  switch (news) {
     case 'granted':
       return {
         text: `Your access to ${name} is active until ${slackDate(request.endsAt ?? 0)}`,
@@ -115,8 +132,19 @@ export function renderDirectNews(request: AccessRequest, event: string, target: 
         text: `Your request for ${name}: ${request.state.replace('_', ' ')}`,
         blocks: [section(`Your request for *${name}*: ${statusLine(request)}`)],
       };
-    default:
+    // The receipt, updated in place, says it all; the approvers' troubles are theirs to hear about.
+    case 'requested':
+    case 'approval_recorded':
+    case 'approved':
+    case 'cancelled':
+    case 'end_requested':
+    case 'drift_removed_outside':
+    case 'drift_still_present':
+    case 'revoke_failing':
+    case 'changed':
       return undefined;
+    default:
+      return unhandled(news);
   }
 }
 
@@ -124,7 +152,7 @@ export function renderDirectNews(request: AccessRequest, event: string, target: 
 export function renderRequestReceipt(request: AccessRequest, target: Target | undefined, channel: string | undefined): Rendered {
   const name = escapeMrkdwn(targetName(target, request));
   const where = channel ? ` in <#${channel}>` : '';
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     section(`You asked for *${name}* for ${formatDuration(request.durationMinutes)}${where}.\n*Reason:* ${escapeMrkdwn(request.reason)}`),
     section(statusLine(request), 'status'),
   ];

@@ -31,6 +31,6 @@ export function register(app: App, deps: ListenerDeps): void {
       return;
     }
     const name = findTarget(deps.policy, check.request.targetId)?.name ?? check.request.targetId;
-    await client.views.open({ trigger_id: body.trigger_id, view: renderDenyModal(requestId, name) as never });
+    await client.views.open({ trigger_id: body.trigger_id, view: renderDenyModal(requestId, name) });
   });
 }

@@ -10,6 +10,6 @@ export function register(app: App, deps: ListenerDeps): void {
     await ack();
     const { targets, selected } = requestOptions(deps.policy, body.user.id, action.selected_option.value);
     if (!body.view || !selected) return;
-    await client.views.update({ view_id: body.view.id, hash: body.view.hash, view: renderRequestModal(targets, selected) as never });
+    await client.views.update({ view_id: body.view.id, hash: body.view.hash, view: renderRequestModal(targets, selected) });
   });
 }

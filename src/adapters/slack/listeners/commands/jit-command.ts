@@ -23,7 +23,7 @@ export function register(app: App, deps: ListenerDeps): void {
     }
     await ack();
     // The trigger id lives 3 seconds from the command; open the modal before anything else.
-    await client.views.open({ trigger_id: body.trigger_id, view: renderRequestModal(targets, selected) as never });
+    await client.views.open({ trigger_id: body.trigger_id, view: renderRequestModal(targets, selected) });
     warmUpIdentity(deps, body.user_id).catch((error: unknown) =>
       deps.log.warn({ err: error, userId: body.user_id }, 'identity warm-up failed'),
     );
