@@ -10,6 +10,7 @@ import { BotMetrics } from './adapters/ops/bot-metrics.js';
 import { startOpsServer } from './adapters/ops/ops-server.js';
 import { JobScheduler } from './adapters/scheduler/job-scheduler.js';
 import { createBoltApp } from './adapters/slack/bolt-app.js';
+import { SlackHomePublisher } from './adapters/slack/home-publisher.js';
 import { registerListeners } from './adapters/slack/listeners/index.js';
 import { SlackNotifier } from './adapters/slack/slack-notifier.js';
 import { SlackUserProfiles } from './adapters/slack/slack-profiles.js';
@@ -25,6 +26,7 @@ import type { Clock, IdSource } from './application/ports.js';
 import { type ReconcileReport, reconcile } from './application/reconcile.js';
 import { runJob } from './application/run-job.js';
 import { nextSweepAt, sweep } from './application/sweep.js';
+import { bindUseCases } from './application/use-cases.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -79,7 +81,13 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     ...(seams.clientPingTimeoutMs !== undefined && { clientPingTimeoutMs: seams.clientPingTimeoutMs }),
   });
   const policy = config.policy;
-  const notifier = new SlackNotifier({ client: app.client, messages, requests, policy, clock, log: log.child({ module: 'notifier' }) });
+  const useCases = bindUseCases(
+    { requests, policy, clock, ids: seams.ids ?? randomIds, profiles: new SlackUserProfiles(app.client), directory, access },
+    // After the listener's ack has gone out, as Slack's answer to a click should not wait on the job worker.
+    () => setImmediate(() => scheduler.wake()),
+  );
+  const homes = new SlackHomePublisher({ client: app.client, reads: useCases, log: log.child({ module: 'home' }) });
+  const notifier = new SlackNotifier({ client: app.client, messages, homes, policy, clock, log: log.child({ module: 'notifier' }) });
   const jobDeps = { requests, jobs, policy, clock, access, notifier };
   const metrics = new BotMetrics(requests);
   const socket = trackSocket(receiver.client, () => metrics.reconnects.inc());
@@ -107,17 +115,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     ...(seams.jobLeaseMs !== undefined && { leaseMs: seams.jobLeaseMs }),
   });
 
-  registerListeners(app, {
-    policy,
-    requests,
-    clock,
-    ids: seams.ids ?? randomIds,
-    profiles: new SlackUserProfiles(app.client),
-    directory,
-    access,
-    log: log.child({ module: 'listeners' }),
-    wake: () => scheduler.wake(),
-  });
+  registerListeners(app, { useCases, homes, log: log.child({ module: 'listeners' }) });
   app.error(async (error) => {
     log.error({ err: error }, 'slack listener failed');
   });

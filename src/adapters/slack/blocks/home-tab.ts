@@ -40,7 +40,10 @@ function list(
   return blocks;
 }
 
-export function renderHome(content: HomeContent): HomeView {
+/** A Home tab whose blocks are all Block Kit's known kinds. */
+export type HomeTab = HomeView & { blocks: KnownBlock[] };
+
+export function renderHome(content: HomeContent): HomeTab {
   const name = (request: AccessRequest) => escapeMrkdwn(targetName(content.targetOf(request), request));
   const blocks: KnownBlock[] = [
     header('Just-in-time access'),
