@@ -81,10 +81,13 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     ...(seams.clientPingTimeoutMs !== undefined && { clientPingTimeoutMs: seams.clientPingTimeoutMs }),
   });
   const policy = config.policy;
+  // The job worker is woken once the listener that stored a change has answered Slack (see app.use below).
+  let changedInListener = false;
   const useCases = bindUseCases(
     { requests, policy, clock, ids: seams.ids ?? randomIds, profiles: new SlackUserProfiles(app.client), directory, access },
-    // After the listener's ack has gone out, as Slack's answer to a click should not wait on the job worker.
-    () => setImmediate(() => scheduler.wake()),
+    () => {
+      changedInListener = true;
+    },
   );
   const homes = new SlackHomePublisher({ client: app.client, reads: useCases, log: log.child({ module: 'home' }) });
   const notifier = new SlackNotifier({ client: app.client, messages, homes, policy, clock, log: log.child({ module: 'notifier' }) });
@@ -115,6 +118,16 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     ...(seams.jobLeaseMs !== undefined && { leaseMs: seams.jobLeaseMs }),
   });
 
+  app.use(async ({ next }) => {
+    try {
+      await next();
+    } finally {
+      if (changedInListener) {
+        changedInListener = false;
+        scheduler.wake();
+      }
+    }
+  });
   registerListeners(app, { useCases, homes, log: log.child({ module: 'listeners' }) });
   app.error(async (error) => {
     log.error({ err: error }, 'slack listener failed');
