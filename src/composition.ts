@@ -11,6 +11,7 @@ import { BotMetrics } from './adapters/ops/bot-metrics.js';
 import { startOpsServer } from './adapters/ops/ops-server.js';
 import { JobScheduler } from './adapters/scheduler/job-scheduler.js';
 import { createBoltApp } from './adapters/slack/bolt-app.js';
+import { SlackHomePublisher } from './adapters/slack/home-publisher.js';
 import { registerListeners } from './adapters/slack/listeners/index.js';
 import { SlackNotifier } from './adapters/slack/slack-notifier.js';
 import { SlackUserProfiles } from './adapters/slack/slack-profiles.js';
@@ -20,11 +21,13 @@ import { SqliteJobQueue } from './adapters/sqlite/job-queue.js';
 import { findMigrationsDirectory, migrate, readMigrations } from './adapters/sqlite/migrations.js';
 import { SqliteRequestRepository } from './adapters/sqlite/request-repository.js';
 import { SqliteSlackMessageStore } from './adapters/sqlite/slack-message-refs.js';
-import { randomIds, systemClock } from './adapters/system/system-clock.js';
+import { randomIds } from './adapters/system/random-ids.js';
+import { systemClock } from './adapters/system/system-clock.js';
 import type { Clock, IdSource } from './application/ports.js';
 import { type ReconcileReport, reconcile } from './application/reconcile.js';
 import { runJob } from './application/run-job.js';
 import { nextSweepAt, sweep } from './application/sweep.js';
+import { bindUseCases } from './application/use-cases.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -79,7 +82,16 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     ...(seams.clientPingTimeoutMs !== undefined && { clientPingTimeoutMs: seams.clientPingTimeoutMs }),
   });
   const policy = config.policy;
-  const notifier = new SlackNotifier({ client: app.client, messages, requests, policy, clock, log: log.child({ module: 'notifier' }) });
+  // The job worker is woken once the listener that stored a change has answered Slack (see app.use below).
+  let changedInListener = false;
+  const useCases = bindUseCases(
+    { requests, policy, clock, ids: seams.ids ?? randomIds, profiles: new SlackUserProfiles(app.client), directory, access },
+    () => {
+      changedInListener = true;
+    },
+  );
+  const homes = new SlackHomePublisher({ client: app.client, reads: useCases, log: log.child({ module: 'home' }) });
+  const notifier = new SlackNotifier({ client: app.client, messages, homes, policy, clock, log: log.child({ module: 'notifier' }) });
   const boundary = config.boundary && new BoundarySessionRevoker(config.boundary);
   const jobDeps = { requests, jobs, policy, clock, access, notifier, ...(boundary && { boundary }) };
   const metrics = new BotMetrics(requests);
@@ -108,17 +120,17 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     ...(seams.jobLeaseMs !== undefined && { leaseMs: seams.jobLeaseMs }),
   });
 
-  registerListeners(app, {
-    policy,
-    requests,
-    clock,
-    ids: seams.ids ?? randomIds,
-    profiles: new SlackUserProfiles(app.client),
-    directory,
-    access,
-    log: log.child({ module: 'listeners' }),
-    wake: () => scheduler.wake(),
+  app.use(async ({ next }) => {
+    try {
+      await next();
+    } finally {
+      if (changedInListener) {
+        changedInListener = false;
+        scheduler.wake();
+      }
+    }
   });
+  registerListeners(app, { useCases, homes, log: log.child({ module: 'listeners' }) });
   app.error(async (error) => {
     log.error({ err: error }, 'slack listener failed');
   });

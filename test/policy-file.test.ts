@@ -44,6 +44,7 @@ describe('the policy file', () => {
             duration: { defaultMinutes: 60, maxMinutes: 240, choices: [30, 60, 120, 240] },
             approvers: { channel: 'C0APPROVALS', users: ['U0MANAGER1', 'U0MANAGER2'], required: 1 },
             requesters: { users: ['U0SRE0001'] },
+            allowGuests: false,
           },
         ],
       },
@@ -86,7 +87,7 @@ targets:
       text: VALID.replace('    approvers:', '    aprovers:'),
       expected: [
         'policy.yml:7:5: targets[0].approvers: is required',
-        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters',
+        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests',
       ],
     },
     {

@@ -51,6 +51,14 @@ export function describeHomes(deps: { requests: RequestRepository; policy: Polic
   return homes;
 }
 
+// `/jit list` shows this many of a person's most recent requests.
+export const LISTED_REQUESTS = 20;
+
+/** A person's most recent requests, newest first, for `/jit list`. */
+export function listRequests(deps: { requests: RequestRepository }, userId: string): AccessRequest[] {
+  return deps.requests.listByRequester(userId, LISTED_REQUESTS);
+}
+
 /** Whose Home tab shows a request: its requester, whoever may decide on it, and the admins once it is approved (their list of active grants changes). */
 export function homeViewersOf(policy: Policy, request: AccessRequest): string[] {
   const target = findTarget(policy, request.targetId);

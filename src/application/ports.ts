@@ -1,6 +1,7 @@
 // What the use cases need from the outside world. Adapters implement these; tests give hand-written fakes.
 
 import type { AccessRequest, JobKind, RequestState, Transition } from '../domain/access-request.js';
+import type { NewsKind } from '../domain/news.js';
 import type { GrantSpec } from '../domain/policy.js';
 
 export interface Clock {
@@ -15,7 +16,7 @@ export interface StoredJob {
   id: number;
   kind: JobKind;
   requestId: string;
-  event: string | null;
+  event: NewsKind | null;
   state: 'queued' | 'running' | 'done' | 'dead';
   attempts: number;
   runAt: number;
@@ -143,7 +144,7 @@ export interface SlackMessageStore {
 
 /** Tells the people involved about a change: the card, its thread, the requester's DM, the Home tabs. */
 export interface Notifier {
-  notify(request: AccessRequest, event: string): Promise<{ ok: true } | OutsideFailure>;
+  notify(request: AccessRequest, news: NewsKind): Promise<{ ok: true } | OutsideFailure>;
 }
 
 /** `guest`: a Slack guest (single- or multi-channel) or a Slack Connect user from another organisation. */

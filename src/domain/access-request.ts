@@ -3,6 +3,7 @@
 // with the audit event and the jobs the change needs, or a refusal saying why nothing changed.
 
 import { minutesToMs } from './duration.js';
+import type { NewsKind } from './news.js';
 import type { GrantKind, GrantSpec, Target } from './policy.js';
 
 export const REQUEST_STATES = ['pending', 'approved', 'active', 'ended', 'denied', 'cancelled', 'timed_out', 'failed'] as const;
@@ -94,7 +95,7 @@ export type JobKind = 'grant' | 'revoke' | 'notify';
 export interface JobOrder {
   kind: JobKind;
   /** For notify jobs: which news to tell. */
-  event?: string;
+  event?: NewsKind;
 }
 
 export interface AuditEntry {
@@ -137,7 +138,7 @@ function move(
   return { ok: true, request: next, audit: { ...audit, from: request.state, to: next.state }, jobs };
 }
 
-const notify = (event: string): JobOrder => ({ kind: 'notify', event });
+const notify = (event: NewsKind): JobOrder => ({ kind: 'notify', event });
 
 export interface NewRequestInput {
   id: string;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait-for.js';
 import { APPROVALS, PEOPLE, startWorld, type World } from '../support/world.js';
 
 let world: World;
@@ -17,32 +18,20 @@ const get = async (path: string) => {
   return { status: response.status, body: await response.text() };
 };
 
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('/healthz and /metrics', () => {
   it('reports healthy while Socket Mode is connected and the database writable, and unhealthy when the socket drops', async () => {
     expect(await get('/healthz')).toEqual({ status: 200, body: '{"status":"ok","slack":"connected","database":"writable"}' });
     world.slack.dropSockets();
-    const unhealthy = await eventually(
-      () => get('/healthz'),
-      (answer) => answer.status === 503,
+    const unhealthy = await waitFor(
+      async () => {
+        const answer = await get('/healthz');
+        return answer.status === 503 && answer;
+      },
+      5000,
       'the bot to notice the drop',
     );
     expect(JSON.parse(unhealthy.body)).toMatchObject({ status: 'unhealthy', slack: 'disconnected' });
-    await eventually(
-      () => get('/healthz'),
-      (answer) => answer.status === 200,
-      'the reconnect',
-      15_000,
-    );
+    await waitFor(async () => (await get('/healthz')).status === 200, 15_000, 'the reconnect');
     expect((await get('/metrics')).body).toContain('jit_socket_reconnects_total 1');
   }, 40_000);
 

@@ -35,7 +35,7 @@ describe('a request from /jit to the end of the grant', () => {
     expect(JSON.stringify(card.blocks)).not.toContain('jit_approve');
     const [granted] = await slack.waitFor(() => approver.thread(card).length > 0 && approver.thread(card), 5000, 'the granted reply');
     expect(granted?.text).toMatch(/^Access granted to <@U0SRE0001> until <!date\^\d+\^/);
-    expect(JSON.stringify(granted?.blocks)).toContain('Sign out of Boundary and sign in again');
+    expect(JSON.stringify(granted?.blocks)).toContain('Sign in to Boundary again with `boundary authenticate oidc`');
 
     await world.advance(110 * MINUTE);
     await slack.waitFor(() => approver.thread(card).some((message) => message.text.includes('ends')), 5000, 'the expiry warning');

@@ -29,6 +29,7 @@ import {
   type RequestState,
   type Transition,
 } from '../../src/domain/access-request.js';
+import type { NewsKind } from '../../src/domain/news.js';
 import type { GrantSpec } from '../../src/domain/policy.js';
 
 /** In-memory store with the same compare-and-set and job-lease contracts as the SQLite one. */
@@ -242,10 +243,10 @@ export class FakeAccessProvider implements AccessProvider {
 }
 
 export class FakeNotifier implements Notifier {
-  readonly told: { requestId: string; event: string; state: string }[] = [];
+  readonly told: { requestId: string; event: NewsKind; state: string }[] = [];
   answers: ({ ok: true } | OutsideFailure)[] = [];
 
-  async notify(request: AccessRequest, event: string): Promise<{ ok: true } | OutsideFailure> {
+  async notify(request: AccessRequest, event: NewsKind): Promise<{ ok: true } | OutsideFailure> {
     const answer = this.answers.shift() ?? { ok: true };
     if (answer.ok) this.told.push({ requestId: request.id, event, state: request.state });
     return answer;

@@ -1,6 +1,6 @@
-// Builds the Bolt app in Socket Mode against the configured Web API host, with the wiring gotchas of
-// Slack's Web API client settings (https://docs.slack.dev/tools/node-slack-sdk/web-api) handled: retryConfig always explicit, the receiver's own WebClient pointed at the
-// same host through installerOptions, Bolt's logs routed through pino.
+// Builds the Bolt app in Socket Mode against the configured Web API host: retryConfig always explicit, the
+// receiver's own WebClient pointed at the same host through installerOptions (tools.slack.dev/bolt-js/concepts/socket-mode),
+// Bolt's logs routed through pino.
 
 import { App, LogLevel, type Logger as SlackLogger, SocketModeReceiver } from '@slack/bolt';
 import { ping } from 'undici';

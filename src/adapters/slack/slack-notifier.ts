@@ -3,20 +3,21 @@
 // the request. Run from notify jobs, so a Slack outage delays news but never loses it.
 
 import type { WebClient } from '@slack/web-api';
-import { describeHomes, homeViewersOf } from '../../application/describe-requests.js';
-import type { Clock, Notifier, OutsideFailure, RequestRepository, SlackMessageStore } from '../../application/ports.js';
+import type { Clock, Notifier, OutsideFailure, SlackMessageStore } from '../../application/ports.js';
 import type { AccessRequest } from '../../domain/access-request.js';
+import type { NewsKind } from '../../domain/news.js';
 import { findTarget, type Policy } from '../../domain/policy.js';
 import type { Logger } from '../../logger.js';
-import { renderHome } from './blocks/home-tab.js';
 import { renderDirectNews, renderRequestReceipt, renderThreadNews } from './blocks/notifications.js';
 import { type Rendered, renderRequestCard } from './blocks/request-card.js';
+import type { HomePublisher } from './home-publisher.js';
 import { classifySlackError } from './slack-errors.js';
 
 export interface SlackNotifierDeps {
   client: WebClient;
   messages: SlackMessageStore;
-  requests: RequestRepository;
+  /** Publishes the Home tabs that show the request. */
+  homes: Pick<HomePublisher, 'publishFor'>;
   policy: Policy;
   clock: Clock;
   log: Logger;
@@ -25,16 +26,16 @@ export interface SlackNotifierDeps {
 export class SlackNotifier implements Notifier {
   constructor(private readonly deps: SlackNotifierDeps) {}
 
-  async notify(request: AccessRequest, event: string): Promise<{ ok: true } | OutsideFailure> {
+  async notify(request: AccessRequest, news: NewsKind): Promise<{ ok: true } | OutsideFailure> {
     try {
       const target = findTarget(this.deps.policy, request.targetId);
       const card = await this.keepUpdated(request, 'card', target?.approvers.channel, renderRequestCard(request, target));
       await this.keepUpdated(request, 'receipt', request.requesterId, renderRequestReceipt(request, target, target?.approvers.channel));
-      const thread = renderThreadNews(request, event, target);
-      if (thread && card) await this.postOnce(request, `thread:${event}`, card.channel, thread, card.ts);
-      const direct = renderDirectNews(request, event, target);
-      if (direct) await this.postOnce(request, `dm:${event}`, request.requesterId, direct);
-      await this.publishHomes(request);
+      const thread = renderThreadNews(request, news, target);
+      if (thread && card) await this.postOnce(request, `thread:${news}`, card.channel, thread, card.ts);
+      const direct = renderDirectNews(request, news, target);
+      if (direct) await this.postOnce(request, `dm:${news}`, request.requesterId, direct);
+      await this.deps.homes.publishFor(request);
       return { ok: true };
     } catch (error) {
       return classifySlackError(error);
@@ -49,7 +50,7 @@ export class SlackNotifier implements Notifier {
         channel: existing.channel,
         ts: existing.ts,
         text: content.text,
-        blocks: content.blocks as never,
+        blocks: content.blocks,
       });
       return existing;
     }
@@ -66,7 +67,7 @@ export class SlackNotifier implements Notifier {
     const posted = await this.deps.client.chat.postMessage({
       channel,
       text: content.text,
-      blocks: content.blocks as never,
+      blocks: content.blocks,
       ...(threadTs && { thread_ts: threadTs }),
       unfurl_links: false,
       unfurl_media: false,
@@ -74,26 +75,5 @@ export class SlackNotifier implements Notifier {
     const ref = { channel: String(posted.channel), ts: String(posted.ts) };
     this.deps.messages.save(request.id, kind, ref, this.deps.clock.now());
     return ref;
-  }
-
-  private async publishHomes(request: AccessRequest): Promise<void> {
-    await publishHomes(this.deps, homeViewersOf(this.deps.policy, request));
-  }
-}
-
-/** Publishes people's Home tabs from the store. A person who never opened the app has no tab to update. */
-export async function publishHomes(
-  deps: Pick<SlackNotifierDeps, 'client' | 'requests' | 'policy' | 'log'>,
-  userIds: readonly string[],
-): Promise<void> {
-  for (const [userId, data] of describeHomes(deps, userIds)) {
-    const view = renderHome({ viewerId: userId, ...data, targetOf: (request) => findTarget(deps.policy, request.targetId) });
-    try {
-      await deps.client.views.publish({ user_id: userId, view: view as never });
-    } catch (error) {
-      const failure = classifySlackError(error);
-      if (failure.kind !== 'permanent') throw error;
-      deps.log.warn({ userId, error: failure.message }, 'home tab not published');
-    }
   }
 }

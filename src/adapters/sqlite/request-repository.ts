@@ -9,6 +9,7 @@ import type {
   RequestState,
   Transition,
 } from '../../domain/access-request.js';
+import { isNewsKind, type NewsKind } from '../../domain/news.js';
 import type { GrantKind } from '../../domain/policy.js';
 import { auditHash, GENESIS_HASH } from './audit-chain.js';
 import type { SqliteDatabase } from './database.js';
@@ -140,12 +141,18 @@ function toRequest(row: RequestRow, decisions: DecisionRow[], grant: GrantRow | 
   };
 }
 
+// The column is text; a value no release ever wrote means a corrupt row or a rollback across a new kind of news.
+function readNewsKind(value: string, jobId: number): NewsKind {
+  if (!isNewsKind(value)) throw new Error(`job ${jobId} carries unknown news "${value}"`);
+  return value;
+}
+
 export function toStoredJob(row: JobRow): StoredJob {
   return {
     id: row.id,
     kind: row.kind,
     requestId: row.request_id,
-    event: row.event,
+    event: row.event === null ? null : readNewsKind(row.event, row.id),
     state: row.state,
     attempts: row.attempts,
     runAt: row.run_at,

@@ -1,7 +1,8 @@
+import { LISTED_REQUESTS } from '../../../application/describe-requests.js';
 import type { AccessRequest } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
-import { findTarget, type Policy } from '../../../domain/policy.js';
-import { context, section } from './kit.js';
+import type { Target } from '../../../domain/policy.js';
+import { context, section } from './block-elements.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { targetName } from './request-card.js';
 import { statusLine } from './request-status.js';
@@ -18,19 +19,19 @@ export function renderHelp(problem?: string) {
   return { response_type: 'ephemeral' as const, text: lines.join('\n'), blocks: [section(lines.join('\n'))] };
 }
 
-export function renderMyRequests(requests: AccessRequest[], policy: Policy) {
+export function renderMyRequests(requests: readonly AccessRequest[], targetOf: (targetId: string) => Target | undefined) {
   if (requests.length === 0)
     return { response_type: 'ephemeral' as const, text: 'You have no requests yet. Type `/jit` to ask for access.' };
   const blocks = [
     section('*Your requests*'),
     ...requests
-      .slice(0, 20)
+      .slice(0, LISTED_REQUESTS)
       .map((request) =>
         section(
-          `*${escapeMrkdwn(targetName(findTarget(policy, request.targetId), request))}* (${formatDuration(request.durationMinutes)}) — ${statusLine(request)}`,
+          `*${escapeMrkdwn(targetName(targetOf(request.targetId), request))}* (${formatDuration(request.durationMinutes)}) — ${statusLine(request)}`,
         ),
       ),
-    context('The 20 most recent are shown.'),
+    context(`The ${LISTED_REQUESTS} most recent are shown.`),
   ];
   return { response_type: 'ephemeral' as const, text: `You have ${requests.length} request(s).`, blocks };
 }

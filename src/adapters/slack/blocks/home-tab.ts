@@ -1,12 +1,13 @@
 // The Home tab: my active grants, my pending requests, requests awaiting my decision, and for admins every
 // active grant. Each list is capped so the tab stays within Slack's 100 blocks however much there is.
 
+import type { HomeView, KnownBlock, SectionBlock } from '@slack/types';
 import type { HomeData } from '../../../application/describe-requests.js';
 import type { AccessRequest } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
-import { actions, type Block, type ButtonSpec, button, context, divider, header, markdown, section } from './kit.js';
+import { actions, type ButtonSpec, button, context, divider, header, markdown, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { targetName } from './request-card.js';
 
@@ -19,7 +20,7 @@ export interface HomeContent extends HomeData {
 // intro: at most 89 blocks, under Slack's 100.
 export const ITEMS_PER_LIST = 15;
 
-const item = (text: string, action?: ButtonSpec): Block => ({
+const item = (text: string, action?: ButtonSpec): SectionBlock => ({
   type: 'section',
   text: markdown(text.slice(0, 3000)),
   ...(action && { accessory: button(action) }),
@@ -29,19 +30,22 @@ function list(
   title: string,
   empty: string,
   requests: AccessRequest[],
-  line: (request: AccessRequest) => Block | Block[],
+  line: (request: AccessRequest) => KnownBlock | KnownBlock[],
   total = requests.length,
-): Block[] {
-  const blocks: Block[] = [section(`*${title}*`)];
+): KnownBlock[] {
+  const blocks: KnownBlock[] = [section(`*${title}*`)];
   if (requests.length === 0) return [...blocks, context(empty)];
-  blocks.push(...requests.slice(0, ITEMS_PER_LIST).flatMap((request): Block[] => [line(request)].flat()));
+  blocks.push(...requests.slice(0, ITEMS_PER_LIST).flatMap((request): KnownBlock[] => [line(request)].flat()));
   if (total > ITEMS_PER_LIST) blocks.push(context(`…and ${total - ITEMS_PER_LIST} more. Type \`/jit list\` to see all of yours.`));
   return blocks;
 }
 
-export function renderHome(content: HomeContent): Record<string, unknown> {
+/** A Home tab whose blocks are all Block Kit's known kinds. */
+export type HomeTab = HomeView & { blocks: KnownBlock[] };
+
+export function renderHome(content: HomeContent): HomeTab {
   const name = (request: AccessRequest) => escapeMrkdwn(targetName(content.targetOf(request), request));
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     header('Just-in-time access'),
     context('Type `/jit` to ask for access, `/jit list` for your requests, `/jit help` for help.'),
     divider(),

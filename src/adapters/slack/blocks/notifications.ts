@@ -1,10 +1,12 @@
 // The news about a request, as thread replies under the card and as DMs to the requester.
 
+import type { KnownBlock } from '@slack/types';
 import type { AccessRequest } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
+import type { NewsKind } from '../../../domain/news.js';
 import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
-import { actions, type Block, context, section } from './kit.js';
+import { actions, context, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { type Rendered, targetName } from './request-card.js';
 import { endedBecause, statusLine } from './request-status.js';
@@ -19,15 +21,49 @@ const endNowButton = (request: AccessRequest) =>
     },
   ]);
 
+/** Fails to compile when a kind of news has no case; throws if a value outside the union slips in at run time. */
+function unhandled(news: never): never {
+  throw new Error(`no message for news "${String(news)}"`);
+}
+
 function boundaryHint(target: Target | undefined): string {
   const group = target?.boundary ? ` (managed group *${escapeMrkdwn(target.boundary.managedGroup)}*)` : '';
-  return `Sign out of Boundary and sign in again${group}: Boundary reads group membership only when you authenticate, so an existing session does not gain the new access.`;
+  const [first, ...more] = target?.boundary?.targetIds ?? [];
+  const connect = first ? ` Then \`boundary connect -target-id ${first}\`${more.length > 0 ? ` (also ${more.join(', ')})` : ''}.` : '';
+  return `Sign in to Boundary again with \`boundary authenticate oidc\`${group}: Boundary reads group membership only when you authenticate, so an existing sign-in does not gain the new access.${connect}`;
+}
+
+/** The end's checklist, once Boundary has been dealt with too. */
+function signOutChecklist(request: AccessRequest): string {
+  const done = request.signOut;
+  if (!done) return 'Entra membership removed :white_check_mark:';
+  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  const warning =
+    done.otherAccounts > 0
+      ? `\n:warning: ${plural(done.otherAccounts, 'Boundary account')} of the same user ${done.otherAccounts === 1 ? 'signs' : 'sign'} in without Entra (password or LDAP); such a sign-in keeps the old managed groups until the next OIDC sign-in.`
+      : '';
+  return `Entra membership removed :white_check_mark: · Boundary: ${plural(done.tokensRevoked, 'sign-in')} revoked, ${plural(done.sessionsEnded, 'session')} ended :white_check_mark: (verified)${warning}`;
+}
+
+function cleanupLine(request: AccessRequest): string {
+  switch (request.cleanup?.result) {
+    case 'removed':
+      return 'The bot removed the membership its earlier call had created.';
+    case 'absent':
+      return 'Entra holds no membership from it: nothing was left behind.';
+    case 'covered':
+      return `Another grant of the bot (request \`${escapeMrkdwn(request.keptBy ?? '')}\`) holds the membership, so it stays.`;
+    case 'standing':
+      return 'The person already held this membership outside the bot, so the bot left it alone.';
+    case undefined:
+      return 'The bot is checking what the failed call may have left behind.';
+  }
 }
 
 /** The news for a thread reply (everyone involved) — undefined when the card's update says it all. */
-export function renderThreadNews(request: AccessRequest, event: string, target: Target | undefined): Rendered | undefined {
+export function renderThreadNews(request: AccessRequest, news: NewsKind, target: Target | undefined): Rendered | undefined {
   const who = mention(request.requesterId);
-  switch (event) {
+  switch (news) {
     case 'granted':
       return {
         text: `Access granted to ${who} until ${slackDate(request.endsAt ?? 0)}`,
@@ -38,10 +74,24 @@ export function renderThreadNews(request: AccessRequest, event: string, target: 
         text: `Access for ${who} ends ${slackDate(request.endsAt ?? 0)}`,
         blocks: [section(`:hourglass: Access for ${who} ends ${slackDate(request.endsAt ?? 0)}.`), endNowButton(request)],
       };
-    case 'ended':
+    case 'ended': {
+      const membership = request.keptBy
+        ? `The Entra group membership stays: another grant of the bot (request \`${escapeMrkdwn(request.keptBy)}\`) still covers it.`
+        : 'The Entra group membership is removed.';
       return {
         text: `Access for ${who} ended`,
-        blocks: [section(`:lock: Access for ${who} ended: ${endedBecause(request)}. The Entra group membership is removed.`)],
+        blocks: [section(`:lock: Access for ${who} ended: ${endedBecause(request)}. ${membership}`)],
+      };
+    }
+    case 'signed_out':
+      return {
+        text: `Access for ${who} ended in Entra and Boundary`,
+        blocks: [section(`:lock: ${signOutChecklist(request)}`)],
+      };
+    case 'cleaned_up':
+      return {
+        text: `Checked what the failed grant for ${who} left behind`,
+        blocks: [section(`:broom: ${cleanupLine(request)}`)],
       };
     case 'failed':
       return {
@@ -75,15 +125,25 @@ export function renderThreadNews(request: AccessRequest, event: string, target: 
           ),
         ],
       };
-    default:
+    // The card, updated in place, says it all.
+    case 'requested':
+    case 'approval_recorded':
+    case 'approved':
+    case 'denied':
+    case 'cancelled':
+    case 'timed_out':
+    case 'end_requested':
+    case 'changed':
       return undefined;
+    default:
+      return unhandled(news);
   }
 }
 
 /** The news for the requester's DM. */
-export function renderDirectNews(request: AccessRequest, event: string, target: Target | undefined): Rendered | undefined {
+export function renderDirectNews(request: AccessRequest, news: NewsKind, target: Target | undefined): Rendered | undefined {
   const name = escapeMrkdwn(targetName(target, request));
-  switch (event) {
+  switch (news) {
     case 'granted':
       return {
         text: `Your access to ${name} is active until ${slackDate(request.endsAt ?? 0)}`,
@@ -108,6 +168,11 @@ export function renderDirectNews(request: AccessRequest, event: string, target: 
         text: `Your access to ${name} ended`,
         blocks: [section(`:lock: Your access to *${name}* ended: ${endedBecause(request)}.`)],
       };
+    case 'signed_out':
+      return {
+        text: `Your Boundary sign-ins for ${name} ended`,
+        blocks: [section(`:lock: ${signOutChecklist(request)}`), context('Sign in to Boundary again for the access you still have.')],
+      };
     case 'denied':
     case 'timed_out':
     case 'failed':
@@ -115,8 +180,20 @@ export function renderDirectNews(request: AccessRequest, event: string, target: 
         text: `Your request for ${name}: ${request.state.replace('_', ' ')}`,
         blocks: [section(`Your request for *${name}*: ${statusLine(request)}`)],
       };
-    default:
+    // The receipt, updated in place, says it all; the approvers' troubles are theirs to hear about.
+    case 'requested':
+    case 'approval_recorded':
+    case 'approved':
+    case 'cancelled':
+    case 'end_requested':
+    case 'drift_removed_outside':
+    case 'drift_still_present':
+    case 'revoke_failing':
+    case 'cleaned_up':
+    case 'changed':
       return undefined;
+    default:
+      return unhandled(news);
   }
 }
 
@@ -124,7 +201,7 @@ export function renderDirectNews(request: AccessRequest, event: string, target: 
 export function renderRequestReceipt(request: AccessRequest, target: Target | undefined, channel: string | undefined): Rendered {
   const name = escapeMrkdwn(targetName(target, request));
   const where = channel ? ` in <#${channel}>` : '';
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     section(`You asked for *${name}* for ${formatDuration(request.durationMinutes)}${where}.\n*Reason:* ${escapeMrkdwn(request.reason)}`),
     section(statusLine(request), 'status'),
   ];

@@ -2,10 +2,12 @@
 
 import type { ChangeOutcome } from '../../../application/apply-transition.js';
 import type { RequestAccessOutcome } from '../../../application/request-access.js';
+import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 
-type Refusal = Extract<ChangeOutcome, { ok: false }> | { ok: false; code: 'target_removed' | 'identity_unconfirmed' };
+/** Why a click on the card, the Home tab or a DM changed nothing. */
+export type ChangeRefusal = Extract<ChangeOutcome, { ok: false }> | { ok: false; code: 'target_removed' | 'identity_unconfirmed' };
 
 const STATE_WORDS: Record<string, string> = {
   approved: 'approved',
@@ -18,7 +20,7 @@ const STATE_WORDS: Record<string, string> = {
   pending: 'still waiting',
 };
 
-export function refusalText(refusal: Refusal): string {
+export function refusalText(refusal: ChangeRefusal): string {
   switch (refusal.code) {
     case 'self_approval':
       return 'You cannot decide on your own request; another approver has to.';
@@ -85,9 +87,9 @@ export function requestRefusalText(outcome: Extract<RequestAccessOutcome, { ok: 
     case 'reason_missing':
       return 'Please say why you need access.';
     case 'reason_too_short':
-      return 'Please say a little more about why you need access (at least 10 characters).';
+      return `Please say a little more about why you need access (at least ${REASON_MIN_LENGTH} characters).`;
     case 'reason_too_long':
-      return 'Please keep the reason under 500 characters.';
+      return `Please keep the reason to ${REASON_MAX_LENGTH} characters or fewer.`;
     case 'duration_too_long':
       return maxMinutes
         ? `That is longer than this target allows (${formatDuration(maxMinutes)}).`

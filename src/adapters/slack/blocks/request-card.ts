@@ -1,17 +1,18 @@
 // The approval card in the approvers' channel: one message, updated in place through the whole lifecycle.
 // Buttons are there only while a decision is possible.
 
+import type { KnownBlock } from '@slack/types';
 import type { AccessRequest } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
-import { actions, type Block, context, fields, header, section } from './kit.js';
+import { actions, context, fields, header, section } from './block-elements.js';
 import { escapeMrkdwn, mention } from './mrkdwn.js';
 import { statusLine } from './request-status.js';
 
 export interface Rendered {
   text: string;
-  blocks: Block[];
+  blocks: KnownBlock[];
 }
 
 export function targetName(target: Target | undefined, request: AccessRequest): string {
@@ -30,7 +31,7 @@ export function renderRequestCard(request: AccessRequest, target: Target | undef
     if (target.boundary.targetIds.length > 0)
       details.push(`*Boundary targets*\n${target.boundary.targetIds.map((id) => `\`${id}\``).join(', ')}`);
   }
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     header(`Access request: ${name}`),
     fields(details),
     section(`*Reason*\n${escapeMrkdwn(request.reason)}`, 'reason'),

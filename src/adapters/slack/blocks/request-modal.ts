@@ -1,24 +1,25 @@
 // The /jit modal: target, reason, duration. Picking another target swaps the duration choices in place.
 
+import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import { durationChoices, type Target } from '../../../domain/policy.js';
-import { INPUT, VIEW } from '../ids.js';
-import { type Block, context, plain } from './kit.js';
+import { ACTION, INPUT, VIEW } from '../ids.js';
+import { context, plain } from './block-elements.js';
 import { clip } from './mrkdwn.js';
 
-const option = (text: string, value: string, description?: string) => ({
+const option = (text: string, value: string, description?: string): PlainTextOption => ({
   text: plain(clip(text, 75)),
   value,
   ...(description && { description: plain(clip(description, 75)) }),
 });
 
-export function durationOption(minutes: number) {
+export function durationOption(minutes: number): PlainTextOption {
   return option(formatDuration(minutes), String(minutes));
 }
 
-export function renderRequestModal(targets: readonly Target[], selected: Target): Record<string, unknown> {
-  const blocks: Block[] = [
+export function renderRequestModal(targets: readonly Target[], selected: Target): ModalView {
+  const blocks: KnownBlock[] = [
     {
       type: 'input',
       block_id: INPUT.target,
@@ -26,7 +27,7 @@ export function renderRequestModal(targets: readonly Target[], selected: Target)
       label: plain('Target'),
       element: {
         type: 'static_select',
-        action_id: 'jit_target',
+        action_id: ACTION.targetChanged,
         options: targets.slice(0, 100).map((target) => option(target.name, target.id, target.description)),
         initial_option: option(selected.name, selected.id, selected.description),
       },
@@ -74,7 +75,7 @@ export function renderRequestModal(targets: readonly Target[], selected: Target)
   };
 }
 
-export function renderDenyModal(requestId: string, targetName: string): Record<string, unknown> {
+export function renderDenyModal(requestId: string, targetName: string): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW.denyReason,

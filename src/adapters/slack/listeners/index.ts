@@ -6,12 +6,12 @@ import * as decisionActions from './actions/decision-actions.js';
 import * as requestActions from './actions/request-actions.js';
 import * as targetChanged from './actions/target-changed.js';
 import * as jitCommand from './commands/jit-command.js';
-import type { ListenerDeps } from './context.js';
 import * as appHomeOpened from './events/app-home-opened.js';
+import type { ListenerUseCases } from './use-cases.js';
 import * as denySubmission from './views/deny-submission.js';
 import * as requestSubmission from './views/request-submission.js';
 
-export function registerListeners(app: App, deps: ListenerDeps): void {
+export function registerListeners(app: App, deps: ListenerUseCases): void {
   for (const listener of [jitCommand, targetChanged, requestSubmission, decisionActions, denySubmission, requestActions, appHomeOpened]) {
     listener.register(app, deps);
   }

@@ -1,10 +1,10 @@
 import type { App } from '@slack/bolt';
-import { publishHomes } from '../../slack-notifier.js';
-import type { ListenerDeps } from '../context.js';
+import type { ListenerUseCases } from '../use-cases.js';
 
-export function register(app: App, deps: ListenerDeps): void {
-  app.event('app_home_opened', async ({ event, client }) => {
+// Slack sends this each time someone opens the app's Home tab; the tab is published fresh from the store.
+export function register(app: App, { homes }: ListenerUseCases): void {
+  app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== 'home') return;
-    await publishHomes({ client, requests: deps.requests, policy: deps.policy, log: deps.log }, [event.user]);
+    await homes.publish([event.user]);
   });
 }

@@ -1,9 +1,7 @@
 import type { App, ViewStateValue } from '@slack/bolt';
-import { requestAccess } from '../../../../application/request-access.js';
-import { findTarget } from '../../../../domain/policy.js';
 import { requestRefusalText } from '../../blocks/replies.js';
 import { INPUT, VIEW } from '../../ids.js';
-import type { ListenerDeps } from '../context.js';
+import type { ListenerUseCases } from '../use-cases.js';
 
 type Values = Record<string, Record<string, ViewStateValue>>;
 
@@ -28,11 +26,11 @@ export function readRequestForm(values: Values, requesterId: string) {
 // when Graph is slow does the ack go first, with a refusal then sent by DM.
 const STORE_BEFORE_ACK_MS = 2000;
 
-export function register(app: App, deps: ListenerDeps): void {
+export function register(app: App, { useCases, log }: ListenerUseCases): void {
   app.view(VIEW.request, async ({ ack, body, view, client }) => {
     const { form, durationBlock } = readRequestForm(view.state.values as Values, body.user.id);
     // Form mistakes come back before any outside call, so they are always in time for the inline answer.
-    const pending = requestAccess(deps, form);
+    const pending = useCases.requestAccess(form);
     const inTime = await Promise.race([
       pending,
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), STORE_BEFORE_ACK_MS).unref()),
@@ -40,19 +38,18 @@ export function register(app: App, deps: ListenerDeps): void {
     if (inTime && !inTime.ok) {
       const field = 'field' in inTime ? inTime.field : 'target';
       const blockId = field === 'duration' ? durationBlock : field === 'reason' ? INPUT.reason : INPUT.target;
-      const maxMinutes = findTarget(deps.policy, form.targetId)?.duration.maxMinutes;
-      deps.log.info({ requesterId: form.requesterId, targetId: form.targetId, code: inTime.code }, 'request refused');
+      const maxMinutes = useCases.targetOf(form.targetId)?.duration.maxMinutes;
+      log.info({ requesterId: form.requesterId, targetId: form.targetId, code: inTime.code }, 'request refused');
       await ack({ response_action: 'errors', errors: { [blockId]: requestRefusalText(inTime, maxMinutes) } });
       return;
     }
     await ack();
     const outcome = inTime ?? (await pending);
     if (outcome.ok) {
-      deps.log.info({ requestId: outcome.request.id, requesterId: form.requesterId, targetId: form.targetId }, 'request submitted');
-      deps.wake();
+      log.info({ requestId: outcome.request.id, requesterId: form.requesterId, targetId: form.targetId }, 'request submitted');
       return;
     }
-    deps.log.info({ requesterId: form.requesterId, targetId: form.targetId, code: outcome.code }, 'request refused');
+    log.info({ requesterId: form.requesterId, targetId: form.targetId, code: outcome.code }, 'request refused');
     await client.chat.postMessage({
       channel: form.requesterId,
       text: `Your request was not sent to the approvers. ${requestRefusalText(outcome)}`,

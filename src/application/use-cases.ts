@@ -1,0 +1,74 @@
+// The use cases a chat front end calls, bound once to their dependencies in the composition root. A listener
+// gets this object and nothing else from the core: no repository, no clock, no provider.
+
+import type { AccessRequest } from '../domain/access-request.js';
+import { findTarget, type Target } from '../domain/policy.js';
+import type { ChangeOutcome } from './apply-transition.js';
+import { cancelRequest, type DecideInput, type DecideOutcome, decideRequest, previewDecision } from './decide-request.js';
+import { describeHomes, type HomeData, homeViewersOf, listRequests } from './describe-requests.js';
+import { endAccess } from './end-access.js';
+import {
+  type FormInput,
+  type RequestAccessDeps,
+  type RequestAccessOutcome,
+  requestAccess,
+  requestOptions,
+  warmUpIdentity,
+} from './request-access.js';
+
+export type PreviewOutcome = ReturnType<typeof previewDecision>;
+
+export interface RequestChoice {
+  requestId: string;
+  actorId: string;
+}
+
+export interface EndAccessInput extends RequestChoice {
+  reason: 'released' | 'revoked';
+}
+
+/** What a person can ask of the bot, and what the bot's surfaces show them. */
+export interface UseCases {
+  /** The targets a person may pick in the request form, and the one shown picked (`targetId`, else the first). */
+  requestOptions(userId: string, targetId?: string): { targets: Target[]; selected: Target | undefined };
+  /** The target as the policy describes it now, for names and limits in replies. */
+  targetOf(targetId: string): Target | undefined;
+  requestAccess(form: FormInput): Promise<RequestAccessOutcome>;
+  /** Looks the person up while they fill in the form, so their submission is answered in time. */
+  warmUpIdentity(userId: string): Promise<void>;
+  decide(input: DecideInput): Promise<DecideOutcome>;
+  /** Whether a decision would be accepted, without making it (Deny asks for a reason first). */
+  previewDecision(input: DecideInput): PreviewOutcome;
+  cancel(input: RequestChoice): ChangeOutcome;
+  endAccess(input: EndAccessInput): ChangeOutcome;
+  /** A person's most recent requests, newest first. */
+  listRequests(userId: string): AccessRequest[];
+  /** What the Home tabs of these people show, reading what they share once. */
+  describeHomes(userIds: readonly string[]): Map<string, HomeData>;
+  /** Whose Home tab shows this request. */
+  homeViewersOf(request: AccessRequest): string[];
+}
+
+/**
+ * Binds every use case to `deps`. `changed` runs after each stored change, so the job worker writes the cards
+ * and runs the grants at once rather than on its next timer.
+ */
+export function bindUseCases(deps: RequestAccessDeps, changed: () => void): UseCases {
+  const afterChange = <T extends { ok: boolean }>(outcome: T): T => {
+    if (outcome.ok) changed();
+    return outcome;
+  };
+  return {
+    requestOptions: (userId, targetId) => requestOptions(deps.policy, userId, targetId),
+    targetOf: (targetId) => findTarget(deps.policy, targetId),
+    requestAccess: async (form) => afterChange(await requestAccess(deps, form)),
+    warmUpIdentity: (userId) => warmUpIdentity(deps, userId),
+    decide: async (input) => afterChange(await decideRequest(deps, input)),
+    previewDecision: (input) => previewDecision(deps, input),
+    cancel: (input) => afterChange(cancelRequest(deps, input)),
+    endAccess: (input) => afterChange(endAccess(deps, input)),
+    listRequests: (userId) => listRequests(deps, userId),
+    describeHomes: (userIds) => describeHomes(deps, userIds),
+    homeViewersOf: (request) => homeViewersOf(deps.policy, request),
+  };
+}

@@ -1,0 +1,31 @@
+// What the people involved in a request are told about, one word per kind of news. Each transition names the
+// news it makes (a notify job); the Slack notifier turns each kind into messages. Stored as text in the jobs
+// table and read back through `parseNewsKind`.
+
+export const NEWS_KINDS = [
+  'requested',
+  'approval_recorded',
+  'approved',
+  'denied',
+  'cancelled',
+  'timed_out',
+  'granted',
+  'failed',
+  'end_requested',
+  'ended',
+  'expiring_soon',
+  'drift_removed_outside',
+  'drift_still_present',
+  'revoke_failing',
+  // After a failed grant whose call may have landed: what the cleanup found and removed.
+  'cleaned_up',
+  // After the end: the person's Boundary sign-ins and sessions ended too.
+  'signed_out',
+  // A notify job stored without its news: the card, the receipt and the Home tabs are brought up to date only.
+  'changed',
+] as const;
+export type NewsKind = (typeof NEWS_KINDS)[number];
+
+export function isNewsKind(value: string): value is NewsKind {
+  return (NEWS_KINDS as readonly string[]).includes(value);
+}

@@ -1,0 +1,167 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { JobScheduler, type SchedulerDeps } from '../../../src/adapters/scheduler/job-scheduler.js';
+import type { JobQueue, StoredJob } from '../../../src/application/ports.js';
+import type { JobOutcome } from '../../../src/application/run-job.js';
+import type { JobKind } from '../../../src/domain/access-request.js';
+import { createLogger } from '../../../src/logger.js';
+
+const T0 = Date.UTC(2025, 0, 6, 9, 0);
+
+/** A queue that hands out due jobs in the order of the kinds asked for, as the SQLite queue promises. */
+class FakeJobQueue implements JobQueue {
+  readonly queued: StoredJob[] = [];
+  nextDue: number | undefined;
+  private nextId = 1;
+
+  add(kind: JobKind, count = 1): void {
+    for (let i = 0; i < count; i++) {
+      const id = this.nextId++;
+      const event = kind === 'notify' ? ('granted' as const) : null;
+      this.queued.push({ id, kind, requestId: `req_${id}`, event, state: 'queued', attempts: 0, runAt: T0, lastError: null });
+    }
+  }
+
+  claimDue(_now: number, limit: number, _leaseMs: number, kinds: readonly JobKind[] = ['revoke', 'grant', 'notify']): StoredJob[] {
+    const claimed = kinds.flatMap((kind) => this.queued.filter((job) => job.kind === kind)).slice(0, Math.max(0, limit));
+    for (const job of claimed) this.queued.splice(this.queued.indexOf(job), 1);
+    return claimed;
+  }
+
+  complete(): boolean {
+    return true;
+  }
+  retry(): boolean {
+    return true;
+  }
+  bury(): boolean {
+    return true;
+  }
+  releaseLeases(): number {
+    return 0;
+  }
+  nextRunAt(): number | undefined {
+    return this.queued.length > 0 ? Date.now() : this.nextDue;
+  }
+}
+
+/** Jobs that run until the test lets them finish. */
+class HeldJobs {
+  readonly started: StoredJob[] = [];
+  private readonly release = new Map<number, () => void>();
+  hold = true;
+
+  run = (job: StoredJob): Promise<JobOutcome> => {
+    this.started.push(job);
+    if (!this.hold) return Promise.resolve({ result: 'done', detail: 'ran' });
+    return new Promise((resolve) => this.release.set(job.id, () => resolve({ result: 'done', detail: 'ran' })));
+  };
+
+  finishAll(): void {
+    for (const finish of this.release.values()) finish();
+    this.release.clear();
+  }
+
+  get running(): number {
+    return this.release.size;
+  }
+}
+
+let queue: FakeJobQueue;
+let jobs: HeldJobs;
+let sweeps: number;
+let scheduler: JobScheduler;
+
+function startScheduler(overrides: Partial<SchedulerDeps> = {}): JobScheduler {
+  scheduler = new JobScheduler({
+    jobs: queue,
+    clock: { now: () => Date.now() },
+    log: createLogger('silent'),
+    runJob: jobs.run,
+    sweep: () => {
+      sweeps += 1;
+      return { timedOut: 0, expired: 0, warned: 0 };
+    },
+    nextSweepAt: () => undefined,
+    ...overrides,
+  });
+  scheduler.start();
+  return scheduler;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0 });
+  queue = new FakeJobQueue();
+  jobs = new HeldJobs();
+  sweeps = 0;
+});
+
+afterEach(async () => {
+  jobs.hold = false;
+  jobs.finishAll();
+  await scheduler.stop();
+  vi.useRealTimers();
+});
+
+describe('the job scheduler', () => {
+  it('claims revocations before grants, and grants before notify jobs', async () => {
+    queue.add('notify');
+    queue.add('grant');
+    queue.add('revoke');
+    jobs.hold = false;
+    startScheduler({ concurrency: 1 });
+    await scheduler.idle();
+
+    expect(jobs.started.map((job) => job.kind)).toEqual(['revoke', 'grant', 'notify']);
+  });
+
+  it('keeps slots free for grants and revocations while a burst of notify jobs runs', async () => {
+    queue.add('notify', 50);
+    startScheduler({ concurrency: 16 });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(jobs.running).toBe(12);
+
+    queue.add('grant');
+    queue.add('revoke');
+    scheduler.wake();
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(jobs.started.slice(-2).map((job) => job.kind)).toEqual(['revoke', 'grant']);
+    expect(jobs.running).toBe(14);
+    expect(jobs.started.filter((job) => job.kind === 'notify')).toHaveLength(12);
+  });
+
+  it('runs the pass again when woken while a pass is running', async () => {
+    queue.add('grant');
+    startScheduler();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sweeps).toBe(1);
+
+    scheduler.wake();
+    jobs.finishAll();
+    await scheduler.idle();
+
+    expect(sweeps).toBe(2);
+  });
+
+  it('sleeps until the next job or deadline is due, then runs a pass', async () => {
+    queue.nextDue = T0 + 5000;
+    startScheduler();
+    await scheduler.idle();
+    expect(sweeps).toBe(1);
+
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(sweeps).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sweeps).toBe(2);
+  });
+
+  it('looks again after at most 30 seconds when nothing is scheduled', async () => {
+    startScheduler({ nextSweepAt: () => T0 + 10 * 60_000 });
+    await scheduler.idle();
+
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(sweeps).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sweeps).toBe(2);
+  });
+});

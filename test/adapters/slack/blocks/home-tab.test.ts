@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ITEMS_PER_LIST, renderHome } from '../../../../src/adapters/slack/blocks/home-tab.js';
+import { ACTION } from '../../../../src/adapters/slack/ids.js';
+import type { HomeData } from '../../../../src/application/describe-requests.js';
+import { actionIds, blockTexts, buttons } from '../../../support/block-kit.js';
+import { ADMIN, APPROVER_1, makeTarget, OUTSIDER, REQUESTER, requestIn } from '../../../support/fixtures.js';
+
+const empty: HomeData = { isAdmin: false, myActive: [], myPending: [], awaitingMe: [], allActive: [], allActiveCount: 0 };
+const target = makeTarget();
+const home = (data: Partial<HomeData>, viewerId = REQUESTER) => renderHome({ viewerId, ...empty, ...data, targetOf: () => target });
+const many = (state: 'active' | 'pending', count: number) =>
+  Array.from({ length: count }, (_, i) => requestIn(state, { id: `req_${i}`, requesterId: OUTSIDER }));
+
+describe('the Home tab', () => {
+  it('says so when there is nothing to show, and offers no button', () => {
+    const view = home({});
+
+    expect(view.type).toBe('home');
+    expect(blockTexts(view.blocks)).toEqual(
+      expect.arrayContaining(['No active access.', 'Nothing waiting.', 'Nothing to decide.', '*Your active access*']),
+    );
+    expect(actionIds(view.blocks)).toEqual([]);
+  });
+
+  it('offers End access now for my grants, Cancel for my pending requests, Approve and Deny for what awaits me', () => {
+    const mine = requestIn('active', { id: 'req_MINE' });
+    const waiting = requestIn('pending', { id: 'req_WAIT' });
+    const toDecide = requestIn('pending', { id: 'req_DECIDE', requesterId: OUTSIDER });
+    const view = home({ myActive: [mine], myPending: [waiting], awaitingMe: [toDecide] }, REQUESTER);
+
+    expect(buttons(view.blocks).map((button) => [button.action_id, button.value])).toEqual([
+      [ACTION.endAccess, 'req_MINE'],
+      [ACTION.cancel, 'req_WAIT'],
+      [ACTION.approve, 'req_DECIDE'],
+      [ACTION.deny, 'req_DECIDE'],
+    ]);
+  });
+
+  it('offers no End access now for a grant already ending', () => {
+    const ending = requestIn('active', { ending: { reason: 'released', by: REQUESTER, at: 0 } });
+
+    expect(actionIds(home({ myActive: [ending] }).blocks)).toEqual([]);
+    expect(blockTexts(home({ myActive: [ending] }).blocks).join('\n')).toContain('ending now…');
+  });
+
+  it('shows admins every active grant with a Revoke that asks for confirmation', () => {
+    const view = home({ isAdmin: true, allActive: [requestIn('active', { requesterId: APPROVER_1 })], allActiveCount: 1 }, ADMIN);
+
+    const [revoke] = buttons(view.blocks);
+    expect(revoke?.action_id).toBe(ACTION.revoke);
+    expect(revoke?.confirm?.title?.text).toBe('Revoke access?');
+  });
+
+  it('escapes the reason of a request awaiting my decision', () => {
+    const view = home({ awaitingMe: [requestIn('pending', { requesterId: OUTSIDER, reason: 'fix <@U0ADMIN01> & <!here>' })] }, APPROVER_1);
+
+    expect(blockTexts(view.blocks).join('\n')).toContain('fix &lt;@U0ADMIN01&gt; &amp; &lt;!here&gt;');
+  });
+
+  it("stays within Slack's 100 blocks however much there is, and says how many more there are", () => {
+    const view = home(
+      {
+        isAdmin: true,
+        myActive: many('active', 40),
+        myPending: many('pending', 40),
+        awaitingMe: many('pending', 40),
+        allActive: many('active', 40),
+        allActiveCount: 500,
+      },
+      ADMIN,
+    );
+
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    const texts = blockTexts(view.blocks);
+    expect(texts).toContain(`…and ${40 - ITEMS_PER_LIST} more. Type \`/jit list\` to see all of yours.`);
+    expect(texts).toContain(`…and ${500 - ITEMS_PER_LIST} more. Type \`/jit list\` to see all of yours.`);
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { renderDirectNews, renderRequestReceipt, renderThreadNews } from '../../../../src/adapters/slack/blocks/notifications.js';
+import { ACTION } from '../../../../src/adapters/slack/ids.js';
+import { type AccessRequest, SYSTEM } from '../../../../src/domain/access-request.js';
+import { NEWS_KINDS, type NewsKind } from '../../../../src/domain/news.js';
+import { actionIds, blockTexts, blockTypes, buttons } from '../../../support/block-kit.js';
+import { makeTarget, REQUESTER, requestIn } from '../../../support/fixtures.js';
+
+const target = makeTarget({ boundary: { managedGroup: 'prod <ssh> & co', targetIds: [] } });
+
+/** The request as it stands when each kind of news is told. */
+const REQUEST_FOR: Record<NewsKind, AccessRequest> = {
+  requested: requestIn('pending'),
+  approval_recorded: requestIn('pending'),
+  approved: requestIn('approved'),
+  denied: requestIn('denied'),
+  cancelled: requestIn('cancelled'),
+  timed_out: requestIn('timed_out'),
+  granted: requestIn('active'),
+  failed: requestIn('failed', { failure: 'Graph said <no> & stop' }),
+  end_requested: requestIn('active', { ending: { reason: 'released', by: REQUESTER, at: 0 } }),
+  ended: requestIn('ended'),
+  expiring_soon: requestIn('active'),
+  drift_removed_outside: requestIn('active', { ending: { reason: 'revoked', by: SYSTEM, at: 0 } }),
+  drift_still_present: requestIn('ended'),
+  revoke_failing: requestIn('active', { ending: { reason: 'expired', by: SYSTEM, at: 0 } }),
+  cleaned_up: requestIn('failed', { cleanup: { at: 0, result: 'removed' } }),
+  signed_out: requestIn('ended', { signOut: { at: 0, tokensRevoked: 2, sessionsEnded: 1, otherAccounts: 1 } }),
+  changed: requestIn('pending'),
+};
+
+const told = (render: typeof renderThreadNews) => NEWS_KINDS.filter((news) => render(REQUEST_FOR[news], news, target) !== undefined);
+
+describe('the news in the card thread and the requester DM', () => {
+  it('replies in the thread only with news the updated card does not already say', () => {
+    expect(told(renderThreadNews)).toEqual([
+      'granted',
+      'failed',
+      'ended',
+      'expiring_soon',
+      'drift_removed_outside',
+      'drift_still_present',
+      'revoke_failing',
+      'cleaned_up',
+      'signed_out',
+    ]);
+  });
+
+  it('sends the requester a DM when their request is closed, granted, about to end or ended', () => {
+    expect(told(renderDirectNews)).toEqual(['denied', 'timed_out', 'granted', 'failed', 'ended', 'expiring_soon', 'signed_out']);
+  });
+
+  it('posts one checklist once Boundary sign-ins ended, warning of accounts that sign in without Entra', () => {
+    const thread = renderThreadNews(REQUEST_FOR.signed_out, 'signed_out', target);
+    expect(blockTexts(thread?.blocks ?? [])).toEqual([
+      ':lock: Entra membership removed :white_check_mark: · Boundary: 2 sign-ins revoked, 1 session ended :white_check_mark: (verified)\n' +
+        ':warning: 1 Boundary account of the same user signs in without Entra (password or LDAP); such a sign-in keeps the old managed groups until the next OIDC sign-in.',
+    ]);
+  });
+
+  it('says which grant keeps a membership an end left in place', () => {
+    const thread = renderThreadNews(requestIn('ended', { keptBy: 'req_OTHER' }), 'ended', target);
+    expect(blockTexts(thread?.blocks ?? [])[0]).toContain('another grant of the bot (request `req_OTHER`) still covers it');
+  });
+
+  it('tells the requester the Boundary target to connect to after a grant', () => {
+    const withTargets = makeTarget({ boundary: { managedGroup: 'prod', targetIds: ['ttcp_1234567890', 'ttcp_2'] } });
+    const dm = renderDirectNews(REQUEST_FOR.granted, 'granted', withTargets);
+    expect(blockTexts(dm?.blocks ?? [])[1]).toContain('`boundary connect -target-id ttcp_1234567890` (also ttcp_2)');
+  });
+
+  it('tells the requester how to pick up a new grant in Boundary, and offers to end it now', () => {
+    const dm = renderDirectNews(REQUEST_FOR.granted, 'granted', target);
+
+    expect(blockTypes(dm?.blocks ?? [])).toEqual(['section', 'context', 'actions']);
+    expect(blockTexts(dm?.blocks ?? [])[1]).toContain('managed group *prod &lt;ssh&gt; &amp; co*');
+    const [endNow] = buttons(dm?.blocks ?? []);
+    expect(endNow?.action_id).toBe(ACTION.endAccess);
+    expect(endNow?.value).toBe('req_TEST');
+    expect(endNow?.confirm?.confirm?.text).toBe('End access');
+  });
+
+  it('escapes a failure message that came from outside', () => {
+    const thread = renderThreadNews(REQUEST_FOR.failed, 'failed', target);
+
+    expect(blockTexts(thread?.blocks ?? [])).toEqual([`:x: Granting access to <@${REQUESTER}> failed: Graph said &lt;no&gt; &amp; stop`]);
+  });
+
+  it('says a grant removed outside the bot was found by reconciliation', () => {
+    const thread = renderThreadNews(REQUEST_FOR.drift_removed_outside, 'drift_removed_outside', target);
+
+    expect(thread?.text).toBe(`Access for <@${REQUESTER}> was removed outside the bot`);
+  });
+});
+
+describe('the receipt DM', () => {
+  it('offers Cancel while the request is pending, and nothing once it is decided', () => {
+    expect(actionIds(renderRequestReceipt(requestIn('pending'), target, 'C0APPROVALS').blocks)).toEqual([ACTION.cancel]);
+    expect(actionIds(renderRequestReceipt(requestIn('approved'), target, 'C0APPROVALS').blocks)).toEqual([]);
+  });
+
+  it('repeats the reason escaped and links the approvers channel', () => {
+    const receipt = renderRequestReceipt(requestIn('pending', { reason: 'ping <!channel> now' }), target, 'C0APPROVALS');
+
+    expect(blockTexts(receipt.blocks)[0]).toBe(
+      'You asked for *Production servers (SSH)* for 1h in <#C0APPROVALS>.\n*Reason:* ping &lt;!channel&gt; now',
+    );
+  });
+});

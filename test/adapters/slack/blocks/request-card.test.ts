@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { renderRequestCard } from '../../../../src/adapters/slack/blocks/request-card.js';
+import { ACTION } from '../../../../src/adapters/slack/ids.js';
+import { actionIds, blockTexts, blockTypes, buttons } from '../../../support/block-kit.js';
+import { makeTarget, REQUESTER, requestIn } from '../../../support/fixtures.js';
+
+describe('the approval card', () => {
+  it('shows the requester, target, duration, reason and status, with Approve and Deny while pending', () => {
+    const card = renderRequestCard(requestIn('pending'), makeTarget());
+
+    expect(blockTypes(card.blocks)).toEqual(['header', 'section', 'section', 'section', 'actions', 'context']);
+    const [title, details, reason, status] = blockTexts(card.blocks);
+    expect(title).toBe('Access request: Production servers (SSH)');
+    expect(details).toContain(`<@${REQUESTER}>`);
+    expect(details).toContain('*Duration*\n1h');
+    expect(reason).toBe('*Reason*\nInvestigating incident INC-42');
+    expect(status).toContain('Waiting for approval');
+    expect(buttons(card.blocks).map((button) => [button.action_id, button.value, button.style])).toEqual([
+      [ACTION.approve, 'req_TEST', 'primary'],
+      [ACTION.deny, 'req_TEST', 'danger'],
+    ]);
+    expect(card.text).toBe(`Access request from <@${REQUESTER}> for Production servers (SSH): pending`);
+  });
+
+  it('drops the buttons once the request is decided', () => {
+    for (const state of ['approved', 'active', 'ended', 'denied', 'cancelled', 'timed_out', 'failed'] as const) {
+      expect(actionIds(renderRequestCard(requestIn(state), makeTarget()).blocks)).toEqual([]);
+    }
+  });
+
+  it('escapes what the requester typed, so a reason cannot ping a channel or fake a link', () => {
+    const card = renderRequestCard(requestIn('pending', { reason: '<!channel> see <https://evil|docs> & more' }), makeTarget());
+
+    expect(blockTexts(card.blocks)[2]).toBe('*Reason*\n&lt;!channel&gt; see &lt;https://evil|docs&gt; &amp; more');
+  });
+
+  it('names a target that left the policy by its id', () => {
+    const card = renderRequestCard(requestIn('pending'), undefined);
+
+    expect(blockTexts(card.blocks)[0]).toBe('Access request: prod-ssh (no longer in the policy)');
+  });
+
+  it('lists the Boundary managed group and targets of a Boundary target', () => {
+    const target = makeTarget({ boundary: { managedGroup: 'prod-ssh-users', targetIds: ['ttcp_1234567890'] } });
+    const details = blockTexts(renderRequestCard(requestIn('pending'), target).blocks)[1];
+
+    expect(details).toContain('*Boundary managed group*\nprod-ssh-users');
+    expect(details).toContain('`ttcp_1234567890`');
+  });
+});

@@ -1,0 +1,54 @@
+import type { InputBlock, PlainTextInput, StaticSelect } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import { renderDenyModal, renderRequestModal } from '../../../../src/adapters/slack/blocks/request-modal.js';
+import { ACTION, INPUT, VIEW } from '../../../../src/adapters/slack/ids.js';
+import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../../src/domain/access-request.js';
+import { makeTarget } from '../../../support/fixtures.js';
+
+const ssh = makeTarget();
+const db = makeTarget({
+  id: 'prod-db',
+  name: 'Production database',
+  description: 'Read & write',
+  duration: { defaultMinutes: 30, maxMinutes: 60, choices: [30, 60] },
+});
+
+const inputs = (blocks: readonly { type: string }[]) => blocks.filter((block): block is InputBlock => block.type === 'input');
+const select = (block: InputBlock | undefined) => block?.element as StaticSelect | undefined;
+
+describe('the request modal', () => {
+  it('asks for a target, a reason and a duration, with the picked target shown', () => {
+    const modal = renderRequestModal([ssh, db], db);
+
+    expect(modal.callback_id).toBe(VIEW.request);
+    expect(JSON.parse(modal.private_metadata ?? '{}')).toEqual({ targetId: 'prod-db' });
+    const [target, reason, duration] = inputs(modal.blocks);
+    expect(inputs(modal.blocks).map((block) => block.block_id)).toEqual([INPUT.target, INPUT.reason, `${INPUT.durationPrefix}prod-db`]);
+    const picker = select(target);
+    expect(picker?.action_id).toBe(ACTION.targetChanged);
+    expect(target?.dispatch_action).toBe(true);
+    expect(picker?.options?.map((option) => option.value)).toEqual(['prod-ssh', 'prod-db']);
+    expect(picker?.initial_option?.value).toBe('prod-db');
+    const text = reason?.element as PlainTextInput | undefined;
+    expect([text?.min_length, text?.max_length]).toEqual([REASON_MIN_LENGTH, REASON_MAX_LENGTH]);
+    expect(select(duration)?.initial_option?.value).toBe('30');
+  });
+
+  it('offers only the durations the picked target allows', () => {
+    const duration = inputs(renderRequestModal([ssh], ssh).blocks)[2];
+
+    expect(select(duration)?.options?.map((option) => option.value)).toEqual(['30', '60', '120', '240']);
+  });
+});
+
+describe('the deny modal', () => {
+  it('carries the request id and asks for an optional reason', () => {
+    const modal = renderDenyModal('req_TEST', 'Production servers (SSH)');
+
+    expect(modal.callback_id).toBe(VIEW.denyReason);
+    expect(JSON.parse(modal.private_metadata ?? '{}')).toEqual({ requestId: 'req_TEST' });
+    const [comment] = inputs(modal.blocks);
+    expect(comment?.block_id).toBe(INPUT.denyComment);
+    expect(comment?.optional).toBe(true);
+  });
+});
