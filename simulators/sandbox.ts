@@ -82,6 +82,8 @@ export interface World {
   bot: RunningBot;
   clock: AdjustableClock;
   databaseFile: string;
+  /** The policy file the bot reads (tests rewrite it and reload). */
+  policyFile: string;
   /** Moves the bot's and Graph's clocks forward and lets the bot notice. */
   advance(ms: number): Promise<void>;
   stop(): Promise<void>;
@@ -152,6 +154,7 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
     bot,
     clock,
     databaseFile,
+    policyFile: loaded.config.policyFile,
     async advance(ms) {
       clock.offset += ms;
       graph.advance(ms);

@@ -10,6 +10,7 @@ import { GraphDirectory } from './adapters/graph/graph-directory.js';
 import { BotMetrics } from './adapters/ops/bot-metrics.js';
 import { startOpsServer } from './adapters/ops/ops-server.js';
 import { JobScheduler } from './adapters/scheduler/job-scheduler.js';
+import { alertAdmins } from './adapters/slack/admin-alerts.js';
 import { createBoltApp } from './adapters/slack/bolt-app.js';
 import { SlackHomePublisher } from './adapters/slack/home-publisher.js';
 import { registerListeners } from './adapters/slack/listeners/index.js';
@@ -30,6 +31,7 @@ import { nextSweepAt, sweep } from './application/sweep.js';
 import { bindUseCases } from './application/use-cases.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { formatPolicyProblem, loadPolicyFile } from './policy-file.js';
 
 export interface BotSeams {
   clock?: Clock;
@@ -54,6 +56,11 @@ export interface RunningBot {
   httpPort: number;
   /** Compares Graph with the store and repairs the difference (also run at start and hourly). */
   reconcile(): Promise<ReconcileReport>;
+  /**
+   * Reads the policy file again (SIGHUP): a valid file takes effect at once, for waiting requests too; an
+   * invalid one keeps the policy in force and tells the admins by DM with the file, line and field.
+   */
+  reloadPolicy(): Promise<{ ok: true } | { ok: false; problems: string[] }>;
   stop(): Promise<void>;
 }
 
@@ -81,19 +88,49 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     retries: seams.slackRetries ?? 2,
     ...(seams.clientPingTimeoutMs !== undefined && { clientPingTimeoutMs: seams.clientPingTimeoutMs }),
   });
-  const policy = config.policy;
+  // Every use case reads the policy through a getter at each use, so a reload (SIGHUP) reaches them all at once.
+  let policy = config.policy;
   // The job worker is woken once the listener that stored a change has answered Slack (see app.use below).
   let changedInListener = false;
   const useCases = bindUseCases(
-    { requests, policy, clock, ids: seams.ids ?? randomIds, profiles: new SlackUserProfiles(app.client), directory, access },
+    {
+      requests,
+      get policy() {
+        return policy;
+      },
+      clock,
+      ids: seams.ids ?? randomIds,
+      profiles: new SlackUserProfiles(app.client),
+      directory,
+      access,
+    },
     () => {
       changedInListener = true;
     },
   );
   const homes = new SlackHomePublisher({ client: app.client, reads: useCases, log: log.child({ module: 'home' }) });
-  const notifier = new SlackNotifier({ client: app.client, messages, homes, policy, clock, log: log.child({ module: 'notifier' }) });
+  const notifier = new SlackNotifier({
+    client: app.client,
+    messages,
+    homes,
+    get policy() {
+      return policy;
+    },
+    clock,
+    log: log.child({ module: 'notifier' }),
+  });
   const boundary = config.boundary && new BoundarySessionRevoker(config.boundary);
-  const jobDeps = { requests, jobs, policy, clock, access, notifier, ...(boundary && { boundary }) };
+  const jobDeps = {
+    requests,
+    jobs,
+    get policy() {
+      return policy;
+    },
+    clock,
+    access,
+    notifier,
+    ...(boundary && { boundary }),
+  };
   const metrics = new BotMetrics(requests);
   const socket = trackSocket(receiver.client, () => metrics.reconnects.inc());
   const reconcileNow = async (): Promise<ReconcileReport> => {
@@ -159,6 +196,22 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     reconcile: reconcileNow,
     metrics,
     httpPort: ops.port,
+    async reloadPolicy() {
+      const loaded = loadPolicyFile(config.policyFile);
+      if (!loaded.ok) {
+        const problems = loaded.problems.map(formatPolicyProblem);
+        log.error({ problems }, 'policy reload refused; the policy in force stays');
+        const lines = ['The policy file was not reloaded; the policy in force stays. Fix these and send SIGHUP again:', ...problems];
+        await alertAdmins(app.client, policy.admins, lines).catch((error: unknown) =>
+          log.error({ err: error }, 'telling the admins failed'),
+        );
+        return { ok: false, problems };
+      }
+      policy = loaded.policy;
+      log.info({ targets: policy.targets.length }, 'policy reloaded');
+      scheduler.wake();
+      return { ok: true };
+    },
     async stop() {
       await new Promise((resolve) => ops.server.close(resolve));
       await scheduler.stop();

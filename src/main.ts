@@ -24,6 +24,9 @@ async function main(): Promise<void> {
       },
     );
   };
+  process.on('SIGHUP', () => {
+    bot.reloadPolicy().catch((error: unknown) => log.error({ err: error }, 'policy reload failed'));
+  });
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
