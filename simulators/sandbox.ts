@@ -10,6 +10,7 @@ import type { Clock } from '../src/application/ports.js';
 import { type RunningBot, startBot } from '../src/composition.js';
 import { type LogLevel, loadConfig } from '../src/config.js';
 import { createLogger, type Logger } from '../src/logger.js';
+import type { BoundarySimulator } from './boundary/boundary-simulator.js';
 import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
 import { ensureSimulatorTls } from './graph/tls.js';
 import { manifestBotScopes } from './slack/manifest-scopes.js';
@@ -94,6 +95,8 @@ export interface SandboxOptions {
   logLevel?: LogLevel;
   log?: Logger;
   slack?: SlackSimulator;
+  /** A Boundary controller the bot ends sign-ins on (BOUNDARY_* set); absent = no Boundary follow-through. */
+  boundary?: BoundarySimulator;
 }
 
 export interface Simulators {
@@ -132,6 +135,13 @@ export async function startSimulators(options: SandboxOptions = {}): Promise<Sim
     JIT_DATABASE: databaseFile,
     LOG_LEVEL: options.logLevel ?? 'silent',
     JIT_HTTP_PORT: '0',
+    ...(options.boundary && {
+      BOUNDARY_ADDR: options.boundary.url,
+      BOUNDARY_AUTH_METHOD_ID: options.boundary.passwordAuthMethodId,
+      BOUNDARY_LOGIN_NAME: options.boundary.botLoginName,
+      BOUNDARY_PASSWORD: options.boundary.botPassword,
+      BOUNDARY_OIDC_AUTH_METHOD_ID: options.boundary.oidcAuthMethodId,
+    }),
   };
   return { slack, graph, env, databaseFile };
 }

@@ -116,6 +116,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     get policy() {
       return policy;
     },
+    ...(config.boundary && { boundary: { oidcAuthMethodId: config.boundary.oidcAuthMethodId } }),
     clock,
     log: log.child({ module: 'notifier' }),
   });

@@ -8,7 +8,7 @@ import type { AccessRequest } from '../../domain/access-request.js';
 import type { NewsKind } from '../../domain/news.js';
 import { findTarget, type Policy } from '../../domain/policy.js';
 import type { Logger } from '../../logger.js';
-import { renderDirectNews, renderRequestReceipt, renderThreadNews } from './blocks/notifications.js';
+import { type BoundarySetup, renderDirectNews, renderRequestReceipt, renderThreadNews } from './blocks/notifications.js';
 import { type Rendered, renderRequestCard } from './blocks/request-card.js';
 import type { HomePublisher } from './home-publisher.js';
 import { classifySlackError } from './slack-errors.js';
@@ -19,6 +19,8 @@ export interface SlackNotifierDeps {
   /** Publishes the Home tabs that show the request. */
   homes: Pick<HomePublisher, 'publishFor'>;
   policy: Policy;
+  /** Absent when the bot does not end Boundary sign-ins. */
+  boundary?: BoundarySetup;
   clock: Clock;
   log: Logger;
 }
@@ -31,9 +33,9 @@ export class SlackNotifier implements Notifier {
       const target = findTarget(this.deps.policy, request.targetId);
       const card = await this.keepUpdated(request, 'card', target?.approvers.channel, renderRequestCard(request, target));
       await this.keepUpdated(request, 'receipt', request.requesterId, renderRequestReceipt(request, target, target?.approvers.channel));
-      const thread = renderThreadNews(request, news, target);
+      const thread = renderThreadNews(request, news, target, this.deps.boundary);
       if (thread && card) await this.postOnce(request, `thread:${news}`, card.channel, thread, card.ts);
-      const direct = renderDirectNews(request, news, target);
+      const direct = renderDirectNews(request, news, target, this.deps.boundary);
       if (direct) await this.postOnce(request, `dm:${news}`, request.requesterId, direct);
       await this.deps.homes.publishFor(request);
       return { ok: true };

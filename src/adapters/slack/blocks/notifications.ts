@@ -26,11 +26,18 @@ function unhandled(news: never): never {
   throw new Error(`no message for news "${String(news)}"`);
 }
 
-function boundaryHint(target: Target | undefined): string {
+/** How Boundary is connected: absent when the bot does not end Boundary sign-ins (no BOUNDARY_ADDR). */
+export interface BoundarySetup {
+  /** The OIDC auth method people sign in with. */
+  oidcAuthMethodId: string;
+}
+
+function boundaryHint(target: Target | undefined, boundary: BoundarySetup | undefined): string {
   const group = target?.boundary ? ` (managed group *${escapeMrkdwn(target.boundary.managedGroup)}*)` : '';
   const [first, ...more] = target?.boundary?.targetIds ?? [];
   const connect = first ? ` Then \`boundary connect -target-id ${first}\`${more.length > 0 ? ` (also ${more.join(', ')})` : ''}.` : '';
-  return `Sign in to Boundary again with \`boundary authenticate oidc\`${group}: Boundary reads group membership only when you authenticate, so an existing sign-in does not gain the new access.${connect}`;
+  const method = boundary ? ` -auth-method-id ${boundary.oidcAuthMethodId}` : '';
+  return `Sign in to Boundary again with \`boundary authenticate oidc${method}\`${group}: Boundary reads group membership only when you authenticate, so an existing sign-in does not gain the new access.${connect}`;
 }
 
 /** The end's checklist, once Boundary has been dealt with too. */
@@ -61,13 +68,21 @@ function cleanupLine(request: AccessRequest): string {
 }
 
 /** The news for a thread reply (everyone involved) — undefined when the card's update says it all. */
-export function renderThreadNews(request: AccessRequest, news: NewsKind, target: Target | undefined): Rendered | undefined {
+export function renderThreadNews(
+  request: AccessRequest,
+  news: NewsKind,
+  target: Target | undefined,
+  boundary?: BoundarySetup,
+): Rendered | undefined {
   const who = mention(request.requesterId);
   switch (news) {
     case 'granted':
       return {
         text: `Access granted to ${who} until ${slackDate(request.endsAt ?? 0)}`,
-        blocks: [section(`:unlock: Access granted to ${who} until ${slackDate(request.endsAt ?? 0)}.`), context(boundaryHint(target))],
+        blocks: [
+          section(`:unlock: Access granted to ${who} until ${slackDate(request.endsAt ?? 0)}.`),
+          context(boundaryHint(target, boundary)),
+        ],
       };
     case 'expiring_soon':
       return {
@@ -77,7 +92,9 @@ export function renderThreadNews(request: AccessRequest, news: NewsKind, target:
     case 'ended': {
       const membership = request.keptBy
         ? `The Entra group membership stays: another grant of the bot (request \`${escapeMrkdwn(request.keptBy)}\`) still covers it.`
-        : 'The Entra group membership is removed.';
+        : boundary
+          ? 'The Entra group membership is removed; Boundary sign-ins end next.'
+          : 'The Entra group membership is removed. The bot is not connected to Boundary: existing Boundary sign-ins may keep working until they expire.';
       return {
         text: `Access for ${who} ended`,
         blocks: [section(`:lock: Access for ${who} ended: ${endedBecause(request)}. ${membership}`)],
@@ -141,7 +158,12 @@ export function renderThreadNews(request: AccessRequest, news: NewsKind, target:
 }
 
 /** The news for the requester's DM. */
-export function renderDirectNews(request: AccessRequest, news: NewsKind, target: Target | undefined): Rendered | undefined {
+export function renderDirectNews(
+  request: AccessRequest,
+  news: NewsKind,
+  target: Target | undefined,
+  boundary?: BoundarySetup,
+): Rendered | undefined {
   const name = escapeMrkdwn(targetName(target, request));
   switch (news) {
     case 'granted':
@@ -149,7 +171,7 @@ export function renderDirectNews(request: AccessRequest, news: NewsKind, target:
         text: `Your access to ${name} is active until ${slackDate(request.endsAt ?? 0)}`,
         blocks: [
           section(`:unlock: Your access to *${name}* is active until ${slackDate(request.endsAt ?? 0)}.`),
-          context(boundaryHint(target)),
+          context(boundaryHint(target, boundary)),
           endNowButton(request),
         ],
       };
