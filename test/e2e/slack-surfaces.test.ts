@@ -88,6 +88,10 @@ targets:
     expect(otto.ephemerals().map((message) => message.text)).toEqual([
       'You may not request any target in the policy. Ask an admin if you think you should.',
     ]);
+    await otto.slash('/jit', 'only-sre');
+    expect(otto.ephemerals().map((message) => message.text)[1]).toBe(
+      'You may not request *Only SREs*; only the people the policy lists for it may. Ask an admin if you think you should.',
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import { renderHelp, renderMyRequests } from '../../blocks/command-replies.js';
+import { escapeMrkdwn } from '../../blocks/mrkdwn.js';
 import { renderRequestModal } from '../../blocks/request-modal.js';
 import type { ListenerUseCases } from '../use-cases.js';
 
@@ -14,10 +15,11 @@ export function register(app: App, { useCases, log }: ListenerUseCases): void {
     if (subcommand && (!useCases.targetOf(word) || rest.length > 0)) return ack(renderHelp(`I don't know \`${word}\`.`));
     const { targets, selected } = useCases.requestOptions(body.user_id, subcommand ? word : undefined);
     if (!selected) {
-      return ack({
-        text: 'You may not request any target in the policy. Ask an admin if you think you should.',
-        response_type: 'ephemeral',
-      });
+      const named = subcommand ? useCases.targetOf(word) : undefined;
+      const text = named
+        ? `You may not request *${escapeMrkdwn(named.name)}*; only the people the policy lists for it may. Ask an admin if you think you should.`
+        : 'You may not request any target in the policy. Ask an admin if you think you should.';
+      return ack({ text, response_type: 'ephemeral' });
     }
     await ack();
     // The trigger id lives 3 seconds from the command; open the modal before anything else.
