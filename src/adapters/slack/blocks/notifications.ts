@@ -9,7 +9,7 @@ import { ACTION } from '../ids.js';
 import { actions, context, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { type Rendered, targetName } from './request-card.js';
-import { endedBecause, statusLine } from './request-status.js';
+import { endedBecause, failureForPeople, statusLine } from './request-status.js';
 
 const endNowButton = (request: AccessRequest) =>
   actions('end_access', [
@@ -113,7 +113,7 @@ export function renderThreadNews(
     case 'failed':
       return {
         text: `Granting access to ${who} failed`,
-        blocks: [section(`:x: Granting access to ${who} failed: ${escapeMrkdwn(request.failure ?? 'unknown error')}`)],
+        blocks: [section(`:x: Granting access to ${who} failed: ${failureForPeople(request)}`)],
       };
     case 'revoke_failing':
       return {

@@ -77,7 +77,7 @@ export function requestRefusalText(outcome: Extract<RequestAccessOutcome, { ok: 
     case 'already_held':
       return `You already have standing access to this target (${escapeMrkdwn(outcome.message)}), so there is nothing to request; the bot leaves it alone.`;
     case 'lookup_failed':
-      return `The bot could not check your account just now (${escapeMrkdwn(outcome.message)}). Please try again in a minute.`;
+      return 'The bot could not check your account just now (Slack or Microsoft Graph did not answer). Please try again in a minute.';
     case 'unknown_target':
       return 'That target is not in the policy (any more).';
     case 'not_a_requester':

@@ -29,8 +29,23 @@ export function statusLine(request: AccessRequest): string {
     case 'timed_out':
       return `:alarm_clock: *Timed out* ${slackDate(request.decidedAt ?? request.pendingUntil)} — nobody decided in time`;
     case 'failed':
-      return `:x: *Granting failed*: ${escapeMrkdwn(request.failure ?? 'unknown error')}`;
+      return `:x: *Granting failed*: ${failureForPeople(request)}`;
   }
+}
+
+// The bot's own sentences about a failed grant; anything else came from outside (Graph, the network).
+const OWN_FAILURES = /^(already held|the grant could not be made|the target was removed|the requester (has no|is no longer))/;
+
+/**
+ * Why a grant failed, as people are shown it: the bot's own words, or the outside error's code with a reference
+ * an admin can look up; the outside service's full text stays in the log and the audit trail.
+ */
+export function failureForPeople(request: AccessRequest): string {
+  const failure = request.failure ?? '';
+  const reference = `Reference for an admin: \`${escapeMrkdwn(request.id)}\`.`;
+  if (OWN_FAILURES.test(failure)) return `${escapeMrkdwn(failure.replace(/ \(last error: .*\)$/s, ''))}. ${reference}`;
+  const code = /\b([A-Za-z]+(?:_[A-Za-z]+)+|[A-Z][a-z]+(?:[A-Z][a-z]+)+)\b/.exec(failure)?.[1];
+  return `${code ? `Microsoft Graph refused it (${escapeMrkdwn(code)})` : 'an outside service refused it'}. ${reference}`;
 }
 
 export function endedBecause(request: AccessRequest): string {

@@ -80,10 +80,25 @@ describe('the news in the card thread and the requester DM', () => {
     expect(endNow?.confirm?.confirm?.text).toBe('End access');
   });
 
-  it('escapes a failure message that came from outside', () => {
+  it('shows people a short reason and a reference for a failure from outside, never the outside text itself', () => {
     const thread = renderThreadNews(REQUEST_FOR.failed, 'failed', target);
+    expect(blockTexts(thread?.blocks ?? [])).toEqual([
+      `:x: Granting access to <@${REQUESTER}> failed: an outside service refused it. Reference for an admin: \`req_TEST\`.`,
+    ]);
 
-    expect(blockTexts(thread?.blocks ?? [])).toEqual([`:x: Granting access to <@${REQUESTER}> failed: Graph said &lt;no&gt; &amp; stop`]);
+    const denied = requestIn('failed', { failure: '403 Authorization_RequestDenied: Insufficient privileges to complete the operation.' });
+    expect(blockTexts(renderThreadNews(denied, 'failed', target)?.blocks ?? [])[0]).toBe(
+      `:x: Granting access to <@${REQUESTER}> failed: Microsoft Graph refused it (Authorization_RequestDenied). Reference for an admin: \`req_TEST\`.`,
+    );
+  });
+
+  it('shows the bot’s own reasons in full, without the outside error behind them', () => {
+    const stuck = requestIn('failed', {
+      failure: 'the grant could not be made within 15 minutes of the approval (last error: ECONNRESET 10.0.0.7)',
+    });
+    expect(blockTexts(renderThreadNews(stuck, 'failed', target)?.blocks ?? [])[0]).toBe(
+      `:x: Granting access to <@${REQUESTER}> failed: the grant could not be made within 15 minutes of the approval. Reference for an admin: \`req_TEST\`.`,
+    );
   });
 
   it('says a grant removed outside the bot was found by reconciliation', () => {
