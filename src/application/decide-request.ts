@@ -1,4 +1,4 @@
-import { type AccessRequest, approve, cancel, deny, timeOut } from '../domain/access-request.js';
+import { type AccessRequest, approve, deny, timeOut } from '../domain/access-request.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { applyTransition, type ChangeOutcome } from './apply-transition.js';
 import type { Clock, EntraDirectory, RequestRepository, SlackProfiles } from './ports.js';
@@ -74,11 +74,4 @@ export function previewDecision(
   const now = deps.clock.now();
   const result = input.decision === 'approve' ? approve(request, target, input.actorId, now) : deny(request, target, input.actorId, now);
   return result.ok ? { ok: true, request } : result;
-}
-
-export function cancelRequest(
-  deps: { requests: RequestRepository; clock: Clock },
-  input: { requestId: string; actorId: string },
-): ChangeOutcome {
-  return applyTransition(deps, input.requestId, (request, now) => cancel(request, input.actorId, now));
 }

@@ -3,7 +3,8 @@
 // grant ended (it is removed again and the approvers told). PIM ending an assignment first is not drift:
 // the sweep ends that grant on time and finds it already gone.
 
-import { endRemovedOutside, grantedSpec, recordLingeringAccess } from '../domain/access-request.js';
+import { endRemovedOutside, recordLingeringAccess } from '../domain/access-request.js';
+import { grantedSpec } from '../domain/membership.js';
 import type { Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
 import type { AccessProvider, Clock, RequestRepository } from './ports.js';

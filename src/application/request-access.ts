@@ -1,19 +1,20 @@
 // A person asks for access: the cheap checks first (answered inline in the modal), then who they are in Entra
 // and, where the policy demands it, whether PIM lists them as eligible — all before any approver is bothered.
 
-import { checkReason, openRequestFor } from '../domain/access-request.js';
+import { openRequestFor } from '../domain/membership.js';
 import { checkRequestedDuration, findTarget, mayRequest, type Policy, requestableTargets, type Target } from '../domain/policy.js';
+import { checkReason } from '../domain/reason.js';
 import type { AccessProvider, Clock, EntraDirectory, IdSource, RequestRepository, SlackProfiles } from './ports.js';
-import { type SubmitInput, type SubmitOutcome, submitRequest } from './submit-request.js';
+import { type RecordInput, type RecordOutcome, recordRequest } from './record-request.js';
 
-export type FormInput = Omit<SubmitInput, 'principalId'>;
+export type FormInput = Omit<RecordInput, 'principalId'>;
 
 export type FormCheck =
   | { ok: true; target: Target }
   | {
       ok: false;
       field: 'target' | 'reason' | 'duration';
-      code: Extract<SubmitOutcome, { ok: false }>['code'];
+      code: Extract<RecordOutcome, { ok: false }>['code'];
     };
 
 /** What the modal can answer within Slack's 3 seconds: the policy and the person's own requests, no outside call. */
@@ -40,7 +41,7 @@ export function requestOptions(policy: Policy, userId: string, targetId?: string
 }
 
 export type RequestAccessOutcome =
-  | SubmitOutcome
+  | RecordOutcome
   | Extract<FormCheck, { ok: false }>
   | {
       ok: false;
@@ -108,7 +109,7 @@ export async function requestAccess(deps: RequestAccessDeps, input: FormInput): 
   if (held.present && deps.requests.listCovering(target.grant.groupId, user.principalId, '').length === 0) {
     return { ok: false, code: 'already_held', message: `${user.userPrincipalName} already has standing access to ${target.name}` };
   }
-  return submitRequest(deps, { ...input, principalId: user.principalId, principalName: user.userPrincipalName, email: email.email });
+  return recordRequest(deps, { ...input, principalId: user.principalId, principalName: user.userPrincipalName, email: email.email });
 }
 
 /**

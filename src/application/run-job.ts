@@ -7,12 +7,12 @@ import {
   confirmEnd,
   confirmGrant,
   failGrant,
-  grantedSpec,
   journalGrantCall,
   recordCleanup,
   recordSignOut,
   reportRevokeTrouble,
 } from '../domain/access-request.js';
+import { grantedSpec } from '../domain/membership.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
 import type { AccessProvider, BoundarySignOuts, Clock, JobQueue, Notifier, OutsideFailure, RequestRepository, StoredJob } from './ports.js';

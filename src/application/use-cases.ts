@@ -4,7 +4,8 @@
 import type { AccessRequest } from '../domain/access-request.js';
 import { findTarget, type Target } from '../domain/policy.js';
 import type { ChangeOutcome } from './apply-transition.js';
-import { cancelRequest, type DecideInput, type DecideOutcome, decideRequest, previewDecision } from './decide-request.js';
+import { cancelRequest } from './cancel-request.js';
+import { type DecideInput, type DecideOutcome, decideRequest, previewDecision } from './decide-request.js';
 import { describeHomes, type HomeData, homeViewersOf, listRequests } from './describe-requests.js';
 import { endAccess } from './end-access.js';
 import {

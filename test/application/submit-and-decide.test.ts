@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cancelRequest, decideRequest } from '../../src/application/decide-request.js';
-import { submitRequest } from '../../src/application/submit-request.js';
+import { cancelRequest } from '../../src/application/cancel-request.js';
+import { decideRequest } from '../../src/application/decide-request.js';
+import { recordRequest } from '../../src/application/record-request.js';
 import { approve } from '../../src/domain/access-request.js';
 import { FakeClock, FakeEntraDirectory, FakeRequestRepository, FakeSlackProfiles, SequentialIds } from '../support/fakes.js';
 import { APPROVER_1, APPROVER_2, makePolicy, makeTarget, OUTSIDER, REQUESTER, T0 } from '../support/fixtures.js';
@@ -25,10 +26,10 @@ const goodInput = {
   durationMinutes: 60,
 };
 
-describe('submitRequest', () => {
+describe('recordRequest', () => {
   it('stores a pending request with its audit event and a notification job', async () => {
     const deps = setUp();
-    const outcome = submitRequest(deps, { ...goodInput, reason: '  Investigating incident INC-42  ' });
+    const outcome = recordRequest(deps, { ...goodInput, reason: '  Investigating incident INC-42  ' });
     expect(outcome).toMatchObject({
       ok: true,
       request: { id: 'req_0001', state: 'pending', reason: 'Investigating incident INC-42', pendingUntil: T0 + 240 * 60_000 },
@@ -46,7 +47,7 @@ describe('submitRequest', () => {
     [{ durationMinutes: 45 }, 'duration_not_offered'],
   ])('refuses %j with %s and stores nothing', (change, code) => {
     const deps = setUp([makeTarget({ requesters: { users: [REQUESTER] } })]);
-    expect(submitRequest(deps, { ...goodInput, ...change })).toEqual({ ok: false, code });
+    expect(recordRequest(deps, { ...goodInput, ...change })).toEqual({ ok: false, code });
     expect(deps.requests.requests.size).toBe(0);
   });
 });
@@ -54,7 +55,7 @@ describe('submitRequest', () => {
 describe('decideRequest', () => {
   it('approves and orders exactly one grant', async () => {
     const deps = setUp();
-    submitRequest(deps, goodInput);
+    recordRequest(deps, goodInput);
     expect(await decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toMatchObject({
       ok: true,
       request: { state: 'approved' },
@@ -70,7 +71,7 @@ describe('decideRequest', () => {
 
   it('decides again on the fresh request when another approver wrote first, so quorum is never lost', async () => {
     const deps = setUp([makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2], required: 2 } })]);
-    submitRequest(deps, goodInput);
+    recordRequest(deps, goodInput);
     // APPROVER_1's approval lands between APPROVER_2's read and write.
     deps.requests.beforeNextApply = () => {
       const stored = deps.requests.find('req_0001');
@@ -93,7 +94,7 @@ describe('decideRequest', () => {
 
   it('times a request out when an approver clicks after the pending timeout', async () => {
     const deps = setUp();
-    submitRequest(deps, goodInput);
+    recordRequest(deps, goodInput);
     deps.clock.advance(240 * 60_000);
     expect(await decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toEqual({
       ok: false,
@@ -106,7 +107,7 @@ describe('decideRequest', () => {
 
   it('refuses when the target has since been removed from the policy', async () => {
     const deps = setUp();
-    submitRequest(deps, goodInput);
+    recordRequest(deps, goodInput);
     const withoutTarget = { ...deps, policy: makePolicy([makeTarget({ id: 'other' })]) };
     expect(await decideRequest(withoutTarget, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toEqual({
       ok: false,
@@ -123,7 +124,7 @@ describe('decideRequest', () => {
 
   it('lets the requester cancel while pending', async () => {
     const deps = setUp();
-    submitRequest(deps, goodInput);
+    recordRequest(deps, goodInput);
     expect(cancelRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1 })).toEqual({ ok: false, code: 'not_the_requester' });
     expect(cancelRequest(deps, { requestId: 'req_0001', actorId: REQUESTER })).toMatchObject({ ok: true, request: { state: 'cancelled' } });
   });

@@ -3,7 +3,6 @@ import {
   type AccessRequest,
   approve,
   cancel,
-  checkReason,
   confirmEnd,
   confirmGrant,
   deny,
@@ -16,6 +15,7 @@ import {
   type TransitionResult,
   timeOut,
 } from '../../src/domain/access-request.js';
+import { checkReason } from '../../src/domain/reason.js';
 import { ADMIN, APPROVER_1, APPROVER_2, makeTarget, OUTSIDER, REQUESTER, requestIn, T0 } from '../support/fixtures.js';
 
 const target = makeTarget();

@@ -21,14 +21,8 @@ import type {
   StoredJob,
   UserLookup,
 } from '../../src/application/ports.js';
-import {
-  type AccessRequest,
-  type AuditEntry,
-  coversSameMembership,
-  type JobKind,
-  type RequestState,
-  type Transition,
-} from '../../src/domain/access-request.js';
+import type { AccessRequest, AuditEntry, JobKind, RequestState, Transition } from '../../src/domain/access-request.js';
+import { coversSameMembership } from '../../src/domain/membership.js';
 import type { NewsKind } from '../../src/domain/news.js';
 import type { GrantSpec } from '../../src/domain/policy.js';
 

@@ -1,8 +1,8 @@
 // The use cases wired to hand-written fakes, and helpers that run them the way the bot's worker would.
 
 import { decideRequest } from '../../src/application/decide-request.js';
+import { recordRequest } from '../../src/application/record-request.js';
 import { runJob } from '../../src/application/run-job.js';
-import { submitRequest } from '../../src/application/submit-request.js';
 import {
   FakeAccessProvider,
   FakeClock,
@@ -46,7 +46,7 @@ export async function drain(deps: JobDepsForTests): Promise<string[]> {
 
 /** A pending request from REQUESTER for prod-ssh; returns its id. */
 export function submitted(deps: JobDepsForTests, durationMinutes = 60, targetId = 'prod-ssh'): string {
-  const outcome = submitRequest(deps, {
+  const outcome = recordRequest(deps, {
     requesterId: REQUESTER,
     principalId: PRINCIPAL,
     targetId,

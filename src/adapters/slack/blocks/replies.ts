@@ -2,8 +2,8 @@
 
 import type { ChangeOutcome } from '../../../application/apply-transition.js';
 import type { RequestAccessOutcome } from '../../../application/request-access.js';
-import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
+import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../domain/reason.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 
 /** Why a click on the card, the Home tab or a DM changed nothing. */

@@ -1,9 +1,9 @@
 // The /jit modal: target, reason, duration. Picking another target swaps the duration choices in place.
 
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import { durationChoices, type Target } from '../../../domain/policy.js';
+import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../domain/reason.js';
 import { ACTION, INPUT, VIEW } from '../ids.js';
 import { context, plain } from './block-elements.js';
 import { clip } from './mrkdwn.js';

@@ -2,7 +2,7 @@ import type { InputBlock, PlainTextInput, StaticSelect } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { renderDenyModal, renderRequestModal } from '../../../../src/adapters/slack/blocks/request-modal.js';
 import { ACTION, INPUT, VIEW } from '../../../../src/adapters/slack/ids.js';
-import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../../src/domain/access-request.js';
+import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../../src/domain/reason.js';
 import { makeTarget } from '../../../support/fixtures.js';
 
 const ssh = makeTarget();

@@ -1,9 +1,11 @@
 import type { AccessRequest } from '../domain/access-request.js';
-import { checkReason, openRequest, openRequestFor } from '../domain/access-request.js';
+import { openRequest } from '../domain/access-request.js';
+import { openRequestFor } from '../domain/membership.js';
 import { checkRequestedDuration, findTarget, mayRequest, type Policy } from '../domain/policy.js';
+import { checkReason } from '../domain/reason.js';
 import type { Clock, IdSource, RequestRepository } from './ports.js';
 
-export interface SubmitInput {
+export interface RecordInput {
   requesterId: string;
   /** The requester's Entra object id, resolved before the request is stored (request-access.ts). */
   principalId: string;
@@ -15,7 +17,7 @@ export interface SubmitInput {
   durationMinutes: number;
 }
 
-export type SubmitOutcome =
+export type RecordOutcome =
   | { ok: true; request: AccessRequest }
   | {
       ok: false;
@@ -34,14 +36,19 @@ export type SubmitOutcome =
 // Open requests are recent ones: a pending request times out within hours, a grant ends within days.
 const OPEN_LOOKBACK = 500;
 
-export interface SubmitDeps {
+export interface RecordDeps {
   requests: RequestRepository;
   policy: Policy;
   clock: Clock;
   ids: IdSource;
 }
 
-export function submitRequest(deps: SubmitDeps, input: SubmitInput): SubmitOutcome {
+/**
+ * Stores a request whose requester is known in Entra (request-access.ts finds them). The form rules run again
+ * here, on purpose: the outside lookups in between take time, and a second submission for the same target may
+ * have been stored meanwhile; this check and the write are what decide.
+ */
+export function recordRequest(deps: RecordDeps, input: RecordInput): RecordOutcome {
   const target = findTarget(deps.policy, input.targetId);
   if (!target) return { ok: false, code: 'unknown_target' };
   if (!mayRequest(target, input.requesterId)) return { ok: false, code: 'not_a_requester' };
