@@ -51,8 +51,14 @@ export async function decideRequest(deps: DecideDeps, input: DecideInput): Promi
     }
   }
 
-  const outcome = applyTransition(deps, input.requestId, (request, now) =>
-    input.decision === 'approve' ? approve(request, target, input.actorId, now) : deny(request, target, input.actorId, now, input.comment),
+  const outcome = applyTransition(
+    deps,
+    input.requestId,
+    (request, now) =>
+      input.decision === 'approve'
+        ? approve(request, target, input.actorId, now)
+        : deny(request, target, input.actorId, now, input.comment),
+    { read: stored },
   );
   if (!outcome.ok && outcome.code === 'pending_timeout_passed') {
     // The sweeper has not got to it yet: time it out now, and answer as for any closed request.

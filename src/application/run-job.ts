@@ -62,8 +62,15 @@ function finish(deps: JobDeps, job: StoredJob, detail: string): JobOutcome {
 }
 
 /** Records the effect's outcome and completes the job in one transaction (or just completes it, if the request moved on). */
-function record(deps: JobDeps, job: StoredJob, decide: Parameters<typeof applyTransition>[2], detail: string): JobOutcome {
-  const changed = applyTransition(deps, job.requestId, decide, { completeJob: job });
+/** `read`: the request as this job last read or wrote it, decided on without reading it again. */
+function record(
+  deps: JobDeps,
+  job: StoredJob,
+  decide: Parameters<typeof applyTransition>[2],
+  detail: string,
+  read?: AccessRequest,
+): JobOutcome {
+  const changed = applyTransition(deps, job.requestId, decide, { completeJob: job, ...(read && { read }) });
   return changed.ok ? { result: 'done', detail } : finish(deps, job, `${detail}; the request had moved on (${changed.code})`);
 }
 
@@ -138,7 +145,7 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
     ...(result.reference !== undefined && { reference: result.reference }),
   };
   const detail = result.alreadyPresent ? 'already granted' : 'granted';
-  return record(deps, job, (current, now) => confirmGrant(current, granted, now, target.duration.maxMinutes), detail);
+  return record(deps, job, (current, now) => confirmGrant(current, granted, now, target.duration.maxMinutes), detail, journaled.request);
 }
 
 /** The latest-ending other grant of the bot that holds the same membership, if any. */
@@ -169,6 +176,7 @@ async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest):
       job,
       (current, now) => confirmEnd(current, now, { alreadyAbsent: result.alreadyAbsent }, undefined, signOut),
       detail,
+      request,
     );
   }
   if (job.attempts === REVOKE_ALERT_AFTER) {
