@@ -22,7 +22,8 @@ export function targetName(target: Target | undefined, request: AccessRequest): 
 export function renderRequestCard(request: AccessRequest, target: Target | undefined): Rendered {
   const name = targetName(target, request);
   const details = [
-    `*Requester*\n${mention(request.requesterId)}`,
+    // The account Entra gives the access to: approvers see who gets it, not only which Slack user asked.
+    `*Requester*\n${mention(request.requesterId)}${request.principalName ? `\n${escapeMrkdwn(request.principalName)}` : ''}`,
     `*Target*\n${escapeMrkdwn(name)}`,
     `*Duration*\n${formatDuration(request.durationMinutes)}`,
   ];

@@ -22,6 +22,11 @@ describe('the approval card', () => {
     expect(card.text).toBe(`Access request from <@${REQUESTER}> for Production servers (SSH): pending`);
   });
 
+  it('shows the Entra account that will receive the access, escaped', () => {
+    const card = renderRequestCard(requestIn('pending', { principalName: 'sam_<x>@contoso.example' }), makeTarget());
+    expect(blockTexts(card.blocks)[1]).toContain(`*Requester*\n<@${REQUESTER}>\nsam_&lt;x&gt;@contoso.example`);
+  });
+
   it('drops the buttons once the request is decided', () => {
     for (const state of ['approved', 'active', 'ended', 'denied', 'cancelled', 'timed_out', 'failed'] as const) {
       expect(actionIds(renderRequestCard(requestIn(state), makeTarget()).blocks)).toEqual([]);
