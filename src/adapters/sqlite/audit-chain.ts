@@ -2,21 +2,15 @@
 // breaks the chain from that row on.
 
 import { createHash } from 'node:crypto';
+import type { AuditRecord } from '../../application/ports.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export interface ChainedFields {
-  seq: number;
-  at: number;
-  requestId: string | null;
-  actor: string;
-  action: string;
-  stateBefore: string | null;
-  stateAfter: string | null;
-  /** The detail exactly as stored (JSON text). */
-  detail: string;
-  prevHash: string;
-}
+/** An audit record as the table holds it: the detail is the JSON text exactly as stored, since that text is what gets hashed. */
+export type StoredAuditRecord = Omit<AuditRecord, 'detail'> & { detail: string };
+
+/** A row's hash covers everything stored in it except the hash itself. */
+export type ChainedFields = Omit<StoredAuditRecord, 'hash'>;
 
 export function auditHash(fields: ChainedFields): string {
   const content = [

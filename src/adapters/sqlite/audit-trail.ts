@@ -2,15 +2,11 @@
 // previous row's hash, and SQLite's AUTOINCREMENT counter remembers the highest seq ever written, so an edited
 // row, a deleted row and a cut-off tail all show.
 
-import { auditHash, type ChainedFields, GENESIS_HASH } from './audit-chain.js';
+import { auditHash, GENESIS_HASH, type StoredAuditRecord } from './audit-chain.js';
 import type { SqliteDatabase } from './database.js';
 
-/** A stored audit row (the hashed fields, the hash) with the request's requester and target for auditors. */
-export interface AuditExportRow extends ChainedFields {
-  requesterId: string | null;
-  targetId: string | null;
-  hash: string;
-}
+/** A stored audit row with the request's requester and target, for auditors. */
+export type AuditExportRow = StoredAuditRecord & { requesterId: string | null; targetId: string | null };
 
 export function readAuditTrail(
   db: SqliteDatabase,

@@ -1,0 +1,57 @@
+import { formatDuration } from '../domain/duration.js';
+import { PIM_MIN_MINUTES } from '../domain/policy.js';
+import { duration, quorumSchema } from './schema.js';
+
+export interface FieldProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Rules that relate one field of a target to another. Each field is parsed on its own, so these are checked
+ * (and reported with everything else) even when an unrelated field of the same target is wrong.
+ */
+export function crossFieldProblems(raw: Record<string, unknown>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const minutesAt = (value: unknown): number | undefined => {
+    const parsed = duration.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
+  };
+  const block = (raw.duration ?? {}) as Record<string, unknown>;
+  const preset = minutesAt(block.default);
+  const max = minutesAt(block.max);
+  const choices = Array.isArray(block.choices) ? block.choices.map(minutesAt) : [];
+  const named: [(string | number)[], number | undefined][] = [
+    [['duration', 'default'], preset],
+    [['duration', 'max'], max],
+    ...choices.map((choice, index): [(string | number)[], number | undefined] => [['duration', 'choices', index], choice]),
+  ];
+
+  if (max !== undefined) {
+    for (const [path, minutes] of named) {
+      if (minutes !== undefined && minutes > max)
+        problems.push({ path, message: `${formatDuration(minutes)} is above max (${formatDuration(max)})` });
+    }
+  }
+  if (preset !== undefined && choices.length > 0 && choices.every((choice) => choice !== undefined) && !choices.includes(preset)) {
+    problems.push({ path: ['duration', 'default'], message: `${formatDuration(preset)} must be one of the choices` });
+  }
+  if ((raw.grant as { kind?: unknown } | undefined)?.kind === 'pim_group') {
+    for (const [path, minutes] of named) {
+      if (minutes !== undefined && minutes < PIM_MIN_MINUTES) {
+        problems.push({ path, message: `${formatDuration(minutes)} is under 5m, the shortest PIM assignment Entra accepts` });
+      }
+    }
+  }
+  const quorum = quorumSchema.safeParse(raw.approvers);
+  if (quorum.success) {
+    const distinct = new Set(quorum.data.users).size;
+    if (quorum.data.required > distinct) {
+      problems.push({
+        path: ['approvers', 'required'],
+        message: `${quorum.data.required} approvals can never be reached: only ${distinct} distinct approver(s) are listed`,
+      });
+    }
+  }
+  return problems;
+}
