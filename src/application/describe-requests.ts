@@ -1,15 +1,15 @@
 // Read models for Slack surfaces: a person's Home tab and their /jit list.
 
-import type { AccessRequest } from '../domain/access-request.js';
+import { type AccessRequest, type GrantedRequest, isGranted } from '../domain/access-request.js';
 import { findTarget, isAdmin, isApprover, type Policy } from '../domain/policy.js';
 import type { RequestRepository } from './ports.js';
 
 export interface HomeData {
   isAdmin: boolean;
-  myActive: AccessRequest[];
+  myActive: GrantedRequest[];
   myPending: AccessRequest[];
   awaitingMe: AccessRequest[];
-  allActive: AccessRequest[];
+  allActive: GrantedRequest[];
   allActiveCount: number;
 }
 
@@ -33,7 +33,7 @@ export function awaitsDecisionOf(policy: Policy, request: AccessRequest, userId:
 export function describeHomes(deps: { requests: RequestRepository; policy: Policy }, userIds: readonly string[]): Map<string, HomeData> {
   const pending = deps.requests.listByState('pending', 1000);
   const anyAdmin = userIds.some((userId) => isAdmin(deps.policy, userId));
-  const allActive = anyAdmin ? deps.requests.listByState('active', SHOWN) : [];
+  const allActive = anyAdmin ? deps.requests.listByState('active', SHOWN).filter(isGranted) : [];
   const allActiveCount = anyAdmin ? deps.requests.countByState('active') : 0;
   const homes = new Map<string, HomeData>();
   for (const userId of userIds) {
@@ -41,7 +41,7 @@ export function describeHomes(deps: { requests: RequestRepository; policy: Polic
     const admin = isAdmin(deps.policy, userId);
     homes.set(userId, {
       isAdmin: admin,
-      myActive: mine.filter((request) => request.state === 'active'),
+      myActive: mine.filter((request) => request.state === 'active').filter(isGranted),
       myPending: mine.filter((request) => request.state === 'pending'),
       awaitingMe: pending.filter((request) => awaitsDecisionOf(deps.policy, request, userId)),
       allActive: admin ? allActive : [],

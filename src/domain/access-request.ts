@@ -82,6 +82,13 @@ export interface SignOutRecord {
 
 export type CleanupResult = 'removed' | 'absent' | 'covered' | 'standing';
 
+/** A request whose grant Entra confirmed (active, or ended since): what was granted, from when, until when. */
+export type GrantedRequest = AccessRequest & { grant: GrantRecord; grantedAt: number; endsAt: number };
+
+export function isGranted(request: AccessRequest): request is GrantedRequest {
+  return request.grant !== undefined && request.grantedAt !== undefined && request.endsAt !== undefined;
+}
+
 export interface GrantRecord {
   kind: GrantKind;
   groupId: string;

@@ -1,4 +1,4 @@
-import type { AccessRequest, RequestState } from '../../src/domain/access-request.js';
+import { type AccessRequest, type GrantedRequest, isGranted, type RequestState } from '../../src/domain/access-request.js';
 import type { Policy, Target } from '../../src/domain/policy.js';
 
 export const REQUESTER = 'U0SRE0001';
@@ -61,4 +61,11 @@ export function requestIn(state: RequestState, overrides: Partial<AccessRequest>
     failed: { ...approved, failure: 'Graph refused the grant' },
   };
   return { ...base, ...byState[state], state, ...overrides };
+}
+
+/** An active request with its confirmed grant, typed as such. */
+export function grantedIn(state: 'active' | 'ended' = 'active', overrides: Partial<AccessRequest> = {}): GrantedRequest {
+  const request = requestIn(state, overrides);
+  if (!isGranted(request)) throw new Error(`requestIn('${state}') has no confirmed grant`);
+  return request;
 }

@@ -26,11 +26,11 @@ const item = (text: string, action?: ButtonSpec): SectionBlock => ({
   ...(action && { accessory: button(action) }),
 });
 
-function list(
+function list<R extends AccessRequest>(
   title: string,
   empty: string,
-  requests: AccessRequest[],
-  line: (request: AccessRequest) => KnownBlock | KnownBlock[],
+  requests: R[],
+  line: (request: R) => KnownBlock | KnownBlock[],
   total = requests.length,
 ): KnownBlock[] {
   const blocks: KnownBlock[] = [section(`*${title}*`)];
@@ -51,7 +51,7 @@ export function renderHome(content: HomeContent): HomeTab {
     divider(),
     ...list('Your active access', 'No active access.', content.myActive, (request) =>
       item(
-        `:unlock: *${name(request)}* until ${slackDate(request.endsAt ?? 0)}${request.ending ? ' — ending now…' : ''}`,
+        `:unlock: *${name(request)}* until ${slackDate(request.endsAt)}${request.ending ? ' — ending now…' : ''}`,
         request.ending
           ? undefined
           : {
@@ -95,7 +95,7 @@ export function renderHome(content: HomeContent): HomeTab {
         content.allActive,
         (request) =>
           item(
-            `${mention(request.requesterId)} — *${name(request)}* until ${slackDate(request.endsAt ?? 0)}${request.ending ? ' — ending now…' : ''}`,
+            `${mention(request.requesterId)} — *${name(request)}* until ${slackDate(request.endsAt)}${request.ending ? ' — ending now…' : ''}`,
             request.ending
               ? undefined
               : {

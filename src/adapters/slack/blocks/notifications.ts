@@ -1,7 +1,7 @@
 // The news about a request, as thread replies under the card and as DMs to the requester.
 
 import type { KnownBlock } from '@slack/types';
-import type { AccessRequest } from '../../../domain/access-request.js';
+import { type AccessRequest, isGranted } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { NewsKind } from '../../../domain/news.js';
 import type { Target } from '../../../domain/policy.js';
@@ -77,17 +77,16 @@ export function renderThreadNews(
   const who = mention(request.requesterId);
   switch (news) {
     case 'granted':
+      if (!isGranted(request)) return undefined;
       return {
-        text: `Access granted to ${who} until ${slackDate(request.endsAt ?? 0)}`,
-        blocks: [
-          section(`:unlock: Access granted to ${who} until ${slackDate(request.endsAt ?? 0)}.`),
-          context(boundaryHint(target, boundary)),
-        ],
+        text: `Access granted to ${who} until ${slackDate(request.endsAt)}`,
+        blocks: [section(`:unlock: Access granted to ${who} until ${slackDate(request.endsAt)}.`), context(boundaryHint(target, boundary))],
       };
     case 'expiring_soon':
+      if (!isGranted(request)) return undefined;
       return {
-        text: `Access for ${who} ends ${slackDate(request.endsAt ?? 0)}`,
-        blocks: [section(`:hourglass: Access for ${who} ends ${slackDate(request.endsAt ?? 0)}.`), endNowButton(request)],
+        text: `Access for ${who} ends ${slackDate(request.endsAt)}`,
+        blocks: [section(`:hourglass: Access for ${who} ends ${slackDate(request.endsAt)}.`), endNowButton(request)],
       };
     case 'ended': {
       const membership = request.keptBy
@@ -167,21 +166,21 @@ export function renderDirectNews(
   const name = escapeMrkdwn(targetName(target, request));
   switch (news) {
     case 'granted':
+      if (!isGranted(request)) return undefined;
       return {
-        text: `Your access to ${name} is active until ${slackDate(request.endsAt ?? 0)}`,
+        text: `Your access to ${name} is active until ${slackDate(request.endsAt)}`,
         blocks: [
-          section(`:unlock: Your access to *${name}* is active until ${slackDate(request.endsAt ?? 0)}.`),
+          section(`:unlock: Your access to *${name}* is active until ${slackDate(request.endsAt)}.`),
           context(boundaryHint(target, boundary)),
           endNowButton(request),
         ],
       };
     case 'expiring_soon':
+      if (!isGranted(request)) return undefined;
       return {
-        text: `Your access to ${name} ends ${slackDate(request.endsAt ?? 0)}`,
+        text: `Your access to ${name} ends ${slackDate(request.endsAt)}`,
         blocks: [
-          section(
-            `:hourglass: Your access to *${name}* ends ${slackDate(request.endsAt ?? 0)}. Ask again with \`/jit\` if you need more time.`,
-          ),
+          section(`:hourglass: Your access to *${name}* ends ${slackDate(request.endsAt)}. Ask again with \`/jit\` if you need more time.`),
           endNowButton(request),
         ],
       };

@@ -1,4 +1,4 @@
-import { type AccessRequest, SYSTEM } from '../../../domain/access-request.js';
+import { type AccessRequest, isGranted, SYSTEM } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 
@@ -16,7 +16,8 @@ export function statusLine(request: AccessRequest): string {
       return `:white_check_mark: *Approved* by ${approvers(request)} ${slackDate(request.decidedAt ?? request.createdAt)} — granting access…`;
     case 'active': {
       const ending = request.ending ? ` — ending now (${request.ending.reason})…` : '';
-      return `:unlock: *Active until ${slackDate(request.endsAt ?? 0)}* — approved by ${approvers(request)}${ending}`;
+      const until = isGranted(request) ? ` until ${slackDate(request.endsAt)}` : '';
+      return `:unlock: *Active${until}* — approved by ${approvers(request)}${ending}`;
     }
     case 'ended':
       return `:lock: *Ended* ${slackDate(request.endedAt ?? 0)} — ${endedBecause(request)}`;

@@ -3,13 +3,15 @@ import { ITEMS_PER_LIST, renderHome } from '../../../../src/adapters/slack/block
 import { ACTION } from '../../../../src/adapters/slack/ids.js';
 import type { HomeData } from '../../../../src/application/describe-requests.js';
 import { actionIds, blockTexts, buttons } from '../../../support/block-kit.js';
-import { ADMIN, APPROVER_1, makeTarget, OUTSIDER, REQUESTER, requestIn } from '../../../support/fixtures.js';
+import { ADMIN, APPROVER_1, grantedIn, makeTarget, OUTSIDER, REQUESTER, requestIn } from '../../../support/fixtures.js';
 
 const empty: HomeData = { isAdmin: false, myActive: [], myPending: [], awaitingMe: [], allActive: [], allActiveCount: 0 };
 const target = makeTarget();
 const home = (data: Partial<HomeData>, viewerId = REQUESTER) => renderHome({ viewerId, ...empty, ...data, targetOf: () => target });
-const many = (state: 'active' | 'pending', count: number) =>
+const many = (state: 'pending', count: number) =>
   Array.from({ length: count }, (_, i) => requestIn(state, { id: `req_${i}`, requesterId: OUTSIDER }));
+const manyGranted = (count: number) =>
+  Array.from({ length: count }, (_, i) => grantedIn('active', { id: `req_${i}`, requesterId: OUTSIDER }));
 
 describe('the Home tab', () => {
   it('says so when there is nothing to show, and offers no button', () => {
@@ -23,7 +25,7 @@ describe('the Home tab', () => {
   });
 
   it('offers End access now for my grants, Cancel for my pending requests, Approve and Deny for what awaits me', () => {
-    const mine = requestIn('active', { id: 'req_MINE' });
+    const mine = grantedIn('active', { id: 'req_MINE' });
     const waiting = requestIn('pending', { id: 'req_WAIT' });
     const toDecide = requestIn('pending', { id: 'req_DECIDE', requesterId: OUTSIDER });
     const view = home({ myActive: [mine], myPending: [waiting], awaitingMe: [toDecide] }, REQUESTER);
@@ -37,14 +39,14 @@ describe('the Home tab', () => {
   });
 
   it('offers no End access now for a grant already ending', () => {
-    const ending = requestIn('active', { ending: { reason: 'released', by: REQUESTER, at: 0 } });
+    const ending = grantedIn('active', { ending: { reason: 'released', by: REQUESTER, at: 0 } });
 
     expect(actionIds(home({ myActive: [ending] }).blocks)).toEqual([]);
     expect(blockTexts(home({ myActive: [ending] }).blocks).join('\n')).toContain('ending now…');
   });
 
   it('shows admins every active grant with a Revoke that asks for confirmation', () => {
-    const view = home({ isAdmin: true, allActive: [requestIn('active', { requesterId: APPROVER_1 })], allActiveCount: 1 }, ADMIN);
+    const view = home({ isAdmin: true, allActive: [grantedIn('active', { requesterId: APPROVER_1 })], allActiveCount: 1 }, ADMIN);
 
     const [revoke] = buttons(view.blocks);
     expect(revoke?.action_id).toBe(ACTION.revoke);
@@ -61,10 +63,10 @@ describe('the Home tab', () => {
     const view = home(
       {
         isAdmin: true,
-        myActive: many('active', 40),
+        myActive: manyGranted(40),
         myPending: many('pending', 40),
         awaitingMe: many('pending', 40),
-        allActive: many('active', 40),
+        allActive: manyGranted(40),
         allActiveCount: 500,
       },
       ADMIN,

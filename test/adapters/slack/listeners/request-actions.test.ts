@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderHome } from '../../../../src/adapters/slack/blocks/home-tab.js';
 import { ACTION } from '../../../../src/adapters/slack/ids.js';
-import { REQUESTER, requestIn } from '../../../support/fixtures.js';
+import { grantedIn, REQUESTER, requestIn } from '../../../support/fixtures.js';
 import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../support/slack-listeners.js';
 
 let harness: ListenerHarness | undefined;
@@ -29,7 +29,7 @@ describe('Cancel, End access now and Revoke', () => {
       allActiveCount: 0,
       targetOf: () => TARGET,
     };
-    await homeWith(harness, { ...base, myActive: [requestIn('active')] });
+    await homeWith(harness, { ...base, myActive: [grantedIn()] });
 
     expect(await harness.sim.person(REQUESTER).click(ACTION.endAccess, 'home')).toMatchObject({ acked: true });
     expect(useCases.calls).toEqual([['endAccess', { requestId: 'req_TEST', actorId: REQUESTER, reason: 'released' }]]);
