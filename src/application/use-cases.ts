@@ -6,7 +6,6 @@ import { findTarget, type Target } from '../domain/policy.js';
 import type { ChangeOutcome } from './apply-transition.js';
 import { cancelRequest } from './cancel-request.js';
 import { type DecideInput, type DecideOutcome, decideRequest, previewDecision } from './decide-request.js';
-import { describeHomes, type HomeData, homeViewersOf, listRequests } from './describe-requests.js';
 import { endAccess } from './end-access.js';
 import {
   type FormInput,
@@ -16,6 +15,7 @@ import {
   requestOptions,
   warmUpIdentity,
 } from './request-access.js';
+import { describeHomes, type HomeData, homeViewersOf, listRequests } from './request-views.js';
 
 export type PreviewOutcome = ReturnType<typeof previewDecision>;
 

@@ -1,4 +1,4 @@
-import { LISTED_REQUESTS } from '../../../application/describe-requests.js';
+import { LISTED_REQUESTS } from '../../../application/request-views.js';
 import type { AccessRequest } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';

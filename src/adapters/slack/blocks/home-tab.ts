@@ -2,7 +2,7 @@
 // active grant. Each list is capped so the tab stays within Slack's 100 blocks however much there is.
 
 import type { HomeView, KnownBlock, SectionBlock } from '@slack/types';
-import type { HomeData } from '../../../application/describe-requests.js';
+import type { HomeData } from '../../../application/request-views.js';
 import type { AccessRequest } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';

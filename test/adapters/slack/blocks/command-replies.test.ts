@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderHelp, renderMyRequests } from '../../../../src/adapters/slack/blocks/command-replies.js';
 import { requestRefusalText } from '../../../../src/adapters/slack/blocks/replies.js';
-import { LISTED_REQUESTS } from '../../../../src/application/describe-requests.js';
+import { LISTED_REQUESTS } from '../../../../src/application/request-views.js';
 import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../../src/domain/reason.js';
 import { blockTexts } from '../../../support/block-kit.js';
 import { makeTarget, requestIn } from '../../../support/fixtures.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ITEMS_PER_LIST, renderHome } from '../../../../src/adapters/slack/blocks/home-tab.js';
 import { ACTION } from '../../../../src/adapters/slack/ids.js';
-import type { HomeData } from '../../../../src/application/describe-requests.js';
+import type { HomeData } from '../../../../src/application/request-views.js';
 import { actionIds, blockTexts, buttons } from '../../../support/block-kit.js';
 import { ADMIN, APPROVER_1, grantedIn, makeTarget, OUTSIDER, REQUESTER, requestIn } from '../../../support/fixtures.js';
 
