@@ -7,11 +7,13 @@ import {
   confirmEnd,
   confirmGrant,
   failGrant,
+  grantedMinutes,
   journalGrantCall,
   recordCleanup,
   recordSignOut,
   reportRevokeTrouble,
 } from '../domain/access-request.js';
+import { minutesToMs } from '../domain/duration.js';
 import { grantedSpec } from '../domain/membership.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
@@ -61,8 +63,10 @@ function finish(deps: JobDeps, job: StoredJob, detail: string): JobOutcome {
   return { result: 'done', detail };
 }
 
-/** Records the effect's outcome and completes the job in one transaction (or just completes it, if the request moved on). */
-/** `read`: the request as this job last read or wrote it, decided on without reading it again. */
+/**
+ * Records the effect's outcome and completes the job in one transaction (or just completes it, if the request
+ * moved on). `read`: the request as this job last read or wrote it, decided on without reading it again.
+ */
 function record(
   deps: JobDeps,
   job: StoredJob,
@@ -79,6 +83,11 @@ function retry(deps: JobDeps, job: StoredJob, failure: OutsideFailure, minimumMs
   const wait = Math.max(minimumMs, backoffMs(job.attempts, failure.kind === 'transient' ? failure.retryAfterMs : undefined));
   deps.jobs.retry(job, now + wait, failure.message, now);
   return { result: 'retry', detail: failure.message, runAt: now + wait };
+}
+
+/** Never give up on ending access (in Entra, in Boundary, or after a failed grant): a permanent refusal is retried too, more slowly. */
+function retryEnding(deps: JobDeps, job: StoredJob, failure: OutsideFailure): JobOutcome {
+  return retry(deps, job, failure, failure.kind === 'permanent' ? PERMANENT_REVOKE_BACKOFF_MS : 0);
 }
 
 // An approved grant that cannot be made within this long fails with a clear message instead of hanging.
@@ -104,7 +113,8 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
     if (!eligible.ok) return eligible.kind === 'transient' ? retry(deps, job, eligible) : fail(eligible.message, { mayHaveGranted });
     if (!eligible.present) return fail('the requester is no longer eligible for this group in PIM', { mayHaveGranted });
   }
-  const durationMinutes = Math.min(request.durationMinutes, target.duration.maxMinutes);
+  const durationMinutes = grantedMinutes(request, target.duration.maxMinutes);
+  const justification = `${request.reason} (jit-access-bot ${request.id})`;
 
   // Journal the call before it is sent. A retry keeps the first entry: its time is where the grant's clock starts.
   const journaled = request.grantCall
@@ -117,7 +127,7 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
     grant: target.grant,
     principalId: request.principalId,
     durationMinutes,
-    justification: `${request.reason} (jit-access-bot ${request.id})`,
+    justification,
     requestId: request.id,
     startsAt: sentAt,
   });
@@ -132,9 +142,9 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
       });
     }
     // Overlapping PIM grants share one assignment: its end in Entra must follow the latest of them.
-    const endsAt = sentAt + durationMinutes * 60_000;
+    const endsAt = sentAt + minutesToMs(durationMinutes);
     if (covering.length > 0 && covering.every((other) => (other.endsAt ?? Number.POSITIVE_INFINITY) < endsAt)) {
-      const moved = await deps.access.extend(target.grant, request.principalId, endsAt, `${request.reason} (jit-access-bot ${request.id})`);
+      const moved = await deps.access.extend(target.grant, request.principalId, endsAt, justification);
       if (!moved.ok) return moved.kind === 'transient' ? retry(deps, job, moved) : fail(moved.message, { mayHaveGranted: true });
     }
   }
@@ -182,8 +192,7 @@ async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest):
   if (job.attempts === REVOKE_ALERT_AFTER) {
     applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, result.message, job.attempts));
   }
-  // Never give up on ending access: a permanent refusal is retried too, more slowly.
-  return retry(deps, job, result, result.kind === 'permanent' ? PERMANENT_REVOKE_BACKOFF_MS : 0);
+  return retryEnding(deps, job, result);
 }
 
 /**
@@ -201,7 +210,7 @@ async function runSignOut(deps: JobDeps, job: StoredJob, request: AccessRequest)
   if (job.attempts === REVOKE_ALERT_AFTER) {
     applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, `Boundary: ${result.message}`, job.attempts));
   }
-  return retry(deps, job, result, result.kind === 'permanent' ? PERMANENT_REVOKE_BACKOFF_MS : 0);
+  return retryEnding(deps, job, result);
 }
 
 /** A failed grant whose call may have landed: remove what it may have created, unless another grant covers it. */
@@ -216,7 +225,7 @@ async function runCleanup(deps: JobDeps, job: StoredJob, request: AccessRequest)
     const outcome = result.alreadyAbsent ? 'absent' : 'removed';
     return record(deps, job, (current, now) => recordCleanup(current, outcome, now), `cleanup: ${outcome}`);
   }
-  return retry(deps, job, result, result.kind === 'permanent' ? PERMANENT_REVOKE_BACKOFF_MS : 0);
+  return retryEnding(deps, job, result);
 }
 
 async function runNotify(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {

@@ -241,6 +241,11 @@ export function timeOut(request: AccessRequest, now: number): TransitionResult {
   return move(request, { state: 'timed_out', decidedAt: now }, { action: 'timed_out', actor: SYSTEM, detail: {} }, [notify('timed_out')]);
 }
 
+/** A policy that lowered the target's maximum since the approval cuts the grant to the new maximum. */
+export function grantedMinutes(request: AccessRequest, maxMinutes?: number): number {
+  return maxMinutes === undefined ? request.durationMinutes : Math.min(request.durationMinutes, maxMinutes);
+}
+
 /** Written before the grant call is first sent; a retried call keeps the first entry. */
 export function journalGrantCall(request: AccessRequest, grant: GrantSpec, now: number): TransitionResult {
   if (request.state !== 'approved') return wrongState(request);
@@ -261,8 +266,7 @@ export function journalGrantCall(request: AccessRequest, grant: GrantSpec, now: 
 export function confirmGrant(request: AccessRequest, grant: GrantRecord, now: number, maxMinutes?: number): TransitionResult {
   if (request.state !== 'approved') return wrongState(request);
   const grantedAt = Math.min(request.grantCall?.sentAt ?? now, now);
-  // A policy that lowered the target's maximum since the approval cuts the grant to the new maximum.
-  const durationMinutes = maxMinutes === undefined ? request.durationMinutes : Math.min(request.durationMinutes, maxMinutes);
+  const durationMinutes = grantedMinutes(request, maxMinutes);
   const endsAt = grantedAt + minutesToMs(durationMinutes);
   const cut = durationMinutes < request.durationMinutes ? { cutFromMinutes: request.durationMinutes } : {};
   return move(
