@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Fault, FaultPlan } from '../fault-plan.js';
+import { answerFault, type Fault, FaultPlan, waitOut } from '../fault-plan.js';
 import { Paginator } from './listing.js';
 import { type Answer, route } from './routes.js';
 import {
@@ -42,9 +42,6 @@ export interface BoundaryRequestRecord {
   at: number;
 }
 
-/** A fault that lasts `forMs` on the simulator's clock, rather than a number of requests. */
-export type TimedFault = Fault & { forMs?: number };
-
 const ALL_GRANTS = [
   'auth-token:list',
   'auth-token:read',
@@ -60,7 +57,7 @@ const ALL_GRANTS = [
 
 export class BoundarySimulator {
   readonly store: BoundaryStore;
-  readonly faults = new FaultPlan();
+  readonly faults = new FaultPlan(() => this.now());
   readonly log: BoundaryRequestRecord[] = [];
   readonly passwordAuthMethodId: string;
   readonly oidcAuthMethodId: string;
@@ -70,7 +67,6 @@ export class BoundarySimulator {
   /** The grants of the bot's role, as "resource:action". */
   readonly grants = new Set(ALL_GRANTS);
   private readonly paginator: Paginator;
-  private readonly timedFaults: { fault: Fault; until: number }[] = [];
   private readonly baseNow: () => number;
   private offset = 0;
   private server: Server | undefined;
@@ -159,12 +155,9 @@ export class BoundarySimulator {
     this.grants.delete(`${resource}:${action}`);
   }
 
-  injectFault(fault: TimedFault): void {
-    if (fault.forMs === undefined) {
-      this.faults.add(fault);
-      return;
-    }
-    this.timedFaults.push({ fault, until: this.now() + fault.forMs });
+  /** A fault on the routes it names; with `forMs`, for that long on the simulator's clock. */
+  injectFault(fault: Fault): void {
+    this.faults.add(fault);
   }
 
   // ── server ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -192,18 +185,6 @@ export class BoundarySimulator {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  private takeFault(key: string): Fault | undefined {
-    const now = this.now();
-    const timed = this.timedFaults.find(
-      ({ fault, until }) => until > now && (typeof fault.route === 'string' ? key.startsWith(fault.route) : fault.route.test(key)),
-    );
-    if (timed) {
-      this.faults.hits.push({ route: key, fault: timed.fault });
-      return timed.fault;
-    }
-    return this.faults.take(key);
-  }
-
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = request.method ?? 'GET';
@@ -220,18 +201,11 @@ export class BoundarySimulator {
     };
     this.log.push(record);
 
-    const fault = this.takeFault(`${method} ${url.pathname}`);
-    if (fault?.latencyMs) await sleep(fault.latencyMs);
-    if (fault?.drop) {
-      record.status = -1;
-      request.socket.destroy();
-      return;
-    }
-    if (fault?.status) {
-      record.status = fault.status;
-      const headers: Record<string, string> = {};
-      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-      this.send(response, fault.status, faultError(fault.status).body(), headers);
+    const fault = this.faults.take(`${method} ${url.pathname}`);
+    await waitOut(fault);
+    const faulted = answerFault(fault, request, (status, headers) => this.send(response, status, faultError(status).body(), headers));
+    if (faulted !== undefined) {
+      record.status = faulted;
       return;
     }
 
@@ -293,8 +267,4 @@ async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

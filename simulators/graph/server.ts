@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type Fault, FaultPlan } from '../fault-plan.js';
+import { answerFault, type Fault, FaultPlan, waitOut } from '../fault-plan.js';
 import type { Authority } from './authority.js';
 import { defaultFaultError, GraphError, graphErrorBody } from './graph-error.js';
 import type { GraphRoute } from './graph-route.js';
@@ -34,7 +34,7 @@ export interface GraphServerOptions {
 }
 
 export class GraphServer {
-  readonly faults = new FaultPlan();
+  readonly faults: FaultPlan;
   readonly log: GraphRequestRecord[] = [];
   /** Graph's write throttling, on when set; the benchmark turns it on between phases. */
   writeThrottle: { writes: number; windowMs: number } | undefined;
@@ -44,6 +44,7 @@ export class GraphServer {
   private server: Server | undefined;
 
   constructor(private readonly options: GraphServerOptions) {
+    this.faults = new FaultPlan(options.now);
     this.writeThrottle = options.writeThrottle;
   }
 
@@ -103,7 +104,7 @@ export class GraphServer {
     this.log.push(record);
 
     const fault = this.faults.take(`${method} ${url.pathname}`);
-    if (fault?.latencyMs) await sleep(fault.latencyMs);
+    await waitOut(fault);
     if (fault && !fault.afterWrite && this.answerFault(fault, request, response, record)) return;
 
     const answer = this.answer(request, url, method, raw, record);
@@ -118,19 +119,13 @@ export class GraphServer {
 
   /** Answers with the fault's dropped connection or status; false when the fault has neither. */
   private answerFault(fault: Fault, request: IncomingMessage, response: ServerResponse, record: GraphRequestRecord): boolean {
-    if (fault.drop) {
-      record.status = -1;
-      this.onRequest?.(record);
-      request.socket.destroy();
-      return true;
-    }
-    if (!fault.status) return false;
-    record.status = fault.status;
-    const headers: Record<string, string> = {};
-    if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-    const error = fault.error ?? defaultFaultError(fault.status);
+    const seen = answerFault(fault, request, (status, headers) => {
+      const error = fault.error ?? defaultFaultError(status);
+      this.send(response, status, this.errorBody(error.code, error.message), headers);
+    });
+    if (seen === undefined) return false;
+    record.status = seen;
     this.onRequest?.(record);
-    this.send(response, fault.status, this.errorBody(error.code, error.message), headers);
     return true;
   }
 
@@ -202,8 +197,4 @@ async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
