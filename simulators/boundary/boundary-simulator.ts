@@ -28,6 +28,8 @@ export interface BoundarySimulatorOptions {
   botLoginName?: string;
   botPassword?: string;
   now?: () => number;
+  /** The controller's `max_page_size` (default 1000): smaller makes every listing span pages. */
+  maxPageSize?: number;
 }
 
 export interface BoundaryRequestRecord {
@@ -66,6 +68,8 @@ export class BoundarySimulator {
   readonly botUser: SimUser;
   /** The grants of the bot's role, as "resource:action". */
   readonly grants = new Set(ALL_GRANTS);
+  /** Called for every request once it is answered: the demo's transcript, a test's kill at an exact point. */
+  onRequest: ((record: BoundaryRequestRecord) => void) | undefined;
   private readonly paginator: Paginator;
   private readonly baseNow: () => number;
   private offset = 0;
@@ -74,7 +78,7 @@ export class BoundarySimulator {
   constructor(options: BoundarySimulatorOptions = {}) {
     this.baseNow = options.now ?? Date.now;
     this.store = new BoundaryStore(() => this.now());
-    this.paginator = new Paginator(() => this.now());
+    this.paginator = new Paginator(() => this.now(), options.maxPageSize);
     this.passwordAuthMethodId = this.store.addAuthMethod('password').id;
     this.oidcAuthMethodId = this.store.addAuthMethod('oidc').id;
     this.botLoginName = options.botLoginName ?? 'jit-bot';
@@ -117,6 +121,11 @@ export class BoundarySimulator {
     account: { authMethodId?: string; loginName?: string; password?: string; subject?: string; email?: string; fullName?: string } = {},
   ): SimAccount {
     return this.store.addAccount(userId, { ...account, authMethodId: account.authMethodId ?? this.oidcAuthMethodId });
+  }
+
+  /** Moves an account to another user (`boundary users remove-accounts` then `add-accounts`). */
+  linkAccount(accountId: string, userId: string): void {
+    this.store.linkAccount(accountId, userId);
   }
 
   /** An auth token as if the account had just signed in. */
@@ -206,6 +215,7 @@ export class BoundarySimulator {
     const faulted = answerFault(fault, request, (status, headers) => this.send(response, status, faultError(status).body(), headers));
     if (faulted !== undefined) {
       record.status = faulted;
+      this.onRequest?.(record);
       return;
     }
 
@@ -223,6 +233,7 @@ export class BoundarySimulator {
     }
     record.status = answer[0];
     this.send(response, answer[0], answer[1]);
+    this.onRequest?.(record);
   }
 
   /** The token behind `Authorization: Bearer`; none given is fine only for authenticate, which route checks. */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Filter } from './filter.js';
 import type { Resource } from './store.js';
 
-/** The controller's default and largest page (`max_page_size`, globals/globals.go). */
+/** The controller's default and largest page unless configured otherwise (`max_page_size`, globals/globals.go). */
 export const MAX_PAGE_SIZE = 1000;
 
 export interface Listable {
@@ -29,7 +29,11 @@ export class ListInputError extends Error {}
 export class Paginator {
   private readonly tokens = new Map<string, ListTokenState>();
 
-  constructor(private readonly now: () => number) {}
+  /** `maxPageSize`: the controller's `max_page_size`, which is also the page when the caller asks for none. */
+  constructor(
+    private readonly now: () => number,
+    private readonly maxPageSize = MAX_PAGE_SIZE,
+  ) {}
 
   page(
     resource: Resource,
@@ -39,7 +43,7 @@ export class Paginator {
     params: URLSearchParams,
     removed: { resource: Resource; id: string; at: number }[],
   ): Record<string, unknown> {
-    const pageSize = readPageSize(params.get('page_size'));
+    const pageSize = readPageSize(params.get('page_size'), this.maxPageSize);
     const tokenText = params.get('list_token');
     const state = tokenText ? this.tokens.get(tokenText) : undefined;
     if (tokenText && (!state || state.resource !== resource || state.grants !== grants)) {
@@ -85,11 +89,11 @@ export class Paginator {
   }
 }
 
-function readPageSize(text: string | null): number {
-  if (text === null || text === '' || text === '0') return MAX_PAGE_SIZE;
+function readPageSize(text: string | null, max: number): number {
+  if (text === null || text === '' || text === '0') return max;
   const size = Number(text);
   if (!Number.isInteger(size) || size < 0) throw new ListInputError('page_size');
-  return Math.min(size, MAX_PAGE_SIZE);
+  return Math.min(size, max);
 }
 
 /** Zero values are left out of the JSON (the gateway marshals with EmitUnpopulated false): no items, no `items`. */

@@ -183,7 +183,7 @@ function listUsers(context: RouteContext, call: Call): Answer {
   requireScope(call.query, false);
   const items = [...context.store.users.values()].map((user) => ({
     seq: user.seq,
-    updatedAt: user.createdAt,
+    updatedAt: user.updatedAt,
     json: context.store.userJson(user, false),
   }));
   return list(context, 'user', call.query, items);

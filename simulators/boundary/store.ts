@@ -51,8 +51,11 @@ export interface SimUser {
   email?: string;
   accountIds: string[];
   primaryAccountId?: string;
+  /** Bumped, with `updatedAt`, by every change to the user's accounts (iam repository_user.go AddUserAccounts). */
+  version: number;
   seq: number;
   createdAt: number;
+  updatedAt: number;
 }
 
 export interface SimAuthToken {
@@ -106,7 +109,8 @@ export class BoundaryStore {
   }
 
   addUser(user: { name?: string; email?: string } = {}): SimUser {
-    const added: SimUser = { id: publicId('u'), accountIds: [], seq: this.nextSeq(), createdAt: this.now(), ...user };
+    const now = this.now();
+    const added: SimUser = { id: publicId('u'), accountIds: [], version: 1, seq: this.nextSeq(), createdAt: now, updatedAt: now, ...user };
     this.users.set(added.id, added);
     return added;
   }
@@ -129,7 +133,34 @@ export class BoundaryStore {
     this.accounts.set(added.id, added);
     user.accountIds.push(added.id);
     user.primaryAccountId ??= added.id;
+    this.touch(user);
     return added;
+  }
+
+  /**
+   * Moves an account to another user, as `boundary users add-accounts` does after a `remove-accounts`: both
+   * users' versions change. The account stays the old user's primary no longer, and becomes the new user's
+   * primary only if that user had none.
+   */
+  linkAccount(accountId: string, userId: string): void {
+    const account = this.accounts.get(accountId);
+    const user = this.users.get(userId);
+    if (!account || !user) throw new Error(`no account ${accountId} or user ${userId}`);
+    const previous = this.users.get(account.userId);
+    if (previous) {
+      previous.accountIds = previous.accountIds.filter((id) => id !== accountId);
+      if (previous.primaryAccountId === accountId) delete previous.primaryAccountId;
+      this.touch(previous);
+    }
+    account.userId = userId;
+    user.accountIds.push(accountId);
+    user.primaryAccountId ??= accountId;
+    this.touch(user);
+  }
+
+  private touch(user: SimUser): void {
+    user.version += 1;
+    user.updatedAt = this.now();
   }
 
   issueToken(accountId: string): SimAuthToken {
@@ -277,8 +308,8 @@ export class BoundaryStore {
       scope: GLOBAL_SCOPE,
       name: user.name,
       created_time: iso(user.createdAt),
-      updated_time: iso(user.createdAt),
-      version: 1,
+      updated_time: iso(user.updatedAt),
+      version: user.version,
       ...(withAccounts && {
         account_ids: user.accountIds.length > 0 ? [...user.accountIds] : undefined,
         accounts: user.accountIds.length > 0 ? user.accountIds.map((id) => ({ id, scope_id: 'global' })) : undefined,

@@ -4,63 +4,41 @@
 // running. Grants belong to the user, across all their accounts (internal/iam/query.go
 // resourceRoleGrantsForUsers), so every token of the user goes, whichever auth method issued it.
 
-import type { BoundaryPerson, BoundarySignOutResult, BoundarySignOuts, OutsideFailure } from '../../application/ports.js';
+import type { BoundaryPerson, BoundarySignOutResult, BoundarySignOuts } from '../../application/ports.js';
 import { BoundaryClient, type BoundaryClientOptions } from './boundary-client.js';
+import { anyOf, filterLiteral, GRANTS, type Item, idsOf, type Outcome, RECURSIVE } from './boundary-queries.js';
+import { type LinkedUser, UserAccountLinks } from './boundary-user-links.js';
+
+export { filterLiteral } from './boundary-queries.js';
 
 export interface BoundarySignOutOptions extends BoundaryClientOptions {
   /** The OIDC auth method (`amoidc_…`) people sign in with through Entra. */
   oidcAuthMethodId: string;
 }
 
-type Item = Record<string, unknown>;
-type Outcome<T> = { ok: true; value: T } | OutsideFailure;
-
-// The grants each call needs, named when Boundary answers 403 (developer.hashicorp.com/boundary/docs/rbac/
-// permission-grant-formats). Sessions live in projects, tokens and accounts in global or orgs: the role needs
-// grant scopes this + descendants.
-const GRANTS = {
-  account: 'ids=*;type=account;actions=list,read',
-  user: 'ids=*;type=user;actions=list,read',
-  token: 'ids=*;type=auth-token;actions=list,read,delete',
-  session: 'ids=*;type=session;actions=list,read,cancel',
-} as const;
-const RECURSIVE = { scope_id: 'global', recursive: 'true' };
 const LIVE = '("/item/status" == "active" or "/item/status" == "pending")';
 // A cancel at a stale version fails (500 Internal from the optimistic update; 404 for some resources); the
 // session is read again and cancelled at its new version, as the Go client's automatic versioning does
 // (api/sessions/cancel.go).
 const CANCEL_ATTEMPTS = 3;
 
-/**
- * A value as a filter string literal. JSON's string escapes are a subset of Go's (strconv.Unquote, which
- * go-bexpr uses), so a quote or backslash in user text stays inside the literal.
- */
-export function filterLiteral(value: string): string {
-  return JSON.stringify(value);
-}
-
-function anyOf(selector: string, values: readonly string[]): string {
-  return `(${values.map((value) => `${filterLiteral(selector)} == ${filterLiteral(value)}`).join(' or ')})`;
-}
-
-function idsOf(items: Item[]): string[] {
-  return items.map((item) => item.id).filter((id): id is string => typeof id === 'string');
-}
-
 export class BoundarySessionRevoker implements BoundarySignOuts {
   private readonly client: BoundaryClient;
   private readonly oidcAuthMethodId: string;
+  private readonly links: UserAccountLinks;
 
   constructor(options: BoundarySignOutOptions) {
     this.client = new BoundaryClient(options);
     this.oidcAuthMethodId = options.oidcAuthMethodId;
+    this.links = new UserAccountLinks(this.client);
   }
 
   async endSignIns(person: BoundaryPerson): Promise<BoundarySignOutResult> {
     const accounts = await this.findAccounts(person);
     if (!accounts.ok) return accounts;
     if (accounts.value.length === 0) return { ok: true, tokensRevoked: 0, sessionsEnded: 0, users: 0, otherAccounts: 0, verified: true };
-    const users = await this.findUsers(accounts.value);
+    const accountIds = idsOf(accounts.value);
+    const users = await this.links.holdersOf(accountIds, scopesOf(accounts.value));
     if (!users.ok) return users;
     const userIds = users.value.map((user) => user.id);
     if (userIds.length === 0) return { ok: true, tokensRevoked: 0, sessionsEnded: 0, users: 0, otherAccounts: 0, verified: true };
@@ -70,7 +48,7 @@ export class BoundarySessionRevoker implements BoundarySignOuts {
     // Listed after the tokens are gone: sessions that ended with their token are canceling by now.
     const sessionsEnded = await this.cancelSessions(userIds);
     if (!sessionsEnded.ok) return sessionsEnded;
-    const otherAccounts = await this.countOtherAccounts(users.value, accounts.value);
+    const otherAccounts = await this.countOtherAccounts(users.value, accountIds);
     if (!otherAccounts.ok) return otherAccounts;
 
     const tokensLeft = await this.client.listAll('/v1/auth-tokens', {
@@ -98,7 +76,7 @@ export class BoundarySessionRevoker implements BoundarySignOuts {
   }
 
   /** The person's accounts in the OIDC auth method: by subject (the Entra object id), else by email. */
-  private async findAccounts(person: BoundaryPerson): Promise<Outcome<string[]>> {
+  private async findAccounts(person: BoundaryPerson): Promise<Outcome<Item[]>> {
     const list = (filter?: string) =>
       this.client.listAll('/v1/accounts', {
         query: { auth_method_id: this.oidcAuthMethodId, ...(filter !== undefined && { filter }) },
@@ -106,11 +84,11 @@ export class BoundarySessionRevoker implements BoundarySignOuts {
       });
     const bySubject = await list(`"/item/attributes/subject" == ${filterLiteral(person.principalId)}`);
     if (!bySubject.ok || bySubject.items.length > 0 || !person.email)
-      return bySubject.ok ? { ok: true, value: idsOf(bySubject.items) } : bySubject;
+      return bySubject.ok ? { ok: true, value: bySubject.items } : bySubject;
 
     const exact = await list(`"/item/attributes/email" == ${filterLiteral(person.email)}`);
     if (!exact.ok) return exact;
-    if (exact.items.length > 0) return { ok: true, value: idsOf(exact.items) };
+    if (exact.items.length > 0) return { ok: true, value: exact.items };
     // Filters compare exactly; an email differing only in case needs the whole auth method read through.
     const all = await list();
     if (!all.ok) return all;
@@ -119,40 +97,7 @@ export class BoundarySessionRevoker implements BoundarySignOuts {
       const stored = (item.attributes as Item | undefined)?.email;
       return typeof stored === 'string' && stored.toLowerCase() === email;
     });
-    return { ok: true, value: idsOf(matching) };
-  }
-
-  /**
-   * The users behind the accounts. An account carries no user id and a listed user no account ids, so users
-   * are found through the accounts' auth tokens and through users whose primary account it is
-   * (handlers/users/user_service.go), then read for their account ids.
-   */
-  private async findUsers(accountIds: string[]): Promise<Outcome<{ id: string; accountIds: string[] }[]>> {
-    const tokens = await this.client.listAll('/v1/auth-tokens', {
-      query: { ...RECURSIVE, filter: anyOf('/item/account_id', accountIds) },
-      grant: GRANTS.token,
-    });
-    if (!tokens.ok) return tokens;
-    const primary = await this.client.listAll('/v1/users', {
-      query: { ...RECURSIVE, filter: anyOf('/item/primary_account_id', accountIds) },
-      grant: GRANTS.user,
-    });
-    if (!primary.ok) return primary;
-    const candidates = new Set(
-      [...tokens.items.map((token) => token.user_id), ...idsOf(primary.items)].filter((id): id is string => typeof id === 'string'),
-    );
-
-    const users: { id: string; accountIds: string[] }[] = [];
-    for (const id of candidates) {
-      const reply = await this.client.request(`/v1/users/${encodeURIComponent(id)}`, { expect: [404], grant: GRANTS.user });
-      if (!reply.ok) return reply;
-      const linked = reply.body?.account_ids;
-      const ids = Array.isArray(linked) ? linked.filter((value): value is string => typeof value === 'string') : [];
-      // A user gone in between, or an account moved to another user, is nobody this person signs in as.
-      if (reply.status === 404 || !ids.some((account) => accountIds.includes(account))) continue;
-      users.push({ id, accountIds: ids });
-    }
-    return { ok: true, value: users };
+    return { ok: true, value: matching };
   }
 
   private async deleteTokens(userIds: string[]): Promise<Outcome<number>> {
@@ -219,7 +164,7 @@ export class BoundarySessionRevoker implements BoundarySignOuts {
   }
 
   /** Accounts of these users outside the OIDC auth method: signing in there keeps the stored managed groups. */
-  private async countOtherAccounts(users: { accountIds: string[] }[], oidcAccounts: string[]): Promise<Outcome<number>> {
+  private async countOtherAccounts(users: LinkedUser[], oidcAccounts: string[]): Promise<Outcome<number>> {
     let count = 0;
     for (const accountId of new Set(users.flatMap((user) => user.accountIds))) {
       if (oidcAccounts.includes(accountId)) continue;
@@ -234,4 +179,10 @@ export class BoundarySessionRevoker implements BoundarySignOuts {
     }
     return { ok: true, value: count };
   }
+}
+
+/** The scopes the accounts live in (the OIDC auth method's), which their users share. */
+function scopesOf(accounts: Item[]): string[] {
+  const ids = accounts.map((account) => (account.scope as Item | undefined)?.id).filter((id): id is string => typeof id === 'string');
+  return [...new Set(ids)];
 }

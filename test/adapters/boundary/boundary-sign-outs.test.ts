@@ -130,6 +130,64 @@ describe('BoundarySessionRevoker', () => {
     expect(result).toMatchObject({ ok: true, users: 1, otherAccounts: 2 });
   });
 
+  it('finds the user behind an OIDC account that is neither its primary account nor signed in', async () => {
+    // Alice signed in with a password first; her OIDC account was linked to her user later, and never used.
+    const user = sim.addUser({ name: 'alice' });
+    const password = sim.addAccount(user.id, { authMethodId: sim.passwordAuthMethodId, loginName: 'alice', password: 'pw' });
+    const token = sim.signIn(password.id);
+    const session = sim.addSession(user.id, { authTokenId: token.id });
+    const oidc = sim.addAccount(sim.addUser().id, { subject: ALICE_OID });
+    sim.linkAccount(oidc.id, user.id);
+    expect(sim.store.users.get(user.id)?.primaryAccountId).toBe(password.id);
+
+    const result = await revoker().endSignIns({ principalId: ALICE_OID, email: '' });
+    expect(result).toEqual({ ok: true, tokensRevoked: 1, sessionsEnded: 0, users: 1, otherAccounts: 1, verified: true });
+    expect(sim.tokensOf(user.id)).toEqual([]);
+    expect(sim.sessionStatus(session.id)).toBe('canceling');
+  });
+
+  it('lists the users once per sign-out, in the accounts’ scope, and reads a user again only once it changed', async () => {
+    const alice = seedAlice();
+    const bob = seedBob();
+    const bot = revoker();
+    const userCalls = () => sim.log.filter((entry) => entry.method === 'GET' && entry.path.startsWith('/v1/users'));
+    const pathsSince = (mark: number) =>
+      userCalls()
+        .slice(mark)
+        .map((entry) => entry.path)
+        .sort();
+
+    await bot.endSignIns({ principalId: ALICE_OID, email: '' });
+    expect(userCalls()[0]?.query.get('filter')).toBe('("/item/scope_id" == "global")');
+    // One listing, then the bot's own user, Alice and Bob, each read once.
+    expect(pathsSince(0)).toEqual(['/v1/users', ...[sim.botUser.id, alice.user.id, bob.user.id].map((id) => `/v1/users/${id}`)].sort());
+
+    let mark = userCalls().length;
+    await bot.endSignIns({ principalId: BOB_OID, email: '' });
+    expect(pathsSince(mark)).toEqual(['/v1/users']);
+
+    // Bob's OIDC account moves to Alice's user: both users change, and only they are read again.
+    mark = userCalls().length;
+    const bobAccount = sim.store.users.get(bob.user.id)?.accountIds[0] ?? '';
+    sim.linkAccount(bobAccount, alice.user.id);
+    sim.signIn(bobAccount);
+    expect(await bot.endSignIns({ principalId: BOB_OID, email: '' })).toMatchObject({ ok: true, tokensRevoked: 1, users: 1 });
+    expect(pathsSince(mark)).toEqual(['/v1/users', `/v1/users/${alice.user.id}`, `/v1/users/${bob.user.id}`].sort());
+  });
+
+  it('follows the users listing across pages', async () => {
+    await sim.stop();
+    sim = await BoundarySimulator.start({ maxPageSize: 2 });
+    const alice = seedAlice();
+    for (let index = 0; index < 4; index++) sim.addUser({ name: `someone-${index}` });
+    const result = await revoker().endSignIns({ principalId: ALICE_OID, email: '' });
+    expect(result).toMatchObject({ ok: true, tokensRevoked: 2, users: 1 });
+    expect(sim.tokensOf(alice.user.id)).toEqual([]);
+    const listings = sim.log.filter((entry) => entry.path === '/v1/users');
+    // The bot's user, Alice and four more: three pages of two.
+    expect(listings.map((entry) => entry.query.has('list_token'))).toEqual([false, true, true]);
+  });
+
   it('keeps a filter injection in the email inside its string literal', async () => {
     const alice = seedAlice();
     const bob = seedBob();

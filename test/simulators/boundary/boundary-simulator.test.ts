@@ -151,6 +151,26 @@ describe('accounts and users', () => {
     expect(read.body).toMatchObject({ id: alice.id, account_ids: [oidc.id, password.id] });
     expect((await call('GET', '/v1/users/u_0000000000')).status).toBe(404);
   });
+
+  it('bumps both users’ version and updated_time when an account moves from one to the other', async () => {
+    const first = sim.addUser();
+    const second = sim.addUser();
+    const account = sim.addAccount(first.id, { subject: 'oid-alice' });
+    const versions = async () => {
+      const listed = await call('GET', '/v1/users?scope_id=global&recursive=true');
+      const items = (listed.body?.items ?? []) as { id: string; version: number }[];
+      return [first.id, second.id].map((id) => items.find((item) => item.id === id)?.version);
+    };
+    expect(await versions()).toEqual([2, 1]);
+    sim.advance(1000);
+    sim.linkAccount(account.id, second.id);
+    expect(await versions()).toEqual([3, 2]);
+    expect((await call('GET', `/v1/users/${second.id}`)).body).toMatchObject({ account_ids: [account.id], primary_account_id: account.id });
+    const read = await call('GET', `/v1/users/${first.id}`);
+    expect(read.body).not.toHaveProperty('account_ids');
+    expect(read.body).not.toHaveProperty('primary_account_id');
+    expect(read.body?.updated_time).not.toBe(read.body?.created_time);
+  });
 });
 
 describe('auth tokens', () => {
@@ -279,6 +299,16 @@ describe('filters and pagination', () => {
     } while (types.at(-1) !== 'complete');
     expect(types).toEqual(['delta', 'delta', 'complete']);
     expect(seen).toEqual([...created].reverse());
+  });
+
+  it('pages at the controller’s max_page_size when it is set lower', async () => {
+    await sim.stop();
+    sim = await BoundarySimulator.start({ maxPageSize: 2 });
+    token = String(((await signIn()).body?.attributes as Record<string, unknown> | undefined)?.token);
+    for (let index = 0; index < 3; index++) sim.addUser();
+    const first = await call('GET', '/v1/users?scope_id=global&recursive=true&page_size=50');
+    expect(first.body).toMatchObject({ response_type: 'delta' });
+    expect(ids(first)).toHaveLength(2);
   });
 
   it('refreshes a completed listing with what changed and the removed ids', async () => {
