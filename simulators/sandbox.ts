@@ -85,7 +85,7 @@ export interface World {
   databaseFile: string;
   /** The policy file the bot reads (tests rewrite it and reload). */
   policyFile: string;
-  /** Moves the bot's and Graph's clocks forward and lets the bot notice. */
+  /** Moves the bot's, Graph's and Boundary's clocks forward and lets the bot notice. */
   advance(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -168,6 +168,7 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
     async advance(ms) {
       clock.offset += ms;
       graph.advance(ms);
+      options.boundary?.advance(ms);
       bot.scheduler.wake();
       await bot.scheduler.idle();
     },

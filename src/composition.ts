@@ -3,6 +3,7 @@
 // logger, retry counts) they may replace.
 
 import type { App } from '@slack/bolt';
+import { BoundaryHealth } from './adapters/boundary/boundary-health.js';
 import { BoundarySessionRevoker } from './adapters/boundary/boundary-sign-outs.js';
 import { GraphAccessProvider } from './adapters/graph/graph-access-provider.js';
 import { createGraphClient } from './adapters/graph/graph-client.js';
@@ -121,6 +122,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     log: log.child({ module: 'notifier' }),
   });
   const boundary = config.boundary && new BoundarySessionRevoker(config.boundary);
+  const boundaryHealth = boundary && new BoundaryHealth(() => boundary.probe(), { now: () => clock.now() });
   const jobDeps = {
     requests,
     jobs,
@@ -176,7 +178,12 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   await app.init();
   await app.start();
   const ops = await startOpsServer(
-    { isDatabaseWritable: () => isWritable(db), isSocketConnected: socket.isConnected, metrics: metrics.registry },
+    {
+      isDatabaseWritable: () => isWritable(db),
+      isSocketConnected: socket.isConnected,
+      metrics: metrics.registry,
+      ...(boundaryHealth && { boundary: () => boundaryHealth.check() }),
+    },
     config.httpPort,
     config.httpHost,
   );

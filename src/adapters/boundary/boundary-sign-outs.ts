@@ -4,7 +4,7 @@
 // running. Grants belong to the user, across all their accounts (internal/iam/query.go
 // resourceRoleGrantsForUsers), so every token of the user goes, whichever auth method issued it.
 
-import type { BoundaryPerson, BoundarySignOutResult, BoundarySignOuts } from '../../application/ports.js';
+import type { BoundaryPerson, BoundarySignOutResult, BoundarySignOuts, OutsideFailure } from '../../application/ports.js';
 import { BoundaryClient, type BoundaryClientOptions } from './boundary-client.js';
 import { anyOf, filterLiteral, GRANTS, type Item, idsOf, type Outcome, RECURSIVE } from './boundary-queries.js';
 import { type LinkedUser, UserAccountLinks } from './boundary-user-links.js';
@@ -73,6 +73,12 @@ export class BoundarySessionRevoker implements BoundarySignOuts {
       otherAccounts: otherAccounts.value,
       verified: true,
     };
+  }
+
+  /** One cheap signed-in call (one auth token of global, never its secret): whether Boundary answers the bot. */
+  async probe(): Promise<{ ok: true } | OutsideFailure> {
+    const reply = await this.client.request('/v1/auth-tokens', { query: { scope_id: 'global', page_size: '1' }, grant: GRANTS.token });
+    return reply.ok ? { ok: true } : reply;
   }
 
   /** The person's accounts in the OIDC auth method: by subject (the Entra object id), else by email. */
