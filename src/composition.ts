@@ -151,8 +151,9 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     clock,
     log: log.child({ module: 'scheduler' }),
     runJob: async (job) => {
+      const before = requests.find(job.requestId);
       const outcome = await runJob(jobDeps, job);
-      metrics.observe(job, outcome, requests);
+      metrics.observe(job, outcome, before, requests.find(job.requestId));
       return outcome;
     },
     sweep: () => sweep(jobDeps),

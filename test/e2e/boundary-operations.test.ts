@@ -38,6 +38,12 @@ async function health(): Promise<{ status: number; body: unknown }> {
   return { status, body: JSON.parse(body) };
 }
 
+/** One metric line's value, 0 when the series has not appeared yet. */
+async function metric(series: string): Promise<number> {
+  const line = (await get('/metrics')).body.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return Number(line?.split(' ')[1] ?? 0);
+}
+
 describe('/healthz with Boundary', () => {
   it('reports Boundary reachable or not, and stays 200 while Slack and the database are fine', async () => {
     boundary = await BoundarySimulator.start();
@@ -63,5 +69,45 @@ describe('/healthz with Boundary', () => {
 
     await world.advance(30_000);
     expect((await health()).body).toMatchObject({ status: 'ok', boundary: { ok: true } });
+  });
+});
+
+describe('/metrics with Boundary', () => {
+  it('counts the Boundary step’s lag from the end, the tokens and sessions it removed, and its failed attempts', async () => {
+    boundary = await BoundarySimulator.start();
+    const sam = boundary.addUser({ name: 'sam' });
+    const account = boundary.addAccount(sam.id, { subject: PEOPLE.requester.entra });
+    boundary.signIn(account.id);
+    boundary.signIn(account.id);
+    boundary.addSession(sam.id);
+    world = await startWorld({ policy: POLICY, boundary });
+
+    const person = world.slack.person(PEOPLE.requester.slack);
+    await person.slash('/jit', 'prod-db');
+    await person.waitForModal();
+    await person.submit({ reason: 'Investigating incident INC-42 on db-1' });
+    const approver = world.slack.person(PEOPLE.approver1.slack);
+    const card = await world.slack.waitFor(() => approver.channel(APPROVALS)[0], 5000, 'the card');
+    await approver.click('jit_approve', { message: card });
+    await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant');
+
+    // Boundary is down for 20 s from the end on: the step fails twice (Retry-After 10 s), then succeeds.
+    await world.advance(MINUTE - 1000);
+    boundary.injectFault({ route: ANY_ROUTE, status: 503, retryAfterSeconds: 10, forMs: 21_000 });
+    await world.advance(1000);
+    await world.slack.waitFor(() => card.text.endsWith('ended'), 5000, 'the end in Entra');
+    for (let step = 0; step < 3; step++) await world.advance(10_000);
+    await world.bot.scheduler.idle();
+
+    expect(boundary.tokensOf(sam.id)).toEqual([]);
+    expect(await metric('jit_revocation_lag_seconds_count')).toBe(1);
+    expect(await metric('jit_revocation_lag_seconds_bucket{le="2"}')).toBe(1);
+    expect(await metric('jit_boundary_revocation_lag_seconds_count')).toBe(1);
+    expect(await metric('jit_boundary_revocation_lag_seconds_bucket{le="10"}')).toBe(0);
+    expect(await metric('jit_boundary_revocation_lag_seconds_bucket{le="30"}')).toBe(1);
+    expect(await metric('jit_boundary_tokens_revoked_total')).toBe(2);
+    expect(await metric('jit_boundary_sessions_cancelled_total')).toBe(1);
+    expect(await metric('jit_boundary_signout_failures_total')).toBe(2);
+    expect((await get('/metrics')).body).toContain('# TYPE jit_boundary_revocation_lag_seconds histogram');
   });
 });

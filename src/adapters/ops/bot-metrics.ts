@@ -1,9 +1,10 @@
-// What operators watch: requests by state, how long decisions and grants take, how late revocations are,
-// job retries and failures, and Socket Mode reconnects.
+// What operators watch: requests by state, how long decisions and grants take, how late revocations are (in
+// Entra, and in Boundary once sign-ins are ended too), what the Boundary step removed, job retries and
+// failures, and Socket Mode reconnects.
 
 import type { RequestRepository, StoredJob } from '../../application/ports.js';
 import type { JobOutcome } from '../../application/run-job.js';
-import { REQUEST_STATES } from '../../domain/access-request.js';
+import { type AccessRequest, REQUEST_STATES } from '../../domain/access-request.js';
 import { Registry } from './metrics.js';
 
 const SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 14_400];
@@ -21,6 +22,23 @@ export class BotMetrics {
     'From the scheduled (or asked-for) end to the revocation confirmed by Graph.',
     SECONDS,
   );
+  private readonly boundaryLag = this.registry.histogram(
+    'jit_boundary_revocation_lag_seconds',
+    'From the scheduled (or asked-for) end to the Boundary sign-ins and sessions ended and verified.',
+    SECONDS,
+  );
+  private readonly tokensRevoked = this.registry.counter(
+    'jit_boundary_tokens_revoked_total',
+    'Boundary auth tokens deleted as grants ended.',
+  );
+  private readonly sessionsCancelled = this.registry.counter(
+    'jit_boundary_sessions_cancelled_total',
+    'Live Boundary sessions cancelled as grants ended (besides those that ended with their token).',
+  );
+  private readonly signOutFailures = this.registry.counter(
+    'jit_boundary_signout_failures_total',
+    'Attempts to end Boundary sign-ins that failed and will be retried.',
+  );
   private readonly retries = this.registry.counter('jit_job_retries_total', 'Job attempts that failed and were scheduled again.');
   private readonly failures = this.registry.counter('jit_job_failures_total', 'Jobs that gave up, and grants that failed for good.');
   readonly reconnects = this.registry.counter('jit_socket_reconnects_total', 'Socket Mode reconnections.');
@@ -31,24 +49,36 @@ export class BotMetrics {
     );
   }
 
-  /** Called after each job with the request as the job left it. */
-  observe(job: StoredJob, outcome: JobOutcome, requests: RequestRepository): void {
+  /**
+   * Called after each job with the request as the job found it and as it left it: what changed in between is
+   * what this job did (a revoke job ends access in Entra, or afterwards, on an ended request, in Boundary).
+   */
+  observe(job: StoredJob, outcome: JobOutcome, before: AccessRequest | undefined, after: AccessRequest | undefined): void {
     const kind = { kind: job.kind };
     if (outcome.result === 'retry') this.retries.inc(kind);
+    if (outcome.result === 'retry' && job.kind === 'revoke' && before?.state === 'ended') this.signOutFailures.inc();
     if (outcome.result === 'buried') this.failures.inc(kind);
-    if (outcome.result !== 'done') return;
-    const request = requests.find(job.requestId);
-    if (!request) return;
-    if (job.kind === 'notify' && (job.event === 'approved' || job.event === 'denied') && request.decidedAt !== undefined) {
-      this.timeToDecision.observe((request.decidedAt - request.createdAt) / 1000);
+    if (outcome.result !== 'done' || !after) return;
+    if (job.kind === 'notify' && (job.event === 'approved' || job.event === 'denied') && after.decidedAt !== undefined) {
+      this.timeToDecision.observe((after.decidedAt - after.createdAt) / 1000);
     }
-    if (job.kind === 'grant' && request.state === 'failed') this.failures.inc(kind);
-    if (job.kind === 'grant' && request.grantedAt !== undefined && request.decidedAt !== undefined) {
-      this.timeToGrant.observe((request.grantedAt - request.decidedAt) / 1000);
+    if (job.kind === 'grant' && after.state === 'failed') this.failures.inc(kind);
+    if (job.kind === 'grant' && after.grantedAt !== undefined && after.decidedAt !== undefined) {
+      this.timeToGrant.observe((after.grantedAt - after.decidedAt) / 1000);
     }
-    if (job.kind === 'revoke' && request.endedAt !== undefined && request.ending) {
-      const due = request.ending.reason === 'expired' ? (request.endsAt ?? request.ending.at) : request.ending.at;
-      this.revocationLag.observe(Math.max(0, request.endedAt - due) / 1000);
+    if (job.kind === 'revoke' && before?.state === 'active' && after.endedAt !== undefined) {
+      this.revocationLag.observe(lagSeconds(after, after.endedAt));
+    }
+    if (job.kind === 'revoke' && before?.signOut === undefined && after.signOut) {
+      this.boundaryLag.observe(lagSeconds(after, after.signOut.at));
+      this.tokensRevoked.inc({}, after.signOut.tokensRevoked);
+      this.sessionsCancelled.inc({}, after.signOut.sessionsEnded);
     }
   }
+}
+
+/** From when the end was due (the scheduled end for an expiry, else when it was asked for) to `doneAt`. */
+function lagSeconds(request: AccessRequest, doneAt: number): number {
+  const due = request.ending?.reason === 'expired' ? (request.endsAt ?? request.ending.at) : (request.ending?.at ?? doneAt);
+  return Math.max(0, doneAt - due) / 1000;
 }
