@@ -1,8 +1,10 @@
-// npm run demo — the whole flow offline: the real bot against the bundled Slack and Graph simulators. A request
-// is made, approved, granted, warned about, expired and revoked, and printed as a transcript of what each
-// person sees in Slack, each Graph call, and the audit trail. Exits 0 once the access is revoked.
+// npm run demo — the whole flow offline: the real bot against the bundled Slack, Graph and Boundary simulators.
+// A request is made, approved, granted, warned about, expired and revoked, and the person's Boundary sign-in
+// and session are ended with it; printed as a transcript of what each person sees in Slack, each Graph and
+// Boundary call, and the audit trail. Exits 0 once the access is revoked in both.
 
 import { fileURLToPath } from 'node:url';
+import { type BoundaryRequestRecord, BoundarySimulator } from '../simulators/boundary/boundary-simulator.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, type World } from '../simulators/sandbox.js';
 import { manifestBotScopes } from '../simulators/slack/manifest-scopes.js';
 import { SlackSimulator } from '../simulators/slack/slack-simulator.js';
@@ -62,6 +64,21 @@ async function waitFor(world: World, what: string, probe: () => boolean): Promis
   await world.slack.waitFor(() => probe(), TIMEOUT_MS, what);
 }
 
+/** A Boundary call as one line: the method, the path, a list's filter, the status. */
+function boundaryLine(record: BoundaryRequestRecord): string {
+  const filter = record.query.get('filter');
+  return `${record.method} ${record.path}${filter ? ` filter ${filter}` : ''} → ${record.status}`;
+}
+
+/** Sam, signed in to Boundary through Entra (OIDC) before the grant, with a session open. */
+function seedBoundary(boundary: BoundarySimulator) {
+  const user = boundary.addUser({ name: 'sam.sre' });
+  const account = boundary.addAccount(user.id, { subject: PEOPLE.requester.entra, email: PEOPLE.requester.email });
+  const token = boundary.signIn(account.id);
+  const session = boundary.addSession(user.id, { authTokenId: token.id });
+  return { user, token, session };
+}
+
 async function demo(): Promise<void> {
   const slack = new SlackSimulator({ scopes: manifestBotScopes() });
   const names: Names = {
@@ -70,9 +87,18 @@ async function demo(): Promise<void> {
   };
   watch(slack, names);
   process.stdout.write(
-    `jit-access-bot demo: the real bot against local Slack and Graph simulators (about ${DURATION_MINUTES + 1} minutes)\n\n`,
+    `jit-access-bot demo: the real bot against local Slack, Graph and Boundary simulators (about ${DURATION_MINUTES + 1} minutes)\n\n`,
   );
-  const world = await startWorld({ policy: DEMO_POLICY, slack });
+  const boundary = await BoundarySimulator.start();
+  const signedIn = seedBoundary(boundary);
+  print('Boundary', [
+    `@sam.sre is signed in (auth token ${signedIn.token.id}) with session ${signedIn.session.id} ${boundary.sessionStatus(signedIn.session.id)}`,
+  ]);
+  const world = await startWorld({ policy: DEMO_POLICY, slack, boundary }).catch(async (error: unknown) => {
+    await boundary.stop();
+    throw error;
+  });
+  boundary.onRequest = (record) => print('Boundary', [boundaryLine(record)]);
   world.graph.onRequest = (record) => {
     if (record.path.includes('/oauth2/') || record.path.includes('.well-known')) {
       print('Graph sign-in', [`${record.method} ${record.path} → ${record.status}`]);
@@ -100,7 +126,12 @@ async function demo(): Promise<void> {
     await waitFor(world, 'the revocation', () => !world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra));
     print('Entra', [`@${names.user(sam.id)} is no longer a member: access revoked on time`]);
     await waitFor(world, 'the card to show the end', () => card.text.endsWith('ended'));
+    const checklist = () => maria.thread(card).some((message) => JSON.stringify(message.blocks).includes('(verified)'));
+    await waitFor(world, 'the Boundary checklist', checklist);
     await world.bot.scheduler.idle();
+    print('Boundary', [
+      `@sam.sre has ${boundary.tokensOf(signedIn.user.id).length} auth tokens left; session ${signedIn.session.id} is ${boundary.sessionStatus(signedIn.session.id)}`,
+    ]);
 
     process.stdout.write('\nAudit trail (append-only, hash-chained):\n');
     const trail = world.bot.db
@@ -121,9 +152,10 @@ async function demo(): Promise<void> {
       );
     }
     if (slack.violations.length > 0) throw new Error(`Slack rules broken: ${slack.violations.join('; ')}`);
-    process.stdout.write('\nDemo finished: the access was granted, warned about, expired and revoked.\n');
+    process.stdout.write('\nDemo finished: the access was granted, warned about, expired and revoked, in Entra and in Boundary.\n');
   } finally {
     await world.stop();
+    await boundary.stop();
   }
 }
 
