@@ -53,8 +53,10 @@ export class Paginator {
     const now = this.now();
 
     if (state && state.afterSeq === undefined) {
-      const changed = matching.filter((item) => item.updatedAt > state.issuedAt).sort((a, b) => b.updatedAt - a.updatedAt);
-      const removedIds = removed.filter((entry) => entry.resource === resource && entry.at > state.issuedAt).map((entry) => entry.id);
+      // From the phase's start, that millisecond included: Boundary compares microsecond transaction times, and a
+      // change in the same millisecond as the listing must not be lost (an item listed twice is harmless).
+      const changed = matching.filter((item) => item.updatedAt >= state.issuedAt).sort((a, b) => b.updatedAt - a.updatedAt);
+      const removedIds = removed.filter((entry) => entry.resource === resource && entry.at >= state.issuedAt).map((entry) => entry.id);
       return wire({
         items: changed,
         responseType: 'complete',

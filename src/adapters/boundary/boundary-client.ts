@@ -15,7 +15,11 @@ export interface BoundaryClientOptions {
 }
 
 export type BoundaryReply = { ok: true; status: number; body: Record<string, unknown> | undefined } | OutsideFailure;
-export type BoundaryList = { ok: true; items: Record<string, unknown>[] } | OutsideFailure;
+/**
+ * A whole listing. `listToken`: the token of the complete listing, which, sent again, lists only what changed
+ * since (the items changed, `removedIds` those deleted): developer.hashicorp.com/boundary/api-docs/pagination.
+ */
+export type BoundaryList = { ok: true; items: Record<string, unknown>[]; removedIds: string[]; listToken?: string } | OutsideFailure;
 
 export interface BoundaryCall {
   method?: 'GET' | 'POST' | 'DELETE';
@@ -58,19 +62,26 @@ export class BoundaryClient {
     return retried;
   }
 
-  /** Every item of a listing, following `list_token` until Boundary says the listing is complete. */
-  async listAll(path: string, call: Omit<BoundaryCall, 'method' | 'body' | 'expect'>): Promise<BoundaryList> {
+  /**
+   * Every item of a listing, following `list_token` until Boundary says the listing is complete. With `listToken`
+   * (a complete listing's), only what changed since that listing.
+   */
+  async listAll(path: string, call: Omit<BoundaryCall, 'method' | 'body' | 'expect'> & { listToken?: string }): Promise<BoundaryList> {
     const items: Record<string, unknown>[] = [];
-    let listToken: string | undefined;
+    const removedIds: string[] = [];
+    let listToken = call.listToken;
     for (let page = 0; page < MAX_PAGES; page++) {
       const query = { ...call.query, ...(listToken !== undefined && { list_token: listToken }) };
-      const reply = await this.request(path, { ...call, query });
+      const reply = await this.request(path, { query, grant: call.grant });
       if (!reply.ok) return reply;
       const body = reply.body ?? {};
       // An empty page has no `items` key: the gateway omits zero values.
       if (Array.isArray(body.items)) items.push(...(body.items as Record<string, unknown>[]));
-      if (body.response_type !== 'delta' || typeof body.list_token !== 'string') return { ok: true, items };
-      listToken = body.list_token;
+      if (Array.isArray(body.removed_ids)) removedIds.push(...body.removed_ids.filter((id): id is string => typeof id === 'string'));
+      const next = typeof body.list_token === 'string' ? body.list_token : undefined;
+      if (body.response_type !== 'delta' || next === undefined)
+        return { ok: true, items, removedIds, ...(next !== undefined && { listToken: next }) };
+      listToken = next;
     }
     return { ok: false, kind: 'transient', message: `Boundary listing ${path} did not complete within ${MAX_PAGES} pages` };
   }

@@ -1,7 +1,8 @@
 // Which Boundary user holds which accounts. Neither a listed account nor a listed user carries the link:
 // ListUsers leaves `account_ids` out, and a list filter sees only what is listed (handlers/users/
-// user_service.go), so only reading a user tells its accounts. The users are listed once per sign-out and read
-// again only when new or changed since their last read: every change to a user's accounts bumps its version
+// user_service.go), so only reading a user tells its accounts. Each sign-out lists the users once: the first
+// listing in full, later ones as a refresh of it through its list token (only the users changed or deleted
+// since). A user is read again only when its version changed: every change to a user's accounts bumps it
 // (iam repository_user.go AddUserAccounts, DeleteUserAccounts, SetUserAccounts).
 
 import type { BoundaryClient } from './boundary-client.js';
@@ -13,11 +14,14 @@ export interface LinkedUser {
 }
 
 type Read = Outcome<LinkedUser | undefined>;
+type Listed = { id: string; version: unknown };
 
 // Reads of users new to the bot (all of them, after a start) go a few at a time, not one by one.
 const READS_AT_ONCE = 8;
 
 export class UserAccountLinks {
+  /** One listing per set of scopes (in practice one: the OIDC auth method's). */
+  private readonly listings = new Map<string, UserListing>();
   /** Each user's last read, by the version it was listed at; an in-flight read is shared. */
   private readonly reads = new Map<string, { version: number; read: Promise<Read> }>();
 
@@ -28,13 +32,16 @@ export class UserAccountLinks {
    * share one (the auth_account foreign key to iam_user includes scope_id), so only those scopes are listed.
    */
   async holdersOf(accountIds: readonly string[], scopeIds: readonly string[]): Promise<Outcome<LinkedUser[]>> {
-    const filter = scopeIds.length > 0 ? { filter: anyOf('/item/scope_id', scopeIds) } : {};
-    const listed = await this.client.listAll('/v1/users', { query: { ...RECURSIVE, ...filter }, grant: GRANTS.user });
-    if (!listed.ok) return listed;
-    const users = listed.items.flatMap((item) => (typeof item.id === 'string' ? [{ id: item.id, version: item.version }] : []));
-    this.forgetAllBut(new Set(users.map((user) => user.id)));
+    const filter = scopeIds.length > 0 ? anyOf('/item/scope_id', scopeIds) : '';
+    let listing = this.listings.get(filter);
+    if (!listing) {
+      listing = new UserListing(this.client, filter, (id) => this.reads.delete(id));
+      this.listings.set(filter, listing);
+    }
+    const users = await listing.current();
+    if (!users.ok) return users;
 
-    const reads = await atMost(READS_AT_ONCE, users, (user) => this.readAt(user.id, user.version));
+    const reads = await atMost(READS_AT_ONCE, users.value, (user) => this.readAt(user.id, user.version));
     const holders: LinkedUser[] = [];
     for (const read of reads) {
       if (!read.ok) return read;
@@ -67,10 +74,63 @@ export class UserAccountLinks {
     const accountIds = Array.isArray(linked) ? linked.filter((value): value is string => typeof value === 'string') : [];
     return { ok: true, value: { id, accountIds } };
   }
+}
 
-  /** Deleted users leave the memory with their next absence from a listing. */
-  private forgetAllBut(listed: Set<string>): void {
-    for (const id of this.reads.keys()) if (!listed.has(id)) this.reads.delete(id);
+/**
+ * The users of some scopes with the version each was listed at, kept current by refreshing one listing.
+ * Sign-outs that ask while a refresh is under way share the next one, so each gets a listing that began after
+ * it asked, and refreshes never overlap (their changes apply in order).
+ */
+class UserListing {
+  private readonly users = new Map<string, unknown>();
+  private listToken: string | undefined;
+  private running: Promise<Outcome<Listed[]>> | undefined;
+  private waiting: Promise<Outcome<Listed[]>> | undefined;
+
+  constructor(
+    private readonly client: BoundaryClient,
+    private readonly filter: string,
+    private readonly forget: (userId: string) => void,
+  ) {}
+
+  current(): Promise<Outcome<Listed[]>> {
+    if (!this.running) {
+      this.running = this.refresh().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    const next = () => {
+      this.waiting = undefined;
+      return this.current();
+    };
+    this.waiting ??= this.running.then(next, next);
+    return this.waiting;
+  }
+
+  private async refresh(): Promise<Outcome<Listed[]>> {
+    const refreshed = this.listToken === undefined ? undefined : await this.list(this.listToken);
+    if (refreshed && !refreshed.ok && refreshed.kind === 'transient') return refreshed;
+    // No listing yet, or a refresh Boundary refused (its token is over 30 days old, the bot's grants changed).
+    const listed = refreshed?.ok ? refreshed : await this.list();
+    if (!listed.ok) return listed;
+
+    if (listed !== refreshed) this.users.clear();
+    for (const id of listed.removedIds) {
+      this.users.delete(id);
+      this.forget(id);
+    }
+    for (const item of listed.items) if (typeof item.id === 'string') this.users.set(item.id, item.version);
+    this.listToken = listed.listToken;
+    return { ok: true, value: [...this.users].map(([id, version]) => ({ id, version })) };
+  }
+
+  private list(listToken?: string) {
+    return this.client.listAll('/v1/users', {
+      query: { ...RECURSIVE, ...(this.filter && { filter: this.filter }) },
+      grant: GRANTS.user,
+      ...(listToken !== undefined && { listToken }),
+    });
   }
 }
 

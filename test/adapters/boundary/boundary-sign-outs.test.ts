@@ -146,25 +146,25 @@ describe('BoundarySessionRevoker', () => {
     expect(sim.sessionStatus(session.id)).toBe('canceling');
   });
 
-  it('lists the users once per sign-out, in the accounts’ scope, and reads a user again only once it changed', async () => {
+  it('lists the users once per sign-out, in the accounts’ scope, then only what changed, and reads a changed user again', async () => {
     const alice = seedAlice();
     const bob = seedBob();
     const bot = revoker();
     const userCalls = () => sim.log.filter((entry) => entry.method === 'GET' && entry.path.startsWith('/v1/users'));
-    const pathsSince = (mark: number) =>
+    const callsSince = (mark: number) =>
       userCalls()
         .slice(mark)
-        .map((entry) => entry.path)
+        .map((entry) => `${entry.path}${entry.query.has('list_token') ? ' (refresh)' : ''}`)
         .sort();
 
     await bot.endSignIns({ principalId: ALICE_OID, email: '' });
     expect(userCalls()[0]?.query.get('filter')).toBe('("/item/scope_id" == "global")');
     // One listing, then the bot's own user, Alice and Bob, each read once.
-    expect(pathsSince(0)).toEqual(['/v1/users', ...[sim.botUser.id, alice.user.id, bob.user.id].map((id) => `/v1/users/${id}`)].sort());
+    expect(callsSince(0)).toEqual(['/v1/users', ...[sim.botUser.id, alice.user.id, bob.user.id].map((id) => `/v1/users/${id}`)].sort());
 
     let mark = userCalls().length;
     await bot.endSignIns({ principalId: BOB_OID, email: '' });
-    expect(pathsSince(mark)).toEqual(['/v1/users']);
+    expect(callsSince(mark)).toEqual(['/v1/users (refresh)']);
 
     // Bob's OIDC account moves to Alice's user: both users change, and only they are read again.
     mark = userCalls().length;
@@ -172,7 +172,37 @@ describe('BoundarySessionRevoker', () => {
     sim.linkAccount(bobAccount, alice.user.id);
     sim.signIn(bobAccount);
     expect(await bot.endSignIns({ principalId: BOB_OID, email: '' })).toMatchObject({ ok: true, tokensRevoked: 1, users: 1 });
-    expect(pathsSince(mark)).toEqual(['/v1/users', `/v1/users/${alice.user.id}`, `/v1/users/${bob.user.id}`].sort());
+    expect(callsSince(mark)).toEqual(['/v1/users (refresh)', `/v1/users/${alice.user.id}`, `/v1/users/${bob.user.id}`].sort());
+  });
+
+  it('lists the users in full again when Boundary refuses the refresh (the bot’s grants changed)', async () => {
+    const alice = seedAlice();
+    seedBob();
+    const bot = revoker();
+    await bot.endSignIns({ principalId: BOB_OID, email: '' });
+    sim.grants.add('user:update');
+    const other = sim.addUser({ name: 'alice-second' });
+    sim.linkAccount(sim.addAccount(other.id, { subject: ALICE_OID }).id, alice.user.id);
+    expect(await bot.endSignIns({ principalId: ALICE_OID, email: '' })).toMatchObject({ ok: true, tokensRevoked: 2, users: 1 });
+    const listings = sim.log.filter((entry) => entry.path === '/v1/users');
+    expect(listings.map((entry) => `${entry.status}${entry.query.has('list_token') ? ' refresh' : ''}`)).toEqual([
+      '200',
+      '400 refresh',
+      '200',
+    ]);
+  });
+
+  it('shares one listing among sign-outs that ask at the same time', async () => {
+    seedAlice();
+    seedBob();
+    sim.injectFault({ route: 'GET /v1/users', latencyMs: 100, times: Number.POSITIVE_INFINITY });
+    const bot = revoker();
+    const results = await Promise.all(
+      [ALICE_OID, BOB_OID, ALICE_OID, BOB_OID, ALICE_OID].map((principalId) => bot.endSignIns({ principalId, email: '' })),
+    );
+    expect(results.every((result) => result.ok)).toBe(true);
+    // The first sign-out's listing, then one more shared by the four that asked while it ran.
+    expect(sim.log.filter((entry) => entry.path === '/v1/users')).toHaveLength(2);
   });
 
   it('follows the users listing across pages', async () => {
