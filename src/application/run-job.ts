@@ -54,6 +54,7 @@ export async function runJob(deps: JobDeps, job: StoredJob): Promise<JobOutcome>
     return { result: 'buried', detail: 'request not found' };
   }
   if (job.kind === 'grant') return runGrant(deps, job, request);
+  if (job.kind === 'sign_out') return runSignOut(deps, job, request);
   if (job.kind === 'revoke') return runRevoke(deps, job, request);
   return runNotify(deps, job, request);
 }
@@ -166,6 +167,7 @@ function coveringGrant(deps: JobDeps, groupId: string, principalId: string, requ
 
 async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
   if (request.state === 'failed') return runCleanup(deps, job, request);
+  // A Boundary step queued as a revoke job, before sign-outs had a kind of their own.
   if (request.state === 'ended') return runSignOut(deps, job, request);
   if (request.state !== 'active' || !request.ending) return finish(deps, job, `nothing to revoke: the request is ${request.state}`);
   const { grant } = request;

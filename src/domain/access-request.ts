@@ -98,7 +98,8 @@ export interface GrantRecord {
   reference?: string;
 }
 
-export type JobKind = 'grant' | 'revoke' | 'notify';
+/** `sign_out`: the Boundary step after an end, a kind of its own so that it never takes the slots Entra's need. */
+export type JobKind = 'grant' | 'revoke' | 'sign_out' | 'notify';
 export interface JobOrder {
   kind: JobKind;
   /** For notify jobs: which news to tell. */
@@ -347,7 +348,7 @@ export function confirmEnd(
 ): TransitionResult {
   if (request.state !== 'active' || !request.ending) return wrongState(request);
   const reason = request.ending.reason;
-  const jobs: JobOrder[] = signOut && keptBy === undefined ? [{ kind: 'revoke' }, notify('ended')] : [notify('ended')];
+  const jobs: JobOrder[] = signOut && keptBy === undefined ? [{ kind: 'sign_out' }, notify('ended')] : [notify('ended')];
   return move(
     request,
     { state: 'ended', endedAt: now, endReason: reason, ...(keptBy !== undefined && { keptBy }) },

@@ -89,7 +89,7 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
   }
 
   claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): StoredJob[] {
-    const order = { revoke: 0, grant: 1, notify: 2 } as const;
+    const order = { revoke: 0, grant: 1, sign_out: 2, notify: 3 } as const;
     const due = this.jobs
       .filter((job) => (job.state === 'queued' && job.runAt <= now) || (job.state === 'running' && (job.lockedUntil ?? 0) <= now))
       .filter((job) => kinds === undefined || kinds.includes(job.kind))

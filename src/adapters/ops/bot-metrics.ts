@@ -51,12 +51,14 @@ export class BotMetrics {
 
   /**
    * Called after each job with the request as the job found it and as it left it: what changed in between is
-   * what this job did (a revoke job ends access in Entra, or afterwards, on an ended request, in Boundary).
+   * what this job did (a revoke job ends access in Entra, a sign-out job afterwards in Boundary).
    */
   observe(job: StoredJob, outcome: JobOutcome, before: AccessRequest | undefined, after: AccessRequest | undefined): void {
     const kind = { kind: job.kind };
     if (outcome.result === 'retry') this.retries.inc(kind);
-    if (outcome.result === 'retry' && job.kind === 'revoke' && before?.state === 'ended') this.signOutFailures.inc();
+    // The Boundary step: a sign-out job, or a revoke job on an ended request (queued before sign-outs had a kind).
+    const boundaryStep = (job.kind === 'sign_out' || job.kind === 'revoke') && before?.state === 'ended';
+    if (outcome.result === 'retry' && boundaryStep) this.signOutFailures.inc();
     if (outcome.result === 'buried') this.failures.inc(kind);
     if (outcome.result !== 'done' || !after) return;
     if (job.kind === 'notify' && (job.event === 'approved' || job.event === 'denied') && after.decidedAt !== undefined) {
@@ -69,7 +71,7 @@ export class BotMetrics {
     if (job.kind === 'revoke' && before?.state === 'active' && after.endedAt !== undefined) {
       this.revocationLag.observe(lagSeconds(after, after.endedAt));
     }
-    if (job.kind === 'revoke' && before?.signOut === undefined && after.signOut) {
+    if (boundaryStep && before?.signOut === undefined && after.signOut) {
       this.boundaryLag.observe(lagSeconds(after, after.signOut.at));
       this.tokensRevoked.inc({}, after.signOut.tokensRevoked);
       this.sessionsCancelled.inc({}, after.signOut.sessionsEnded);

@@ -24,9 +24,13 @@ export interface SchedulerDeps {
 
 // Even with nothing scheduled, look again this often (a second instance may have written jobs).
 const MAX_IDLE_MS = 30_000;
-// Slots that messages may never take, so a burst of Slack news cannot delay a grant or a revocation.
+// Slots that messages and Boundary sign-outs may never take, so a burst of Slack news or a slow Boundary cannot
+// delay a grant or a revocation.
 const RESERVED_FOR_ACCESS = 4;
 const ACCESS_JOBS = ['revoke', 'grant'] as const;
+// Boundary sign-outs hold at most this many slots: a Boundary that answers slowly, or only at the timeout, leaves
+// the rest to Entra removals, grants and messages.
+const SIGN_OUT_SLOTS = 6;
 
 export class JobScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -93,33 +97,72 @@ export class JobScheduler {
 
   /**
    * Sweeps, then keeps up to `concurrency` jobs running, claiming the next due job (revocations first) as soon
-   * as a slot frees, so one slow job never holds back the others.
+   * as a slot frees, so one slow job never holds back the others. A deadline that comes while jobs run is swept
+   * when it comes, not once the last of them is done: slow jobs (Boundary sign-outs against a slow controller)
+   * keep a pass going, and must not hold back the end of other grants.
    */
   private async pass(): Promise<void> {
     try {
-      const swept = this.deps.sweep();
-      if (swept.timedOut + swept.expired + swept.warned > 0) this.deps.log.info(swept, 'sweep');
+      this.sweep();
       const running = new Map<Promise<void>, StoredJob['kind']>();
       const start = (job: StoredJob) => {
         const run: Promise<void> = this.run(job).finally(() => running.delete(run));
         running.set(run, job.kind);
       };
       for (;;) {
+        let sweepAt = this.deps.nextSweepAt();
         if (!this.stopped) {
           const now = this.deps.clock.now();
-          for (const job of this.deps.jobs.claimDue(now, this.concurrency - running.size, this.leaseMs, ACCESS_JOBS)) start(job);
-          const messages = [...running.values()].filter((kind) => kind === 'notify').length;
-          const room = Math.min(this.concurrency - running.size, Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - messages);
-          if (room > 0) for (const job of this.deps.jobs.claimDue(now, room, this.leaseMs, ['notify'])) start(job);
+          if (sweepAt !== undefined && sweepAt <= now) {
+            this.sweep();
+            sweepAt = this.deps.nextSweepAt();
+          }
+          this.fill(now, running, start);
         }
         if (running.size === 0) return;
-        const poked = new Promise<void>((resolve) => {
-          this.poke = resolve;
-        });
-        await Promise.race([...running.keys(), poked]);
+        await this.nextEvent([...running.keys()], sweepAt);
       }
     } catch (error) {
       this.deps.log.error({ err: error }, 'scheduler pass failed');
+    }
+  }
+
+  /** Claims due work for the free slots: grants and revocations first, then Boundary sign-outs, then messages. */
+  private fill(now: number, running: Map<Promise<void>, StoredJob['kind']>, start: (job: StoredJob) => void): void {
+    const claim = (limit: number, kinds: readonly StoredJob['kind'][]) => {
+      if (limit > 0) for (const job of this.deps.jobs.claimDue(now, limit, this.leaseMs, kinds)) start(job);
+    };
+    claim(this.concurrency - running.size, ACCESS_JOBS);
+    const signOuts = [...running.values()].filter((kind) => kind === 'sign_out').length;
+    claim(Math.min(this.roomBeyondAccess([...running.values()]), SIGN_OUT_SLOTS - signOuts), ['sign_out']);
+    claim(this.roomBeyondAccess([...running.values()]), ['notify']);
+  }
+
+  /** Free slots that sign-outs and messages may take: never those reserved for grants and revocations. */
+  private roomBeyondAccess(running: StoredJob['kind'][]): number {
+    const others = running.filter((kind) => kind === 'sign_out' || kind === 'notify').length;
+    return Math.min(this.concurrency - running.length, Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - others);
+  }
+
+  private sweep(): void {
+    const swept = this.deps.sweep();
+    if (swept.timedOut + swept.expired + swept.warned > 0) this.deps.log.info(swept, 'sweep');
+  }
+
+  /** Until a job finishes, someone wakes the scheduler, or the next deadline comes. */
+  private async nextEvent(running: Promise<void>[], sweepAt: number | undefined): Promise<void> {
+    const poked = new Promise<void>((resolve) => {
+      this.poke = resolve;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      if (sweepAt === undefined || this.stopped) return;
+      timer = setTimeout(resolve, Math.max(0, Math.min(sweepAt - this.deps.clock.now(), MAX_IDLE_MS)));
+    });
+    try {
+      await Promise.race([...running, poked, deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -3,7 +3,10 @@ import type { JobKind } from '../../domain/access-request.js';
 import type { SqliteDatabase } from './database.js';
 import { toStoredJob } from './rows.js';
 
-/** Due revocations go first, then grants: access on time matters more than any message about it. */
+/**
+ * Due revocations go first, then grants, then Boundary sign-outs: access on time matters more than any message
+ * about it, and a slow Boundary must never queue an Entra removal behind it.
+ */
 export class SqliteJobQueue implements JobQueue {
   private readonly statements;
 
@@ -12,7 +15,7 @@ export class SqliteJobQueue implements JobQueue {
       due: db.prepare(`SELECT id FROM jobs
         WHERE ((state = 'queued' AND run_at <= @now) OR (state = 'running' AND locked_until <= @now))
           AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
-        ORDER BY CASE kind WHEN 'revoke' THEN 0 WHEN 'grant' THEN 1 ELSE 2 END, run_at, id LIMIT @limit`),
+        ORDER BY CASE kind WHEN 'revoke' THEN 0 WHEN 'grant' THEN 1 WHEN 'sign_out' THEN 2 ELSE 3 END, run_at, id LIMIT @limit`),
       lease: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = @until, updated_at = @now
         WHERE id = @id RETURNING *`),
       complete: db.prepare(`UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?

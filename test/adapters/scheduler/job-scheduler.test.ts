@@ -21,7 +21,12 @@ class FakeJobQueue implements JobQueue {
     }
   }
 
-  claimDue(_now: number, limit: number, _leaseMs: number, kinds: readonly JobKind[] = ['revoke', 'grant', 'notify']): StoredJob[] {
+  claimDue(
+    _now: number,
+    limit: number,
+    _leaseMs: number,
+    kinds: readonly JobKind[] = ['revoke', 'grant', 'sign_out', 'notify'],
+  ): StoredJob[] {
     const claimed = kinds.flatMap((kind) => this.queued.filter((job) => job.kind === kind)).slice(0, Math.max(0, limit));
     for (const job of claimed) this.queued.splice(this.queued.indexOf(job), 1);
     return claimed;
@@ -130,6 +135,21 @@ describe('the job scheduler', () => {
     expect(jobs.started.filter((job) => job.kind === 'notify')).toHaveLength(12);
   });
 
+  it('keeps Boundary sign-outs to six slots, never the reserved ones, however many wait', async () => {
+    queue.add('sign_out', 20);
+    queue.add('notify', 20);
+    startScheduler({ concurrency: 16 });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(jobs.started.filter((job) => job.kind === 'sign_out')).toHaveLength(6);
+    expect(jobs.running).toBe(12);
+
+    queue.add('revoke', 5);
+    scheduler.wake();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(jobs.started.filter((job) => job.kind === 'revoke')).toHaveLength(4);
+    expect(jobs.running).toBe(16);
+  });
+
   it('runs the pass again when woken while a pass is running', async () => {
     queue.add('grant');
     startScheduler();
@@ -153,6 +173,18 @@ describe('the job scheduler', () => {
     expect(sweeps).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(sweeps).toBe(2);
+  });
+
+  it('sweeps a deadline that comes while a slow job keeps the pass running', async () => {
+    queue.add('revoke');
+    startScheduler({ nextSweepAt: () => (sweeps < 2 ? T0 + 5000 : undefined) });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sweeps).toBe(1);
+    expect(jobs.running).toBe(1);
+
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(sweeps).toBe(2);
+    expect(jobs.running).toBe(1);
   });
 
   it('looks again after at most 30 seconds when nothing is scheduled', async () => {

@@ -4,6 +4,7 @@ import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-re
 import {
   type AccessRequest,
   approve,
+  confirmEnd,
   confirmGrant,
   openRequest,
   requestEnd,
@@ -16,20 +17,22 @@ import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js
 const target = makeTarget();
 const MINUTE = 60_000;
 
+const OPEN = {
+  id: 'req_A',
+  requesterId: REQUESTER,
+  principalId: 'p-1',
+  target,
+  reason: 'Investigating INC-42',
+  durationMinutes: 60,
+  pendingTimeoutMinutes: 30,
+  now: T0,
+};
+
 function setUp() {
   const db = openMigratedDatabase();
   const requests = new SqliteRequestRepository(db);
   const jobs = new SqliteJobQueue(db);
-  const opened = openRequest({
-    id: 'req_A',
-    requesterId: REQUESTER,
-    principalId: 'p-1',
-    target,
-    reason: 'Investigating INC-42',
-    durationMinutes: 60,
-    pendingTimeoutMinutes: 30,
-    now: T0,
-  });
+  const opened = openRequest(OPEN);
   requests.create(opened, T0);
   return { requests, jobs, opened };
 }
@@ -62,6 +65,31 @@ describe('SqliteJobQueue', () => {
     if (!ending.ok) throw new Error('refused');
     requests.apply(active.request, ending, T0 + 60 * MINUTE + 2);
     expect(jobs.claimDue(T0 + 60 * MINUTE + 2, 1, 30_000).map((job) => job.kind)).toEqual(['revoke']);
+  });
+
+  it('hands out Entra removals before the Boundary sign-outs of grants that already ended in Entra', () => {
+    const { requests, jobs, opened } = setUp();
+    // req_A ends first; Entra confirms it, and its Boundary step is queued.
+    const first = activate(requests, opened.request);
+    const ending = requestEnd(first.request, 'released', REQUESTER, T0 + 10);
+    if (!ending.ok) throw new Error('refused');
+    requests.apply(first.request, ending, T0 + 10);
+    const [entra] = jobs.claimDue(T0 + 10, 1, 30_000, ['revoke']);
+    const ended = confirmEnd(ending.request, T0 + 11, {}, undefined, true);
+    if (!entra || !ended.ok) throw new Error('refused');
+    requests.apply(ending.request, ended, T0 + 11, { completeJob: entra });
+
+    // req_B's end is due later, yet its Entra removal goes first.
+    const second = openRequest({ ...OPEN, id: 'req_B', now: T0 });
+    requests.create(second, T0);
+    const active = activate(requests, second.request);
+    const later = requestEnd(active.request, 'released', REQUESTER, T0 + 20);
+    if (!later.ok) throw new Error('refused');
+    requests.apply(active.request, later, T0 + 20);
+    expect(jobs.claimDue(T0 + 20, 2, 30_000, ['revoke', 'sign_out']).map((job) => `${job.kind} ${job.requestId}`)).toEqual([
+      'revoke req_B',
+      'sign_out req_A',
+    ]);
   });
 
   it('claims only the kinds asked for', () => {

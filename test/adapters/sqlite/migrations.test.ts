@@ -30,6 +30,7 @@ describe('migrations', () => {
       '0002_principal_and_expiry_warning.sql',
       '0003_slack_messages.sql',
       '0004_grant_journal.sql',
+      '0005_sign_out_jobs.sql',
     ]);
   });
 
@@ -44,6 +45,31 @@ describe('migrations', () => {
     const db = openDatabase(tempDatabaseFile());
     migrate(db, projectMigrations);
     expect(migrate(db, projectMigrations)).toEqual({ ok: true, applied: [] });
+  });
+
+  it('rebuilds the jobs table for sign-out jobs, keeping every job and its numbering', () => {
+    const db = openDatabase(tempDatabaseFile());
+    migrate(
+      db,
+      projectMigrations.filter((migration) => migration.version < 5),
+    );
+    db.prepare(`INSERT INTO requests (id, requester_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
+        VALUES ('req_OLD', 'U0SRE0001', 'prod-ssh', 'Kept across upgrades', 60, 1, 'ended', 1, 1, 2, 1)`).run();
+    const insertJob = db.prepare(
+      "INSERT INTO jobs (kind, request_id, state, attempts, run_at, created_at, updated_at) VALUES (?, 'req_OLD', ?, ?, 5, 1, 1)",
+    );
+    insertJob.run('revoke', 'queued', 2);
+    insertJob.run('notify', 'done', 1);
+    expect(() => insertJob.run('sign_out', 'queued', 0)).toThrow(/CHECK constraint failed/);
+
+    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0005_sign_out_jobs.sql' }] });
+    expect(db.prepare('SELECT id, kind, state, attempts FROM jobs ORDER BY id').all()).toEqual([
+      { id: 1, kind: 'revoke', state: 'queued', attempts: 2 },
+      { id: 2, kind: 'notify', state: 'done', attempts: 1 },
+    ]);
+    expect(insertJob.run('sign_out', 'queued', 0).lastInsertRowid).toBe(3);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").pluck().all();
+    expect(indexes).toEqual(['jobs_due', 'jobs_running']);
   });
 
   it('migrates a database written by an older version, keeping its data', () => {
