@@ -1,11 +1,14 @@
 // npm run bench — performance figures of the real bot (its own process) against the simulators, as a table:
 // Slack ack latency at 50 concurrent interactions, approve click → Graph grant request, revocation lag for
 // 10,000 grants ending in the same minute against a Graph simulator throttled like the real service, memory,
-// and start to connected. Figures are measured, never asserted; BENCHMARKS.md records a run.
+// start to connected, and the end of a grant → Boundary sign-outs verified for 1,000 grants. Figures are
+// measured, never asserted; BENCHMARKS.md records a run. JIT_BENCH_SCENARIOS (comma-separated: interactions,
+// revocation, boundary) runs only those.
 
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawnBotProcess } from '../simulators/bot-process-handle.js';
+import { BoundarySimulator } from '../simulators/boundary/boundary-simulator.js';
 import { APPROVALS, addPerson, crowdMember, MEMBER_GROUP, PEOPLE, type Simulators, startSimulators } from '../simulators/sandbox.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
 import { openDatabase } from '../src/adapters/sqlite/database.js';
@@ -16,6 +19,8 @@ import { approve, confirmGrant, openRequest } from '../src/domain/access-request
 const CONCURRENT = 50;
 const SEQUENTIAL = 20;
 const GRANTS = Number(process.env.JIT_BENCH_GRANTS ?? 10_000);
+const BOUNDARY_GRANTS = Number(process.env.JIT_BENCH_BOUNDARY_GRANTS ?? 1000);
+const SCENARIOS = (process.env.JIT_BENCH_SCENARIOS ?? 'interactions,revocation,boundary').split(',').map((name) => name.trim());
 // Graph allows an app 3,000 writes per 2.5 minutes per tenant. The bench keeps that shape with time compressed
 // tenfold (3,000 per 15 s) so that 10,000 revocations fit in about a minute.
 const THROTTLE = { writes: 3000, windowMs: 15_000 };
@@ -94,14 +99,13 @@ function seedGrants(sims: Simulators, count: number, endsFrom: number): void {
   db.close();
 }
 
-async function bench(): Promise<void> {
-  process.stderr.write(`jit-access-bot benchmark (${cpus().length} cores, ${mb(totalmem())} memory, Node ${process.version})\n`);
-  const sims = await startSimulators({ policy: POLICY });
+/** Start, idle memory, Slack ack latency, and approve click → grant request. */
+async function interactions(sims: Simulators): Promise<void> {
   const crowd = Array.from({ length: CONCURRENT }, (_, index) => crowdMember(index));
   for (const person of crowd) addPerson(sims, person);
 
   // ── start and idle memory ─────────────────────────────────────────────────────────────────────────────
-  let bot = await spawnBotProcess(sims, 0, { built: true });
+  const bot = await spawnBotProcess(sims, 0, { built: true });
   record('start to connected (process spawn → Socket Mode hello)', ms(bot.startToConnectedMs), '< 2 s after build');
   await new Promise((resolve) => setTimeout(resolve, 2000));
   record('idle RSS', mb(await bot.rss()), '< 120 MB');
@@ -189,7 +193,10 @@ async function bench(): Promise<void> {
   );
   sims.graph.onRequest = undefined;
   await bot.kill9();
+}
 
+/** Revocation lag and throughput when many grants end at once, Graph throttled. */
+async function revocation(sims: Simulators): Promise<void> {
   // ── 10,000 grants ending in the same minute, Graph throttled ──────────────────────────────────────────
   const seedStart = performance.now();
   const endsFrom = Date.now() + 90_000;
@@ -200,7 +207,7 @@ async function bench(): Promise<void> {
   sims.graph.onRequest = (entry) => {
     if (entry.method === 'DELETE' && entry.status === 204) revokedAt.set(entry.path.split('/')[5] ?? '', Date.now());
   };
-  bot = await spawnBotProcess(sims, 0, { built: true });
+  const bot = await spawnBotProcess(sims, 0, { built: true });
   await new Promise((resolve) => setTimeout(resolve, 3000));
   record(`RSS with ${GRANTS} active grants`, mb(await bot.rss()), '< 120 MB idle');
   await sims.slack.waitFor(() => revokedAt.size >= GRANTS, 10 * MINUTE, 'every revocation');
@@ -229,8 +236,65 @@ async function bench(): Promise<void> {
   );
   record('Graph 429 answers during the revocations', String(throttledCalls), 'informational');
   await bot.kill9();
+}
+
+/**
+ * 1,000 grants ending in one minute with Boundary connected, each person signed in to Boundary (an OIDC account,
+ * a token, a session through it): from each grant's end to its Boundary sign-outs verified, and to its Entra
+ * removal in the same run.
+ */
+async function boundarySignOuts(): Promise<void> {
+  const boundary = await BoundarySimulator.start();
+  const sims = await startSimulators({ policy: POLICY, boundary });
+  const endsFrom = Date.now() + 30_000;
+  seedGrants(sims, BOUNDARY_GRANTS, endsFrom);
+  for (let index = 0; index < BOUNDARY_GRANTS; index++) {
+    const person = crowdMember(1000 + index);
+    const user = boundary.addUser({ name: person.email });
+    const account = boundary.addAccount(user.id, { subject: person.entra, email: person.email });
+    boundary.addSession(user.id, { authTokenId: boundary.signIn(account.id).id });
+  }
+  const bot = await spawnBotProcess(sims, 0, { built: true });
+  const db = openDatabase(sims.databaseFile);
+  const count = db.prepare('SELECT COUNT(*) FROM requests WHERE signed_out_at IS NOT NULL').pluck();
+  const deadline = Date.now() + 10 * MINUTE;
+  while ((count.get() as number) < BOUNDARY_GRANTS && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+  const rows = db
+    .prepare(
+      'SELECT g.ends_at AS endsAt, g.ended_at AS endedAt, r.signed_out_at AS signedOutAt FROM requests r JOIN grants g ON g.request_id = r.id',
+    )
+    .all() as { endsAt: number; endedAt: number | null; signedOutAt: number | null }[];
+  db.close();
+  const lag = (at: number | null, endsAt: number) => (at === null ? Number.NaN : at - endsAt);
+  const toBoundary = rows.map((row) => lag(row.signedOutAt, row.endsAt));
+  const toEntra = rows.map((row) => lag(row.endedAt, row.endsAt));
+  record(
+    `end of a grant → Boundary verified, ${BOUNDARY_GRANTS} grants ending in one minute: p50 / p99`,
+    `${ms(percentile(toBoundary, 50))} / ${ms(percentile(toBoundary, 99))}`,
+    'informational',
+  );
+  record(
+    `end of a grant → Entra removal, same ${BOUNDARY_GRANTS} grants: p50 / p99`,
+    `${ms(percentile(toEntra, 50))} / ${ms(percentile(toEntra, 99))}`,
+    'p99 < 2 s',
+  );
+  record('Boundary calls per sign-out', (boundary.log.length / BOUNDARY_GRANTS).toFixed(1), 'informational');
+  await bot.kill9();
   await sims.slack.stop();
   await sims.graph.stop();
+  await boundary.stop();
+}
+
+async function bench(): Promise<void> {
+  process.stderr.write(`jit-access-bot benchmark (${cpus().length} cores, ${mb(totalmem())} memory, Node ${process.version})\n`);
+  if (SCENARIOS.includes('interactions') || SCENARIOS.includes('revocation')) {
+    const sims = await startSimulators({ policy: POLICY });
+    if (SCENARIOS.includes('interactions')) await interactions(sims);
+    if (SCENARIOS.includes('revocation')) await revocation(sims);
+    await sims.slack.stop();
+    await sims.graph.stop();
+  }
+  if (SCENARIOS.includes('boundary')) await boundarySignOuts();
 
   const width = [0, 1, 2].map((column) => Math.max(...[['figure', 'measured', 'target'], ...rows].map((row) => row[column]?.length ?? 0)));
   const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(width[column] ?? 0)).join(' | ')} |`;
