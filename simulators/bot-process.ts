@@ -5,7 +5,7 @@
 import type { Clock } from '../src/application/ports.js';
 import { startBot } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, secretsOf } from '../src/logger.js';
 
 const clock: Clock & { offset: number } = {
   offset: Number(process.env.JIT_TEST_CLOCK_OFFSET_MS ?? 0),
@@ -21,7 +21,7 @@ if (!loaded.ok) {
 }
 const bot = await startBot(loaded.config, {
   clock,
-  log: createLogger(loaded.config.logLevel, process.stderr),
+  log: createLogger(loaded.config.logLevel, process.stderr, secretsOf(loaded.config)),
   slackRetries: 0,
   jobLeaseMs: 1000,
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Clock } from '../src/application/ports.js';
 import { type RunningBot, startBot } from '../src/composition.js';
 import { type LogLevel, loadConfig } from '../src/config.js';
-import { createLogger, type Logger } from '../src/logger.js';
+import { createLogger, type Logger, secretsOf } from '../src/logger.js';
 import type { BoundarySimulator } from './boundary/boundary-simulator.js';
 import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
 import { ensureSimulatorTls } from './graph/tls.js';
@@ -153,7 +153,7 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
   const clock = new AdjustableClock();
   const bot = await startBot(loaded.config, {
     clock,
-    log: createLogger((process.env.JIT_TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent'),
+    log: createLogger((process.env.JIT_TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent', undefined, secretsOf(loaded.config)),
     slackRetries: 0,
   });
   await slack.waitForConnection();

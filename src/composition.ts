@@ -30,7 +30,7 @@ import { runJob } from './application/run-job.js';
 import { nextSweepAt, sweep } from './application/sweep.js';
 import { bindUseCases } from './application/use-cases.js';
 import type { Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, secretsOf } from './logger.js';
 import { formatPolicyProblem, loadPolicyFile } from './policy-file.js';
 
 export interface BotSeams {
@@ -65,7 +65,7 @@ export interface RunningBot {
 }
 
 export async function startBot(config: Config, seams: BotSeams = {}): Promise<RunningBot> {
-  const log = seams.log ?? createLogger(config.logLevel);
+  const log = seams.log ?? createLogger(config.logLevel, undefined, secretsOf(config));
   const clock = seams.clock ?? systemClock;
 
   const db = openDatabase(config.databaseFile);
