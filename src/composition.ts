@@ -4,13 +4,14 @@
 
 import type { App } from '@slack/bolt';
 import { BoundarySessionRevoker } from './adapters/boundary/boundary-sign-outs.js';
+import { type RejectedCredential, watchCredential } from './adapters/graph/credential-watch.js';
 import { GraphAccessProvider } from './adapters/graph/graph-access-provider.js';
 import { createGraphClient } from './adapters/graph/graph-client.js';
 import { GraphDirectory } from './adapters/graph/graph-directory.js';
 import { BotMetrics } from './adapters/ops/bot-metrics.js';
 import { startOpsServer } from './adapters/ops/ops-server.js';
 import { JobScheduler } from './adapters/scheduler/job-scheduler.js';
-import { alertAdmins } from './adapters/slack/admin-alerts.js';
+import { AdminAlarm, alertAdmins, credentialRejectedAlarm } from './adapters/slack/admin-alerts.js';
 import { createBoltApp } from './adapters/slack/bolt-app.js';
 import { SlackHomePublisher } from './adapters/slack/home-publisher.js';
 import { registerListeners } from './adapters/slack/listeners/index.js';
@@ -76,10 +77,6 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const jobs = new SqliteJobQueue(db);
   const messages = new SqliteSlackMessageStore(db);
 
-  const graph = createGraphClient({ ...config.azure, baseUrl: config.graph.baseUrl });
-  const access = new GraphAccessProvider(graph, config.graph.baseUrl, () => clock.now());
-  const directory = new GraphDirectory(graph, () => clock.now());
-
   const { app, receiver } = createBoltApp({
     botToken: config.slack.botToken,
     appToken: config.slack.appToken,
@@ -90,6 +87,15 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   });
   // Every use case reads the policy through a getter at each use, so a reload (SIGHUP) reaches them all at once.
   let policy = config.policy;
+
+  const alarm = new AdminAlarm({ client: app.client, admins: () => policy.admins, clock, log: log.child({ module: 'alarm' }) });
+  const credentialRejected = (failure: RejectedCredential) => {
+    const { key, lines } = credentialRejectedAlarm(failure);
+    alarm.raise(key, lines);
+  };
+  const graph = createGraphClient({ ...config.azure, baseUrl: config.graph.baseUrl });
+  const access = watchCredential(new GraphAccessProvider(graph, config.graph.baseUrl, () => clock.now()), credentialRejected);
+  const directory = watchCredential(new GraphDirectory(graph, () => clock.now()), credentialRejected);
   // The job worker is woken once the listener that stored a change has answered Slack (see app.use below).
   let changedInListener = false;
   const useCases = bindUseCases(
