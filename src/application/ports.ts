@@ -65,6 +65,11 @@ export interface RequestRepository {
    * active and not ending, or approved with their grant call already sent (see `coversSameMembership`).
    */
   listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]>;
+  /**
+   * Failed requests whose grant call was sent and whose cleanup never ran (none was ordered, or it was lost):
+   * what the call may have created is still to be looked for. Oldest first.
+   */
+  listUncleaned(limit: number): Promise<AccessRequest[]>;
   /** Grants that ended at or after `since`, oldest first. */
   listEndedSince(since: number, limit: number): Promise<AccessRequest[]>;
   /** Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning. */
@@ -107,13 +112,26 @@ export interface GrantOrder {
 }
 
 export type GrantResult = { ok: true; reference?: string; alreadyPresent: boolean } | OutsideFailure;
-export type RevokeResult = { ok: true; alreadyAbsent: boolean } | OutsideFailure;
+/** `heldBy`: nothing was removed, because an assignment the bot did not make (this one) holds the membership. */
+export type RevokeResult = { ok: true; alreadyAbsent: boolean; heldBy?: string } | OutsideFailure;
+
+/** How to tell the bot's own PIM assignment from anyone else's (an admin's, another tool's, a later one). */
+export interface GrantOwnership {
+  /** The schedule the grant recorded (`GrantRecord.reference`); unknown after a lost answer. */
+  reference?: string;
+  /** The request the grant was made for, which the bot's PIM call carries as its ticket. */
+  requestId: string;
+}
 export type PresenceResult = { ok: true; present: boolean } | OutsideFailure;
 
 /** Grants and ends membership of the Entra group behind a target (PIM for Groups or direct membership). */
 export interface AccessProvider {
   grant(order: GrantOrder): Promise<GrantResult>;
-  revoke(grant: GrantSpec, principalId: string): Promise<RevokeResult>;
+  /**
+   * Ends the membership. With `ownership`, a PIM assignment is removed only when the active one is the bot's
+   * own; another that holds the membership is left, and named in `heldBy`. Direct membership has no owner to check.
+   */
+  revoke(grant: GrantSpec, principalId: string, ownership?: GrantOwnership): Promise<RevokeResult>;
   /**
    * Moves the end Entra keeps for a PIM assignment the bot's grants share, so Entra's own expiry follows the
    * latest of them (direct membership has no end in Entra: nothing to do).
@@ -131,9 +149,16 @@ export type UserLookup =
   | { ok: false; kind: 'not_found' | 'ambiguous' | 'disabled' | 'invalid_email'; message: string }
   | OutsideFailure;
 
+export type AddressLookup = { ok: true; principalIds: string[] } | { ok: false; kind: 'invalid_email'; message: string } | OutsideFailure;
+
 /** Finds the Entra user behind an email address. */
 export interface EntraDirectory {
   findUserByEmail(email: string): Promise<UserLookup>;
+  /**
+   * Every account that receives mail at `email` in any form, aliases and alternate emails included: whether an
+   * address belongs to an account, never whom to grant.
+   */
+  accountsWithAddress(email: string): Promise<AddressLookup>;
 }
 
 /** Where a message the bot posted lives, so it can be updated or threaded under later. */

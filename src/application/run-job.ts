@@ -6,6 +6,7 @@ import {
   type AccessRequest,
   confirmEnd,
   confirmGrant,
+  endHeldElsewhere,
   failGrant,
   grantedMinutes,
   journalGrantCall,
@@ -17,6 +18,7 @@ import { minutesToMs } from '../domain/duration.js';
 import { grantedSpec } from '../domain/membership.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
+import { cleanUpFailedGrant } from './clean-up.js';
 import type { AccessProvider, BoundarySignOuts, Clock, JobQueue, Notifier, OutsideFailure, RequestRepository, StoredJob } from './ports.js';
 
 export interface JobDeps {
@@ -177,7 +179,13 @@ async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest):
   if (keeper) {
     return record(deps, job, (current, now) => confirmEnd(current, now, { covered: true }, keeper.id), `kept for ${keeper.id}`);
   }
-  const result = await deps.access.revoke(grantedSpec(grant), grant.principalId);
+  const ownership = { requestId: request.id, ...(grant.reference !== undefined && { reference: grant.reference }) };
+  const result = await deps.access.revoke(grantedSpec(grant), grant.principalId, ownership);
+  if (result.ok && result.heldBy !== undefined) {
+    // Not the bot's assignment: the grant ends, and the access stays with whoever made the one that holds it.
+    const heldBy = result.heldBy;
+    return record(deps, job, (current, now) => endHeldElsewhere(current, now, heldBy), `held by ${heldBy}`, request);
+  }
   if (result.ok) {
     const detail = result.alreadyAbsent ? 'already gone' : 'revoked';
     const signOut = deps.boundary !== undefined;
@@ -215,17 +223,11 @@ async function runSignOut(deps: JobDeps, job: StoredJob, request: AccessRequest)
 
 /** A failed grant whose call may have landed: remove what it may have created, unless another grant covers it. */
 async function runCleanup(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
-  const call = request.grantCall;
-  if (!call || request.cleanup || !request.principalId) return finish(deps, job, 'nothing to clean up');
-  const keeper = await coveringGrant(deps, call.groupId, request.principalId, request.id);
-  if (keeper) return record(deps, job, (current, now) => recordCleanup(current, 'covered', now, keeper.id), `kept for ${keeper.id}`);
-  const spec = grantedSpec({ kind: call.kind, groupId: call.groupId, principalId: request.principalId });
-  const result = await deps.access.revoke(spec, request.principalId);
-  if (result.ok) {
-    const outcome = result.alreadyAbsent ? 'absent' : 'removed';
-    return record(deps, job, (current, now) => recordCleanup(current, outcome, now), `cleanup: ${outcome}`);
-  }
-  return retryEnding(deps, job, result);
+  const found = await cleanUpFailedGrant(deps, request);
+  if (!found) return finish(deps, job, 'nothing to clean up');
+  if ('ok' in found) return retryEnding(deps, job, found);
+  const { result, keptBy, heldBy } = found;
+  return record(deps, job, (current, now) => recordCleanup(current, result, now, keptBy, heldBy), `cleanup: ${result}`);
 }
 
 async function runNotify(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {

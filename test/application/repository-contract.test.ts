@@ -10,6 +10,7 @@ import {
   approve,
   confirmEnd,
   confirmGrant,
+  endHeldElsewhere,
   failGrant,
   journalGrantCall,
   openRequest,
@@ -128,6 +129,40 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     const ended = await step(store, ending, (r) => confirmEnd(r, T0 + 6000, {}, 'req_B'), T0 + 6000);
     expect(await store.requests.find('req_A')).toEqual(ended);
     expect(ended.keptBy).toBe('req_B');
+  });
+
+  it('keeps the assignment outside the bot that holds an ended grant’s membership, and a cleaned-up one’s', async () => {
+    const store = makeStore();
+    const first = await activeGrant(store, 'req_A');
+    const ending = await step(store, first, (r) => requestEnd(r, 'expired', 'system', T0 + 61 * MINUTE), T0 + 61 * MINUTE);
+    const ended = await step(store, ending, (r) => endHeldElsewhere(r, T0 + 62 * MINUTE, 'sched-admin'), T0 + 62 * MINUTE);
+    expect(await store.requests.find('req_A')).toEqual(ended);
+    expect(ended).toMatchObject({ state: 'ended', heldBy: 'sched-admin' });
+
+    let failed = await opened(store, 'req_B');
+    failed = await step(store, failed, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+    failed = await step(store, failed, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
+    failed = await step(store, failed, (r) => failGrant(r, '403', T0 + 3000), T0 + 3000);
+    failed = await step(store, failed, (r) => recordCleanup(r, 'standing', T0 + 4000, undefined, 'sched-other'), T0 + 4000);
+    expect(await store.requests.find('req_B')).toEqual(failed);
+  });
+
+  it('lists the failed requests whose grant call was sent and whose cleanup never ran, oldest first', async () => {
+    const store = makeStore();
+    const fail = async (id: string, journal: boolean) => {
+      let request = await opened(store, id);
+      request = await step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+      if (journal) request = await step(store, request, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
+      return step(store, request, (r) => failGrant(r, '403', T0 + 3000), T0 + 3000);
+    };
+    const sent = await fail('req_A', true);
+    await fail('req_B', false);
+    const cleaned = await fail('req_C', true);
+    await fail('req_D', true);
+    await activeGrant(store, 'req_E');
+    await step(store, cleaned, (r) => recordCleanup(r, 'absent', T0 + 4000), T0 + 4000);
+    expect((await store.requests.listUncleaned(10)).map((r) => r.id)).toEqual(['req_A', 'req_D']);
+    expect(await store.requests.listUncleaned(1)).toEqual([sent]);
   });
 
   it('lists grants due to end and the next deadline', async () => {

@@ -150,6 +150,22 @@ describe('the grant job', () => {
     expect(deps.access.calls.map((call) => call.op)).toEqual(['grant', 'grant', 'revoke']);
   });
 
+  it('leaves a PIM assignment the bot did not make when cleaning up, and records which one holds the membership', async () => {
+    const { deps } = setUpJobs();
+    const id = await approved(deps);
+    deps.access.grantAnswers = [
+      { ok: false, kind: 'transient', message: 'socket hang up' },
+      { ok: false, kind: 'permanent', code: 'Authorization_RequestDenied', message: '403 after a consent change' },
+    ];
+    deps.access.heldElsewhere.set(`${makeTarget().grant.groupId}/${PRINCIPAL}`, 'sched-admin');
+    await drain(deps);
+    deps.clock.advance(1000);
+    await drain(deps);
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'standing' }, heldBy: 'sched-admin' });
+    expect(deps.access.calls.at(-1)).toMatchObject({ op: 'revoke', ownership: { requestId: id } });
+    expect(deps.notifier.told.at(-1)).toMatchObject({ event: 'cleaned_up' });
+  });
+
   it('leaves nothing to clean up when a first call is refused before it could land', async () => {
     const { deps, store } = setUpJobs();
     const id = await approved(deps);
@@ -184,8 +200,29 @@ describe('the revoke job', () => {
       request: { state: 'active' },
     });
     await drain(moved);
-    expect(deps.access.calls.at(-1)).toEqual({ op: 'revoke', groupId: makeTarget().grant.groupId, principalId: PRINCIPAL });
+    expect(deps.access.calls.at(-1)).toEqual({
+      op: 'revoke',
+      groupId: makeTarget().grant.groupId,
+      principalId: PRINCIPAL,
+      ownership: { requestId: id, reference: 'ref-1' },
+    });
     expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'released' });
+  });
+
+  it('ends a grant whose PIM assignment was replaced by one the bot did not make, leaving that one and saying so', async () => {
+    const { deps, store } = setUpJobs();
+    const withBoundary = { ...deps, boundary: new FakeBoundarySignOuts() };
+    const id = await approved(deps);
+    await drain(deps);
+    deps.access.heldElsewhere.set(`${makeTarget().grant.groupId}/${PRINCIPAL}`, 'sched-admin');
+    await endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
+    await drain(withBoundary);
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'released', heldBy: 'sched-admin' });
+    expect(deps.access.present.has(`${makeTarget().grant.groupId}/${PRINCIPAL}`)).toBe(true);
+    expect(deps.notifier.told.at(-1)).toMatchObject({ event: 'ended', state: 'ended' });
+    // The person still holds the group: their Boundary sign-ins are theirs to keep.
+    expect(withBoundary.boundary.people).toEqual([]);
+    expect(store.jobs.filter((job) => job.kind === 'revoke' && job.state !== 'done')).toEqual([]);
   });
 
   it('keeps a membership two targets share until the last of their grants ends, and says which one keeps it', async () => {

@@ -1,5 +1,6 @@
 import type {
   AccessProvider,
+  AddressLookup,
   BoundaryPerson,
   BoundarySignOutResult,
   BoundarySignOuts,
@@ -8,6 +9,7 @@ import type {
   EmailLookup,
   EntraDirectory,
   GrantOrder,
+  GrantOwnership,
   GrantResult,
   IdSource,
   JobLease,
@@ -53,6 +55,12 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     this.requests.set(previous.id, change.request);
     this.record(change, now);
     return true;
+  }
+
+  async listUncleaned(limit: number): Promise<AccessRequest[]> {
+    return [...this.requests.values()]
+      .filter((request) => request.state === 'failed' && request.grantCall !== undefined && request.cleanup === undefined)
+      .slice(0, limit);
   }
 
   async listEndedSince(since: number, limit: number): Promise<AccessRequest[]> {
@@ -202,6 +210,7 @@ type AccessCall = {
   durationMinutes?: number;
   justification?: string;
   endsAt?: number;
+  ownership?: GrantOwnership;
 };
 
 /** An AccessProvider that records calls and answers from a script (default: success). */
@@ -210,6 +219,8 @@ export class FakeAccessProvider implements AccessProvider {
   grantAnswers: GrantResult[] = [];
   revokeAnswers: RevokeResult[] = [];
   present = new Set<string>();
+  /** Memberships held by an assignment the bot did not make: group/principal → that assignment. */
+  heldElsewhere = new Map<string, string>();
   eligible = true;
 
   async grant(order: GrantOrder): Promise<GrantResult> {
@@ -225,8 +236,10 @@ export class FakeAccessProvider implements AccessProvider {
     return answer;
   }
 
-  async revoke(grant: GrantSpec, principalId: string): Promise<RevokeResult> {
-    this.calls.push({ op: 'revoke', groupId: grant.groupId, principalId });
+  async revoke(grant: GrantSpec, principalId: string, ownership?: GrantOwnership): Promise<RevokeResult> {
+    this.calls.push({ op: 'revoke', groupId: grant.groupId, principalId, ...(ownership && { ownership }) });
+    const heldBy = this.heldElsewhere.get(`${grant.groupId}/${principalId}`);
+    if (ownership && heldBy !== undefined) return { ok: true, alreadyAbsent: false, heldBy };
     const answer = this.revokeAnswers.shift() ?? { ok: true, alreadyAbsent: !this.present.has(`${grant.groupId}/${principalId}`) };
     if (answer.ok) this.present.delete(`${grant.groupId}/${principalId}`);
     return answer;
@@ -273,7 +286,16 @@ export class FakeSlackProfiles implements SlackProfiles {
 /** Entra accounts by email (several emails may lead to one account, as aliases do); or a failure for all. */
 export class FakeEntraDirectory implements EntraDirectory {
   readonly users = new Map<string, { principalId: string; userPrincipalName: string; guest?: boolean }>();
+  /** Further addresses of accounts (Exchange aliases, alternate emails), which finding a user by email does not use. */
+  readonly aliases = new Map<string, string>();
   failure: OutsideFailure | undefined;
+
+  async accountsWithAddress(email: string): Promise<AddressLookup> {
+    if (this.failure) return this.failure;
+    const key = email.toLowerCase();
+    const ids = [this.users.get(key)?.principalId, this.aliases.get(key)].filter((id): id is string => id !== undefined);
+    return { ok: true, principalIds: [...new Set(ids)] };
+  }
 
   async findUserByEmail(email: string): Promise<UserLookup> {
     if (this.failure) return this.failure;

@@ -6,7 +6,7 @@
 // doubles or fails on its own earlier work.
 
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { AccessProvider, GrantOrder, GrantResult, PresenceResult, RevokeResult } from '../../application/ports.js';
+import type { AccessProvider, GrantOrder, GrantOwnership, GrantResult, PresenceResult, RevokeResult } from '../../application/ports.js';
 import { toIsoDuration } from '../../domain/duration.js';
 import type { GrantSpec } from '../../domain/policy.js';
 import { classifyGraphError, isGraphError } from './graph-errors.js';
@@ -36,17 +36,6 @@ interface AssignmentInstance {
 }
 
 const TICKET_SYSTEM = 'jit-access-bot';
-
-/** How to tell the bot's own PIM assignment from anyone else's (an admin's, another tool's, a later one). */
-export interface GrantOwnership {
-  /** The schedule the grant recorded: its id, or for grants recorded before schedule ids were kept, its request's id. */
-  reference?: string;
-  /** The request the bot's adminAssign named as its ticket number. */
-  requestId: string;
-}
-
-/** A removal that found the membership held by an assignment that is not the bot's, and left it. */
-export type OwnedRevokeResult = RevokeResult | { ok: true; alreadyAbsent: false; heldBy: string };
 
 const ACTIVE_STATUS = 'provisioned';
 const PENDING_STATUSES = new Set([
@@ -85,7 +74,7 @@ export class GraphAccessProvider implements AccessProvider {
    * With `ownership`, a PIM assignment is removed only when the active one is the bot's: an assignment someone
    * else made (after the bot's ended, or in its place) stays. Direct membership carries no owner to check.
    */
-  async revoke(grant: GrantSpec, principalId: string, ownership?: GrantOwnership): Promise<OwnedRevokeResult> {
+  async revoke(grant: GrantSpec, principalId: string, ownership?: GrantOwnership): Promise<RevokeResult> {
     if (grant.kind !== 'pim_group') return this.removeMember(grant.groupId, principalId);
     if (ownership) {
       const holder = await this.activeHolder(grant.groupId, principalId, ownership).catch(classifyGraphError);

@@ -2,14 +2,12 @@
 // more than one match is refused rather than guessed.
 
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { EntraDirectory, OutsideFailure, UserLookup } from '../../application/ports.js';
+import type { AddressLookup, EntraDirectory, UserLookup } from '../../application/ports.js';
 import { filterLiteral } from './graph-access-provider.js';
 import { classifyGraphError, isGraphError } from './graph-errors.js';
 import { GRAPH_TIMEOUT_MS, graphRequest } from './graph-request.js';
 
 const FIELDS = 'id,userPrincipalName,mail,userType,accountEnabled';
-
-export type AddressLookup = { ok: true; principalIds: string[] } | { ok: false; kind: 'invalid_email'; message: string } | OutsideFailure;
 
 interface EntraUser {
   id: string;

@@ -27,7 +27,7 @@ export class SqliteRequestRepository implements RequestRepository {
         duration_minutes = @durationMinutes, required_approvals = @requiredApprovals,
         cancelled_at = @cancelledAt, failure = @failure, ending_reason = @endingReason, ending_by = @endingBy, ending_at = @endingAt,
         expiry_warned_at = @expiryWarnedAt, grant_sent_at = @grantSentAt, grant_kind = @grantKind, grant_group_id = @grantGroupId,
-        cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, signed_out_at = @signedOutAt,
+        cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, held_by = @heldBy, signed_out_at = @signedOutAt,
         signed_out_tokens = @signedOutTokens, signed_out_sessions = @signedOutSessions, signed_out_other_accounts = @signedOutOther,
         updated_at = @now
         WHERE id = @id AND version = @expectedVersion AND state = @expectedState`),
@@ -48,6 +48,8 @@ export class SqliteRequestRepository implements RequestRepository {
       byRequester: db.prepare('SELECT * FROM requests WHERE requester_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?'),
       byState: db.prepare('SELECT * FROM requests WHERE state = ? ORDER BY created_at, rowid LIMIT ?'),
       countByState: db.prepare('SELECT COUNT(*) AS n FROM requests WHERE state = ?'),
+      uncleaned: db.prepare(`SELECT * FROM requests
+        WHERE state = 'failed' AND grant_sent_at IS NOT NULL AND cleanup_at IS NULL ORDER BY created_at, rowid LIMIT ?`),
       endedSince: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
         WHERE r.state = 'ended' AND g.ended_at >= ? ORDER BY g.ended_at LIMIT ?`),
       covering: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
@@ -126,6 +128,7 @@ export class SqliteRequestRepository implements RequestRepository {
         cleanupAt: next.cleanup?.at ?? null,
         cleanupResult: next.cleanup?.result ?? null,
         keptBy: next.keptBy ?? null,
+        heldBy: next.heldBy ?? null,
         signedOutAt: next.signOut?.at ?? null,
         signedOutTokens: next.signOut?.tokensRevoked ?? null,
         signedOutSessions: next.signOut?.sessionsEnded ?? null,
@@ -176,6 +179,10 @@ export class SqliteRequestRepository implements RequestRepository {
 
   async listByState(state: RequestState, limit: number): Promise<AccessRequest[]> {
     return (this.statements.byState.all(state, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  async listUncleaned(limit: number): Promise<AccessRequest[]> {
+    return (this.statements.uncleaned.all(limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
   async listEndedSince(since: number, limit: number): Promise<AccessRequest[]> {

@@ -30,6 +30,7 @@ export interface RequestRow {
   cleanup_at: number | null;
   cleanup_result: CleanupResult | null;
   kept_by: string | null;
+  held_by: string | null;
   principal_name: string | null;
   requester_email: string | null;
   signed_out_at: number | null;
@@ -115,6 +116,7 @@ export function toRequest(row: RequestRow, decisions: DecisionRow[], grant: Gran
       row.grant_group_id !== null && { grantCall: { sentAt: row.grant_sent_at, kind: row.grant_kind, groupId: row.grant_group_id } }),
     ...(row.cleanup_at !== null && row.cleanup_result !== null && { cleanup: { at: row.cleanup_at, result: row.cleanup_result } }),
     ...(row.kept_by !== null && { keptBy: row.kept_by }),
+    ...(row.held_by !== null && { heldBy: row.held_by }),
     ...(row.principal_name !== null && { principalName: row.principal_name }),
     ...(row.requester_email !== null && { email: row.requester_email }),
     ...(row.signed_out_at !== null && {

@@ -30,6 +30,7 @@ describe('migrations', () => {
       '0002_principal_and_expiry_warning.sql',
       '0003_slack_messages.sql',
       '0004_grant_journal.sql',
+      '0005_held_by_and_cleanup_scan.sql',
     ]);
   });
 
