@@ -2,6 +2,7 @@
 // either side, a second Slack account carrying an alias of the requester's mailbox, and emails whose
 // characters mean something in a Graph $filter.
 
+import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
@@ -105,6 +106,40 @@ describe('guests and outsiders', () => {
   });
 });
 
+describe('an approver who is the requester under another Slack account', () => {
+  it('cannot approve when their Slack email is an alias of the requester’s Entra account, and is told why', async () => {
+    world = await startWorld({ policy: GUEST_POLICY });
+    // Sam's mailbox has aliases: an Exchange proxy address and an alternate email.
+    const sam = world.graph.directory.users.get(PEOPLE.requester.entra);
+    if (!sam) throw new Error('no Sam in the simulated tenant');
+    sam.proxyAddresses = [`SMTP:${PEOPLE.requester.email}`, 'smtp:samuel@contoso.example'];
+    sam.otherMails = ['sam@home.example'];
+    // Two more Slack accounts, listed as approvers, whose emails are those aliases.
+    world.slack.addUser({ id: 'U0SAMALT01', name: 'samuel', email: 'samuel@contoso.example' });
+    world.slack.addUser({ id: 'U0SAMALT02', name: 'sam-home', email: 'sam@home.example' });
+    for (const alias of ['U0SAMALT01', 'U0SAMALT02']) world.slack.workspace.channels.get(APPROVALS)?.members.add(alias);
+    writePolicyWithApprovers(world, ['U0SAMALT01', 'U0SAMALT02', PEOPLE.approver1.slack]);
+    await world.bot.reloadPolicy();
+
+    const { card } = await ask(world, PEOPLE.requester.slack, 'prod-db');
+    if (!card) throw new Error('no card');
+    for (const alias of ['U0SAMALT01', 'U0SAMALT02']) {
+      const approver = world.slack.person(alias);
+      await approver.click('jit_approve', { message: card });
+      await world.slack.waitFor(() => approver.ephemerals().length > 0, 3000, 'the refusal');
+      expect(approver.ephemerals()[0]?.text).toBe(
+        'You cannot approve this request: your Slack email is an address of the Entra account that would receive the access (sam.sre@contoso.example). Another approver has to.',
+      );
+    }
+    expect(card.history).toHaveLength(0);
+    expect(JSON.stringify(card.blocks)).toContain('jit_approve');
+    expect(world.bot.db.prepare('SELECT state FROM requests').pluck().get()).toBe('pending');
+
+    await world.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
+    await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant');
+  });
+});
+
 describe('emails with characters that mean something in a $filter', () => {
   it('finds the account of a person whose email has a quote in it', async () => {
     world = await startWorld({ policy: GUEST_POLICY });
@@ -134,3 +169,8 @@ describe('emails with characters that mean something in a $filter', () => {
     expect(filters).toContain(`mail eq '${crafted}'`);
   });
 });
+
+function writePolicyWithApprovers(w: World, approvers: string[]): void {
+  const policy = GUEST_POLICY.replaceAll('users: [U0MANAGER1, U0MANAGER2]', `users: [${approvers.join(', ')}]`);
+  writeFileSync(w.policyFile, policy);
+}
