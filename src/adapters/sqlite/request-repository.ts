@@ -1,6 +1,6 @@
 import type { AuditRecord, Deadline, JobLease, RequestRepository, StoredJob } from '../../application/ports.js';
 import type { AccessRequest, AuditEntry, JobOrder, RequestState, Transition } from '../../domain/access-request.js';
-import { auditHash, GENESIS_HASH } from './audit-chain.js';
+import { auditHash, GENESIS_HASH } from '../sql/audit-chain.js';
 import type { SqliteDatabase } from './database.js';
 import {
   type AuditRow,
