@@ -34,6 +34,6 @@ process.on('message', (message: { advance?: number; rss?: boolean }) => {
   if (typeof message.advance !== 'number') return;
   clock.offset += message.advance;
   bot.scheduler.wake();
-  bot.scheduler.idle().then(() => process.send?.({ advanced: clock.offset }));
+  void bot.scheduler.idle().then(() => process.send?.({ advanced: clock.offset }));
 });
 process.send?.({ ready: true });

@@ -151,7 +151,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     log: log.child({ module: 'scheduler' }),
     runJob: async (job) => {
       const outcome = await runJob(jobDeps, job);
-      metrics.observe(job, outcome, requests);
+      await metrics.observe(job, outcome, requests);
       return outcome;
     },
     sweep: () => sweep(jobDeps),
@@ -177,7 +177,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   await app.init();
   await app.start();
   const ops = await startOpsServer(
-    { isDatabaseWritable: () => isWritable(db), isSocketConnected: socket.isConnected, metrics: metrics.registry },
+    { isDatabaseWritable: async () => isWritable(db), isSocketConnected: socket.isConnected, metrics: metrics.registry },
     config.httpPort,
     config.httpHost,
   );

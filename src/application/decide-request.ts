@@ -38,7 +38,7 @@ async function isRequesterInEntra(deps: DecideDeps, approverId: string, requeste
  * policy takes away their say over requests already waiting.
  */
 export async function decideRequest(deps: DecideDeps, input: DecideInput): Promise<DecideOutcome> {
-  const stored = deps.requests.find(input.requestId);
+  const stored = await deps.requests.find(input.requestId);
   if (!stored) return { ok: false, code: 'unknown_request' };
   const target = findTarget(deps.policy, stored.targetId);
   if (!target) return { ok: false, code: 'target_removed' };
@@ -51,7 +51,7 @@ export async function decideRequest(deps: DecideDeps, input: DecideInput): Promi
     }
   }
 
-  const outcome = applyTransition(
+  const outcome = await applyTransition(
     deps,
     input.requestId,
     (request, now) =>
@@ -62,18 +62,18 @@ export async function decideRequest(deps: DecideDeps, input: DecideInput): Promi
   );
   if (!outcome.ok && outcome.code === 'pending_timeout_passed') {
     // The sweeper has not got to it yet: time it out now, and answer as for any closed request.
-    const timedOut = applyTransition(deps, input.requestId, (request, now) => timeOut(request, now));
+    const timedOut = await applyTransition(deps, input.requestId, (request, now) => timeOut(request, now));
     return timedOut.ok ? { ok: false, code: 'wrong_state', state: 'timed_out' } : timedOut;
   }
   return outcome;
 }
 
 /** Whether the decision would be accepted now, without making it (Deny asks for a reason first). */
-export function previewDecision(
+export async function previewDecision(
   deps: DecideDeps,
   input: DecideInput,
-): { ok: true; request: AccessRequest } | Extract<DecideOutcome, { ok: false }> {
-  const request = deps.requests.find(input.requestId);
+): Promise<{ ok: true; request: AccessRequest } | Extract<DecideOutcome, { ok: false }>> {
+  const request = await deps.requests.find(input.requestId);
   if (!request) return { ok: false, code: 'unknown_request' };
   const target = findTarget(deps.policy, request.targetId);
   if (!target) return { ok: false, code: 'target_removed' };

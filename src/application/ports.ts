@@ -21,6 +21,8 @@ export interface StoredJob {
   attempts: number;
   runAt: number;
   lastError: string | null;
+  /** Claimed after another holder's lease ran out: that holder stopped (a crash, a replica gone). */
+  takenOver: boolean;
 }
 
 /**
@@ -43,46 +45,50 @@ export interface AuditRecord {
 }
 
 /**
- * Requests and everything written with them. Synchronous, because the store is (better-sqlite3).
- * Every write is one transaction holding the state change, its audit event and its jobs.
+ * Requests and everything written with them. Asynchronous, so that one port serves SQLite (one process) and
+ * PostgreSQL (several replicas). Every write is one transaction holding the state change, its audit event and
+ * its jobs.
  */
 export interface RequestRepository {
-  create(opened: Transition, now: number): void;
-  find(id: string): AccessRequest | undefined;
+  create(opened: Transition, now: number): Promise<void>;
+  find(id: string): Promise<AccessRequest | undefined>;
   /**
    * Compare-and-set on `previous.version`: stores `change` with its audit event and jobs, or, when the stored
    * request is no longer the one the change was decided on, writes nothing and returns false.
    */
-  apply(previous: AccessRequest, change: Transition, now: number, options?: { completeJob?: JobLease }): boolean;
-  listByRequester(requesterId: string, limit: number): AccessRequest[];
-  listByState(state: RequestState, limit: number): AccessRequest[];
-  countByState(state: RequestState): number;
+  apply(previous: AccessRequest, change: Transition, now: number, options?: { completeJob?: JobLease }): Promise<boolean>;
+  listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]>;
+  listByState(state: RequestState, limit: number): Promise<AccessRequest[]>;
+  countByState(state: RequestState): Promise<number>;
   /**
    * The bot's other requests that hold the same membership (group and person) as a grant being ended:
    * active and not ending, or approved with their grant call already sent (see `coversSameMembership`).
    */
-  listCovering(groupId: string, principalId: string, excludeRequestId: string): AccessRequest[];
+  listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]>;
   /** Grants that ended at or after `since`, oldest first. */
-  listEndedSince(since: number, limit: number): AccessRequest[];
+  listEndedSince(since: number, limit: number): Promise<AccessRequest[]>;
   /** Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning. */
-  listDue(deadline: Deadline, now: number, limit: number): AccessRequest[];
+  listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]>;
   /** The earliest deadline still ahead, for the precise timer. */
-  nextDeadline(warningMs: number): number | undefined;
+  nextDeadline(warningMs: number): Promise<number | undefined>;
 }
 
 export type Deadline = { kind: 'pending_timeout' } | { kind: 'expiry' } | { kind: 'expiry_warning'; warningMs: number };
 
-/** The durable jobs written with each transition. A claimed job is leased; a lease that runs out is claimed again. */
+/**
+ * The durable jobs written with each transition. A claimed job is leased to this process; its holder keeps the
+ * lease alive with heartbeats, and a lease that runs out (its holder died) is claimed again by anyone.
+ */
 export interface JobQueue {
   /** Leases up to `limit` due jobs of the given kinds (all kinds when omitted), revocations first. */
-  claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): StoredJob[];
+  claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]>;
   /** Each returns false, and changes nothing, when the lease is no longer the caller's. */
-  complete(lease: JobLease, now: number): boolean;
-  retry(lease: JobLease, runAt: number, error: string, now: number): boolean;
-  bury(lease: JobLease, error: string, now: number): boolean;
-  nextRunAt(): number | undefined;
-  /** Hands every running job back to the queue: at start, with one process, every lease found belongs to the dead. */
-  releaseLeases(now: number): number;
+  complete(lease: JobLease, now: number): Promise<boolean>;
+  retry(lease: JobLease, runAt: number, error: string, now: number): Promise<boolean>;
+  bury(lease: JobLease, error: string, now: number): Promise<boolean>;
+  /** Extends the leases among `leases` that are still this process's to `now + leaseMs`; returns how many. */
+  heartbeat(leases: readonly JobLease[], now: number, leaseMs: number): Promise<number>;
+  nextRunAt(): Promise<number | undefined>;
 }
 
 /** Why an outside call did not succeed: worth retrying (with the wait the service asked for), or not. */
@@ -138,8 +144,8 @@ export interface MessageRef {
 
 /** The Slack messages posted about each request (the card, the receipt, news), kept with the request. */
 export interface SlackMessageStore {
-  find(requestId: string, kind: string): MessageRef | undefined;
-  save(requestId: string, kind: string, ref: MessageRef, now: number): void;
+  find(requestId: string, kind: string): Promise<MessageRef | undefined>;
+  save(requestId: string, kind: string, ref: MessageRef, now: number): Promise<void>;
 }
 
 /** Tells the people involved about a change: the card, its thread, the requester's DM, the Home tabs. */

@@ -30,7 +30,7 @@ const LIMIT = 10_000;
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, removedOutside: [], lingering: [], unknown: [] };
   const now = deps.clock.now();
-  const active = deps.requests.listByState('active', LIMIT).filter((request) => request.grant && !request.ending);
+  const active = (await deps.requests.listByState('active', LIMIT)).filter((request) => request.grant && !request.ending);
 
   for (const request of active) {
     const grant = request.grant;
@@ -38,17 +38,17 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     report.checked += 1;
     const presence = await deps.access.isPresent(grantedSpec(grant), grant.principalId);
     if (!presence.ok) report.unknown.push(request.id);
-    else if (!presence.present && applyTransition(deps, request.id, (current, at) => endRemovedOutside(current, at)).ok) {
+    else if (!presence.present && (await applyTransition(deps, request.id, (current, at) => endRemovedOutside(current, at))).ok) {
       report.removedOutside.push(request.id);
     }
   }
 
-  for (const request of deps.requests.listEndedSince(now - ENDED_LOOKBACK_MS, LIMIT)) {
+  for (const request of await deps.requests.listEndedSince(now - ENDED_LOOKBACK_MS, LIMIT)) {
     const grant = request.grant;
     if (!grant) continue;
     // Another grant of the bot keeps the membership legitimately. Asked item by item, at the moment of the
     // check, so a grant that lands while reconciliation runs is never taken for a leftover.
-    if (deps.requests.listCovering(grant.groupId, grant.principalId, request.id).length > 0) continue;
+    if ((await deps.requests.listCovering(grant.groupId, grant.principalId, request.id)).length > 0) continue;
     report.checked += 1;
     const presence = await deps.access.isPresent(grantedSpec(grant), grant.principalId);
     if (!presence.ok) {
@@ -57,7 +57,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     }
     if (!presence.present) continue;
     const removed = await deps.access.revoke(grantedSpec(grant), grant.principalId);
-    applyTransition(deps, request.id, (current) => recordLingeringAccess(current, removed.ok, removed.ok ? undefined : removed.message));
+    await applyTransition(deps, request.id, (current) =>
+      recordLingeringAccess(current, removed.ok, removed.ok ? undefined : removed.message),
+    );
     report.lingering.push(request.id);
   }
   return report;

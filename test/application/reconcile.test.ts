@@ -25,14 +25,14 @@ describe('reconcile', () => {
     deps.access.present.clear();
     expect(await reconcile(deps)).toMatchObject({ removedOutside: [id] });
     await drain(deps);
-    expect(deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'revoked', ending: { by: 'system' } });
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'revoked', ending: { by: 'system' } });
     expect(deps.notifier.told.map((told) => told.event)).toContain('drift_removed_outside');
   });
 
   it('removes membership still there after the grant ended, and records it', async () => {
     const { deps } = setUpJobs();
     const id = await activeGrant(deps);
-    endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
+    await endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
     await drain(deps);
     deps.access.present.add(`${GROUP}/${PRINCIPAL}`);
     expect(await reconcile(deps)).toMatchObject({ lingering: [id] });
@@ -43,7 +43,7 @@ describe('reconcile', () => {
   it('leaves membership alone while another active grant of the same group holds it', async () => {
     const { deps } = setUpJobs();
     const first = await activeGrant(deps);
-    endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
+    await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
     await drain(deps);
     await activeGrant(deps);
     expect(await reconcile(deps)).toMatchObject({ checked: 1, lingering: [] });
@@ -55,6 +55,6 @@ describe('reconcile', () => {
     const id = await activeGrant(deps);
     deps.access.isPresent = async () => ({ ok: false, kind: 'transient', message: 'Graph is down' });
     expect(await reconcile(deps)).toMatchObject({ unknown: [id], removedOutside: [] });
-    expect(deps.requests.find(id)?.state).toBe('active');
+    expect((await deps.requests.find(id))?.state).toBe('active');
   });
 });

@@ -21,7 +21,7 @@ async function audit(...args: string[]): Promise<{ code: number; stdout: string;
   }
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   file = tempDatabaseFile();
   const db = openMigratedDatabase(file);
   const requests = new SqliteRequestRepository(db);
@@ -39,9 +39,9 @@ beforeEach(() => {
       pendingTimeoutMinutes: 60,
       now: at,
     });
-    requests.create(opened, at);
+    await requests.create(opened, at);
     const approved = approve(opened.request, target, APPROVER_1, at + 1000);
-    if (approved.ok) requests.apply(opened.request, approved, at + 1000);
+    if (approved.ok) await requests.apply(opened.request, approved, at + 1000);
   }
   db.close();
 });

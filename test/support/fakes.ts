@@ -34,42 +34,42 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
   /** Runs once just before the next compare-and-set, to simulate another writer getting in first. */
   beforeNextApply: (() => void) | undefined;
 
-  create(opened: Transition, now: number): void {
+  async create(opened: Transition, now: number): Promise<void> {
     this.requests.set(opened.request.id, opened.request);
     this.record(opened, now);
   }
 
-  find(id: string): AccessRequest | undefined {
+  async find(id: string): Promise<AccessRequest | undefined> {
     return this.requests.get(id);
   }
 
-  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): boolean {
+  async apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): Promise<boolean> {
     const interloper = this.beforeNextApply;
     this.beforeNextApply = undefined;
     interloper?.();
     const stored = this.requests.get(previous.id);
     if (!stored || stored.version !== previous.version || stored.state !== previous.state) return false;
-    if (options.completeJob && !this.complete(options.completeJob, now)) return false;
+    if (options.completeJob && !this.settle(options.completeJob, { state: 'done' })) return false;
     this.requests.set(previous.id, change.request);
     this.record(change, now);
     return true;
   }
 
-  listEndedSince(since: number, limit: number): AccessRequest[] {
+  async listEndedSince(since: number, limit: number): Promise<AccessRequest[]> {
     return [...this.requests.values()].filter((request) => request.state === 'ended' && (request.endedAt ?? 0) >= since).slice(0, limit);
   }
 
-  listCovering(groupId: string, principalId: string, excludeRequestId: string): AccessRequest[] {
+  async listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]> {
     return [...this.requests.values()].filter(
       (request) => request.id !== excludeRequestId && coversSameMembership(request, groupId, principalId),
     );
   }
 
-  countByState(state: RequestState): number {
-    return this.listByState(state, Number.POSITIVE_INFINITY).length;
+  async countByState(state: RequestState): Promise<number> {
+    return [...this.requests.values()].filter((request) => request.state === state).length;
   }
 
-  listDue(deadline: Deadline, now: number, limit: number): AccessRequest[] {
+  async listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]> {
     const due = (request: AccessRequest): boolean => {
       if (deadline.kind === 'pending_timeout') return request.state === 'pending' && request.pendingUntil <= now;
       if (request.state !== 'active' || request.ending || request.endsAt === undefined) return false;
@@ -79,7 +79,7 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return [...this.requests.values()].filter(due).slice(0, limit);
   }
 
-  nextDeadline(warningMs: number): number | undefined {
+  async nextDeadline(warningMs: number): Promise<number | undefined> {
     const times = [...this.requests.values()].flatMap((request) => {
       if (request.state === 'pending') return [request.pendingUntil];
       if (request.state !== 'active' || request.ending || request.endsAt === undefined) return [];
@@ -88,28 +88,37 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
-  claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): StoredJob[] {
+  async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {
     const order = { revoke: 0, grant: 1, notify: 2 } as const;
     const due = this.jobs
       .filter((job) => (job.state === 'queued' && job.runAt <= now) || (job.state === 'running' && (job.lockedUntil ?? 0) <= now))
       .filter((job) => kinds === undefined || kinds.includes(job.kind))
       .sort((a, b) => order[a.kind] - order[b.kind] || a.runAt - b.runAt || a.id - b.id);
     return due.slice(0, limit).map((job) => {
+      const takenOver = job.state === 'running';
       Object.assign(job, { state: 'running', attempts: job.attempts + 1, lockedUntil: now + leaseMs });
-      return { ...job };
+      return { ...job, takenOver };
     });
   }
 
-  complete(lease: JobLease, _now: number): boolean {
+  async complete(lease: JobLease, _now: number): Promise<boolean> {
     return this.settle(lease, { state: 'done' });
   }
 
-  retry(lease: JobLease, runAt: number, error: string, _now: number): boolean {
+  async retry(lease: JobLease, runAt: number, error: string, _now: number): Promise<boolean> {
     return this.settle(lease, { state: 'queued', runAt, lastError: error });
   }
 
-  bury(lease: JobLease, error: string, _now: number): boolean {
+  async bury(lease: JobLease, error: string, _now: number): Promise<boolean> {
     return this.settle(lease, { state: 'dead', lastError: error });
+  }
+
+  async heartbeat(leases: readonly JobLease[], now: number, leaseMs: number): Promise<number> {
+    const held = leases
+      .map((lease) => this.job(lease.id))
+      .filter((job, index) => job.state === 'running' && job.attempts === leases[index]?.attempts);
+    for (const job of held) job.lockedUntil = now + leaseMs;
+    return held.length;
   }
 
   releaseLeases(now: number): number {
@@ -126,7 +135,7 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return true;
   }
 
-  nextRunAt(): number | undefined {
+  async nextRunAt(): Promise<number | undefined> {
     const times = this.jobs.flatMap((job) =>
       job.state === 'queued' ? [job.runAt] : job.state === 'running' ? [job.lockedUntil ?? 0] : [],
     );
@@ -139,14 +148,14 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return job;
   }
 
-  listByRequester(requesterId: string, limit: number): AccessRequest[] {
+  async listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]> {
     return [...this.requests.values()]
       .filter((request) => request.requesterId === requesterId)
       .reverse()
       .slice(0, limit);
   }
 
-  listByState(state: RequestState, limit: number): AccessRequest[] {
+  async listByState(state: RequestState, limit: number): Promise<AccessRequest[]> {
     return [...this.requests.values()].filter((request) => request.state === state).slice(0, limit);
   }
 
@@ -162,6 +171,7 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
         attempts: 0,
         runAt: now,
         lastError: null,
+        takenOver: false,
         lockedUntil: null,
       });
     }

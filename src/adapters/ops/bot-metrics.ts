@@ -27,17 +27,17 @@ export class BotMetrics {
 
   constructor(requests: RequestRepository) {
     this.registry.gauge('jit_requests', 'Requests by state.', () =>
-      REQUEST_STATES.map((state) => ({ labels: { state }, value: requests.countByState(state) })),
+      Promise.all(REQUEST_STATES.map(async (state) => ({ labels: { state }, value: await requests.countByState(state) }))),
     );
   }
 
   /** Called after each job with the request as the job left it. */
-  observe(job: StoredJob, outcome: JobOutcome, requests: RequestRepository): void {
+  async observe(job: StoredJob, outcome: JobOutcome, requests: RequestRepository): Promise<void> {
     const kind = { kind: job.kind };
     if (outcome.result === 'retry') this.retries.inc(kind);
     if (outcome.result === 'buried') this.failures.inc(kind);
     if (outcome.result !== 'done') return;
-    const request = requests.find(job.requestId);
+    const request = await requests.find(job.requestId);
     if (!request) return;
     if (job.kind === 'notify' && (job.event === 'approved' || job.event === 'denied') && request.decidedAt !== undefined) {
       this.timeToDecision.observe((request.decidedAt - request.createdAt) / 1000);

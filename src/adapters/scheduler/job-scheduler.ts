@@ -12,13 +12,16 @@ export interface SchedulerDeps {
   clock: Clock;
   log: Logger;
   runJob: (job: StoredJob) => Promise<JobOutcome>;
-  sweep: () => SweepResult;
-  nextSweepAt: () => number | undefined;
+  sweep: () => Promise<SweepResult>;
+  nextSweepAt: () => Promise<number | undefined>;
   /** Hourly work, such as reconciliation with Graph. */
   hourly?: () => Promise<void>;
   /** Jobs run at once; Graph's throttling, not the bot, should bound revocation throughput. */
   concurrency?: number;
-  /** How long a claimed job is ours before another pass may take it over. */
+  /**
+   * How long a claimed job stays ours without a heartbeat. Heartbeats renew it while the job runs, so this is
+   * how soon another process takes over the jobs of one that died.
+   */
   leaseMs?: number;
 }
 
@@ -27,12 +30,16 @@ const MAX_IDLE_MS = 30_000;
 // Slots that messages may never take, so a burst of Slack news cannot delay a grant or a revocation.
 const RESERVED_FOR_ACCESS = 4;
 const ACCESS_JOBS = ['revoke', 'grant'] as const;
+// A lease is renewed this many times within its length, so one late heartbeat does not lose it.
+const HEARTBEATS_PER_LEASE = 4;
+export const DEFAULT_LEASE_MS = 8_000;
 
 export class JobScheduler {
   private timer: NodeJS.Timeout | undefined;
   private tasks: ScheduledTask[] = [];
   private running: Promise<void> | undefined;
   private again = false;
+  private armings = 0;
   private stopped = true;
   /** Wakes a running pass that is waiting for a job to finish, so new work gets a free slot at once. */
   private poke: () => void = () => {};
@@ -41,7 +48,7 @@ export class JobScheduler {
 
   constructor(private readonly deps: SchedulerDeps) {
     this.concurrency = deps.concurrency ?? 16;
-    this.leaseMs = deps.leaseMs ?? 60_000;
+    this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   start(): void {
@@ -96,21 +103,24 @@ export class JobScheduler {
    * as a slot frees, so one slow job never holds back the others.
    */
   private async pass(): Promise<void> {
+    const running = new Map<Promise<void>, StoredJob>();
+    const heartbeat = setInterval(() => this.renew([...running.values()]), this.leaseMs / HEARTBEATS_PER_LEASE);
     try {
-      const swept = this.deps.sweep();
+      const swept = await this.deps.sweep();
       if (swept.timedOut + swept.expired + swept.warned > 0) this.deps.log.info(swept, 'sweep');
-      const running = new Map<Promise<void>, StoredJob['kind']>();
       const start = (job: StoredJob) => {
+        if (job.takenOver)
+          this.deps.log.warn({ jobId: job.id, kind: job.kind, requestId: job.requestId }, 'job taken over: its lease ran out');
         const run: Promise<void> = this.run(job).finally(() => running.delete(run));
-        running.set(run, job.kind);
+        running.set(run, job);
       };
       for (;;) {
         if (!this.stopped) {
           const now = this.deps.clock.now();
-          for (const job of this.deps.jobs.claimDue(now, this.concurrency - running.size, this.leaseMs, ACCESS_JOBS)) start(job);
-          const messages = [...running.values()].filter((kind) => kind === 'notify').length;
+          for (const job of await this.deps.jobs.claimDue(now, this.concurrency - running.size, this.leaseMs, ACCESS_JOBS)) start(job);
+          const messages = [...running.values()].filter((job) => job.kind === 'notify').length;
           const room = Math.min(this.concurrency - running.size, Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - messages);
-          if (room > 0) for (const job of this.deps.jobs.claimDue(now, room, this.leaseMs, ['notify'])) start(job);
+          if (room > 0) for (const job of await this.deps.jobs.claimDue(now, room, this.leaseMs, ['notify'])) start(job);
         }
         if (running.size === 0) return;
         const poked = new Promise<void>((resolve) => {
@@ -120,7 +130,19 @@ export class JobScheduler {
       }
     } catch (error) {
       this.deps.log.error({ err: error }, 'scheduler pass failed');
+      // Jobs already started finish (or their leases run out); the next pass starts from the store again.
+      await Promise.allSettled(running.keys());
+    } finally {
+      clearInterval(heartbeat);
     }
+  }
+
+  /** Keeps the leases of running jobs: a job is taken over only when this process stops renewing it. */
+  private renew(jobs: StoredJob[]): void {
+    if (jobs.length === 0) return;
+    this.deps.jobs.heartbeat(jobs, this.deps.clock.now(), this.leaseMs).catch((error: unknown) => {
+      this.deps.log.error({ err: error }, 'lease heartbeat failed');
+    });
   }
 
   private async run(job: StoredJob): Promise<void> {
@@ -136,11 +158,28 @@ export class JobScheduler {
   }
 
   private arm(): void {
-    if (this.stopped) return;
-    const now = this.deps.clock.now();
-    const next = Math.min(this.deps.jobs.nextRunAt() ?? Number.POSITIVE_INFINITY, this.deps.nextSweepAt() ?? Number.POSITIVE_INFINITY);
-    const delay = Math.max(0, Math.min(next - now, MAX_IDLE_MS));
+    const generation = ++this.armings;
+    this.nextWakeDelay().then(
+      (delay) => this.setTimer(delay, generation),
+      (error: unknown) => {
+        this.deps.log.error({ err: error }, 'reading the next deadline failed');
+        this.setTimer(MAX_IDLE_MS, generation);
+      },
+    );
+  }
+
+  private setTimer(delay: number, generation: number): void {
+    // A wake may have started a pass while the deadline was read (that pass arms the timer when it ends), and
+    // an older reading may land after a newer one: only the newest sets the timer.
+    if (this.stopped || this.running || generation !== this.armings) return;
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => this.wake(), delay);
     this.timer.unref();
+  }
+
+  private async nextWakeDelay(): Promise<number> {
+    const [nextJob, nextSweep] = await Promise.all([this.deps.jobs.nextRunAt(), this.deps.nextSweepAt()]);
+    const next = Math.min(nextJob ?? Number.POSITIVE_INFINITY, nextSweep ?? Number.POSITIVE_INFINITY);
+    return Math.max(0, Math.min(next - this.deps.clock.now(), MAX_IDLE_MS));
   }
 }

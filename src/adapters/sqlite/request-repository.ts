@@ -73,7 +73,7 @@ export class SqliteRequestRepository implements RequestRepository {
     };
   }
 
-  create(opened: Transition, now: number): void {
+  async create(opened: Transition, now: number): Promise<void> {
     const request = opened.request;
     this.db
       .transaction(() => {
@@ -97,12 +97,12 @@ export class SqliteRequestRepository implements RequestRepository {
       .immediate();
   }
 
-  find(id: string): AccessRequest | undefined {
+  async find(id: string): Promise<AccessRequest | undefined> {
     const row = this.statements.selectRequest.get(id) as RequestRow | undefined;
     return row && this.hydrate(row);
   }
 
-  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): boolean {
+  async apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): Promise<boolean> {
     const next = change.request;
     const write = this.db.transaction(() => {
       const updated = this.statements.updateRequest.run({
@@ -170,28 +170,28 @@ export class SqliteRequestRepository implements RequestRepository {
     }
   }
 
-  listByRequester(requesterId: string, limit: number): AccessRequest[] {
+  async listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]> {
     return (this.statements.byRequester.all(requesterId, limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
-  listByState(state: RequestState, limit: number): AccessRequest[] {
+  async listByState(state: RequestState, limit: number): Promise<AccessRequest[]> {
     return (this.statements.byState.all(state, limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
-  listEndedSince(since: number, limit: number): AccessRequest[] {
+  async listEndedSince(since: number, limit: number): Promise<AccessRequest[]> {
     return (this.statements.endedSince.all(since, limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
-  listCovering(groupId: string, principalId: string, excludeRequestId: string): AccessRequest[] {
+  async listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]> {
     const rows = this.statements.covering.all({ groupId, principalId, exclude: excludeRequestId }) as RequestRow[];
     return rows.map((row) => this.hydrate(row));
   }
 
-  countByState(state: RequestState): number {
+  async countByState(state: RequestState): Promise<number> {
     return (this.statements.countByState.get(state) as { n: number }).n;
   }
 
-  listDue(deadline: Deadline, now: number, limit: number): AccessRequest[] {
+  async listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]> {
     const rows =
       deadline.kind === 'pending_timeout'
         ? this.statements.pendingDue.all(now, limit)
@@ -201,7 +201,7 @@ export class SqliteRequestRepository implements RequestRepository {
     return (rows as RequestRow[]).map((row) => this.hydrate(row));
   }
 
-  nextDeadline(warningMs: number): number | undefined {
+  async nextDeadline(warningMs: number): Promise<number | undefined> {
     const row = this.statements.nextDeadline.get({ warning: warningMs }) as { at: number | null };
     return row.at ?? undefined;
   }
@@ -211,7 +211,7 @@ export class SqliteRequestRepository implements RequestRepository {
   }
 
   jobs(requestId: string): StoredJob[] {
-    return (this.statements.jobsFor.all(requestId) as JobRow[]).map(toStoredJob);
+    return (this.statements.jobsFor.all(requestId) as JobRow[]).map((row) => toStoredJob(row));
   }
 
   private hydrate(row: RequestRow): AccessRequest {

@@ -138,7 +138,7 @@ function readNewsKind(value: string, jobId: number): NewsKind {
   return value;
 }
 
-export function toStoredJob(row: JobRow): StoredJob {
+export function toStoredJob(row: JobRow, takenOver = false): StoredJob {
   return {
     id: row.id,
     kind: row.kind,
@@ -148,6 +148,7 @@ export function toStoredJob(row: JobRow): StoredJob {
     attempts: row.attempts,
     runAt: row.run_at,
     lastError: row.last_error,
+    takenOver,
   };
 }
 
