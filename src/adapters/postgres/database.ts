@@ -45,15 +45,25 @@ export function openPool(url: string, options: PoolOptions = {}): PostgresPool {
   return pool;
 }
 
+const BEGIN = {
+  'read-write': 'BEGIN',
+  // Every statement sees the same committed state, and nothing can be written by mistake.
+  snapshot: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+};
+
 /**
  * Runs `work` in one transaction on one connection: committed when it returns, rolled back when it throws.
  * The connection goes back to the pool either way, or is discarded when it broke mid-way.
  */
-export async function inTransaction<T>(pool: PostgresPool, work: (client: PostgresClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: PostgresPool,
+  work: (client: PostgresClient) => Promise<T>,
+  mode: keyof typeof BEGIN = 'read-write',
+): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    await client.query(BEGIN[mode]);
     const result = await work(client);
     await client.query('COMMIT');
     return result;
