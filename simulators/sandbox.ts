@@ -98,6 +98,8 @@ export interface SandboxOptions {
   slack?: SlackSimulator;
   /** A Boundary controller the bot ends sign-ins on (BOUNDARY_* set); absent = no Boundary follow-through. */
   boundary?: BoundarySimulator;
+  /** A PostgreSQL database for the bot (JIT_DATABASE_URL); absent = the SQLite file. */
+  databaseUrl?: string;
 }
 
 export interface Simulators {
@@ -136,6 +138,7 @@ export async function startSimulators(options: SandboxOptions = {}): Promise<Sim
     JIT_DATABASE: databaseFile,
     LOG_LEVEL: options.logLevel ?? 'silent',
     JIT_HTTP_PORT: '0',
+    ...(options.databaseUrl && { JIT_DATABASE_URL: options.databaseUrl }),
     ...(options.boundary && {
       BOUNDARY_ADDR: options.boundary.url,
       BOUNDARY_AUTH_METHOD_ID: options.boundary.passwordAuthMethodId,
