@@ -2,6 +2,7 @@
 // grants share until the last one ends, and cleans up after a grant whose answer was lost.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { sqliteOf } from '../../simulators/sandbox.js';
 import type { World } from '../support/world.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, stopWorld } from '../support/world.js';
 
@@ -31,7 +32,7 @@ targets:
 `;
 
 function states(w: World): Record<string, string> {
-  const rows = w.bot.db.prepare('SELECT target_id AS target, state FROM requests').all() as { target: string; state: string }[];
+  const rows = sqliteOf(w.bot).prepare('SELECT target_id AS target, state FROM requests').all() as { target: string; state: string }[];
   return Object.fromEntries(rows.map((row) => [row.target, row.state]));
 }
 
@@ -69,7 +70,7 @@ describe('the bot removes only what it granted', () => {
     world.graph.addDirectMember(MEMBER_GROUP, PEOPLE.requester.entra);
     await world.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
     await world.slack.waitFor(() => states(world as World)['prod-db'] === 'failed', 5000, 'the failure');
-    const failure = world.bot.db.prepare('SELECT failure FROM requests').pluck().get();
+    const failure = sqliteOf(world.bot).prepare('SELECT failure FROM requests').pluck().get();
     expect(failure).toMatch(/^already held/);
     await world.advance(3 * 60 * MINUTE);
     await world.bot.reconcile();
@@ -116,6 +117,6 @@ describe('the bot removes only what it granted', () => {
     for (let attempt = 0; attempt < 5 && states(world)['prod-db'] !== 'failed'; attempt++) await world.advance(2000);
     expect(states(world)['prod-db']).toBe('failed');
     await world.slack.waitFor(() => !world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the cleanup');
-    expect(world.bot.db.prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
+    expect(sqliteOf(world.bot).prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
   });
 });
