@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { APPROVALS, addPerson, crowdMember, MEMBER_GROUP, PEOPLE, type Simulators, startSimulators } from '../simulators/sandbox.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
+import { findMigrationsDirectory, readMigrations } from '../src/adapters/sql/migration-files.js';
 import { openDatabase } from '../src/adapters/sqlite/database.js';
-import { findMigrationsDirectory, migrate, readMigrations } from '../src/adapters/sqlite/migrations.js';
+import { migrate } from '../src/adapters/sqlite/migrations.js';
 import { SqliteRequestRepository } from '../src/adapters/sqlite/request-repository.js';
 import { approve, confirmGrant, openRequest } from '../src/domain/access-request.js';
 

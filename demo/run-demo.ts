@@ -3,7 +3,7 @@
 // person sees in Slack, each Graph call, and the audit trail. Exits 0 once the access is revoked.
 
 import { fileURLToPath } from 'node:url';
-import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, type World } from '../simulators/sandbox.js';
+import { APPROVALS, MEMBER_GROUP, PEOPLE, sqliteOf, startWorld, type World } from '../simulators/sandbox.js';
 import { manifestBotScopes } from '../simulators/slack/manifest-scopes.js';
 import { SlackSimulator } from '../simulators/slack/slack-simulator.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
@@ -103,7 +103,7 @@ async function demo(): Promise<void> {
     await world.bot.scheduler.idle();
 
     process.stdout.write('\nAudit trail (append-only, hash-chained):\n');
-    const trail = world.bot.db
+    const trail = sqliteOf(world.bot)
       .prepare('SELECT seq, at, actor, action, state_before, state_after, hash FROM audit_events ORDER BY seq')
       .all() as {
       seq: number;

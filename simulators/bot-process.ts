@@ -1,5 +1,6 @@
 // The real bot as its own process, for the restart tests and the benchmark: configured from the environment
-// exactly as `npm start` is, plus seams — a clock the parent moves over IPC, a short job lease, logs to stderr.
+// exactly as `npm start` is, plus seams — a clock the parent moves over IPC, a short job lease (unless
+// JIT_TEST_JOB_LEASE_MS sets one), logs to stderr.
 // IPC: {advance: ms} moves the clock and answers {advanced} once idle; {rss: true} answers {rss: bytes}.
 
 import type { Clock } from '../src/application/ports.js';
@@ -23,7 +24,7 @@ const bot = await startBot(loaded.config, {
   clock,
   log: createLogger(loaded.config.logLevel, process.stderr, secretsOf(loaded.config)),
   slackRetries: 0,
-  jobLeaseMs: 1000,
+  jobLeaseMs: Number(process.env.JIT_TEST_JOB_LEASE_MS ?? 1000),
 });
 
 process.on('message', (message: { advance?: number; rss?: boolean }) => {

@@ -18,14 +18,9 @@ import { registerListeners } from './adapters/slack/listeners/index.js';
 import { SlackNotifier } from './adapters/slack/slack-notifier.js';
 import { SlackUserProfiles } from './adapters/slack/slack-profiles.js';
 import { trackSocket } from './adapters/slack/socket-state.js';
-import { isWritable, openDatabase, type SqliteDatabase } from './adapters/sqlite/database.js';
-import { SqliteJobQueue } from './adapters/sqlite/job-queue.js';
-import { findMigrationsDirectory, migrate, readMigrations } from './adapters/sqlite/migrations.js';
-import { SqliteRequestRepository } from './adapters/sqlite/request-repository.js';
-import { SqliteSlackMessageStore } from './adapters/sqlite/slack-message-refs.js';
 import { randomIds } from './adapters/system/random-ids.js';
 import { systemClock } from './adapters/system/system-clock.js';
-import type { Clock, IdSource } from './application/ports.js';
+import type { Clock, IdSource, RequestRepository } from './application/ports.js';
 import { type ReconcileReport, reconcile } from './application/reconcile.js';
 import { runJob } from './application/run-job.js';
 import { nextSweepAt, sweep } from './application/sweep.js';
@@ -33,6 +28,7 @@ import { bindUseCases } from './application/use-cases.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger, secretsOf } from './logger.js';
 import { formatPolicyProblem, loadPolicyFile } from './policy-file.js';
+import { openStorage, type Storage } from './storage.js';
 
 export interface BotSeams {
   clock?: Clock;
@@ -42,14 +38,14 @@ export interface BotSeams {
   slackRetries?: number;
   /** Socket Mode pong timeout, which also paces reconnects (default 5000 ms). */
   clientPingTimeoutMs?: number;
-  /** How long a claimed job is held before another pass may run it again (default 60 s). */
+  /** How long a claimed job stays leased without a heartbeat before another process takes it over (default 8 s). */
   jobLeaseMs?: number;
 }
 
 export interface RunningBot {
   app: App;
-  db: SqliteDatabase;
-  requests: SqliteRequestRepository;
+  storage: Storage;
+  requests: RequestRepository;
   scheduler: JobScheduler;
   log: Logger;
   metrics: BotMetrics;
@@ -69,13 +65,8 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const log = seams.log ?? createLogger(config.logLevel, undefined, secretsOf(config));
   const clock = seams.clock ?? systemClock;
 
-  const db = openDatabase(config.databaseFile);
-  const migrated = migrate(db, readMigrations(findMigrationsDirectory()));
-  if (!migrated.ok) throw new Error(`database ${config.databaseFile}: ${migrated.error}`);
-  if (migrated.applied.length > 0) log.info({ applied: migrated.applied.map((m) => m.file) }, 'database migrated');
-  const requests = new SqliteRequestRepository(db);
-  const jobs = new SqliteJobQueue(db);
-  const messages = new SqliteSlackMessageStore(db);
+  const storage = await openStorage(config.database, log.child({ module: 'storage' }));
+  const { requests, jobs, messages } = storage;
 
   const { app, receiver } = createBoltApp({
     botToken: config.slack.botToken,
@@ -183,21 +174,21 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   await app.init();
   await app.start();
   const ops = await startOpsServer(
-    { isDatabaseWritable: async () => isWritable(db), isSocketConnected: socket.isConnected, metrics: metrics.registry },
+    { isDatabaseWritable: () => storage.isWritable(), isSocketConnected: socket.isConnected, metrics: metrics.registry },
     config.httpPort,
     config.httpHost,
   );
-  // With one process and one SQLite file, every lease found at start belongs to a process that died: its
-  // jobs run now instead of when their lease would have run out (a grant's end must not wait on a dead lease).
-  const released = jobs.releaseLeases(clock.now());
+  // Jobs a dead process left leased run now, rather than when their lease would run out.
+  const released = await storage.recoverLeases(clock.now());
   if (released > 0) log.warn({ released }, 'jobs left running by a stopped process run again now');
+  await storage.watchOtherReplicas(() => scheduler.wake());
   scheduler.start();
   log.info({ targets: policy.targets.length, httpPort: ops.port }, 'connected to Slack; jobs running; /healthz and /metrics served');
   reconcileNow().catch((error: unknown) => log.error({ err: error }, 'reconciliation at start failed'));
 
   return {
     app,
-    db,
+    storage,
     requests,
     scheduler,
     log,
@@ -224,7 +215,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
       await new Promise((resolve) => ops.server.close(resolve));
       await scheduler.stop();
       await app.stop();
-      db.close();
+      await storage.close();
     },
   };
 }

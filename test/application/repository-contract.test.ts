@@ -1,7 +1,9 @@
-// One contract for the request store and the job queue, held by the SQLite adapter and the hand-written fake
-// alike, so the fake the use-case tests rely on cannot drift from the real thing.
+// One contract for the request store and the job queue, held by the SQLite and PostgreSQL adapters and the
+// hand-written fake alike, so the stores cannot drift apart, nor the fake the use-case tests rely on from them.
 
 import { describe, expect, it } from 'vitest';
+import { PostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
+import { PostgresRequestRepository } from '../../src/adapters/postgres/request-repository.js';
 import { SqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { SqliteRequestRepository } from '../../src/adapters/sqlite/request-repository.js';
 import type { JobQueue, RequestRepository } from '../../src/application/ports.js';
@@ -21,13 +23,14 @@ import {
 import { openMigratedDatabase } from '../support/database.js';
 import { FakeRequestRepository } from '../support/fakes.js';
 import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
+import { migratedDatabaseForThisTest } from '../support/postgres.js';
 
 const MINUTE = 60_000;
 const target = makeTarget();
 const PERSON = '33333333-3333-4333-8333-333333333333';
 
 type Store = { requests: RequestRepository; jobs: JobQueue };
-const stores: [string, () => Store][] = [
+const stores: [string, () => Store | Promise<Store>][] = [
   [
     'the in-memory fake',
     () => {
@@ -40,6 +43,13 @@ const stores: [string, () => Store][] = [
     () => {
       const db = openMigratedDatabase();
       return { requests: new SqliteRequestRepository(db), jobs: new SqliteJobQueue(db) };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const { pool } = await migratedDatabaseForThisTest();
+      return { requests: new PostgresRequestRepository(pool), jobs: new PostgresJobQueue(pool, 'replica-contract') };
     },
   ],
 ];
@@ -85,7 +95,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   }
 
   it('reads back every field it stored, the journal and the cleanup included', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     let request = await opened(store, 'req_A');
     request = await step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
     request = await step(store, request, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
@@ -97,7 +107,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   });
 
   it('writes nothing when the stored request changed since it was read (compare-and-set)', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     const request = await opened(store, 'req_A');
     await step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
     const stale = must(approve(request, { ...target, approvers: { ...target.approvers, users: ['U0OTHER'] } }, 'U0OTHER', T0 + 1000));
@@ -106,7 +116,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   });
 
   it('finds the other grants that hold the same membership: active ones not ending, and approved ones already sent', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     const first = await activeGrant(store, 'req_A');
     await activeGrant(store, 'req_B', PERSON.toUpperCase());
     expect((await store.requests.listCovering(target.grant.groupId, PERSON, 'req_A')).map((r) => r.id)).toEqual(['req_B']);
@@ -123,7 +133,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   });
 
   it('keeps the request that covers an end', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     const first = await activeGrant(store, 'req_A');
     const ending = await step(store, first, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
     const ended = await step(store, ending, (r) => confirmEnd(r, T0 + 6000, {}, 'req_B'), T0 + 6000);
@@ -132,7 +142,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   });
 
   it('keeps the assignment outside the bot that holds an ended grant’s membership, and a cleaned-up one’s', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     const first = await activeGrant(store, 'req_A');
     const ending = await step(store, first, (r) => requestEnd(r, 'expired', 'system', T0 + 61 * MINUTE), T0 + 61 * MINUTE);
     const ended = await step(store, ending, (r) => endHeldElsewhere(r, T0 + 62 * MINUTE, 'sched-admin'), T0 + 62 * MINUTE);
@@ -148,7 +158,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   });
 
   it('lists the failed requests whose grant call was sent and whose cleanup never ran, oldest first', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     const fail = async (id: string, journal: boolean) => {
       let request = await opened(store, id);
       request = await step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
@@ -166,7 +176,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   });
 
   it('lists grants due to end and the next deadline', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     const active = await activeGrant(store, 'req_A');
     const endsAt = active.endsAt ?? 0;
     expect(endsAt).toBe(T0 + 2000 + 60 * MINUTE);
@@ -176,7 +186,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   });
 
   it('leases due jobs revocations first, lets nobody else claim them until the lease runs out, and completes them', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     const active = await activeGrant(store, 'req_A');
     await step(store, active, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
     const claimed = await store.jobs.claimDue(T0 + 5000, 1, 30_000);
@@ -192,7 +202,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   });
 
   it('fences a lease: once another pass claimed the job again, the first claimer can neither settle it nor record its outcome', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     let request = await opened(store, 'req_A');
     request = await step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
     const [slow] = await store.jobs.claimDue(T0 + 1000, 1, 30_000, ['grant']);
@@ -207,7 +217,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   });
 
   it('keeps a lease while its holder beats, and hands the job over, marked taken over, once the beats stop', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     await opened(store, 'req_A');
     const [held] = await store.jobs.claimDue(T0, 1, 8_000);
     if (!held) throw new Error('no job');
@@ -224,7 +234,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
   });
 
   it('runs a retried job at its new time, and never again once buried', async () => {
-    const store = makeStore();
+    const store = await makeStore();
     await opened(store, 'req_A');
     const [notify] = await store.jobs.claimDue(T0, 1, 30_000);
     if (!notify) throw new Error('no job');

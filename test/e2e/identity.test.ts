@@ -4,6 +4,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sqliteOf } from '../../simulators/sandbox.js';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
 
@@ -133,7 +134,7 @@ describe('an approver who is the requester under another Slack account', () => {
     }
     expect(card.history).toHaveLength(0);
     expect(JSON.stringify(card.blocks)).toContain('jit_approve');
-    expect(world.bot.db.prepare('SELECT state FROM requests').pluck().get()).toBe('pending');
+    expect(sqliteOf(world.bot).prepare('SELECT state FROM requests').pluck().get()).toBe('pending');
 
     await world.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
     await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant');
@@ -162,7 +163,7 @@ describe('emails with characters that mean something in a $filter', () => {
     const { errors } = await ask(world, 'U0CRAFTED1', 'prod-db');
     expect(errors.target).toMatch(/^No Entra account matches your Slack email/);
     expect(cards(world)).toEqual([]);
-    expect(world.bot.db.prepare('SELECT COUNT(*) FROM requests').pluck().get()).toBe(0);
+    expect(sqliteOf(world.bot).prepare('SELECT COUNT(*) FROM requests').pluck().get()).toBe(0);
     const filters = world.graph.log
       .filter((entry) => entry.path === '/v1.0/users')
       .map((entry) => new URLSearchParams(entry.query).get('$filter'));

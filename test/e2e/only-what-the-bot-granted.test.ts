@@ -3,6 +3,7 @@
 // whose answer was lost.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { sqliteOf } from '../../simulators/sandbox.js';
 import type { World } from '../support/world.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld } from '../support/world.js';
 
@@ -32,7 +33,7 @@ targets:
 `;
 
 function states(w: World): Record<string, string> {
-  const rows = w.bot.db.prepare('SELECT target_id AS target, state FROM requests').all() as { target: string; state: string }[];
+  const rows = sqliteOf(w.bot).prepare('SELECT target_id AS target, state FROM requests').all() as { target: string; state: string }[];
   return Object.fromEntries(rows.map((row) => [row.target, row.state]));
 }
 
@@ -70,7 +71,7 @@ describe('the bot removes only what it granted', () => {
     world.graph.addDirectMember(MEMBER_GROUP, PEOPLE.requester.entra);
     await world.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
     await world.slack.waitFor(() => states(world as World)['prod-db'] === 'failed', 5000, 'the failure');
-    const failure = world.bot.db.prepare('SELECT failure FROM requests').pluck().get();
+    const failure = sqliteOf(world.bot).prepare('SELECT failure FROM requests').pluck().get();
     expect(failure).toMatch(/^already held/);
     await world.advance(3 * 60 * MINUTE);
     await world.bot.reconcile();
@@ -117,7 +118,7 @@ describe('the bot removes only what it granted', () => {
     for (let attempt = 0; attempt < 5 && states(world)['prod-db'] !== 'failed'; attempt++) await world.advance(2000);
     expect(states(world)['prod-db']).toBe('failed');
     await world.slack.waitFor(() => !world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the cleanup');
-    expect(world.bot.db.prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
+    expect(sqliteOf(world.bot).prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
   });
 
   it('ends a PIM grant without removing the permanent assignment an admin made after the bot’s expired, and says so', async () => {
@@ -150,7 +151,7 @@ describe('the bot removes only what it granted', () => {
       5000,
       'the thread to say who holds the access',
     );
-    expect(world.bot.db.prepare('SELECT held_by FROM requests').pluck().get()).toBe(admins.assignmentScheduleId);
+    expect(sqliteOf(world.bot).prepare('SELECT held_by FROM requests').pluck().get()).toBe(admins.assignmentScheduleId);
   });
 });
 
@@ -164,10 +165,10 @@ describe('reconciliation after a failed grant', () => {
     expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(true);
 
     const report = await world.bot.reconcile();
-    const id = world.bot.db.prepare('SELECT id FROM requests').pluck().get();
+    const id = sqliteOf(world.bot).prepare('SELECT id FROM requests').pluck().get();
     expect(report.cleanedUp).toEqual([id]);
     expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(false);
-    expect(world.bot.db.prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
+    expect(sqliteOf(world.bot).prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
     const card = world.slack.person(PEOPLE.approver1.slack).channel(APPROVALS)[0];
     if (!card) throw new Error('no card');
     await world.slack.waitFor(

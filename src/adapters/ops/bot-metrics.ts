@@ -24,6 +24,10 @@ export class BotMetrics {
   private readonly retries = this.registry.counter('jit_job_retries_total', 'Job attempts that failed and were scheduled again.');
   private readonly failures = this.registry.counter('jit_job_failures_total', 'Jobs that gave up, and grants that failed for good.');
   readonly reconnects = this.registry.counter('jit_socket_reconnects_total', 'Socket Mode reconnections.');
+  private readonly takeovers = this.registry.counter(
+    'jit_job_takeovers_total',
+    'Jobs claimed after the lease of another process (a replica that stopped) ran out.',
+  );
 
   constructor(requests: RequestRepository) {
     this.registry.gauge('jit_requests', 'Requests by state.', () =>
@@ -34,6 +38,7 @@ export class BotMetrics {
   /** Called after each job with the request as the job left it. */
   async observe(job: StoredJob, outcome: JobOutcome, requests: RequestRepository): Promise<void> {
     const kind = { kind: job.kind };
+    if (job.takenOver) this.takeovers.inc(kind);
     if (outcome.result === 'retry') this.retries.inc(kind);
     if (outcome.result === 'buried') this.failures.inc(kind);
     if (outcome.result !== 'done') return;

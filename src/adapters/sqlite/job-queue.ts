@@ -1,7 +1,7 @@
 import type { JobLease, JobQueue, StoredJob } from '../../application/ports.js';
 import type { JobKind } from '../../domain/access-request.js';
+import { type JobRow, toStoredJob } from '../sql/rows.js';
 import type { SqliteDatabase } from './database.js';
-import { type JobRow, toStoredJob } from './rows.js';
 
 /**
  * Due revocations go first, then grants: access on time matters more than any message about it. One process

@@ -1,7 +1,6 @@
 import type { AuditRecord, Deadline, JobLease, RequestRepository, StoredJob } from '../../application/ports.js';
 import type { AccessRequest, AuditEntry, JobOrder, RequestState, Transition } from '../../domain/access-request.js';
-import { auditHash, GENESIS_HASH } from './audit-chain.js';
-import type { SqliteDatabase } from './database.js';
+import { auditHash, GENESIS_HASH } from '../sql/audit-chain.js';
 import {
   type AuditRow,
   type DecisionRow,
@@ -11,7 +10,8 @@ import {
   toAuditRecord,
   toRequest,
   toStoredJob,
-} from './rows.js';
+} from '../sql/rows.js';
+import type { SqliteDatabase } from './database.js';
 
 class LeaseLost extends Error {}
 

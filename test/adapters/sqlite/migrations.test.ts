@@ -2,8 +2,9 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findMigrationsDirectory, readMigrations } from '../../../src/adapters/sql/migration-files.js';
 import { openDatabase } from '../../../src/adapters/sqlite/database.js';
-import { findMigrationsDirectory, migrate, readMigrations } from '../../../src/adapters/sqlite/migrations.js';
+import { migrate } from '../../../src/adapters/sqlite/migrations.js';
 import { tempDatabaseFile } from '../../support/database.js';
 
 const projectMigrations = readMigrations(findMigrationsDirectory());

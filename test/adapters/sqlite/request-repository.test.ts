@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditHash } from '../../../src/adapters/sqlite/audit-chain.js';
+import { auditHash } from '../../../src/adapters/sql/audit-chain.js';
 import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
 import { approve, cancel, confirmEnd, confirmGrant, deny, openRequest, requestEnd, SYSTEM } from '../../../src/domain/access-request.js';
 import { openMigratedDatabase, tempDatabaseFile } from '../../support/database.js';

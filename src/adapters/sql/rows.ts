@@ -1,4 +1,5 @@
-// The tables' rows as better-sqlite3 returns them, and their mapping onto what the application sees.
+// The tables' rows as both stores return them (PostgreSQL's BIGINT read as numbers), and their mapping onto what
+// the application sees.
 
 import type { AuditRecord, StoredJob } from '../../application/ports.js';
 import type { AccessRequest, CleanupResult, EndReason, GrantRecord, RequestState } from '../../domain/access-request.js';
