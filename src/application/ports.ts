@@ -70,8 +70,10 @@ export interface RequestRepository {
    * what the call may have created is still to be looked for. Oldest first.
    */
   listUncleaned(limit: number): Promise<AccessRequest[]>;
-  /** Grants that ended at or after `since`, oldest first. */
-  listEndedSince(since: number, limit: number): Promise<AccessRequest[]>;
+  /** Grants that ended at or after `since`, a page at a time in id order (ids after `afterId`), for reconciliation. */
+  listEndedSince(since: number, afterId: string, limit: number): Promise<AccessRequest[]>;
+  /** Grants active and not ending, a page at a time in id order (ids after `afterId`), for reconciliation. */
+  listActiveGrants(afterId: string, limit: number): Promise<AccessRequest[]>;
   /** Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning. */
   listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]>;
   /** The earliest deadline still ahead, for the precise timer. */

@@ -30,15 +30,30 @@ export interface ReconcileReport {
 // Ended grants are checked again for a day: long enough to catch a failed removal, short enough to stay cheap.
 const ENDED_LOOKBACK_MS = 24 * 3_600_000;
 const LIMIT = 10_000;
+// Grants are read a page at a time: memory stays flat however many there are.
+const PAGE = 200;
+
+/** Every request `readPage` yields, a page at a time in id order. */
+async function* pages(readPage: (afterId: string) => Promise<AccessRequest[]>): AsyncGenerator<AccessRequest> {
+  let afterId = '';
+  for (;;) {
+    const page = await readPage(afterId);
+    yield* page;
+    const last = page.at(-1);
+    if (!last || page.length < PAGE) return;
+    afterId = last.id;
+  }
+}
 
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, removedOutside: [], lingering: [], cleanedUp: [], unknown: [] };
   const now = deps.clock.now();
-  const active = (await deps.requests.listByState('active', LIMIT)).filter((request) => request.grant && !request.ending);
-  for (const request of active) {
+  for await (const request of pages((afterId) => deps.requests.listActiveGrants(afterId, PAGE))) {
     if (request.endsAt === undefined || request.endsAt > now) await checkActive(deps, request, report);
   }
-  for (const request of await deps.requests.listEndedSince(now - ENDED_LOOKBACK_MS, LIMIT)) await checkEnded(deps, request, report);
+  for await (const request of pages((afterId) => deps.requests.listEndedSince(now - ENDED_LOOKBACK_MS, afterId, PAGE))) {
+    await checkEnded(deps, request, report);
+  }
   for (const request of await deps.requests.listUncleaned(LIMIT)) await checkFailed(deps, request, report);
   return report;
 }

@@ -132,6 +132,26 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     expect((await store.requests.listCovering(target.grant.groupId, PERSON, 'req_B')).map((r) => r.id)).toEqual(['req_C']);
   });
 
+  it('pages through the active grants not ending, and the grants ended since a time, in id order', async () => {
+    const store = await makeStore();
+    await activeGrant(store, 'req_A');
+    const second = await activeGrant(store, 'req_B', '44444444-4444-4444-8444-444444444444');
+    await activeGrant(store, 'req_C', '55555555-5555-4555-8555-555555555555');
+    const ending = await step(store, second, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    const ids = (requests: AccessRequest[]) => requests.map((request) => request.id);
+
+    expect(ids(await store.requests.listActiveGrants('', 10))).toEqual(['req_A', 'req_C']);
+    expect(ids(await store.requests.listActiveGrants('', 1))).toEqual(['req_A']);
+    expect(ids(await store.requests.listActiveGrants('req_A', 1))).toEqual(['req_C']);
+    expect(await store.requests.listActiveGrants('req_C', 10)).toEqual([]);
+
+    expect(await store.requests.listEndedSince(T0, '', 10)).toEqual([]);
+    await step(store, ending, (r) => confirmEnd(r, T0 + 6000), T0 + 6000);
+    expect(ids(await store.requests.listEndedSince(T0 + 6000, '', 10))).toEqual(['req_B']);
+    expect(await store.requests.listEndedSince(T0 + 6000, 'req_B', 10)).toEqual([]);
+    expect(await store.requests.listEndedSince(T0 + 6001, '', 10)).toEqual([]);
+  });
+
   it('keeps the request that covers an end', async () => {
     const store = await makeStore();
     const first = await activeGrant(store, 'req_A');

@@ -63,8 +63,19 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
       .slice(0, limit);
   }
 
-  async listEndedSince(since: number, limit: number): Promise<AccessRequest[]> {
-    return [...this.requests.values()].filter((request) => request.state === 'ended' && (request.endedAt ?? 0) >= since).slice(0, limit);
+  async listEndedSince(since: number, afterId: string, limit: number): Promise<AccessRequest[]> {
+    return this.pageInIdOrder((request) => request.state === 'ended' && (request.endedAt ?? 0) >= since, afterId, limit);
+  }
+
+  async listActiveGrants(afterId: string, limit: number): Promise<AccessRequest[]> {
+    return this.pageInIdOrder((request) => request.state === 'active' && request.grant !== undefined && !request.ending, afterId, limit);
+  }
+
+  private pageInIdOrder(wanted: (request: AccessRequest) => boolean, afterId: string, limit: number): AccessRequest[] {
+    return [...this.requests.values()]
+      .filter((request) => wanted(request) && request.id > afterId)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .slice(0, limit);
   }
 
   async listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]> {

@@ -60,7 +60,9 @@ const SQL = {
   uncleaned: hydrated(`FROM requests r
     WHERE r.state = 'failed' AND r.grant_sent_at IS NOT NULL AND r.cleanup_at IS NULL ORDER BY r.created_at, r.row_order LIMIT $1`),
   endedSince: hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
-    WHERE r.state = 'ended' AND g.ended_at >= $1 ORDER BY g.ended_at LIMIT $2`),
+    WHERE r.state = 'ended' AND g.ended_at >= $1 AND r.id > $2 ORDER BY r.id LIMIT $3`),
+  activeGrants: hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
+    WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.id > $1 ORDER BY r.id LIMIT $2`),
   covering: `${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
       WHERE r.state = 'active' AND r.ending_reason IS NULL AND g.ended_at IS NULL
         AND lower(g.group_id) = lower($1) AND lower(g.principal_id) = lower($2) AND r.id <> $3`)}
@@ -142,8 +144,12 @@ export class PostgresRequestRepository implements RequestRepository {
     return this.read(SQL.uncleaned, [limit]);
   }
 
-  listEndedSince(since: number, limit: number): Promise<AccessRequest[]> {
-    return this.read(SQL.endedSince, [since, limit]);
+  listEndedSince(since: number, afterId: string, limit: number): Promise<AccessRequest[]> {
+    return this.read(SQL.endedSince, [since, afterId, limit]);
+  }
+
+  listActiveGrants(afterId: string, limit: number): Promise<AccessRequest[]> {
+    return this.read(SQL.activeGrants, [afterId, limit]);
   }
 
   listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]> {

@@ -51,7 +51,9 @@ export class SqliteRequestRepository implements RequestRepository {
       uncleaned: db.prepare(`SELECT * FROM requests
         WHERE state = 'failed' AND grant_sent_at IS NOT NULL AND cleanup_at IS NULL ORDER BY created_at, rowid LIMIT ?`),
       endedSince: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
-        WHERE r.state = 'ended' AND g.ended_at >= ? ORDER BY g.ended_at LIMIT ?`),
+        WHERE r.state = 'ended' AND g.ended_at >= ? AND r.id > ? ORDER BY r.id LIMIT ?`),
+      activeGrants: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
+        WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.id > ? ORDER BY r.id LIMIT ?`),
       covering: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
           WHERE r.state = 'active' AND r.ending_reason IS NULL AND g.ended_at IS NULL
             AND lower(g.group_id) = lower(@groupId) AND lower(g.principal_id) = lower(@principalId) AND r.id <> @exclude
@@ -185,8 +187,12 @@ export class SqliteRequestRepository implements RequestRepository {
     return (this.statements.uncleaned.all(limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
-  async listEndedSince(since: number, limit: number): Promise<AccessRequest[]> {
-    return (this.statements.endedSince.all(since, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  async listEndedSince(since: number, afterId: string, limit: number): Promise<AccessRequest[]> {
+    return (this.statements.endedSince.all(since, afterId, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  async listActiveGrants(afterId: string, limit: number): Promise<AccessRequest[]> {
+    return (this.statements.activeGrants.all(afterId, limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
   async listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]> {
