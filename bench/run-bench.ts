@@ -11,8 +11,9 @@ import { spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { BoundarySimulator } from '../simulators/boundary/boundary-simulator.js';
 import { APPROVALS, addPerson, crowdMember, MEMBER_GROUP, PEOPLE, type Simulators, startSimulators } from '../simulators/sandbox.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
+import { findMigrationsDirectory, readMigrations } from '../src/adapters/sql/migration-files.js';
 import { openDatabase } from '../src/adapters/sqlite/database.js';
-import { findMigrationsDirectory, migrate, readMigrations } from '../src/adapters/sqlite/migrations.js';
+import { migrate } from '../src/adapters/sqlite/migrations.js';
 import { SqliteRequestRepository } from '../src/adapters/sqlite/request-repository.js';
 import { approve, confirmGrant, openRequest } from '../src/domain/access-request.js';
 
@@ -51,7 +52,7 @@ const record = (figure: string, value: string, target: string) => {
 };
 
 /** 10,000 active grants in the store and in Graph, ending spread over one minute from `endsFrom`. */
-function seedGrants(sims: Simulators, count: number, endsFrom: number): void {
+async function seedGrants(sims: Simulators, count: number, endsFrom: number): Promise<void> {
   const db = openDatabase(sims.databaseFile);
   const migrated = migrate(db, readMigrations(findMigrationsDirectory()));
   if (!migrated.ok) throw new Error(migrated.error);
@@ -64,38 +65,39 @@ function seedGrants(sims: Simulators, count: number, endsFrom: number): void {
     approvers: { channel: APPROVALS, users: [PEOPLE.approver1.slack], required: 1 },
     allowGuests: false,
   };
-  db.transaction(() => {
-    for (let index = 0; index < count; index++) {
-      const person = crowdMember(1000 + index);
-      sims.graph.addUser({ id: person.entra, userPrincipalName: person.email });
-      sims.graph.directory.groups.get(MEMBER_GROUP)?.members.add(person.entra);
-      const endsAt = endsFrom + Math.floor((index * MINUTE) / count);
-      const grantedAt = endsAt - 30 * MINUTE;
-      const opened = openRequest({
-        id: `req_BENCH${index}`,
-        requesterId: person.slack,
-        principalId: person.entra,
-        target,
-        reason: 'Benchmark grant',
-        durationMinutes: 30,
-        pendingTimeoutMinutes: 240,
-        now: grantedAt - 2000,
-      });
-      requests.create(opened, grantedAt - 2000);
-      const approved = approve(opened.request, target, PEOPLE.approver1.slack, grantedAt - 1000);
-      if (!approved.ok) throw new Error('seed approval refused');
-      requests.apply(opened.request, approved, grantedAt - 1000);
-      const active = confirmGrant(
-        approved.request,
-        { kind: 'group_membership', groupId: MEMBER_GROUP, principalId: person.entra },
-        grantedAt,
-      );
-      if (!active.ok) throw new Error('seed grant refused');
-      requests.apply(approved.request, active, grantedAt);
-    }
-    // The seeded rows were never jobs of a bot: mark their notifications sent, so the run measures revocation.
-    db.exec("UPDATE jobs SET state = 'done'");
-  })();
+  // One transaction around the whole seed: the repository's own transactions nest inside it as savepoints.
+  db.exec('BEGIN');
+  for (let index = 0; index < count; index++) {
+    const person = crowdMember(1000 + index);
+    sims.graph.addUser({ id: person.entra, userPrincipalName: person.email });
+    sims.graph.directory.groups.get(MEMBER_GROUP)?.members.add(person.entra);
+    const endsAt = endsFrom + Math.floor((index * MINUTE) / count);
+    const grantedAt = endsAt - 30 * MINUTE;
+    const opened = openRequest({
+      id: `req_BENCH${index}`,
+      requesterId: person.slack,
+      principalId: person.entra,
+      target,
+      reason: 'Benchmark grant',
+      durationMinutes: 30,
+      pendingTimeoutMinutes: 240,
+      now: grantedAt - 2000,
+    });
+    await requests.create(opened, grantedAt - 2000);
+    const approved = approve(opened.request, target, PEOPLE.approver1.slack, grantedAt - 1000);
+    if (!approved.ok) throw new Error('seed approval refused');
+    await requests.apply(opened.request, approved, grantedAt - 1000);
+    const active = confirmGrant(
+      approved.request,
+      { kind: 'group_membership', groupId: MEMBER_GROUP, principalId: person.entra },
+      grantedAt,
+    );
+    if (!active.ok) throw new Error('seed grant refused');
+    await requests.apply(approved.request, active, grantedAt);
+  }
+  // The seeded rows were never jobs of a bot: mark their notifications sent, so the run measures revocation.
+  db.exec("UPDATE jobs SET state = 'done'");
+  db.exec('COMMIT');
   db.close();
 }
 
@@ -200,7 +202,7 @@ async function revocation(sims: Simulators): Promise<void> {
   // ── 10,000 grants ending in the same minute, Graph throttled ──────────────────────────────────────────
   const seedStart = performance.now();
   const endsFrom = Date.now() + 90_000;
-  seedGrants(sims, GRANTS, endsFrom);
+  await seedGrants(sims, GRANTS, endsFrom);
   process.stderr.write(`  (seeded ${GRANTS} active grants in ${((performance.now() - seedStart) / 1000).toFixed(1)} s)\n`);
   sims.graph.writeThrottle = THROTTLE;
   const revokedAt = new Map<string, number>();
@@ -247,7 +249,7 @@ async function boundarySignOuts(): Promise<void> {
   const boundary = await BoundarySimulator.start();
   const sims = await startSimulators({ policy: POLICY, boundary });
   const endsFrom = Date.now() + 30_000;
-  seedGrants(sims, BOUNDARY_GRANTS, endsFrom);
+  await seedGrants(sims, BOUNDARY_GRANTS, endsFrom);
   for (let index = 0; index < BOUNDARY_GRANTS; index++) {
     const person = crowdMember(1000 + index);
     const user = boundary.addUser({ name: person.email });

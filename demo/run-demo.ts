@@ -5,7 +5,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { type BoundaryRequestRecord, BoundarySimulator } from '../simulators/boundary/boundary-simulator.js';
-import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, type World } from '../simulators/sandbox.js';
+import { APPROVALS, MEMBER_GROUP, PEOPLE, sqliteOf, startWorld, type World } from '../simulators/sandbox.js';
 import { manifestBotScopes } from '../simulators/slack/manifest-scopes.js';
 import { SlackSimulator } from '../simulators/slack/slack-simulator.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
@@ -134,7 +134,7 @@ async function demo(): Promise<void> {
     ]);
 
     process.stdout.write('\nAudit trail (append-only, hash-chained):\n');
-    const trail = world.bot.db
+    const trail = sqliteOf(world.bot)
       .prepare('SELECT seq, at, actor, action, state_before, state_after, hash FROM audit_events ORDER BY seq')
       .all() as {
       seq: number;

@@ -9,8 +9,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
-/** The bot-token scope each Web API method needs (no entry: the method needs none, as views.* do). */
+/** The bot-token scope each Web API method needs (null: none, as for auth.test and views.*). */
 export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
+  'auth.test': null,
   'chat.postMessage': 'chat:write',
   'chat.postEphemeral': 'chat:write',
   'chat.update': 'chat:write',

@@ -63,13 +63,12 @@ export async function spawnBotProcess(
     rss: () => ask<number>(child, { rss: true }, 'rss'),
     async kill9() {
       if (child.exitCode !== null) return;
-      // A test may have sent the signal itself at an exact moment; the process may even be gone already.
-      if (child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
-      await sims.slack.waitFor(() => sims.slack.openConnections === 0, 5000, 'the dead socket to close');
+      // Other replicas may hold connections of their own: wait for this one's to close.
+      const open = sims.slack.openConnections;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      await sims.slack.waitFor(() => sims.slack.openConnections < open, 5000, 'the dead socket to close');
     },
   };
 }

@@ -1,11 +1,12 @@
 // The real bot as its own process, for the restart tests and the benchmark: configured from the environment
-// exactly as `npm start` is, plus seams — a clock the parent moves over IPC, a short job lease, logs to stderr.
+// exactly as `npm start` is, plus seams — a clock the parent moves over IPC, a short job lease (unless
+// JIT_TEST_JOB_LEASE_MS sets one), logs to stderr.
 // IPC: {advance: ms} moves the clock and answers {advanced} once idle; {rss: true} answers {rss: bytes}.
 
 import type { Clock } from '../src/application/ports.js';
 import { startBot } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, secretsOf } from '../src/logger.js';
 
 const clock: Clock & { offset: number } = {
   offset: Number(process.env.JIT_TEST_CLOCK_OFFSET_MS ?? 0),
@@ -21,9 +22,9 @@ if (!loaded.ok) {
 }
 const bot = await startBot(loaded.config, {
   clock,
-  log: createLogger(loaded.config.logLevel, process.stderr),
+  log: createLogger(loaded.config.logLevel, process.stderr, secretsOf(loaded.config)),
   slackRetries: 0,
-  jobLeaseMs: 1000,
+  jobLeaseMs: Number(process.env.JIT_TEST_JOB_LEASE_MS ?? 1000),
 });
 
 process.on('message', (message: { advance?: number; rss?: boolean }) => {
@@ -34,6 +35,6 @@ process.on('message', (message: { advance?: number; rss?: boolean }) => {
   if (typeof message.advance !== 'number') return;
   clock.offset += message.advance;
   bot.scheduler.wake();
-  bot.scheduler.idle().then(() => process.send?.({ advanced: clock.offset }));
+  void bot.scheduler.idle().then(() => process.send?.({ advanced: clock.offset }));
 });
 process.send?.({ ready: true });

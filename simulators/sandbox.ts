@@ -6,10 +6,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SqliteDatabase } from '../src/adapters/sqlite/database.js';
 import type { Clock } from '../src/application/ports.js';
 import { type RunningBot, startBot } from '../src/composition.js';
 import { type LogLevel, loadConfig } from '../src/config.js';
-import { createLogger, type Logger } from '../src/logger.js';
+import { createLogger, type Logger, secretsOf } from '../src/logger.js';
 import type { BoundarySimulator } from './boundary/boundary-simulator.js';
 import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
 import { ensureSimulatorTls } from './graph/tls.js';
@@ -97,6 +98,8 @@ export interface SandboxOptions {
   slack?: SlackSimulator;
   /** A Boundary controller the bot ends sign-ins on (BOUNDARY_* set); absent = no Boundary follow-through. */
   boundary?: BoundarySimulator;
+  /** A PostgreSQL database for the bot (JIT_DATABASE_URL); absent = the SQLite file. */
+  databaseUrl?: string;
 }
 
 export interface Simulators {
@@ -135,6 +138,7 @@ export async function startSimulators(options: SandboxOptions = {}): Promise<Sim
     JIT_DATABASE: databaseFile,
     LOG_LEVEL: options.logLevel ?? 'silent',
     JIT_HTTP_PORT: '0',
+    ...(options.databaseUrl && { JIT_DATABASE_URL: options.databaseUrl }),
     ...(options.boundary && {
       BOUNDARY_ADDR: options.boundary.url,
       BOUNDARY_AUTH_METHOD_ID: options.boundary.passwordAuthMethodId,
@@ -153,7 +157,7 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
   const clock = new AdjustableClock();
   const bot = await startBot(loaded.config, {
     clock,
-    log: createLogger((process.env.JIT_TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent'),
+    log: createLogger((process.env.JIT_TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent', undefined, secretsOf(loaded.config)),
     slackRetries: 0,
   });
   await slack.waitForConnection();
@@ -191,4 +195,10 @@ export function addPerson(sims: Pick<Simulators, 'slack' | 'graph'>, person: { s
 export function crowdMember(index: number): { slack: string; entra: string; email: string } {
   const digits = String(index).padStart(4, '0');
   return { slack: `U0CROWD${digits}`, entra: `99999999-9999-4999-8999-99999999${digits}`, email: `crowd${digits}@contoso.example` };
+}
+
+/** The bot's SQLite database, for tests and the demo that read the store directly. */
+export function sqliteOf(bot: RunningBot): SqliteDatabase {
+  if (!bot.storage.sqlite) throw new Error('the bot runs on PostgreSQL, not SQLite');
+  return bot.storage.sqlite;
 }

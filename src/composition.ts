@@ -5,34 +5,31 @@
 import type { App } from '@slack/bolt';
 import { BoundaryHealth } from './adapters/boundary/boundary-health.js';
 import { BoundarySessionRevoker } from './adapters/boundary/boundary-sign-outs.js';
+import { type RejectedCredential, watchCredential } from './adapters/graph/credential-watch.js';
 import { GraphAccessProvider } from './adapters/graph/graph-access-provider.js';
 import { createGraphClient } from './adapters/graph/graph-client.js';
 import { GraphDirectory } from './adapters/graph/graph-directory.js';
 import { BotMetrics } from './adapters/ops/bot-metrics.js';
 import { startOpsServer } from './adapters/ops/ops-server.js';
 import { JobScheduler } from './adapters/scheduler/job-scheduler.js';
-import { alertAdmins } from './adapters/slack/admin-alerts.js';
+import { AdminAlarm, alertAdmins, credentialRejectedAlarm } from './adapters/slack/admin-alerts.js';
 import { createBoltApp } from './adapters/slack/bolt-app.js';
 import { SlackHomePublisher } from './adapters/slack/home-publisher.js';
 import { registerListeners } from './adapters/slack/listeners/index.js';
 import { SlackNotifier } from './adapters/slack/slack-notifier.js';
 import { SlackUserProfiles } from './adapters/slack/slack-profiles.js';
 import { trackSocket } from './adapters/slack/socket-state.js';
-import { isWritable, openDatabase, type SqliteDatabase } from './adapters/sqlite/database.js';
-import { SqliteJobQueue } from './adapters/sqlite/job-queue.js';
-import { findMigrationsDirectory, migrate, readMigrations } from './adapters/sqlite/migrations.js';
-import { SqliteRequestRepository } from './adapters/sqlite/request-repository.js';
-import { SqliteSlackMessageStore } from './adapters/sqlite/slack-message-refs.js';
 import { randomIds } from './adapters/system/random-ids.js';
 import { systemClock } from './adapters/system/system-clock.js';
-import type { Clock, IdSource } from './application/ports.js';
+import type { Clock, IdSource, RequestRepository } from './application/ports.js';
 import { type ReconcileReport, reconcile } from './application/reconcile.js';
 import { runJob } from './application/run-job.js';
 import { nextSweepAt, sweep } from './application/sweep.js';
 import { bindUseCases } from './application/use-cases.js';
 import type { Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, secretsOf } from './logger.js';
 import { formatPolicyProblem, loadPolicyFile } from './policy-file.js';
+import { openStorage, type Storage } from './storage.js';
 
 export interface BotSeams {
   clock?: Clock;
@@ -42,14 +39,14 @@ export interface BotSeams {
   slackRetries?: number;
   /** Socket Mode pong timeout, which also paces reconnects (default 5000 ms). */
   clientPingTimeoutMs?: number;
-  /** How long a claimed job is held before another pass may run it again (default 60 s). */
+  /** How long a claimed job stays leased without a heartbeat before another process takes it over (default 8 s). */
   jobLeaseMs?: number;
 }
 
 export interface RunningBot {
   app: App;
-  db: SqliteDatabase;
-  requests: SqliteRequestRepository;
+  storage: Storage;
+  requests: RequestRepository;
   scheduler: JobScheduler;
   log: Logger;
   metrics: BotMetrics;
@@ -66,20 +63,11 @@ export interface RunningBot {
 }
 
 export async function startBot(config: Config, seams: BotSeams = {}): Promise<RunningBot> {
-  const log = seams.log ?? createLogger(config.logLevel);
+  const log = seams.log ?? createLogger(config.logLevel, undefined, secretsOf(config));
   const clock = seams.clock ?? systemClock;
 
-  const db = openDatabase(config.databaseFile);
-  const migrated = migrate(db, readMigrations(findMigrationsDirectory()));
-  if (!migrated.ok) throw new Error(`database ${config.databaseFile}: ${migrated.error}`);
-  if (migrated.applied.length > 0) log.info({ applied: migrated.applied.map((m) => m.file) }, 'database migrated');
-  const requests = new SqliteRequestRepository(db);
-  const jobs = new SqliteJobQueue(db);
-  const messages = new SqliteSlackMessageStore(db);
-
-  const graph = createGraphClient({ ...config.azure, baseUrl: config.graph.baseUrl });
-  const access = new GraphAccessProvider(graph, config.graph.baseUrl, () => clock.now());
-  const directory = new GraphDirectory(graph, () => clock.now());
+  const storage = await openStorage(config.database, log.child({ module: 'storage' }));
+  const { requests, jobs, messages } = storage;
 
   const { app, receiver } = createBoltApp({
     botToken: config.slack.botToken,
@@ -91,6 +79,15 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   });
   // Every use case reads the policy through a getter at each use, so a reload (SIGHUP) reaches them all at once.
   let policy = config.policy;
+
+  const alarm = new AdminAlarm({ client: app.client, admins: () => policy.admins, clock, log: log.child({ module: 'alarm' }) });
+  const credentialRejected = (failure: RejectedCredential) => {
+    const { key, lines } = credentialRejectedAlarm(failure);
+    alarm.raise(key, lines);
+  };
+  const graph = createGraphClient({ ...config.azure, baseUrl: config.graph.baseUrl });
+  const access = watchCredential(new GraphAccessProvider(graph, config.graph.baseUrl, () => clock.now()), credentialRejected);
+  const directory = watchCredential(new GraphDirectory(graph, () => clock.now()), credentialRejected);
   // The job worker is woken once the listener that stored a change has answered Slack (see app.use below).
   let changedInListener = false;
   const useCases = bindUseCases(
@@ -138,7 +135,8 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const socket = trackSocket(receiver.client, () => metrics.reconnects.inc());
   const reconcileNow = async (): Promise<ReconcileReport> => {
     const report = await reconcile(jobDeps);
-    const level = report.removedOutside.length + report.lingering.length > 0 ? 'warn' : 'info';
+    const repaired = report.removedOutside.length + report.lingering.length + report.cleanedUp.length;
+    const level = repaired > 0 ? 'warn' : 'info';
     log[level]({ module: 'reconcile', ...report }, 'reconciled with Graph');
     scheduler.wake();
     return report;
@@ -151,9 +149,9 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     clock,
     log: log.child({ module: 'scheduler' }),
     runJob: async (job) => {
-      const before = requests.find(job.requestId);
+      const before = await requests.find(job.requestId);
       const outcome = await runJob(jobDeps, job);
-      metrics.observe(job, outcome, before, requests.find(job.requestId));
+      metrics.observe(job, outcome, before, await requests.find(job.requestId));
       return outcome;
     },
     sweep: () => sweep(jobDeps),
@@ -180,7 +178,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   await app.start();
   const ops = await startOpsServer(
     {
-      isDatabaseWritable: () => isWritable(db),
+      isDatabaseWritable: () => storage.isWritable(),
       isSocketConnected: socket.isConnected,
       metrics: metrics.registry,
       ...(boundaryHealth && { boundary: () => boundaryHealth.check() }),
@@ -188,17 +186,17 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     config.httpPort,
     config.httpHost,
   );
-  // With one process and one SQLite file, every lease found at start belongs to a process that died: its
-  // jobs run now instead of when their lease would have run out (a grant's end must not wait on a dead lease).
-  const released = jobs.releaseLeases(clock.now());
+  // Jobs a dead process left leased run now, rather than when their lease would run out.
+  const released = await storage.recoverLeases(clock.now());
   if (released > 0) log.warn({ released }, 'jobs left running by a stopped process run again now');
+  await storage.watchOtherReplicas(() => scheduler.wake());
   scheduler.start();
   log.info({ targets: policy.targets.length, httpPort: ops.port }, 'connected to Slack; jobs running; /healthz and /metrics served');
   reconcileNow().catch((error: unknown) => log.error({ err: error }, 'reconciliation at start failed'));
 
   return {
     app,
-    db,
+    storage,
     requests,
     scheduler,
     log,
@@ -225,7 +223,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
       await new Promise((resolve) => ops.server.close(resolve));
       await scheduler.stop();
       await app.stop();
-      db.close();
+      await storage.close();
     },
   };
 }

@@ -16,7 +16,8 @@ export interface Config {
   graph: { baseUrl: string };
   policyFile: string;
   policy: Policy;
-  databaseFile: string;
+  /** SQLite for one process (the default), or a PostgreSQL that several replicas share. */
+  database: DatabaseConfig;
   logLevel: LogLevel;
   /** Port of /healthz and /metrics; 0 picks a free one. */
   httpPort: number;
@@ -25,6 +26,8 @@ export interface Config {
   /** Ending Boundary sign-ins when access ends; absent when BOUNDARY_ADDR is not set. */
   boundary?: BoundaryConfig;
 }
+
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
 export interface BoundaryConfig {
   addr: string;
@@ -51,7 +54,14 @@ export const DEFAULTS = {
 } as const;
 
 // The variable names the bot reads; anything holding a secret is listed so that it is never echoed.
-export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'AZURE_CLIENT_SECRET', 'BOUNDARY_PASSWORD'] as const;
+// JIT_DATABASE_URL may carry the database password.
+export const SECRET_VARIABLES = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'AZURE_CLIENT_SECRET',
+  'BOUNDARY_PASSWORD',
+  'JIT_DATABASE_URL',
+] as const;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN = /^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/i;
@@ -114,6 +124,28 @@ function checkDatabaseFile(value: string, problems: string[]): string {
     problems.push(`JIT_DATABASE is a directory (${file}); give the path of the SQLite file, e.g. ${DEFAULTS.JIT_DATABASE}`);
   }
   return file;
+}
+
+/**
+ * JIT_DATABASE_URL selects PostgreSQL; without it, the SQLite file at JIT_DATABASE. The URL may hold a password,
+ * so no message repeats it.
+ */
+function readDatabase(env: Env, problems: string[]): DatabaseConfig {
+  const url = env.JIT_DATABASE_URL?.trim();
+  if (!url) return { kind: 'sqlite', file: checkDatabaseFile(env.JIT_DATABASE?.trim() || DEFAULTS.JIT_DATABASE, problems) };
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    problems.push('JIT_DATABASE_URL is not a URL; write it as postgres://user:password@host:5432/database?sslmode=verify-full');
+    return { kind: 'postgres', url };
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    problems.push(`JIT_DATABASE_URL must start with postgres:// (PostgreSQL); it starts with ${parsed.protocol}//`);
+  } else if (!parsed.pathname.replace(/^\//, '')) {
+    problems.push('JIT_DATABASE_URL names no database; add it after the host, as in postgres://…@host:5432/jit');
+  }
+  return { kind: 'postgres', url };
 }
 
 /**
@@ -203,7 +235,7 @@ export function loadConfig(env: Env): ConfigLoad {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`);
   }
-  const databaseFile = checkDatabaseFile(read('JIT_DATABASE'), problems);
+  const database = readDatabase(env, problems);
   const httpPort = Number(read('JIT_HTTP_PORT'));
   if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) {
     problems.push(`JIT_HTTP_PORT must be a port number (0–65535) for /healthz and /metrics; got "${env.JIT_HTTP_PORT}"`);
@@ -229,7 +261,7 @@ export function loadConfig(env: Env): ConfigLoad {
       graph: Object.freeze({ baseUrl: graphBaseUrl }),
       policyFile,
       policy: policy.policy,
-      databaseFile,
+      database: Object.freeze(database),
       logLevel: logLevel as LogLevel,
       httpPort,
       httpHost,

@@ -2,7 +2,7 @@
 
 import { startBot } from './composition.js';
 import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, secretsOf } from './logger.js';
 
 async function main(): Promise<void> {
   const loaded = loadConfig(process.env);
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const log = createLogger(loaded.config.logLevel);
+  const log = createLogger(loaded.config.logLevel, undefined, secretsOf(loaded.config));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   const bot = await startBot(loaded.config, { log });
   const shutdown = (signal: string) => {

@@ -44,7 +44,7 @@ describe('loadConfig', () => {
         slack: { botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl: 'https://slack.com/api/' },
         azure: { authorityHost: 'https://login.microsoftonline.com/', disableInstanceDiscovery: false, clientSecret: CLIENT_SECRET },
         graph: { baseUrl: 'https://graph.microsoft.com' },
-        databaseFile: join(dir, 'data', 'jit.sqlite'),
+        database: { kind: 'sqlite', file: join(dir, 'data', 'jit.sqlite') },
         logLevel: 'info',
         httpPort: 8080,
         httpHost: '127.0.0.1',
@@ -141,6 +141,28 @@ describe('loadConfig', () => {
       ok: false,
       problems: [`JIT_DATABASE is a directory (${dir}); give the path of the SQLite file, e.g. ./data/jit.sqlite`],
     });
+  });
+
+  it('selects PostgreSQL with JIT_DATABASE_URL, and SQLite without it', () => {
+    const url = 'postgres://jit:s3cret-pw@db.internal:5432/jit?sslmode=verify-full';
+    expect(loadConfig({ ...env, JIT_DATABASE_URL: url })).toMatchObject({ ok: true, config: { database: { kind: 'postgres', url } } });
+    expect(loadConfig({ ...env, JIT_DATABASE_URL: '  ' })).toMatchObject({ ok: true, config: { database: { kind: 'sqlite' } } });
+  });
+
+  it('refuses a JIT_DATABASE_URL that is not a PostgreSQL URL naming a database, without repeating it', () => {
+    const problems = (value: string) => {
+      const result = loadConfig({ ...env, JIT_DATABASE_URL: value });
+      return result.ok ? [] : result.problems;
+    };
+    expect(problems('mysql://jit:s3cret-pw@db:3306/jit')).toEqual([
+      'JIT_DATABASE_URL must start with postgres:// (PostgreSQL); it starts with mysql://',
+    ]);
+    expect(problems('postgres://jit:s3cret-pw@db:5432')).toEqual([
+      'JIT_DATABASE_URL names no database; add it after the host, as in postgres://…@host:5432/jit',
+    ]);
+    expect(problems('s3cret-pw at db.internal')).toEqual([
+      'JIT_DATABASE_URL is not a URL; write it as postgres://user:password@host:5432/database?sslmode=verify-full',
+    ]);
   });
 
   it('stops on a policy mistake with the file, line and field', () => {

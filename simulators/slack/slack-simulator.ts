@@ -171,8 +171,8 @@ export class SlackSimulator implements SlackHost {
 
   // ── Socket Mode ─────────────────────────────────────────────────────────────────────────────────────────
 
-  /** Every envelope sent, in order, with what came back and how long the ack took. */
-  get envelopes(): (Envelope & { ack?: Record<string, unknown>; ackMs?: number })[] {
+  /** Every envelope sent, in order, with what came back, how long the ack took and which connection got it. */
+  get envelopes(): SocketModeLink['envelopes'] {
     return this.socketMode.envelopes;
   }
 

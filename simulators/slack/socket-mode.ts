@@ -32,11 +32,13 @@ export interface SocketModeOptions {
 
 export class SocketModeLink {
   /** Every envelope sent, in order, with what came back and how long the ack took. */
-  readonly envelopes: (Envelope & { ack?: Record<string, unknown>; ackMs?: number })[] = [];
+  readonly envelopes: (Envelope & { ack?: Record<string, unknown>; ackMs?: number; connection?: number })[] = [];
   /** How many connections have ever said hello; tests watch reconnects with it. */
   connectionsOpened = 0;
   private readonly sockets = new WebSocketServer({ noServer: true });
   private readonly connections: WebSocket[] = [];
+  /** Each connection's number in the order they said hello, so tests can see which one an envelope went to. */
+  private readonly connectionNumbers = new Map<WebSocket, number>();
   private nextConnection = 0;
   private readonly tickets = new Set<string>();
   private readonly pendingAcks = new Map<string, (payload: Record<string, unknown>) => void>();
@@ -77,6 +79,7 @@ export class SocketModeLink {
     }
     this.connections.push(ws);
     this.connectionsOpened += 1;
+    this.connectionNumbers.set(ws, this.connectionsOpened);
     ws.on('message', (data) => this.receiveAck(String(data)));
     ws.on('close', () => {
       const index = this.connections.indexOf(ws);
@@ -132,6 +135,7 @@ export class SocketModeLink {
     this.envelopes.push(envelope);
 
     const ws = this.connections[this.nextConnection++ % Math.max(this.connections.length, 1)];
+    if (ws) Object.assign(envelope, { connection: this.connectionNumbers.get(ws) });
     const sentAt = performance.now();
     const acked = ws
       ? await new Promise<Record<string, unknown> | undefined>((resolve) => {

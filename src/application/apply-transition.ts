@@ -15,20 +15,20 @@ const MAX_ATTEMPTS = 5;
  * request as the caller already read it in this step: the first attempt decides on it instead of reading again
  * (compare-and-set still catches a change since).
  */
-export function applyTransition(
+export async function applyTransition(
   deps: { requests: RequestRepository; clock: Clock },
   requestId: string,
   decide: (request: AccessRequest, now: number) => TransitionResult,
   options: { completeJob?: JobLease; read?: AccessRequest } = {},
-): ChangeOutcome {
+): Promise<ChangeOutcome> {
   const { read, ...write } = options;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const request = attempt === 0 && read?.id === requestId ? read : deps.requests.find(requestId);
+    const request = attempt === 0 && read?.id === requestId ? read : await deps.requests.find(requestId);
     if (!request) return { ok: false, code: 'unknown_request' };
     const now = deps.clock.now();
     const result = decide(request, now);
     if (!result.ok) return result;
-    if (deps.requests.apply(request, result, now, write)) return { ok: true, request: result.request, previous: request };
+    if (await deps.requests.apply(request, result, now, write)) return { ok: true, request: result.request, previous: request };
   }
   return { ok: false, code: 'conflict' };
 }

@@ -6,6 +6,6 @@ import type { Clock, RequestRepository } from './ports.js';
 export function cancelRequest(
   deps: { requests: RequestRepository; clock: Clock },
   input: { requestId: string; actorId: string },
-): ChangeOutcome {
+): Promise<ChangeOutcome> {
   return applyTransition(deps, input.requestId, (request, now) => cancel(request, input.actorId, now));
 }

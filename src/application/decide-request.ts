@@ -18,19 +18,24 @@ export interface DecideInput {
   comment?: string;
 }
 
-export type DecideOutcome = ChangeOutcome | { ok: false; code: 'target_removed' | 'identity_unconfirmed' };
+export type DecideOutcome =
+  | ChangeOutcome
+  | { ok: false; code: 'target_removed' | 'identity_unconfirmed' }
+  /** The approver's Slack email is an address of `account`, the Entra account that would receive the access. */
+  | { ok: false; code: 'same_entra_account'; account: string };
 
 /**
- * Whether the approver is the requester under another Slack account: their Slack email resolves to the Entra
- * account that would receive the access (a second Slack account with a mail alias is enough for that).
- * An approver with no Entra account at all cannot be that account.
+ * Whether the approver is the requester under another Slack account: their Slack email is an address of the
+ * Entra account that would receive the access, its UPN or mail or any alias (an Exchange proxy address, an
+ * alternate email). A second Slack account carrying an alias is enough to approve one's own access otherwise.
+ * An approver without a usable email cannot be shown to be that account.
  */
 async function isRequesterInEntra(deps: DecideDeps, approverId: string, requesterPrincipal: string): Promise<boolean | 'unknown'> {
   const email = await deps.profiles.emailOf(approverId);
   if (!email.ok) return email.kind === 'no_email' ? false : 'unknown';
-  const user = await deps.directory.findUserByEmail(email.email);
-  if (!user.ok) return user.kind === 'transient' || user.kind === 'permanent' ? 'unknown' : false;
-  return user.principalId.toLowerCase() === requesterPrincipal.toLowerCase();
+  const accounts = await deps.directory.accountsWithAddress(email.email);
+  if (!accounts.ok) return accounts.kind === 'invalid_email' ? false : 'unknown';
+  return accounts.principalIds.some((id) => id.toLowerCase() === requesterPrincipal.toLowerCase());
 }
 
 /**
@@ -38,7 +43,7 @@ async function isRequesterInEntra(deps: DecideDeps, approverId: string, requeste
  * policy takes away their say over requests already waiting.
  */
 export async function decideRequest(deps: DecideDeps, input: DecideInput): Promise<DecideOutcome> {
-  const stored = deps.requests.find(input.requestId);
+  const stored = await deps.requests.find(input.requestId);
   if (!stored) return { ok: false, code: 'unknown_request' };
   const target = findTarget(deps.policy, stored.targetId);
   if (!target) return { ok: false, code: 'target_removed' };
@@ -47,11 +52,11 @@ export async function decideRequest(deps: DecideDeps, input: DecideInput): Promi
     if (preview.ok) {
       const same = await isRequesterInEntra(deps, input.actorId, stored.principalId);
       if (same === 'unknown') return { ok: false, code: 'identity_unconfirmed' };
-      if (same) return { ok: false, code: 'self_approval' };
+      if (same) return { ok: false, code: 'same_entra_account', account: stored.principalName ?? stored.principalId };
     }
   }
 
-  const outcome = applyTransition(
+  const outcome = await applyTransition(
     deps,
     input.requestId,
     (request, now) =>
@@ -62,18 +67,18 @@ export async function decideRequest(deps: DecideDeps, input: DecideInput): Promi
   );
   if (!outcome.ok && outcome.code === 'pending_timeout_passed') {
     // The sweeper has not got to it yet: time it out now, and answer as for any closed request.
-    const timedOut = applyTransition(deps, input.requestId, (request, now) => timeOut(request, now));
+    const timedOut = await applyTransition(deps, input.requestId, (request, now) => timeOut(request, now));
     return timedOut.ok ? { ok: false, code: 'wrong_state', state: 'timed_out' } : timedOut;
   }
   return outcome;
 }
 
 /** Whether the decision would be accepted now, without making it (Deny asks for a reason first). */
-export function previewDecision(
+export async function previewDecision(
   deps: DecideDeps,
   input: DecideInput,
-): { ok: true; request: AccessRequest } | Extract<DecideOutcome, { ok: false }> {
-  const request = deps.requests.find(input.requestId);
+): Promise<{ ok: true; request: AccessRequest } | Extract<DecideOutcome, { ok: false }>> {
+  const request = await deps.requests.find(input.requestId);
   if (!request) return { ok: false, code: 'unknown_request' };
   const target = findTarget(deps.policy, request.targetId);
   if (!target) return { ok: false, code: 'target_removed' };

@@ -7,7 +7,7 @@ import type { Clock, RequestRepository } from './ports.js';
 export function endAccess(
   deps: { requests: RequestRepository; policy: Policy; clock: Clock },
   input: { requestId: string; actorId: string; reason: 'released' | 'revoked' },
-): ChangeOutcome {
+): Promise<ChangeOutcome> {
   const authority = { isAdmin: isAdmin(deps.policy, input.actorId) };
   return applyTransition(deps, input.requestId, (request, now) => requestEnd(request, input.reason, input.actorId, now, authority));
 }

@@ -21,6 +21,8 @@ export interface StoredJob {
   attempts: number;
   runAt: number;
   lastError: string | null;
+  /** Claimed after another holder's lease ran out: that holder stopped (a crash, a replica gone). */
+  takenOver: boolean;
 }
 
 /**
@@ -43,46 +45,57 @@ export interface AuditRecord {
 }
 
 /**
- * Requests and everything written with them. Synchronous, because the store is (better-sqlite3).
- * Every write is one transaction holding the state change, its audit event and its jobs.
+ * Requests and everything written with them. Asynchronous, so that one port serves SQLite (one process) and
+ * PostgreSQL (several replicas). Every write is one transaction holding the state change, its audit event and
+ * its jobs.
  */
 export interface RequestRepository {
-  create(opened: Transition, now: number): void;
-  find(id: string): AccessRequest | undefined;
+  create(opened: Transition, now: number): Promise<void>;
+  find(id: string): Promise<AccessRequest | undefined>;
   /**
    * Compare-and-set on `previous.version`: stores `change` with its audit event and jobs, or, when the stored
    * request is no longer the one the change was decided on, writes nothing and returns false.
    */
-  apply(previous: AccessRequest, change: Transition, now: number, options?: { completeJob?: JobLease }): boolean;
-  listByRequester(requesterId: string, limit: number): AccessRequest[];
-  listByState(state: RequestState, limit: number): AccessRequest[];
-  countByState(state: RequestState): number;
+  apply(previous: AccessRequest, change: Transition, now: number, options?: { completeJob?: JobLease }): Promise<boolean>;
+  listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]>;
+  listByState(state: RequestState, limit: number): Promise<AccessRequest[]>;
+  countByState(state: RequestState): Promise<number>;
   /**
    * The bot's other requests that hold the same membership (group and person) as a grant being ended:
    * active and not ending, or approved with their grant call already sent (see `coversSameMembership`).
    */
-  listCovering(groupId: string, principalId: string, excludeRequestId: string): AccessRequest[];
-  /** Grants that ended at or after `since`, oldest first. */
-  listEndedSince(since: number, limit: number): AccessRequest[];
+  listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]>;
+  /**
+   * Failed requests whose grant call was sent and whose cleanup never ran (none was ordered, or it was lost):
+   * what the call may have created is still to be looked for. Oldest first.
+   */
+  listUncleaned(limit: number): Promise<AccessRequest[]>;
+  /** Grants that ended at or after `since`, a page at a time in id order (ids after `afterId`), for reconciliation. */
+  listEndedSince(since: number, afterId: string, limit: number): Promise<AccessRequest[]>;
+  /** Grants active and not ending, a page at a time in id order (ids after `afterId`), for reconciliation. */
+  listActiveGrants(afterId: string, limit: number): Promise<AccessRequest[]>;
   /** Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning. */
-  listDue(deadline: Deadline, now: number, limit: number): AccessRequest[];
+  listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]>;
   /** The earliest deadline still ahead, for the precise timer. */
-  nextDeadline(warningMs: number): number | undefined;
+  nextDeadline(warningMs: number): Promise<number | undefined>;
 }
 
 export type Deadline = { kind: 'pending_timeout' } | { kind: 'expiry' } | { kind: 'expiry_warning'; warningMs: number };
 
-/** The durable jobs written with each transition. A claimed job is leased; a lease that runs out is claimed again. */
+/**
+ * The durable jobs written with each transition. A claimed job is leased to this process; its holder keeps the
+ * lease alive with heartbeats, and a lease that runs out (its holder died) is claimed again by anyone.
+ */
 export interface JobQueue {
   /** Leases up to `limit` due jobs of the given kinds (all kinds when omitted), revocations first. */
-  claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): StoredJob[];
+  claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]>;
   /** Each returns false, and changes nothing, when the lease is no longer the caller's. */
-  complete(lease: JobLease, now: number): boolean;
-  retry(lease: JobLease, runAt: number, error: string, now: number): boolean;
-  bury(lease: JobLease, error: string, now: number): boolean;
-  nextRunAt(): number | undefined;
-  /** Hands every running job back to the queue: at start, with one process, every lease found belongs to the dead. */
-  releaseLeases(now: number): number;
+  complete(lease: JobLease, now: number): Promise<boolean>;
+  retry(lease: JobLease, runAt: number, error: string, now: number): Promise<boolean>;
+  bury(lease: JobLease, error: string, now: number): Promise<boolean>;
+  /** Extends the leases among `leases` that are still this process's to `now + leaseMs`; returns how many. */
+  heartbeat(leases: readonly JobLease[], now: number, leaseMs: number): Promise<number>;
+  nextRunAt(): Promise<number | undefined>;
 }
 
 /** Why an outside call did not succeed: worth retrying (with the wait the service asked for), or not. */
@@ -101,13 +114,26 @@ export interface GrantOrder {
 }
 
 export type GrantResult = { ok: true; reference?: string; alreadyPresent: boolean } | OutsideFailure;
-export type RevokeResult = { ok: true; alreadyAbsent: boolean } | OutsideFailure;
+/** `heldBy`: nothing was removed, because an assignment the bot did not make (this one) holds the membership. */
+export type RevokeResult = { ok: true; alreadyAbsent: boolean; heldBy?: string } | OutsideFailure;
+
+/** How to tell the bot's own PIM assignment from anyone else's (an admin's, another tool's, a later one). */
+export interface GrantOwnership {
+  /** The schedule the grant recorded (`GrantRecord.reference`); unknown after a lost answer. */
+  reference?: string;
+  /** The request the grant was made for, which the bot's PIM call carries as its ticket. */
+  requestId: string;
+}
 export type PresenceResult = { ok: true; present: boolean } | OutsideFailure;
 
 /** Grants and ends membership of the Entra group behind a target (PIM for Groups or direct membership). */
 export interface AccessProvider {
   grant(order: GrantOrder): Promise<GrantResult>;
-  revoke(grant: GrantSpec, principalId: string): Promise<RevokeResult>;
+  /**
+   * Ends the membership. With `ownership`, a PIM assignment is removed only when the active one is the bot's
+   * own; another that holds the membership is left, and named in `heldBy`. Direct membership has no owner to check.
+   */
+  revoke(grant: GrantSpec, principalId: string, ownership?: GrantOwnership): Promise<RevokeResult>;
   /**
    * Moves the end Entra keeps for a PIM assignment the bot's grants share, so Entra's own expiry follows the
    * latest of them (direct membership has no end in Entra: nothing to do).
@@ -125,9 +151,16 @@ export type UserLookup =
   | { ok: false; kind: 'not_found' | 'ambiguous' | 'disabled' | 'invalid_email'; message: string }
   | OutsideFailure;
 
+export type AddressLookup = { ok: true; principalIds: string[] } | { ok: false; kind: 'invalid_email'; message: string } | OutsideFailure;
+
 /** Finds the Entra user behind an email address. */
 export interface EntraDirectory {
   findUserByEmail(email: string): Promise<UserLookup>;
+  /**
+   * Every account that receives mail at `email` in any form, aliases and alternate emails included: whether an
+   * address belongs to an account, never whom to grant.
+   */
+  accountsWithAddress(email: string): Promise<AddressLookup>;
 }
 
 /** Where a message the bot posted lives, so it can be updated or threaded under later. */
@@ -138,8 +171,8 @@ export interface MessageRef {
 
 /** The Slack messages posted about each request (the card, the receipt, news), kept with the request. */
 export interface SlackMessageStore {
-  find(requestId: string, kind: string): MessageRef | undefined;
-  save(requestId: string, kind: string, ref: MessageRef, now: number): void;
+  find(requestId: string, kind: string): Promise<MessageRef | undefined>;
+  save(requestId: string, kind: string, ref: MessageRef, now: number): Promise<void>;
 }
 
 /** Tells the people involved about a change: the card, its thread, the requester's DM, the Home tabs. */

@@ -48,11 +48,11 @@ export interface RecordDeps {
  * here, on purpose: the outside lookups in between take time, and a second submission for the same target may
  * have been stored meanwhile; this check and the write are what decide.
  */
-export function recordRequest(deps: RecordDeps, input: RecordInput): RecordOutcome {
+export async function recordRequest(deps: RecordDeps, input: RecordInput): Promise<RecordOutcome> {
   const target = findTarget(deps.policy, input.targetId);
   if (!target) return { ok: false, code: 'unknown_target' };
   if (!mayRequest(target, input.requesterId)) return { ok: false, code: 'not_a_requester' };
-  if (openRequestFor(deps.requests.listByRequester(input.requesterId, OPEN_LOOKBACK), target.id))
+  if (openRequestFor(await deps.requests.listByRequester(input.requesterId, OPEN_LOOKBACK), target.id))
     return { ok: false, code: 'already_open' };
   const reason = checkReason(input.reason);
   if (!reason.ok) return reason;
@@ -72,6 +72,6 @@ export function recordRequest(deps: RecordDeps, input: RecordInput): RecordOutco
     pendingTimeoutMinutes: deps.policy.settings.pendingTimeoutMinutes,
     now,
   });
-  deps.requests.create(opened, now);
+  await deps.requests.create(opened, now);
   return { ok: true, request: opened.request };
 }

@@ -17,12 +17,12 @@ export type FormCheck =
       code: Extract<RecordOutcome, { ok: false }>['code'];
     };
 
-/** What the modal can answer within Slack's 3 seconds: the policy and the person's own requests, no outside call. */
-function checkForm(deps: { policy: Policy; requests: RequestRepository }, input: FormInput): FormCheck {
+/** What the modal can answer within Slack's 3 seconds: the policy and the person's own requests, no outside service. */
+async function checkForm(deps: { policy: Policy; requests: RequestRepository }, input: FormInput): Promise<FormCheck> {
   const target = findTarget(deps.policy, input.targetId);
   if (!target) return { ok: false, field: 'target', code: 'unknown_target' };
   if (!mayRequest(target, input.requesterId)) return { ok: false, field: 'target', code: 'not_a_requester' };
-  if (openRequestFor(deps.requests.listByRequester(input.requesterId, 500), target.id))
+  if (openRequestFor(await deps.requests.listByRequester(input.requesterId, 500), target.id))
     return { ok: false, field: 'target', code: 'already_open' };
   const reason = checkReason(input.reason);
   if (!reason.ok) return { ok: false, field: 'reason', code: reason.code };
@@ -70,7 +70,7 @@ export interface RequestAccessDeps {
 
 /** Form mistakes come back at once, before any outside call, with the field they concern. */
 export async function requestAccess(deps: RequestAccessDeps, input: FormInput): Promise<RequestAccessOutcome> {
-  const form = checkForm(deps, input);
+  const form = await checkForm(deps, input);
   if (!form.ok) return form;
   const { target } = form;
 
@@ -106,7 +106,7 @@ export async function requestAccess(deps: RequestAccessDeps, input: FormInput): 
   // Access the person holds outside the bot is theirs: the bot neither grants it again nor ever removes it.
   const held = await deps.access.isPresent(target.grant, user.principalId);
   if (!held.ok) return { ok: false, code: 'lookup_failed', message: held.message };
-  if (held.present && deps.requests.listCovering(target.grant.groupId, user.principalId, '').length === 0) {
+  if (held.present && (await deps.requests.listCovering(target.grant.groupId, user.principalId, '')).length === 0) {
     return { ok: false, code: 'already_held', message: `${user.userPrincipalName} already has standing access to ${target.name}` };
   }
   return recordRequest(deps, { ...input, principalId: user.principalId, principalName: user.userPrincipalName, email: email.email });

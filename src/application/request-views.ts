@@ -30,14 +30,17 @@ export function awaitsDecisionOf(policy: Policy, request: AccessRequest, userId:
 }
 
 /** The Home tabs of several people, reading what they share (pending and active requests) once. */
-export function describeHomes(deps: { requests: RequestRepository; policy: Policy }, userIds: readonly string[]): Map<string, HomeData> {
-  const pending = deps.requests.listByState('pending', 1000);
+export async function describeHomes(
+  deps: { requests: RequestRepository; policy: Policy },
+  userIds: readonly string[],
+): Promise<Map<string, HomeData>> {
+  const pending = await deps.requests.listByState('pending', 1000);
   const anyAdmin = userIds.some((userId) => isAdmin(deps.policy, userId));
-  const allActive = anyAdmin ? deps.requests.listByState('active', SHOWN).filter(isGranted) : [];
-  const allActiveCount = anyAdmin ? deps.requests.countByState('active') : 0;
+  const allActive = anyAdmin ? (await deps.requests.listByState('active', SHOWN)).filter(isGranted) : [];
+  const allActiveCount = anyAdmin ? await deps.requests.countByState('active') : 0;
   const homes = new Map<string, HomeData>();
   for (const userId of userIds) {
-    const mine = deps.requests.listByRequester(userId, RECENT);
+    const mine = await deps.requests.listByRequester(userId, RECENT);
     const admin = isAdmin(deps.policy, userId);
     homes.set(userId, {
       isAdmin: admin,
@@ -55,7 +58,7 @@ export function describeHomes(deps: { requests: RequestRepository; policy: Polic
 export const LISTED_REQUESTS = 20;
 
 /** A person's most recent requests, newest first, for `/jit list`. */
-export function listRequests(deps: { requests: RequestRepository }, userId: string): AccessRequest[] {
+export function listRequests(deps: { requests: RequestRepository }, userId: string): Promise<AccessRequest[]> {
   return deps.requests.listByRequester(userId, LISTED_REQUESTS);
 }
 

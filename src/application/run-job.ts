@@ -6,6 +6,7 @@ import {
   type AccessRequest,
   confirmEnd,
   confirmGrant,
+  endHeldElsewhere,
   failGrant,
   grantedMinutes,
   journalGrantCall,
@@ -17,6 +18,7 @@ import { minutesToMs } from '../domain/duration.js';
 import { grantedSpec } from '../domain/membership.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
+import { cleanUpFailedGrant } from './clean-up.js';
 import type { AccessProvider, BoundarySignOuts, Clock, JobQueue, Notifier, OutsideFailure, RequestRepository, StoredJob } from './ports.js';
 
 export interface JobDeps {
@@ -48,9 +50,9 @@ export function backoffMs(attempts: number, retryAfterMs?: number): number {
 }
 
 export async function runJob(deps: JobDeps, job: StoredJob): Promise<JobOutcome> {
-  const request = deps.requests.find(job.requestId);
+  const request = await deps.requests.find(job.requestId);
   if (!request) {
-    deps.jobs.bury(job, 'request not found', deps.clock.now());
+    await deps.jobs.bury(job, 'request not found', deps.clock.now());
     return { result: 'buried', detail: 'request not found' };
   }
   if (job.kind === 'grant') return runGrant(deps, job, request);
@@ -59,8 +61,8 @@ export async function runJob(deps: JobDeps, job: StoredJob): Promise<JobOutcome>
   return runNotify(deps, job, request);
 }
 
-function finish(deps: JobDeps, job: StoredJob, detail: string): JobOutcome {
-  deps.jobs.complete(job, deps.clock.now());
+async function finish(deps: JobDeps, job: StoredJob, detail: string): Promise<JobOutcome> {
+  await deps.jobs.complete(job, deps.clock.now());
   return { result: 'done', detail };
 }
 
@@ -68,26 +70,26 @@ function finish(deps: JobDeps, job: StoredJob, detail: string): JobOutcome {
  * Records the effect's outcome and completes the job in one transaction (or just completes it, if the request
  * moved on). `read`: the request as this job last read or wrote it, decided on without reading it again.
  */
-function record(
+async function record(
   deps: JobDeps,
   job: StoredJob,
   decide: Parameters<typeof applyTransition>[2],
   detail: string,
   read?: AccessRequest,
-): JobOutcome {
-  const changed = applyTransition(deps, job.requestId, decide, { completeJob: job, ...(read && { read }) });
+): Promise<JobOutcome> {
+  const changed = await applyTransition(deps, job.requestId, decide, { completeJob: job, ...(read && { read }) });
   return changed.ok ? { result: 'done', detail } : finish(deps, job, `${detail}; the request had moved on (${changed.code})`);
 }
 
-function retry(deps: JobDeps, job: StoredJob, failure: OutsideFailure, minimumMs = 0): JobOutcome {
+async function retry(deps: JobDeps, job: StoredJob, failure: OutsideFailure, minimumMs = 0): Promise<JobOutcome> {
   const now = deps.clock.now();
   const wait = Math.max(minimumMs, backoffMs(job.attempts, failure.kind === 'transient' ? failure.retryAfterMs : undefined));
-  deps.jobs.retry(job, now + wait, failure.message, now);
+  await deps.jobs.retry(job, now + wait, failure.message, now);
   return { result: 'retry', detail: failure.message, runAt: now + wait };
 }
 
 /** Never give up on ending access (in Entra, in Boundary, or after a failed grant): a permanent refusal is retried too, more slowly. */
-function retryEnding(deps: JobDeps, job: StoredJob, failure: OutsideFailure): JobOutcome {
+function retryEnding(deps: JobDeps, job: StoredJob, failure: OutsideFailure): Promise<JobOutcome> {
   return retry(deps, job, failure, failure.kind === 'permanent' ? PERMANENT_REVOKE_BACKOFF_MS : 0);
 }
 
@@ -98,7 +100,7 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
   if (request.state !== 'approved') return finish(deps, job, `nothing to grant: the request is ${request.state}`);
   const target = findTarget(deps.policy, request.targetId);
   // A journaled call may have landed before the answer was lost; the cleanup job removes what it created.
-  const fail = (cause: string, outcome: { standing?: boolean; mayHaveGranted?: boolean } = {}): JobOutcome =>
+  const fail = (cause: string, outcome: { standing?: boolean; mayHaveGranted?: boolean } = {}): Promise<JobOutcome> =>
     record(deps, job, (current, now) => failGrant(current, cause, now, outcome), `grant failed: ${cause}`);
   const mayHaveGranted = request.grantCall !== undefined;
   if (!target) return fail('the target was removed from the policy before the grant', { mayHaveGranted });
@@ -120,7 +122,7 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
   // Journal the call before it is sent. A retry keeps the first entry: its time is where the grant's clock starts.
   const journaled = request.grantCall
     ? { ok: true as const, request }
-    : applyTransition(deps, request.id, (current, now) => journalGrantCall(current, target.grant, now));
+    : await applyTransition(deps, request.id, (current, now) => journalGrantCall(current, target.grant, now));
   if (!journaled.ok) return finish(deps, job, `nothing to grant: ${journaled.code}`);
   const sentAt = journaled.request.grantCall?.sentAt ?? deps.clock.now();
 
@@ -136,7 +138,7 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
 
   if (result.alreadyPresent) {
     // "Already exists" to a first call: the bot's own only when another of its grants holds the same membership.
-    const covering = deps.requests.listCovering(target.grant.groupId, request.principalId, request.id);
+    const covering = await deps.requests.listCovering(target.grant.groupId, request.principalId, request.id);
     if (covering.length === 0 && !mayHaveGranted) {
       return fail(`already held: the person had this access before the bot granted it, so the bot leaves it alone`, {
         standing: true,
@@ -160,8 +162,8 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
 }
 
 /** The latest-ending other grant of the bot that holds the same membership, if any. */
-function coveringGrant(deps: JobDeps, groupId: string, principalId: string, requestId: string): AccessRequest | undefined {
-  const covering = deps.requests.listCovering(groupId, principalId, requestId);
+async function coveringGrant(deps: JobDeps, groupId: string, principalId: string, requestId: string): Promise<AccessRequest | undefined> {
+  const covering = await deps.requests.listCovering(groupId, principalId, requestId);
   return covering.sort((a, b) => (b.endsAt ?? Number.POSITIVE_INFINITY) - (a.endsAt ?? Number.POSITIVE_INFINITY))[0];
 }
 
@@ -175,11 +177,17 @@ async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest):
   if (!grant) throw new Error(`request ${request.id} is active without a recorded grant`);
 
   // Another active grant of the bot holds the same membership: it stays until the last of them ends.
-  const keeper = coveringGrant(deps, grant.groupId, grant.principalId, request.id);
+  const keeper = await coveringGrant(deps, grant.groupId, grant.principalId, request.id);
   if (keeper) {
     return record(deps, job, (current, now) => confirmEnd(current, now, { covered: true }, keeper.id), `kept for ${keeper.id}`);
   }
-  const result = await deps.access.revoke(grantedSpec(grant), grant.principalId);
+  const ownership = { requestId: request.id, ...(grant.reference !== undefined && { reference: grant.reference }) };
+  const result = await deps.access.revoke(grantedSpec(grant), grant.principalId, ownership);
+  if (result.ok && result.heldBy !== undefined) {
+    // Not the bot's assignment: the grant ends, and the access stays with whoever made the one that holds it.
+    const heldBy = result.heldBy;
+    return record(deps, job, (current, now) => endHeldElsewhere(current, now, heldBy), `held by ${heldBy}`, request);
+  }
   if (result.ok) {
     const detail = result.alreadyAbsent ? 'already gone' : 'revoked';
     const signOut = deps.boundary !== undefined;
@@ -192,7 +200,7 @@ async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest):
     );
   }
   if (job.attempts === REVOKE_ALERT_AFTER) {
-    applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, result.message, job.attempts));
+    await applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, result.message, job.attempts));
   }
   return retryEnding(deps, job, result);
 }
@@ -210,31 +218,25 @@ async function runSignOut(deps: JobDeps, job: StoredJob, request: AccessRequest)
     return record(deps, job, (current, now) => recordSignOut(current, { at: now, ...counts }), 'Boundary sign-ins ended');
   }
   if (job.attempts === REVOKE_ALERT_AFTER) {
-    applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, `Boundary: ${result.message}`, job.attempts));
+    await applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, `Boundary: ${result.message}`, job.attempts));
   }
   return retryEnding(deps, job, result);
 }
 
 /** A failed grant whose call may have landed: remove what it may have created, unless another grant covers it. */
 async function runCleanup(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
-  const call = request.grantCall;
-  if (!call || request.cleanup || !request.principalId) return finish(deps, job, 'nothing to clean up');
-  const keeper = coveringGrant(deps, call.groupId, request.principalId, request.id);
-  if (keeper) return record(deps, job, (current, now) => recordCleanup(current, 'covered', now, keeper.id), `kept for ${keeper.id}`);
-  const spec = grantedSpec({ kind: call.kind, groupId: call.groupId, principalId: request.principalId });
-  const result = await deps.access.revoke(spec, request.principalId);
-  if (result.ok) {
-    const outcome = result.alreadyAbsent ? 'absent' : 'removed';
-    return record(deps, job, (current, now) => recordCleanup(current, outcome, now), `cleanup: ${outcome}`);
-  }
-  return retryEnding(deps, job, result);
+  const found = await cleanUpFailedGrant(deps, request);
+  if (!found) return finish(deps, job, 'nothing to clean up');
+  if ('ok' in found) return retryEnding(deps, job, found);
+  const { result, keptBy, heldBy } = found;
+  return record(deps, job, (current, now) => recordCleanup(current, result, now, keptBy, heldBy), `cleanup: ${result}`);
 }
 
 async function runNotify(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
   const result = await deps.notifier.notify(request, job.event ?? 'changed');
   if (result.ok) return finish(deps, job, `told about ${job.event}`);
   if (result.kind === 'permanent' || job.attempts >= NOTIFY_MAX_ATTEMPTS) {
-    deps.jobs.bury(job, result.message, deps.clock.now());
+    await deps.jobs.bury(job, result.message, deps.clock.now());
     return { result: 'buried', detail: result.message };
   }
   return retry(deps, job, result);

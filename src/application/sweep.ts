@@ -6,7 +6,7 @@ import { requestEnd, SYSTEM, timeOut, warnOfExpiry } from '../domain/access-requ
 import { minutesToMs } from '../domain/duration.js';
 import type { Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
-import type { Clock, RequestRepository } from './ports.js';
+import type { Clock, Deadline, RequestRepository } from './ports.js';
 
 export interface SweepDeps {
   requests: RequestRepository;
@@ -22,30 +22,30 @@ export interface SweepResult {
 
 const BATCH = 500;
 
-export function sweep(deps: SweepDeps): SweepResult {
+export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const now = deps.clock.now();
   const warningMs = minutesToMs(deps.policy.settings.expiryWarningMinutes);
-  const count = (kind: Parameters<RequestRepository['listDue']>[0], decide: Parameters<typeof applyTransition>[2]): number => {
+  const count = async (kind: Deadline, decide: Parameters<typeof applyTransition>[2]): Promise<number> => {
     let changed = 0;
     for (;;) {
-      const due = deps.requests.listDue(kind, now, BATCH);
+      const due = await deps.requests.listDue(kind, now, BATCH);
       let progress = 0;
-      for (const request of due) if (applyTransition(deps, request.id, decide).ok) progress += 1;
+      for (const request of due) if ((await applyTransition(deps, request.id, decide)).ok) progress += 1;
       changed += progress;
       // A batch where nothing changed means what is left is not ours to change (another instance got there).
       if (due.length < BATCH || progress === 0) return changed;
     }
   };
-  return {
-    timedOut: count({ kind: 'pending_timeout' }, (request, at) => timeOut(request, at)),
-    expired: count({ kind: 'expiry' }, (request, at) => requestEnd(request, 'expired', SYSTEM, at)),
-    warned: count({ kind: 'expiry_warning', warningMs }, (request, at) =>
-      warnOfExpiry(request, deps.policy.settings.expiryWarningMinutes, at),
-    ),
-  };
+  // Ends first: access on time matters more than a timed-out request or a warning.
+  const expired = await count({ kind: 'expiry' }, (request, at) => requestEnd(request, 'expired', SYSTEM, at));
+  const timedOut = await count({ kind: 'pending_timeout' }, (request, at) => timeOut(request, at));
+  const warned = await count({ kind: 'expiry_warning', warningMs }, (request, at) =>
+    warnOfExpiry(request, deps.policy.settings.expiryWarningMinutes, at),
+  );
+  return { timedOut, expired, warned };
 }
 
 /** When the next sweep has something to do. */
-export function nextSweepAt(deps: SweepDeps): number | undefined {
+export function nextSweepAt(deps: SweepDeps): Promise<number | undefined> {
   return deps.requests.nextDeadline(minutesToMs(deps.policy.settings.expiryWarningMinutes));
 }

@@ -17,7 +17,7 @@ import {
 } from './request-access.js';
 import { describeHomes, type HomeData, homeViewersOf, listRequests } from './request-views.js';
 
-export type PreviewOutcome = ReturnType<typeof previewDecision>;
+export type PreviewOutcome = Awaited<ReturnType<typeof previewDecision>>;
 
 export interface RequestChoice {
   requestId: string;
@@ -39,13 +39,13 @@ export interface UseCases {
   warmUpIdentity(userId: string): Promise<void>;
   decide(input: DecideInput): Promise<DecideOutcome>;
   /** Whether a decision would be accepted, without making it (Deny asks for a reason first). */
-  previewDecision(input: DecideInput): PreviewOutcome;
-  cancel(input: RequestChoice): ChangeOutcome;
-  endAccess(input: EndAccessInput): ChangeOutcome;
+  previewDecision(input: DecideInput): Promise<PreviewOutcome>;
+  cancel(input: RequestChoice): Promise<ChangeOutcome>;
+  endAccess(input: EndAccessInput): Promise<ChangeOutcome>;
   /** A person's most recent requests, newest first. */
-  listRequests(userId: string): AccessRequest[];
+  listRequests(userId: string): Promise<AccessRequest[]>;
   /** What the Home tabs of these people show, reading what they share once. */
-  describeHomes(userIds: readonly string[]): Map<string, HomeData>;
+  describeHomes(userIds: readonly string[]): Promise<Map<string, HomeData>>;
   /** Whose Home tab shows this request. */
   homeViewersOf(request: AccessRequest): string[];
 }
@@ -66,8 +66,8 @@ export function bindUseCases(deps: RequestAccessDeps, changed: () => void): UseC
     warmUpIdentity: (userId) => warmUpIdentity(deps, userId),
     decide: async (input) => afterChange(await decideRequest(deps, input)),
     previewDecision: (input) => previewDecision(deps, input),
-    cancel: (input) => afterChange(cancelRequest(deps, input)),
-    endAccess: (input) => afterChange(endAccess(deps, input)),
+    cancel: async (input) => afterChange(await cancelRequest(deps, input)),
+    endAccess: async (input) => afterChange(await endAccess(deps, input)),
     listRequests: (userId) => listRequests(deps, userId),
     describeHomes: (userIds) => describeHomes(deps, userIds),
     homeViewersOf: (request) => homeViewersOf(deps.policy, request),

@@ -1,12 +1,40 @@
 // npm run audit -- [--since 2026-01-01] [--until 2026-02-01] [--format csv|jsonl] [--database file] [--verify]
 // Prints the audit trail for auditors, or with --verify checks the hash chain and exits 1 if anything was
-// edited or deleted. Reads the database named by --database, else JIT_DATABASE, else ./data/jit.sqlite.
+// edited or deleted. Reads the SQLite file named by --database; else the PostgreSQL at JIT_DATABASE_URL; else
+// the SQLite file at JIT_DATABASE, else ./data/jit.sqlite.
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readAuditTrail as readPostgresTrail, verifyAuditChain as verifyPostgresChain } from '../adapters/postgres/audit-trail.js';
+import { openPool } from '../adapters/postgres/database.js';
+import type { AuditExportRow, ChainCheck } from '../adapters/sql/audit-chain.js';
 import { readAuditTrail, verifyAuditChain } from '../adapters/sqlite/audit-trail.js';
 import { openDatabase } from '../adapters/sqlite/database.js';
 import { databaseFileFrom } from '../config.js';
+
+interface AuditSource {
+  read(range: { since: number | undefined; until: number | undefined }): Promise<AuditExportRow[]>;
+  verify(): Promise<ChainCheck>;
+  close(): Promise<void>;
+}
+
+function openSource(file: string | undefined, env: NodeJS.ProcessEnv): AuditSource {
+  const url = env.JIT_DATABASE_URL?.trim();
+  if (file === undefined && url) {
+    const pool = openPool(url, { max: 1 });
+    return { read: (range) => readPostgresTrail(pool, range), verify: () => verifyPostgresChain(pool), close: () => pool.end() };
+  }
+  const path = file ?? databaseFileFrom(env);
+  if (!existsSync(path)) throw new Error(`no database at ${path}; pass --database, or set JIT_DATABASE or JIT_DATABASE_URL`);
+  const db = openDatabase(path);
+  return {
+    read: async (range) => readAuditTrail(db, range),
+    verify: async () => verifyAuditChain(db),
+    close: async () => {
+      db.close();
+    },
+  };
+}
 
 const CSV_COLUMNS = [
   'seq',
@@ -34,7 +62,7 @@ function parseDate(name: string, text: string | undefined): number | undefined {
   return ms;
 }
 
-function main(argv: string[], env: NodeJS.ProcessEnv): number {
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -46,12 +74,10 @@ function main(argv: string[], env: NodeJS.ProcessEnv): number {
     },
   });
   if (values.format !== 'csv' && values.format !== 'jsonl') throw new Error(`--format must be csv or jsonl; got "${values.format}"`);
-  const file = values.database ?? databaseFileFrom(env);
-  if (!existsSync(file)) throw new Error(`no database at ${file}; pass --database or set JIT_DATABASE`);
-  const db = openDatabase(file);
+  const source = openSource(values.database, env);
   try {
     if (values.verify) {
-      const check = verifyAuditChain(db);
+      const check = await source.verify();
       if (check.ok) {
         process.stdout.write(`audit trail intact: ${check.rows} rows, hash chain verified\n`);
         return 0;
@@ -59,7 +85,7 @@ function main(argv: string[], env: NodeJS.ProcessEnv): number {
       process.stderr.write(`audit trail TAMPERED (${check.rows} rows):\n${check.problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
       return 1;
     }
-    const rows = readAuditTrail(db, { since: parseDate('since', values.since), until: parseDate('until', values.until) });
+    const rows = await source.read({ since: parseDate('since', values.since), until: parseDate('until', values.until) });
     if (values.format === 'csv') process.stdout.write(`${CSV_COLUMNS.join(',')}\n`);
     for (const row of rows) {
       const time = new Date(row.at).toISOString();
@@ -85,12 +111,12 @@ function main(argv: string[], env: NodeJS.ProcessEnv): number {
     }
     return 0;
   } finally {
-    db.close();
+    await source.close();
   }
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2), process.env);
+  process.exitCode = await main(process.argv.slice(2), process.env);
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 2;

@@ -53,6 +53,11 @@ export interface AccessRequest {
   cleanup?: { at: number; result: CleanupResult };
   /** An end that left the membership in place, because this other request of the bot still covers it. */
   keptBy?: string;
+  /**
+   * An end or cleanup that left the membership in place, because an assignment the bot did not make holds it
+   * (this PIM schedule: an admin's, made in place of the bot's or after it ended).
+   */
+  heldBy?: string;
   /** After the end: the person's Boundary sign-ins and live sessions ended, and checked gone. */
   signOut?: SignOutRecord;
   /** What was granted, set when the grant is confirmed. */
@@ -297,13 +302,23 @@ export function failGrant(
   return move(request, changes, { action: 'grant_failed', actor: SYSTEM, detail: { cause, cleanup: cleanupNeeded } }, jobs);
 }
 
-/** What the cleanup after a failed grant found and did. */
-export function recordCleanup(request: AccessRequest, result: CleanupResult, now: number, keptBy?: string): TransitionResult {
+/**
+ * What the cleanup after a failed grant found and did. `keptBy`: the bot's other request that covers the
+ * membership; `heldBy`: the assignment outside the bot that holds it (the result is then `standing`).
+ */
+export function recordCleanup(
+  request: AccessRequest,
+  result: CleanupResult,
+  now: number,
+  keptBy?: string,
+  heldBy?: string,
+): TransitionResult {
   if (request.state !== 'failed' || !request.grantCall || request.cleanup) return { ok: false, code: 'nothing_to_clean' };
+  const holders = { ...(keptBy !== undefined && { keptBy }), ...(heldBy !== undefined && { heldBy }) };
   return move(
     request,
-    { cleanup: { at: now, result }, ...(keptBy !== undefined && { keptBy }) },
-    { action: 'cleaned_up', actor: SYSTEM, detail: { result, ...(keptBy !== undefined && { keptBy }) } },
+    { cleanup: { at: now, result }, ...holders },
+    { action: 'cleaned_up', actor: SYSTEM, detail: { result, ...holders } },
     [notify('cleaned_up')],
   );
 }
@@ -354,6 +369,22 @@ export function confirmEnd(
     { state: 'ended', endedAt: now, endReason: reason, ...(keptBy !== undefined && { keptBy }) },
     { action: 'ended', actor: SYSTEM, detail: { ...detail, reason, ...(keptBy !== undefined && { keptBy }) } },
     jobs,
+  );
+}
+
+/**
+ * The active PIM assignment is not the bot's (an admin's, made in place of the bot's or after it ended): the
+ * grant ends without touching it, and people are told which assignment holds the access. No Boundary sign-out:
+ * the person still holds the group.
+ */
+export function endHeldElsewhere(request: AccessRequest, now: number, heldBy: string): TransitionResult {
+  if (request.state !== 'active' || !request.ending) return wrongState(request);
+  const reason = request.ending.reason;
+  return move(
+    request,
+    { state: 'ended', endedAt: now, endReason: reason, heldBy },
+    { action: 'ended', actor: SYSTEM, detail: { reason, heldBy } },
+    [notify('ended')],
   );
 }
 

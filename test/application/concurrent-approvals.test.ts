@@ -20,7 +20,7 @@ describe('approvals racing in separate processes on one database', () => {
     const target = makeTarget({ approvers: { channel: 'C0APPROVALS', users: RACE_APPROVERS, required: 2 } });
     const now = Date.now();
     for (let index = 0; index < REQUESTS; index++) {
-      repository.create(
+      await repository.create(
         openRequest({
           id: `req_${index}`,
           requesterId: REQUESTER,

@@ -1,7 +1,9 @@
-// One contract for the request store and the job queue, held by the SQLite adapter and the hand-written fake
-// alike, so the fake the use-case tests rely on cannot drift from the real thing.
+// One contract for the request store and the job queue, held by the SQLite and PostgreSQL adapters and the
+// hand-written fake alike, so the stores cannot drift apart, nor the fake the use-case tests rely on from them.
 
 import { describe, expect, it } from 'vitest';
+import { PostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
+import { PostgresRequestRepository } from '../../src/adapters/postgres/request-repository.js';
 import { SqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { SqliteRequestRepository } from '../../src/adapters/sqlite/request-repository.js';
 import type { JobQueue, RequestRepository } from '../../src/application/ports.js';
@@ -10,6 +12,7 @@ import {
   approve,
   confirmEnd,
   confirmGrant,
+  endHeldElsewhere,
   failGrant,
   journalGrantCall,
   openRequest,
@@ -20,13 +23,14 @@ import {
 import { openMigratedDatabase } from '../support/database.js';
 import { FakeRequestRepository } from '../support/fakes.js';
 import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
+import { migratedDatabaseForThisTest } from '../support/postgres.js';
 
 const MINUTE = 60_000;
 const target = makeTarget();
 const PERSON = '33333333-3333-4333-8333-333333333333';
 
 type Store = { requests: RequestRepository; jobs: JobQueue };
-const stores: [string, () => Store][] = [
+const stores: [string, () => Store | Promise<Store>][] = [
   [
     'the in-memory fake',
     () => {
@@ -41,6 +45,13 @@ const stores: [string, () => Store][] = [
       return { requests: new SqliteRequestRepository(db), jobs: new SqliteJobQueue(db) };
     },
   ],
+  [
+    'PostgreSQL',
+    async () => {
+      const { pool } = await migratedDatabaseForThisTest();
+      return { requests: new PostgresRequestRepository(pool), jobs: new PostgresJobQueue(pool, 'replica-contract') };
+    },
+  ],
 ];
 
 function must(result: TransitionResult) {
@@ -49,13 +60,18 @@ function must(result: TransitionResult) {
 }
 
 describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
-  function step(store: Store, request: AccessRequest, decide: (request: AccessRequest) => TransitionResult, at: number): AccessRequest {
+  async function step(
+    store: Store,
+    request: AccessRequest,
+    decide: (request: AccessRequest) => TransitionResult,
+    at: number,
+  ): Promise<AccessRequest> {
     const change = must(decide(request));
-    expect(store.requests.apply(request, change, at)).toBe(true);
+    expect(await store.requests.apply(request, change, at)).toBe(true);
     return change.request;
   }
 
-  function opened(store: Store, id: string, principalId = PERSON): AccessRequest {
+  async function opened(store: Store, id: string, principalId = PERSON): Promise<AccessRequest> {
     const transition = openRequest({
       id,
       requesterId: REQUESTER,
@@ -66,126 +82,188 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
       pendingTimeoutMinutes: 240,
       now: T0,
     });
-    store.requests.create(transition, T0);
+    await store.requests.create(transition, T0);
     return transition.request;
   }
 
-  function activeGrant(store: Store, id: string, principalId = PERSON): AccessRequest {
-    let request = opened(store, id, principalId);
-    request = step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
-    request = step(store, request, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
+  async function activeGrant(store: Store, id: string, principalId = PERSON): Promise<AccessRequest> {
+    let request = await opened(store, id, principalId);
+    request = await step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+    request = await step(store, request, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
     const grant = { kind: target.grant.kind, groupId: target.grant.groupId, principalId };
     return step(store, request, (r) => confirmGrant(r, grant, T0 + 3000), T0 + 3000);
   }
 
-  it('reads back every field it stored, the journal and the cleanup included', () => {
-    const store = makeStore();
-    let request = opened(store, 'req_A');
-    request = step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
-    request = step(store, request, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
-    expect(store.requests.find('req_A')).toEqual(request);
-    request = step(store, request, (r) => failGrant(r, 'lost, then 403', T0 + 3000, { mayHaveGranted: true }), T0 + 3000);
-    request = step(store, request, (r) => recordCleanup(r, 'removed', T0 + 4000), T0 + 4000);
-    expect(store.requests.find('req_A')).toEqual(request);
+  it('reads back every field it stored, the journal and the cleanup included', async () => {
+    const store = await makeStore();
+    let request = await opened(store, 'req_A');
+    request = await step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+    request = await step(store, request, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
+    expect(await store.requests.find('req_A')).toEqual(request);
+    request = await step(store, request, (r) => failGrant(r, 'lost, then 403', T0 + 3000, { mayHaveGranted: true }), T0 + 3000);
+    request = await step(store, request, (r) => recordCleanup(r, 'removed', T0 + 4000), T0 + 4000);
+    expect(await store.requests.find('req_A')).toEqual(request);
     expect(request).toMatchObject({ grantCall: { sentAt: T0 + 2000 }, cleanup: { at: T0 + 4000, result: 'removed' } });
   });
 
-  it('writes nothing when the stored request changed since it was read (compare-and-set)', () => {
-    const store = makeStore();
-    const request = opened(store, 'req_A');
-    step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+  it('writes nothing when the stored request changed since it was read (compare-and-set)', async () => {
+    const store = await makeStore();
+    const request = await opened(store, 'req_A');
+    await step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
     const stale = must(approve(request, { ...target, approvers: { ...target.approvers, users: ['U0OTHER'] } }, 'U0OTHER', T0 + 1000));
-    expect(store.requests.apply(request, stale, T0 + 1000)).toBe(false);
-    expect(store.requests.find('req_A')?.approvals.map((a) => a.approverId)).toEqual([APPROVER_1]);
+    expect(await store.requests.apply(request, stale, T0 + 1000)).toBe(false);
+    expect((await store.requests.find('req_A'))?.approvals.map((a) => a.approverId)).toEqual([APPROVER_1]);
   });
 
-  it('finds the other grants that hold the same membership: active ones not ending, and approved ones already sent', () => {
-    const store = makeStore();
-    const first = activeGrant(store, 'req_A');
-    activeGrant(store, 'req_B', PERSON.toUpperCase());
-    expect(store.requests.listCovering(target.grant.groupId, PERSON, 'req_A').map((r) => r.id)).toEqual(['req_B']);
-    expect(store.requests.listCovering(target.grant.groupId, '44444444-4444-4444-8444-444444444444', 'x')).toEqual([]);
+  it('finds the other grants that hold the same membership: active ones not ending, and approved ones already sent', async () => {
+    const store = await makeStore();
+    const first = await activeGrant(store, 'req_A');
+    await activeGrant(store, 'req_B', PERSON.toUpperCase());
+    expect((await store.requests.listCovering(target.grant.groupId, PERSON, 'req_A')).map((r) => r.id)).toEqual(['req_B']);
+    expect(await store.requests.listCovering(target.grant.groupId, '44444444-4444-4444-8444-444444444444', 'x')).toEqual([]);
 
-    step(store, first, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
-    expect(store.requests.listCovering(target.grant.groupId, PERSON, 'req_B')).toEqual([]);
+    await step(store, first, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    expect(await store.requests.listCovering(target.grant.groupId, PERSON, 'req_B')).toEqual([]);
 
-    let waiting = opened(store, 'req_C');
-    waiting = step(store, waiting, (r) => approve(r, target, APPROVER_1, T0 + 6000), T0 + 6000);
-    expect(store.requests.listCovering(target.grant.groupId, PERSON, 'req_B')).toEqual([]);
-    step(store, waiting, (r) => journalGrantCall(r, target.grant, T0 + 7000), T0 + 7000);
-    expect(store.requests.listCovering(target.grant.groupId, PERSON, 'req_B').map((r) => r.id)).toEqual(['req_C']);
+    let waiting = await opened(store, 'req_C');
+    waiting = await step(store, waiting, (r) => approve(r, target, APPROVER_1, T0 + 6000), T0 + 6000);
+    expect(await store.requests.listCovering(target.grant.groupId, PERSON, 'req_B')).toEqual([]);
+    await step(store, waiting, (r) => journalGrantCall(r, target.grant, T0 + 7000), T0 + 7000);
+    expect((await store.requests.listCovering(target.grant.groupId, PERSON, 'req_B')).map((r) => r.id)).toEqual(['req_C']);
   });
 
-  it('keeps the request that covers an end', () => {
-    const store = makeStore();
-    const first = activeGrant(store, 'req_A');
-    const ending = step(store, first, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
-    const ended = step(store, ending, (r) => confirmEnd(r, T0 + 6000, {}, 'req_B'), T0 + 6000);
-    expect(store.requests.find('req_A')).toEqual(ended);
+  it('pages through the active grants not ending, and the grants ended since a time, in id order', async () => {
+    const store = await makeStore();
+    await activeGrant(store, 'req_A');
+    const second = await activeGrant(store, 'req_B', '44444444-4444-4444-8444-444444444444');
+    await activeGrant(store, 'req_C', '55555555-5555-4555-8555-555555555555');
+    const ending = await step(store, second, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    const ids = (requests: AccessRequest[]) => requests.map((request) => request.id);
+
+    expect(ids(await store.requests.listActiveGrants('', 10))).toEqual(['req_A', 'req_C']);
+    expect(ids(await store.requests.listActiveGrants('', 1))).toEqual(['req_A']);
+    expect(ids(await store.requests.listActiveGrants('req_A', 1))).toEqual(['req_C']);
+    expect(await store.requests.listActiveGrants('req_C', 10)).toEqual([]);
+
+    expect(await store.requests.listEndedSince(T0, '', 10)).toEqual([]);
+    await step(store, ending, (r) => confirmEnd(r, T0 + 6000), T0 + 6000);
+    expect(ids(await store.requests.listEndedSince(T0 + 6000, '', 10))).toEqual(['req_B']);
+    expect(await store.requests.listEndedSince(T0 + 6000, 'req_B', 10)).toEqual([]);
+    expect(await store.requests.listEndedSince(T0 + 6001, '', 10)).toEqual([]);
+  });
+
+  it('keeps the request that covers an end', async () => {
+    const store = await makeStore();
+    const first = await activeGrant(store, 'req_A');
+    const ending = await step(store, first, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    const ended = await step(store, ending, (r) => confirmEnd(r, T0 + 6000, {}, 'req_B'), T0 + 6000);
+    expect(await store.requests.find('req_A')).toEqual(ended);
     expect(ended.keptBy).toBe('req_B');
   });
 
-  it('lists grants due to end and the next deadline', () => {
-    const store = makeStore();
-    const active = activeGrant(store, 'req_A');
-    const endsAt = active.endsAt ?? 0;
-    expect(endsAt).toBe(T0 + 2000 + 60 * MINUTE);
-    expect(store.requests.listDue({ kind: 'expiry' }, endsAt - 1, 10)).toEqual([]);
-    expect(store.requests.listDue({ kind: 'expiry' }, endsAt, 10).map((r) => r.id)).toEqual(['req_A']);
-    expect(store.requests.nextDeadline(10 * MINUTE)).toBe(endsAt - 10 * MINUTE);
+  it('keeps the assignment outside the bot that holds an ended grant’s membership, and a cleaned-up one’s', async () => {
+    const store = await makeStore();
+    const first = await activeGrant(store, 'req_A');
+    const ending = await step(store, first, (r) => requestEnd(r, 'expired', 'system', T0 + 61 * MINUTE), T0 + 61 * MINUTE);
+    const ended = await step(store, ending, (r) => endHeldElsewhere(r, T0 + 62 * MINUTE, 'sched-admin'), T0 + 62 * MINUTE);
+    expect(await store.requests.find('req_A')).toEqual(ended);
+    expect(ended).toMatchObject({ state: 'ended', heldBy: 'sched-admin' });
+
+    let failed = await opened(store, 'req_B');
+    failed = await step(store, failed, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+    failed = await step(store, failed, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
+    failed = await step(store, failed, (r) => failGrant(r, '403', T0 + 3000), T0 + 3000);
+    failed = await step(store, failed, (r) => recordCleanup(r, 'standing', T0 + 4000, undefined, 'sched-other'), T0 + 4000);
+    expect(await store.requests.find('req_B')).toEqual(failed);
   });
 
-  it('leases due jobs revocations first, lets nobody else claim them until the lease runs out, and completes them', () => {
-    const store = makeStore();
-    const active = activeGrant(store, 'req_A');
-    step(store, active, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
-    const claimed = store.jobs.claimDue(T0 + 5000, 1, 30_000);
+  it('lists the failed requests whose grant call was sent and whose cleanup never ran, oldest first', async () => {
+    const store = await makeStore();
+    const fail = async (id: string, journal: boolean) => {
+      let request = await opened(store, id);
+      request = await step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+      if (journal) request = await step(store, request, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
+      return step(store, request, (r) => failGrant(r, '403', T0 + 3000), T0 + 3000);
+    };
+    const sent = await fail('req_A', true);
+    await fail('req_B', false);
+    const cleaned = await fail('req_C', true);
+    await fail('req_D', true);
+    await activeGrant(store, 'req_E');
+    await step(store, cleaned, (r) => recordCleanup(r, 'absent', T0 + 4000), T0 + 4000);
+    expect((await store.requests.listUncleaned(10)).map((r) => r.id)).toEqual(['req_A', 'req_D']);
+    expect(await store.requests.listUncleaned(1)).toEqual([sent]);
+  });
+
+  it('lists grants due to end and the next deadline', async () => {
+    const store = await makeStore();
+    const active = await activeGrant(store, 'req_A');
+    const endsAt = active.endsAt ?? 0;
+    expect(endsAt).toBe(T0 + 2000 + 60 * MINUTE);
+    expect(await store.requests.listDue({ kind: 'expiry' }, endsAt - 1, 10)).toEqual([]);
+    expect((await store.requests.listDue({ kind: 'expiry' }, endsAt, 10)).map((r) => r.id)).toEqual(['req_A']);
+    expect(await store.requests.nextDeadline(10 * MINUTE)).toBe(endsAt - 10 * MINUTE);
+  });
+
+  it('leases due jobs revocations first, lets nobody else claim them until the lease runs out, and completes them', async () => {
+    const store = await makeStore();
+    const active = await activeGrant(store, 'req_A');
+    await step(store, active, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    const claimed = await store.jobs.claimDue(T0 + 5000, 1, 30_000);
     expect(claimed.map((job) => job.kind)).toEqual(['revoke']);
     const [revoke] = claimed;
     if (!revoke) throw new Error('no job');
-    expect(store.jobs.claimDue(T0 + 5000, 100, 30_000).map((job) => job.id)).not.toContain(revoke.id);
-    const again = store.jobs.claimDue(T0 + 35_000, 100, 30_000).find((job) => job.id === revoke.id);
+    expect((await store.jobs.claimDue(T0 + 5000, 100, 30_000)).map((job) => job.id)).not.toContain(revoke.id);
+    const again = (await store.jobs.claimDue(T0 + 35_000, 100, 30_000)).find((job) => job.id === revoke.id);
     expect(again?.attempts).toBe(2);
-    expect(store.jobs.complete(revoke, T0 + 36_000)).toBe(false);
-    expect(store.jobs.complete(again ?? revoke, T0 + 36_000)).toBe(true);
-    expect(store.jobs.claimDue(T0 + 99_000, 100, 30_000).map((job) => job.id)).not.toContain(revoke.id);
+    expect(await store.jobs.complete(revoke, T0 + 36_000)).toBe(false);
+    expect(await store.jobs.complete(again ?? revoke, T0 + 36_000)).toBe(true);
+    expect((await store.jobs.claimDue(T0 + 99_000, 100, 30_000)).map((job) => job.id)).not.toContain(revoke.id);
   });
 
-  it('fences a lease: once another pass claimed the job again, the first claimer can neither settle it nor record its outcome', () => {
-    const store = makeStore();
-    let request = opened(store, 'req_A');
-    request = step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
-    const [slow] = store.jobs.claimDue(T0 + 1000, 1, 30_000, ['grant']);
-    const [takeover] = store.jobs.claimDue(T0 + 31_000, 1, 30_000, ['grant']);
+  it('fences a lease: once another pass claimed the job again, the first claimer can neither settle it nor record its outcome', async () => {
+    const store = await makeStore();
+    let request = await opened(store, 'req_A');
+    request = await step(store, request, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+    const [slow] = await store.jobs.claimDue(T0 + 1000, 1, 30_000, ['grant']);
+    const [takeover] = await store.jobs.claimDue(T0 + 31_000, 1, 30_000, ['grant']);
     if (!slow || !takeover) throw new Error('no job');
     expect(takeover.id).toBe(slow.id);
     const journaled = must(journalGrantCall(request, target.grant, T0 + 32_000));
-    expect(store.requests.apply(request, journaled, T0 + 32_000, { completeJob: slow })).toBe(false);
-    expect(store.requests.find('req_A')).toEqual(request);
-    expect(store.jobs.retry(slow, T0 + 40_000, 'late', T0 + 32_000)).toBe(false);
-    expect(store.jobs.complete(takeover, T0 + 33_000)).toBe(true);
+    expect(await store.requests.apply(request, journaled, T0 + 32_000, { completeJob: slow })).toBe(false);
+    expect(await store.requests.find('req_A')).toEqual(request);
+    expect(await store.jobs.retry(slow, T0 + 40_000, 'late', T0 + 32_000)).toBe(false);
+    expect(await store.jobs.complete(takeover, T0 + 33_000)).toBe(true);
   });
 
-  it('hands every leased job back at start, to run at once', () => {
-    const store = makeStore();
-    opened(store, 'req_A');
-    const [held] = store.jobs.claimDue(T0, 1, 60_000);
-    expect(store.jobs.claimDue(T0 + 1000, 10, 60_000)).toEqual([]);
-    expect(store.jobs.releaseLeases(T0 + 1000)).toBe(1);
-    expect(store.jobs.claimDue(T0 + 1000, 10, 60_000).map((job) => job.id)).toEqual([held?.id]);
+  it('keeps a lease while its holder beats, and hands the job over, marked taken over, once the beats stop', async () => {
+    const store = await makeStore();
+    await opened(store, 'req_A');
+    const [held] = await store.jobs.claimDue(T0, 1, 8_000);
+    if (!held) throw new Error('no job');
+    expect(held.takenOver).toBe(false);
+    expect(await store.jobs.heartbeat([held], T0 + 6_000, 8_000)).toBe(1);
+    expect(await store.jobs.claimDue(T0 + 10_000, 10, 8_000)).toEqual([]);
+    expect(await store.jobs.nextRunAt()).toBe(T0 + 14_000);
+    const [taken] = await store.jobs.claimDue(T0 + 14_000, 10, 8_000);
+    expect(taken).toMatchObject({ id: held.id, attempts: 2, takenOver: true });
+    // The first holder's lease is gone: its beats keep nothing, and it can no longer settle the job.
+    expect(await store.jobs.heartbeat([held], T0 + 15_000, 8_000)).toBe(0);
+    expect(await store.jobs.complete(held, T0 + 15_000)).toBe(false);
+    expect(await store.jobs.complete(taken ?? held, T0 + 15_000)).toBe(true);
   });
 
-  it('runs a retried job at its new time, and never again once buried', () => {
-    const store = makeStore();
-    opened(store, 'req_A');
-    const [notify] = store.jobs.claimDue(T0, 1, 30_000);
+  it('runs a retried job at its new time, and never again once buried', async () => {
+    const store = await makeStore();
+    await opened(store, 'req_A');
+    const [notify] = await store.jobs.claimDue(T0, 1, 30_000);
     if (!notify) throw new Error('no job');
-    store.jobs.retry(notify, T0 + 10_000, 'slack said ratelimited', T0);
-    expect(store.jobs.nextRunAt()).toBe(T0 + 10_000);
-    expect(store.jobs.claimDue(T0 + 9_999, 10, 30_000)).toEqual([]);
-    const [retried] = store.jobs.claimDue(T0 + 10_000, 10, 30_000);
+    await store.jobs.retry(notify, T0 + 10_000, 'slack said ratelimited', T0);
+    expect(await store.jobs.nextRunAt()).toBe(T0 + 10_000);
+    expect(await store.jobs.claimDue(T0 + 9_999, 10, 30_000)).toEqual([]);
+    const [retried] = await store.jobs.claimDue(T0 + 10_000, 10, 30_000);
     expect(retried).toMatchObject({ id: notify.id, attempts: 2, lastError: 'slack said ratelimited' });
-    store.jobs.bury(retried ?? notify, 'gave up', T0 + 10_000);
-    expect(store.jobs.nextRunAt()).toBeUndefined();
+    await store.jobs.bury(retried ?? notify, 'gave up', T0 + 10_000);
+    expect(await store.jobs.nextRunAt()).toBeUndefined();
   });
 });

@@ -58,7 +58,7 @@ describe('approving', () => {
     const { deps, store } = world();
     const asked = await requestAccess(deps, form);
     if (!asked.ok) throw new Error(asked.code);
-    // Maria's Slack profile carries an alias of Sam's mailbox.
+    // Maria's Slack profile carries an address of Sam's mailbox.
     deps.profiles.people.set(APPROVER_1, { email: 'sam.alias@contoso.example' });
     deps.directory.users.set('sam.alias@contoso.example', {
       principalId: PRINCIPAL.toUpperCase(),
@@ -66,7 +66,21 @@ describe('approving', () => {
     });
     expect(await decideRequest(deps, { requestId: asked.request.id, actorId: APPROVER_1, decision: 'approve' })).toEqual({
       ok: false,
-      code: 'self_approval',
+      code: 'same_entra_account',
+      account: asked.request.principalName,
+    });
+    expect(store.requests.get(asked.request.id)?.state).toBe('pending');
+  });
+
+  it('refuses an approver whose Slack email is only an alias of the requester’s account, which no lookup by email finds', async () => {
+    const { deps, store } = world();
+    const asked = await requestAccess(deps, form);
+    if (!asked.ok) throw new Error(asked.code);
+    deps.profiles.people.set(APPROVER_1, { email: 'sam@home.example' });
+    deps.directory.aliases.set('sam@home.example', PRINCIPAL);
+    expect(await decideRequest(deps, { requestId: asked.request.id, actorId: APPROVER_1, decision: 'approve' })).toMatchObject({
+      ok: false,
+      code: 'same_entra_account',
     });
     expect(store.requests.get(asked.request.id)?.state).toBe('pending');
   });

@@ -23,7 +23,7 @@ describe('the grant job', () => {
         justification: `Investigating incident INC-42 (jit-access-bot ${id})`,
       },
     ]);
-    expect(deps.requests.find(id)).toMatchObject({
+    expect(await deps.requests.find(id)).toMatchObject({
       state: 'active',
       grantedAt: T0 + 1500,
       endsAt: T0 + 1500 + 120 * MINUTE,
@@ -37,7 +37,7 @@ describe('the grant job', () => {
     const id = await approved(deps);
     deps.access.grantAnswers = [{ ok: false, kind: 'transient', message: 'TooManyRequests', retryAfterMs: 7000 }];
     await drain(deps);
-    expect(deps.requests.find(id)?.state).toBe('approved');
+    expect((await deps.requests.find(id))?.state).toBe('approved');
     expect(store.jobs.find((job) => job.kind === 'grant')).toMatchObject({
       state: 'queued',
       runAt: T0 + 7000,
@@ -46,7 +46,7 @@ describe('the grant job', () => {
     });
     deps.clock.advance(7000);
     await drain(deps);
-    expect(deps.requests.find(id)?.state).toBe('active');
+    expect((await deps.requests.find(id))?.state).toBe('active');
   });
 
   it('backs off exponentially without Retry-After, up to five minutes', () => {
@@ -66,7 +66,10 @@ describe('the grant job', () => {
       },
     ];
     await drain(deps);
-    expect(deps.requests.find(id)).toMatchObject({ state: 'failed', failure: '403 Authorization_RequestDenied: Insufficient privileges' });
+    expect(await deps.requests.find(id)).toMatchObject({
+      state: 'failed',
+      failure: '403 Authorization_RequestDenied: Insufficient privileges',
+    });
     expect(store.jobs.find((job) => job.kind === 'grant')?.state).toBe('done');
     expect(deps.notifier.told.map((told) => told.event)).toContain('failed');
   });
@@ -76,7 +79,10 @@ describe('the grant job', () => {
     const id = await approved(deps);
     const withoutTarget = { ...deps, policy: makePolicy([makeTarget({ id: 'other' })]) };
     await drain(withoutTarget);
-    expect(deps.requests.find(id)).toMatchObject({ state: 'failed', failure: 'the target was removed from the policy before the grant' });
+    expect(await deps.requests.find(id)).toMatchObject({
+      state: 'failed',
+      failure: 'the target was removed from the policy before the grant',
+    });
     expect(deps.access.calls).toEqual([]);
   });
 
@@ -85,8 +91,8 @@ describe('the grant job', () => {
     const id = await approved(deps);
     deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
     expect(await drain(deps)).toContain('grant:done');
-    expect(deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'standing' } });
-    expect(deps.requests.find(id)?.failure).toMatch(/^already held/);
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'standing' } });
+    expect((await deps.requests.find(id))?.failure).toMatch(/^already held/);
     expect(store.jobs.filter((job) => job.kind === 'revoke')).toEqual([]);
     expect(deps.access.calls.map((call) => call.op)).toEqual(['grant']);
   });
@@ -102,7 +108,7 @@ describe('the grant job', () => {
     await drain(deps);
     deps.clock.advance(1000);
     await drain(deps);
-    expect(deps.requests.find(id)?.state).toBe('active');
+    expect((await deps.requests.find(id))?.state).toBe('active');
   });
 
   it('counts the first grant call, not the late confirmation, as the start of the clock', async () => {
@@ -113,7 +119,7 @@ describe('the grant job', () => {
     await drain(deps);
     deps.clock.advance(45_000);
     await drain(deps);
-    expect(deps.requests.find(id)).toMatchObject({ state: 'active', grantedAt: sentAt, endsAt: sentAt + 60 * MINUTE });
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'active', grantedAt: sentAt, endsAt: sentAt + 60 * MINUTE });
   });
 
   it('fails a grant still not made 15 minutes after the approval, with the last error', async () => {
@@ -125,8 +131,8 @@ describe('the grant job', () => {
       deps.clock.advance(MINUTE);
     }
     await drain(deps);
-    expect(deps.requests.find(id)?.state).toBe('failed');
-    expect(deps.requests.find(id)?.failure).toMatch(/within 15 minutes of the approval \(last error: 503 busy\)/);
+    expect((await deps.requests.find(id))?.state).toBe('failed');
+    expect((await deps.requests.find(id))?.failure).toMatch(/within 15 minutes of the approval \(last error: 503 busy\)/);
   });
 
   it('removes what a call whose answer was lost may have created, when the retry fails for good', async () => {
@@ -140,8 +146,24 @@ describe('the grant job', () => {
     deps.access.present.add(`${makeTarget().grant.groupId}/${PRINCIPAL}`);
     deps.clock.advance(1000);
     await drain(deps);
-    expect(deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'removed' } });
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'removed' } });
     expect(deps.access.calls.map((call) => call.op)).toEqual(['grant', 'grant', 'revoke']);
+  });
+
+  it('leaves a PIM assignment the bot did not make when cleaning up, and records which one holds the membership', async () => {
+    const { deps } = setUpJobs();
+    const id = await approved(deps);
+    deps.access.grantAnswers = [
+      { ok: false, kind: 'transient', message: 'socket hang up' },
+      { ok: false, kind: 'permanent', code: 'Authorization_RequestDenied', message: '403 after a consent change' },
+    ];
+    deps.access.heldElsewhere.set(`${makeTarget().grant.groupId}/${PRINCIPAL}`, 'sched-admin');
+    await drain(deps);
+    deps.clock.advance(1000);
+    await drain(deps);
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'standing' }, heldBy: 'sched-admin' });
+    expect(deps.access.calls.at(-1)).toMatchObject({ op: 'revoke', ownership: { requestId: id } });
+    expect(deps.notifier.told.at(-1)).toMatchObject({ event: 'cleaned_up' });
   });
 
   it('leaves nothing to clean up when a first call is refused before it could land', async () => {
@@ -149,17 +171,17 @@ describe('the grant job', () => {
     const id = await approved(deps);
     deps.access.grantAnswers = [{ ok: false, kind: 'permanent', code: 'Authorization_RequestDenied', message: '403' }];
     await drain(deps);
-    expect(deps.requests.find(id)?.cleanup).toBeUndefined();
+    expect((await deps.requests.find(id))?.cleanup).toBeUndefined();
     expect(store.jobs.filter((job) => job.kind === 'revoke')).toEqual([]);
   });
 
   it('runs a claimed job again when its worker died before finishing', async () => {
     const { deps, store } = setUpJobs();
     await approved(deps);
-    const [lost] = deps.jobs.claimDue(deps.clock.now(), 1, 30_000);
-    expect(deps.jobs.claimDue(deps.clock.now(), 10, 30_000).map((job) => job.id)).not.toContain(lost?.id);
+    const [lost] = await deps.jobs.claimDue(deps.clock.now(), 1, 30_000);
+    expect((await deps.jobs.claimDue(deps.clock.now(), 10, 30_000)).map((job) => job.id)).not.toContain(lost?.id);
     deps.clock.advance(30_000);
-    expect(deps.jobs.claimDue(deps.clock.now(), 10, 30_000).map((job) => job.id)).toContain(lost?.id);
+    expect((await deps.jobs.claimDue(deps.clock.now(), 10, 30_000)).map((job) => job.id)).toContain(lost?.id);
     expect(store.jobs.find((job) => job.id === lost?.id)?.attempts).toBe(2);
   });
 });
@@ -173,13 +195,34 @@ describe('the revoke job', () => {
       ...deps,
       policy: makePolicy([makeTarget({ grant: { kind: 'group_membership', groupId: '99999999-9999-4999-8999-999999999999' } })]),
     };
-    expect(endAccess(moved, { requestId: id, actorId: REQUESTER, reason: 'released' })).toMatchObject({
+    expect(await endAccess(moved, { requestId: id, actorId: REQUESTER, reason: 'released' })).toMatchObject({
       ok: true,
       request: { state: 'active' },
     });
     await drain(moved);
-    expect(deps.access.calls.at(-1)).toEqual({ op: 'revoke', groupId: makeTarget().grant.groupId, principalId: PRINCIPAL });
-    expect(deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'released' });
+    expect(deps.access.calls.at(-1)).toEqual({
+      op: 'revoke',
+      groupId: makeTarget().grant.groupId,
+      principalId: PRINCIPAL,
+      ownership: { requestId: id, reference: 'ref-1' },
+    });
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'released' });
+  });
+
+  it('ends a grant whose PIM assignment was replaced by one the bot did not make, leaving that one and saying so', async () => {
+    const { deps, store } = setUpJobs();
+    const withBoundary = { ...deps, boundary: new FakeBoundarySignOuts() };
+    const id = await approved(deps);
+    await drain(deps);
+    deps.access.heldElsewhere.set(`${makeTarget().grant.groupId}/${PRINCIPAL}`, 'sched-admin');
+    await endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
+    await drain(withBoundary);
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'released', heldBy: 'sched-admin' });
+    expect(deps.access.present.has(`${makeTarget().grant.groupId}/${PRINCIPAL}`)).toBe(true);
+    expect(deps.notifier.told.at(-1)).toMatchObject({ event: 'ended', state: 'ended' });
+    // The person still holds the group: their Boundary sign-ins are theirs to keep.
+    expect(withBoundary.boundary.people).toEqual([]);
+    expect(store.jobs.filter((job) => job.kind === 'revoke' && job.state !== 'done')).toEqual([]);
   });
 
   it('keeps a membership two targets share until the last of their grants ends, and says which one keeps it', async () => {
@@ -190,21 +233,21 @@ describe('the revoke job', () => {
     // Entra already holds the membership for the first grant; the second call is told it exists.
     deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
     await drain(deps);
-    expect(deps.requests.find(second)?.state).toBe('active');
+    expect((await deps.requests.find(second))?.state).toBe('active');
     // Both are PIM grants on one assignment: Entra's own end moves to the later of the two.
     expect(deps.access.calls.filter((call) => call.op === 'extend')).toEqual([
-      { op: 'extend', groupId: makeTarget().grant.groupId, principalId: PRINCIPAL, endsAt: deps.requests.find(second)?.endsAt },
+      { op: 'extend', groupId: makeTarget().grant.groupId, principalId: PRINCIPAL, endsAt: (await deps.requests.find(second))?.endsAt },
     ]);
 
-    endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
+    await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
     await drain(deps);
-    expect(deps.requests.find(first)).toMatchObject({ state: 'ended', keptBy: second });
+    expect(await deps.requests.find(first)).toMatchObject({ state: 'ended', keptBy: second });
     expect(deps.access.calls.filter((call) => call.op === 'revoke')).toEqual([]);
 
-    endAccess(deps, { requestId: second, actorId: REQUESTER, reason: 'released' });
+    await endAccess(deps, { requestId: second, actorId: REQUESTER, reason: 'released' });
     await drain(deps);
-    expect(deps.requests.find(second)?.state).toBe('ended');
-    expect(deps.requests.find(second)?.keptBy).toBeUndefined();
+    expect((await deps.requests.find(second))?.state).toBe('ended');
+    expect((await deps.requests.find(second))?.keptBy).toBeUndefined();
     expect(deps.access.calls.filter((call) => call.op === 'revoke')).toHaveLength(1);
   });
 
@@ -214,8 +257,8 @@ describe('the revoke job', () => {
     const lowered = { ...deps, policy: makePolicy([makeTarget({ duration: { defaultMinutes: 60, maxMinutes: 60, choices: [] } })]) };
     await drain(lowered);
     expect(deps.access.calls[0]).toMatchObject({ op: 'grant', durationMinutes: 60 });
-    expect(deps.requests.find(id)).toMatchObject({ state: 'active', durationMinutes: 60 });
-    expect(deps.requests.find(id)?.endsAt).toBe((deps.requests.find(id)?.grantedAt ?? 0) + 60 * MINUTE);
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'active', durationMinutes: 60 });
+    expect((await deps.requests.find(id))?.endsAt).toBe(((await deps.requests.find(id))?.grantedAt ?? 0) + 60 * MINUTE);
   });
 
   it('checks PIM eligibility again at grant time when the policy now requires it', async () => {
@@ -227,7 +270,10 @@ describe('the revoke job', () => {
     };
     deps.access.eligible = false;
     await drain(strict);
-    expect(deps.requests.find(id)).toMatchObject({ state: 'failed', failure: 'the requester is no longer eligible for this group in PIM' });
+    expect(await deps.requests.find(id)).toMatchObject({
+      state: 'failed',
+      failure: 'the requester is no longer eligible for this group in PIM',
+    });
     expect(deps.access.calls.filter((call) => call.op === 'grant')).toEqual([]);
   });
 
@@ -237,10 +283,13 @@ describe('the revoke job', () => {
     const withBoundary = { ...deps, boundary };
     const id = await approved(deps);
     await drain(withBoundary);
-    endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
+    await endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
     expect((await drain(withBoundary)).filter((outcome) => !outcome.startsWith('notify'))).toEqual(['revoke:done', 'sign_out:done']);
     expect(boundary.people).toEqual([{ principalId: PRINCIPAL, email: '' }]);
-    expect(deps.requests.find(id)).toMatchObject({ state: 'ended', signOut: { tokensRevoked: 2, sessionsEnded: 1, otherAccounts: 0 } });
+    expect(await deps.requests.find(id)).toMatchObject({
+      state: 'ended',
+      signOut: { tokensRevoked: 2, sessionsEnded: 1, otherAccounts: 0 },
+    });
     expect(deps.notifier.told.map((told) => told.event)).toContain('signed_out');
   });
 
@@ -251,15 +300,15 @@ describe('the revoke job', () => {
     const withBoundary = { ...deps, boundary };
     const id = await approved(deps);
     await drain(withBoundary);
-    endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
+    await endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
     await drain(withBoundary);
-    expect(deps.requests.find(id)?.state).toBe('ended');
+    expect((await deps.requests.find(id))?.state).toBe('ended');
     for (let attempt = 0; attempt < 8; attempt++) {
       deps.clock.advance(5 * MINUTE);
       await drain(withBoundary);
     }
     expect(deps.notifier.told.filter((told) => told.event === 'revoke_failing')).toHaveLength(1);
-    expect(deps.requests.find(id)?.signOut).toBeDefined();
+    expect((await deps.requests.find(id))?.signOut).toBeDefined();
   });
 
   it('leaves Boundary alone when another grant still covers the membership', async () => {
@@ -271,7 +320,7 @@ describe('the revoke job', () => {
     await approved(deps, 120, 'prod-db');
     deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
     await drain(withBoundary);
-    endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
+    await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
     await drain(withBoundary);
     expect(boundary.people).toEqual([]);
   });
@@ -280,17 +329,17 @@ describe('the revoke job', () => {
     const { deps } = setUpJobs();
     const id = await approved(deps);
     await drain(deps);
-    expect(endAccess(deps, { requestId: id, actorId: APPROVER_1, reason: 'revoked' })).toEqual({ ok: false, code: 'not_allowed' });
-    expect(endAccess(deps, { requestId: id, actorId: ADMIN, reason: 'revoked' })).toMatchObject({ ok: true });
+    expect(await endAccess(deps, { requestId: id, actorId: APPROVER_1, reason: 'revoked' })).toEqual({ ok: false, code: 'not_allowed' });
+    expect(await endAccess(deps, { requestId: id, actorId: ADMIN, reason: 'revoked' })).toMatchObject({ ok: true });
     await drain(deps);
-    expect(deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'revoked' });
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'revoked' });
   });
 
   it('keeps retrying a failing revocation, raises it with the approvers once, and never gives up', async () => {
     const { deps, store } = setUpJobs();
     const id = await approved(deps);
     await drain(deps);
-    endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
+    await endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
     deps.access.revokeAnswers = Array.from({ length: 9 }, () => ({
       ok: false as const,
       kind: 'permanent' as const,
@@ -303,9 +352,9 @@ describe('the revoke job', () => {
     }
     expect(deps.notifier.told.filter((told) => told.event === 'revoke_failing')).toHaveLength(1);
     expect(store.audit.filter((event) => event.action === 'revoke_failing')).toMatchObject([{ detail: { attempts: REVOKE_ALERT_AFTER } }]);
-    expect(deps.requests.find(id)?.state).toBe('active');
+    expect((await deps.requests.find(id))?.state).toBe('active');
     await drain(deps);
-    expect(deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'released' });
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'released' });
     expect(store.jobs.filter((job) => job.state === 'dead')).toEqual([]);
   });
 });
@@ -313,7 +362,7 @@ describe('the revoke job', () => {
 describe('notify jobs', () => {
   it('retry a failing notification and give up after the last attempt', async () => {
     const { deps, store } = setUpJobs();
-    submitted(deps);
+    await submitted(deps);
     deps.notifier.answers = Array.from({ length: NOTIFY_MAX_ATTEMPTS }, () => ({
       ok: false as const,
       kind: 'transient' as const,
@@ -328,34 +377,34 @@ describe('notify jobs', () => {
 });
 
 describe('the sweep', () => {
-  it('times out pending requests at their timeout, once', () => {
+  it('times out pending requests at their timeout, once', async () => {
     const { deps } = setUpJobs();
-    const id = submitted(deps);
-    expect(nextSweepAt(deps)).toBe(T0 + 240 * MINUTE);
+    const id = await submitted(deps);
+    expect(await nextSweepAt(deps)).toBe(T0 + 240 * MINUTE);
     deps.clock.advance(240 * MINUTE - 1);
-    expect(sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0 });
     deps.clock.advance(1);
-    expect(sweep(deps)).toEqual({ timedOut: 1, expired: 0, warned: 0 });
-    expect(deps.requests.find(id)?.state).toBe('timed_out');
-    expect(sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 1, expired: 0, warned: 0 });
+    expect((await deps.requests.find(id))?.state).toBe('timed_out');
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0 });
   });
 
   it('warns once before the end, then ends the grant through a revoke job', async () => {
     const { deps } = setUpJobs();
     const id = await approved(deps);
     await drain(deps);
-    const endsAt = deps.requests.find(id)?.endsAt ?? 0;
-    expect(nextSweepAt(deps)).toBe(endsAt - 10 * MINUTE);
+    const endsAt = (await deps.requests.find(id))?.endsAt ?? 0;
+    expect(await nextSweepAt(deps)).toBe(endsAt - 10 * MINUTE);
     deps.clock.advance(endsAt - 10 * MINUTE - deps.clock.now());
-    expect(sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 1 });
-    expect(sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0 });
-    expect(nextSweepAt(deps)).toBe(endsAt);
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 1 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0 });
+    expect(await nextSweepAt(deps)).toBe(endsAt);
     deps.clock.advance(10 * MINUTE);
-    expect(sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0 });
     await drain(deps);
-    expect(deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'expired' });
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'expired' });
     expect(deps.notifier.told.map((told) => told.event)).toEqual(['requested', 'approved', 'granted', 'expiring_soon', 'ended']);
-    expect(nextSweepAt(deps)).toBeUndefined();
+    expect(await nextSweepAt(deps)).toBeUndefined();
   });
 
   it('catches up on everything that fell due while the bot was down', async () => {
@@ -363,8 +412,8 @@ describe('the sweep', () => {
     const id = await approved(deps);
     await drain(deps);
     deps.clock.advance(3 * 60 * MINUTE);
-    expect(sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0 });
     await drain(deps);
-    expect(deps.requests.find(id)?.state).toBe('ended');
+    expect((await deps.requests.find(id))?.state).toBe('ended');
   });
 });

@@ -29,7 +29,7 @@ const goodInput = {
 describe('recordRequest', () => {
   it('stores a pending request with its audit event and a notification job', async () => {
     const deps = setUp();
-    const outcome = recordRequest(deps, { ...goodInput, reason: '  Investigating incident INC-42  ' });
+    const outcome = await recordRequest(deps, { ...goodInput, reason: '  Investigating incident INC-42  ' });
     expect(outcome).toMatchObject({
       ok: true,
       request: { id: 'req_0001', state: 'pending', reason: 'Investigating incident INC-42', pendingUntil: T0 + 240 * 60_000 },
@@ -45,9 +45,9 @@ describe('recordRequest', () => {
     [{ reason: 'because' }, 'reason_too_short'],
     [{ durationMinutes: 480 }, 'duration_too_long'],
     [{ durationMinutes: 45 }, 'duration_not_offered'],
-  ])('refuses %j with %s and stores nothing', (change, code) => {
+  ])('refuses %j with %s and stores nothing', async (change, code) => {
     const deps = setUp([makeTarget({ requesters: { users: [REQUESTER] } })]);
-    expect(recordRequest(deps, { ...goodInput, ...change })).toEqual({ ok: false, code });
+    expect(await recordRequest(deps, { ...goodInput, ...change })).toEqual({ ok: false, code });
     expect(deps.requests.requests.size).toBe(0);
   });
 });
@@ -55,7 +55,7 @@ describe('recordRequest', () => {
 describe('decideRequest', () => {
   it('approves and orders exactly one grant', async () => {
     const deps = setUp();
-    recordRequest(deps, goodInput);
+    await recordRequest(deps, goodInput);
     expect(await decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toMatchObject({
       ok: true,
       request: { state: 'approved' },
@@ -71,10 +71,10 @@ describe('decideRequest', () => {
 
   it('decides again on the fresh request when another approver wrote first, so quorum is never lost', async () => {
     const deps = setUp([makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2], required: 2 } })]);
-    recordRequest(deps, goodInput);
+    await recordRequest(deps, goodInput);
     // APPROVER_1's approval lands between APPROVER_2's read and write.
     deps.requests.beforeNextApply = () => {
-      const stored = deps.requests.find('req_0001');
+      const stored = deps.requests.requests.get('req_0001');
       if (!stored) throw new Error('missing');
       const first = approve(
         stored,
@@ -94,20 +94,20 @@ describe('decideRequest', () => {
 
   it('times a request out when an approver clicks after the pending timeout', async () => {
     const deps = setUp();
-    recordRequest(deps, goodInput);
+    await recordRequest(deps, goodInput);
     deps.clock.advance(240 * 60_000);
     expect(await decideRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toEqual({
       ok: false,
       code: 'wrong_state',
       state: 'timed_out',
     });
-    expect(deps.requests.find('req_0001')?.state).toBe('timed_out');
+    expect((await deps.requests.find('req_0001'))?.state).toBe('timed_out');
     expect(deps.requests.jobs.filter((job) => job.kind === 'grant')).toHaveLength(0);
   });
 
   it('refuses when the target has since been removed from the policy', async () => {
     const deps = setUp();
-    recordRequest(deps, goodInput);
+    await recordRequest(deps, goodInput);
     const withoutTarget = { ...deps, policy: makePolicy([makeTarget({ id: 'other' })]) };
     expect(await decideRequest(withoutTarget, { requestId: 'req_0001', actorId: APPROVER_1, decision: 'approve' })).toEqual({
       ok: false,
@@ -124,8 +124,11 @@ describe('decideRequest', () => {
 
   it('lets the requester cancel while pending', async () => {
     const deps = setUp();
-    recordRequest(deps, goodInput);
-    expect(cancelRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1 })).toEqual({ ok: false, code: 'not_the_requester' });
-    expect(cancelRequest(deps, { requestId: 'req_0001', actorId: REQUESTER })).toMatchObject({ ok: true, request: { state: 'cancelled' } });
+    await recordRequest(deps, goodInput);
+    expect(await cancelRequest(deps, { requestId: 'req_0001', actorId: APPROVER_1 })).toEqual({ ok: false, code: 'not_the_requester' });
+    expect(await cancelRequest(deps, { requestId: 'req_0001', actorId: REQUESTER })).toMatchObject({
+      ok: true,
+      request: { state: 'cancelled' },
+    });
   });
 });

@@ -2,10 +2,12 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PostgresRequestRepository } from '../../src/adapters/postgres/request-repository.js';
 import { SqliteRequestRepository } from '../../src/adapters/sqlite/request-repository.js';
 import { approve, openRequest } from '../../src/domain/access-request.js';
 import { openMigratedDatabase, tempDatabaseFile } from '../support/database.js';
 import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
+import { migratedDatabaseForThisTest } from '../support/postgres.js';
 
 const script = fileURLToPath(new URL('../../src/cli/audit-export.ts', import.meta.url));
 const DAY = 24 * 3_600_000;
@@ -21,7 +23,7 @@ async function audit(...args: string[]): Promise<{ code: number; stdout: string;
   }
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   file = tempDatabaseFile();
   const db = openMigratedDatabase(file);
   const requests = new SqliteRequestRepository(db);
@@ -39,9 +41,9 @@ beforeEach(() => {
       pendingTimeoutMinutes: 60,
       now: at,
     });
-    requests.create(opened, at);
+    await requests.create(opened, at);
     const approved = approve(opened.request, target, APPROVER_1, at + 1000);
-    if (approved.ok) requests.apply(opened.request, approved, at + 1000);
+    if (approved.ok) await requests.apply(opened.request, approved, at + 1000);
   }
   db.close();
 });
@@ -107,5 +109,38 @@ describe('npm run audit', () => {
   it('refuses bad arguments with a clear message', async () => {
     expect(await audit('--format', 'xml')).toMatchObject({ code: 2, stderr: '--format must be csv or jsonl; got "xml"\n' });
     expect(await audit('--since', 'last tuesday')).toMatchObject({ code: 2, stderr: expect.stringContaining('--since must be a date') });
+  });
+});
+
+describe('the audit export on PostgreSQL (JIT_DATABASE_URL)', () => {
+  it('prints and verifies the shared trail, and names an edited row', async () => {
+    const database = await migratedDatabaseForThisTest();
+    const requests = new PostgresRequestRepository(database.pool);
+    const opened = openRequest({
+      id: 'req_PG',
+      requesterId: REQUESTER,
+      principalId: 'p-1',
+      target: makeTarget(),
+      reason: 'Investigating INC-42',
+      durationMinutes: 60,
+      pendingTimeoutMinutes: 60,
+      now: T0,
+    });
+    await requests.create(opened, T0);
+    const run = async (...args: string[]) => {
+      try {
+        const env = { ...process.env, JIT_DATABASE_URL: database.url };
+        const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, ...args], { env });
+        return { code: 0, stdout };
+      } catch (error) {
+        return error as { code: number; stdout: string; stderr: string };
+      }
+    };
+    expect((await run('--format', 'jsonl')).stdout).toContain('"requestId":"req_PG"');
+    expect(await run('--verify')).toMatchObject({ code: 0, stdout: 'audit trail intact: 1 rows, hash chain verified\n' });
+
+    await database.pool.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
+    await database.pool.query("UPDATE audit_events SET actor = 'U0EVIL0001' WHERE seq = 1");
+    expect(await run('--verify')).toMatchObject({ code: 1, stderr: expect.stringContaining('row 1: its content does not match its hash') });
   });
 });

@@ -6,10 +6,12 @@ import {
   confirmEnd,
   confirmGrant,
   deny,
+  endHeldElsewhere,
   failGrant,
   openRequest,
   REQUEST_STATES,
   type RequestState,
+  recordCleanup,
   requestEnd,
   SYSTEM,
   type TransitionResult,
@@ -35,6 +37,8 @@ const transitions: Record<string, (request: AccessRequest) => TransitionResult> 
   expire: (request) => requestEnd(request, 'expired', SYSTEM, (request.endsAt ?? 0) + 1),
   confirmEnd: (request) =>
     confirmEnd(request.ending ? request : { ...request, ending: { reason: 'released', by: REQUESTER, at: now } }, now),
+  endHeldElsewhere: (request) =>
+    endHeldElsewhere(request.ending ? request : { ...request, ending: { reason: 'expired', by: SYSTEM, at: now } }, now, 'sched-admin'),
 };
 
 // The legal moves; every other (transition, state) pair must be refused with wrong_state.
@@ -49,6 +53,7 @@ const legal: Record<string, Partial<Record<RequestState, RequestState>>> = {
   revoke: { active: 'active' },
   expire: { active: 'active' },
   confirmEnd: { active: 'ended' },
+  endHeldElsewhere: { active: 'ended' },
 };
 
 const cases = Object.entries(transitions).flatMap(([name, run]) =>
@@ -249,6 +254,28 @@ describe('the rest of the lifecycle', () => {
       ok: true,
       request: { state: 'ended', endedAt: now + 5, endReason: 'revoked' },
       audit: { action: 'ended', detail: { reason: 'revoked' } },
+    });
+  });
+});
+
+describe('an assignment the bot did not make', () => {
+  it('ends the grant leaving the membership to the assignment that holds it, with no Boundary sign-out', () => {
+    const ending = { ...requestIn('active'), ending: { reason: 'expired' as const, by: SYSTEM, at: now } };
+    const ended = endHeldElsewhere(ending, now + 5, 'sched-admin');
+    expect(ended).toMatchObject({
+      ok: true,
+      request: { state: 'ended', endReason: 'expired', endedAt: now + 5, heldBy: 'sched-admin' },
+      audit: { action: 'ended', detail: { reason: 'expired', heldBy: 'sched-admin' } },
+      jobs: [{ kind: 'notify', event: 'ended' }],
+    });
+  });
+
+  it('records a cleanup that found the membership held by it', () => {
+    const failed = { ...requestIn('failed'), grantCall: { sentAt: now, kind: 'pim_group' as const, groupId: target.grant.groupId } };
+    expect(recordCleanup(failed, 'standing', now, undefined, 'sched-admin')).toMatchObject({
+      ok: true,
+      request: { cleanup: { at: now, result: 'standing' }, heldBy: 'sched-admin' },
+      audit: { action: 'cleaned_up', detail: { result: 'standing', heldBy: 'sched-admin' } },
     });
   });
 });

@@ -5,6 +5,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoundarySimulator, type SimSession, type SimUser } from '../../simulators/boundary/boundary-simulator.js';
+import { sqliteOf } from '../../simulators/sandbox.js';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld, type World } from '../support/world.js';
 
@@ -159,7 +160,7 @@ describe('Boundary follow-through', () => {
   it('removes Entra on time through a 30 s Boundary outage spanning the end, then signs out once Boundary is back', async () => {
     const { w, sim, seeded } = await start();
     const card = await grant(w, 'prod-db');
-    const endsAt = Number(w.bot.db.prepare('SELECT ends_at FROM grants').pluck().get());
+    const endsAt = Number(sqliteOf(w.bot).prepare('SELECT ends_at FROM grants').pluck().get());
     await w.advance(endsAt - 10_000 - w.clock.now());
     sim.injectFault({ route: /./, status: 503, retryAfterSeconds: 10, forMs: 30_000 });
     const outageEnds = sim.now() + 30_000;

@@ -83,9 +83,10 @@ describe('restart after kill -9 during the Boundary step', () => {
       }
     };
     await advance(MINUTE);
+    // Killed here rather than through kill9, which sends its own signal: wait for the death and the dead socket.
     await slack.waitFor(() => victim?.child.signalCode === 'SIGKILL', 10_000, 'the kill');
-    await bot?.kill9();
     bot = undefined;
+    await slack.waitFor(() => slack.openConnections === 0, 5000, 'the dead socket to close');
     const deletes = () => boundary.log.filter((entry) => entry.method === 'DELETE');
     expect(deletes().map((entry) => entry.status)).toEqual([204]);
     expect(boundary.tokensOf(sam.id)).toHaveLength(2);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { sqliteOf } from '../../simulators/sandbox.js';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld, type World } from '../support/world.js';
 
@@ -95,7 +96,7 @@ describe('the grant engine against Graph', () => {
     const card = await approvedRequest(world, 'prod-db');
     await world.slack.person(PEOPLE.approver2.slack).click('jit_approve', { message: card });
     await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant');
-    const endsAt = Number(world.bot.db.prepare('SELECT ends_at AS endsAt FROM grants').pluck().get());
+    const endsAt = Number(sqliteOf(world.bot).prepare('SELECT ends_at AS endsAt FROM grants').pluck().get());
     // Jump to 1.5 s before the end, let the scheduler look once (as any event would), then only wait.
     const jump = endsAt - 1500 - world.clock.now();
     world.clock.offset += jump;

@@ -1,9 +1,11 @@
 // The real bot against the simulators: it never removes access it did not grant, keeps a membership two of its
-// grants share until the last one ends, and cleans up after a grant whose answer was lost.
+// grants share until the last one ends, leaves a PIM assignment it did not make, and cleans up after a grant
+// whose answer was lost.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { sqliteOf } from '../../simulators/sandbox.js';
 import type { World } from '../support/world.js';
-import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, stopWorld } from '../support/world.js';
+import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld } from '../support/world.js';
 
 let world: World | undefined;
 const MINUTE = 60_000;
@@ -31,7 +33,7 @@ targets:
 `;
 
 function states(w: World): Record<string, string> {
-  const rows = w.bot.db.prepare('SELECT target_id AS target, state FROM requests').all() as { target: string; state: string }[];
+  const rows = sqliteOf(w.bot).prepare('SELECT target_id AS target, state FROM requests').all() as { target: string; state: string }[];
   return Object.fromEntries(rows.map((row) => [row.target, row.state]));
 }
 
@@ -69,7 +71,7 @@ describe('the bot removes only what it granted', () => {
     world.graph.addDirectMember(MEMBER_GROUP, PEOPLE.requester.entra);
     await world.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
     await world.slack.waitFor(() => states(world as World)['prod-db'] === 'failed', 5000, 'the failure');
-    const failure = world.bot.db.prepare('SELECT failure FROM requests').pluck().get();
+    const failure = sqliteOf(world.bot).prepare('SELECT failure FROM requests').pluck().get();
     expect(failure).toMatch(/^already held/);
     await world.advance(3 * 60 * MINUTE);
     await world.bot.reconcile();
@@ -116,6 +118,69 @@ describe('the bot removes only what it granted', () => {
     for (let attempt = 0; attempt < 5 && states(world)['prod-db'] !== 'failed'; attempt++) await world.advance(2000);
     expect(states(world)['prod-db']).toBe('failed');
     await world.slack.waitFor(() => !world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the cleanup');
-    expect(world.bot.db.prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
+    expect(sqliteOf(world.bot).prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
+  });
+
+  it('ends a PIM grant without removing the permanent assignment an admin made after the bot’s expired, and says so', async () => {
+    world = await startWorld();
+    const sam = world.slack.person(PEOPLE.requester.slack);
+    await sam.slash('/jit', 'prod-ssh');
+    await sam.waitForModal();
+    await sam.submit({ reason: 'Investigating incident INC-42 on web-1', 'duration_prod-ssh': '60' });
+    const approver = world.slack.person(PEOPLE.approver1.slack);
+    const card = await world.slack.waitFor(() => approver.channel(APPROVALS)[0], 5000, 'the card');
+    await approver.click('jit_approve', { message: card });
+    await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant');
+
+    // Entra ends the bot's assignment on time; before the bot gets to the end, an admin makes a permanent one.
+    world.graph.advance(60 * MINUTE);
+    world.graph.directory.expireAssignments(world.graph.now());
+    const { assignment: admins } = world.graph.addStandingAssignment({ groupId: PIM_GROUP, principalId: PEOPLE.requester.entra });
+    await world.advance(60 * MINUTE);
+
+    await world.slack.waitFor(() => card.text.endsWith('ended'), 5000, 'the end');
+    expect(world.graph.isMember(PIM_GROUP, PEOPLE.requester.entra)).toBe(true);
+    expect(world.graph.directory.assignments).toEqual([admins]);
+    const removals = world.graph.log.filter((entry) => (entry.body as { action?: string } | undefined)?.action === 'adminRemove');
+    expect(removals).toEqual([]);
+    await world.slack.waitFor(
+      () =>
+        approver
+          .thread(card)
+          .some((message) => JSON.stringify(message.blocks).includes('another PIM assignment that the bot did not make')),
+      5000,
+      'the thread to say who holds the access',
+    );
+    expect(sqliteOf(world.bot).prepare('SELECT held_by FROM requests').pluck().get()).toBe(admins.assignmentScheduleId);
+  });
+});
+
+describe('reconciliation after a failed grant', () => {
+  it('removes a direct membership a failed grant left behind, and says so in the thread', async () => {
+    world = await startWorld({ policy: SHARED_GROUP_POLICY });
+    // The add takes effect, but the bot is answered 403: the grant fails at once, with no cleanup of its own.
+    world.graph.loseResponseAfterWrite(/members\/\$ref/, { answer: 403, times: 1 });
+    await askAndApprove(world, 'prod-db');
+    await world.slack.waitFor(() => states(world as World)['prod-db'] === 'failed', 5000, 'the failure');
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(true);
+
+    const report = await world.bot.reconcile();
+    const id = sqliteOf(world.bot).prepare('SELECT id FROM requests').pluck().get();
+    expect(report.cleanedUp).toEqual([id]);
+    expect(world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(false);
+    expect(sqliteOf(world.bot).prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
+    const card = world.slack.person(PEOPLE.approver1.slack).channel(APPROVALS)[0];
+    if (!card) throw new Error('no card');
+    await world.slack.waitFor(
+      () =>
+        world?.slack
+          .person(PEOPLE.approver1.slack)
+          .thread(card)
+          .some((message) => JSON.stringify(message.blocks).includes('The bot removed the membership its earlier call had created')),
+      5000,
+      'the thread to say so',
+    );
+    // Checked once: the next pass leaves the request alone.
+    expect((await world.bot.reconcile()).cleanedUp).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sqliteOf } from '../../simulators/sandbox.js';
 import { APPROVALS, DEFAULT_POLICY, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
 
 let world: World | undefined;
@@ -47,6 +48,6 @@ describe('reloading the policy', () => {
     await maria.click('jit_approve', { message: card });
     await world.slack.waitFor(() => maria.ephemerals().length > 0, 3000, 'the refusal');
     expect(maria.ephemerals()[0]?.text).toMatch(/^Only the approvers listed/);
-    expect(world.bot.db.prepare('SELECT state FROM requests').pluck().get()).toBe('pending');
+    expect(sqliteOf(world.bot).prepare('SELECT state FROM requests').pluck().get()).toBe('pending');
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sqliteOf } from '../../simulators/sandbox.js';
 import { APPROVALS, PEOPLE, PIM_GROUP, startWorld, stopWorld, type World } from '../support/world.js';
 
 let world: World;
@@ -56,7 +57,7 @@ describe('a request from /jit to the end of the grant', () => {
       'Your access to Production servers (SSH) ended',
     ]);
 
-    const trail = world.bot.db.prepare('SELECT action, actor, state_before, state_after FROM audit_events ORDER BY seq').all();
+    const trail = sqliteOf(world.bot).prepare('SELECT action, actor, state_before, state_after FROM audit_events ORDER BY seq').all();
     expect(trail).toEqual([
       { action: 'requested', actor: PEOPLE.requester.slack, state_before: null, state_after: 'pending' },
       { action: 'approved', actor: PEOPLE.approver1.slack, state_before: 'pending', state_after: 'approved' },

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { addPerson, crowdMember } from '../../simulators/sandbox.js';
+import { addPerson, crowdMember, sqliteOf } from '../../simulators/sandbox.js';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld, type World } from '../support/world.js';
 
@@ -106,7 +106,7 @@ describe('the request modal', () => {
       reason: 'Please say a little more about why you need access (at least 10 characters).',
     });
     expect(sam.modal).toBeDefined();
-    expect(w.bot.db.prepare('SELECT COUNT(*) AS n FROM requests').get()).toEqual({ n: 0 });
+    expect(sqliteOf(w.bot).prepare('SELECT COUNT(*) AS n FROM requests').get()).toEqual({ n: 0 });
   });
 
   it('refuses a second open request for the same target inline', async () => {
@@ -118,7 +118,7 @@ describe('the request modal', () => {
     expect((await sam.submit({ reason: 'Another reason for the same thing' })).errors).toEqual({
       target: 'You already have a request or access open for this target; see your Home tab. End it first to ask again.',
     });
-    expect(w.bot.db.prepare('SELECT COUNT(*) AS n FROM requests').get()).toEqual({ n: 1 });
+    expect(sqliteOf(w.bot).prepare('SELECT COUNT(*) AS n FROM requests').get()).toEqual({ n: 1 });
   });
 
   it('keeps a person without an Entra account from reaching the approvers, and says why in the modal', async () => {
@@ -211,7 +211,7 @@ describe('the approval card', () => {
       /^Nothing changed: this request was already approved and granted by <@U0MANAGER1> <!date\^\d+\^/,
     );
     expect(li.modal).toBeUndefined();
-    expect(w.bot.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'grant'").get()).toEqual({ n: 1 });
+    expect(sqliteOf(w.bot).prepare("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'grant'").get()).toEqual({ n: 1 });
   });
 
   it('needs two distinct approvers when two are required, showing 1 of 2 until then', async () => {
@@ -238,7 +238,7 @@ describe('the approval card', () => {
     await Promise.all([maria.click('jit_approve', { message: card }), maria.click('jit_approve', { message: card })]);
     await w.slack.waitFor(() => w.graph.isMember(PIM_GROUP, PEOPLE.requester.entra), 5000, 'the grant');
     await w.bot.scheduler.idle();
-    expect(w.bot.db.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'approved'").get()).toEqual({ n: 1 });
+    expect(sqliteOf(w.bot).prepare("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'approved'").get()).toEqual({ n: 1 });
     expect(w.graph.log.filter((entry) => entry.method === 'POST' && entry.path.endsWith('assignmentScheduleRequests'))).toHaveLength(1);
   });
 

@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findMigrationsDirectory, readMigrations } from '../../src/adapters/sql/migration-files.js';
 import { openDatabase, type SqliteDatabase } from '../../src/adapters/sqlite/database.js';
-import { findMigrationsDirectory, migrate, readMigrations } from '../../src/adapters/sqlite/migrations.js';
+import { migrate } from '../../src/adapters/sqlite/migrations.js';
 
 export function tempDatabaseFile(): string {
   return join(mkdtempSync(join(tmpdir(), 'jit-db-')), 'jit.sqlite');

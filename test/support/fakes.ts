@@ -1,5 +1,6 @@
 import type {
   AccessProvider,
+  AddressLookup,
   BoundaryPerson,
   BoundarySignOutResult,
   BoundarySignOuts,
@@ -8,6 +9,7 @@ import type {
   EmailLookup,
   EntraDirectory,
   GrantOrder,
+  GrantOwnership,
   GrantResult,
   IdSource,
   JobLease,
@@ -34,42 +36,59 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
   /** Runs once just before the next compare-and-set, to simulate another writer getting in first. */
   beforeNextApply: (() => void) | undefined;
 
-  create(opened: Transition, now: number): void {
+  async create(opened: Transition, now: number): Promise<void> {
     this.requests.set(opened.request.id, opened.request);
     this.record(opened, now);
   }
 
-  find(id: string): AccessRequest | undefined {
+  async find(id: string): Promise<AccessRequest | undefined> {
     return this.requests.get(id);
   }
 
-  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): boolean {
+  async apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): Promise<boolean> {
     const interloper = this.beforeNextApply;
     this.beforeNextApply = undefined;
     interloper?.();
     const stored = this.requests.get(previous.id);
     if (!stored || stored.version !== previous.version || stored.state !== previous.state) return false;
-    if (options.completeJob && !this.complete(options.completeJob, now)) return false;
+    if (options.completeJob && !this.settle(options.completeJob, { state: 'done' })) return false;
     this.requests.set(previous.id, change.request);
     this.record(change, now);
     return true;
   }
 
-  listEndedSince(since: number, limit: number): AccessRequest[] {
-    return [...this.requests.values()].filter((request) => request.state === 'ended' && (request.endedAt ?? 0) >= since).slice(0, limit);
+  async listUncleaned(limit: number): Promise<AccessRequest[]> {
+    return [...this.requests.values()]
+      .filter((request) => request.state === 'failed' && request.grantCall !== undefined && request.cleanup === undefined)
+      .slice(0, limit);
   }
 
-  listCovering(groupId: string, principalId: string, excludeRequestId: string): AccessRequest[] {
+  async listEndedSince(since: number, afterId: string, limit: number): Promise<AccessRequest[]> {
+    return this.pageInIdOrder((request) => request.state === 'ended' && (request.endedAt ?? 0) >= since, afterId, limit);
+  }
+
+  async listActiveGrants(afterId: string, limit: number): Promise<AccessRequest[]> {
+    return this.pageInIdOrder((request) => request.state === 'active' && request.grant !== undefined && !request.ending, afterId, limit);
+  }
+
+  private pageInIdOrder(wanted: (request: AccessRequest) => boolean, afterId: string, limit: number): AccessRequest[] {
+    return [...this.requests.values()]
+      .filter((request) => wanted(request) && request.id > afterId)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .slice(0, limit);
+  }
+
+  async listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]> {
     return [...this.requests.values()].filter(
       (request) => request.id !== excludeRequestId && coversSameMembership(request, groupId, principalId),
     );
   }
 
-  countByState(state: RequestState): number {
-    return this.listByState(state, Number.POSITIVE_INFINITY).length;
+  async countByState(state: RequestState): Promise<number> {
+    return [...this.requests.values()].filter((request) => request.state === state).length;
   }
 
-  listDue(deadline: Deadline, now: number, limit: number): AccessRequest[] {
+  async listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]> {
     const due = (request: AccessRequest): boolean => {
       if (deadline.kind === 'pending_timeout') return request.state === 'pending' && request.pendingUntil <= now;
       if (request.state !== 'active' || request.ending || request.endsAt === undefined) return false;
@@ -79,7 +98,7 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return [...this.requests.values()].filter(due).slice(0, limit);
   }
 
-  nextDeadline(warningMs: number): number | undefined {
+  async nextDeadline(warningMs: number): Promise<number | undefined> {
     const times = [...this.requests.values()].flatMap((request) => {
       if (request.state === 'pending') return [request.pendingUntil];
       if (request.state !== 'active' || request.ending || request.endsAt === undefined) return [];
@@ -88,28 +107,37 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
-  claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): StoredJob[] {
+  async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {
     const order = { revoke: 0, grant: 1, sign_out: 2, notify: 3 } as const;
     const due = this.jobs
       .filter((job) => (job.state === 'queued' && job.runAt <= now) || (job.state === 'running' && (job.lockedUntil ?? 0) <= now))
       .filter((job) => kinds === undefined || kinds.includes(job.kind))
       .sort((a, b) => order[a.kind] - order[b.kind] || a.runAt - b.runAt || a.id - b.id);
     return due.slice(0, limit).map((job) => {
+      const takenOver = job.state === 'running';
       Object.assign(job, { state: 'running', attempts: job.attempts + 1, lockedUntil: now + leaseMs });
-      return { ...job };
+      return { ...job, takenOver };
     });
   }
 
-  complete(lease: JobLease, _now: number): boolean {
+  async complete(lease: JobLease, _now: number): Promise<boolean> {
     return this.settle(lease, { state: 'done' });
   }
 
-  retry(lease: JobLease, runAt: number, error: string, _now: number): boolean {
+  async retry(lease: JobLease, runAt: number, error: string, _now: number): Promise<boolean> {
     return this.settle(lease, { state: 'queued', runAt, lastError: error });
   }
 
-  bury(lease: JobLease, error: string, _now: number): boolean {
+  async bury(lease: JobLease, error: string, _now: number): Promise<boolean> {
     return this.settle(lease, { state: 'dead', lastError: error });
+  }
+
+  async heartbeat(leases: readonly JobLease[], now: number, leaseMs: number): Promise<number> {
+    const held = leases
+      .map((lease) => this.job(lease.id))
+      .filter((job, index) => job.state === 'running' && job.attempts === leases[index]?.attempts);
+    for (const job of held) job.lockedUntil = now + leaseMs;
+    return held.length;
   }
 
   releaseLeases(now: number): number {
@@ -126,7 +154,7 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return true;
   }
 
-  nextRunAt(): number | undefined {
+  async nextRunAt(): Promise<number | undefined> {
     const times = this.jobs.flatMap((job) =>
       job.state === 'queued' ? [job.runAt] : job.state === 'running' ? [job.lockedUntil ?? 0] : [],
     );
@@ -139,14 +167,14 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return job;
   }
 
-  listByRequester(requesterId: string, limit: number): AccessRequest[] {
+  async listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]> {
     return [...this.requests.values()]
       .filter((request) => request.requesterId === requesterId)
       .reverse()
       .slice(0, limit);
   }
 
-  listByState(state: RequestState, limit: number): AccessRequest[] {
+  async listByState(state: RequestState, limit: number): Promise<AccessRequest[]> {
     return [...this.requests.values()].filter((request) => request.state === state).slice(0, limit);
   }
 
@@ -162,6 +190,7 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
         attempts: 0,
         runAt: now,
         lastError: null,
+        takenOver: false,
         lockedUntil: null,
       });
     }
@@ -192,6 +221,7 @@ type AccessCall = {
   durationMinutes?: number;
   justification?: string;
   endsAt?: number;
+  ownership?: GrantOwnership;
 };
 
 /** An AccessProvider that records calls and answers from a script (default: success). */
@@ -200,6 +230,8 @@ export class FakeAccessProvider implements AccessProvider {
   grantAnswers: GrantResult[] = [];
   revokeAnswers: RevokeResult[] = [];
   present = new Set<string>();
+  /** Memberships held by an assignment the bot did not make: group/principal → that assignment. */
+  heldElsewhere = new Map<string, string>();
   eligible = true;
 
   async grant(order: GrantOrder): Promise<GrantResult> {
@@ -215,8 +247,10 @@ export class FakeAccessProvider implements AccessProvider {
     return answer;
   }
 
-  async revoke(grant: GrantSpec, principalId: string): Promise<RevokeResult> {
-    this.calls.push({ op: 'revoke', groupId: grant.groupId, principalId });
+  async revoke(grant: GrantSpec, principalId: string, ownership?: GrantOwnership): Promise<RevokeResult> {
+    this.calls.push({ op: 'revoke', groupId: grant.groupId, principalId, ...(ownership && { ownership }) });
+    const heldBy = this.heldElsewhere.get(`${grant.groupId}/${principalId}`);
+    if (ownership && heldBy !== undefined) return { ok: true, alreadyAbsent: false, heldBy };
     const answer = this.revokeAnswers.shift() ?? { ok: true, alreadyAbsent: !this.present.has(`${grant.groupId}/${principalId}`) };
     if (answer.ok) this.present.delete(`${grant.groupId}/${principalId}`);
     return answer;
@@ -263,7 +297,16 @@ export class FakeSlackProfiles implements SlackProfiles {
 /** Entra accounts by email (several emails may lead to one account, as aliases do); or a failure for all. */
 export class FakeEntraDirectory implements EntraDirectory {
   readonly users = new Map<string, { principalId: string; userPrincipalName: string; guest?: boolean }>();
+  /** Further addresses of accounts (Exchange aliases, alternate emails), which finding a user by email does not use. */
+  readonly aliases = new Map<string, string>();
   failure: OutsideFailure | undefined;
+
+  async accountsWithAddress(email: string): Promise<AddressLookup> {
+    if (this.failure) return this.failure;
+    const key = email.toLowerCase();
+    const ids = [this.users.get(key)?.principalId, this.aliases.get(key)].filter((id): id is string => id !== undefined);
+    return { ok: true, principalIds: [...new Set(ids)] };
+  }
 
   async findUserByEmail(email: string): Promise<UserLookup> {
     if (this.failure) return this.failure;

@@ -38,15 +38,15 @@ export type JobDepsForTests = ReturnType<typeof setUpJobs>['deps'];
 export async function drain(deps: JobDepsForTests): Promise<string[]> {
   const outcomes: string[] = [];
   for (;;) {
-    const due = deps.jobs.claimDue(deps.clock.now(), 10, 30_000);
+    const due = await deps.jobs.claimDue(deps.clock.now(), 10, 30_000);
     if (due.length === 0) return outcomes;
     for (const job of due) outcomes.push(`${job.kind}:${(await runJob(deps, job)).result}`);
   }
 }
 
 /** A pending request from REQUESTER for prod-ssh; returns its id. */
-export function submitted(deps: JobDepsForTests, durationMinutes = 60, targetId = 'prod-ssh'): string {
-  const outcome = recordRequest(deps, {
+export async function submitted(deps: JobDepsForTests, durationMinutes = 60, targetId = 'prod-ssh'): Promise<string> {
+  const outcome = await recordRequest(deps, {
     requesterId: REQUESTER,
     principalId: PRINCIPAL,
     targetId,
@@ -59,7 +59,7 @@ export function submitted(deps: JobDepsForTests, durationMinutes = 60, targetId 
 
 /** A request approved by APPROVER_1 (its grant job queued); returns its id. */
 export async function approved(deps: JobDepsForTests, durationMinutes = 60, targetId = 'prod-ssh'): Promise<string> {
-  const id = submitted(deps, durationMinutes, targetId);
+  const id = await submitted(deps, durationMinutes, targetId);
   const outcome = await decideRequest(deps, { requestId: id, actorId: APPROVER_1, decision: 'approve' });
   if (!outcome.ok) throw new Error(outcome.code);
   return id;

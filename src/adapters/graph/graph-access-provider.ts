@@ -6,7 +6,7 @@
 // doubles or fails on its own earlier work.
 
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { AccessProvider, GrantOrder, GrantResult, PresenceResult, RevokeResult } from '../../application/ports.js';
+import type { AccessProvider, GrantOrder, GrantOwnership, GrantResult, PresenceResult, RevokeResult } from '../../application/ports.js';
 import { toIsoDuration } from '../../domain/duration.js';
 import type { GrantSpec } from '../../domain/policy.js';
 import { classifyGraphError, isGraphError } from './graph-errors.js';
@@ -21,6 +21,21 @@ interface ScheduleRequestResponse {
   status: string;
   targetScheduleId?: string | null;
 }
+
+interface ScheduleRequest extends ScheduleRequestResponse {
+  action: string;
+  ticketInfo?: { ticketSystem?: string | null; ticketNumber?: string | null } | null;
+}
+
+interface AssignmentInstance {
+  startDateTime: string;
+  endDateTime: string | null;
+  accessId: string;
+  /** The schedule this instance comes from: the `targetScheduleId` of the request that created it. */
+  assignmentScheduleId?: string | null;
+}
+
+const TICKET_SYSTEM = 'jit-access-bot';
 
 const ACTIVE_STATUS = 'provisioned';
 const PENDING_STATUSES = new Set([
@@ -55,8 +70,19 @@ export class GraphAccessProvider implements AccessProvider {
     return order.grant.kind === 'pim_group' ? this.assign(order) : this.addMember(order.grant.groupId, order.principalId);
   }
 
-  async revoke(grant: GrantSpec, principalId: string): Promise<RevokeResult> {
-    return grant.kind === 'pim_group' ? this.removeAssignment(grant.groupId, principalId) : this.removeMember(grant.groupId, principalId);
+  /**
+   * With `ownership`, a PIM assignment is removed only when the active one is the bot's: an assignment someone
+   * else made (after the bot's ended, or in its place) stays. Direct membership carries no owner to check.
+   */
+  async revoke(grant: GrantSpec, principalId: string, ownership?: GrantOwnership): Promise<RevokeResult> {
+    if (grant.kind !== 'pim_group') return this.removeMember(grant.groupId, principalId);
+    if (ownership) {
+      const holder = await this.activeHolder(grant.groupId, principalId, ownership).catch(classifyGraphError);
+      if ('ok' in holder) return holder;
+      if (holder.holder === 'none') return { ok: true, alreadyAbsent: true };
+      if (holder.holder === 'other') return { ok: true, alreadyAbsent: false, heldBy: holder.scheduleId };
+    }
+    return this.removeAssignment(grant.groupId, principalId);
   }
 
   async extend(grant: GrantSpec, principalId: string, endsAt: number, justification: string): Promise<RevokeResult> {
@@ -129,13 +155,14 @@ export class GraphAccessProvider implements AccessProvider {
         startDateTime: new Date(order.startsAt).toISOString(),
         expiration: { type: 'afterDuration', duration: toIsoDuration(order.durationMinutes) },
       },
-      ticketInfo: { ticketSystem: 'jit-access-bot', ticketNumber: order.requestId },
+      ticketInfo: { ticketSystem: TICKET_SYSTEM, ticketNumber: order.requestId },
     };
     try {
       const response = await this.postScheduleRequest(body);
       // HTTP 201 comes back whatever the outcome; the body's status says what happened (privilegedAccessGroupAssignmentScheduleRequest's status).
       const status = response.status.toLowerCase();
-      if (status === ACTIVE_STATUS) return { ok: true, reference: response.id, alreadyPresent: false };
+      // The schedule, not the request, is what the active assignment names: the end compares against it.
+      if (status === ACTIVE_STATUS) return { ok: true, reference: response.targetScheduleId ?? response.id, alreadyPresent: false };
       if (PENDING_STATUSES.has(status))
         return { ok: false, kind: 'transient', message: `PIM request ${response.id} is ${response.status}` };
       return { ok: false, kind: 'permanent', code: response.status, message: `PIM answered ${response.status} for request ${response.id}` };
@@ -149,13 +176,50 @@ export class GraphAccessProvider implements AccessProvider {
     return (await graphRequest(this.graph, `${PIM}/assignmentScheduleRequests`, this.timeoutMs).post(body)) as ScheduleRequestResponse;
   }
 
-  /** "Already exists" may be our own earlier attempt (a retry after a crash): confirm before calling it granted. */
+  /**
+   * "Already exists" may be our own earlier attempt (a retry after a crash), another grant of the bot, or someone
+   * else's: confirm before calling it granted, and name the schedule (the grant job decides whose it is).
+   */
   private async confirmPresent(grant: GrantSpec, principalId: string): Promise<GrantResult> {
-    const presence = await this.isPresent(grant, principalId);
-    if (!presence.ok) return presence;
-    return presence.present
-      ? { ok: true, alreadyPresent: true }
-      : { ok: false, kind: 'transient', message: 'Graph said the assignment exists but no active instance is visible yet' };
+    try {
+      const [instance] = await this.activeInstances(grant.groupId, principalId);
+      if (!instance)
+        return { ok: false, kind: 'transient', message: 'Graph said the assignment exists but no active instance is visible yet' };
+      return { ok: true, alreadyPresent: true, ...(instance.assignmentScheduleId && { reference: instance.assignmentScheduleId }) };
+    } catch (error) {
+      return classifyGraphError(error);
+    }
+  }
+
+  /** Whose the active member assignment is: none, the bot's (by its schedule or its ticket), or another's. */
+  private async activeHolder(
+    groupId: string,
+    principalId: string,
+    ownership: GrantOwnership,
+  ): Promise<{ holder: 'none' | 'bot' } | { holder: 'other'; scheduleId: string }> {
+    const instances = await this.activeInstances(groupId, principalId);
+    if (instances.length === 0) return { holder: 'none' };
+    for (const instance of instances) {
+      if (await this.isOwnSchedule(instance.assignmentScheduleId ?? undefined, ownership)) return { holder: 'bot' };
+    }
+    return { holder: 'other', scheduleId: instances[0]?.assignmentScheduleId ?? 'unknown' };
+  }
+
+  private async isOwnSchedule(scheduleId: string | undefined, ownership: GrantOwnership): Promise<boolean> {
+    if (!scheduleId) return false;
+    if (ownership.reference?.toLowerCase() === scheduleId.toLowerCase()) return true;
+    // The requests behind the schedule: the bot's adminAssign carried the request id as ticket number, and a
+    // grant recorded before schedule ids were kept holds that request's id.
+    const result = (await graphRequest(this.graph, `${PIM}/assignmentScheduleRequests`, this.timeoutMs)
+      .filter(`targetScheduleId eq ${filterLiteral(scheduleId)}`)
+      .get()) as { value: ScheduleRequest[] };
+    return result.value.some(
+      (request) =>
+        request.id === ownership.reference ||
+        (request.action === 'adminAssign' &&
+          request.ticketInfo?.ticketSystem === TICKET_SYSTEM &&
+          request.ticketInfo.ticketNumber === ownership.requestId),
+    );
   }
 
   private async removeAssignment(groupId: string, principalId: string): Promise<RevokeResult> {
@@ -192,10 +256,10 @@ export class GraphAccessProvider implements AccessProvider {
     };
   }
 
-  private async activeInstances(groupId: string, principalId: string): Promise<{ startDateTime: string; endDateTime: string | null }[]> {
+  private async activeInstances(groupId: string, principalId: string): Promise<AssignmentInstance[]> {
     const result = (await graphRequest(this.graph, `${PIM}/assignmentScheduleInstances`, this.timeoutMs)
       .filter(`groupId eq ${filterLiteral(groupId)} and principalId eq ${filterLiteral(principalId)}`)
-      .get()) as { value: { startDateTime: string; endDateTime: string | null; accessId: string }[] };
+      .get()) as { value: AssignmentInstance[] };
     return result.value.filter((instance) => instance.accessId === 'member');
   }
 

@@ -2,7 +2,7 @@
 // more than one match is refused rather than guessed.
 
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { EntraDirectory, UserLookup } from '../../application/ports.js';
+import type { AddressLookup, EntraDirectory, UserLookup } from '../../application/ports.js';
 import { filterLiteral } from './graph-access-provider.js';
 import { classifyGraphError, isGraphError } from './graph-errors.js';
 import { GRAPH_TIMEOUT_MS, graphRequest } from './graph-request.js';
@@ -57,6 +57,29 @@ export class GraphDirectory implements EntraDirectory {
       if (user.accountEnabled === false)
         return { ok: false, kind: 'disabled', message: `the Entra account ${user.userPrincipalName} is disabled` };
       return { ok: true, principalId: user.id, userPrincipalName: user.userPrincipalName, guest: user.userType === 'Guest' };
+    } catch (error) {
+      return classifyGraphError(error);
+    }
+  }
+
+  /**
+   * Every enabled or disabled account that receives mail at `email` in any form: UPN, mail, an Exchange alias
+   * (proxyAddresses) or an alternate email (otherMails). Wider than `findUserByEmail` on purpose: it answers
+   * whether an address belongs to a given account, never whom to grant.
+   */
+  async accountsWithAddress(email: string): Promise<AddressLookup> {
+    const key = email.trim().toLowerCase();
+    if (!isPlausibleEmail(key)) return { ok: false, kind: 'invalid_email', message: 'the Slack profile email is not a plain address' };
+    const literal = filterLiteral(key);
+    const smtp = filterLiteral(`smtp:${key}`);
+    try {
+      const result = (await graphRequest(this.graph, '/users', this.timeoutMs)
+        .filter(
+          `mail eq ${literal} or userPrincipalName eq ${literal} or otherMails/any(x:x eq ${literal}) or proxyAddresses/any(x:x eq ${smtp})`,
+        )
+        .select('id')
+        .get()) as { value: { id: string }[] };
+      return { ok: true, principalIds: result.value.map((user) => user.id) };
     } catch (error) {
       return classifyGraphError(error);
     }

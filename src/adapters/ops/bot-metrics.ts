@@ -42,10 +42,14 @@ export class BotMetrics {
   private readonly retries = this.registry.counter('jit_job_retries_total', 'Job attempts that failed and were scheduled again.');
   private readonly failures = this.registry.counter('jit_job_failures_total', 'Jobs that gave up, and grants that failed for good.');
   readonly reconnects = this.registry.counter('jit_socket_reconnects_total', 'Socket Mode reconnections.');
+  private readonly takeovers = this.registry.counter(
+    'jit_job_takeovers_total',
+    'Jobs claimed after the lease of another process (a replica that stopped) ran out.',
+  );
 
   constructor(requests: RequestRepository) {
     this.registry.gauge('jit_requests', 'Requests by state.', () =>
-      REQUEST_STATES.map((state) => ({ labels: { state }, value: requests.countByState(state) })),
+      Promise.all(REQUEST_STATES.map(async (state) => ({ labels: { state }, value: await requests.countByState(state) }))),
     );
   }
 
@@ -55,6 +59,7 @@ export class BotMetrics {
    */
   observe(job: StoredJob, outcome: JobOutcome, before: AccessRequest | undefined, after: AccessRequest | undefined): void {
     const kind = { kind: job.kind };
+    if (job.takenOver) this.takeovers.inc(kind);
     if (outcome.result === 'retry') this.retries.inc(kind);
     // The Boundary step: a sign-out job, or a revoke job on an ended request (queued before sign-outs had a kind).
     const boundaryStep = (job.kind === 'sign_out' || job.kind === 'revoke') && before?.state === 'ended';

@@ -11,7 +11,7 @@ const labelText = (labels: Labels): string => {
 interface Family {
   help: string;
   type: 'counter' | 'gauge' | 'histogram';
-  render(name: string): string[];
+  render(name: string): string[] | Promise<string[]>;
 }
 
 export class Counter {
@@ -69,19 +69,19 @@ export class Registry {
     return histogram;
   }
 
-  /** A gauge whose values are read when Prometheus scrapes. */
-  gauge(name: string, help: string, read: () => { labels?: Labels; value: number }[]): void {
+  /** A gauge whose values are read when Prometheus scrapes (from the database, say). */
+  gauge(name: string, help: string, read: () => Promise<{ labels?: Labels; value: number }[]>): void {
     this.families.set(name, {
       help,
       type: 'gauge',
-      render: (n) => read().map(({ labels = {}, value }) => `${n}${labelText(labels)} ${value}`),
+      render: async (n) => (await read()).map(({ labels = {}, value }) => `${n}${labelText(labels)} ${value}`),
     });
   }
 
-  render(): string {
+  async render(): Promise<string> {
     const lines: string[] = [];
     for (const [name, family] of this.families)
-      lines.push(`# HELP ${name} ${family.help}`, `# TYPE ${name} ${family.type}`, ...family.render(name));
+      lines.push(`# HELP ${name} ${family.help}`, `# TYPE ${name} ${family.type}`, ...(await family.render(name)));
     return `${lines.join('\n')}\n`;
   }
 }

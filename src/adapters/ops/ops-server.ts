@@ -8,7 +8,7 @@ import type { Registry } from './metrics.js';
 export type Reachability = { ok: true } | { ok: false; error: string };
 
 export interface OpsServerDeps {
-  isDatabaseWritable: () => boolean;
+  isDatabaseWritable: () => Promise<boolean>;
   isSocketConnected: () => boolean;
   /**
    * Set when the bot ends Boundary sign-ins. Reported in the body but never fails health: without Boundary the
@@ -20,33 +20,36 @@ export interface OpsServerDeps {
 
 export async function startOpsServer(deps: OpsServerDeps, port: number, host: string): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
-    if (request.method === 'GET' && request.url === '/healthz') {
-      void answerHealth(deps, response);
-      return;
-    }
-    if (request.method === 'GET' && request.url === '/metrics') {
-      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      response.end(deps.metrics.render());
-      return;
-    }
-    response.writeHead(404, { 'content-type': 'text/plain' });
-    response.end('not found\n');
+    answer(deps, request.url, request.method, response).catch(() => {
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end('internal error\n');
+    });
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-async function answerHealth(deps: OpsServerDeps, response: ServerResponse): Promise<void> {
-  const slack = deps.isSocketConnected();
-  const database = deps.isDatabaseWritable();
-  const boundary = deps.boundary ? await deps.boundary() : undefined;
-  response.writeHead(slack && database ? 200 : 503, { 'content-type': 'application/json' });
-  response.end(
-    JSON.stringify({
-      status: slack && database ? 'ok' : 'unhealthy',
-      slack: slack ? 'connected' : 'disconnected',
-      database: database ? 'writable' : 'not writable',
-      ...(boundary && { boundary }),
-    }),
-  );
+async function answer(deps: OpsServerDeps, url: string | undefined, method: string | undefined, response: ServerResponse): Promise<void> {
+  if (method === 'GET' && url === '/healthz') {
+    const slack = deps.isSocketConnected();
+    const [database, boundary] = await Promise.all([deps.isDatabaseWritable(), deps.boundary?.()]);
+    response.writeHead(slack && database ? 200 : 503, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify({
+        status: slack && database ? 'ok' : 'unhealthy',
+        slack: slack ? 'connected' : 'disconnected',
+        database: database ? 'writable' : 'not writable',
+        ...(boundary && { boundary }),
+      }),
+    );
+    return;
+  }
+  if (method === 'GET' && url === '/metrics') {
+    const text = await deps.metrics.render();
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    response.end(text);
+    return;
+  }
+  response.writeHead(404, { 'content-type': 'text/plain' });
+  response.end('not found\n');
 }

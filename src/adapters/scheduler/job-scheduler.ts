@@ -12,13 +12,16 @@ export interface SchedulerDeps {
   clock: Clock;
   log: Logger;
   runJob: (job: StoredJob) => Promise<JobOutcome>;
-  sweep: () => SweepResult;
-  nextSweepAt: () => number | undefined;
+  sweep: () => Promise<SweepResult>;
+  nextSweepAt: () => Promise<number | undefined>;
   /** Hourly work, such as reconciliation with Graph. */
   hourly?: () => Promise<void>;
   /** Jobs run at once; Graph's throttling, not the bot, should bound revocation throughput. */
   concurrency?: number;
-  /** How long a claimed job is ours before another pass may take it over. */
+  /**
+   * How long a claimed job stays ours without a heartbeat. Heartbeats renew it while the job runs, so this is
+   * how soon another process takes over the jobs of one that died.
+   */
   leaseMs?: number;
 }
 
@@ -31,12 +34,16 @@ const ACCESS_JOBS = ['revoke', 'grant'] as const;
 // Boundary sign-outs hold at most this many slots: a Boundary that answers slowly, or only at the timeout, leaves
 // the rest to Entra removals, grants and messages.
 const SIGN_OUT_SLOTS = 6;
+// A lease is renewed this many times within its length, so one late heartbeat does not lose it.
+const HEARTBEATS_PER_LEASE = 4;
+export const DEFAULT_LEASE_MS = 8_000;
 
 export class JobScheduler {
   private timer: NodeJS.Timeout | undefined;
   private tasks: ScheduledTask[] = [];
   private running: Promise<void> | undefined;
   private again = false;
+  private armings = 0;
   private stopped = true;
   /** Wakes a running pass that is waiting for a job to finish, so new work gets a free slot at once. */
   private poke: () => void = () => {};
@@ -45,7 +52,7 @@ export class JobScheduler {
 
   constructor(private readonly deps: SchedulerDeps) {
     this.concurrency = deps.concurrency ?? 16;
-    this.leaseMs = deps.leaseMs ?? 60_000;
+    this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   start(): void {
@@ -102,51 +109,69 @@ export class JobScheduler {
    * keep a pass going, and must not hold back the end of other grants.
    */
   private async pass(): Promise<void> {
+    const running = new Map<Promise<void>, StoredJob>();
+    const heartbeat = setInterval(() => this.renew([...running.values()]), this.leaseMs / HEARTBEATS_PER_LEASE);
     try {
-      this.sweep();
-      const running = new Map<Promise<void>, StoredJob['kind']>();
+      await this.sweep();
       const start = (job: StoredJob) => {
+        if (job.takenOver)
+          this.deps.log.warn({ jobId: job.id, kind: job.kind, requestId: job.requestId }, 'job taken over: its lease ran out');
         const run: Promise<void> = this.run(job).finally(() => running.delete(run));
-        running.set(run, job.kind);
+        running.set(run, job);
       };
       for (;;) {
-        let sweepAt = this.deps.nextSweepAt();
+        let sweepAt = await this.deps.nextSweepAt();
         if (!this.stopped) {
           const now = this.deps.clock.now();
           if (sweepAt !== undefined && sweepAt <= now) {
-            this.sweep();
-            sweepAt = this.deps.nextSweepAt();
+            await this.sweep();
+            sweepAt = await this.deps.nextSweepAt();
           }
-          this.fill(now, running, start);
+          // A slot freed while claiming is filled in the next round at once.
+          if (await this.fill(now, running, start)) continue;
         }
         if (running.size === 0) return;
         await this.nextEvent([...running.keys()], sweepAt);
       }
     } catch (error) {
       this.deps.log.error({ err: error }, 'scheduler pass failed');
+      // Jobs already started finish (or their leases run out); the next pass starts from the store again.
+      await Promise.allSettled(running.keys());
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
-  /** Claims due work for the free slots: grants and revocations first, then Boundary sign-outs, then messages. */
-  private fill(now: number, running: Map<Promise<void>, StoredJob['kind']>, start: (job: StoredJob) => void): void {
-    const claim = (limit: number, kinds: readonly StoredJob['kind'][]) => {
-      if (limit > 0) for (const job of this.deps.jobs.claimDue(now, limit, this.leaseMs, kinds)) start(job);
+  private async sweep(): Promise<void> {
+    const swept = await this.deps.sweep();
+    if (swept.timedOut + swept.expired + swept.warned > 0) this.deps.log.info(swept, 'sweep');
+  }
+
+  /**
+   * Claims due work for the free slots: grants and revocations first, then Boundary sign-outs, then messages.
+   * The slots are counted once, here: one freed while claiming waits for the next round, where it goes to the
+   * most urgent kind, not to whichever is claimed last. True when a job finished meanwhile.
+   */
+  private async fill(now: number, running: Map<Promise<void>, StoredJob>, start: (job: StoredJob) => void): Promise<boolean> {
+    const kinds = [...running.values()].map((job) => job.kind);
+    const claim = async (limit: number, wanted: readonly StoredJob['kind'][]) => {
+      if (limit <= 0) return;
+      for (const job of await this.deps.jobs.claimDue(now, limit, this.leaseMs, wanted)) {
+        start(job);
+        kinds.push(job.kind);
+      }
     };
-    claim(this.concurrency - running.size, ACCESS_JOBS);
-    const signOuts = [...running.values()].filter((kind) => kind === 'sign_out').length;
-    claim(Math.min(this.roomBeyondAccess([...running.values()]), SIGN_OUT_SLOTS - signOuts), ['sign_out']);
-    claim(this.roomBeyondAccess([...running.values()]), ['notify']);
+    await claim(this.concurrency - kinds.length, ACCESS_JOBS);
+    const signOuts = kinds.filter((kind) => kind === 'sign_out').length;
+    await claim(Math.min(this.roomBeyondAccess(kinds), SIGN_OUT_SLOTS - signOuts), ['sign_out']);
+    await claim(this.roomBeyondAccess(kinds), ['notify']);
+    return running.size < kinds.length;
   }
 
   /** Free slots that sign-outs and messages may take: never those reserved for grants and revocations. */
   private roomBeyondAccess(running: StoredJob['kind'][]): number {
     const others = running.filter((kind) => kind === 'sign_out' || kind === 'notify').length;
     return Math.min(this.concurrency - running.length, Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - others);
-  }
-
-  private sweep(): void {
-    const swept = this.deps.sweep();
-    if (swept.timedOut + swept.expired + swept.warned > 0) this.deps.log.info(swept, 'sweep');
   }
 
   /** Until a job finishes, someone wakes the scheduler, or the next deadline comes. */
@@ -166,6 +191,14 @@ export class JobScheduler {
     }
   }
 
+  /** Keeps the leases of running jobs: a job is taken over only when this process stops renewing it. */
+  private renew(jobs: StoredJob[]): void {
+    if (jobs.length === 0) return;
+    this.deps.jobs.heartbeat(jobs, this.deps.clock.now(), this.leaseMs).catch((error: unknown) => {
+      this.deps.log.error({ err: error }, 'lease heartbeat failed');
+    });
+  }
+
   private async run(job: StoredJob): Promise<void> {
     try {
       const outcome = await this.deps.runJob(job);
@@ -179,11 +212,28 @@ export class JobScheduler {
   }
 
   private arm(): void {
-    if (this.stopped) return;
-    const now = this.deps.clock.now();
-    const next = Math.min(this.deps.jobs.nextRunAt() ?? Number.POSITIVE_INFINITY, this.deps.nextSweepAt() ?? Number.POSITIVE_INFINITY);
-    const delay = Math.max(0, Math.min(next - now, MAX_IDLE_MS));
+    const generation = ++this.armings;
+    this.nextWakeDelay().then(
+      (delay) => this.setTimer(delay, generation),
+      (error: unknown) => {
+        this.deps.log.error({ err: error }, 'reading the next deadline failed');
+        this.setTimer(MAX_IDLE_MS, generation);
+      },
+    );
+  }
+
+  private setTimer(delay: number, generation: number): void {
+    // A wake may have started a pass while the deadline was read (that pass arms the timer when it ends), and
+    // an older reading may land after a newer one: only the newest sets the timer.
+    if (this.stopped || this.running || generation !== this.armings) return;
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => this.wake(), delay);
     this.timer.unref();
+  }
+
+  private async nextWakeDelay(): Promise<number> {
+    const [nextJob, nextSweep] = await Promise.all([this.deps.jobs.nextRunAt(), this.deps.nextSweepAt()]);
+    const next = Math.min(nextJob ?? Number.POSITIVE_INFINITY, nextSweep ?? Number.POSITIVE_INFINITY);
+    return Math.max(0, Math.min(next - this.deps.clock.now(), MAX_IDLE_MS));
   }
 }

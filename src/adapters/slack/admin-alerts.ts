@@ -1,8 +1,61 @@
 import type { WebClient } from '@slack/web-api';
+import type { Clock, OutsideFailure } from '../../application/ports.js';
+import type { Logger } from '../../logger.js';
 import { escapeMrkdwn } from './blocks/mrkdwn.js';
 
 /** A DM to each admin of the policy (a user id is a DM channel for chat.postMessage). */
 export async function alertAdmins(client: WebClient, admins: readonly string[], lines: readonly string[]): Promise<void> {
   const text = lines.map(escapeMrkdwn).join('\n');
   await Promise.all(admins.map((admin) => client.chat.postMessage({ channel: admin, text })));
+}
+
+export interface AdminAlarmDeps {
+  client: WebClient;
+  /** Read at each alarm, so a reloaded policy's admins are the ones told. */
+  admins(): readonly string[];
+  clock: Clock;
+  log: Logger;
+}
+
+// A trouble that every job and every request runs into would otherwise DM the admins once per call.
+export const ALARM_REPEAT_MS = 60 * 60_000;
+
+/** Tells the admins about a trouble once, and again only if it is still there an hour later. */
+export class AdminAlarm {
+  private readonly lastRaised = new Map<string, number>();
+
+  constructor(private readonly deps: AdminAlarmDeps) {}
+
+  /** `key` names the trouble; the same key within the hour sends nothing. Never throws: a failed DM is logged. */
+  raise(key: string, lines: readonly string[]): void {
+    const now = this.deps.clock.now();
+    const last = this.lastRaised.get(key);
+    if (last !== undefined && now - last < ALARM_REPEAT_MS) return;
+    this.lastRaised.set(key, now);
+    this.deps.log.error({ alarm: key }, lines[0] ?? key);
+    alertAdmins(this.deps.client, this.deps.admins(), lines).catch((error: unknown) => {
+      // Not sent, so not told: the next occurrence tries again.
+      this.lastRaised.delete(key);
+      this.deps.log.error({ err: error, alarm: key }, 'telling the admins failed');
+    });
+  }
+}
+
+/**
+ * The admins' DM when Entra refuses the bot's app credential: what broke, and the three things to check. Keyed
+ * by Entra's code, so a different refusal (a deleted app after an expired secret) is told at once.
+ */
+export function credentialRejectedAlarm(failure: Extract<OutsideFailure, { kind: 'permanent' }>): { key: string; lines: string[] } {
+  const code = /AADSTS\d+/.exec(failure.message)?.[0] ?? failure.code;
+  return {
+    key: `${failure.code}:${code}`,
+    lines: [
+      `Entra rejected the bot's app credential (${code}): until it is fixed, the bot can neither grant nor remove access, and requests fail.`,
+      'Check, in the app registration the bot signs in with:',
+      '• the client secret has not expired or been deleted (AZURE_CLIENT_SECRET must hold the secret’s value, not its ID);',
+      '• AZURE_TENANT_ID names the tenant the app is registered in;',
+      '• the app (AZURE_CLIENT_ID) still exists in that tenant and has not been deleted.',
+      'Then restart the bot with the corrected settings.',
+    ],
+  };
 }

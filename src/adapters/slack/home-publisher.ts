@@ -22,7 +22,7 @@ export class SlackHomePublisher implements HomePublisher {
 
   async publish(userIds: readonly string[]): Promise<void> {
     const { client, reads, log } = this.deps;
-    for (const [userId, data] of reads.describeHomes(userIds)) {
+    for (const [userId, data] of await reads.describeHomes(userIds)) {
       const view = renderHome({ viewerId: userId, ...data, targetOf: (request) => reads.targetOf(request.targetId) });
       try {
         await client.views.publish({ user_id: userId, view });

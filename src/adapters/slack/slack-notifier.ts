@@ -46,7 +46,7 @@ export class SlackNotifier implements Notifier {
 
   /** Posts the message the first time, updates it in place afterwards. */
   private async keepUpdated(request: AccessRequest, kind: string, channel: string | undefined, content: Rendered) {
-    const existing = this.deps.messages.find(request.id, kind);
+    const existing = await this.deps.messages.find(request.id, kind);
     if (existing) {
       await this.deps.client.chat.update({
         channel: existing.channel,
@@ -61,7 +61,7 @@ export class SlackNotifier implements Notifier {
   }
 
   private async postOnce(request: AccessRequest, kind: string, channel: string, content: Rendered, threadTs?: string): Promise<void> {
-    if (this.deps.messages.find(request.id, kind)) return;
+    if (await this.deps.messages.find(request.id, kind)) return;
     await this.post(request, kind, channel, content, threadTs);
   }
 
@@ -75,7 +75,7 @@ export class SlackNotifier implements Notifier {
       unfurl_media: false,
     });
     const ref = { channel: String(posted.channel), ts: String(posted.ts) };
-    this.deps.messages.save(request.id, kind, ref, this.deps.clock.now());
+    await this.deps.messages.save(request.id, kind, ref, this.deps.clock.now());
     return ref;
   }
 }

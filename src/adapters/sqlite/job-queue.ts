@@ -1,18 +1,20 @@
 import type { JobLease, JobQueue, StoredJob } from '../../application/ports.js';
 import type { JobKind } from '../../domain/access-request.js';
+import { type JobRow, toStoredJob } from '../sql/rows.js';
 import type { SqliteDatabase } from './database.js';
-import { toStoredJob } from './rows.js';
 
 /**
  * Due revocations go first, then grants, then Boundary sign-outs: access on time matters more than any message
- * about it, and a slow Boundary must never queue an Entra removal behind it.
+ * about it, and a slow Boundary must never queue an Entra removal behind it. One process uses the file, so the
+ * leases carry no owner: every lease belongs to this process, and one found at start belongs to a process that
+ * is gone.
  */
 export class SqliteJobQueue implements JobQueue {
   private readonly statements;
 
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
-      due: db.prepare(`SELECT id FROM jobs
+      due: db.prepare(`SELECT id, state = 'running' AS takenOver FROM jobs
         WHERE ((state = 'queued' AND run_at <= @now) OR (state = 'running' AND locked_until <= @now))
           AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
         ORDER BY CASE kind WHEN 'revoke' THEN 0 WHEN 'grant' THEN 1 WHEN 'sign_out' THEN 2 ELSE 3 END, run_at, id LIMIT @limit`),
@@ -24,6 +26,7 @@ export class SqliteJobQueue implements JobQueue {
         WHERE id = ? AND attempts = ? AND state = 'running'`),
       bury: db.prepare(`UPDATE jobs SET state = 'dead', last_error = ?, locked_until = NULL, updated_at = ?
         WHERE id = ? AND attempts = ? AND state = 'running'`),
+      heartbeat: db.prepare(`UPDATE jobs SET locked_until = ?, updated_at = ? WHERE id = ? AND attempts = ? AND state = 'running'`),
       release: db.prepare("UPDATE jobs SET state = 'queued', run_at = ?, locked_until = NULL, updated_at = ? WHERE state = 'running'"),
       next: db.prepare(`SELECT MIN(at) AS at FROM (
           SELECT MIN(run_at) AS at FROM jobs WHERE state = 'queued'
@@ -31,34 +34,44 @@ export class SqliteJobQueue implements JobQueue {
     };
   }
 
-  claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): StoredJob[] {
+  async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {
     return this.db
       .transaction(() => {
-        const ids = this.statements.due.all({ now, limit, kinds: kinds ? JSON.stringify(kinds) : null }) as { id: number }[];
-        return ids.map(({ id }) =>
-          toStoredJob(this.statements.lease.get({ id, until: now + leaseMs, now }) as Parameters<typeof toStoredJob>[0]),
+        const due = this.statements.due.all({ now, limit, kinds: kinds ? JSON.stringify(kinds) : null }) as {
+          id: number;
+          takenOver: number;
+        }[];
+        return due.map(({ id, takenOver }) =>
+          toStoredJob(this.statements.lease.get({ id, until: now + leaseMs, now }) as JobRow, takenOver === 1),
         );
       })
       .immediate();
   }
 
-  complete(lease: JobLease, now: number): boolean {
+  async complete(lease: JobLease, now: number): Promise<boolean> {
     return this.statements.complete.run(now, lease.id, lease.attempts).changes === 1;
   }
 
-  retry(lease: JobLease, runAt: number, error: string, now: number): boolean {
+  async retry(lease: JobLease, runAt: number, error: string, now: number): Promise<boolean> {
     return this.statements.retry.run(runAt, error, now, lease.id, lease.attempts).changes === 1;
   }
 
-  bury(lease: JobLease, error: string, now: number): boolean {
+  async bury(lease: JobLease, error: string, now: number): Promise<boolean> {
     return this.statements.bury.run(error, now, lease.id, lease.attempts).changes === 1;
   }
 
+  async heartbeat(leases: readonly JobLease[], now: number, leaseMs: number): Promise<number> {
+    return this.db.transaction(() =>
+      leases.reduce((kept, lease) => kept + this.statements.heartbeat.run(now + leaseMs, now, lease.id, lease.attempts).changes, 0),
+    )();
+  }
+
+  /** At start, with one process, every running job was leased by a process that is gone: hand them all back. */
   releaseLeases(now: number): number {
     return this.statements.release.run(now, now).changes;
   }
 
-  nextRunAt(): number | undefined {
+  async nextRunAt(): Promise<number | undefined> {
     const row = this.statements.next.get() as { at: number | null };
     return row.at ?? undefined;
   }

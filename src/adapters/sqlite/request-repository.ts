@@ -1,7 +1,6 @@
 import type { AuditRecord, Deadline, JobLease, RequestRepository, StoredJob } from '../../application/ports.js';
 import type { AccessRequest, AuditEntry, JobOrder, RequestState, Transition } from '../../domain/access-request.js';
-import { auditHash, GENESIS_HASH } from './audit-chain.js';
-import type { SqliteDatabase } from './database.js';
+import { auditHash, GENESIS_HASH } from '../sql/audit-chain.js';
 import {
   type AuditRow,
   type DecisionRow,
@@ -11,7 +10,8 @@ import {
   toAuditRecord,
   toRequest,
   toStoredJob,
-} from './rows.js';
+} from '../sql/rows.js';
+import type { SqliteDatabase } from './database.js';
 
 class LeaseLost extends Error {}
 
@@ -27,7 +27,7 @@ export class SqliteRequestRepository implements RequestRepository {
         duration_minutes = @durationMinutes, required_approvals = @requiredApprovals,
         cancelled_at = @cancelledAt, failure = @failure, ending_reason = @endingReason, ending_by = @endingBy, ending_at = @endingAt,
         expiry_warned_at = @expiryWarnedAt, grant_sent_at = @grantSentAt, grant_kind = @grantKind, grant_group_id = @grantGroupId,
-        cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, signed_out_at = @signedOutAt,
+        cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, held_by = @heldBy, signed_out_at = @signedOutAt,
         signed_out_tokens = @signedOutTokens, signed_out_sessions = @signedOutSessions, signed_out_other_accounts = @signedOutOther,
         updated_at = @now
         WHERE id = @id AND version = @expectedVersion AND state = @expectedState`),
@@ -48,8 +48,12 @@ export class SqliteRequestRepository implements RequestRepository {
       byRequester: db.prepare('SELECT * FROM requests WHERE requester_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?'),
       byState: db.prepare('SELECT * FROM requests WHERE state = ? ORDER BY created_at, rowid LIMIT ?'),
       countByState: db.prepare('SELECT COUNT(*) AS n FROM requests WHERE state = ?'),
+      uncleaned: db.prepare(`SELECT * FROM requests
+        WHERE state = 'failed' AND grant_sent_at IS NOT NULL AND cleanup_at IS NULL ORDER BY created_at, rowid LIMIT ?`),
       endedSince: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
-        WHERE r.state = 'ended' AND g.ended_at >= ? ORDER BY g.ended_at LIMIT ?`),
+        WHERE r.state = 'ended' AND g.ended_at >= ? AND r.id > ? ORDER BY r.id LIMIT ?`),
+      activeGrants: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
+        WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.id > ? ORDER BY r.id LIMIT ?`),
       covering: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
           WHERE r.state = 'active' AND r.ending_reason IS NULL AND g.ended_at IS NULL
             AND lower(g.group_id) = lower(@groupId) AND lower(g.principal_id) = lower(@principalId) AND r.id <> @exclude
@@ -73,7 +77,7 @@ export class SqliteRequestRepository implements RequestRepository {
     };
   }
 
-  create(opened: Transition, now: number): void {
+  async create(opened: Transition, now: number): Promise<void> {
     const request = opened.request;
     this.db
       .transaction(() => {
@@ -97,12 +101,12 @@ export class SqliteRequestRepository implements RequestRepository {
       .immediate();
   }
 
-  find(id: string): AccessRequest | undefined {
+  async find(id: string): Promise<AccessRequest | undefined> {
     const row = this.statements.selectRequest.get(id) as RequestRow | undefined;
     return row && this.hydrate(row);
   }
 
-  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): boolean {
+  async apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): Promise<boolean> {
     const next = change.request;
     const write = this.db.transaction(() => {
       const updated = this.statements.updateRequest.run({
@@ -126,6 +130,7 @@ export class SqliteRequestRepository implements RequestRepository {
         cleanupAt: next.cleanup?.at ?? null,
         cleanupResult: next.cleanup?.result ?? null,
         keptBy: next.keptBy ?? null,
+        heldBy: next.heldBy ?? null,
         signedOutAt: next.signOut?.at ?? null,
         signedOutTokens: next.signOut?.tokensRevoked ?? null,
         signedOutSessions: next.signOut?.sessionsEnded ?? null,
@@ -170,28 +175,36 @@ export class SqliteRequestRepository implements RequestRepository {
     }
   }
 
-  listByRequester(requesterId: string, limit: number): AccessRequest[] {
+  async listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]> {
     return (this.statements.byRequester.all(requesterId, limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
-  listByState(state: RequestState, limit: number): AccessRequest[] {
+  async listByState(state: RequestState, limit: number): Promise<AccessRequest[]> {
     return (this.statements.byState.all(state, limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
-  listEndedSince(since: number, limit: number): AccessRequest[] {
-    return (this.statements.endedSince.all(since, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  async listUncleaned(limit: number): Promise<AccessRequest[]> {
+    return (this.statements.uncleaned.all(limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
-  listCovering(groupId: string, principalId: string, excludeRequestId: string): AccessRequest[] {
+  async listEndedSince(since: number, afterId: string, limit: number): Promise<AccessRequest[]> {
+    return (this.statements.endedSince.all(since, afterId, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  async listActiveGrants(afterId: string, limit: number): Promise<AccessRequest[]> {
+    return (this.statements.activeGrants.all(afterId, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  async listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]> {
     const rows = this.statements.covering.all({ groupId, principalId, exclude: excludeRequestId }) as RequestRow[];
     return rows.map((row) => this.hydrate(row));
   }
 
-  countByState(state: RequestState): number {
+  async countByState(state: RequestState): Promise<number> {
     return (this.statements.countByState.get(state) as { n: number }).n;
   }
 
-  listDue(deadline: Deadline, now: number, limit: number): AccessRequest[] {
+  async listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]> {
     const rows =
       deadline.kind === 'pending_timeout'
         ? this.statements.pendingDue.all(now, limit)
@@ -201,7 +214,7 @@ export class SqliteRequestRepository implements RequestRepository {
     return (rows as RequestRow[]).map((row) => this.hydrate(row));
   }
 
-  nextDeadline(warningMs: number): number | undefined {
+  async nextDeadline(warningMs: number): Promise<number | undefined> {
     const row = this.statements.nextDeadline.get({ warning: warningMs }) as { at: number | null };
     return row.at ?? undefined;
   }
@@ -211,7 +224,7 @@ export class SqliteRequestRepository implements RequestRepository {
   }
 
   jobs(requestId: string): StoredJob[] {
-    return (this.statements.jobsFor.all(requestId) as JobRow[]).map(toStoredJob);
+    return (this.statements.jobsFor.all(requestId) as JobRow[]).map((row) => toStoredJob(row));
   }
 
   private hydrate(row: RequestRow): AccessRequest {

@@ -11,11 +11,11 @@ export class SqliteSlackMessageStore implements SlackMessageStore {
     };
   }
 
-  find(requestId: string, kind: string): MessageRef | undefined {
+  async find(requestId: string, kind: string): Promise<MessageRef | undefined> {
     return this.statements.find.get(requestId, kind) as MessageRef | undefined;
   }
 
-  save(requestId: string, kind: string, ref: MessageRef, now: number): void {
+  async save(requestId: string, kind: string, ref: MessageRef, now: number): Promise<void> {
     this.statements.save.run(requestId, kind, ref.channel, ref.ts, now);
   }
 }

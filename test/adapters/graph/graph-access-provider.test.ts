@@ -69,10 +69,21 @@ describe('GraphAccessProvider with PIM for Groups', () => {
     });
   });
 
-  it('treats RoleAssignmentExists as granted once it sees the active assignment', async () => {
+  it('treats RoleAssignmentExists as granted once it sees the active assignment, and names its schedule', async () => {
     await provider.grant(order());
-    expect(await provider.grant(order())).toEqual({ ok: true, alreadyPresent: true });
+    const [assignment] = sim.directory.assignments;
+    expect(await provider.grant(order())).toEqual({ ok: true, alreadyPresent: true, reference: assignment?.assignmentScheduleId });
     expect(sim.directory.assignments).toHaveLength(1);
+  });
+
+  it('records the schedule the assignment was created from, the one its active instance names', async () => {
+    const result = await provider.grant(order());
+    expect(result).toMatchObject({ ok: true, reference: sim.directory.assignments[0]?.assignmentScheduleId });
+    const instances = await graphClient(CLIENT_SECRET)
+      .api('/identityGovernance/privilegedAccess/group/assignmentScheduleInstances')
+      .filter(`groupId eq '${GROUP}' and principalId eq '${ALICE}'`)
+      .get();
+    expect(instances.value[0].assignmentScheduleId).toBe(result.ok ? result.reference : undefined);
   });
 
   it('asks to retry a removal within 5 minutes of the start, when Entra allows it', async () => {
@@ -101,6 +112,71 @@ describe('GraphAccessProvider with PIM for Groups', () => {
     sim.addEligibility(GROUP, ALICE);
     expect(await provider.isEligible(GROUP, ALICE)).toEqual({ ok: true, present: true });
     expect(await provider.isEligible(GROUP, BOB)).toEqual({ ok: true, present: false });
+  });
+});
+
+describe('GraphAccessProvider removes only its own PIM assignment', () => {
+  const removals = () =>
+    sim.log.filter((entry) => entry.method === 'POST' && (entry.body as { action?: string } | undefined)?.action === 'adminRemove');
+
+  async function grantedReference(): Promise<string> {
+    const result = await provider.grant(order());
+    if (!result.ok || !result.reference) throw new Error('no grant');
+    sim.advance(10 * MINUTE);
+    return result.reference;
+  }
+
+  it('removes the assignment when the active one is the schedule it recorded', async () => {
+    const reference = await grantedReference();
+    expect(await provider.revoke(PIM_GRANT, ALICE, { reference, requestId: 'req_1' })).toEqual({ ok: true, alreadyAbsent: false });
+    expect(sim.isMember(GROUP, ALICE)).toBe(false);
+  });
+
+  it('leaves a permanent assignment an admin made in place of the bot’s, and names it', async () => {
+    const reference = await grantedReference();
+    const [own] = sim.directory.assignments;
+    if (own) sim.directory.removeAssignment(own);
+    const { assignment: admins } = sim.addStandingAssignment({ groupId: GROUP, principalId: ALICE });
+    expect(await provider.revoke(PIM_GRANT, ALICE, { reference, requestId: 'req_1' })).toEqual({
+      ok: true,
+      alreadyAbsent: false,
+      heldBy: admins.assignmentScheduleId,
+    });
+    expect(removals()).toEqual([]);
+    expect(sim.isMember(GROUP, ALICE)).toBe(true);
+  });
+
+  it('recognises its own assignment by the ticket when the answer to the grant was lost', async () => {
+    sim.loseResponseAfterWrite(/assignmentScheduleRequests/, { times: 1 });
+    expect(await provider.grant(order())).toMatchObject({ ok: false });
+    sim.advance(10 * MINUTE);
+    expect(await provider.revoke(PIM_GRANT, ALICE, { requestId: 'req_1' })).toEqual({ ok: true, alreadyAbsent: false });
+    expect(sim.isMember(GROUP, ALICE)).toBe(false);
+  });
+
+  it('does not take another request’s assignment for its own', async () => {
+    sim.loseResponseAfterWrite(/assignmentScheduleRequests/, { times: 1 });
+    await provider.grant(order({ requestId: 'req_other' }));
+    sim.advance(10 * MINUTE);
+    const result = await provider.revoke(PIM_GRANT, ALICE, { requestId: 'req_1' });
+    expect(result).toMatchObject({ ok: true, heldBy: sim.directory.assignments[0]?.assignmentScheduleId });
+    expect(sim.isMember(GROUP, ALICE)).toBe(true);
+  });
+
+  it('recognises a grant recorded with its schedule request id, as grants were before schedule ids were kept', async () => {
+    await grantedReference();
+    const [request] = sim.directory.requests;
+    expect(await provider.revoke(PIM_GRANT, ALICE, { reference: request?.id ?? '', requestId: 'req_old' })).toEqual({
+      ok: true,
+      alreadyAbsent: false,
+    });
+  });
+
+  it('sends no removal when no assignment is active', async () => {
+    const reference = await grantedReference();
+    sim.advance(60 * MINUTE);
+    expect(await provider.revoke(PIM_GRANT, ALICE, { reference, requestId: 'req_1' })).toEqual({ ok: true, alreadyAbsent: true });
+    expect(removals()).toEqual([]);
   });
 });
 
@@ -213,6 +289,20 @@ describe('GraphDirectory', () => {
       principalId: '44444444-4444-4444-8444-444444444444',
       guest: true,
     });
+  });
+
+  it('finds every account that receives mail at an address, aliases and alternate emails included', async () => {
+    sim.addUser({
+      id: '99999999-9999-4999-8999-999999999991',
+      userPrincipalName: 'dana@contoso.example',
+      proxyAddresses: ['SMTP:dana@contoso.example', "smtp:d.o'hara@contoso.example"],
+      otherMails: ['dana@home.example'],
+    });
+    for (const address of ["D.O'Hara@contoso.example", 'dana@home.example', 'dana@contoso.example']) {
+      expect(await directory.accountsWithAddress(address)).toEqual({ ok: true, principalIds: ['99999999-9999-4999-8999-999999999991'] });
+    }
+    expect(await directory.findUserByEmail("d.o'hara@contoso.example")).toMatchObject({ ok: false, kind: 'not_found' });
+    expect(await directory.accountsWithAddress('x%27%20or%20mail%20eq%20%27dana@contoso.example')).toEqual({ ok: true, principalIds: [] });
   });
 
   it('refuses an address that is not a plain email before asking Graph anything', async () => {

@@ -11,40 +11,52 @@ const T0 = Date.UTC(2025, 0, 6, 9, 0);
 class FakeJobQueue implements JobQueue {
   readonly queued: StoredJob[] = [];
   nextDue: number | undefined;
+  readonly beats: { ids: number[]; until: number }[] = [];
   private nextId = 1;
 
   add(kind: JobKind, count = 1): void {
     for (let i = 0; i < count; i++) {
       const id = this.nextId++;
       const event = kind === 'notify' ? ('granted' as const) : null;
-      this.queued.push({ id, kind, requestId: `req_${id}`, event, state: 'queued', attempts: 0, runAt: T0, lastError: null });
+      this.queued.push({
+        id,
+        kind,
+        requestId: `req_${id}`,
+        event,
+        state: 'queued',
+        attempts: 0,
+        runAt: T0,
+        lastError: null,
+        takenOver: false,
+      });
     }
   }
 
-  claimDue(
+  async claimDue(
     _now: number,
     limit: number,
     _leaseMs: number,
     kinds: readonly JobKind[] = ['revoke', 'grant', 'sign_out', 'notify'],
-  ): StoredJob[] {
+  ): Promise<StoredJob[]> {
     const claimed = kinds.flatMap((kind) => this.queued.filter((job) => job.kind === kind)).slice(0, Math.max(0, limit));
     for (const job of claimed) this.queued.splice(this.queued.indexOf(job), 1);
     return claimed;
   }
 
-  complete(): boolean {
+  async complete(): Promise<boolean> {
     return true;
   }
-  retry(): boolean {
+  async retry(): Promise<boolean> {
     return true;
   }
-  bury(): boolean {
+  async bury(): Promise<boolean> {
     return true;
   }
-  releaseLeases(): number {
-    return 0;
+  async heartbeat(leases: readonly StoredJob[], now: number, leaseMs: number): Promise<number> {
+    this.beats.push({ ids: leases.map((lease) => lease.id), until: now + leaseMs });
+    return leases.length;
   }
-  nextRunAt(): number | undefined {
+  async nextRunAt(): Promise<number | undefined> {
     return this.queued.length > 0 ? Date.now() : this.nextDue;
   }
 }
@@ -60,6 +72,11 @@ class HeldJobs {
     if (!this.hold) return Promise.resolve({ result: 'done', detail: 'ran' });
     return new Promise((resolve) => this.release.set(job.id, () => resolve({ result: 'done', detail: 'ran' })));
   };
+
+  finish(id: number): void {
+    this.release.get(id)?.();
+    this.release.delete(id);
+  }
 
   finishAll(): void {
     for (const finish of this.release.values()) finish();
@@ -82,11 +99,11 @@ function startScheduler(overrides: Partial<SchedulerDeps> = {}): JobScheduler {
     clock: { now: () => Date.now() },
     log: createLogger('silent'),
     runJob: jobs.run,
-    sweep: () => {
+    sweep: async () => {
       sweeps += 1;
       return { timedOut: 0, expired: 0, warned: 0 };
     },
-    nextSweepAt: () => undefined,
+    nextSweepAt: async () => undefined,
     ...overrides,
   });
   scheduler.start();
@@ -177,7 +194,7 @@ describe('the job scheduler', () => {
 
   it('sweeps a deadline that comes while a slow job keeps the pass running', async () => {
     queue.add('revoke');
-    startScheduler({ nextSweepAt: () => (sweeps < 2 ? T0 + 5000 : undefined) });
+    startScheduler({ nextSweepAt: async () => (sweeps < 2 ? T0 + 5000 : undefined) });
     await vi.advanceTimersByTimeAsync(1);
     expect(sweeps).toBe(1);
     expect(jobs.running).toBe(1);
@@ -187,8 +204,26 @@ describe('the job scheduler', () => {
     expect(jobs.running).toBe(1);
   });
 
+  it('renews the leases of the jobs still running, four times a lease, and stops when they end', async () => {
+    queue.add('grant', 2);
+    startScheduler({ leaseMs: 8_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(jobs.running).toBe(2);
+
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(queue.beats).toEqual([{ ids: [1, 2], until: T0 + 10_000 }]);
+    jobs.finish(1);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(queue.beats.at(-1)).toEqual({ ids: [2], until: T0 + 12_000 });
+    jobs.finishAll();
+    await scheduler.idle();
+    const beats = queue.beats.length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(queue.beats).toHaveLength(beats);
+  });
+
   it('looks again after at most 30 seconds when nothing is scheduled', async () => {
-    startScheduler({ nextSweepAt: () => T0 + 10 * 60_000 });
+    startScheduler({ nextSweepAt: async () => T0 + 10 * 60_000 });
     await scheduler.idle();
 
     await vi.advanceTimersByTimeAsync(29_999);

@@ -2,8 +2,9 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findMigrationsDirectory, readMigrations } from '../../../src/adapters/sql/migration-files.js';
 import { openDatabase } from '../../../src/adapters/sqlite/database.js';
-import { findMigrationsDirectory, migrate, readMigrations } from '../../../src/adapters/sqlite/migrations.js';
+import { migrate } from '../../../src/adapters/sqlite/migrations.js';
 import { tempDatabaseFile } from '../../support/database.js';
 
 const projectMigrations = readMigrations(findMigrationsDirectory());
@@ -30,7 +31,8 @@ describe('migrations', () => {
       '0002_principal_and_expiry_warning.sql',
       '0003_slack_messages.sql',
       '0004_grant_journal.sql',
-      '0005_sign_out_jobs.sql',
+      '0005_held_by_and_cleanup_scan.sql',
+      '0006_sign_out_jobs.sql',
     ]);
   });
 
@@ -51,7 +53,7 @@ describe('migrations', () => {
     const db = openDatabase(tempDatabaseFile());
     migrate(
       db,
-      projectMigrations.filter((migration) => migration.version < 5),
+      projectMigrations.filter((migration) => migration.version < 6),
     );
     db.prepare(`INSERT INTO requests (id, requester_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
         VALUES ('req_OLD', 'U0SRE0001', 'prod-ssh', 'Kept across upgrades', 60, 1, 'ended', 1, 1, 2, 1)`).run();
@@ -62,7 +64,7 @@ describe('migrations', () => {
     insertJob.run('notify', 'done', 1);
     expect(() => insertJob.run('sign_out', 'queued', 0)).toThrow(/CHECK constraint failed/);
 
-    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0005_sign_out_jobs.sql' }] });
+    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0006_sign_out_jobs.sql' }] });
     expect(db.prepare('SELECT id, kind, state, attempts FROM jobs ORDER BY id').all()).toEqual([
       { id: 1, kind: 'revoke', state: 'queued', attempts: 2 },
       { id: 2, kind: 'notify', state: 'done', attempts: 1 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditHash } from '../../../src/adapters/sqlite/audit-chain.js';
+import { auditHash } from '../../../src/adapters/sql/audit-chain.js';
 import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
 import { approve, cancel, confirmEnd, confirmGrant, deny, openRequest, requestEnd, SYSTEM } from '../../../src/domain/access-request.js';
 import { openMigratedDatabase, tempDatabaseFile } from '../../support/database.js';
@@ -31,25 +31,25 @@ function must<T extends { ok: boolean }>(result: T): Extract<T, { ok: true }> {
 }
 
 describe('SqliteRequestRepository', () => {
-  it('stores a request and reads back exactly what was stored, through its whole life', () => {
+  it('stores a request and reads back exactly what was stored, through its whole life', async () => {
     const repository = new SqliteRequestRepository(openMigratedDatabase());
     const created = opened();
-    repository.create(created, T0);
-    expect(repository.find('req_A')).toEqual(created.request);
+    await repository.create(created, T0);
+    expect(await repository.find('req_A')).toEqual(created.request);
 
     const approved = must(approve(created.request, target, APPROVER_1, T0 + 1000));
-    expect(repository.apply(created.request, approved, T0 + 1000)).toBe(true);
-    expect(repository.find('req_A')).toEqual(approved.request);
+    expect(await repository.apply(created.request, approved, T0 + 1000)).toBe(true);
+    expect(await repository.find('req_A')).toEqual(approved.request);
 
     const active = must(confirmGrant(approved.request, grant, T0 + 2000));
-    expect(repository.apply(approved.request, active, T0 + 2000)).toBe(true);
-    expect(repository.find('req_A')).toEqual(active.request);
+    expect(await repository.apply(approved.request, active, T0 + 2000)).toBe(true);
+    expect(await repository.find('req_A')).toEqual(active.request);
 
     const ending = must(requestEnd(active.request, 'expired', SYSTEM, active.request.endsAt ?? 0));
-    expect(repository.apply(active.request, ending, T0 + 3_602_000)).toBe(true);
+    expect(await repository.apply(active.request, ending, T0 + 3_602_000)).toBe(true);
     const ended = must(confirmEnd(ending.request, T0 + 3_603_000));
-    expect(repository.apply(ending.request, ended, T0 + 3_603_000)).toBe(true);
-    expect(repository.find('req_A')).toEqual(ended.request);
+    expect(await repository.apply(ending.request, ended, T0 + 3_603_000)).toBe(true);
+    expect(await repository.find('req_A')).toEqual(ended.request);
 
     expect(repository.auditTrail('req_A').map((event) => [event.action, event.stateBefore, event.stateAfter])).toEqual([
       ['requested', null, 'pending'],
@@ -68,53 +68,53 @@ describe('SqliteRequestRepository', () => {
     ]);
   });
 
-  it('keeps a denial with its comment', () => {
+  it('keeps a denial with its comment', async () => {
     const repository = new SqliteRequestRepository(openMigratedDatabase());
     const created = opened();
-    repository.create(created, T0);
+    await repository.create(created, T0);
     const denied = must(deny(created.request, target, APPROVER_2, T0 + 5, 'Use the read replica'));
-    repository.apply(created.request, denied, T0 + 5);
-    expect(repository.find('req_A')).toEqual(denied.request);
+    await repository.apply(created.request, denied, T0 + 5);
+    expect(await repository.find('req_A')).toEqual(denied.request);
   });
 
-  it('writes nothing when the stored request changed since it was read', () => {
+  it('writes nothing when the stored request changed since it was read', async () => {
     const repository = new SqliteRequestRepository(openMigratedDatabase());
     const created = opened();
-    repository.create(created, T0);
+    await repository.create(created, T0);
     const cancelled = must(cancel(created.request, REQUESTER, T0 + 1));
     const approved = must(approve(created.request, target, APPROVER_1, T0 + 2));
-    expect(repository.apply(created.request, cancelled, T0 + 1)).toBe(true);
-    expect(repository.apply(created.request, approved, T0 + 2)).toBe(false);
+    expect(await repository.apply(created.request, cancelled, T0 + 1)).toBe(true);
+    expect(await repository.apply(created.request, approved, T0 + 2)).toBe(false);
 
-    expect(repository.find('req_A')?.state).toBe('cancelled');
+    expect((await repository.find('req_A'))?.state).toBe('cancelled');
     expect(repository.auditTrail('req_A').map((event) => event.action)).toEqual(['requested', 'cancelled']);
     expect(repository.jobs('req_A').map((job) => job.kind)).toEqual(['notify', 'notify']);
   });
 
-  it('gives two racing approvals on two connections exactly one approved transition and one grant job', () => {
+  it('gives two racing approvals on two connections exactly one approved transition and one grant job', async () => {
     const file = tempDatabaseFile();
     const first = new SqliteRequestRepository(openMigratedDatabase(file));
     const second = new SqliteRequestRepository(openMigratedDatabase(file));
-    first.create(opened(), T0);
+    await first.create(opened(), T0);
 
     // Both approvers load the card's request before either writes.
-    const seenByFirst = first.find('req_A');
-    const seenBySecond = second.find('req_A');
+    const seenByFirst = await first.find('req_A');
+    const seenBySecond = await second.find('req_A');
     if (!seenByFirst || !seenBySecond) throw new Error('request not stored');
     const byFirst = must(approve(seenByFirst, target, APPROVER_1, T0 + 10));
     const bySecond = must(approve(seenBySecond, target, APPROVER_2, T0 + 10));
 
-    expect([first.apply(seenByFirst, byFirst, T0 + 10), second.apply(seenBySecond, bySecond, T0 + 10)]).toEqual([true, false]);
+    expect([await first.apply(seenByFirst, byFirst, T0 + 10), await second.apply(seenBySecond, bySecond, T0 + 10)]).toEqual([true, false]);
     expect(second.auditTrail('req_A').filter((event) => event.action === 'approved')).toHaveLength(1);
     expect(second.jobs('req_A').filter((job) => job.kind === 'grant')).toHaveLength(1);
-    expect(second.find('req_A')?.approvals).toEqual([{ approverId: APPROVER_1, at: T0 + 10 }]);
+    expect((await second.find('req_A'))?.approvals).toEqual([{ approverId: APPROVER_1, at: T0 + 10 }]);
   });
 
-  it('chains every audit event to the one before, and refuses edits and deletions', () => {
+  it('chains every audit event to the one before, and refuses edits and deletions', async () => {
     const db = openMigratedDatabase();
     const repository = new SqliteRequestRepository(db);
-    repository.create(opened('req_A'), T0);
-    repository.create(opened('req_B'), T0 + 1);
+    await repository.create(opened('req_A'), T0);
+    await repository.create(opened('req_B'), T0 + 1);
     const [a, b] = [...repository.auditTrail('req_A'), ...repository.auditTrail('req_B')];
     if (!a || !b) throw new Error('audit events missing');
 
@@ -137,7 +137,7 @@ describe('SqliteRequestRepository', () => {
     expect(() => db.prepare('DELETE FROM audit_events WHERE seq = 1').run()).toThrow('the audit trail is append-only');
   });
 
-  it('lists a requester’s requests newest first, and requests by state', () => {
+  it('lists a requester’s requests newest first, and requests by state', async () => {
     const repository = new SqliteRequestRepository(openMigratedDatabase());
     for (const [index, id] of ['req_1', 'req_2', 'req_3'].entries()) {
       const created = openRequest({
@@ -149,14 +149,14 @@ describe('SqliteRequestRepository', () => {
         pendingTimeoutMinutes: 60,
         now: T0 + index,
       });
-      repository.create(created, T0 + index);
+      await repository.create(created, T0 + index);
     }
-    const req2 = repository.find('req_2');
+    const req2 = await repository.find('req_2');
     if (!req2) throw new Error('missing');
-    repository.apply(req2, must(cancel(req2, REQUESTER, T0 + 10)), T0 + 10);
+    await repository.apply(req2, must(cancel(req2, REQUESTER, T0 + 10)), T0 + 10);
 
-    expect(repository.listByRequester(REQUESTER, 2).map((request) => request.id)).toEqual(['req_3', 'req_2']);
-    expect(repository.listByState('pending', 10).map((request) => request.id)).toEqual(['req_1', 'req_3']);
-    expect(repository.listByRequester(APPROVER_1, 10)).toEqual([]);
+    expect((await repository.listByRequester(REQUESTER, 2)).map((request) => request.id)).toEqual(['req_3', 'req_2']);
+    expect((await repository.listByState('pending', 10)).map((request) => request.id)).toEqual(['req_1', 'req_3']);
+    expect(await repository.listByRequester(APPROVER_1, 10)).toEqual([]);
   });
 });

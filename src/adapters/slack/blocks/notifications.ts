@@ -52,7 +52,12 @@ function signOutChecklist(request: AccessRequest): string {
   return `Entra membership removed :white_check_mark: · Boundary: ${plural(done.tokensRevoked, 'sign-in')} revoked, ${plural(done.sessionsEnded, 'session')} ended :white_check_mark: (verified)${warning}`;
 }
 
+/** Which assignment outside the bot holds the access, as people are told it. */
+const heldByOther = (heldBy: string) =>
+  `another PIM assignment that the bot did not make (schedule \`${escapeMrkdwn(heldBy)}\`) holds it, so the bot left it alone`;
+
 function cleanupLine(request: AccessRequest): string {
+  if (request.heldBy) return `The membership stays: ${heldByOther(request.heldBy)}.`;
   switch (request.cleanup?.result) {
     case 'removed':
       return 'The bot removed the membership its earlier call had created.';
@@ -89,11 +94,13 @@ export function renderThreadNews(
         blocks: [section(`:hourglass: Access for ${who} ends ${slackDate(request.endsAt)}.`), endNowButton(request)],
       };
     case 'ended': {
-      const membership = request.keptBy
-        ? `The Entra group membership stays: another grant of the bot (request \`${escapeMrkdwn(request.keptBy)}\`) still covers it.`
-        : boundary
-          ? 'The Entra group membership is removed; Boundary sign-ins end next.'
-          : 'The Entra group membership is removed. The bot is not connected to Boundary: existing Boundary sign-ins may keep working until they expire.';
+      const membership = request.heldBy
+        ? `The Entra group membership stays: ${heldByOther(request.heldBy)}.`
+        : request.keptBy
+          ? `The Entra group membership stays: another grant of the bot (request \`${escapeMrkdwn(request.keptBy)}\`) still covers it.`
+          : boundary
+            ? 'The Entra group membership is removed; Boundary sign-ins end next.'
+            : 'The Entra group membership is removed. The bot is not connected to Boundary: existing Boundary sign-ins may keep working until they expire.';
       return {
         text: `Access for ${who} ended`,
         blocks: [section(`:lock: Access for ${who} ended: ${endedBecause(request)}. ${membership}`)],
@@ -184,11 +191,13 @@ export function renderDirectNews(
           endNowButton(request),
         ],
       };
-    case 'ended':
+    case 'ended': {
+      const stays = request.heldBy ? ' You keep the group membership through another assignment that the bot did not make.' : '';
       return {
         text: `Your access to ${name} ended`,
-        blocks: [section(`:lock: Your access to *${name}* ended: ${endedBecause(request)}.`)],
+        blocks: [section(`:lock: Your access to *${name}* ended: ${endedBecause(request)}.${stays}`)],
       };
+    }
     case 'signed_out':
       return {
         text: `Your Boundary sign-ins for ${name} ended`,

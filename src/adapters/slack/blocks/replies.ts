@@ -7,7 +7,11 @@ import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../domain/reason.js'
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 
 /** Why a click on the card, the Home tab or a DM changed nothing. */
-export type ChangeRefusal = Extract<ChangeOutcome, { ok: false }> | { ok: false; code: 'target_removed' | 'identity_unconfirmed' };
+export type ChangeRefusal =
+  | Extract<ChangeOutcome, { ok: false }>
+  | { ok: false; code: 'target_removed' | 'identity_unconfirmed' }
+  /** The approver's Slack email is an address (an alias too) of `account`, the Entra account that would receive the access. */
+  | { ok: false; code: 'same_entra_account'; account: string };
 
 const STATE_WORDS: Record<string, string> = {
   approved: 'approved',
@@ -24,6 +28,8 @@ export function refusalText(refusal: ChangeRefusal): string {
   switch (refusal.code) {
     case 'self_approval':
       return 'You cannot decide on your own request; another approver has to.';
+    case 'same_entra_account':
+      return `You cannot approve this request: your Slack email is an address of the Entra account that would receive the access (${escapeMrkdwn(refusal.account)}). Another approver has to.`;
     case 'not_an_approver':
       return 'Only the approvers listed for this target in the policy can decide on it.';
     case 'already_approved':

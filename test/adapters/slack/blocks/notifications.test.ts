@@ -63,6 +63,20 @@ describe('the news in the card thread and the requester DM', () => {
     expect(blockTexts(thread?.blocks ?? [])[0]).toContain('another grant of the bot (request `req_OTHER`) still covers it');
   });
 
+  it('says which assignment outside the bot holds a membership an end or a cleanup left in place', () => {
+    const ended = requestIn('ended', { heldBy: 'sched_<admin>' });
+    expect(blockTexts(renderThreadNews(ended, 'ended', target)?.blocks ?? [])[0]).toContain(
+      'The Entra group membership stays: another PIM assignment that the bot did not make (schedule `sched_&lt;admin&gt;`) holds it, so the bot left it alone.',
+    );
+    expect(blockTexts(renderDirectNews(ended, 'ended', target)?.blocks ?? [])[0]).toContain(
+      'You keep the group membership through another assignment that the bot did not make.',
+    );
+    const cleaned = requestIn('failed', { cleanup: { at: 0, result: 'standing' }, heldBy: 'sched-admin' });
+    expect(blockTexts(renderThreadNews(cleaned, 'cleaned_up', target)?.blocks ?? [])[0]).toContain(
+      'The membership stays: another PIM assignment that the bot did not make (schedule `sched-admin`) holds it',
+    );
+  });
+
   it('tells the requester the Boundary target to connect to after a grant', () => {
     const withTargets = makeTarget({ boundary: { managedGroup: 'prod', targetIds: ['ttcp_1234567890', 'ttcp_2'] } });
     const dm = renderDirectNews(REQUEST_FOR.granted, 'granted', withTargets);

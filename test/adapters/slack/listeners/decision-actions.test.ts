@@ -35,7 +35,7 @@ describe('Approve and Deny on the card', () => {
   });
 
   it('opens the deny modal, naming the target, when a denial would be accepted', async () => {
-    const useCases = fakeUseCases({ previewDecision: () => ({ ok: true, request: requestIn('pending') }), targetOf: () => TARGET });
+    const useCases = fakeUseCases({ previewDecision: async () => ({ ok: true, request: requestIn('pending') }), targetOf: () => TARGET });
     harness = await startListeners(useCases);
     const message = await harness.postCard(card());
 

@@ -13,7 +13,7 @@ afterEach(async () => {
 
 async function denyWith(decide: () => DecideOutcome, comment: string) {
   const useCases = fakeUseCases({
-    previewDecision: () => ({ ok: true, request: requestIn('pending') }),
+    previewDecision: async () => ({ ok: true, request: requestIn('pending') }),
     targetOf: () => TARGET,
     decide: async () => decide(),
   });

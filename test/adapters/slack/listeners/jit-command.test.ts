@@ -20,7 +20,7 @@ describe('/jit', () => {
   });
 
   it('answers /jit list in the ack with the person’s requests', async () => {
-    const useCases = fakeUseCases({ listRequests: () => [requestIn('active')], targetOf: () => TARGET });
+    const useCases = fakeUseCases({ listRequests: async () => [requestIn('active')], targetOf: () => TARGET });
     harness = await startListeners(useCases);
 
     const ack = await harness.sim.person(REQUESTER).slash('/jit', 'list');

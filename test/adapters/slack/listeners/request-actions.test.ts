@@ -10,7 +10,7 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const changed = () => ({ ok: true as const, request: requestIn('active'), previous: requestIn('active') });
+const changed = async () => ({ ok: true as const, request: requestIn('active'), previous: requestIn('active') });
 
 async function homeWith(h: ListenerHarness, data: Parameters<typeof renderHome>[0]) {
   await h.app.client.views.publish({ user_id: REQUESTER, view: renderHome(data) });
@@ -36,7 +36,7 @@ describe('Cancel, End access now and Revoke', () => {
   });
 
   it('tells the requester by DM why a Cancel on the Home tab changed nothing', async () => {
-    harness = await startListeners(fakeUseCases({ cancel: () => ({ ok: false, code: 'wrong_state', state: 'approved' }) }));
+    harness = await startListeners(fakeUseCases({ cancel: async () => ({ ok: false, code: 'wrong_state', state: 'approved' }) }));
     const base = {
       viewerId: REQUESTER,
       isAdmin: false,

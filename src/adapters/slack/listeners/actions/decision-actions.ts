@@ -23,7 +23,7 @@ export function register(app: App, { useCases, log }: ListenerUseCases): void {
   app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, client }) => {
     await ack();
     const requestId = action.value ?? '';
-    const check = useCases.previewDecision({ requestId, actorId: body.user.id, decision: 'deny' });
+    const check = await useCases.previewDecision({ requestId, actorId: body.user.id, decision: 'deny' });
     if (!check.ok) {
       await tell(client, { userId: body.user.id, channelId: body.channel?.id }, refusalText(check));
       return;

@@ -8,10 +8,10 @@ import type { ListenerUseCases } from '../use-cases.js';
 
 // Cancel (the requester, while pending), End access now (the requester), Revoke (an admin).
 export function register(app: App, { useCases, log }: ListenerUseCases): void {
-  const handle = (actionId: string, run: (choice: RequestChoice) => ChangeOutcome) => {
+  const handle = (actionId: string, run: (choice: RequestChoice) => Promise<ChangeOutcome>) => {
     app.action<BlockButtonAction>(actionId, async ({ ack, body, action, client }) => {
       // Stored before the ack, so a crash cannot lose a click Slack already called done (see decision-actions).
-      const outcome = run({ requestId: action.value ?? '', actorId: body.user.id });
+      const outcome = await run({ requestId: action.value ?? '', actorId: body.user.id });
       await ack();
       if (outcome.ok) {
         log.info({ requestId: outcome.request.id, actorId: body.user.id, action: actionId }, 'request changed');

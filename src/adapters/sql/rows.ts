@@ -1,4 +1,5 @@
-// The tables' rows as better-sqlite3 returns them, and their mapping onto what the application sees.
+// The tables' rows as both stores return them (PostgreSQL's BIGINT read as numbers), and their mapping onto what
+// the application sees.
 
 import type { AuditRecord, StoredJob } from '../../application/ports.js';
 import type { AccessRequest, CleanupResult, EndReason, GrantRecord, RequestState } from '../../domain/access-request.js';
@@ -30,6 +31,7 @@ export interface RequestRow {
   cleanup_at: number | null;
   cleanup_result: CleanupResult | null;
   kept_by: string | null;
+  held_by: string | null;
   principal_name: string | null;
   requester_email: string | null;
   signed_out_at: number | null;
@@ -115,6 +117,7 @@ export function toRequest(row: RequestRow, decisions: DecisionRow[], grant: Gran
       row.grant_group_id !== null && { grantCall: { sentAt: row.grant_sent_at, kind: row.grant_kind, groupId: row.grant_group_id } }),
     ...(row.cleanup_at !== null && row.cleanup_result !== null && { cleanup: { at: row.cleanup_at, result: row.cleanup_result } }),
     ...(row.kept_by !== null && { keptBy: row.kept_by }),
+    ...(row.held_by !== null && { heldBy: row.held_by }),
     ...(row.principal_name !== null && { principalName: row.principal_name }),
     ...(row.requester_email !== null && { email: row.requester_email }),
     ...(row.signed_out_at !== null && {
@@ -138,7 +141,7 @@ function readNewsKind(value: string, jobId: number): NewsKind {
   return value;
 }
 
-export function toStoredJob(row: JobRow): StoredJob {
+export function toStoredJob(row: JobRow, takenOver = false): StoredJob {
   return {
     id: row.id,
     kind: row.kind,
@@ -148,6 +151,7 @@ export function toStoredJob(row: JobRow): StoredJob {
     attempts: row.attempts,
     runAt: row.run_at,
     lastError: row.last_error,
+    takenOver,
   };
 }
 

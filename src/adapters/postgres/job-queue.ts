@@ -1,0 +1,84 @@
+// The durable job queue in PostgreSQL, shared by several replicas. A claim leases jobs to this replica (its
+// owner id and an end time); the replica's heartbeats keep its leases alive, and a lease that ran out (its
+// replica died or stalled) is claimed by any replica, with the attempt count fencing the late holder out.
+
+import type { JobLease, JobQueue, StoredJob } from '../../application/ports.js';
+import type { JobKind } from '../../domain/access-request.js';
+import { type JobRow, toStoredJob } from '../sql/rows.js';
+import type { PostgresPool } from './database.js';
+
+/**
+ * Due revocations go first, then grants, then Boundary sign-outs: access on time matters more than any message
+ * about it, and a slow Boundary must never queue an Entra removal behind it.
+ */
+const KIND_ORDER: Record<JobKind, number> = { revoke: 0, grant: 1, sign_out: 2, notify: 3 };
+
+// SKIP LOCKED lets replicas claiming at the same moment take different jobs instead of queueing behind each
+// other's row locks; taken_over is read before the update, while the row still shows the expired lease.
+const CLAIM = `WITH due AS (
+    SELECT id, state = 'running' AS taken_over FROM jobs
+    WHERE ((state = 'queued' AND run_at <= $1) OR (state = 'running' AND locked_until <= $1))
+      AND ($5::text[] IS NULL OR kind = ANY ($5::text[]))
+    ORDER BY CASE kind WHEN 'revoke' THEN 0 WHEN 'grant' THEN 1 WHEN 'sign_out' THEN 2 ELSE 3 END, run_at, id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+  UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, locked_until = $3, lease_owner = $4, updated_at = $1
+  FROM due WHERE jobs.id = due.id
+  RETURNING jobs.*, due.taken_over`;
+
+const FENCE = "id = $1 AND attempts = $2 AND state = 'running'";
+
+const SQL = {
+  complete: `UPDATE jobs SET state = 'done', locked_until = NULL, lease_owner = NULL, updated_at = $3 WHERE ${FENCE}`,
+  retry: `UPDATE jobs SET state = 'queued', run_at = $3, last_error = $4, locked_until = NULL, lease_owner = NULL, updated_at = $5
+    WHERE ${FENCE}`,
+  bury: `UPDATE jobs SET state = 'dead', last_error = $3, locked_until = NULL, lease_owner = NULL, updated_at = $4 WHERE ${FENCE}`,
+  heartbeat: `UPDATE jobs SET locked_until = $2, updated_at = $3
+    WHERE state = 'running' AND lease_owner = $1
+      AND (id, attempts) IN (SELECT * FROM unnest($4::bigint[], $5::integer[]))`,
+  next: `SELECT LEAST(
+      (SELECT MIN(run_at) FROM jobs WHERE state = 'queued'),
+      (SELECT MIN(locked_until) FROM jobs WHERE state = 'running')) AS at`,
+};
+
+export class PostgresJobQueue implements JobQueue {
+  /** `owner` names this replica in the leases it takes; it must differ from every other replica's. */
+  constructor(
+    private readonly pool: PostgresPool,
+    private readonly owner: string,
+  ) {}
+
+  async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {
+    const result = await this.pool.query<JobRow & { taken_over: boolean }>(CLAIM, [now, limit, now + leaseMs, this.owner, kinds ?? null]);
+    return result.rows.sort(byClaimOrder).map((row) => toStoredJob(row, row.taken_over));
+  }
+
+  async complete(lease: JobLease, now: number): Promise<boolean> {
+    return (await this.pool.query(SQL.complete, [lease.id, lease.attempts, now])).rowCount === 1;
+  }
+
+  async retry(lease: JobLease, runAt: number, error: string, now: number): Promise<boolean> {
+    return (await this.pool.query(SQL.retry, [lease.id, lease.attempts, runAt, error, now])).rowCount === 1;
+  }
+
+  async bury(lease: JobLease, error: string, now: number): Promise<boolean> {
+    return (await this.pool.query(SQL.bury, [lease.id, lease.attempts, error, now])).rowCount === 1;
+  }
+
+  async heartbeat(leases: readonly JobLease[], now: number, leaseMs: number): Promise<number> {
+    if (leases.length === 0) return 0;
+    const ids = leases.map((lease) => lease.id);
+    const attempts = leases.map((lease) => lease.attempts);
+    return (await this.pool.query(SQL.heartbeat, [this.owner, now + leaseMs, now, ids, attempts])).rowCount ?? 0;
+  }
+
+  async nextRunAt(): Promise<number | undefined> {
+    const result = await this.pool.query<{ at: number | null }>(SQL.next);
+    return result.rows[0]?.at ?? undefined;
+  }
+}
+
+// UPDATE … RETURNING promises no order.
+function byClaimOrder(a: JobRow, b: JobRow): number {
+  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.run_at - b.run_at || a.id - b.id;
+}

@@ -1,0 +1,20 @@
+import type { MessageRef, SlackMessageStore } from '../../application/ports.js';
+import type { PostgresPool } from './database.js';
+
+const SQL = {
+  find: 'SELECT channel, ts FROM slack_messages WHERE request_id = $1 AND kind = $2',
+  save: `INSERT INTO slack_messages (request_id, kind, channel, ts, posted_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (request_id, kind) DO UPDATE SET channel = excluded.channel, ts = excluded.ts, posted_at = excluded.posted_at`,
+};
+
+export class PostgresSlackMessageStore implements SlackMessageStore {
+  constructor(private readonly pool: PostgresPool) {}
+
+  async find(requestId: string, kind: string): Promise<MessageRef | undefined> {
+    return (await this.pool.query<MessageRef>(SQL.find, [requestId, kind])).rows[0];
+  }
+
+  async save(requestId: string, kind: string, ref: MessageRef, now: number): Promise<void> {
+    await this.pool.query(SQL.save, [requestId, kind, ref.channel, ref.ts, now]);
+  }
+}

@@ -1,0 +1,61 @@
+// Each audit row's hash covers its own content and the previous row's hash, so editing or deleting any row
+// breaks the chain from that row on. Both stores write and check the chain the same way; each also remembers
+// the last row it ever wrote (SQLite's AUTOINCREMENT counter, PostgreSQL's chain head), so that a cut-off tail
+// shows too.
+
+import { createHash } from 'node:crypto';
+import type { AuditRecord } from '../../application/ports.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** An audit record as the table holds it: the detail is the JSON text exactly as stored, since that text is what gets hashed. */
+export type StoredAuditRecord = Omit<AuditRecord, 'detail'> & { detail: string };
+
+/** A row's hash covers everything stored in it except the hash itself. */
+export type ChainedFields = Omit<StoredAuditRecord, 'hash'>;
+
+/** A stored audit row with the request's requester and target, for auditors. */
+export type AuditExportRow = StoredAuditRecord & { requesterId: string | null; targetId: string | null };
+
+export type ChainCheck = { ok: true; rows: number } | { ok: false; rows: number; problems: string[] };
+
+/** The last row the store remembers writing; its hash, where the store keeps that too. */
+export interface ChainEnd {
+  seq: number;
+  hash?: string;
+}
+
+export function auditHash(fields: ChainedFields): string {
+  const content = [
+    fields.seq,
+    fields.at,
+    fields.requestId,
+    fields.actor,
+    fields.action,
+    fields.stateBefore,
+    fields.stateAfter,
+    fields.detail,
+    fields.prevHash,
+  ];
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
+}
+
+/** Checks every row in `rows` (the whole trail, in seq order) against the one before it and against `end`. */
+export function checkAuditChain(rows: readonly StoredAuditRecord[], end: ChainEnd | undefined): ChainCheck {
+  const problems: string[] = [];
+  let previous: StoredAuditRecord | undefined;
+  for (const row of rows) {
+    const expectedPrev = previous?.hash ?? GENESIS_HASH;
+    const expectedSeq = (previous?.seq ?? 0) + 1;
+    if (row.seq !== expectedSeq) problems.push(`row ${row.seq}: rows ${expectedSeq}–${row.seq - 1} are missing`);
+    if (row.prevHash !== expectedPrev)
+      problems.push(`row ${row.seq}: does not follow row ${previous?.seq ?? 'none'} (a row before it was changed or removed)`);
+    if (auditHash(row) !== row.hash) problems.push(`row ${row.seq}: its content does not match its hash (the row was edited)`);
+    previous = row;
+  }
+  const last = previous?.seq ?? 0;
+  if (end && end.seq > last) problems.push(`rows ${last + 1}–${end.seq} were written and are gone (the end of the trail was cut off)`);
+  if (end?.hash !== undefined && previous && end.seq === last && end.hash !== previous.hash)
+    problems.push(`row ${last}: is not the last row that was written (it was replaced)`);
+  return problems.length === 0 ? { ok: true, rows: rows.length } : { ok: false, rows: rows.length, problems };
+}

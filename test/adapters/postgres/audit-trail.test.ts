@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { readAuditTrail, verifyAuditChain } from '../../../src/adapters/postgres/audit-trail.js';
+import type { PostgresPool } from '../../../src/adapters/postgres/database.js';
+import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
+import { cancel, openRequest } from '../../../src/domain/access-request.js';
+import { makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
+import { migratedDatabaseForThisTest } from '../../support/postgres.js';
+
+const target = makeTarget();
+
+async function threeEvents(pool: PostgresPool): Promise<void> {
+  const requests = new PostgresRequestRepository(pool);
+  for (const [index, id] of ['req_A', 'req_B'].entries()) {
+    const opened = openRequest({
+      id,
+      requesterId: REQUESTER,
+      target,
+      reason: 'Investigating INC-42',
+      durationMinutes: 60,
+      pendingTimeoutMinutes: 240,
+      now: T0 + index,
+    });
+    await requests.create(opened, T0 + index);
+    if (id === 'req_B') {
+      const cancelled = cancel(opened.request, REQUESTER, T0 + 10);
+      if (!cancelled.ok) throw new Error('refused');
+      await requests.apply(opened.request, cancelled, T0 + 10);
+    }
+  }
+}
+
+// The tests tamper as the database owner would, past the append-only triggers.
+async function tamper(pool: PostgresPool, statement: string): Promise<void> {
+  await pool.query(`ALTER TABLE audit_events DISABLE TRIGGER USER; ${statement}; ALTER TABLE audit_events ENABLE TRIGGER USER;`);
+}
+
+describe('the PostgreSQL audit trail', () => {
+  it('reads the trail with each request’s requester and target, within a time range', async () => {
+    const { pool } = await migratedDatabaseForThisTest();
+    await threeEvents(pool);
+    const rows = await readAuditTrail(pool, { since: T0 + 1 });
+    expect(rows.map((row) => [row.seq, row.requestId, row.requesterId, row.targetId, row.action])).toEqual([
+      [2, 'req_B', REQUESTER, target.id, 'requested'],
+      [3, 'req_B', REQUESTER, target.id, 'cancelled'],
+    ]);
+    expect(typeof rows[0]?.detail).toBe('string');
+    expect(await verifyAuditChain(pool)).toEqual({ ok: true, rows: 3 });
+  });
+
+  it('finds an edited row', async () => {
+    const { pool } = await migratedDatabaseForThisTest();
+    await threeEvents(pool);
+    await tamper(pool, "UPDATE audit_events SET actor = 'U0EVIL0001' WHERE seq = 2");
+    expect(await verifyAuditChain(pool)).toEqual({
+      ok: false,
+      rows: 3,
+      problems: ['row 2: its content does not match its hash (the row was edited)'],
+    });
+  });
+
+  it('finds a deleted row, and a cut-off tail', async () => {
+    const { pool } = await migratedDatabaseForThisTest();
+    await threeEvents(pool);
+    await tamper(pool, 'DELETE FROM audit_events WHERE seq = 1');
+    await tamper(pool, 'DELETE FROM audit_events WHERE seq = 3');
+    expect(await verifyAuditChain(pool)).toEqual({
+      ok: false,
+      rows: 1,
+      problems: [
+        'row 2: rows 1–1 are missing',
+        'row 2: does not follow row none (a row before it was changed or removed)',
+        'rows 3–3 were written and are gone (the end of the trail was cut off)',
+      ],
+    });
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { inTransaction, isReachable, openPool } from '../../../src/adapters/postgres/database.js';
+import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
+import { PostgresSlackMessageStore } from '../../../src/adapters/postgres/slack-message-refs.js';
+import { openRequest } from '../../../src/domain/access-request.js';
+import { makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
+import { databaseForThisTest, migratedDatabaseForThisTest } from '../../support/postgres.js';
+
+describe('the PostgreSQL pool', () => {
+  it('reads BIGINT columns as numbers', async () => {
+    const { openPool: open } = await databaseForThisTest();
+    const result = await open().query<{ at: number; n: number }>('SELECT 1790000000000::bigint AS at, COUNT(*) AS n FROM pg_class');
+    expect(typeof result.rows[0]?.at).toBe('number');
+    expect(result.rows[0]?.at).toBe(1_790_000_000_000);
+    expect(typeof result.rows[0]?.n).toBe('number');
+  });
+
+  it('keeps nothing of a transaction whose work throws, and hands the connection back', async () => {
+    const database = await databaseForThisTest();
+    const pool = database.openPool({ max: 1 });
+    await pool.query('CREATE TABLE t (x INTEGER)');
+    await expect(
+      inTransaction(pool, async (client) => {
+        await client.query('INSERT INTO t VALUES (1)');
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    // With one connection in the pool, this would wait forever had the transaction kept it.
+    expect((await pool.query('SELECT COUNT(*) AS n FROM t')).rows).toEqual([{ n: 0 }]);
+  });
+
+  it('tells /healthz whether the database answers', async () => {
+    const database = await databaseForThisTest();
+    expect(await isReachable(database.openPool())).toBe(true);
+    const nowhere = openPool('postgres://jit:wrong@127.0.0.1:1/nothing');
+    try {
+      expect(await isReachable(nowhere, 2000)).toBe(false);
+    } finally {
+      await nowhere.end();
+    }
+  });
+});
+
+describe('PostgresSlackMessageStore', () => {
+  it('remembers where each message about a request was posted, the latest one winning', async () => {
+    const { pool } = await migratedDatabaseForThisTest();
+    const opened = openRequest({
+      id: 'req_A',
+      requesterId: REQUESTER,
+      target: makeTarget(),
+      reason: 'Investigating INC-42',
+      durationMinutes: 60,
+      pendingTimeoutMinutes: 240,
+      now: T0,
+    });
+    await new PostgresRequestRepository(pool).create(opened, T0);
+    const messages = new PostgresSlackMessageStore(pool);
+    expect(await messages.find('req_A', 'card')).toBeUndefined();
+    await messages.save('req_A', 'card', { channel: 'C0APPROVALS', ts: '1790000000.000100' }, T0);
+    await messages.save('req_A', 'card', { channel: 'C0APPROVALS', ts: '1790000000.000200' }, T0 + 1);
+    expect(await messages.find('req_A', 'card')).toEqual({ channel: 'C0APPROVALS', ts: '1790000000.000200' });
+    expect(await messages.find('req_A', 'receipt')).toBeUndefined();
+  });
+});

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { PostgresPool } from '../../../src/adapters/postgres/database.js';
+import { findPostgresMigrationsDirectory, migrate } from '../../../src/adapters/postgres/migrations.js';
+import { type Migration, readMigrations } from '../../../src/adapters/sql/migration-files.js';
+import { databaseForThisTest } from '../../support/postgres.js';
+
+const projectMigrations = readMigrations(findPostgresMigrationsDirectory());
+
+async function tableNames(pool: PostgresPool): Promise<string[]> {
+  const result = await pool.query<{ name: string }>(
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+  );
+  return result.rows.map((row) => row.name);
+}
+
+async function recorded(pool: PostgresPool): Promise<{ version: number; name: string }[]> {
+  return (await pool.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version')).rows;
+}
+
+/** Migrations that fail when applied twice, so that applying one twice cannot pass unnoticed. */
+function withExtraMigrations(count: number): Migration[] {
+  const extra = Array.from({ length: count }, (_, index) => {
+    const version = projectMigrations.length + index + 1;
+    return {
+      file: `${version}_extra.sql`,
+      version,
+      name: `extra_${version}`,
+      sql: `CREATE TABLE extra_${version} (x INTEGER);`,
+      checksum: `c${version}`,
+    };
+  });
+  return [...projectMigrations, ...extra];
+}
+
+describe('PostgreSQL migrations', () => {
+  it('creates the store on an empty database and records what it applied', async () => {
+    const pool = (await databaseForThisTest()).openPool();
+    const result = await migrate(pool, projectMigrations);
+    expect(result.ok && result.applied.map((migration) => migration.file)).toEqual([
+      '0001_initial.sql',
+      '0002_held_by_and_cleanup_scan.sql',
+      '0003_sign_out_jobs.sql',
+    ]);
+    expect(await tableNames(pool)).toEqual([
+      'audit_chain_head',
+      'audit_events',
+      'decisions',
+      'grants',
+      'jobs',
+      'requests',
+      'schema_migrations',
+      'slack_messages',
+    ]);
+    expect(await recorded(pool)).toEqual([
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'held_by_and_cleanup_scan' },
+      { version: 3, name: 'sign_out_jobs' },
+    ]);
+  });
+
+  it('lets the jobs table hold Boundary sign-out jobs, and nothing it does not know', async () => {
+    const pool = (await databaseForThisTest()).openPool();
+    await migrate(pool, projectMigrations);
+    await pool.query(`INSERT INTO requests (id, requester_id, target_id, reason, duration_minutes, required_approvals, state, version,
+        created_at, pending_until, updated_at) VALUES ('req_A', 'U0SRE0001', 'prod-ssh', 'why', 60, 1, 'ended', 1, 1, 2, 1)`);
+    const insert = (kind: string) =>
+      pool.query("INSERT INTO jobs (kind, request_id, run_at, created_at, updated_at) VALUES ($1, 'req_A', 1, 1, 1)", [kind]);
+    await insert('sign_out');
+    await expect(insert('sign-out')).rejects.toThrow(/jobs_kind_check/);
+  });
+
+  it('applies nothing the second time', async () => {
+    const pool = (await databaseForThisTest()).openPool();
+    await migrate(pool, projectMigrations);
+    expect(await migrate(pool, projectMigrations)).toEqual({ ok: true, applied: [] });
+  });
+
+  it('applies each migration once when two replicas start at the same moment', async () => {
+    const database = await databaseForThisTest();
+    const migrations = withExtraMigrations(4);
+    const runs = await Promise.all([migrate(database.openPool(), migrations), migrate(database.openPool(), migrations)]);
+    expect(runs.map((run) => run.ok)).toEqual([true, true]);
+    const applied = runs.flatMap((run) => (run.ok ? run.applied.map((migration) => migration.version) : []));
+    expect(applied.sort((a, b) => a - b)).toEqual(migrations.map((migration) => migration.version));
+    expect(await recorded(database.openPool())).toHaveLength(migrations.length);
+  });
+
+  it('refuses a database written by a newer version', async () => {
+    const pool = (await databaseForThisTest()).openPool();
+    await migrate(pool, withExtraMigrations(1));
+    const newer = projectMigrations.length + 1;
+    expect(await migrate(pool, projectMigrations)).toEqual({
+      ok: false,
+      error: `the database has migration ${newer} (extra_${newer}), which this version does not know: it was written by a newer version`,
+    });
+  });
+
+  it('refuses a database whose applied migration was edited since', async () => {
+    const pool = (await databaseForThisTest()).openPool();
+    await migrate(pool, projectMigrations);
+    const edited = projectMigrations.map((migration) => (migration.version === 1 ? { ...migration, checksum: 'changed' } : migration));
+    expect(await migrate(pool, edited)).toEqual({
+      ok: false,
+      error: 'migration 1 (initial) was changed after it was applied; migrations are forward-only, add a new one instead',
+    });
+  });
+
+  it('rolls back a migration that fails halfway, leaving it unrecorded', async () => {
+    const pool = (await databaseForThisTest()).openPool();
+    const broken = [
+      {
+        file: '0001_broken.sql',
+        version: 1,
+        name: 'broken',
+        checksum: 'x',
+        sql: 'CREATE TABLE a (x INTEGER); CREATE TABLE a (y INTEGER);',
+      },
+    ];
+    await expect(migrate(pool, broken)).rejects.toThrow(/relation "a" already exists/);
+    // The whole transaction is undone, the migrations table made in it included.
+    expect(await tableNames(pool)).toEqual([]);
+    expect(await migrate(pool, projectMigrations)).toMatchObject({
+      ok: true,
+      applied: projectMigrations.map((migration) => ({ version: migration.version })),
+    });
+  });
+
+  it('keeps the audit trail append-only: no row is edited or deleted, and the table is never truncated', async () => {
+    const pool = (await databaseForThisTest()).openPool();
+    await migrate(pool, projectMigrations);
+    await pool.query(`INSERT INTO audit_events (seq, at, actor, action, prev_hash, hash) VALUES (1, 0, 'U0ADMIN01', 'test', 'p', 'h')`);
+    for (const statement of [
+      "UPDATE audit_events SET actor = 'someone else'",
+      'DELETE FROM audit_events',
+      'TRUNCATE audit_events',
+      'DELETE FROM audit_chain_head',
+      'UPDATE audit_chain_head SET seq = 5',
+    ]) {
+      await expect(pool.query(statement), statement).rejects.toThrow(/the audit (trail is append-only|chain head moves one row on)/);
+    }
+    expect((await pool.query('SELECT actor FROM audit_events')).rows).toEqual([{ actor: 'U0ADMIN01' }]);
+  });
+});
