@@ -199,7 +199,7 @@ export type BoundarySignOutResult =
       ok: true;
       /** Auth tokens deleted now (tokens already gone are not counted). */
       tokensRevoked: number;
-      /** Live sessions cancelled explicitly (sessions that ended with their token are not counted). */
+      /** Sessions live when the step began, whether cancelled explicitly or ended with their token. */
       sessionsEnded: number;
       /** Boundary users found behind the person's OIDC accounts. */
       users: number;

@@ -145,7 +145,7 @@ describe('Boundary follow-through', () => {
           await w.bot.scheduler.idle();
           expect(w.graph.isMember(TARGETS[targetId].group, PEOPLE.requester.entra)).toBe(false);
           expect(threadChecklists(w, card)).toEqual([
-            expect.stringContaining('Entra membership removed :white_check_mark: · Boundary: 2 sign-ins revoked, 1 session ended'),
+            expect.stringContaining('Entra membership removed :white_check_mark: · Boundary: 2 sign-ins revoked, 2 sessions ended'),
           ]);
           expect(checklists(w.slack.person(PEOPLE.requester.slack).dms())).toHaveLength(1);
           expect(sim.tokensOf(seeded.sam.id)).toEqual([]);

@@ -43,11 +43,15 @@ export class BoundarySessionRevoker implements BoundarySignOuts {
     const userIds = users.value.map((user) => user.id);
     if (userIds.length === 0) return { ok: true, tokensRevoked: 0, sessionsEnded: 0, users: 0, otherAccounts: 0, verified: true };
 
+    // Listed before the tokens go, so that sessions ending with their token count among those this step ended.
+    const liveBefore = await this.liveSessions(userIds);
+    if (!liveBefore.ok) return liveBefore;
     const tokensRevoked = await this.deleteTokens(userIds);
     if (!tokensRevoked.ok) return tokensRevoked;
-    // Listed after the tokens are gone: sessions that ended with their token are canceling by now.
-    const sessionsEnded = await this.cancelSessions(userIds);
-    if (!sessionsEnded.ok) return sessionsEnded;
+    // Listed again after the tokens are gone: sessions that ended with their token are canceling by now.
+    const cancelled = await this.cancelSessions(userIds);
+    if (!cancelled.ok) return cancelled;
+    const sessionsEnded = new Set([...idsOf(liveBefore.value), ...cancelled.value]).size;
     const otherAccounts = await this.countOtherAccounts(users.value, accountIds);
     if (!otherAccounts.ok) return otherAccounts;
 
@@ -68,7 +72,7 @@ export class BoundarySessionRevoker implements BoundarySignOuts {
     return {
       ok: true,
       tokensRevoked: tokensRevoked.value,
-      sessionsEnded: sessionsEnded.value,
+      sessionsEnded,
       users: userIds.length,
       otherAccounts: otherAccounts.value,
       verified: true,
@@ -134,14 +138,15 @@ export class BoundarySessionRevoker implements BoundarySignOuts {
     return sessions.ok ? { ok: true, value: sessions.items } : sessions;
   }
 
-  private async cancelSessions(userIds: string[]): Promise<Outcome<number>> {
+  /** Cancels the sessions still live; returns the ids of those it cancelled. */
+  private async cancelSessions(userIds: string[]): Promise<Outcome<string[]>> {
     const live = await this.liveSessions(userIds);
     if (!live.ok) return live;
-    let ended = 0;
+    const ended: string[] = [];
     for (const session of live.value) {
       const cancelled = await this.cancel(String(session.id), session.version);
       if (!cancelled.ok) return cancelled;
-      if (cancelled.value) ended += 1;
+      if (cancelled.value) ended.push(String(session.id));
     }
     return { ok: true, value: ended };
   }

@@ -50,7 +50,7 @@ describe('BoundarySessionRevoker', () => {
     const alice = seedAlice();
     const result = await revoker().endSignIns({ principalId: ALICE_OID, email: 'alice@example.com' });
     // One session ended with its OIDC token; the pending one, authorized otherwise, is cancelled explicitly.
-    expect(result).toEqual({ ok: true, tokensRevoked: 2, sessionsEnded: 1, users: 1, otherAccounts: 1, verified: true });
+    expect(result).toEqual({ ok: true, tokensRevoked: 2, sessionsEnded: 2, users: 1, otherAccounts: 1, verified: true });
     expect(sim.tokensOf(alice.user.id)).toEqual([]);
     expect(alice.sessions.map((session) => sim.sessionStatus(session.id))).toEqual(['canceling', 'canceling']);
   });
@@ -111,7 +111,7 @@ describe('BoundarySessionRevoker', () => {
     const alice = seedAlice();
     sim.injectFault({ route: /^POST \/v1\/sessions\/s_\w+:cancel$/, status: 500 });
     const result = await revoker().endSignIns({ principalId: ALICE_OID, email: 'alice@example.com' });
-    expect(result).toMatchObject({ ok: true, sessionsEnded: 1 });
+    expect(result).toMatchObject({ ok: true, sessionsEnded: 2 });
     expect(sim.sessionStatus(alice.sessions[1]?.id ?? '')).toBe('canceling');
     expect(sim.log.filter((entry) => entry.path.startsWith('/v1/sessions/s_')).map((entry) => `${entry.method} ${entry.status}`)).toEqual([
       'POST 500',
@@ -141,7 +141,7 @@ describe('BoundarySessionRevoker', () => {
     expect(sim.store.users.get(user.id)?.primaryAccountId).toBe(password.id);
 
     const result = await revoker().endSignIns({ principalId: ALICE_OID, email: '' });
-    expect(result).toEqual({ ok: true, tokensRevoked: 1, sessionsEnded: 0, users: 1, otherAccounts: 1, verified: true });
+    expect(result).toEqual({ ok: true, tokensRevoked: 1, sessionsEnded: 1, users: 1, otherAccounts: 1, verified: true });
     expect(sim.tokensOf(user.id)).toEqual([]);
     expect(sim.sessionStatus(session.id)).toBe('canceling');
   });
