@@ -1,4 +1,4 @@
-import { requestEnd } from '../domain/access-request.js';
+import { requestEnd } from '../domain/ending.js';
 import { isAdmin, type Policy } from '../domain/policy.js';
 import { applyTransition, type ChangeOutcome } from './apply-transition.js';
 import type { Clock, RequestRepository } from './ports.js';

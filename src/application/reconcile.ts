@@ -4,7 +4,8 @@
 // cleanup to remove it (removed, and the thread told). PIM ending an assignment first is not drift: the sweep
 // ends that grant on time and finds it already gone. An assignment the bot did not make is never removed.
 
-import { type AccessRequest, endRemovedOutside, recordCleanup, recordLingeringAccess } from '../domain/access-request.js';
+import { type AccessRequest, recordCleanup } from '../domain/access-request.js';
+import { endRemovedOutside, recordLingeringAccess } from '../domain/ending.js';
 import { grantedSpec } from '../domain/membership.js';
 import type { Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';

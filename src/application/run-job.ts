@@ -2,19 +2,9 @@
 // and "already gone" as success), and the state change that records an effect completes its job in the same
 // transaction, so a crash at any point means the job runs again and nothing is done twice or lost.
 
-import {
-  type AccessRequest,
-  confirmEnd,
-  confirmGrant,
-  endHeldElsewhere,
-  failGrant,
-  grantedMinutes,
-  journalGrantCall,
-  recordCleanup,
-  recordSignOut,
-  reportRevokeTrouble,
-} from '../domain/access-request.js';
+import { type AccessRequest, confirmGrant, failGrant, grantedMinutes, journalGrantCall, recordCleanup } from '../domain/access-request.js';
 import { minutesToMs } from '../domain/duration.js';
+import { confirmEnd, endHeldElsewhere, recordSignOut, reportRevokeTrouble } from '../domain/ending.js';
 import { grantedSpec } from '../domain/membership.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';

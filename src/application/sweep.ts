@@ -2,8 +2,9 @@
 // and requesters are warned shortly before the end. Run by a precise timer, by cron as a safety net, and at
 // start to catch up on everything missed while the bot was down.
 
-import { requestEnd, SYSTEM, timeOut, warnOfExpiry } from '../domain/access-request.js';
+import { SYSTEM, timeOut } from '../domain/access-request.js';
 import { minutesToMs } from '../domain/duration.js';
+import { requestEnd, warnOfExpiry } from '../domain/ending.js';
 import type { Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
 import type { Clock, Deadline, RequestRepository } from './ports.js';

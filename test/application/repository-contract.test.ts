@@ -10,16 +10,14 @@ import type { JobQueue, RequestRepository } from '../../src/application/ports.js
 import {
   type AccessRequest,
   approve,
-  confirmEnd,
   confirmGrant,
-  endHeldElsewhere,
   failGrant,
   journalGrantCall,
   openRequest,
   recordCleanup,
-  requestEnd,
   type TransitionResult,
 } from '../../src/domain/access-request.js';
+import { confirmEnd, endHeldElsewhere, requestEnd } from '../../src/domain/ending.js';
 import { openMigratedDatabase } from '../support/database.js';
 import { FakeRequestRepository } from '../support/fakes.js';
 import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';

@@ -3,20 +3,18 @@ import {
   type AccessRequest,
   approve,
   cancel,
-  confirmEnd,
   confirmGrant,
   deny,
-  endHeldElsewhere,
   failGrant,
   openRequest,
   REQUEST_STATES,
   type RequestState,
   recordCleanup,
-  requestEnd,
   SYSTEM,
   type TransitionResult,
   timeOut,
 } from '../../src/domain/access-request.js';
+import { confirmEnd, endHeldElsewhere, requestEnd } from '../../src/domain/ending.js';
 import { checkReason } from '../../src/domain/reason.js';
 import { ADMIN, APPROVER_1, APPROVER_2, makeTarget, OUTSIDER, REQUESTER, requestIn, T0 } from '../support/fixtures.js';
 

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SqliteJobQueue } from '../../../src/adapters/sqlite/job-queue.js';
 import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
-import {
-  type AccessRequest,
-  approve,
-  confirmEnd,
-  confirmGrant,
-  openRequest,
-  requestEnd,
-  SYSTEM,
-  warnOfExpiry,
-} from '../../../src/domain/access-request.js';
+import { type AccessRequest, approve, confirmGrant, openRequest, SYSTEM } from '../../../src/domain/access-request.js';
+import { confirmEnd, requestEnd, warnOfExpiry } from '../../../src/domain/ending.js';
 import { openMigratedDatabase } from '../../support/database.js';
 import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { auditHash } from '../../../src/adapters/sql/audit-chain.js';
 import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
-import { approve, cancel, confirmEnd, confirmGrant, deny, openRequest, requestEnd, SYSTEM } from '../../../src/domain/access-request.js';
+import { approve, cancel, confirmGrant, deny, openRequest, SYSTEM } from '../../../src/domain/access-request.js';
+import { confirmEnd, requestEnd } from '../../../src/domain/ending.js';
 import { openMigratedDatabase, tempDatabaseFile } from '../../support/database.js';
 import { APPROVER_1, APPROVER_2, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
 

@@ -1,0 +1,130 @@
+// How an active grant ends, and what is recorded after: the end asked for (by its requester, an admin, the
+// clock or reconciliation), confirmed once Entra no longer holds it, the Boundary sign-out after it, and the
+// drift reconciliation finds. Pure functions, like the rest of the lifecycle in access-request.ts.
+
+import {
+  type AccessRequest,
+  type Actor,
+  type EndReason,
+  type JobOrder,
+  move,
+  notify,
+  type SignOutRecord,
+  SYSTEM,
+  type TransitionResult,
+  wrongState,
+} from './access-request.js';
+import { minutesToMs } from './duration.js';
+
+export interface EndAuthority {
+  /** Admins may revoke any grant. */
+  isAdmin: boolean;
+}
+
+/**
+ * Asks for the end of an active grant: `released` by its requester, `revoked` by an admin, `expired` by the
+ * bot once `endsAt` has passed. The grant stays active until the revoke job confirms the end.
+ */
+export function requestEnd(
+  request: AccessRequest,
+  reason: EndReason,
+  actor: Actor,
+  now: number,
+  authority: EndAuthority = { isAdmin: false },
+): TransitionResult {
+  if (reason === 'released' && actor !== request.requesterId) return { ok: false, code: 'not_the_requester' };
+  if (reason === 'revoked' && !authority.isAdmin) return { ok: false, code: 'not_allowed' };
+  if (reason === 'expired' && actor !== SYSTEM) return { ok: false, code: 'not_allowed' };
+  if (request.state !== 'active') return wrongState(request);
+  if (request.ending) return { ok: false, code: 'already_ending' };
+  if (reason === 'expired' && (request.endsAt === undefined || now < request.endsAt)) return { ok: false, code: 'not_yet_due' };
+  // A person who ends or revokes access sees the card say so at once; an expiry is reported when it is done.
+  const jobs: JobOrder[] = reason === 'expired' ? [{ kind: 'revoke' }] : [{ kind: 'revoke' }, notify('end_requested')];
+  return move(request, { ending: { reason, by: actor, at: now } }, { action: 'end_requested', actor, detail: { reason } }, jobs);
+}
+
+/**
+ * `keptBy`: the membership stays, because this other active grant of the bot still covers it. `signOut`: the
+ * person's Boundary sign-ins are to end too (a durable step of its own, so the Entra end never waits on it).
+ */
+export function confirmEnd(
+  request: AccessRequest,
+  now: number,
+  detail: Record<string, unknown> = {},
+  keptBy?: string,
+  signOut = false,
+): TransitionResult {
+  if (request.state !== 'active' || !request.ending) return wrongState(request);
+  const reason = request.ending.reason;
+  const jobs: JobOrder[] = signOut && keptBy === undefined ? [{ kind: 'sign_out' }, notify('ended')] : [notify('ended')];
+  return move(
+    request,
+    { state: 'ended', endedAt: now, endReason: reason, ...(keptBy !== undefined && { keptBy }) },
+    { action: 'ended', actor: SYSTEM, detail: { ...detail, reason, ...(keptBy !== undefined && { keptBy }) } },
+    jobs,
+  );
+}
+
+/**
+ * The active PIM assignment is not the bot's (an admin's, made in place of the bot's or after it ended): the
+ * grant ends without touching it, and people are told which assignment holds the access. No Boundary sign-out:
+ * the person still holds the group.
+ */
+export function endHeldElsewhere(request: AccessRequest, now: number, heldBy: string): TransitionResult {
+  if (request.state !== 'active' || !request.ending) return wrongState(request);
+  const reason = request.ending.reason;
+  return move(
+    request,
+    { state: 'ended', endedAt: now, endReason: reason, heldBy },
+    { action: 'ended', actor: SYSTEM, detail: { reason, heldBy } },
+    [notify('ended')],
+  );
+}
+
+/** The requester is told once, `warningMinutes` before the end, that the grant is about to end. */
+export function warnOfExpiry(request: AccessRequest, warningMinutes: number, now: number): TransitionResult {
+  if (request.state !== 'active' || request.endsAt === undefined) return wrongState(request);
+  if (request.ending || request.expiryWarnedAt !== undefined) return { ok: false, code: 'already_ending' };
+  if (now < request.endsAt - minutesToMs(warningMinutes)) return { ok: false, code: 'not_yet_due' };
+  return move(request, { expiryWarnedAt: now }, { action: 'expiry_warned', actor: SYSTEM, detail: { endsAt: request.endsAt } }, [
+    notify('expiring_soon'),
+  ]);
+}
+
+/**
+ * Reconciliation found the membership gone before the grant's end (removed by hand in Entra): the grant is
+ * ended through the usual revoke job, which finds it already gone, and everyone is told.
+ */
+export function endRemovedOutside(request: AccessRequest, now: number): TransitionResult {
+  if (request.state !== 'active') return wrongState(request);
+  if (request.ending) return { ok: false, code: 'already_ending' };
+  return move(
+    request,
+    { ending: { reason: 'revoked', by: SYSTEM, at: now } },
+    { action: 'drift_removed_outside', actor: SYSTEM, detail: { endsAt: request.endsAt } },
+    [{ kind: 'revoke' }, notify('drift_removed_outside')],
+  );
+}
+
+/** Reconciliation found membership still there after the grant ended, and removed it (or could not). */
+export function recordLingeringAccess(request: AccessRequest, removed: boolean, problem?: string): TransitionResult {
+  if (request.state !== 'ended') return wrongState(request);
+  return move(request, {}, { action: 'drift_still_present', actor: SYSTEM, detail: { removed, ...(problem && { problem }) } }, [
+    notify(removed ? 'drift_still_present' : 'revoke_failing'),
+  ]);
+}
+
+/** The person's Boundary sign-ins and sessions ended after the grant did, and were checked gone. */
+export function recordSignOut(request: AccessRequest, signOut: SignOutRecord): TransitionResult {
+  if (request.state !== 'ended' || request.signOut) return wrongState(request);
+  const { at: _at, ...counts } = signOut;
+  return move(request, { signOut }, { action: 'boundary_signed_out', actor: SYSTEM, detail: counts }, [notify('signed_out')]);
+}
+
+/** A revocation (or its Boundary step) that keeps failing is raised with the approvers once; the job keeps trying. */
+export function reportRevokeTrouble(request: AccessRequest, problem: string, attempts: number): TransitionResult {
+  const endingEntra = request.state === 'active' && request.ending !== undefined;
+  const endingBoundary = request.state === 'ended' && request.signOut === undefined;
+  if (!endingEntra && !endingBoundary) return wrongState(request);
+  return move(request, {}, { action: 'revoke_failing', actor: SYSTEM, detail: { problem, attempts } }, [notify('revoke_failing')]);
+}
