@@ -32,6 +32,7 @@ describe('migrations', () => {
       '0003_slack_messages.sql',
       '0004_grant_journal.sql',
       '0005_held_by_and_cleanup_scan.sql',
+      '0006_case_insensitive_member_index.sql',
     ]);
   });
 
