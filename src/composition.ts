@@ -85,7 +85,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     const { key, lines } = credentialRejectedAlarm(failure);
     alarm.raise(key, lines);
   };
-  const graph = createGraphClient({ ...config.azure, baseUrl: config.graph.baseUrl });
+  const graph = createGraphClient({ ...config.azure, baseUrl: config.graph.baseUrl, now: () => clock.now() });
   const access = watchCredential(new GraphAccessProvider(graph, config.graph.baseUrl, () => clock.now()), credentialRejected);
   const directory = watchCredential(new GraphDirectory(graph, () => clock.now()), credentialRejected);
   // The job worker is woken once the listener that stored a change has answered Slack (see app.use below).

@@ -5,19 +5,29 @@ import type { SqliteDatabase } from './database.js';
 
 /**
  * Due revocations go first, then grants, then Boundary sign-outs: access on time matters more than any message
- * about it, and a slow Boundary must never queue an Entra removal behind it. One process uses the file, so the
- * leases carry no owner: every lease belongs to this process, and one found at start belongs to a process that
- * is gone.
+ * about it, and a slow Boundary must never queue an Entra removal behind it.
+ */
+const PRIORITY: Record<JobKind, number> = { revoke: 0, grant: 1, sign_out: 2, notify: 3 };
+const CLAIM_ORDER = (Object.keys(PRIORITY) as JobKind[]).sort((a, b) => PRIORITY[a] - PRIORITY[b]);
+
+/**
+ * One process uses the file, so the leases carry no owner: every lease belongs to this process, and one found at
+ * start belongs to a process that is gone.
  */
 export class SqliteJobQueue implements JobQueue {
   private readonly statements;
 
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
-      due: db.prepare(`SELECT id, state = 'running' AS takenOver FROM jobs
-        WHERE ((state = 'queued' AND run_at <= @now) OR (state = 'running' AND locked_until <= @now))
-          AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
-        ORDER BY CASE kind WHEN 'revoke' THEN 0 WHEN 'grant' THEN 1 WHEN 'sign_out' THEN 2 ELSE 3 END, run_at, id LIMIT @limit`),
+      // One kind at a time, in the order of PRIORITY. Ordering every due job by kind meant sorting the whole
+      // backlog on every claim (30 ms with 20,000 queued, and a pass claims each time a job finishes); the
+      // queued jobs of one kind come in order from jobs_queued_by_kind, and expired leases are a handful.
+      due: db.prepare(`SELECT id, takenOver FROM (
+          SELECT * FROM (SELECT id, run_at, 0 AS takenOver FROM jobs
+            WHERE state = 'queued' AND kind = @kind AND run_at <= @now ORDER BY run_at, id LIMIT @limit)
+          UNION ALL
+          SELECT id, run_at, 1 FROM jobs WHERE state = 'running' AND kind = @kind AND locked_until <= @now)
+        ORDER BY run_at, id LIMIT @limit`),
       lease: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = @until, updated_at = @now
         WHERE id = @id RETURNING *`),
       complete: db.prepare(`UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?
@@ -37,10 +47,11 @@ export class SqliteJobQueue implements JobQueue {
   async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {
     return this.db
       .transaction(() => {
-        const due = this.statements.due.all({ now, limit, kinds: kinds ? JSON.stringify(kinds) : null }) as {
-          id: number;
-          takenOver: number;
-        }[];
+        const due: { id: number; takenOver: number }[] = [];
+        for (const kind of CLAIM_ORDER.filter((kind) => !kinds || kinds.includes(kind))) {
+          if (due.length >= limit) break;
+          due.push(...(this.statements.due.all({ now, kind, limit: limit - due.length }) as typeof due));
+        }
         return due.map(({ id, takenOver }) =>
           toStoredJob(this.statements.lease.get({ id, until: now + leaseMs, now }) as JobRow, takenOver === 1),
         );
