@@ -39,6 +39,7 @@ describe('PostgreSQL migrations', () => {
     expect(result.ok && result.applied.map((migration) => migration.file)).toEqual([
       '0001_initial.sql',
       '0002_held_by_and_cleanup_scan.sql',
+      '0003_jobs_queued_by_kind.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -53,6 +54,7 @@ describe('PostgreSQL migrations', () => {
     expect(await recorded(pool)).toEqual([
       { version: 1, name: 'initial' },
       { version: 2, name: 'held_by_and_cleanup_scan' },
+      { version: 3, name: 'jobs_queued_by_kind' },
     ]);
   });
 
