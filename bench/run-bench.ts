@@ -2,6 +2,9 @@
 // Slack ack latency at 50 concurrent interactions, approve click → Graph grant request, revocation lag for
 // 10,000 grants ending in the same minute against a Graph simulator throttled like the real service, memory,
 // and start to connected. Figures are measured, never asserted; BENCHMARKS.md records a run.
+// Parts (JIT_BENCH_ONLY=sqlite,replicas,throttle picks some): sqlite, this file, one process on SQLite;
+// replicas (replicas.ts), the same figures for two replicas sharing PostgreSQL, and a replica killed mid-run;
+// throttle (throttle-bound.ts), grants falling due faster than Graph allows, on both setups.
 
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,38 +16,24 @@ import { openDatabase } from '../src/adapters/sqlite/database.js';
 import { migrate } from '../src/adapters/sqlite/migrations.js';
 import { SqliteRequestRepository } from '../src/adapters/sqlite/request-repository.js';
 import { approve, confirmGrant, openRequest } from '../src/domain/access-request.js';
-
-const CONCURRENT = 50;
-const SEQUENTIAL = 20;
-const GRANTS = Number(process.env.JIT_BENCH_GRANTS ?? 10_000);
-// Graph allows an app 3,000 writes per 2.5 minutes per tenant. The bench keeps that shape with time compressed
-// tenfold (3,000 per 15 s) so that 10,000 revocations fit in about a minute.
-const THROTTLE = { writes: 3000, windowMs: 15_000 };
-const MINUTE = 60_000;
-
-const POLICY = `version: 1
-admins: [U0ADMIN01]
-settings: { pending_timeout: 4h, expiry_warning: 1m }
-targets:
-  - id: bench-db
-    name: Bench database
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 30m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2], required: 1 }
-`;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
-
-const ms = (value: number) => `${value.toFixed(1)} ms`;
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-const rows: [string, string, string][] = [];
-const record = (figure: string, value: string, target: string) => {
-  rows.push([figure, value, target]);
-  process.stderr.write(`  ${figure}: ${value}\n`);
-};
+import {
+  BOT_ENV,
+  CONCURRENT,
+  GRANTS,
+  MINUTE,
+  mb,
+  ms,
+  POLICY,
+  percentile,
+  printTable,
+  record,
+  SEQUENTIAL,
+  SeededPostgres,
+  selected,
+  THROTTLE,
+} from './measure.js';
+import { benchReplicas } from './replicas.js';
+import { benchThrottleBound } from './throttle-bound.js';
 
 /** 10,000 active grants in the store and in Graph, ending spread over one minute from `endsFrom`. */
 async function seedGrants(sims: Simulators, count: number, endsFrom: number): Promise<void> {
@@ -98,12 +87,28 @@ async function seedGrants(sims: Simulators, count: number, endsFrom: number): Pr
 
 async function bench(): Promise<void> {
   process.stderr.write(`jit-access-bot benchmark (${cpus().length} cores, ${mb(totalmem())} memory, Node ${process.version})\n`);
+  if (selected('sqlite')) await sqlite();
+  // One PostgreSQL server and one seeded template for both parts that use it.
+  if (selected('replicas') || selected('throttle')) {
+    const postgres = await SeededPostgres.start(GRANTS);
+    try {
+      if (selected('replicas')) await benchReplicas(postgres);
+      if (selected('throttle')) await benchThrottleBound(postgres);
+    } finally {
+      await postgres.stop();
+    }
+  }
+  printTable();
+}
+
+/** One bot process on SQLite: interactions, then 10,000 grants ending in one minute. */
+async function sqlite(): Promise<void> {
   const sims = await startSimulators({ policy: POLICY });
   const crowd = Array.from({ length: CONCURRENT }, (_, index) => crowdMember(index));
   for (const person of crowd) addPerson(sims, person);
 
   // ── start and idle memory ─────────────────────────────────────────────────────────────────────────────
-  let bot = await spawnBotProcess(sims, 0, { built: true });
+  let bot = await spawnBotProcess(sims, 0, { built: true, env: BOT_ENV });
   record('start to connected (process spawn → Socket Mode hello)', ms(bot.startToConnectedMs), '< 2 s after build');
   await new Promise((resolve) => setTimeout(resolve, 2000));
   record('idle RSS', mb(await bot.rss()), '< 120 MB');
@@ -202,7 +207,7 @@ async function bench(): Promise<void> {
   sims.graph.onRequest = (entry) => {
     if (entry.method === 'DELETE' && entry.status === 204) revokedAt.set(entry.path.split('/')[5] ?? '', Date.now());
   };
-  bot = await spawnBotProcess(sims, 0, { built: true });
+  bot = await spawnBotProcess(sims, 0, { built: true, env: BOT_ENV });
   await new Promise((resolve) => setTimeout(resolve, 3000));
   record(`RSS with ${GRANTS} active grants`, mb(await bot.rss()), '< 120 MB idle');
   await sims.slack.waitFor(() => revokedAt.size >= GRANTS, 10 * MINUTE, 'every revocation');
@@ -233,14 +238,6 @@ async function bench(): Promise<void> {
   await bot.kill9();
   await sims.slack.stop();
   await sims.graph.stop();
-
-  const width = [0, 1, 2].map((column) => Math.max(...[['figure', 'measured', 'target'], ...rows].map((row) => row[column]?.length ?? 0)));
-  const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(width[column] ?? 0)).join(' | ')} |`;
-  process.stdout.write(`\n${line(['figure', 'measured', 'target'])}\n| ${width.map((w) => '-'.repeat(w)).join(' | ')} |\n`);
-  for (const row of rows) process.stdout.write(`${line(row)}\n`);
-  process.stdout.write(
-    `\nGraph throttle simulated: ${THROTTLE.writes} writes per ${THROTTLE.windowMs / 1000} s (Graph's 3,000 per 150 s, time compressed tenfold).\n`,
-  );
 }
 
 void runTrustingSimulatorCa(fileURLToPath(import.meta.url), bench);
