@@ -12,19 +12,23 @@ import type { PostgresPool } from './database.js';
  * about it, and a slow Boundary must never queue an Entra removal behind it.
  */
 const KIND_ORDER: Record<JobKind, number> = { revoke: 0, grant: 1, sign_out: 2, notify: 3 };
+const CLAIM_ORDER = (Object.keys(KIND_ORDER) as JobKind[]).sort((a, b) => KIND_ORDER[a] - KIND_ORDER[b]);
 
-// SKIP LOCKED lets replicas claiming at the same moment take different jobs instead of queueing behind each
-// other's row locks; taken_over is read before the update, while the row still shows the expired lease.
-const CLAIM = `WITH due AS (
-    SELECT id, state = 'running' AS taken_over FROM jobs
-    WHERE ((state = 'queued' AND run_at <= $1) OR (state = 'running' AND locked_until <= $1))
-      AND ($5::text[] IS NULL OR kind = ANY ($5::text[]))
-    ORDER BY CASE kind WHEN 'revoke' THEN 0 WHEN 'grant' THEN 1 WHEN 'sign_out' THEN 2 ELSE 3 END, run_at, id
-    LIMIT $2
-    FOR UPDATE SKIP LOCKED)
+// One kind at a time, in the order of KIND_ORDER: ordering every due job by kind sorted the whole backlog on
+// every claim, and a pass claims each time a job finishes. The queued jobs of one kind come in order from
+// jobs_queued_by_kind; expired leases are a handful. SKIP LOCKED lets replicas claiming at the same moment take
+// different jobs instead of queueing behind each other's row locks; taken_over is read before the update, while
+// the row still shows the expired lease.
+const CLAIM = `WITH queued AS (
+    SELECT id, run_at, false AS taken_over FROM jobs
+    WHERE state = 'queued' AND kind = $5 AND run_at <= $1 ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
+  expired AS (
+    SELECT id, run_at, true AS taken_over FROM jobs
+    WHERE state = 'running' AND kind = $5 AND locked_until <= $1 ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
+  picked AS (SELECT id, taken_over FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) due ORDER BY run_at, id LIMIT $2)
   UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, locked_until = $3, lease_owner = $4, updated_at = $1
-  FROM due WHERE jobs.id = due.id
-  RETURNING jobs.*, due.taken_over`;
+  FROM picked WHERE jobs.id = picked.id
+  RETURNING jobs.*, picked.taken_over`;
 
 const FENCE = "id = $1 AND attempts = $2 AND state = 'running'";
 
@@ -49,8 +53,19 @@ export class PostgresJobQueue implements JobQueue {
   ) {}
 
   async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {
-    const result = await this.pool.query<JobRow & { taken_over: boolean }>(CLAIM, [now, limit, now + leaseMs, this.owner, kinds ?? null]);
-    return result.rows.sort(byClaimOrder).map((row) => toStoredJob(row, row.taken_over));
+    const claimed: StoredJob[] = [];
+    for (const kind of CLAIM_ORDER.filter((kind) => !kinds || kinds.includes(kind))) {
+      if (claimed.length >= limit) break;
+      const result = await this.pool.query<JobRow & { taken_over: boolean }>(CLAIM, [
+        now,
+        limit - claimed.length,
+        now + leaseMs,
+        this.owner,
+        kind,
+      ]);
+      claimed.push(...result.rows.sort(byClaimOrder).map((row) => toStoredJob(row, row.taken_over)));
+    }
+    return claimed;
   }
 
   async complete(lease: JobLease, now: number): Promise<boolean> {

@@ -40,6 +40,7 @@ describe('PostgreSQL migrations', () => {
       '0001_initial.sql',
       '0002_held_by_and_cleanup_scan.sql',
       '0003_sign_out_jobs.sql',
+      '0004_jobs_queued_by_kind.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -55,6 +56,7 @@ describe('PostgreSQL migrations', () => {
       { version: 1, name: 'initial' },
       { version: 2, name: 'held_by_and_cleanup_scan' },
       { version: 3, name: 'sign_out_jobs' },
+      { version: 4, name: 'jobs_queued_by_kind' },
     ]);
   });
 

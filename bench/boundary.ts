@@ -1,0 +1,75 @@
+// 1,000 grants ending in one minute with Boundary connected, each holder signed in to Boundary (an OIDC account,
+// a token, a session through it): from each grant's end to its Boundary sign-outs verified, and to its Entra
+// removal in the same run. One process on SQLite.
+
+import { spawnBotProcess } from '../simulators/bot-process-handle.js';
+import { BoundarySimulator } from '../simulators/boundary/boundary-simulator.js';
+import { startSimulators } from '../simulators/sandbox.js';
+import { openDatabase } from '../src/adapters/sqlite/database.js';
+import {
+  addHolders,
+  BOT_ENV,
+  holderOf,
+  MINUTE,
+  ms,
+  POLICY,
+  pause,
+  percentile,
+  record,
+  retimeSqlite,
+  SQLITE,
+  seedSqlite,
+} from './measure.js';
+
+const GRANTS = Number(process.env.JIT_BENCH_BOUNDARY_GRANTS ?? 1000);
+// From the bot's start to the first end: time to start and reconcile, short of the minute's expiry warnings.
+const LEAD_MS = 30_000;
+
+export async function benchBoundary(): Promise<void> {
+  const boundary = await BoundarySimulator.start();
+  const sims = await startSimulators({ policy: POLICY, boundary });
+  try {
+    const planFrom = (endsFrom: number) => ({ count: GRANTS, spreadMs: MINUTE, endsFrom });
+    await seedSqlite(sims.databaseFile, planFrom(Date.now() + LEAD_MS));
+    retimeSqlite(sims.databaseFile, planFrom(Date.now() + LEAD_MS));
+    addHolders(sims, GRANTS);
+    for (let index = 0; index < GRANTS; index++) {
+      const person = holderOf(index);
+      const user = boundary.addUser({ name: person.email });
+      const account = boundary.addAccount(user.id, { subject: person.entra, email: person.email });
+      boundary.addSession(user.id, { authTokenId: boundary.signIn(account.id).id });
+    }
+    const bot = await spawnBotProcess(sims, 0, { built: true, env: BOT_ENV });
+    const db = openDatabase(sims.databaseFile);
+    const signedOut = db.prepare('SELECT COUNT(*) FROM requests WHERE signed_out_at IS NOT NULL').pluck();
+    const deadline = Date.now() + 10 * MINUTE;
+    while ((signedOut.get() as number) < GRANTS && Date.now() < deadline) await pause(500);
+    const rows = db
+      .prepare(
+        'SELECT g.ends_at AS endsAt, g.ended_at AS endedAt, r.signed_out_at AS signedOutAt FROM requests r JOIN grants g ON g.request_id = r.id',
+      )
+      .all() as { endsAt: number; endedAt: number | null; signedOutAt: number | null }[];
+    db.close();
+    await bot.kill9();
+    const lag = (at: number | null, endsAt: number) => (at === null ? Number.NaN : at - endsAt);
+    const toBoundary = rows.map((row) => lag(row.signedOutAt, row.endsAt));
+    const toEntra = rows.map((row) => lag(row.endedAt, row.endsAt));
+    record(
+      `end of a grant → Boundary verified, ${GRANTS} grants ending in one minute: p50 / p99`,
+      `${ms(percentile(toBoundary, 50))} / ${ms(percentile(toBoundary, 99))}`,
+      'p99 < 5 s',
+      SQLITE,
+    );
+    record(
+      `end of a grant → Entra removal, same ${GRANTS} grants: p50 / p99`,
+      `${ms(percentile(toEntra, 50))} / ${ms(percentile(toEntra, 99))}`,
+      'p99 < 2 s',
+      SQLITE,
+    );
+    record('Boundary calls per sign-out', (boundary.log.length / GRANTS).toFixed(1), 'informational', SQLITE);
+  } finally {
+    await sims.slack.stop();
+    await sims.graph.stop();
+    await boundary.stop();
+  }
+}

@@ -1,0 +1,120 @@
+// Start, idle memory, Slack ack latency and approve click → grant request, for one process or for replicas
+// sharing one database (Slack hands each envelope to one of their sockets, in turn).
+
+import { type BotProcess, spawnBotProcess } from '../simulators/bot-process-handle.js';
+import { APPROVALS, addPerson, crowdMember, PEOPLE, type Simulators } from '../simulators/sandbox.js';
+import { BOT_ENV, CONCURRENT, mb, ms, pause, percentile, perReplica, record, SEQUENTIAL } from './measure.js';
+
+/** `replicas` bots against `sims`, each figure recorded under `setup`; the bots are killed at the end. */
+export async function benchInteractions(sims: Simulators, replicas: number, setup: string): Promise<void> {
+  const crowd = Array.from({ length: CONCURRENT }, (_, index) => crowdMember(index));
+  for (const person of crowd) addPerson(sims, person);
+
+  // ── start and idle memory ─────────────────────────────────────────────────────────────────────────────
+  // One after the other: the first migrates the empty database, the second finds it migrated.
+  const bots: BotProcess[] = [];
+  for (let replica = 0; replica < replicas; replica++) bots.push(await spawnBotProcess(sims, 0, { built: true, env: BOT_ENV }));
+  record(
+    'start to connected (process spawn → Socket Mode hello)',
+    perReplica(
+      bots.map((bot) => bot.startToConnectedMs),
+      ms,
+    ),
+    '< 2 s after build',
+    setup,
+  );
+  await pause(2000);
+  record('idle RSS', perReplica(await Promise.all(bots.map((bot) => bot.rss())), mb), '< 120 MB', setup);
+
+  // ── ack latency: 50 concurrent slash commands, then 50 concurrent approvals ────────────────────────────
+  const acks = (from: number) =>
+    sims.slack.envelopes.slice(from).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
+  let mark = sims.slack.envelopes.length;
+  await Promise.all(crowd.map((person) => sims.slack.person(person.slack).slash('/jit')));
+  const slashAcks = acks(mark);
+  record(
+    `ack latency, ${CONCURRENT} concurrent /jit: p50 / p99`,
+    `${ms(percentile(slashAcks, 50))} / ${ms(percentile(slashAcks, 99))}`,
+    'p99 < 50 ms',
+    setup,
+  );
+
+  for (const person of crowd) await sims.slack.person(person.slack).submit({ reason: `Benchmark request from ${person.slack}` });
+  const cards = await sims.slack.waitFor(
+    () => {
+      const posted = sims.slack.workspace.messages.filter((message) => message.channel === APPROVALS && !message.threadTs);
+      return posted.length >= CONCURRENT && posted;
+    },
+    30_000,
+    'the cards',
+  );
+  const grantSentAt = new Map<string, number>();
+  sims.graph.onRequest = (entry) => {
+    const reference = (entry.body as { '@odata.id'?: string } | undefined)?.['@odata.id'];
+    if (entry.method === 'POST' && reference) grantSentAt.set(reference.split('/').pop() ?? '', performance.now());
+  };
+  const clickedAt = new Map<string, number>();
+  mark = sims.slack.envelopes.length;
+  await Promise.all(
+    cards.map((card, index) => {
+      const person = crowd[index];
+      if (person) clickedAt.set(person.entra, performance.now());
+      return sims.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
+    }),
+  );
+  const clickAcks = acks(mark);
+  const perConnection = new Map<number | undefined, number>();
+  for (const envelope of sims.slack.envelopes.slice(mark))
+    perConnection.set(envelope.connection, (perConnection.get(envelope.connection) ?? 0) + 1);
+  if (replicas > 1) process.stderr.write(`  (Approve clicks per replica: ${[...perConnection.values()].join(' / ')})\n`);
+  record(
+    `ack latency, ${CONCURRENT} concurrent Approve clicks: p50 / p99`,
+    `${ms(percentile(clickAcks, 50))} / ${ms(percentile(clickAcks, 99))}`,
+    'p99 < 50 ms',
+    setup,
+  );
+  await sims.slack.waitFor(() => grantSentAt.size >= CONCURRENT, 30_000, 'the grants');
+  // Cards and requesters pair up by the order the cards were posted, which is the order of submission.
+  const toGrant = crowd.flatMap((person) => {
+    const sent = grantSentAt.get(person.entra);
+    const clicked = clickedAt.get(person.entra);
+    return sent !== undefined && clicked !== undefined ? [sent - clicked] : [];
+  });
+  record(
+    `Approve click → grant request at Graph, ${CONCURRENT} clicks at once: p50 / p99`,
+    `${ms(percentile(toGrant, 50))} / ${ms(percentile(toGrant, 99))}`,
+    'informational (queueing)',
+    setup,
+  );
+
+  // One click at a time, as approvers click in practice; Slack hands them to the replicas in turn.
+  const single: number[] = [];
+  for (let index = 0; index < SEQUENTIAL; index++) {
+    const person = crowdMember(CONCURRENT + index);
+    addPerson(sims, person);
+    const requester = sims.slack.person(person.slack);
+    await requester.slash('/jit');
+    await requester.waitForModal();
+    await requester.submit({ reason: `Benchmark request from ${person.slack}` });
+    const card = await sims.slack.waitFor(
+      () =>
+        sims.slack.workspace.messages.find(
+          (message) => message.channel === APPROVALS && !message.threadTs && message.text.includes(person.slack),
+        ),
+      10_000,
+      'the card',
+    );
+    const clicked = performance.now();
+    await sims.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
+    await sims.slack.waitFor(() => grantSentAt.has(person.entra), 10_000, 'the grant');
+    single.push((grantSentAt.get(person.entra) ?? Number.NaN) - clicked);
+  }
+  record(
+    `Approve click → grant request at Graph, one at a time (${SEQUENTIAL}): p50 / p99`,
+    `${ms(percentile(single, 50))} / ${ms(percentile(single, 99))}`,
+    'p50 < 100 ms + Graph',
+    setup,
+  );
+  sims.graph.onRequest = undefined;
+  for (const bot of bots) await bot.kill9();
+}
