@@ -39,7 +39,12 @@ export async function benchInteractions(sims: Simulators, replicas: number, setu
     setup,
   );
 
-  for (const person of crowd) await sims.slack.person(person.slack).submit({ reason: `Benchmark request from ${person.slack}` });
+  for (const person of crowd) {
+    // A replica opens the modal after its ack, so it may not be open yet when the ack is back.
+    const requester = sims.slack.person(person.slack);
+    await requester.waitForModal();
+    await requester.submit({ reason: `Benchmark request from ${person.slack}` });
+  }
   const cards = await sims.slack.waitFor(
     () => {
       const posted = sims.slack.workspace.messages.filter((message) => message.channel === APPROVALS && !message.threadTs);

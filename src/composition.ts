@@ -98,7 +98,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
       },
       clock,
       ids: seams.ids ?? randomIds,
-      profiles: new SlackUserProfiles(app.client),
+      profiles: new SlackUserProfiles(app.client, () => clock.now()),
       directory,
       access,
     },

@@ -68,11 +68,13 @@ describe('the architecture', () => {
     expect(offenders).toEqual([]);
   });
 
-  // src/adapters/sql holds what the SQLite and PostgreSQL stores share (migration files, the audit hash chain).
-  it('lets an adapter folder import only itself, the shared SQL pieces, the application, the domain and the logger', () => {
+  // src/adapters/sql holds what the SQLite and PostgreSQL stores share (migration files, the audit hash chain);
+  // src/adapters/shared what adapters of outside services share (the lookup cache).
+  it('lets an adapter folder import only itself, the shared pieces, the application, the domain and the logger', () => {
     const allowed = (folder: string, target: string) =>
       target.startsWith(`${folder}/`) ||
       target.startsWith('src/adapters/sql/') ||
+      target.startsWith('src/adapters/shared/') ||
       target.startsWith('src/application/') ||
       target.startsWith('src/domain/') ||
       target === 'src/logger.ts';

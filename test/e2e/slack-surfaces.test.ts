@@ -214,6 +214,33 @@ describe('the approval card', () => {
     expect(sqliteOf(w.bot).prepare("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'grant'").get()).toEqual({ n: 1 });
   });
 
+  it('when Graph is slow, acks an Approve within Slack’s 3 seconds and still grants', async () => {
+    const w = await open();
+    const card = await request(w, PEOPLE.requester.slack, { reason: REASON });
+    // The approver's identity check (is their Slack email an address of the requester's Entra account?) is the
+    // one outside call before the write; slower than Slack waits for the ack.
+    w.graph.injectFault({ route: 'GET /v1.0/users', latencyMs: 3500, times: 1 });
+    expect(await w.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card })).toMatchObject({ acked: true });
+    await w.slack.waitFor(() => w.graph.isMember(PIM_GROUP, PEOPLE.requester.entra), 10_000, 'the grant');
+    expect(sqliteOf(w.bot).prepare("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'approved'").get()).toEqual({ n: 1 });
+  }, 20_000);
+
+  it('asks Slack and Graph about an approver once for a burst of their clicks', async () => {
+    const w = await open();
+    const crowd = Array.from({ length: 5 }, (_, index) => crowdMember(index));
+    for (const person of crowd) addPerson(w, person);
+    const cards: SimMessage[] = [];
+    for (const person of crowd) cards.push(await request(w, person.slack, { reason: REASON }));
+    const lookups = () => w.graph.log.filter((entry) => entry.method === 'GET' && entry.path === '/v1.0/users').length;
+    const profiles = () =>
+      w.slack.calls.filter((call) => call.method === 'users.info' && call.params.user === PEOPLE.approver1.slack).length;
+    const [graphBefore, slackBefore] = [lookups(), profiles()];
+    const maria = w.slack.person(PEOPLE.approver1.slack);
+    await Promise.all(cards.map((card) => maria.click('jit_approve', { message: card })));
+    await w.slack.waitFor(() => crowd.every((person) => w.graph.isMember(PIM_GROUP, person.entra)), 10_000, 'the grants');
+    expect([lookups() - graphBefore, profiles() - slackBefore]).toEqual([1, 1]);
+  });
+
   it('needs two distinct approvers when two are required, showing 1 of 2 until then', async () => {
     const w = await open();
     const card = await request(w, PEOPLE.requester.slack, { reason: REASON }, 'prod-db');

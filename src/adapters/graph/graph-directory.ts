@@ -3,6 +3,7 @@
 
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AddressLookup, EntraDirectory, UserLookup } from '../../application/ports.js';
+import { LookupCache } from '../shared/lookup-cache.js';
 import { filterLiteral } from './graph-access-provider.js';
 import { classifyGraphError, isGraphError } from './graph-errors.js';
 import { GRAPH_TIMEOUT_MS, graphRequest } from './graph-request.js';
@@ -28,23 +29,22 @@ export function isPlausibleEmail(email: string): boolean {
 }
 
 export class GraphDirectory implements EntraDirectory {
-  private readonly cache = new Map<string, { found: Extract<UserLookup, { ok: true }>; until: number }>();
+  private readonly users: LookupCache<UserLookup>;
+  private readonly addresses: LookupCache<AddressLookup>;
 
   constructor(
     private readonly graph: Client,
-    private readonly now: () => number,
+    now: () => number,
     private readonly timeoutMs = GRAPH_TIMEOUT_MS,
-  ) {}
+  ) {
+    this.users = new LookupCache(DIRECTORY_CACHE_MS, now, (found) => found.ok);
+    this.addresses = new LookupCache(DIRECTORY_CACHE_MS, now, (found) => found.ok);
+  }
 
   async findUserByEmail(email: string): Promise<UserLookup> {
     const key = email.trim().toLowerCase();
     if (!isPlausibleEmail(key)) return { ok: false, kind: 'invalid_email', message: 'the Slack profile email is not a plain address' };
-    const cached = this.cache.get(key);
-    if (cached && cached.until > this.now()) return cached.found;
-    this.cache.delete(key);
-    const result = await this.lookUp(key);
-    if (result.ok) this.cache.set(key, { found: result, until: this.now() + DIRECTORY_CACHE_MS });
-    return result;
+    return this.users.get(key, () => this.lookUp(key));
   }
 
   private async lookUp(email: string): Promise<UserLookup> {
@@ -65,11 +65,15 @@ export class GraphDirectory implements EntraDirectory {
   /**
    * Every enabled or disabled account that receives mail at `email` in any form: UPN, mail, an Exchange alias
    * (proxyAddresses) or an alternate email (otherMails). Wider than `findUserByEmail` on purpose: it answers
-   * whether an address belongs to a given account, never whom to grant.
+   * whether an address belongs to a given account, never whom to grant. Cached as `findUserByEmail` is.
    */
   async accountsWithAddress(email: string): Promise<AddressLookup> {
     const key = email.trim().toLowerCase();
     if (!isPlausibleEmail(key)) return { ok: false, kind: 'invalid_email', message: 'the Slack profile email is not a plain address' };
+    return this.addresses.get(key, () => this.accountsAt(key));
+  }
+
+  private async accountsAt(key: string): Promise<AddressLookup> {
     const literal = filterLiteral(key);
     const smtp = filterLiteral(`smtp:${key}`);
     try {

@@ -1,6 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import type { EmailLookup, SlackProfiles } from '../../application/ports.js';
+import { LookupCache } from '../shared/lookup-cache.js';
 import { classifySlackError } from './slack-errors.js';
+
+// A guest flag or a removed email reaches the bot within a minute; a click or a submission within it asks Slack
+// nothing (an approver's identity is checked before the click's ack).
+export const PROFILE_CACHE_MS = 60_000;
 
 /** The bot's own workspace and, on Enterprise Grid, its organisation: people from anywhere else are outsiders. */
 interface Home {
@@ -31,10 +36,20 @@ export function isGuestOrOutsider(user: SlackUser, home: Home): boolean {
 /** A Slack user's email, from users.info (needs users:read and users:read.email). */
 export class SlackUserProfiles implements SlackProfiles {
   private home: Home | undefined;
+  private readonly profiles: LookupCache<EmailLookup>;
 
-  constructor(private readonly client: WebClient) {}
+  constructor(
+    private readonly client: WebClient,
+    now: () => number,
+  ) {
+    this.profiles = new LookupCache(PROFILE_CACHE_MS, now, (found) => found.ok);
+  }
 
-  async emailOf(userId: string): Promise<EmailLookup> {
+  emailOf(userId: string): Promise<EmailLookup> {
+    return this.profiles.get(userId, () => this.lookUp(userId));
+  }
+
+  private async lookUp(userId: string): Promise<EmailLookup> {
     try {
       const home = await this.homeTeam();
       const { user } = await this.client.users.info({ user: userId });

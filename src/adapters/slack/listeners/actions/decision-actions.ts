@@ -2,6 +2,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { refusalText } from '../../blocks/replies.js';
 import { renderDenyModal } from '../../blocks/request-modal.js';
 import { ACTION } from '../../ids.js';
+import { inTimeForAck } from '../before-ack.js';
 import { tell } from '../tell.js';
 import type { ListenerUseCases } from '../use-cases.js';
 
@@ -9,10 +10,13 @@ import type { ListenerUseCases } from '../use-cases.js';
 // Approve stores its change before the ack (see below); Deny acks first, as it only opens the reason modal.
 export function register(app: App, { useCases, log }: ListenerUseCases): void {
   app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, client }) => {
-    // Stored before the ack (the approver's identity comes from warm caches, the write takes milliseconds), so a
-    // crash after Slack was told "ok" cannot lose the click: Slack never redelivers an interaction.
-    const outcome = await useCases.decide({ requestId: action.value ?? '', actorId: body.user.id, decision: 'approve' });
+    // Stored before the ack, so a crash after Slack was told "ok" cannot lose the click: Slack never redelivers
+    // an interaction. The approver's identity check (their Slack email, the Entra accounts behind it) asks Slack
+    // and Graph once a minute at most per approver; if those are slow, the ack goes first.
+    const pending = useCases.decide({ requestId: action.value ?? '', actorId: body.user.id, decision: 'approve' });
+    const inTime = await inTimeForAck(pending);
     await ack();
+    const outcome = inTime ?? (await pending);
     if (outcome.ok) {
       log.info({ requestId: outcome.request.id, approverId: body.user.id, state: outcome.request.state }, 'approval recorded');
       return;

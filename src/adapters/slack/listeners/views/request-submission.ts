@@ -1,6 +1,7 @@
 import type { App, ViewStateValue } from '@slack/bolt';
 import { requestRefusalText } from '../../blocks/replies.js';
 import { INPUT, VIEW } from '../../ids.js';
+import { inTimeForAck } from '../before-ack.js';
 import type { ListenerUseCases } from '../use-cases.js';
 
 type Values = Record<string, Record<string, ViewStateValue>>;
@@ -24,17 +25,13 @@ export function readRequestForm(values: Values, requesterId: string) {
 // (identity and eligibility checked) before the ack whenever that fits well inside Slack's 3 seconds — the
 // usual case, as /jit warmed the lookups while the person typed — and a refusal is shown in the modal. Only
 // when Graph is slow does the ack go first, with a refusal then sent by DM.
-const STORE_BEFORE_ACK_MS = 2000;
 
 export function register(app: App, { useCases, log }: ListenerUseCases): void {
   app.view(VIEW.request, async ({ ack, body, view, client }) => {
     const { form, durationBlock } = readRequestForm(view.state.values as Values, body.user.id);
     // Form mistakes come back before any outside call, so they are always in time for the inline answer.
     const pending = useCases.requestAccess(form);
-    const inTime = await Promise.race([
-      pending,
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), STORE_BEFORE_ACK_MS).unref()),
-    ]);
+    const inTime = await inTimeForAck(pending);
     if (inTime && !inTime.ok) {
       const field = 'field' in inTime ? inTime.field : 'target';
       const blockId = field === 'duration' ? durationBlock : field === 'reason' ? INPUT.reason : INPUT.target;
