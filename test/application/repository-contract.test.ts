@@ -219,6 +219,21 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     expect((await store.jobs.claimDue(T0 + 99_000, 100, 30_000)).map((job) => job.id)).not.toContain(revoke.id);
   });
 
+  it('hands out due jobs by kind, revocations, grants, Boundary sign-outs, then messages, oldest first within a kind', async () => {
+    const store = await makeStore();
+    const ended = await activeGrant(store, 'req_A');
+    const ending = await step(store, ended, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    await step(store, ending, (r) => confirmEnd(r, T0 + 6000, {}, undefined, true), T0 + 6000);
+    const waiting = await activeGrant(store, 'req_B', '44444444-4444-4444-8444-444444444444');
+    await step(store, waiting, (r) => requestEnd(r, 'released', REQUESTER, T0 + 7000), T0 + 7000);
+    const order = { revoke: 0, grant: 1, sign_out: 2, notify: 3 };
+    const claimed = await store.jobs.claimDue(T0 + 9000, 100, 30_000);
+    expect(new Set(claimed.map((job) => job.kind))).toEqual(new Set(['revoke', 'grant', 'sign_out', 'notify']));
+    const sorted = [...claimed].sort((a, b) => order[a.kind] - order[b.kind] || a.runAt - b.runAt || a.id - b.id);
+    expect(claimed.map((job) => job.id)).toEqual(sorted.map((job) => job.id));
+    expect(claimed.filter((job) => job.kind === 'revoke').map((job) => job.requestId)).toEqual(['req_A', 'req_B']);
+  });
+
   it('fences a lease: once another pass claimed the job again, the first claimer can neither settle it nor record its outcome', async () => {
     const store = await makeStore();
     let request = await opened(store, 'req_A');
