@@ -1,6 +1,7 @@
 // 1,000 grants ending in one minute with Boundary connected, each holder signed in to Boundary (an OIDC account,
 // a token, a session through it): from each grant's end to its Boundary sign-outs verified, and to its Entra
-// removal in the same run. One process on SQLite.
+// removal in the same run. One process on SQLite; every Boundary call answers after BOUNDARY_LATENCY_MS, as a
+// controller across a network would.
 
 import { spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { BoundarySimulator } from '../simulators/boundary/boundary-simulator.js';
@@ -24,6 +25,8 @@ import {
 const GRANTS = Number(process.env.JIT_BENCH_BOUNDARY_GRANTS ?? 1000);
 // From the bot's start to the first end: time to start and reconcile, short of the minute's expiry warnings.
 const LEAD_MS = 30_000;
+// A controller in another data centre: tens of milliseconds a call (the simulator answers in about one).
+const BOUNDARY_LATENCY_MS = Number(process.env.JIT_BENCH_BOUNDARY_LATENCY_MS ?? 40);
 
 export async function benchBoundary(): Promise<void> {
   const boundary = await BoundarySimulator.start();
@@ -39,6 +42,7 @@ export async function benchBoundary(): Promise<void> {
       const account = boundary.addAccount(user.id, { subject: person.entra, email: person.email });
       boundary.addSession(user.id, { authTokenId: boundary.signIn(account.id).id });
     }
+    boundary.injectFault({ route: /./, latencyMs: BOUNDARY_LATENCY_MS, times: Number.POSITIVE_INFINITY });
     const bot = await spawnBotProcess(sims, 0, { built: true, env: BOT_ENV });
     const db = openDatabase(sims.databaseFile);
     const signedOut = db.prepare('SELECT COUNT(*) FROM requests WHERE signed_out_at IS NOT NULL').pluck();
@@ -55,7 +59,7 @@ export async function benchBoundary(): Promise<void> {
     const toBoundary = rows.map((row) => lag(row.signedOutAt, row.endsAt));
     const toEntra = rows.map((row) => lag(row.endedAt, row.endsAt));
     record(
-      `end of a grant → Boundary verified, ${GRANTS} grants ending in one minute: p50 / p99`,
+      `end of a grant → Boundary verified, ${GRANTS} grants ending in one minute, ${BOUNDARY_LATENCY_MS} ms a Boundary call: p50 / p99`,
       `${ms(percentile(toBoundary, 50))} / ${ms(percentile(toBoundary, 99))}`,
       'p99 < 5 s',
       SQLITE,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { endAccess } from '../../src/application/end-access.js';
 import { backoffMs, NOTIFY_MAX_ATTEMPTS, REVOKE_ALERT_AFTER } from '../../src/application/run-job.js';
 import { nextSweepAt, sweep } from '../../src/application/sweep.js';
+import { approve, confirmGrant, journalGrantCall, openRequest } from '../../src/domain/access-request.js';
 import { FakeBoundarySignOuts } from '../support/fakes.js';
 import { ADMIN, APPROVER_1, makePolicy, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
 import { approved, drain, PRINCIPAL, setUpJobs, submitted } from '../support/job-harness.js';
@@ -405,6 +406,41 @@ describe('the sweep', () => {
     expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'expired' });
     expect(deps.notifier.told.map((told) => told.event)).toEqual(['requested', 'approved', 'granted', 'expiring_soon', 'ended']);
     expect(await nextSweepAt(deps)).toBeUndefined();
+  });
+
+  it('ends at most 100 grants a sweep and leaves the rest due, so jobs run between sweeps however many fall due', async () => {
+    const { deps } = setUpJobs();
+    const target = makeTarget();
+    for (let index = 0; index < 150; index++) {
+      const opened = openRequest({
+        id: `req_${index}`,
+        requesterId: REQUESTER,
+        principalId: `principal-${index}`,
+        target,
+        reason: 'Investigating INC-42',
+        durationMinutes: 60,
+        pendingTimeoutMinutes: 240,
+        now: T0,
+      });
+      await deps.requests.create(opened, T0);
+      let request = opened.request;
+      for (const decide of [
+        (r: typeof request) => approve(r, target, APPROVER_1, T0),
+        (r: typeof request) => journalGrantCall(r, target.grant, T0),
+        (r: typeof request) =>
+          confirmGrant(r, { kind: target.grant.kind, groupId: target.grant.groupId, principalId: `principal-${index}` }, T0),
+      ]) {
+        const change = decide(request);
+        if (!change.ok) throw new Error(change.code);
+        await deps.requests.apply(request, change, T0);
+        request = change.request;
+      }
+    }
+    deps.clock.advance(60 * MINUTE);
+    expect(await sweep(deps)).toMatchObject({ expired: 100 });
+    expect(await nextSweepAt(deps)).toBeLessThanOrEqual(deps.clock.now());
+    expect(await sweep(deps)).toMatchObject({ expired: 50 });
+    expect(await sweep(deps)).toMatchObject({ expired: 0 });
   });
 
   it('catches up on everything that fell due while the bot was down', async () => {

@@ -29,7 +29,7 @@ export class SqliteRequestRepository implements RequestRepository {
         expiry_warned_at = @expiryWarnedAt, grant_sent_at = @grantSentAt, grant_kind = @grantKind, grant_group_id = @grantGroupId,
         cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, held_by = @heldBy, signed_out_at = @signedOutAt,
         signed_out_tokens = @signedOutTokens, signed_out_sessions = @signedOutSessions, signed_out_other_accounts = @signedOutOther,
-        updated_at = @now
+        ends_at = @endsAt, updated_at = @now
         WHERE id = @id AND version = @expectedVersion AND state = @expectedState`),
       selectRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
       selectDecisions: db.prepare(
@@ -65,15 +65,20 @@ export class SqliteRequestRepository implements RequestRepository {
       completeJob: db.prepare(`UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?
         WHERE id = ? AND attempts = ? AND state = 'running'`),
       pendingDue: db.prepare("SELECT * FROM requests WHERE state = 'pending' AND pending_until <= ? ORDER BY pending_until LIMIT ?"),
-      expiryDue: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
-        WHERE r.state = 'active' AND r.ending_reason IS NULL AND g.ends_at <= ? ORDER BY g.ends_at LIMIT ?`),
-      warningDue: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
-        WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.expiry_warned_at IS NULL AND g.ends_at - ? <= ? ORDER BY g.ends_at LIMIT ?`),
+      // The deadlines read requests.ends_at through the partial indexes of migration 0008: each is a few index steps
+      // however many grants are active or ending.
+      // however many grants are active or ending. INDEXED BY: without statistics SQLite prefers requests_by_state,
+      // which holds every active grant, and sorts them.
+      expiryDue: db.prepare(`SELECT * FROM requests INDEXED BY requests_open_by_end
+        WHERE state = 'active' AND ending_reason IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?`),
+      warningDue: db.prepare(`SELECT * FROM requests INDEXED BY requests_unwarned_by_end
+        WHERE state = 'active' AND ending_reason IS NULL AND expiry_warned_at IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?`),
       nextDeadline: db.prepare(`SELECT MIN(at) AS at FROM (
           SELECT MIN(pending_until) AS at FROM requests WHERE state = 'pending'
-          UNION ALL SELECT MIN(g.ends_at) FROM requests r JOIN grants g ON g.request_id = r.id WHERE r.state = 'active' AND r.ending_reason IS NULL
-          UNION ALL SELECT MIN(g.ends_at - @warning) FROM requests r JOIN grants g ON g.request_id = r.id
-            WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.expiry_warned_at IS NULL)`),
+          UNION ALL SELECT ends_at FROM (SELECT ends_at FROM requests INDEXED BY requests_open_by_end
+            WHERE state = 'active' AND ending_reason IS NULL ORDER BY ends_at LIMIT 1)
+          UNION ALL SELECT ends_at - @warning FROM (SELECT ends_at FROM requests INDEXED BY requests_unwarned_by_end
+            WHERE state = 'active' AND ending_reason IS NULL AND expiry_warned_at IS NULL ORDER BY ends_at LIMIT 1))`),
     };
   }
 
@@ -122,6 +127,8 @@ export class SqliteRequestRepository implements RequestRepository {
         endingBy: next.ending?.by ?? null,
         endingAt: next.ending?.at ?? null,
         expiryWarnedAt: next.expiryWarnedAt ?? null,
+        // A copy of the grant's end, for the deadline indexes (migration 0008); reads take it from grants.
+        endsAt: next.endsAt ?? null,
         durationMinutes: next.durationMinutes,
         requiredApprovals: next.requiredApprovals,
         grantSentAt: next.grantCall?.sentAt ?? null,
@@ -210,7 +217,7 @@ export class SqliteRequestRepository implements RequestRepository {
         ? this.statements.pendingDue.all(now, limit)
         : deadline.kind === 'expiry'
           ? this.statements.expiryDue.all(now, limit)
-          : this.statements.warningDue.all(deadline.warningMs, now, limit);
+          : this.statements.warningDue.all(now + deadline.warningMs, limit);
     return (rows as RequestRow[]).map((row) => this.hydrate(row));
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PostgresPool } from '../../../src/adapters/postgres/database.js';
 import { findPostgresMigrationsDirectory, migrate } from '../../../src/adapters/postgres/migrations.js';
+import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
 import { type Migration, readMigrations } from '../../../src/adapters/sql/migration-files.js';
 import { databaseForThisTest } from '../../support/postgres.js';
 
@@ -41,6 +42,7 @@ describe('PostgreSQL migrations', () => {
       '0002_held_by_and_cleanup_scan.sql',
       '0003_sign_out_jobs.sql',
       '0004_jobs_queued_by_kind.sql',
+      '0005_deadline_indexes.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -57,6 +59,7 @@ describe('PostgreSQL migrations', () => {
       { version: 2, name: 'held_by_and_cleanup_scan' },
       { version: 3, name: 'sign_out_jobs' },
       { version: 4, name: 'jobs_queued_by_kind' },
+      { version: 5, name: 'deadline_indexes' },
     ]);
   });
 
@@ -69,6 +72,39 @@ describe('PostgreSQL migrations', () => {
       pool.query("INSERT INTO jobs (kind, request_id, run_at, created_at, updated_at) VALUES ($1, 'req_A', 1, 1, 1)", [kind]);
     await insert('sign_out');
     await expect(insert('sign-out')).rejects.toThrow(/jobs_kind_check/);
+  });
+
+  it('copies each grant’s end onto its request, so a grant made before the upgrade still ends and is warned on time', async () => {
+    const pool = (await databaseForThisTest()).openPool();
+    await migrate(
+      pool,
+      projectMigrations.filter((migration) => migration.version < 5),
+    );
+    for (const [id, state, endsAt, endedAt] of [
+      ['req_OPEN', 'active', 3_601_000, null],
+      ['req_DONE', 'ended', 1_000_000, 1_000_000],
+    ] as const) {
+      await pool.query(
+        `INSERT INTO requests (id, requester_id, principal_id, target_id, reason, duration_minutes, required_approvals, state, version,
+          created_at, pending_until, updated_at)
+          VALUES ($1, 'U0SRE0001', '33333333-3333-4333-8333-333333333333', 'prod-ssh', 'Granted before the upgrade', 60, 1, $2, 3, 1, 2, 1)`,
+        [id, state],
+      );
+      await pool.query(
+        `INSERT INTO grants (request_id, kind, group_id, principal_id, granted_at, ends_at, ended_at)
+          VALUES ($1, 'group_membership', 'group-1', '33333333-3333-4333-8333-333333333333', 1000, $2, $3)`,
+        [id, endsAt, endedAt],
+      );
+    }
+
+    expect(await migrate(pool, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0005_deadline_indexes.sql' }] });
+    const requests = new PostgresRequestRepository(pool);
+    expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);
+    expect((await requests.listDue({ kind: 'expiry_warning', warningMs: 60_000 }, 3_541_000, 10)).map((request) => request.id)).toEqual([
+      'req_OPEN',
+    ]);
+    expect(await requests.listDue({ kind: 'expiry' }, 3_600_999, 10)).toEqual([]);
+    expect((await requests.listDue({ kind: 'expiry' }, 3_601_000, 10)).map((request) => request.id)).toEqual(['req_OPEN']);
   });
 
   it('applies nothing the second time', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findMigrationsDirectory, readMigrations } from '../../../src/adapters/sql/migration-files.js';
 import { openDatabase } from '../../../src/adapters/sqlite/database.js';
 import { migrate } from '../../../src/adapters/sqlite/migrations.js';
+import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
 import { tempDatabaseFile } from '../../support/database.js';
 
 const projectMigrations = readMigrations(findMigrationsDirectory());
@@ -34,6 +35,7 @@ describe('migrations', () => {
       '0005_held_by_and_cleanup_scan.sql',
       '0006_sign_out_jobs.sql',
       '0007_case_insensitive_member_index.sql',
+      '0008_deadline_indexes.sql',
     ]);
   });
 
@@ -81,6 +83,32 @@ describe('migrations', () => {
     expect(insertJob.run('sign_out', 'queued', 0).lastInsertRowid).toBe(3);
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").pluck().all();
     expect(indexes).toEqual(['jobs_due', 'jobs_running']);
+  });
+
+  it('copies each grant’s end onto its request, so a grant made before the upgrade still ends and is warned on time', async () => {
+    const db = openDatabase(tempDatabaseFile());
+    migrate(
+      db,
+      projectMigrations.filter((migration) => migration.version < 8),
+    );
+    const insertRequest = db.prepare(`INSERT INTO requests (id, requester_id, principal_id, target_id, reason, duration_minutes,
+        required_approvals, state, version, created_at, pending_until, updated_at)
+        VALUES (?, 'U0SRE0001', '33333333-3333-4333-8333-333333333333', 'prod-ssh', 'Granted before the upgrade', 60, 1, ?, 3, 1, 2, 1)`);
+    const insertGrant = db.prepare(`INSERT INTO grants (request_id, kind, group_id, principal_id, granted_at, ends_at, ended_at)
+        VALUES (?, 'group_membership', 'group-1', '33333333-3333-4333-8333-333333333333', 1000, ?, ?)`);
+    insertRequest.run('req_OPEN', 'active');
+    insertGrant.run('req_OPEN', 3_601_000, null);
+    insertRequest.run('req_DONE', 'ended');
+    insertGrant.run('req_DONE', 1_000_000, 1_000_000);
+
+    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0008_deadline_indexes.sql' }] });
+    const requests = new SqliteRequestRepository(db);
+    expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);
+    expect((await requests.listDue({ kind: 'expiry_warning', warningMs: 60_000 }, 3_541_000, 10)).map((request) => request.id)).toEqual([
+      'req_OPEN',
+    ]);
+    expect(await requests.listDue({ kind: 'expiry' }, 3_600_999, 10)).toEqual([]);
+    expect((await requests.listDue({ kind: 'expiry' }, 3_601_000, 10)).map((request) => request.id)).toEqual(['req_OPEN']);
   });
 
   it('migrates a database written by an older version, keeping its data', () => {
