@@ -252,11 +252,14 @@ async function recordDecisionsAndGrant(client: PostgresClient, previous: AccessR
 }
 
 /**
- * Inserts the jobs, appends the audit event under the chain head's lock, and wakes the other replicas once
- * the transaction commits: a changed request may move a deadline, and new jobs are work to claim.
+ * Inserts the jobs, wakes the other replicas once the transaction commits (a changed request may move a
+ * deadline, and new jobs are work to claim), and appends the audit event under the chain head's lock. The
+ * append comes last: every writer of every replica waits for that lock, so it is held only from the append to
+ * the commit.
  */
 async function record(client: PostgresClient, requestId: string, audit: AuditEntry, jobs: readonly JobOrder[], now: number): Promise<void> {
   for (const job of jobs) await client.query(SQL.insertJob, [job.kind, requestId, job.event ?? null, now]);
+  await notifyJobWaiters(client);
   const head = (await client.query<{ seq: number; hash: string }>(SQL.lockChainHead)).rows[0];
   if (!head) throw new Error('the audit chain head is missing: the database was not migrated');
   const fields = {
@@ -283,5 +286,4 @@ async function record(client: PostgresClient, requestId: string, audit: AuditEnt
     fields.prevHash,
     hash,
   ]);
-  await notifyJobWaiters(client);
 }
