@@ -197,8 +197,7 @@ function retimeStatements(plan: GrantPlan, warningsSent: boolean): string[] {
     `CREATE TEMP TABLE shift AS SELECT request_id, ${from} + (${index} * ${spread}) / ${count} - ends_at AS delta FROM grants`,
     'UPDATE grants SET ends_at = grants.ends_at + s.delta, granted_at = grants.granted_at + s.delta FROM shift s WHERE grants.request_id = s.request_id',
     `UPDATE requests SET created_at = requests.created_at + s.delta, pending_until = requests.pending_until + s.delta,
-      decided_at = requests.decided_at + s.delta, updated_at = requests.updated_at + s.delta, ends_at = requests.ends_at + s.delta
-      FROM shift s WHERE requests.id = s.request_id`,
+      decided_at = requests.decided_at + s.delta, updated_at = requests.updated_at + s.delta FROM shift s WHERE requests.id = s.request_id`,
     'UPDATE decisions SET decided_at = decisions.decided_at + s.delta FROM shift s WHERE decisions.request_id = s.request_id',
     'DROP TABLE shift',
     // The expiry warnings count as sent a minute ahead (POLICY's expiry_warning), as if they had gone out then.

@@ -39,7 +39,7 @@ const SQL = {
       cancelled_at = $9, failure = $10, ending_reason = $11, ending_by = $12, ending_at = $13, expiry_warned_at = $14,
       grant_sent_at = $15, grant_kind = $16, grant_group_id = $17, cleanup_at = $18, cleanup_result = $19, kept_by = $20,
       signed_out_at = $21, signed_out_tokens = $22, signed_out_sessions = $23, signed_out_other_accounts = $24, updated_at = $25,
-      held_by = $26, ends_at = $27
+      held_by = $26
     WHERE id = $1 AND version = $2 AND state = $3`,
   insertDecision: 'INSERT INTO decisions (request_id, approver_id, decision, comment, decided_at) VALUES ($1, $2, $3, $4, $5)',
   insertGrant: `INSERT INTO grants (request_id, kind, group_id, principal_id, reference, granted_at, ends_at)
@@ -70,8 +70,8 @@ const SQL = {
       WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
         AND lower(r.grant_group_id) = lower($1) AND lower(r.principal_id) = lower($2) AND r.id <> $3`)}`,
   pendingDue: hydrated(`FROM requests r WHERE r.state = 'pending' AND r.pending_until <= $1 ORDER BY r.pending_until LIMIT $2`),
-  // The deadlines read requests.ends_at through the partial indexes of migration 0005: each is a few index steps
-  // however many grants are active or ending.
+  // The deadlines read requests.ends_at (the grant's end, copied by a trigger) through the partial indexes of
+  // migration 0005: each is a few index steps however many grants are active or ending.
   expiryDue: hydrated(`FROM requests r
     WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.ends_at <= $1 ORDER BY r.ends_at LIMIT $2`),
   warningDue: hydrated(`FROM requests r
@@ -221,8 +221,6 @@ async function compareAndSet(client: PostgresClient, previous: AccessRequest, ne
     next.signOut?.otherAccounts ?? null,
     now,
     next.heldBy ?? null,
-    // A copy of the grant's end, for the deadline indexes (migration 0005); reads take it from grants.
-    next.endsAt ?? null,
   ]);
   return updated.rowCount === 1;
 }

@@ -29,7 +29,7 @@ export class SqliteRequestRepository implements RequestRepository {
         expiry_warned_at = @expiryWarnedAt, grant_sent_at = @grantSentAt, grant_kind = @grantKind, grant_group_id = @grantGroupId,
         cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, held_by = @heldBy, signed_out_at = @signedOutAt,
         signed_out_tokens = @signedOutTokens, signed_out_sessions = @signedOutSessions, signed_out_other_accounts = @signedOutOther,
-        ends_at = @endsAt, updated_at = @now
+        updated_at = @now
         WHERE id = @id AND version = @expectedVersion AND state = @expectedState`),
       selectRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
       selectDecisions: db.prepare(
@@ -65,8 +65,8 @@ export class SqliteRequestRepository implements RequestRepository {
       completeJob: db.prepare(`UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?
         WHERE id = ? AND attempts = ? AND state = 'running'`),
       pendingDue: db.prepare("SELECT * FROM requests WHERE state = 'pending' AND pending_until <= ? ORDER BY pending_until LIMIT ?"),
-      // The deadlines read requests.ends_at through the partial indexes of migration 0008: each is a few index steps
-      // however many grants are active or ending.
+      // The deadlines read requests.ends_at (the grant's end, copied by a trigger) through the partial indexes of
+      // migration 0008: each is a few index steps however many grants are active or ending.
       // however many grants are active or ending. INDEXED BY: without statistics SQLite prefers requests_by_state,
       // which holds every active grant, and sorts them.
       expiryDue: db.prepare(`SELECT * FROM requests INDEXED BY requests_open_by_end
@@ -127,8 +127,6 @@ export class SqliteRequestRepository implements RequestRepository {
         endingBy: next.ending?.by ?? null,
         endingAt: next.ending?.at ?? null,
         expiryWarnedAt: next.expiryWarnedAt ?? null,
-        // A copy of the grant's end, for the deadline indexes (migration 0008); reads take it from grants.
-        endsAt: next.endsAt ?? null,
         durationMinutes: next.durationMinutes,
         requiredApprovals: next.requiredApprovals,
         grantSentAt: next.grantCall?.sentAt ?? null,

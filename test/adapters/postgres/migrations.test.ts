@@ -80,10 +80,7 @@ describe('PostgreSQL migrations', () => {
       pool,
       projectMigrations.filter((migration) => migration.version < 5),
     );
-    for (const [id, state, endsAt, endedAt] of [
-      ['req_OPEN', 'active', 3_601_000, null],
-      ['req_DONE', 'ended', 1_000_000, 1_000_000],
-    ] as const) {
+    const insert = async (id: string, state: string, endsAt: number, endedAt: number | null) => {
       await pool.query(
         `INSERT INTO requests (id, requester_id, principal_id, target_id, reason, duration_minutes, required_approvals, state, version,
           created_at, pending_until, updated_at)
@@ -95,7 +92,9 @@ describe('PostgreSQL migrations', () => {
           VALUES ($1, 'group_membership', 'group-1', '33333333-3333-4333-8333-333333333333', 1000, $2, $3)`,
         [id, endsAt, endedAt],
       );
-    }
+    };
+    await insert('req_OPEN', 'active', 3_601_000, null);
+    await insert('req_DONE', 'ended', 1_000_000, 1_000_000);
 
     expect(await migrate(pool, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0005_deadline_indexes.sql' }] });
     const requests = new PostgresRequestRepository(pool);
@@ -105,6 +104,13 @@ describe('PostgreSQL migrations', () => {
     ]);
     expect(await requests.listDue({ kind: 'expiry' }, 3_600_999, 10)).toEqual([]);
     expect((await requests.listDue({ kind: 'expiry' }, 3_601_000, 10)).map((request) => request.id)).toEqual(['req_OPEN']);
+
+    // A grant written after the upgrade by a replica of the version before it, which knows nothing of the copy:
+    // the trigger makes it.
+    await insert('req_OLD_WRITER', 'active', 2_000_000, null);
+    expect(await requests.nextDeadline(60_000)).toBe(2_000_000 - 60_000);
+    await pool.query("UPDATE grants SET ends_at = 2500000 WHERE request_id = 'req_OLD_WRITER'");
+    expect(await requests.nextDeadline(60_000)).toBe(2_500_000 - 60_000);
   });
 
   it('applies nothing the second time', async () => {

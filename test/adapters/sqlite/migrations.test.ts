@@ -109,6 +109,14 @@ describe('migrations', () => {
     ]);
     expect(await requests.listDue({ kind: 'expiry' }, 3_600_999, 10)).toEqual([]);
     expect((await requests.listDue({ kind: 'expiry' }, 3_601_000, 10)).map((request) => request.id)).toEqual(['req_OPEN']);
+
+    // A grant written after the upgrade by the version before it (a replica not yet replaced), which knows
+    // nothing of the copy: the trigger makes it.
+    insertRequest.run('req_OLD_WRITER', 'active');
+    insertGrant.run('req_OLD_WRITER', 2_000_000, null);
+    expect(await requests.nextDeadline(60_000)).toBe(2_000_000 - 60_000);
+    db.prepare("UPDATE grants SET ends_at = 2500000 WHERE request_id = 'req_OLD_WRITER'").run();
+    expect(await requests.nextDeadline(60_000)).toBe(2_500_000 - 60_000);
   });
 
   it('migrates a database written by an older version, keeping its data', () => {
