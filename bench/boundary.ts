@@ -4,7 +4,7 @@
 // controller across a network would.
 
 import { spawnBotProcess } from '../simulators/bot-process-handle.js';
-import { BoundarySimulator } from '../simulators/boundary/boundary-simulator.js';
+import { type BoundaryRequestRecord, BoundarySimulator } from '../simulators/boundary/boundary-simulator.js';
 import { startSimulators } from '../simulators/sandbox.js';
 import { openDatabase } from '../src/adapters/sqlite/database.js';
 import {
@@ -70,10 +70,25 @@ export async function benchBoundary(): Promise<void> {
       'p99 < 2 s',
       SQLITE,
     );
+    // JIT_BENCH_TRACE=1: the calls by route, and how many came in each 5 s, for seeing where the time goes.
+    if (process.env.JIT_BENCH_TRACE === '1') traceCalls(boundary.log);
     record('Boundary calls per sign-out', (boundary.log.length / GRANTS).toFixed(1), 'informational', SQLITE);
   } finally {
     await sims.slack.stop();
     await sims.graph.stop();
     await boundary.stop();
   }
+}
+
+function traceCalls(log: readonly BoundaryRequestRecord[]): void {
+  const count = (key: (entry: BoundaryRequestRecord) => string) => {
+    const counts = new Map<string, number>();
+    for (const entry of log) counts.set(key(entry), (counts.get(key(entry)) ?? 0) + 1);
+    return [...counts].map(([name, calls]) => `${name}: ${calls}`).join(', ');
+  };
+  const start = log[0]?.at ?? 0;
+  process.stderr.write(
+    `  Boundary calls by route: ${count((entry) => `${entry.method} ${entry.path.replace(/\/[a-z]+_\w+/g, '/:id')}`)}\n`,
+  );
+  process.stderr.write(`  Boundary calls by 5 s from the first: ${count((entry) => `${Math.floor((entry.at - start) / 5000) * 5}s`)}\n`);
 }

@@ -76,9 +76,12 @@ function found<T>(item: T | undefined, context: RouteContext, resource: Resource
 }
 
 /** Listed items carry the caller's id-actions on them; an item with none is left out (newOutputOpts). */
+function actionsOn(context: RouteContext, resource: Resource): string[] {
+  return ID_ACTIONS[resource].filter((action) => context.grants.has(`${resource}:${action}`));
+}
+
 function withActions(context: RouteContext, resource: Resource, json: Json): Json {
-  const actions = ID_ACTIONS[resource].filter((action) => context.grants.has(`${resource}:${action}`));
-  return { ...json, authorized_actions: actions };
+  return { ...json, authorized_actions: actionsOn(context, resource) };
 }
 
 // ── authenticate (handlers/authmethods/password.go) ─────────────────────────────────────────────────────────
@@ -127,9 +130,9 @@ function list(context: RouteContext, resource: Resource, query: URLSearchParams,
   allowed(context, resource, 'list');
   const filter = filterOf(query);
   const grants = [...context.grants].sort().join(',');
-  const visible = items
-    .map((item) => ({ ...item, json: withActions(context, resource, item.json) }))
-    .filter((item) => (item.json.authorized_actions as string[]).length > 0);
+  // The bot's grants are the same for every item of a resource: an item it may do nothing with is not listed.
+  const actions = actionsOn(context, resource);
+  const visible = actions.length === 0 ? [] : items.map((item) => ({ ...item, json: { ...item.json, authorized_actions: actions } }));
   try {
     return [200, context.paginator.page(resource, grants, visible, filter, query, context.store.removed)];
   } catch (error) {

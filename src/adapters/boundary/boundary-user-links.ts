@@ -16,8 +16,9 @@ export interface LinkedUser {
 type Read = Outcome<LinkedUser | undefined>;
 type Listed = { id: string; version: unknown };
 
-// Reads of users new to the bot (all of them, after a start) go a few at a time, not one by one.
-const READS_AT_ONCE = 8;
+// Reads of users new to the bot (all of them, after a start) go several at a time, not one by one: with 1,000
+// users and 40 ms a call, 8 at a time kept the first sign-outs after a start waiting 5 s, 32 about 1.3 s.
+const READS_AT_ONCE = 32;
 
 export class UserAccountLinks {
   /** One listing per set of scopes (in practice one: the OIDC auth method's). */

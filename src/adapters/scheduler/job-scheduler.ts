@@ -31,9 +31,10 @@ const MAX_IDLE_MS = 30_000;
 // delay a grant or a revocation.
 const RESERVED_FOR_ACCESS = 4;
 const ACCESS_JOBS = ['revoke', 'grant'] as const;
-// Boundary sign-outs hold at most this many slots: a Boundary that answers slowly, or only at the timeout, leaves
-// the rest to Entra removals, grants and messages.
-const SIGN_OUT_SLOTS = 6;
+// Boundary sign-outs have slots of their own, beside `concurrency`: a Boundary that answers slowly, or only at
+// the timeout, takes nothing from Entra removals, grants and messages. A sign-out is some nine calls in turn, so
+// with 40 ms a call 16 slots end about 45 people's sign-ins a second.
+const SIGN_OUT_SLOTS = 16;
 // A lease is renewed this many times within its length, so one late heartbeat does not lose it.
 const HEARTBEATS_PER_LEASE = 4;
 export const DEFAULT_LEASE_MS = 8_000;
@@ -148,9 +149,9 @@ export class JobScheduler {
   }
 
   /**
-   * Claims due work for the free slots: grants and revocations first, then Boundary sign-outs, then messages.
-   * The slots are counted once, here: one freed while claiming waits for the next round, where it goes to the
-   * most urgent kind, not to whichever is claimed last. True when a job finished meanwhile.
+   * Claims due work for the free slots: grants and revocations first, then messages; Boundary sign-outs in slots
+   * of their own. The slots are counted once, here: one freed while claiming waits for the next round, where it
+   * goes to the most urgent kind, not to whichever is claimed last. True when a job finished meanwhile.
    */
   private async fill(now: number, running: Map<Promise<void>, StoredJob>, start: (job: StoredJob) => void): Promise<boolean> {
     const kinds = [...running.values()].map((job) => job.kind);
@@ -161,17 +162,13 @@ export class JobScheduler {
         kinds.push(job.kind);
       }
     };
-    await claim(this.concurrency - kinds.length, ACCESS_JOBS);
-    const signOuts = kinds.filter((kind) => kind === 'sign_out').length;
-    await claim(Math.min(this.roomBeyondAccess(kinds), SIGN_OUT_SLOTS - signOuts), ['sign_out']);
-    await claim(this.roomBeyondAccess(kinds), ['notify']);
+    const count = (...counted: StoredJob['kind'][]) => kinds.filter((kind) => counted.includes(kind)).length;
+    await claim(this.concurrency - count('revoke', 'grant', 'notify'), ACCESS_JOBS);
+    await claim(SIGN_OUT_SLOTS - count('sign_out'), ['sign_out']);
+    // Messages may never take the slots reserved for grants and revocations.
+    const shared = this.concurrency - count('revoke', 'grant', 'notify');
+    await claim(Math.min(shared, Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - count('notify')), ['notify']);
     return running.size < kinds.length;
-  }
-
-  /** Free slots that sign-outs and messages may take: never those reserved for grants and revocations. */
-  private roomBeyondAccess(running: StoredJob['kind'][]): number {
-    const others = running.filter((kind) => kind === 'sign_out' || kind === 'notify').length;
-    return Math.min(this.concurrency - running.length, Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - others);
   }
 
   /** Until a job finishes, someone wakes the scheduler, or the next deadline comes. */

@@ -152,19 +152,19 @@ describe('the job scheduler', () => {
     expect(jobs.started.filter((job) => job.kind === 'notify')).toHaveLength(12);
   });
 
-  it('keeps Boundary sign-outs to six slots, never the reserved ones, however many wait', async () => {
-    queue.add('sign_out', 20);
+  it('gives Boundary sign-outs 16 slots of their own: however many wait, grants, revocations and messages keep theirs', async () => {
+    queue.add('sign_out', 30);
     queue.add('notify', 20);
     startScheduler({ concurrency: 16 });
     await vi.advanceTimersByTimeAsync(1);
-    expect(jobs.started.filter((job) => job.kind === 'sign_out')).toHaveLength(6);
-    expect(jobs.running).toBe(12);
+    expect(jobs.started.filter((job) => job.kind === 'sign_out')).toHaveLength(16);
+    expect(jobs.started.filter((job) => job.kind === 'notify')).toHaveLength(12);
 
     queue.add('revoke', 5);
     scheduler.wake();
     await vi.advanceTimersByTimeAsync(1);
     expect(jobs.started.filter((job) => job.kind === 'revoke')).toHaveLength(4);
-    expect(jobs.running).toBe(16);
+    expect(jobs.running).toBe(32);
   });
 
   it('runs the pass again when woken while a pass is running', async () => {
