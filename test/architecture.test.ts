@@ -69,12 +69,12 @@ describe('the architecture', () => {
   });
 
   // src/adapters/sql holds what the SQLite and PostgreSQL stores share (migration files, the audit hash chain);
-  // src/adapters/shared what adapters of outside services share (the lookup cache).
+  // src/adapters/common what adapters of outside services share (the lookup cache).
   it('lets an adapter folder import only itself, the shared pieces, the application, the domain and the logger', () => {
     const allowed = (folder: string, target: string) =>
       target.startsWith(`${folder}/`) ||
       target.startsWith('src/adapters/sql/') ||
-      target.startsWith('src/adapters/shared/') ||
+      target.startsWith('src/adapters/common/') ||
       target.startsWith('src/application/') ||
       target.startsWith('src/domain/') ||
       target === 'src/logger.ts';

@@ -3,7 +3,7 @@
 
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AddressLookup, EntraDirectory, UserLookup } from '../../application/ports.js';
-import { LookupCache } from '../shared/lookup-cache.js';
+import { LookupCache } from '../common/lookup-cache.js';
 import { filterLiteral } from './graph-access-provider.js';
 import { classifyGraphError, isGraphError } from './graph-errors.js';
 import { GRAPH_TIMEOUT_MS, graphRequest } from './graph-request.js';

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { EmailLookup, SlackProfiles } from '../../application/ports.js';
-import { LookupCache } from '../shared/lookup-cache.js';
+import { LookupCache } from '../common/lookup-cache.js';
 import { classifySlackError } from './slack-errors.js';
 
 // A guest flag or a removed email reaches the bot within a minute; a click or a submission within it asks Slack

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LookupCache } from '../../../src/adapters/shared/lookup-cache.js';
+import { LookupCache } from '../../../src/adapters/common/lookup-cache.js';
 
 type Answer = { ok: true; value: string } | { ok: false };
 
