@@ -75,7 +75,7 @@ function found<T>(item: T | undefined, context: RouteContext, resource: Resource
   return item;
 }
 
-/** Listed items carry the caller's id-actions on them; an item with none is left out (newOutputOpts). */
+/** The caller's id-actions on items of `resource`: listed items carry them; an item with none is left out (newOutputOpts). */
 function actionsOn(context: RouteContext, resource: Resource): string[] {
   return ID_ACTIONS[resource].filter((action) => context.grants.has(`${resource}:${action}`));
 }
@@ -130,7 +130,7 @@ function list(context: RouteContext, resource: Resource, query: URLSearchParams,
   allowed(context, resource, 'list');
   const filter = filterOf(query);
   const grants = [...context.grants].sort().join(',');
-  // The bot's grants are the same for every item of a resource: an item it may do nothing with is not listed.
+  // The bot's grants are the same for every item of a resource, so they are worked out once per listing.
   const actions = actionsOn(context, resource);
   const visible = actions.length === 0 ? [] : items.map((item) => ({ ...item, json: { ...item.json, authorized_actions: actions } }));
   try {

@@ -163,11 +163,11 @@ export class JobScheduler {
       }
     };
     const count = (...counted: StoredJob['kind'][]) => kinds.filter((kind) => counted.includes(kind)).length;
-    await claim(this.concurrency - count('revoke', 'grant', 'notify'), ACCESS_JOBS);
+    const freeShared = () => this.concurrency - count('revoke', 'grant', 'notify');
+    await claim(freeShared(), ACCESS_JOBS);
     await claim(SIGN_OUT_SLOTS - count('sign_out'), ['sign_out']);
     // Messages may never take the slots reserved for grants and revocations.
-    const shared = this.concurrency - count('revoke', 'grant', 'notify');
-    await claim(Math.min(shared, Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - count('notify')), ['notify']);
+    await claim(Math.min(freeShared(), Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - count('notify')), ['notify']);
     return running.size < kinds.length;
   }
 

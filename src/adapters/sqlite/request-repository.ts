@@ -66,9 +66,8 @@ export class SqliteRequestRepository implements RequestRepository {
         WHERE id = ? AND attempts = ? AND state = 'running'`),
       pendingDue: db.prepare("SELECT * FROM requests WHERE state = 'pending' AND pending_until <= ? ORDER BY pending_until LIMIT ?"),
       // The deadlines read requests.ends_at (the grant's end, copied by a trigger) through the partial indexes of
-      // migration 0008: each is a few index steps however many grants are active or ending.
-      // however many grants are active or ending. INDEXED BY: without statistics SQLite prefers requests_by_state,
-      // which holds every active grant, and sorts them.
+      // migration 0008: each is a few index steps however many grants are active or ending. INDEXED BY: without
+      // statistics SQLite prefers requests_by_state, which holds every active grant, and sorts them.
       expiryDue: db.prepare(`SELECT * FROM requests INDEXED BY requests_open_by_end
         WHERE state = 'active' AND ending_reason IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?`),
       warningDue: db.prepare(`SELECT * FROM requests INDEXED BY requests_unwarned_by_end
