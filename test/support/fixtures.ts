@@ -69,3 +69,9 @@ export function grantedIn(state: 'active' | 'ended' = 'active', overrides: Parti
   if (!isGranted(request)) throw new Error(`requestIn('${state}') has no confirmed grant`);
   return request;
 }
+
+/**
+ * Text a reason or a comment may hold: quotes, backslashes, line breaks, control characters, non-ASCII
+ * letters, an emoji (a surrogate pair in JavaScript) and a lone surrogate.
+ */
+export const AWKWARD_TEXT = 'He said "don\'t" \\ C:\\path\nline two\ttab \u0001 Zürich 東京 🚀 \ud800 end';

@@ -5,6 +5,7 @@
 // as `verify-full`; `sslmode=no-verify` is the explicit way to skip the check). `sslmode=disable` or no
 // sslmode at all means plain TCP.
 
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 
 export type PostgresPool = pg.Pool;
@@ -43,6 +44,24 @@ export function openPool(url: string, options: PoolOptions = {}): PostgresPool {
   });
   pool.on('error', options.onIdleError ?? (() => undefined));
   return pool;
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A statement PostgreSQL parses and plans once per connection, instead of on every call: the bot's hot
+ * statements cost more to plan than to run. The name comes from the text, so it is the same on every
+ * connection and never names two texts. A prepared statement fails once a migration changes the shape of a
+ * row it returns ("cached plan must not change result type"), so prepared statements return named columns or
+ * rows as JSON, never `table.*`: a replica still on the older version keeps working during a rolling upgrade.
+ */
+export function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `jit_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
 }
 
 const BEGIN = {

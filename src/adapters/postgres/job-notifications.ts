@@ -4,14 +4,8 @@
 // by a wake-up after reconnecting, and the scheduler's own timers catch anything else.
 
 import pg from 'pg';
-import type { PostgresClient } from './database.js';
 
 export const JOBS_CHANNEL = 'jit_jobs';
-
-/** Called inside the writing transaction, so the notification goes out with the commit or not at all. */
-export async function notifyJobWaiters(client: PostgresClient): Promise<void> {
-  await client.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, '']);
-}
 
 export interface JobListener {
   close(): Promise<void>;

@@ -5,7 +5,7 @@
 import type { JobLease, JobQueue, StoredJob } from '../../application/ports.js';
 import type { JobKind } from '../../domain/access-request.js';
 import { type JobRow, toStoredJob } from '../sql/rows.js';
-import type { PostgresPool } from './database.js';
+import { type PostgresPool, prepared } from './database.js';
 
 /**
  * Due revocations go first, then grants, then Boundary sign-outs: access on time matters more than any message
@@ -28,7 +28,7 @@ const CLAIM = `WITH queued AS (
   picked AS (SELECT id, taken_over FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) due ORDER BY run_at, id LIMIT $2)
   UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, locked_until = $3, lease_owner = $4, updated_at = $1
   FROM picked WHERE jobs.id = picked.id
-  RETURNING jobs.*, picked.taken_over`;
+  RETURNING row_to_json(jobs) AS job, picked.taken_over`;
 
 const FENCE = "id = $1 AND attempts = $2 AND state = 'running'";
 
@@ -37,9 +37,10 @@ const SQL = {
   retry: `UPDATE jobs SET state = 'queued', run_at = $3, last_error = $4, locked_until = NULL, lease_owner = NULL, updated_at = $5
     WHERE ${FENCE}`,
   bury: `UPDATE jobs SET state = 'dead', last_error = $3, locked_until = NULL, lease_owner = NULL, updated_at = $4 WHERE ${FENCE}`,
+  // Joined to the leases by id, so each is one primary-key step: an IN over a row-valued subquery read every job.
   heartbeat: `UPDATE jobs SET locked_until = $2, updated_at = $3
-    WHERE state = 'running' AND lease_owner = $1
-      AND (id, attempts) IN (SELECT * FROM unnest($4::bigint[], $5::integer[]))`,
+    FROM unnest($4::bigint[], $5::integer[]) AS lease(id, attempts)
+    WHERE jobs.id = lease.id AND jobs.attempts = lease.attempts AND jobs.state = 'running' AND jobs.lease_owner = $1`,
   next: `SELECT LEAST(
       (SELECT MIN(run_at) FROM jobs WHERE state = 'queued'),
       (SELECT MIN(locked_until) FROM jobs WHERE state = 'running')) AS at`,
@@ -56,39 +57,35 @@ export class PostgresJobQueue implements JobQueue {
     const claimed: StoredJob[] = [];
     for (const kind of CLAIM_ORDER.filter((kind) => !kinds || kinds.includes(kind))) {
       if (claimed.length >= limit) break;
-      const result = await this.pool.query<JobRow & { taken_over: boolean }>(CLAIM, [
-        now,
-        limit - claimed.length,
-        now + leaseMs,
-        this.owner,
-        kind,
-      ]);
-      claimed.push(...result.rows.sort(byClaimOrder).map((row) => toStoredJob(row, row.taken_over)));
+      const values = [now, limit - claimed.length, now + leaseMs, this.owner, kind];
+      const result = await this.pool.query<{ job: JobRow; taken_over: boolean }>(prepared(CLAIM, values));
+      const rows = result.rows.sort((a, b) => byClaimOrder(a.job, b.job));
+      claimed.push(...rows.map((row) => toStoredJob(row.job, row.taken_over)));
     }
     return claimed;
   }
 
   async complete(lease: JobLease, now: number): Promise<boolean> {
-    return (await this.pool.query(SQL.complete, [lease.id, lease.attempts, now])).rowCount === 1;
+    return (await this.pool.query(prepared(SQL.complete, [lease.id, lease.attempts, now]))).rowCount === 1;
   }
 
   async retry(lease: JobLease, runAt: number, error: string, now: number): Promise<boolean> {
-    return (await this.pool.query(SQL.retry, [lease.id, lease.attempts, runAt, error, now])).rowCount === 1;
+    return (await this.pool.query(prepared(SQL.retry, [lease.id, lease.attempts, runAt, error, now]))).rowCount === 1;
   }
 
   async bury(lease: JobLease, error: string, now: number): Promise<boolean> {
-    return (await this.pool.query(SQL.bury, [lease.id, lease.attempts, error, now])).rowCount === 1;
+    return (await this.pool.query(prepared(SQL.bury, [lease.id, lease.attempts, error, now]))).rowCount === 1;
   }
 
   async heartbeat(leases: readonly JobLease[], now: number, leaseMs: number): Promise<number> {
     if (leases.length === 0) return 0;
     const ids = leases.map((lease) => lease.id);
     const attempts = leases.map((lease) => lease.attempts);
-    return (await this.pool.query(SQL.heartbeat, [this.owner, now + leaseMs, now, ids, attempts])).rowCount ?? 0;
+    return (await this.pool.query(prepared(SQL.heartbeat, [this.owner, now + leaseMs, now, ids, attempts]))).rowCount ?? 0;
   }
 
   async nextRunAt(): Promise<number | undefined> {
-    const result = await this.pool.query<{ at: number | null }>(SQL.next);
+    const result = await this.pool.query<{ at: number | null }>(prepared(SQL.next, []));
     return result.rows[0]?.at ?? undefined;
   }
 }

@@ -1,10 +1,12 @@
-// Requests in PostgreSQL, shared by several replicas. Each write is one transaction: the compare-and-set on
-// the request's version, its decisions and grant, its jobs, the job it settles, and its audit event, which is
-// appended last so that the chain head's lock, which every writer waits for, is held for the shortest time.
+// Requests in PostgreSQL, shared by several replicas. Each write is one statement, so one round trip and one
+// implicit transaction: the compare-and-set on the request's version, its decisions and grant, its jobs, the
+// job it settles, its audit event and the wake-up of the other replicas. Every writer of every replica appends
+// to the one audit chain under the lock of its head; taken inside the statement, that lock is held for the
+// rest of the statement and its commit, never across a round trip to the bot.
 
 import type { AuditRecord, Deadline, JobLease, RequestRepository, StoredJob } from '../../application/ports.js';
-import type { AccessRequest, AuditEntry, JobOrder, RequestState, Transition } from '../../domain/access-request.js';
-import { auditHash } from '../sql/audit-chain.js';
+import type { AccessRequest, RequestState, Transition } from '../../domain/access-request.js';
+import { auditBody } from '../sql/audit-chain.js';
 import {
   type AuditRow,
   type DecisionRow,
@@ -15,44 +17,81 @@ import {
   toRequest,
   toStoredJob,
 } from '../sql/rows.js';
-import { inTransaction, type PostgresClient, type PostgresPool } from './database.js';
-import { notifyJobWaiters } from './job-notifications.js';
+import { type PostgresPool, prepared } from './database.js';
+import { JOBS_CHANNEL } from './job-notifications.js';
 
-class LeaseLost extends Error {}
+type HydratedRow = { request: RequestRow; decisions: DecisionRow[]; grant_row: GrantRow | null };
 
-type HydratedRow = RequestRow & { decisions: DecisionRow[]; grant_row: GrantRow | null };
-
-// One statement reads a request with its decisions and grant, so all three come from the same snapshot.
+// One statement reads a request with its decisions and grant, so all three come from the same snapshot. Rows
+// come as JSON, as every prepared statement's do (see `prepared`).
 function hydrated(fromWhere: string): string {
-  return `SELECT r.*,
+  return `SELECT row_to_json(r) AS request,
       COALESCE((SELECT json_agg(d ORDER BY d.decided_at, d.row_order) FROM decisions d WHERE d.request_id = r.id), '[]') AS decisions,
       (SELECT row_to_json(g) FROM grants g WHERE g.request_id = r.id) AS grant_row
     ${fromWhere}`;
 }
 
+/**
+ * The end of every write, and its first eleven parameters: the jobs it queues, its audit event chained under
+ * the head's lock, and one notification for the other replicas, all only if `source` (the CTE that wrote the
+ * request, returning its id) wrote a row. The hash is computed here, from the seq and previous hash read under
+ * the lock and the rest of the hashed text from the bot ($10, `auditBody`): the same hash as `auditHash`.
+ * $1 request id, $2 now, $3 job kinds, $4 job events, $5–$9 actor, action, states before and after, detail,
+ * $10 the hashed body, $11 the notification channel.
+ */
+function recorded(source: string): string {
+  return `queued AS (
+    INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at)
+    SELECT job.kind, ${source}.id, job.event, $2, $2, $2
+    FROM ${source}, unnest($3::text[], $4::text[]) WITH ORDINALITY AS job(kind, event, n) ORDER BY job.n),
+  appended AS (
+    INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
+    SELECT head.seq + 1, $2, $1, $5, $6, $7, $8, $9, head.hash,
+      encode(sha256(convert_to('[' || (head.seq + 1) || ',' || $10 || ',"' || head.hash || '"]', 'UTF8')), 'hex')
+    FROM audit_chain_head head WHERE EXISTS (SELECT 1 FROM ${source}) FOR UPDATE OF head
+    RETURNING seq, hash),
+  moved AS (
+    UPDATE audit_chain_head SET seq = appended.seq, hash = appended.hash FROM appended RETURNING audit_chain_head.seq)
+  SELECT EXISTS (SELECT 1 FROM moved) AS written, (SELECT pg_notify($11, '') FROM moved) IS NOT NULL AS woken`;
+}
+
 const SQL = {
-  insertRequest: `INSERT INTO requests
-    (id, requester_id, principal_id, principal_name, requester_email, target_id, reason, duration_minutes, required_approvals,
-     state, version, created_at, pending_until, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12)`,
-  updateRequest: `UPDATE requests SET state = $4, version = $5, decided_at = $6, duration_minutes = $7, required_approvals = $8,
-      cancelled_at = $9, failure = $10, ending_reason = $11, ending_by = $12, ending_at = $13, expiry_warned_at = $14,
-      grant_sent_at = $15, grant_kind = $16, grant_group_id = $17, cleanup_at = $18, cleanup_result = $19, kept_by = $20,
-      signed_out_at = $21, signed_out_tokens = $22, signed_out_sessions = $23, signed_out_other_accounts = $24, updated_at = $25,
-      held_by = $26
-    WHERE id = $1 AND version = $2 AND state = $3`,
-  insertDecision: 'INSERT INTO decisions (request_id, approver_id, decision, comment, decided_at) VALUES ($1, $2, $3, $4, $5)',
-  insertGrant: `INSERT INTO grants (request_id, kind, group_id, principal_id, reference, granted_at, ends_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-  endGrant: 'UPDATE grants SET ended_at = $1, end_reason = $2 WHERE request_id = $3 AND ended_at IS NULL',
-  insertJob: 'INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $4, $4)',
-  completeJob: `UPDATE jobs SET state = 'done', locked_until = NULL, lease_owner = NULL, updated_at = $1
-    WHERE id = $2 AND attempts = $3 AND state = 'running'`,
-  lockChainHead: 'SELECT seq, hash FROM audit_chain_head FOR UPDATE',
-  appendAudit: `WITH appended AS (
-      INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq, hash)
-    UPDATE audit_chain_head SET seq = appended.seq, hash = appended.hash FROM appended`,
+  create: `WITH created AS (
+    INSERT INTO requests (id, requester_id, principal_id, principal_name, requester_email, target_id, reason, duration_minutes,
+      required_approvals, state, version, created_at, pending_until, updated_at)
+    VALUES ($1, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $2)
+    RETURNING id),
+  ${recorded('created')}`,
+  // The request's row is locked first, and only while its version is still the one the change was decided
+  // on: from then on the settled job and the update both hold or neither does. A job whose lease ran out
+  // belongs to another pass now: its outcome must not be recorded twice, so then nothing is written.
+  apply: `WITH locked AS (
+    SELECT id FROM requests WHERE id = $1 AND version = $12 AND state = $13 FOR UPDATE),
+  settled AS (
+    UPDATE jobs SET state = 'done', locked_until = NULL, lease_owner = NULL, updated_at = $2
+    WHERE id = $14 AND attempts = $15 AND state = 'running' AND EXISTS (SELECT 1 FROM locked)
+    RETURNING id),
+  changed AS (
+    UPDATE requests SET state = $16, version = $17, decided_at = $18, duration_minutes = $19, required_approvals = $20,
+      cancelled_at = $21, failure = $22, ending_reason = $23, ending_by = $24, ending_at = $25, expiry_warned_at = $26,
+      grant_sent_at = $27, grant_kind = $28, grant_group_id = $29, cleanup_at = $30, cleanup_result = $31, kept_by = $32,
+      signed_out_at = $33, signed_out_tokens = $34, signed_out_sessions = $35, signed_out_other_accounts = $36, held_by = $37,
+      updated_at = $2
+    WHERE id IN (SELECT id FROM locked) AND ($14::bigint IS NULL OR EXISTS (SELECT 1 FROM settled))
+    RETURNING id),
+  decided AS (
+    INSERT INTO decisions (request_id, approver_id, decision, comment, decided_at)
+    SELECT changed.id, decision.approver_id, decision.decision, decision.comment, decision.decided_at
+    FROM changed, unnest($38::text[], $39::text[], $40::text[], $41::bigint[]) WITH ORDINALITY
+      AS decision(approver_id, decision, comment, decided_at, n)
+    ORDER BY decision.n),
+  granted AS (
+    INSERT INTO grants (request_id, kind, group_id, principal_id, reference, granted_at, ends_at)
+    SELECT changed.id, $42, $43, $44, $45, $46, $47 FROM changed WHERE $42::text IS NOT NULL),
+  grant_ended AS (
+    UPDATE grants SET ended_at = $48, end_reason = $49
+    WHERE request_id IN (SELECT id FROM changed) AND $48::bigint IS NOT NULL AND ended_at IS NULL),
+  ${recorded('changed')}`,
   find: hydrated('FROM requests r WHERE r.id = $1'),
   byRequester: hydrated('FROM requests r WHERE r.requester_id = $1 ORDER BY r.created_at DESC, r.row_order DESC LIMIT $2'),
   byState: hydrated('FROM requests r WHERE r.state = $1 ORDER BY r.created_at, r.row_order LIMIT $2'),
@@ -91,24 +130,21 @@ export class PostgresRequestRepository implements RequestRepository {
 
   async create(opened: Transition, now: number): Promise<void> {
     const request = opened.request;
-    await inTransaction(this.pool, async (client) => {
-      await client.query(SQL.insertRequest, [
-        request.id,
-        request.requesterId,
-        request.principalId ?? null,
-        request.principalName ?? null,
-        request.email ?? null,
-        request.targetId,
-        request.reason,
-        request.durationMinutes,
-        request.requiredApprovals,
-        request.state,
-        request.version,
-        request.createdAt,
-        request.pendingUntil,
-      ]);
-      await record(client, request.id, opened.audit, opened.jobs, now);
-    });
+    await this.write(SQL.create, [
+      ...recordValues(request.id, opened, now),
+      request.requesterId,
+      request.principalId ?? null,
+      request.principalName ?? null,
+      request.email ?? null,
+      request.targetId,
+      request.reason,
+      request.durationMinutes,
+      request.requiredApprovals,
+      request.state,
+      request.version,
+      request.createdAt,
+      request.pendingUntil,
+    ]);
   }
 
   async find(id: string): Promise<AccessRequest | undefined> {
@@ -116,22 +152,20 @@ export class PostgresRequestRepository implements RequestRepository {
     return request;
   }
 
-  async apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): Promise<boolean> {
-    try {
-      return await inTransaction(this.pool, async (client) => {
-        if (!(await compareAndSet(client, previous, change.request, now))) return false;
-        await recordDecisionsAndGrant(client, previous, change.request, now);
-        const lease = options.completeJob;
-        // A job whose lease ran out belongs to another pass now: its outcome must not be recorded twice.
-        if (lease && (await client.query(SQL.completeJob, [now, lease.id, lease.attempts])).rowCount !== 1) throw new LeaseLost();
-        await record(client, previous.id, change.audit, change.jobs, now);
-        return true;
-      });
-    } catch (error) {
-      // Thrown inside the transaction so that nothing of the change is kept.
-      if (error instanceof LeaseLost) return false;
-      throw error;
-    }
+  apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): Promise<boolean> {
+    const next = change.request;
+    const lease = options.completeJob;
+    return this.write(SQL.apply, [
+      ...recordValues(previous.id, change, now),
+      previous.version,
+      previous.state,
+      lease?.id ?? null,
+      lease?.attempts ?? null,
+      ...requestColumns(next),
+      ...decisionColumns(previous, next),
+      ...grantColumns(previous, next),
+      ...grantEndColumns(previous, next, now),
+    ]);
   }
 
   listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]> {
@@ -159,7 +193,7 @@ export class PostgresRequestRepository implements RequestRepository {
   }
 
   async countByState(state: RequestState): Promise<number> {
-    const result = await this.pool.query<{ n: number }>(SQL.countByState, [state]);
+    const result = await this.pool.query<{ n: number }>(prepared(SQL.countByState, [state]));
     return result.rows[0]?.n ?? 0;
   }
 
@@ -175,7 +209,7 @@ export class PostgresRequestRepository implements RequestRepository {
   }
 
   async nextDeadline(warningMs: number): Promise<number | undefined> {
-    const result = await this.pool.query<{ at: number | null }>(SQL.nextDeadline, [warningMs]);
+    const result = await this.pool.query<{ at: number | null }>(prepared(SQL.nextDeadline, [warningMs]));
     return result.rows[0]?.at ?? undefined;
   }
 
@@ -188,16 +222,37 @@ export class PostgresRequestRepository implements RequestRepository {
   }
 
   private async read(sql: string, values: unknown[]): Promise<AccessRequest[]> {
-    const result = await this.pool.query<HydratedRow>(sql, values);
-    return result.rows.map((row) => toRequest(row, row.decisions, row.grant_row ?? undefined));
+    const result = await this.pool.query<HydratedRow>(prepared(sql, values));
+    return result.rows.map((row) => toRequest(row.request, row.decisions, row.grant_row ?? undefined));
+  }
+
+  private async write(text: string, values: unknown[]): Promise<boolean> {
+    const result = await this.pool.query<{ written: boolean }>(prepared(text, values));
+    return result.rows[0]?.written === true;
   }
 }
 
-async function compareAndSet(client: PostgresClient, previous: AccessRequest, next: AccessRequest, now: number): Promise<boolean> {
-  const updated = await client.query(SQL.updateRequest, [
-    previous.id,
-    previous.version,
-    previous.state,
+function recordValues(requestId: string, change: Transition, now: number): unknown[] {
+  const { audit, jobs } = change;
+  const detail = JSON.stringify(audit.detail);
+  const fields = { at: now, requestId, actor: audit.actor, action: audit.action, stateBefore: audit.from, stateAfter: audit.to, detail };
+  return [
+    requestId,
+    now,
+    jobs.map((job) => job.kind),
+    jobs.map((job) => job.event ?? null),
+    audit.actor,
+    audit.action,
+    audit.from,
+    audit.to,
+    detail,
+    auditBody(fields),
+    JOBS_CHANNEL,
+  ];
+}
+
+function requestColumns(next: AccessRequest): unknown[] {
+  return [
     next.state,
     next.version,
     next.decidedAt ?? null,
@@ -219,69 +274,29 @@ async function compareAndSet(client: PostgresClient, previous: AccessRequest, ne
     next.signOut?.tokensRevoked ?? null,
     next.signOut?.sessionsEnded ?? null,
     next.signOut?.otherAccounts ?? null,
-    now,
     next.heldBy ?? null,
-  ]);
-  return updated.rowCount === 1;
+  ];
 }
 
-async function recordDecisionsAndGrant(client: PostgresClient, previous: AccessRequest, next: AccessRequest, now: number): Promise<void> {
-  for (const approval of next.approvals.slice(previous.approvals.length)) {
-    await client.query(SQL.insertDecision, [next.id, approval.approverId, 'approve', null, approval.at]);
-  }
-  if (next.denial && !previous.denial) {
-    await client.query(SQL.insertDecision, [next.id, next.denial.by, 'deny', next.denial.comment ?? null, next.denial.at]);
-  }
-  if (next.grant && !previous.grant) {
-    const { grant } = next;
-    await client.query(SQL.insertGrant, [
-      next.id,
-      grant.kind,
-      grant.groupId,
-      grant.principalId,
-      grant.reference ?? null,
-      next.grantedAt,
-      next.endsAt,
-    ]);
-  }
-  if (next.state === 'ended' && previous.state !== 'ended') {
-    await client.query(SQL.endGrant, [next.endedAt ?? now, next.endReason ?? null, next.id]);
-  }
+/** The decisions the change adds, as four arrays (approver, decision, comment, when). */
+function decisionColumns(previous: AccessRequest, next: AccessRequest): unknown[] {
+  const added = next.approvals
+    .slice(previous.approvals.length)
+    .map((approval) => [approval.approverId, 'approve', null, approval.at] as const);
+  const denied = next.denial && !previous.denial ? [[next.denial.by, 'deny', next.denial.comment ?? null, next.denial.at] as const] : [];
+  const decisions = [...added, ...denied];
+  return [0, 1, 2, 3].map((column) => decisions.map((decision) => decision[column]));
 }
 
-/**
- * Inserts the jobs, wakes the other replicas once the transaction commits (a changed request may move a
- * deadline, and new jobs are work to claim), and appends the audit event under the chain head's lock. The
- * append comes last: every writer of every replica waits for that lock, so it is held only from the append to
- * the commit.
- */
-async function record(client: PostgresClient, requestId: string, audit: AuditEntry, jobs: readonly JobOrder[], now: number): Promise<void> {
-  for (const job of jobs) await client.query(SQL.insertJob, [job.kind, requestId, job.event ?? null, now]);
-  await notifyJobWaiters(client);
-  const head = (await client.query<{ seq: number; hash: string }>(SQL.lockChainHead)).rows[0];
-  if (!head) throw new Error('the audit chain head is missing: the database was not migrated');
-  const fields = {
-    seq: head.seq + 1,
-    at: now,
-    requestId,
-    actor: audit.actor,
-    action: audit.action,
-    stateBefore: audit.from,
-    stateAfter: audit.to,
-    detail: JSON.stringify(audit.detail),
-    prevHash: head.hash,
-  };
-  const hash = auditHash(fields);
-  await client.query(SQL.appendAudit, [
-    fields.seq,
-    fields.at,
-    fields.requestId,
-    fields.actor,
-    fields.action,
-    fields.stateBefore,
-    fields.stateAfter,
-    fields.detail,
-    fields.prevHash,
-    hash,
-  ]);
+/** The grant the change records, or nulls. */
+function grantColumns(previous: AccessRequest, next: AccessRequest): unknown[] {
+  const grant = next.grant && !previous.grant ? next.grant : undefined;
+  if (!grant) return [null, null, null, null, null, null];
+  return [grant.kind, grant.groupId, grant.principalId, grant.reference ?? null, next.grantedAt, next.endsAt];
+}
+
+/** When and why the grant ended, if the change ends it, or nulls. */
+function grantEndColumns(previous: AccessRequest, next: AccessRequest, now: number): unknown[] {
+  if (next.state !== 'ended' || previous.state === 'ended') return [null, null];
+  return [next.endedAt ?? now, next.endReason ?? null];
 }

@@ -1,5 +1,5 @@
 import type { MessageRef, SlackMessageStore } from '../../application/ports.js';
-import type { PostgresPool } from './database.js';
+import { type PostgresPool, prepared } from './database.js';
 
 const SQL = {
   find: 'SELECT channel, ts FROM slack_messages WHERE request_id = $1 AND kind = $2',
@@ -11,10 +11,10 @@ export class PostgresSlackMessageStore implements SlackMessageStore {
   constructor(private readonly pool: PostgresPool) {}
 
   async find(requestId: string, kind: string): Promise<MessageRef | undefined> {
-    return (await this.pool.query<MessageRef>(SQL.find, [requestId, kind])).rows[0];
+    return (await this.pool.query<MessageRef>(prepared(SQL.find, [requestId, kind]))).rows[0];
   }
 
   async save(requestId: string, kind: string, ref: MessageRef, now: number): Promise<void> {
-    await this.pool.query(SQL.save, [requestId, kind, ref.channel, ref.ts, now]);
+    await this.pool.query(prepared(SQL.save, [requestId, kind, ref.channel, ref.ts, now]));
   }
 }

@@ -26,18 +26,27 @@ export interface ChainEnd {
 }
 
 export function auditHash(fields: ChainedFields): string {
-  const content = [
-    fields.seq,
-    fields.at,
-    fields.requestId,
-    fields.actor,
-    fields.action,
-    fields.stateBefore,
-    fields.stateAfter,
-    fields.detail,
-    fields.prevHash,
-  ];
-  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
+  return createHash('sha256')
+    .update(chainedText(fields.seq, auditBody(fields), fields.prevHash))
+    .digest('hex');
+}
+
+/**
+ * What a row's hash covers besides its seq and the previous hash, which only the chain head's lock settles:
+ * PostgreSQL chains a row in the statement that takes that lock, from this text (see `chainedText`).
+ */
+export function auditBody(fields: Omit<ChainedFields, 'seq' | 'prevHash'>): string {
+  const content = [fields.at, fields.requestId, fields.actor, fields.action, fields.stateBefore, fields.stateAfter, fields.detail];
+  return JSON.stringify(content).slice(1, -1);
+}
+
+/**
+ * The hashed text: the JSON array of seq, the body's fields and the previous hash. Built in SQL as
+ * `'[' || seq || ',' || body || ',"' || prev_hash || '"]'`, which is the same text: a seq is an integer and
+ * a hash is hex, so neither needs escaping.
+ */
+function chainedText(seq: number, body: string, prevHash: string): string {
+  return `[${seq},${body},${JSON.stringify(prevHash)}]`;
 }
 
 /** Checks every row in `rows` (the whole trail, in seq order) against the one before it and against `end`. */

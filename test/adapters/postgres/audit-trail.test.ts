@@ -3,7 +3,7 @@ import { readAuditTrail, verifyAuditChain } from '../../../src/adapters/postgres
 import type { PostgresPool } from '../../../src/adapters/postgres/database.js';
 import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
 import { cancel, openRequest } from '../../../src/domain/access-request.js';
-import { makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
+import { AWKWARD_TEXT, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
 import { migratedDatabaseForThisTest } from '../../support/postgres.js';
 
 const target = makeTarget();
@@ -45,6 +45,27 @@ describe('the PostgreSQL audit trail', () => {
     ]);
     expect(typeof rows[0]?.detail).toBe('string');
     expect(await verifyAuditChain(pool)).toEqual({ ok: true, rows: 3 });
+  });
+
+  it('chains in PostgreSQL exactly as the bot checks: text with quotes, control characters, emoji and a lone surrogate', async () => {
+    const { pool } = await migratedDatabaseForThisTest();
+    const requests = new PostgresRequestRepository(pool);
+    const opened = openRequest({
+      id: 'req_A',
+      requesterId: REQUESTER,
+      target,
+      reason: AWKWARD_TEXT,
+      durationMinutes: 60,
+      pendingTimeoutMinutes: 240,
+      now: T0,
+    });
+    await requests.create(opened, T0);
+    const cancelled = cancel(opened.request, REQUESTER, T0 + 10);
+    if (!cancelled.ok) throw new Error('refused');
+    await requests.apply(opened.request, cancelled, T0 + 10);
+    const [requested] = await readAuditTrail(pool);
+    expect(JSON.parse(requested?.detail ?? '{}')).toMatchObject({ reason: AWKWARD_TEXT });
+    expect(await verifyAuditChain(pool)).toEqual({ ok: true, rows: 2 });
   });
 
   it('finds an edited row', async () => {

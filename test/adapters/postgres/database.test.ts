@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inTransaction, isReachable, openPool } from '../../../src/adapters/postgres/database.js';
+import { PostgresJobQueue } from '../../../src/adapters/postgres/job-queue.js';
 import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
 import { PostgresSlackMessageStore } from '../../../src/adapters/postgres/slack-message-refs.js';
 import { openRequest } from '../../../src/domain/access-request.js';
@@ -38,6 +39,36 @@ describe('the PostgreSQL pool', () => {
     } finally {
       await nowhere.end();
     }
+  });
+});
+
+describe('prepared statements during a rolling upgrade', () => {
+  it('keep working on a replica of the older version after a newer one adds columns to the rows they return', async () => {
+    const { pool } = await migratedDatabaseForThisTest();
+    const requests = new PostgresRequestRepository(pool);
+    const jobs = new PostgresJobQueue(pool, 'older-replica');
+    const open = (id: string) =>
+      openRequest({
+        id,
+        requesterId: REQUESTER,
+        target: makeTarget(),
+        reason: 'INC-42',
+        durationMinutes: 60,
+        pendingTimeoutMinutes: 240,
+        now: T0,
+      });
+    await requests.create(open('req_A'), T0);
+    // Every statement below is now prepared on the pool's one connection.
+    expect((await requests.find('req_A'))?.id).toBe('req_A');
+    expect(await jobs.claimDue(T0, 1, 8000)).toHaveLength(1);
+
+    await pool.query('ALTER TABLE requests ADD COLUMN added_by_a_newer_version TEXT');
+    await pool.query('ALTER TABLE jobs ADD COLUMN added_by_a_newer_version TEXT');
+    await pool.query('ALTER TABLE grants ADD COLUMN added_by_a_newer_version TEXT');
+
+    await requests.create(open('req_B'), T0);
+    expect((await requests.find('req_B'))?.id).toBe('req_B');
+    expect((await jobs.claimDue(T0, 1, 8000)).map((job) => job.requestId)).toEqual(['req_B']);
   });
 });
 
