@@ -7,6 +7,7 @@ import { minutesToMs } from '../domain/duration.js';
 import { requestEnd, warnOfExpiry } from '../domain/ending.js';
 import type { Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
+import { atMost } from './at-most.js';
 import type { Clock, Deadline, RequestRepository } from './ports.js';
 
 export interface SweepDeps {
@@ -25,16 +26,17 @@ export interface SweepResult {
 // (and to Slack) even when grants fall due faster than they can be ended. What is left stays due, so the
 // scheduler sweeps again at once.
 const BATCH = 100;
+// Requests of a batch changed at once: each change is a round trip to the store (PostgreSQL), and one after the
+// other they could not keep up with 500 grants falling due a second.
+const AT_ONCE = 8;
 
 export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const now = deps.clock.now();
   const warningMs = minutesToMs(deps.policy.settings.expiryWarningMinutes);
   const count = async (kind: Deadline, decide: Parameters<typeof applyTransition>[2]): Promise<number> => {
-    let changed = 0;
-    for (const request of await deps.requests.listDue(kind, now, BATCH)) {
-      if ((await applyTransition(deps, request.id, decide, { read: request })).ok) changed += 1;
-    }
-    return changed;
+    const due = await deps.requests.listDue(kind, now, BATCH);
+    const outcomes = await atMost(AT_ONCE, due, (request) => applyTransition(deps, request.id, decide, { read: request }));
+    return outcomes.filter((outcome) => outcome.ok).length;
   };
   // Ends first: access on time matters more than a timed-out request or a warning.
   const expired = await count({ kind: 'expiry' }, (request, at) => requestEnd(request, 'expired', SYSTEM, at));

@@ -5,6 +5,7 @@
 // since). A user is read again only when its version changed: every change to a user's accounts bumps it
 // (iam repository_user.go AddUserAccounts, DeleteUserAccounts, SetUserAccounts).
 
+import { atMost } from '../../application/at-most.js';
 import type { BoundaryClient } from './boundary-client.js';
 import { anyOf, GRANTS, type Outcome, RECURSIVE } from './boundary-queries.js';
 
@@ -133,15 +134,4 @@ class UserListing {
       ...(listToken !== undefined && { listToken }),
     });
   }
-}
-
-/** `work` over every item, at most `limit` at a time, the results in the items' order. */
-async function atMost<T, R>(limit: number, items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -104,16 +104,18 @@ export class JobScheduler {
   }
 
   /**
-   * Sweeps, then keeps up to `concurrency` jobs running, claiming the next due job (revocations first) as soon
-   * as a slot frees, so one slow job never holds back the others. A deadline that comes while jobs run is swept
-   * when it comes, not once the last of them is done: slow jobs (Boundary sign-outs against a slow controller)
-   * keep a pass going, and must not hold back the end of other grants.
+   * Keeps up to `concurrency` jobs running, claiming the next due job (revocations first) as soon as a slot
+   * frees, so one slow job never holds back the others; and sweeps whenever a deadline has come, beside the
+   * jobs. Neither waits for the other: slow jobs (Boundary sign-outs against a slow controller) must not hold
+   * back the end of other grants, and a long sweep (grants falling due faster than they can be ended) must not
+   * leave the slots of the revocations it queues idle.
    */
   private async pass(): Promise<void> {
     const running = new Map<Promise<void>, StoredJob>();
     const heartbeat = setInterval(() => this.renew([...running.values()]), this.leaseMs / HEARTBEATS_PER_LEASE);
+    const sweeps = new Sweeps(() => this.sweep(), this.deps.clock);
     try {
-      await this.sweep();
+      sweeps.start();
       const start = (job: StoredJob) => {
         if (job.takenOver)
           this.deps.log.warn({ jobId: job.id, kind: job.kind, requestId: job.requestId }, 'job taken over: its lease ran out');
@@ -121,31 +123,33 @@ export class JobScheduler {
         running.set(run, job);
       };
       for (;;) {
-        let sweepAt = await this.deps.nextSweepAt();
+        sweeps.throwIfFailed();
+        const sweepAt = sweeps.nextAt(await this.deps.nextSweepAt());
         if (!this.stopped) {
           const now = this.deps.clock.now();
-          if (sweepAt !== undefined && sweepAt <= now) {
-            await this.sweep();
-            sweepAt = await this.deps.nextSweepAt();
-          }
+          if (sweepAt !== undefined && sweepAt <= now) sweeps.start({ due: true });
           // A slot freed while claiming is filled in the next round at once.
           if (await this.fill(now, running, start)) continue;
         }
-        if (running.size === 0) return;
-        await this.nextEvent([...running.keys()], sweepAt);
+        if (running.size === 0 && !sweeps.running) {
+          sweeps.throwIfFailed();
+          return;
+        }
+        await this.nextEvent([...running.keys(), ...(sweeps.running ? [sweeps.running] : [])], sweeps.running ? undefined : sweepAt);
       }
     } catch (error) {
       this.deps.log.error({ err: error }, 'scheduler pass failed');
       // Jobs already started finish (or their leases run out); the next pass starts from the store again.
-      await Promise.allSettled(running.keys());
+      await Promise.allSettled([...running.keys(), sweeps.running]);
     } finally {
       clearInterval(heartbeat);
     }
   }
 
-  private async sweep(): Promise<void> {
+  private async sweep(): Promise<SweepResult> {
     const swept = await this.deps.sweep();
     if (swept.timedOut + swept.expired + swept.warned > 0) this.deps.log.info(swept, 'sweep');
+    return swept;
   }
 
   /**
@@ -232,5 +236,45 @@ export class JobScheduler {
     const [nextJob, nextSweep] = await Promise.all([this.deps.jobs.nextRunAt(), this.deps.nextSweepAt()]);
     const next = Math.min(nextJob ?? Number.POSITIVE_INFINITY, nextSweep ?? Number.POSITIVE_INFINITY);
     return Math.max(0, Math.min(next - this.deps.clock.now(), MAX_IDLE_MS));
+  }
+}
+
+// A sweep that changed nothing although something was due (another replica got there first, or the store lists
+// a request the domain will not change) is not run again for this long, rather than at once, in a loop.
+const QUIET_AFTER_EMPTY_SWEEP_MS = 1000;
+
+/** The sweeps of one pass: one at a time, beside the jobs, its failure ending the pass. */
+class Sweeps {
+  running: Promise<void> | undefined;
+  private failed: { error: unknown } | undefined;
+  private quietUntil = 0;
+
+  constructor(
+    private readonly sweep: () => Promise<SweepResult>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** `due`: the store said something had fallen due (a pass also sweeps once at its start, in case). */
+  start({ due }: { due: boolean } = { due: false }): void {
+    if (this.running || this.failed) return;
+    this.running = this.sweep().then(
+      (swept) => {
+        this.running = undefined;
+        if (due && swept.timedOut + swept.expired + swept.warned === 0) this.quietUntil = this.clock.now() + QUIET_AFTER_EMPTY_SWEEP_MS;
+      },
+      (error: unknown) => {
+        this.running = undefined;
+        this.failed = { error };
+      },
+    );
+  }
+
+  /** When the next sweep should run, given when the store says something falls due. */
+  nextAt(dueAt: number | undefined): number | undefined {
+    return dueAt === undefined ? undefined : Math.max(dueAt, this.quietUntil);
+  }
+
+  throwIfFailed(): void {
+    if (this.failed) throw this.failed.error;
   }
 }

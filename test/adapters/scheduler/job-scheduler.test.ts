@@ -204,6 +204,43 @@ describe('the job scheduler', () => {
     expect(jobs.running).toBe(1);
   });
 
+  it('runs jobs while a long sweep is still going', async () => {
+    let endSweep = () => {};
+    queue.add('revoke', 3);
+    startScheduler({
+      sweep: () => {
+        sweeps += 1;
+        return new Promise((resolve) => {
+          endSweep = () => resolve({ timedOut: 0, expired: 100, warned: 0 });
+        });
+      },
+    });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sweeps).toBe(1);
+    expect(jobs.running).toBe(3);
+    endSweep();
+  });
+
+  it('sweeps a deadline that comes just after the pass began, on time', async () => {
+    startScheduler({ nextSweepAt: async () => (sweeps < 2 ? T0 + 200 : undefined) });
+    await scheduler.idle();
+    expect(sweeps).toBe(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(sweeps).toBe(2);
+  });
+
+  it('does not sweep in a loop when a deadline the store reports as due changes nothing: it looks again a second later', async () => {
+    queue.add('revoke');
+    startScheduler({ nextSweepAt: async () => T0 });
+    await vi.advanceTimersByTimeAsync(1);
+    // The pass's first sweep, and the one for the due deadline.
+    expect(sweeps).toBe(2);
+    await vi.advanceTimersByTimeAsync(998);
+    expect(sweeps).toBe(2);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(sweeps).toBe(3);
+  });
+
   it('renews the leases of the jobs still running, four times a lease, and stops when they end', async () => {
     queue.add('grant', 2);
     startScheduler({ leaseMs: 8_000 });
