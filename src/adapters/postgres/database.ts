@@ -71,29 +71,68 @@ const BEGIN = {
 };
 
 /**
+ * Runs `work` on one connection of its own, handed back to the pool when it is done, or discarded if it broke.
+ * `broken` is set when the connection fails, in a query or between two: a connection lost while checked out is
+ * reported as an event, which pg turns into a crash when nobody listens.
+ */
+async function onOwnConnection<T>(pool: PostgresPool, work: (client: PostgresClient, state: { broken?: Error }) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const state: { broken?: Error } = {};
+  const onLost = (error: Error) => {
+    state.broken = error;
+  };
+  client.on('error', onLost);
+  try {
+    return await work(client, state);
+  } finally {
+    client.removeListener('error', onLost);
+    client.release(state.broken);
+  }
+}
+
+/**
  * Runs `work` in one transaction on one connection: committed when it returns, rolled back when it throws.
  * The connection goes back to the pool either way, or is discarded when it broke mid-way.
  */
-export async function inTransaction<T>(
+export function inTransaction<T>(
   pool: PostgresPool,
   work: (client: PostgresClient) => Promise<T>,
   mode: keyof typeof BEGIN = 'read-write',
 ): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query(BEGIN[mode]);
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken = rollbackError;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  return onOwnConnection(pool, async (client, state) => {
+    try {
+      await client.query(BEGIN[mode]);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        state.broken = rollbackError;
+      });
+      throw error;
+    }
+  });
+}
+
+/**
+ * Runs `work` unless another replica is running the work of the same `key`: then resolves to undefined at
+ * once. The key is a session advisory lock, held on one pooled connection for as long as `work` runs; if this
+ * replica dies meanwhile, PostgreSQL ends the session and the lock with it, so the next turn is anyone's.
+ */
+export function aloneAmongReplicas<T>(pool: PostgresPool, key: number, work: () => Promise<T>): Promise<T | undefined> {
+  return onOwnConnection(pool, async (client, state) => {
+    const locked = await client.query<{ ours: boolean }>('SELECT pg_try_advisory_lock($1) AS ours', [key]);
+    if (locked.rows[0]?.ours !== true) return undefined;
+    try {
+      return await work();
+    } finally {
+      // A lost connection took the lock with it (and is discarded); otherwise the lock is released here.
+      if (!state.broken)
+        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch((error: Error) => {
+          state.broken = error;
+        });
+    }
+  });
 }
 
 /**

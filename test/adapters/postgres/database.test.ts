@@ -30,6 +30,21 @@ describe('the PostgreSQL pool', () => {
     expect((await pool.query('SELECT COUNT(*) AS n FROM t')).rows).toEqual([{ n: 0 }]);
   });
 
+  it('fails a transaction whose connection the server ends, without crashing, and discards that connection', async () => {
+    const database = await databaseForThisTest();
+    const pool = database.openPool({ max: 1 });
+    const admin = database.openPool();
+    await expect(
+      inTransaction(pool, async (client) => {
+        const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        await client.query('SELECT 1');
+      }),
+    ).rejects.toThrow();
+    // The pool's one connection was discarded, not handed out again broken.
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
   it('tells /healthz whether the database answers', async () => {
     const database = await databaseForThisTest();
     expect(await isReachable(database.openPool())).toBe(true);
