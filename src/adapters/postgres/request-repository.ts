@@ -62,11 +62,14 @@ const SQL = {
     VALUES ($1, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $2)
     RETURNING id),
   ${recorded('created')}`,
-  // The request's row is locked first, and only while its version is still the one the change was decided
-  // on: from then on the settled job and the update both hold or neither does. A job whose lease ran out
-  // belongs to another pass now: its outcome must not be recorded twice, so then nothing is written.
-  apply: `WITH locked AS (
-    SELECT id FROM requests WHERE id = $1 AND version = $12 AND state = $13 FOR UPDATE),
+  // The request's row is locked first (by key alone, so that no cached plan ever looks for it any other way),
+  // and goes on only while its version is still the one the change was decided on: from then on the settled
+  // job and the update both hold or neither does. A job whose lease ran out belongs to another pass now: its
+  // outcome must not be recorded twice, so then nothing is written.
+  apply: `WITH latest AS MATERIALIZED (
+    SELECT id, version, state FROM requests WHERE id = $1 FOR UPDATE),
+  locked AS (
+    SELECT id FROM latest WHERE version = $12 AND state = $13),
   settled AS (
     UPDATE jobs SET state = 'done', locked_until = NULL, lease_owner = NULL, updated_at = $2
     WHERE id = $14 AND attempts = $15 AND state = 'running' AND EXISTS (SELECT 1 FROM locked)
