@@ -5,6 +5,7 @@
 import type { App } from '@slack/bolt';
 import { BoundaryHealth } from './adapters/boundary/boundary-health.js';
 import { BoundarySessionRevoker } from './adapters/boundary/boundary-sign-outs.js';
+import { pacer } from './adapters/common/pacer.js';
 import { type RejectedCredential, watchCredential } from './adapters/graph/credential-watch.js';
 import { GraphAccessProvider } from './adapters/graph/graph-access-provider.js';
 import { createGraphClient } from './adapters/graph/graph-client.js';
@@ -31,6 +32,11 @@ import { createLogger, type Logger, secretsOf } from './logger.js';
 import { formatPolicyProblem, loadPolicyFile } from './policy-file.js';
 import { openStorage, type Storage } from './storage.js';
 
+// Graph checks a second when reconciling: 10,000 active grants in under seven minutes, a small share of what
+// Graph allows an app, and little of the bot's time beside grants and ends falling due meanwhile.
+const RECONCILE_CHECKS_PER_SECOND = 25;
+const NOTHING_SWEPT = { timedOut: 0, expired: 0, warned: 0 };
+
 export interface BotSeams {
   clock?: Clock;
   ids?: IdSource;
@@ -52,7 +58,10 @@ export interface RunningBot {
   metrics: BotMetrics;
   /** The port /healthz and /metrics listen on. */
   httpPort: number;
-  /** Compares Graph with the store and repairs the difference (also run at start and hourly). */
+  /**
+   * Compares Graph with the store and repairs the difference. Also run at start and hourly, by one replica at a
+   * time; this call runs it here and now.
+   */
   reconcile(): Promise<ReconcileReport>;
   /**
    * Reads the policy file again (SIGHUP): a valid file takes effect at once, for waiting requests too; an
@@ -130,6 +139,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     access,
     notifier,
     ...(boundary && { boundary }),
+    pace: pacer(RECONCILE_CHECKS_PER_SECOND),
   };
   const metrics = new BotMetrics(requests);
   const socket = trackSocket(receiver.client, () => metrics.reconnects.inc());
@@ -141,10 +151,12 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     scheduler.wake();
     return report;
   };
+  // At start and hourly every replica would reconcile; one of them at a time does.
+  const reconcileShared = async (): Promise<void> => {
+    if (!(await storage.alone('reconcile', reconcileNow))) log.info({ module: 'reconcile' }, 'another replica is reconciling');
+  };
   const scheduler = new JobScheduler({
-    hourly: async () => {
-      await reconcileNow();
-    },
+    hourly: reconcileShared,
     jobs,
     clock,
     log: log.child({ module: 'scheduler' }),
@@ -154,7 +166,10 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
       metrics.observe(job, outcome, before, await requests.find(job.requestId));
       return outcome;
     },
-    sweep: () => sweep(jobDeps),
+    // Every replica's timer fires for the same deadlines: one replica at a time sweeps, so that two do not
+    // both try each change (the loser's try is refused, but costs it a read and a write). One that finds the
+    // sweep taken looks again a second later, and takes over within that second if the sweeping one died.
+    sweep: async () => (await storage.alone('sweep', () => sweep(jobDeps))) ?? NOTHING_SWEPT,
     nextSweepAt: () => nextSweepAt(jobDeps),
     ...(seams.jobLeaseMs !== undefined && { leaseMs: seams.jobLeaseMs }),
   });
@@ -192,7 +207,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   await storage.watchOtherReplicas(() => scheduler.wake());
   scheduler.start();
   log.info({ targets: policy.targets.length, httpPort: ops.port }, 'connected to Slack; jobs running; /healthz and /metrics served');
-  reconcileNow().catch((error: unknown) => log.error({ err: error }, 'reconciliation at start failed'));
+  reconcileShared().catch((error: unknown) => log.error({ err: error }, 'reconciliation at start failed'));
 
   return {
     app,

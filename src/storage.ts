@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isReachable, openPool } from './adapters/postgres/database.js';
+import { aloneAmongReplicas, isReachable, openPool } from './adapters/postgres/database.js';
 import { type JobListener, listenForJobs } from './adapters/postgres/job-notifications.js';
 import { PostgresJobQueue } from './adapters/postgres/job-queue.js';
 import { findPostgresMigrationsDirectory, migrate as migratePostgres } from './adapters/postgres/migrations.js';
@@ -32,10 +32,25 @@ export interface Storage {
    * found belongs to the dead; with several replicas a lease may be a live one's, and dead ones simply run out.
    */
   recoverLeases(now: number): Promise<number>;
+  /**
+   * Runs `work` unless another replica is already running the same `task` (then resolves to undefined): work
+   * that every replica schedules, such as reconciliation, is done by one of them at a time.
+   */
+  alone<T>(task: SharedTask, work: () => Promise<T>): Promise<T | undefined>;
   close(): Promise<void>;
   /** The SQLite handle, for tests and tools; absent on PostgreSQL. */
   sqlite?: SqliteDatabase;
 }
+
+export type SharedTask = 'reconcile' | 'sweep';
+
+// Connections per replica (and one more for LISTEN): 32 job slots each run one query at a time, a sweep
+// changes 8 requests at once, and a sweep or reconciliation in progress holds one for its lock.
+const POOL_SIZE = 20;
+
+// Advisory lock keys: any fixed numbers, as long as nothing else in the database takes the same ones (the
+// migrations take 4_710_375_201).
+const TASK_LOCKS: Record<SharedTask, number> = { reconcile: 4_710_375_202, sweep: 4_710_375_203 };
 
 export async function openStorage(config: DatabaseConfig, log: Logger): Promise<Storage> {
   return config.kind === 'sqlite' ? openSqlite(config.file, log) : openPostgres(config.url, log);
@@ -54,6 +69,7 @@ function openSqlite(file: string, log: Logger): Storage {
     isWritable: async () => isWritable(db),
     watchOtherReplicas: async () => {},
     recoverLeases: async (now) => jobs.releaseLeases(now),
+    alone: (_task, work) => work(),
     close: async () => {
       db.close();
     },
@@ -67,7 +83,10 @@ function replicaName(): string {
 }
 
 async function openPostgres(url: string, log: Logger): Promise<Storage> {
-  const pool = openPool(url, { onIdleError: (error) => log.warn({ err: error }, 'an idle database connection was lost') });
+  const pool = openPool(url, {
+    max: POOL_SIZE,
+    onIdleError: (error) => log.warn({ err: error }, 'an idle database connection was lost'),
+  });
   const migrated = await migratePostgres(pool, readMigrations(findPostgresMigrationsDirectory()));
   if (!migrated.ok) {
     await pool.end();
@@ -88,6 +107,7 @@ async function openPostgres(url: string, log: Logger): Promise<Storage> {
       });
     },
     recoverLeases: async () => 0,
+    alone: (task, work) => aloneAmongReplicas(pool, TASK_LOCKS[task], work),
     close: async () => {
       await listener?.close();
       await pool.end();

@@ -17,6 +17,11 @@ export interface ReconcileDeps {
   policy: Policy;
   clock: Clock;
   access: AccessProvider;
+  /**
+   * Awaited before each grant is checked with Graph: spaces the checks out, so that reconciling thousands of
+   * grants neither spends Graph's request budget at once nor takes the bot from the grants and ends due now.
+   */
+  pace?: () => Promise<void>;
 }
 
 export interface ReconcileReport {
@@ -63,6 +68,7 @@ async function checkActive(deps: ReconcileDeps, request: AccessRequest, report: 
   const grant = request.grant;
   if (!grant) return;
   report.checked += 1;
+  await deps.pace?.();
   const presence = await deps.access.isPresent(grantedSpec(grant), grant.principalId);
   if (!presence.ok) report.unknown.push(request.id);
   else if (!presence.present && (await applyTransition(deps, request.id, (current, at) => endRemovedOutside(current, at))).ok) {
@@ -78,6 +84,7 @@ async function checkEnded(deps: ReconcileDeps, request: AccessRequest, report: R
   // check, so a grant that lands while reconciliation runs is never taken for a leftover.
   if ((await deps.requests.listCovering(grant.groupId, grant.principalId, request.id)).length > 0) return;
   report.checked += 1;
+  await deps.pace?.();
   const presence = await deps.access.isPresent(grantedSpec(grant), grant.principalId);
   if (!presence.ok) {
     report.unknown.push(request.id);
@@ -100,6 +107,7 @@ async function checkEnded(deps: ReconcileDeps, request: AccessRequest, report: R
  */
 async function checkFailed(deps: ReconcileDeps, request: AccessRequest, report: ReconcileReport): Promise<void> {
   report.checked += 1;
+  await deps.pace?.();
   const found = await cleanUpFailedGrant(deps, request);
   if (!found) return;
   if ('ok' in found) {

@@ -50,6 +50,26 @@ describe('reconcile', () => {
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(true);
   });
 
+  it('waits for its pace before checking each grant with Graph', async () => {
+    const otherGroup = { kind: 'pim_group' as const, groupId: 'a4d1c6e2-0b7f-4f5e-9a51-2d9b6f0c7e11', requireEligibility: false };
+    const { deps } = setUpJobs(makePolicy([makeTarget(), makeTarget({ id: 'prod-db', name: 'Production databases', grant: otherGroup })]));
+    await approved(deps, 60, 'prod-ssh');
+    await approved(deps, 60, 'prod-db');
+    await drain(deps);
+    let paced = 0;
+    const pacedAtCheck: number[] = [];
+    const isPresent = deps.access.isPresent.bind(deps.access);
+    deps.access.isPresent = (spec, principalId) => {
+      pacedAtCheck.push(paced);
+      return isPresent(spec, principalId);
+    };
+    const pace = async () => {
+      paced += 1;
+    };
+    expect(await reconcile({ ...deps, pace })).toMatchObject({ checked: 2 });
+    expect(pacedAtCheck).toEqual([1, 2]);
+  });
+
   it('reports what it could not check instead of guessing', async () => {
     const { deps } = setUpJobs();
     const id = await activeGrant(deps);

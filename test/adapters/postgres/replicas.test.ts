@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../src/adapters/postgres/audit-trail.js';
-import type { PostgresPool } from '../../../src/adapters/postgres/database.js';
+import { aloneAmongReplicas, type PostgresPool } from '../../../src/adapters/postgres/database.js';
 import { listenForJobs } from '../../../src/adapters/postgres/job-notifications.js';
 import { PostgresJobQueue } from '../../../src/adapters/postgres/job-queue.js';
 import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
@@ -151,4 +151,34 @@ describe('PostgreSQL shared by several replicas', () => {
       await listener.close();
     }
   });
+
+  it('runs shared work on one replica at a time, and on any once its holder is done or its session has ended', async () => {
+    const database = await migratedDatabaseForThisTest();
+    const [first, second] = [database.openPool(), database.openPool()];
+    const KEY = 4_242;
+    let finishFirst = () => {};
+    const firstRun = aloneAmongReplicas(first, KEY, () => new Promise<string>((resolve) => (finishFirst = () => resolve('first ran'))));
+    await waitFor(async () => (await locksHeld(database.pool)) === 1);
+    let secondRan = false;
+    expect(await aloneAmongReplicas(second, KEY, async () => (secondRan = true))).toBeUndefined();
+    expect(secondRan).toBe(false);
+    finishFirst();
+    expect(await firstRun).toBe('first ran');
+    expect(await aloneAmongReplicas(second, KEY, async () => 'second ran')).toBe('second ran');
+
+    // A replica that dies mid-way: PostgreSQL ends its session, and the lock goes with it.
+    const dying = database.openPool();
+    let never = () => {};
+    const dyingRun = aloneAmongReplicas(dying, KEY, () => new Promise<void>((resolve) => (never = resolve)));
+    await waitFor(async () => (await locksHeld(database.pool)) === 1);
+    await database.pool.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1", [KEY]);
+    expect(await aloneAmongReplicas(second, KEY, async () => 'taken over')).toBe('taken over');
+    never();
+    await dyingRun;
+  });
 });
+
+async function locksHeld(pool: PostgresPool): Promise<number> {
+  const result = await pool.query<{ n: number }>("SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted");
+  return result.rows[0]?.n ?? 0;
+}
