@@ -50,10 +50,12 @@ export class JobScheduler {
   private poke: () => void = () => {};
   private readonly concurrency: number;
   private readonly leaseMs: number;
+  private readonly sweeps: Sweeps;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.concurrency = deps.concurrency ?? 16;
     this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+    this.sweeps = new Sweeps(() => this.sweep(), deps.clock);
   }
 
   start(): void {
@@ -113,7 +115,8 @@ export class JobScheduler {
   private async pass(): Promise<void> {
     const running = new Map<Promise<void>, StoredJob>();
     const heartbeat = setInterval(() => this.renew([...running.values()]), this.leaseMs / HEARTBEATS_PER_LEASE);
-    const sweeps = new Sweeps(() => this.sweep(), this.deps.clock);
+    const sweeps = this.sweeps;
+    sweeps.beginPass();
     try {
       sweeps.start();
       const start = (job: StoredJob) => {
@@ -127,7 +130,7 @@ export class JobScheduler {
         const sweepAt = sweeps.nextAt(await this.deps.nextSweepAt());
         if (!this.stopped) {
           const now = this.deps.clock.now();
-          if (sweepAt !== undefined && sweepAt <= now) sweeps.start({ due: true });
+          if (sweepAt !== undefined && sweepAt <= now) sweeps.start(sweepAt);
           // A slot freed while claiming is filled in the next round at once.
           if (await this.fill(now, running, start)) continue;
         }
@@ -234,7 +237,7 @@ export class JobScheduler {
 
   private async nextWakeDelay(): Promise<number> {
     const [nextJob, nextSweep] = await Promise.all([this.deps.jobs.nextRunAt(), this.deps.nextSweepAt()]);
-    const next = Math.min(nextJob ?? Number.POSITIVE_INFINITY, nextSweep ?? Number.POSITIVE_INFINITY);
+    const next = Math.min(nextJob ?? Number.POSITIVE_INFINITY, this.sweeps.nextAt(nextSweep) ?? Number.POSITIVE_INFINITY);
     return Math.max(0, Math.min(next - this.deps.clock.now(), MAX_IDLE_MS));
   }
 }
@@ -243,24 +246,45 @@ export class JobScheduler {
 // a request the domain will not change) is not run again for this long, rather than at once, in a loop.
 const QUIET_AFTER_EMPTY_SWEEP_MS = 1000;
 
-/** The sweeps of one pass: one at a time, beside the jobs, its failure ending the pass. */
+/**
+ * The scheduler's sweeps: one at a time, beside the jobs, a failure ending the pass it ran in; after a sweep
+ * that changed nothing although something was due, quiet for a moment, across passes too.
+ */
 class Sweeps {
   running: Promise<void> | undefined;
   private failed: { error: unknown } | undefined;
   private quietUntil = 0;
+  private startedAt = 0;
+  private forDue = false;
 
   constructor(
     private readonly sweep: () => Promise<SweepResult>,
     private readonly clock: Clock,
   ) {}
 
-  /** `due`: the store said something had fallen due (a pass also sweeps once at its start, in case). */
-  start({ due }: { due: boolean } = { due: false }): void {
-    if (this.running || this.failed) return;
+  beginPass(): void {
+    this.failed = undefined;
+  }
+
+  /**
+   * `dueAt`: the deadline the store says has come. Without it (a pass sweeps once at its start, in case), a
+   * sweep in a quiet moment is skipped. Told while a sweep runs, it marks that sweep as one for a deadline due
+   * when it began, so that changing nothing makes it quiet.
+   */
+  start(dueAt?: number): void {
+    const now = this.clock.now();
+    if (this.running) {
+      if (dueAt !== undefined && dueAt <= this.startedAt) this.forDue = true;
+      return;
+    }
+    if (this.failed || (dueAt === undefined && now < this.quietUntil)) return;
+    this.startedAt = now;
+    this.forDue = dueAt !== undefined;
     this.running = this.sweep().then(
       (swept) => {
         this.running = undefined;
-        if (due && swept.timedOut + swept.expired + swept.warned === 0) this.quietUntil = this.clock.now() + QUIET_AFTER_EMPTY_SWEEP_MS;
+        if (this.forDue && swept.timedOut + swept.expired + swept.warned === 0)
+          this.quietUntil = this.clock.now() + QUIET_AFTER_EMPTY_SWEEP_MS;
       },
       (error: unknown) => {
         this.running = undefined;

@@ -233,12 +233,20 @@ describe('the job scheduler', () => {
     queue.add('revoke');
     startScheduler({ nextSweepAt: async () => T0 });
     await vi.advanceTimersByTimeAsync(1);
-    // The pass's first sweep, and the one for the due deadline.
-    expect(sweeps).toBe(2);
+    // The pass's first sweep, which found the deadline due.
+    expect(sweeps).toBe(1);
     await vi.advanceTimersByTimeAsync(998);
-    expect(sweeps).toBe(2);
+    expect(sweeps).toBe(1);
     await vi.advanceTimersByTimeAsync(2);
-    expect(sweeps).toBe(3);
+    expect(sweeps).toBe(2);
+  });
+
+  it('stays quiet across passes too: with nothing running, it does not start pass after pass for a due deadline that changes nothing', async () => {
+    startScheduler({ nextSweepAt: async () => T0 });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(sweeps).toBe(1);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(sweeps).toBe(2);
   });
 
   it('renews the leases of the jobs still running, four times a lease, and stops when they end', async () => {
