@@ -44,11 +44,15 @@ function recorded(source: string): string {
     INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at)
     SELECT job.kind, ${source}.id, job.event, $2, $2, $2
     FROM ${source}, unnest($3::text[], $4::text[]) WITH ORDINALITY AS job(kind, event, n) ORDER BY job.n),
+  head AS (
+    SELECT seq, hash FROM audit_chain_head WHERE EXISTS (SELECT 1 FROM ${source}) FOR UPDATE),
+  -- Read through scalar subqueries, so that a missing head (a database never migrated) makes seq null and
+  -- fails the whole statement, rather than writing the change without its audit event.
   appended AS (
     INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
-    SELECT head.seq + 1, $2, $1, $5, $6, $7, $8, $9, head.hash,
-      encode(sha256(convert_to('[' || (head.seq + 1) || ',' || $10 || ',"' || head.hash || '"]', 'UTF8')), 'hex')
-    FROM audit_chain_head head WHERE EXISTS (SELECT 1 FROM ${source}) FOR UPDATE OF head
+    SELECT chain.seq + 1, $2, $1, $5, $6, $7, $8, $9, chain.hash,
+      encode(sha256(convert_to('[' || (chain.seq + 1) || ',' || $10 || ',"' || chain.hash || '"]', 'UTF8')), 'hex')
+    FROM ${source}, (SELECT (SELECT seq FROM head) AS seq, (SELECT hash FROM head) AS hash) chain
     RETURNING seq, hash),
   moved AS (
     UPDATE audit_chain_head SET seq = appended.seq, hash = appended.hash FROM appended RETURNING audit_chain_head.seq)

@@ -68,6 +68,26 @@ describe('the PostgreSQL audit trail', () => {
     expect(await verifyAuditChain(pool)).toEqual({ ok: true, rows: 2 });
   });
 
+  it('writes nothing of a change it cannot chain: a missing chain head fails the write', async () => {
+    const { pool } = await migratedDatabaseForThisTest();
+    await pool.query(
+      'ALTER TABLE audit_chain_head DISABLE TRIGGER USER; DELETE FROM audit_chain_head; ALTER TABLE audit_chain_head ENABLE TRIGGER USER;',
+    );
+    const requests = new PostgresRequestRepository(pool);
+    const opened = openRequest({
+      id: 'req_A',
+      requesterId: REQUESTER,
+      target,
+      reason: 'Investigating INC-42',
+      durationMinutes: 60,
+      pendingTimeoutMinutes: 240,
+      now: T0,
+    });
+    await expect(requests.create(opened, T0)).rejects.toThrow();
+    expect(await requests.find('req_A')).toBeUndefined();
+    expect((await pool.query('SELECT COUNT(*) AS n FROM jobs')).rows).toEqual([{ n: 0 }]);
+  });
+
   it('finds an edited row', async () => {
     const { pool } = await migratedDatabaseForThisTest();
     await threeEvents(pool);
