@@ -47,6 +47,11 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   return { timedOut, expired, warned };
 }
 
+/** How many requests a sweep changed. */
+export function changedBy(swept: SweepResult): number {
+  return swept.timedOut + swept.expired + swept.warned;
+}
+
 /** When the next sweep has something to do. */
 export function nextSweepAt(deps: SweepDeps): Promise<number | undefined> {
   return deps.requests.nextDeadline(minutesToMs(deps.policy.settings.expiryWarningMinutes));

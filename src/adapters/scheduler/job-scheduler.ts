@@ -4,7 +4,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Clock, JobQueue, StoredJob } from '../../application/ports.js';
 import type { JobOutcome } from '../../application/run-job.js';
-import type { SweepResult } from '../../application/sweep.js';
+import { changedBy, type SweepResult } from '../../application/sweep.js';
 import type { Logger } from '../../logger.js';
 
 export interface SchedulerDeps {
@@ -151,7 +151,7 @@ export class JobScheduler {
 
   private async sweep(): Promise<SweepResult> {
     const swept = await this.deps.sweep();
-    if (swept.timedOut + swept.expired + swept.warned > 0) this.deps.log.info(swept, 'sweep');
+    if (changedBy(swept) > 0) this.deps.log.info(swept, 'sweep');
     return swept;
   }
 
@@ -283,8 +283,7 @@ class Sweeps {
     this.running = this.sweep().then(
       (swept) => {
         this.running = undefined;
-        if (this.forDue && swept.timedOut + swept.expired + swept.warned === 0)
-          this.quietUntil = this.clock.now() + QUIET_AFTER_EMPTY_SWEEP_MS;
+        if (this.forDue && changedBy(swept) === 0) this.quietUntil = this.clock.now() + QUIET_AFTER_EMPTY_SWEEP_MS;
       },
       (error: unknown) => {
         this.running = undefined;
