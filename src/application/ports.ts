@@ -57,6 +57,12 @@ export interface RequestRepository {
    * request is no longer the one the change was decided on, writes nothing and returns false.
    */
   apply(previous: AccessRequest, change: Transition, now: number, options?: { completeJob?: JobLease }): Promise<boolean>;
+  /**
+   * Changes that time alone makes (see `isTimedChange`), each a compare-and-set of its own as `apply`, all at
+   * once: on PostgreSQL one round trip and one turn at the audit chain for the lot, their events chained in the
+   * order given. Whether each was written, in that order.
+   */
+  applyAll(changes: readonly DecidedChange[], now: number): Promise<boolean[]>;
   listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]>;
   listByState(state: RequestState, limit: number): Promise<AccessRequest[]>;
   countByState(state: RequestState): Promise<number>;
@@ -78,6 +84,34 @@ export interface RequestRepository {
   listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]>;
   /** The earliest deadline still ahead, for the precise timer. */
   nextDeadline(warningMs: number): Promise<number | undefined>;
+}
+
+/** A change and the request it was decided on, to be written with compare-and-set on that request's version. */
+export interface DecidedChange {
+  previous: AccessRequest;
+  change: Transition;
+}
+
+/**
+ * A change the sweep makes (an end falling due, a warning, a timeout): it adds no decision and no grant, and
+ * ends no grant. `applyAll` takes only these, and no job lease to settle.
+ */
+export function isTimedChange({ previous, change }: DecidedChange): boolean {
+  const next = change.request;
+  return (
+    next.approvals.length === previous.approvals.length &&
+    (next.denial === undefined || previous.denial !== undefined) &&
+    (next.grant === undefined || previous.grant !== undefined) &&
+    (next.state !== 'ended' || previous.state === 'ended')
+  );
+}
+
+/** For the adapters: `applyAll` refuses a change that is not timed, rather than dropping what it adds. */
+export function checkTimedChanges(changes: readonly DecidedChange[]): void {
+  const ids = new Set(changes.map(({ previous }) => previous.id));
+  if (ids.size !== changes.length) throw new Error('applyAll takes each request once');
+  const other = changes.find((change) => !isTimedChange(change));
+  if (other) throw new Error(`applyAll takes timed changes only, not ${other.change.audit.action} of ${other.previous.id}`);
 }
 
 export type Deadline = { kind: 'pending_timeout' } | { kind: 'expiry' } | { kind: 'expiry_warning'; warningMs: number };

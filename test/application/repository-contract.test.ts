@@ -16,6 +16,7 @@ import {
   openRequest,
   recordCleanup,
   type TransitionResult,
+  timeOut,
 } from '../../src/domain/access-request.js';
 import { confirmEnd, endHeldElsewhere, requestEnd } from '../../src/domain/ending.js';
 import { openMigratedDatabase } from '../support/database.js';
@@ -111,6 +112,33 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     const stale = must(approve(request, { ...target, approvers: { ...target.approvers, users: ['U0OTHER'] } }, 'U0OTHER', T0 + 1000));
     expect(await store.requests.apply(request, stale, T0 + 1000)).toBe(false);
     expect((await store.requests.find('req_A'))?.approvals.map((a) => a.approverId)).toEqual([APPROVER_1]);
+  });
+
+  it('writes the timed changes of many requests at once, each by compare-and-set on its own', async () => {
+    const store = await makeStore();
+    const due = T0 + 240 * MINUTE;
+    const requests = [await opened(store, 'req_A'), await opened(store, 'req_B'), await opened(store, 'req_C')];
+    await step(store, requests[1] as AccessRequest, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
+    const changes = requests.map((previous) => ({ previous, change: must(timeOut(previous, due)) }));
+
+    expect(await store.requests.applyAll(changes, due)).toEqual([true, false, true]);
+    const stored = await Promise.all(['req_A', 'req_B', 'req_C'].map((id) => store.requests.find(id)));
+    expect(stored.map((request) => request?.state)).toEqual(['timed_out', 'approved', 'timed_out']);
+    const told = await store.jobs.claimDue(due, 10, MINUTE, ['notify']);
+    expect(told.filter((job) => job.event === 'timed_out').map((job) => job.requestId)).toEqual(['req_A', 'req_C']);
+    expect(await store.requests.applyAll([], due)).toEqual([]);
+  });
+
+  it('refuses to write at once a change that is not timed, and writes none of the others', async () => {
+    const store = await makeStore();
+    const [first, second] = [await opened(store, 'req_A'), await opened(store, 'req_B')];
+    const changes = [
+      { previous: first, change: must(timeOut(first, T0 + 240 * MINUTE)) },
+      { previous: second, change: must(approve(second, target, APPROVER_1, T0 + 1000)) },
+    ];
+    await expect(store.requests.applyAll(changes, T0 + 240 * MINUTE)).rejects.toThrow(/timed changes only/);
+    expect((await store.requests.find('req_A'))?.state).toBe('pending');
+    expect((await store.requests.find('req_B'))?.approvals).toEqual([]);
   });
 
   it('finds the other grants that hold the same membership: active ones not ending, and approved ones already sent', async () => {

@@ -6,6 +6,7 @@ import type {
   BoundarySignOuts,
   Clock,
   Deadline,
+  DecidedChange,
   EmailLookup,
   EntraDirectory,
   GrantOrder,
@@ -23,6 +24,7 @@ import type {
   StoredJob,
   UserLookup,
 } from '../../src/application/ports.js';
+import { checkTimedChanges } from '../../src/application/ports.js';
 import type { AccessRequest, AuditEntry, JobKind, RequestState, Transition } from '../../src/domain/access-request.js';
 import { coversSameMembership } from '../../src/domain/membership.js';
 import type { NewsKind } from '../../src/domain/news.js';
@@ -55,6 +57,13 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     this.requests.set(previous.id, change.request);
     this.record(change, now);
     return true;
+  }
+
+  async applyAll(changes: readonly DecidedChange[], now: number): Promise<boolean[]> {
+    checkTimedChanges(changes);
+    const written: boolean[] = [];
+    for (const { previous, change } of changes) written.push(await this.apply(previous, change, now));
+    return written;
   }
 
   async listUncleaned(limit: number): Promise<AccessRequest[]> {

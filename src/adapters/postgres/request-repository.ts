@@ -4,7 +4,15 @@
 // to the one audit chain under the lock of its head; taken inside the statement, that lock is held for the
 // rest of the statement and its commit, never across a round trip to the bot.
 
-import type { AuditRecord, Deadline, JobLease, RequestRepository, StoredJob } from '../../application/ports.js';
+import {
+  type AuditRecord,
+  checkTimedChanges,
+  type Deadline,
+  type DecidedChange,
+  type JobLease,
+  type RequestRepository,
+  type StoredJob,
+} from '../../application/ports.js';
 import type { AccessRequest, RequestState, Transition } from '../../domain/access-request.js';
 import { auditBody } from '../sql/audit-chain.js';
 import {
@@ -99,6 +107,64 @@ const SQL = {
     UPDATE grants SET ended_at = $48, end_reason = $49
     WHERE request_id IN (SELECT id FROM changed) AND $48::bigint IS NOT NULL AND ended_at IS NULL),
   ${recorded('changed')}`,
+  // `apply` for many requests at once (timed changes: no decisions, grant or settled job). The rows are locked
+  // in id order, so two of these never wait on each other in a cycle; each is changed only while its version is
+  // still the one its change was decided on. The audit events of the changed ones are chained under one lock of
+  // the head, in the order given: `chain` numbers them on from the head, each hash computed from the one before
+  // it exactly as `recorded` computes one.
+  applyAll: `WITH RECURSIVE given AS MATERIALIZED (
+    SELECT * FROM unnest($3::text[], $4::integer[], $5::text[],
+      $6::text[], $7::integer[], $8::bigint[], $9::integer[], $10::integer[], $11::bigint[], $12::text[], $13::text[],
+      $14::text[], $15::bigint[], $16::bigint[], $17::bigint[], $18::text[], $19::text[], $20::bigint[], $21::text[],
+      $22::text[], $23::bigint[], $24::integer[], $25::integer[], $26::integer[], $27::text[],
+      $28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::text[]) WITH ORDINALITY
+      AS c(id, was_version, was_state,
+        state, version, decided_at, duration_minutes, required_approvals, cancelled_at, failure, ending_reason,
+        ending_by, ending_at, expiry_warned_at, grant_sent_at, grant_kind, grant_group_id, cleanup_at, cleanup_result,
+        kept_by, signed_out_at, signed_out_tokens, signed_out_sessions, signed_out_other_accounts, held_by,
+        actor, action, state_before, state_after, detail, body, n)),
+  latest AS MATERIALIZED (
+    SELECT id, version, state FROM requests WHERE id = ANY($3::text[]) ORDER BY id FOR UPDATE),
+  changed AS (
+    UPDATE requests SET state = c.state, version = c.version, decided_at = c.decided_at,
+      duration_minutes = c.duration_minutes, required_approvals = c.required_approvals, cancelled_at = c.cancelled_at,
+      failure = c.failure, ending_reason = c.ending_reason, ending_by = c.ending_by, ending_at = c.ending_at,
+      expiry_warned_at = c.expiry_warned_at, grant_sent_at = c.grant_sent_at, grant_kind = c.grant_kind,
+      grant_group_id = c.grant_group_id, cleanup_at = c.cleanup_at, cleanup_result = c.cleanup_result,
+      kept_by = c.kept_by, signed_out_at = c.signed_out_at, signed_out_tokens = c.signed_out_tokens,
+      signed_out_sessions = c.signed_out_sessions, signed_out_other_accounts = c.signed_out_other_accounts,
+      held_by = c.held_by, updated_at = $1
+    FROM given c JOIN latest ON latest.id = c.id AND latest.version = c.was_version AND latest.state = c.was_state
+    WHERE requests.id = c.id
+    RETURNING requests.id),
+  written AS MATERIALIZED (
+    SELECT c.*, row_number() OVER (ORDER BY c.n) AS k FROM given c WHERE c.id IN (SELECT id FROM changed)),
+  queued AS (
+    INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at)
+    SELECT job.kind, written.id, job.event, $1, $1, $1
+    FROM unnest($34::integer[], $35::text[], $36::text[]) WITH ORDINALITY AS job(change, kind, event, m)
+      JOIN written ON written.n = job.change
+    ORDER BY job.m),
+  head AS (
+    SELECT seq, hash FROM audit_chain_head WHERE EXISTS (SELECT 1 FROM written) FOR UPDATE),
+  -- As in \`recorded\`, a missing head makes seq null, and the insert fails the whole statement.
+  chain (k, seq, prev_hash, hash) AS (
+    SELECT 0::bigint, (SELECT seq FROM head), NULL::text, (SELECT hash FROM head)
+    UNION ALL
+    SELECT written.k, chain.seq + 1, chain.hash,
+      encode(sha256(convert_to('[' || (chain.seq + 1) || ',' || written.body || ',"' || chain.hash || '"]', 'UTF8')), 'hex')
+    FROM chain JOIN written ON written.k = chain.k + 1),
+  appended AS (
+    INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
+    SELECT chain.seq, $1, written.id, written.actor, written.action, written.state_before, written.state_after,
+      written.detail, chain.prev_hash, chain.hash
+    FROM chain JOIN written ON written.k = chain.k ORDER BY chain.k
+    RETURNING seq, hash),
+  moved AS (
+    UPDATE audit_chain_head SET seq = last.seq, hash = last.hash
+    FROM (SELECT seq, hash FROM appended ORDER BY seq DESC LIMIT 1) last RETURNING audit_chain_head.seq)
+  SELECT COALESCE((SELECT json_agg(id) FROM changed), '[]') AS written,
+    (SELECT pg_notify($2, '') FROM moved) IS NOT NULL AS woken`,
   find: hydrated('FROM requests r WHERE r.id = $1'),
   byRequester: hydrated('FROM requests r WHERE r.requester_id = $1 ORDER BY r.created_at DESC, r.row_order DESC LIMIT $2'),
   byState: hydrated('FROM requests r WHERE r.state = $1 ORDER BY r.created_at, r.row_order LIMIT $2'),
@@ -175,6 +241,30 @@ export class PostgresRequestRepository implements RequestRepository {
     ]);
   }
 
+  async applyAll(changes: readonly DecidedChange[], now: number): Promise<boolean[]> {
+    checkTimedChanges(changes);
+    if (changes.length === 0) return [];
+    const column = <T>(of: (change: DecidedChange) => T[]) => {
+      const rows = changes.map(of);
+      return (rows[0] ?? []).map((_, index) => rows.map((row) => row[index]));
+    };
+    const jobs = changes.flatMap(({ change }, index) => change.jobs.map((job) => ({ change: index + 1, job })));
+    const result = await this.pool.query<{ written: string[] }>(
+      prepared(SQL.applyAll, [
+        now,
+        JOBS_CHANNEL,
+        ...column(({ previous }) => [previous.id, previous.version, previous.state]),
+        ...column(({ change }) => requestColumns(change.request)),
+        ...column(({ previous, change }) => auditColumns(previous.id, change, now)),
+        jobs.map(({ change }) => change),
+        jobs.map(({ job }) => job.kind),
+        jobs.map(({ job }) => job.event ?? null),
+      ]),
+    );
+    const written = new Set(result.rows[0]?.written ?? []);
+    return changes.map(({ previous }) => written.has(previous.id));
+  }
+
   listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]> {
     return this.read(SQL.byRequester, [requesterId, limit]);
   }
@@ -240,22 +330,23 @@ export class PostgresRequestRepository implements RequestRepository {
 }
 
 function recordValues(requestId: string, change: Transition, now: number): unknown[] {
-  const { audit, jobs } = change;
-  const detail = JSON.stringify(audit.detail);
-  const fields = { at: now, requestId, actor: audit.actor, action: audit.action, stateBefore: audit.from, stateAfter: audit.to, detail };
+  const { jobs } = change;
   return [
     requestId,
     now,
     jobs.map((job) => job.kind),
     jobs.map((job) => job.event ?? null),
-    audit.actor,
-    audit.action,
-    audit.from,
-    audit.to,
-    detail,
-    auditBody(fields),
+    ...auditColumns(requestId, change, now),
     JOBS_CHANNEL,
   ];
+}
+
+/** The change's audit event: actor, action, states before and after, detail, and the hashed body (`auditBody`). */
+function auditColumns(requestId: string, change: Transition, now: number): unknown[] {
+  const { audit } = change;
+  const detail = JSON.stringify(audit.detail);
+  const fields = { at: now, requestId, actor: audit.actor, action: audit.action, stateBefore: audit.from, stateAfter: audit.to, detail };
+  return [audit.actor, audit.action, audit.from, audit.to, detail, auditBody(fields)];
 }
 
 function requestColumns(next: AccessRequest): unknown[] {

@@ -1,4 +1,12 @@
-import type { AuditRecord, Deadline, JobLease, RequestRepository, StoredJob } from '../../application/ports.js';
+import {
+  type AuditRecord,
+  checkTimedChanges,
+  type Deadline,
+  type DecidedChange,
+  type JobLease,
+  type RequestRepository,
+  type StoredJob,
+} from '../../application/ports.js';
 import type { AccessRequest, AuditEntry, JobOrder, RequestState, Transition } from '../../domain/access-request.js';
 import { auditHash, GENESIS_HASH } from '../sql/audit-chain.js';
 import {
@@ -177,6 +185,13 @@ export class SqliteRequestRepository implements RequestRepository {
       if (error instanceof LeaseLost) return false;
       throw error;
     }
+  }
+
+  async applyAll(changes: readonly DecidedChange[], now: number): Promise<boolean[]> {
+    checkTimedChanges(changes);
+    const written: boolean[] = [];
+    for (const { previous, change } of changes) written.push(await this.apply(previous, change, now));
+    return written;
   }
 
   async listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]> {

@@ -2,24 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { readAuditTrail, verifyAuditChain } from '../../../src/adapters/postgres/audit-trail.js';
 import type { PostgresPool } from '../../../src/adapters/postgres/database.js';
 import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
-import { cancel, openRequest } from '../../../src/domain/access-request.js';
+import { cancel, openRequest, timeOut } from '../../../src/domain/access-request.js';
 import { AWKWARD_TEXT, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
 import { migratedDatabaseForThisTest } from '../../support/postgres.js';
 
 const target = makeTarget();
 
+function open(id: string, now = T0) {
+  return openRequest({
+    id,
+    requesterId: REQUESTER,
+    target,
+    reason: 'Investigating INC-42',
+    durationMinutes: 60,
+    pendingTimeoutMinutes: 240,
+    now,
+  });
+}
+
 async function threeEvents(pool: PostgresPool): Promise<void> {
   const requests = new PostgresRequestRepository(pool);
   for (const [index, id] of ['req_A', 'req_B'].entries()) {
-    const opened = openRequest({
-      id,
-      requesterId: REQUESTER,
-      target,
-      reason: 'Investigating INC-42',
-      durationMinutes: 60,
-      pendingTimeoutMinutes: 240,
-      now: T0 + index,
-    });
+    const opened = open(id, T0 + index);
     await requests.create(opened, T0 + index);
     if (id === 'req_B') {
       const cancelled = cancel(opened.request, REQUESTER, T0 + 10);
@@ -70,22 +74,22 @@ describe('the PostgreSQL audit trail', () => {
 
   it('writes nothing of a change it cannot chain: a missing chain head fails the write', async () => {
     const { pool } = await migratedDatabaseForThisTest();
+    const requests = new PostgresRequestRepository(pool);
+    const first = open('req_A');
+    await requests.create(first, T0);
+    const jobsBefore = (await pool.query('SELECT COUNT(*) AS n FROM jobs')).rows;
     await pool.query(
       'ALTER TABLE audit_chain_head DISABLE TRIGGER USER; DELETE FROM audit_chain_head; ALTER TABLE audit_chain_head ENABLE TRIGGER USER;',
     );
-    const requests = new PostgresRequestRepository(pool);
-    const opened = openRequest({
-      id: 'req_A',
-      requesterId: REQUESTER,
-      target,
-      reason: 'Investigating INC-42',
-      durationMinutes: 60,
-      pendingTimeoutMinutes: 240,
-      now: T0,
-    });
-    await expect(requests.create(opened, T0)).rejects.toThrow();
-    expect(await requests.find('req_A')).toBeUndefined();
-    expect((await pool.query('SELECT COUNT(*) AS n FROM jobs')).rows).toEqual([{ n: 0 }]);
+
+    await expect(requests.create(open('req_B'), T0)).rejects.toThrow();
+    expect(await requests.find('req_B')).toBeUndefined();
+    const due = T0 + 240 * 60_000;
+    const timedOut = timeOut(first.request, due);
+    if (!timedOut.ok) throw new Error('refused');
+    await expect(requests.applyAll([{ previous: first.request, change: timedOut }], due)).rejects.toThrow();
+    expect((await requests.find('req_A'))?.state).toBe('pending');
+    expect((await pool.query('SELECT COUNT(*) AS n FROM jobs')).rows).toEqual(jobsBefore);
   });
 
   it('finds an edited row', async () => {

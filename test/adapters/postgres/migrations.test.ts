@@ -43,6 +43,7 @@ describe('PostgreSQL migrations', () => {
       '0003_sign_out_jobs.sql',
       '0004_jobs_queued_by_kind.sql',
       '0005_deadline_indexes.sql',
+      '0006_audit_head_moves_past_many.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -60,6 +61,7 @@ describe('PostgreSQL migrations', () => {
       { version: 3, name: 'sign_out_jobs' },
       { version: 4, name: 'jobs_queued_by_kind' },
       { version: 5, name: 'deadline_indexes' },
+      { version: 6, name: 'audit_head_moves_past_many' },
     ]);
   });
 
@@ -96,7 +98,7 @@ describe('PostgreSQL migrations', () => {
     await insert('req_OPEN', 'active', 3_601_000, null);
     await insert('req_DONE', 'ended', 1_000_000, 1_000_000);
 
-    expect(await migrate(pool, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0005_deadline_indexes.sql' }] });
+    expect(await migrate(pool, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0005_deadline_indexes.sql' }, {}] });
     const requests = new PostgresRequestRepository(pool);
     expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);
     expect((await requests.listDue({ kind: 'expiry_warning', warningMs: 60_000 }, 3_541_000, 10)).map((request) => request.id)).toEqual([
@@ -179,9 +181,14 @@ describe('PostgreSQL migrations', () => {
       'TRUNCATE audit_events',
       'DELETE FROM audit_chain_head',
       'UPDATE audit_chain_head SET seq = 5',
+      "UPDATE audit_chain_head SET seq = 1, hash = 'not the row''s'",
     ]) {
-      await expect(pool.query(statement), statement).rejects.toThrow(/the audit (trail is append-only|chain head moves one row on)/);
+      await expect(pool.query(statement), statement).rejects.toThrow(
+        /the audit (trail is append-only|chain head moves forward, onto a row)/,
+      );
     }
+    await pool.query("UPDATE audit_chain_head SET seq = 1, hash = 'h'");
+    await expect(pool.query("UPDATE audit_chain_head SET seq = 0, hash = repeat('0', 64)")).rejects.toThrow(/moves forward/);
     expect((await pool.query('SELECT actor FROM audit_events')).rows).toEqual([{ actor: 'U0ADMIN01' }]);
   });
 });

@@ -7,7 +7,7 @@ import { aloneAmongReplicas, type PostgresPool } from '../../../src/adapters/pos
 import { listenForJobs } from '../../../src/adapters/postgres/job-notifications.js';
 import { PostgresJobQueue } from '../../../src/adapters/postgres/job-queue.js';
 import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
-import { type AccessRequest, approve, openRequest, type TransitionResult } from '../../../src/domain/access-request.js';
+import { type AccessRequest, approve, openRequest, type TransitionResult, timeOut } from '../../../src/domain/access-request.js';
 import { APPROVER_1, APPROVER_2, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
 import { migratedDatabaseForThisTest } from '../../support/postgres.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -107,6 +107,30 @@ describe('PostgreSQL shared by several replicas', () => {
     );
     expect(outcomes.every(Boolean)).toBe(true);
     expect(await verifyAuditChain(database.pool)).toEqual({ ok: true, rows: 100 });
+  });
+
+  it('chains the events of many changes written at once in the order given, beside concurrent single writes', async () => {
+    const database = await migratedDatabaseForThisTest();
+    const requests = await openRequests(database.pool, 60);
+    const [sweeper, ...others] = [database.openPool(), database.openPool(), database.openPool()].map(
+      (pool) => new PostgresRequestRepository(pool),
+    );
+    const due = T0 + 240 * 60_000;
+    const timedOut = requests.slice(0, 30).reverse();
+    const approved = requests.slice(30);
+    const outcomes = await Promise.all([
+      sweeper?.applyAll(
+        timedOut.map((previous) => ({ previous, change: must(timeOut(previous, due)) })),
+        due,
+      ),
+      ...approved.map((request, index) =>
+        others[index % 2]?.apply(request, must(approve(request, target, APPROVER_1, T0 + index)), T0 + index),
+      ),
+    ]);
+    expect(outcomes.flat().every(Boolean)).toBe(true);
+    expect(await verifyAuditChain(database.pool)).toEqual({ ok: true, rows: 120 });
+    const { rows } = await database.pool.query("SELECT request_id FROM audit_events WHERE action = 'timed_out' ORDER BY seq");
+    expect(rows.map((row) => row.request_id)).toEqual(timedOut.map((request) => request.id));
   });
 
   it('wakes a listening replica when a change commits, and not when it rolls back', async () => {
