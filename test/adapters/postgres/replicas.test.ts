@@ -196,6 +196,8 @@ describe('PostgreSQL shared by several replicas', () => {
     const dyingRun = aloneAmongReplicas(dying, KEY, () => new Promise<void>((resolve) => (never = resolve)));
     await waitFor(async () => (await locksHeld(database.pool)) === 1);
     await database.pool.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1", [KEY]);
+    // The session ends a moment after it is told to.
+    await waitFor(async () => (await locksHeld(database.pool)) === 0);
     expect(await aloneAmongReplicas(second, KEY, async () => 'taken over')).toBe('taken over');
     never();
     await dyingRun;
