@@ -161,9 +161,8 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     clock,
     log: log.child({ module: 'scheduler' }),
     runJob: async (job) => {
-      const before = await requests.find(job.requestId);
       const outcome = await runJob(jobDeps, job);
-      metrics.observe(job, outcome, before, await requests.find(job.requestId));
+      metrics.observe(job, outcome);
       return outcome;
     },
     // Every replica's timer fires for the same deadlines: one replica at a time sweeps, so that two do not

@@ -22,10 +22,15 @@ export interface JobDeps {
   boundary?: BoundarySignOuts;
 }
 
-export type JobOutcome =
+export type JobOutcome = (
   | { result: 'done'; detail: string }
   | { result: 'retry'; detail: string; runAt: number }
-  | { result: 'buried'; detail: string };
+  | { result: 'buried'; detail: string }
+) & {
+  /** The request as the job read it, and as the job left it (the same when it changed nothing), for the metrics. */
+  before?: AccessRequest;
+  after?: AccessRequest;
+};
 
 // The approvers hear about a revocation still failing after this many attempts; it keeps being retried.
 export const REVOKE_ALERT_AFTER = 5;
@@ -45,6 +50,11 @@ export async function runJob(deps: JobDeps, job: StoredJob): Promise<JobOutcome>
     await deps.jobs.bury(job, 'request not found', deps.clock.now());
     return { result: 'buried', detail: 'request not found' };
   }
+  const outcome = await runKind(deps, job, request);
+  return { ...outcome, before: request, after: outcome.after ?? request };
+}
+
+function runKind(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
   if (job.kind === 'grant') return runGrant(deps, job, request);
   if (job.kind === 'sign_out') return runSignOut(deps, job, request);
   if (job.kind === 'revoke') return runRevoke(deps, job, request);
@@ -68,7 +78,9 @@ async function record(
   read?: AccessRequest,
 ): Promise<JobOutcome> {
   const changed = await applyTransition(deps, job.requestId, decide, { completeJob: job, ...(read && { read }) });
-  return changed.ok ? { result: 'done', detail } : finish(deps, job, `${detail}; the request had moved on (${changed.code})`);
+  return changed.ok
+    ? { result: 'done', detail, after: changed.request }
+    : finish(deps, job, `${detail}; the request had moved on (${changed.code})`);
 }
 
 async function retry(deps: JobDeps, job: StoredJob, failure: OutsideFailure, minimumMs = 0): Promise<JobOutcome> {

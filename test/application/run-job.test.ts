@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { endAccess } from '../../src/application/end-access.js';
-import { backoffMs, NOTIFY_MAX_ATTEMPTS, REVOKE_ALERT_AFTER } from '../../src/application/run-job.js';
+import { backoffMs, NOTIFY_MAX_ATTEMPTS, REVOKE_ALERT_AFTER, runJob } from '../../src/application/run-job.js';
 import { nextSweepAt, sweep } from '../../src/application/sweep.js';
 import { approve, confirmGrant, journalGrantCall, openRequest } from '../../src/domain/access-request.js';
 import { FakeBoundarySignOuts } from '../support/fakes.js';
@@ -208,6 +208,18 @@ describe('the revoke job', () => {
       ownership: { requestId: id, reference: 'ref-1' },
     });
     expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'released' });
+  });
+
+  it('says how it found the request and how it left it, so the metrics need no reads of their own', async () => {
+    const { deps } = setUpJobs();
+    const id = await approved(deps);
+    await drain(deps);
+    await endAccess(deps, { requestId: id, actorId: REQUESTER, reason: 'released' });
+    const [revoke] = (await deps.jobs.claimDue(deps.clock.now(), 10, 30_000)).filter((job) => job.kind === 'revoke');
+    if (!revoke) throw new Error('no revoke job');
+    const outcome = await runJob(deps, revoke);
+    expect(outcome).toMatchObject({ result: 'done', before: { state: 'active' }, after: { state: 'ended', endReason: 'released' } });
+    expect(outcome.after).toEqual(await deps.requests.find(id));
   });
 
   it('ends a grant whose PIM assignment was replaced by one the bot did not make, leaving that one and saying so', async () => {

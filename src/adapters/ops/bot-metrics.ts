@@ -57,7 +57,8 @@ export class BotMetrics {
    * Called after each job with the request as the job found it and as it left it: what changed in between is
    * what this job did (a revoke job ends access in Entra, a sign-out job afterwards in Boundary).
    */
-  observe(job: StoredJob, outcome: JobOutcome, before: AccessRequest | undefined, after: AccessRequest | undefined): void {
+  observe(job: StoredJob, outcome: JobOutcome): void {
+    const { before, after } = outcome;
     const kind = { kind: job.kind };
     if (job.takenOver) this.takeovers.inc(kind);
     if (outcome.result === 'retry') this.retries.inc(kind);

@@ -20,8 +20,8 @@ describe('BotMetrics', () => {
   it('counts the jobs taken over from a process whose lease ran out, and only those', async () => {
     const requests = new FakeRequestRepository();
     const metrics = new BotMetrics(requests);
-    metrics.observe(job(1, true), { result: 'done', detail: 'revoked' }, undefined, undefined);
-    metrics.observe(job(2, false), { result: 'done', detail: 'revoked' }, undefined, undefined);
+    metrics.observe(job(1, true), { result: 'done', detail: 'revoked' });
+    metrics.observe(job(2, false), { result: 'done', detail: 'revoked' });
     const text = await metrics.registry.render();
     expect(text).toContain('jit_job_takeovers_total{kind="revoke"} 1');
     expect(text).toContain('jit_requests{state="active"} 0');
