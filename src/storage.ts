@@ -93,6 +93,8 @@ async function openPostgres(url: string, log: Logger): Promise<Storage> {
     throw new Error(`database: ${migrated.error}`);
   }
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied.map((m) => m.file) }, 'database migrated');
+  // Opened now, and kept (see openPool): the first burst of work finds them ready.
+  await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.query('SELECT 1')));
   const replica = replicaName();
   log.info({ replica }, 'sharing PostgreSQL with any other replicas');
   let listener: JobListener | undefined;
