@@ -14,18 +14,22 @@ import { type PostgresPool, prepared } from './database.js';
 const KIND_ORDER: Record<JobKind, number> = { revoke: 0, grant: 1, sign_out: 2, notify: 3 };
 const CLAIM_ORDER = (Object.keys(KIND_ORDER) as JobKind[]).sort((a, b) => KIND_ORDER[a] - KIND_ORDER[b]);
 
-// One kind at a time, in the order of KIND_ORDER: ordering every due job by kind sorted the whole backlog on
-// every claim, and a pass claims each time a job finishes. The queued jobs of one kind come in order from
-// jobs_queued_by_kind; expired leases are a handful. SKIP LOCKED lets replicas claiming at the same moment take
-// different jobs instead of queueing behind each other's row locks; taken_over is read before the update, while
-// the row still shows the expired lease.
-const CLAIM = `WITH queued AS (
-    SELECT id, run_at, false AS taken_over FROM jobs
-    WHERE state = 'queued' AND kind = $5 AND run_at <= $1 ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
-  expired AS (
-    SELECT id, run_at, true AS taken_over FROM jobs
-    WHERE state = 'running' AND kind = $5 AND locked_until <= $1 ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),
-  picked AS (SELECT id, taken_over FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) due ORDER BY run_at, id LIMIT $2)
+// Each wanted kind is read on its own, oldest first, from jobs_queued_by_kind (ordering every due job by kind
+// sorted the whole backlog on every claim), and the kinds are ranked in the order of KIND_ORDER: one statement,
+// so one round trip, for all the kinds a pass claims at once. Expired leases are a handful. SKIP LOCKED lets
+// replicas claiming at the same moment take different jobs instead of queueing behind each other's row locks;
+// taken_over is read before the update, while the row still shows the expired lease.
+const CLAIM = `WITH wanted AS (
+    SELECT kind, rank FROM unnest($5::text[]) WITH ORDINALITY AS wanted(kind, rank)),
+  due AS (
+    SELECT wanted.rank, queued.id, queued.run_at, false AS taken_over FROM wanted CROSS JOIN LATERAL (
+      SELECT id, run_at FROM jobs WHERE state = 'queued' AND kind = wanted.kind AND run_at <= $1
+      ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) queued
+    UNION ALL
+    SELECT wanted.rank, expired.id, expired.run_at, true AS taken_over FROM wanted CROSS JOIN LATERAL (
+      SELECT id, run_at FROM jobs WHERE state = 'running' AND kind = wanted.kind AND locked_until <= $1
+      ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) expired),
+  picked AS (SELECT id, taken_over FROM due ORDER BY rank, run_at, id LIMIT $2)
   UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, locked_until = $3, lease_owner = $4, updated_at = $1
   FROM picked WHERE jobs.id = picked.id
   RETURNING row_to_json(jobs) AS job, picked.taken_over`;
@@ -54,15 +58,11 @@ export class PostgresJobQueue implements JobQueue {
   ) {}
 
   async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {
-    const claimed: StoredJob[] = [];
-    for (const kind of CLAIM_ORDER.filter((kind) => !kinds || kinds.includes(kind))) {
-      if (claimed.length >= limit) break;
-      const values = [now, limit - claimed.length, now + leaseMs, this.owner, kind];
-      const result = await this.pool.query<{ job: JobRow; taken_over: boolean }>(prepared(CLAIM, values));
-      const rows = result.rows.sort((a, b) => byClaimOrder(a.job, b.job));
-      claimed.push(...rows.map((row) => toStoredJob(row.job, row.taken_over)));
-    }
-    return claimed;
+    const wanted = CLAIM_ORDER.filter((kind) => !kinds || kinds.includes(kind));
+    if (limit <= 0 || wanted.length === 0) return [];
+    const values = [now, limit, now + leaseMs, this.owner, wanted];
+    const result = await this.pool.query<{ job: JobRow; taken_over: boolean }>(prepared(CLAIM, values));
+    return result.rows.sort((a, b) => byClaimOrder(a.job, b.job)).map((row) => toStoredJob(row.job, row.taken_over));
   }
 
   async complete(lease: JobLease, now: number): Promise<boolean> {
