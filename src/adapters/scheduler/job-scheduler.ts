@@ -127,7 +127,9 @@ export class JobScheduler {
       };
       for (;;) {
         sweeps.throwIfFailed();
-        const sweepAt = sweeps.nextAt(await this.deps.nextSweepAt());
+        // Read once a round only when it can change what happens: each read is a round trip, and a round comes
+        // with every job that finishes.
+        const sweepAt = sweeps.needsDeadline(this.deps.clock.now()) ? sweeps.nextAt(await this.deps.nextSweepAt()) : sweeps.lookAgainAt();
         if (!this.stopped) {
           const now = this.deps.clock.now();
           if (sweepAt !== undefined && sweepAt <= now) sweeps.start(sweepAt);
@@ -290,6 +292,19 @@ class Sweeps {
         this.failed = { error };
       },
     );
+  }
+
+  /**
+   * Whether the store's next deadline could start or mark a sweep now: not while a sweep for a due deadline
+   * runs (it is marked already), nor in a quiet moment (nothing starts before it ends).
+   */
+  needsDeadline(now: number): boolean {
+    return this.running ? !this.forDue : now >= this.quietUntil;
+  }
+
+  /** When a pass that did not read the deadline looks again: at the end of the running sweep, or of the quiet. */
+  lookAgainAt(): number | undefined {
+    return this.running ? undefined : this.quietUntil;
   }
 
   /** When the next sweep should run, given when the store says something falls due. */

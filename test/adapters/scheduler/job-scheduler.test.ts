@@ -221,6 +221,39 @@ describe('the job scheduler', () => {
     endSweep();
   });
 
+  it('reads the next deadline once for a sweep that runs, not again for every job that finishes meanwhile', async () => {
+    let endSweep = () => {};
+    let reads = 0;
+    queue.add('revoke', 10);
+    startScheduler({
+      nextSweepAt: async () => {
+        reads += 1;
+        return T0;
+      },
+      // The first sweep runs until the test ends it; the next one finds nothing left.
+      sweep: () => {
+        sweeps += 1;
+        if (sweeps > 1) return Promise.resolve({ timedOut: 0, expired: 0, warned: 0 });
+        return new Promise((resolve) => {
+          endSweep = () => resolve({ timedOut: 0, expired: 100, warned: 0 });
+        });
+      },
+    });
+    await vi.advanceTimersByTimeAsync(1);
+    const readsAtStart = reads;
+    for (const job of [...jobs.started]) {
+      jobs.finish(job.id);
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    expect(jobs.started).toHaveLength(10);
+    expect(reads).toBe(readsAtStart);
+    endSweep();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sweeps).toBe(2);
+    // One read for the sweep after it; the pass then ends, and one more sets the timer for the next deadline.
+    expect(reads).toBe(readsAtStart + 2);
+  });
+
   it('sweeps a deadline that comes just after the pass began, on time', async () => {
     startScheduler({ nextSweepAt: async () => (sweeps < 2 ? T0 + 200 : undefined) });
     await scheduler.idle();
