@@ -19,14 +19,20 @@ export interface BotProcess {
 }
 
 function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const listener = (reply: Record<string, unknown>) => {
       if (!(key in reply)) return;
       child.off('message', listener);
       resolve(reply[key] as T);
     };
     child.on('message', listener);
-    child.send(message);
+    // A process killed a moment ago may still look connected: the send then fails here, not as an 'error'
+    // event that would end the parent.
+    child.send(message, (error) => {
+      if (!error) return;
+      child.off('message', listener);
+      reject(error);
+    });
   });
 }
 
