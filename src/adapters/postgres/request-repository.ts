@@ -171,8 +171,12 @@ const SQL = {
   countByState: 'SELECT COUNT(*) AS n FROM requests WHERE state = $1',
   uncleaned: hydrated(`FROM requests r
     WHERE r.state = 'failed' AND r.grant_sent_at IS NOT NULL AND r.cleanup_at IS NULL ORDER BY r.created_at, r.row_order LIMIT $1`),
-  endedSince: hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
-    WHERE r.state = 'ended' AND g.ended_at >= $1 AND r.id > $2 ORDER BY r.id LIMIT $3`),
+  // The grant is looked up by its key from each request, never joined: right after a burst of ends, before
+  // autovacuum analyzes the tables, the planner takes the ended requests and grants for one row each, and joined
+  // them by scanning every ended grant for each ended request (1.8 s for 5,000, seconds more per page as they grew).
+  endedSince: hydrated(`FROM requests r
+    WHERE r.state = 'ended' AND r.id > $2 AND (SELECT g.ended_at FROM grants g WHERE g.request_id = r.id) >= $1
+    ORDER BY r.id LIMIT $3`),
   activeGrants: hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
     WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.id > $1 ORDER BY r.id LIMIT $2`),
   covering: `${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
