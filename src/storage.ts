@@ -44,8 +44,9 @@ export interface Storage {
 
 export type SharedTask = 'reconcile' | 'sweep';
 
-// Connections per replica (and one more for LISTEN): 32 job slots each run one query at a time, a sweep
-// changes 8 requests at once, and a sweep or reconciliation in progress holds one for its lock.
+// Connections per replica (and one more for LISTEN): 32 job slots each run one query at a time, a sweep writes
+// a batch in one statement (and decides up to 8 lost races again at once), and a sweep or reconciliation in
+// progress holds one for its lock.
 const POOL_SIZE = 20;
 
 // Advisory lock keys: any fixed numbers, as long as nothing else in the database takes the same ones (the
