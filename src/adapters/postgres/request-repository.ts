@@ -40,6 +40,14 @@ function hydrated(fromWhere: string): string {
 }
 
 /**
+ * The hash of an audit event, in SQL: the same text and hash as `auditHash`, from the event's seq, the rest of
+ * its hashed text from the bot (`auditBody`) and the hash before it.
+ */
+function chainHash(seq: string, body: string, previousHash: string): string {
+  return `encode(sha256(convert_to('[' || (${seq}) || ',' || ${body} || ',"' || ${previousHash} || '"]', 'UTF8')), 'hex')`;
+}
+
+/**
  * The end of every write, and its first eleven parameters: the jobs it queues, its audit event chained under
  * the head's lock, and one notification for the other replicas, all only if `source` (the CTE that wrote the
  * request, returning its id) wrote a row. The hash is computed here, from the seq and previous hash read under
@@ -58,13 +66,43 @@ function recorded(source: string): string {
   -- fails the whole statement, rather than writing the change without its audit event.
   appended AS (
     INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
-    SELECT chain.seq + 1, $2, $1, $5, $6, $7, $8, $9, chain.hash,
-      encode(sha256(convert_to('[' || (chain.seq + 1) || ',' || $10 || ',"' || chain.hash || '"]', 'UTF8')), 'hex')
+    SELECT chain.seq + 1, $2, $1, $5, $6, $7, $8, $9, chain.hash, ${chainHash('chain.seq + 1', '$10', 'chain.hash')}
     FROM ${source}, (SELECT (SELECT seq FROM head) AS seq, (SELECT hash FROM head) AS hash) chain
     RETURNING seq, hash),
   moved AS (
     UPDATE audit_chain_head SET seq = appended.seq, hash = appended.hash FROM appended RETURNING audit_chain_head.seq)
   SELECT EXISTS (SELECT 1 FROM moved) AS written, (SELECT pg_notify($11, '') FROM moved) IS NOT NULL AS woken`;
+}
+
+/** The request columns a change writes, with their types, in the order of `requestColumns`. */
+const CHANGED_COLUMNS = [
+  ['state', 'text'],
+  ['version', 'integer'],
+  ['decided_at', 'bigint'],
+  ['duration_minutes', 'integer'],
+  ['required_approvals', 'integer'],
+  ['cancelled_at', 'bigint'],
+  ['failure', 'text'],
+  ['ending_reason', 'text'],
+  ['ending_by', 'text'],
+  ['ending_at', 'bigint'],
+  ['expiry_warned_at', 'bigint'],
+  ['grant_sent_at', 'bigint'],
+  ['grant_kind', 'text'],
+  ['grant_group_id', 'text'],
+  ['cleanup_at', 'bigint'],
+  ['cleanup_result', 'text'],
+  ['kept_by', 'text'],
+  ['signed_out_at', 'bigint'],
+  ['signed_out_tokens', 'integer'],
+  ['signed_out_sessions', 'integer'],
+  ['signed_out_other_accounts', 'integer'],
+  ['held_by', 'text'],
+] as const;
+
+/** The SET list of a change: each changed column from `value(column, index)`. */
+function setChanged(value: (column: string, index: number) => string): string {
+  return CHANGED_COLUMNS.map(([column], index) => `${column} = ${value(column, index)}`).join(', ');
 }
 
 const SQL = {
@@ -87,11 +125,7 @@ const SQL = {
     WHERE id = $14 AND attempts = $15 AND state = 'running' AND EXISTS (SELECT 1 FROM locked)
     RETURNING id),
   changed AS (
-    UPDATE requests SET state = $16, version = $17, decided_at = $18, duration_minutes = $19, required_approvals = $20,
-      cancelled_at = $21, failure = $22, ending_reason = $23, ending_by = $24, ending_at = $25, expiry_warned_at = $26,
-      grant_sent_at = $27, grant_kind = $28, grant_group_id = $29, cleanup_at = $30, cleanup_result = $31, kept_by = $32,
-      signed_out_at = $33, signed_out_tokens = $34, signed_out_sessions = $35, signed_out_other_accounts = $36, held_by = $37,
-      updated_at = $2
+    UPDATE requests SET ${setChanged((_, index) => `$${16 + index}`)}, updated_at = $2 -- $16–$37
     WHERE id IN (SELECT id FROM locked) AND ($14::bigint IS NULL OR EXISTS (SELECT 1 FROM settled))
     RETURNING id),
   decided AS (
@@ -113,27 +147,15 @@ const SQL = {
   // the head, in the order given: `chain` numbers them on from the head, each hash computed from the one before
   // it exactly as `recorded` computes one.
   applyAll: `WITH RECURSIVE given AS MATERIALIZED (
-    SELECT * FROM unnest($3::text[], $4::integer[], $5::text[],
-      $6::text[], $7::integer[], $8::bigint[], $9::integer[], $10::integer[], $11::bigint[], $12::text[], $13::text[],
-      $14::text[], $15::bigint[], $16::bigint[], $17::bigint[], $18::text[], $19::text[], $20::bigint[], $21::text[],
-      $22::text[], $23::bigint[], $24::integer[], $25::integer[], $26::integer[], $27::text[],
+    SELECT * FROM unnest($3::text[], $4::integer[], $5::text[], -- then $6–$27, the changed columns
+      ${CHANGED_COLUMNS.map(([, type], index) => `$${6 + index}::${type}[]`).join(', ')},
       $28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::text[]) WITH ORDINALITY
-      AS c(id, was_version, was_state,
-        state, version, decided_at, duration_minutes, required_approvals, cancelled_at, failure, ending_reason,
-        ending_by, ending_at, expiry_warned_at, grant_sent_at, grant_kind, grant_group_id, cleanup_at, cleanup_result,
-        kept_by, signed_out_at, signed_out_tokens, signed_out_sessions, signed_out_other_accounts, held_by,
+      AS c(id, was_version, was_state, ${CHANGED_COLUMNS.map(([column]) => column).join(', ')},
         actor, action, state_before, state_after, detail, body, n)),
   latest AS MATERIALIZED (
     SELECT id, version, state FROM requests WHERE id = ANY($3::text[]) ORDER BY id FOR UPDATE),
   changed AS (
-    UPDATE requests SET state = c.state, version = c.version, decided_at = c.decided_at,
-      duration_minutes = c.duration_minutes, required_approvals = c.required_approvals, cancelled_at = c.cancelled_at,
-      failure = c.failure, ending_reason = c.ending_reason, ending_by = c.ending_by, ending_at = c.ending_at,
-      expiry_warned_at = c.expiry_warned_at, grant_sent_at = c.grant_sent_at, grant_kind = c.grant_kind,
-      grant_group_id = c.grant_group_id, cleanup_at = c.cleanup_at, cleanup_result = c.cleanup_result,
-      kept_by = c.kept_by, signed_out_at = c.signed_out_at, signed_out_tokens = c.signed_out_tokens,
-      signed_out_sessions = c.signed_out_sessions, signed_out_other_accounts = c.signed_out_other_accounts,
-      held_by = c.held_by, updated_at = $1
+    UPDATE requests SET ${setChanged((column) => `c.${column}`)}, updated_at = $1
     FROM given c JOIN latest ON latest.id = c.id AND latest.version = c.was_version AND latest.state = c.was_state
     WHERE requests.id = c.id
     RETURNING requests.id),
@@ -151,8 +173,7 @@ const SQL = {
   chain (k, seq, prev_hash, hash) AS (
     SELECT 0::bigint, (SELECT seq FROM head), NULL::text, (SELECT hash FROM head)
     UNION ALL
-    SELECT written.k, chain.seq + 1, chain.hash,
-      encode(sha256(convert_to('[' || (chain.seq + 1) || ',' || written.body || ',"' || chain.hash || '"]', 'UTF8')), 'hex')
+    SELECT written.k, chain.seq + 1, chain.hash, ${chainHash('chain.seq + 1', 'written.body', 'chain.hash')}
     FROM chain JOIN written ON written.k = chain.k + 1),
   appended AS (
     INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
@@ -353,6 +374,7 @@ function auditColumns(requestId: string, change: Transition, now: number): unkno
   return [audit.actor, audit.action, audit.from, audit.to, detail, auditBody(fields)];
 }
 
+/** The values of CHANGED_COLUMNS, in their order. */
 function requestColumns(next: AccessRequest): unknown[] {
   return [
     next.state,
