@@ -114,6 +114,18 @@ export function checkTimedChanges(changes: readonly DecidedChange[]): void {
   if (other) throw new Error(`applyAll takes timed changes only, not ${other.change.audit.action} of ${other.previous.id}`);
 }
 
+/** `applyAll` for a store whose writes cost little one by one (SQLite, the fake): each change in turn. */
+export async function applyInTurn(
+  store: Pick<RequestRepository, 'apply'>,
+  changes: readonly DecidedChange[],
+  now: number,
+): Promise<boolean[]> {
+  checkTimedChanges(changes);
+  const written: boolean[] = [];
+  for (const { previous, change } of changes) written.push(await store.apply(previous, change, now));
+  return written;
+}
+
 export type Deadline = { kind: 'pending_timeout' } | { kind: 'expiry' } | { kind: 'expiry_warning'; warningMs: number };
 
 /**

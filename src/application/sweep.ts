@@ -26,7 +26,7 @@ export interface SweepResult {
 // (and to Slack) even when grants fall due faster than they can be ended. What is left stays due, so the
 // scheduler sweeps again at once.
 const BATCH = 100;
-// Requests changed again one by one at once, after another writer changed them since they were listed.
+// Requests decided again at once, one by one, after another writer changed them since they were listed.
 const AT_ONCE = 8;
 
 export async function sweep(deps: SweepDeps): Promise<SweepResult> {

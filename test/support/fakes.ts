@@ -24,7 +24,7 @@ import type {
   StoredJob,
   UserLookup,
 } from '../../src/application/ports.js';
-import { checkTimedChanges } from '../../src/application/ports.js';
+import { applyInTurn } from '../../src/application/ports.js';
 import type { AccessRequest, AuditEntry, JobKind, RequestState, Transition } from '../../src/domain/access-request.js';
 import { coversSameMembership } from '../../src/domain/membership.js';
 import type { NewsKind } from '../../src/domain/news.js';
@@ -59,11 +59,8 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return true;
   }
 
-  async applyAll(changes: readonly DecidedChange[], now: number): Promise<boolean[]> {
-    checkTimedChanges(changes);
-    const written: boolean[] = [];
-    for (const { previous, change } of changes) written.push(await this.apply(previous, change, now));
-    return written;
+  applyAll(changes: readonly DecidedChange[], now: number): Promise<boolean[]> {
+    return applyInTurn(this, changes, now);
   }
 
   async listUncleaned(limit: number): Promise<AccessRequest[]> {

@@ -1,6 +1,6 @@
 import {
   type AuditRecord,
-  checkTimedChanges,
+  applyInTurn,
   type Deadline,
   type DecidedChange,
   type JobLease,
@@ -187,11 +187,8 @@ export class SqliteRequestRepository implements RequestRepository {
     }
   }
 
-  async applyAll(changes: readonly DecidedChange[], now: number): Promise<boolean[]> {
-    checkTimedChanges(changes);
-    const written: boolean[] = [];
-    for (const { previous, change } of changes) written.push(await this.apply(previous, change, now));
-    return written;
+  applyAll(changes: readonly DecidedChange[], now: number): Promise<boolean[]> {
+    return applyInTurn(this, changes, now);
   }
 
   async listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]> {
