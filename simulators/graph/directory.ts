@@ -23,7 +23,10 @@ export interface SimDirectoryUser {
 export interface SimGroup {
   id: string;
   displayName: string;
-  /** Everyone Graph lists as a member: direct members and active PIM member assignments. */
+  /**
+   * Everything Graph lists as a direct member: users and nested groups, added through members/$ref or by an
+   * active PIM member assignment. The members of a nested group are members of this one only transitively.
+   */
   members: Set<string>;
   /** Members added through members/$ref (or seeded so); they stay when a PIM assignment of theirs ends. */
   directMembers: Set<string>;
@@ -81,8 +84,18 @@ export class Directory {
     return this.users.get(lower) ?? [...this.users.values()].find((user) => user.userPrincipalName.toLowerCase() === lower);
   }
 
-  isMember(groupId: string, userId: string): boolean {
-    return this.groups.get(groupId.toLowerCase())?.members.has(userId) ?? false;
+  /** A direct member: what the group's member list holds. */
+  isMember(groupId: string, objectId: string): boolean {
+    return this.groups.get(groupId.toLowerCase())?.members.has(objectId) ?? false;
+  }
+
+  /** A member directly or through nested groups, as checkMemberGroups answers. */
+  isTransitiveMember(groupId: string, objectId: string, seen = new Set<string>()): boolean {
+    const group = this.groups.get(groupId.toLowerCase());
+    if (!group || seen.has(group.id)) return false;
+    seen.add(group.id);
+    if (group.members.has(objectId)) return true;
+    return [...group.members].some((member) => this.groups.has(member.toLowerCase()) && this.isTransitiveMember(member, objectId, seen));
   }
 
   activeAssignment(groupId: string, principalId: string, accessId: string): SimAssignment | undefined {

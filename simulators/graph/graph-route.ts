@@ -8,6 +8,8 @@ export interface GraphCall {
   query: URLSearchParams;
   body: unknown;
   clientId: string;
+  /** The request's headers, names in lower case (ConsistencyLevel arrives as `consistencylevel`). */
+  headers: Readonly<Record<string, string>>;
 }
 
 export interface GraphRoute {

@@ -134,6 +134,19 @@ export class GraphSimulator implements GraphContext {
   }
 
   /**
+   * Makes `childGroupId` a member of `parentGroupId` (a nested group, as an admin would in the portal): the child's
+   * members are then members of the parent transitively (checkMemberGroups says so) but not directly (the
+   * parent's member list names the child group, not them).
+   */
+  addNestedGroup(parentGroupId: string, childGroupId: string): void {
+    const parent = this.directory.groups.get(parentGroupId.toLowerCase());
+    const child = this.directory.groups.get(childGroupId.toLowerCase());
+    if (!parent || !child) throw new Error(`no group ${parent ? childGroupId : parentGroupId} in the simulated tenant`);
+    parent.members.add(child.id);
+    parent.directMembers.add(child.id);
+  }
+
+  /**
    * A PIM assignment someone else made, permanent unless `endDateTime` is given, with the adminAssign request
    * that created it (its own id, ticket and creator). It makes the principal a member, as PIM does.
    */
@@ -156,6 +169,7 @@ export class GraphSimulator implements GraphContext {
     this.directory.eligibilities.push({ id: randomUUID(), groupId, principalId, accessId: 'member' });
   }
 
+  /** A direct member (the bot's grants are direct); not one only through a nested group. */
   isMember(groupId: string, userId: string): boolean {
     return this.directory.isMember(groupId, userId);
   }

@@ -41,8 +41,15 @@ export function pimRoutes(context: GraphContext, options: PimOptions): GraphRout
       path: new RegExp(`^${PIM_PATTERN}/assignmentScheduleInstances$`),
       permissions: [PERMISSIONS.readAssignments],
       handle: ({ query }) => {
-        const filter = parseFilter(query.get('$filter'), ['groupId', 'principalId', 'accessId']);
-        return [200, { value: directory.assignments.filter((assignment) => matches(assignment, filter)).map(instanceJson) }];
+        const filter = parseFilter(query.get('$filter'), ['groupId', 'principalId', 'accessId', 'memberType']);
+        return [
+          200,
+          {
+            value: directory.assignments
+              .flatMap((assignment) => instancesOf(directory, assignment))
+              .filter((instance) => matches(instance, filter)),
+          },
+        ];
       },
     },
     {
@@ -212,6 +219,7 @@ function creatorJson(creator: SimCreator): Json {
 
 export interface StandingAssignmentSeed {
   groupId: string;
+  /** A user, or a group (whose members then hold the access through it). */
   principalId: string;
   accessId?: 'member' | 'owner';
   /** Epoch ms; default now. */
@@ -235,8 +243,9 @@ export function seedStandingAssignment(
 ): { assignment: SimAssignment; request: SimScheduleRequest } {
   const group = directory.groups.get(seed.groupId.toLowerCase());
   if (!group) throw new Error(`no group ${seed.groupId} in the simulated tenant`);
-  const principal = directory.findUser(seed.principalId);
-  if (!principal) throw new Error(`no user ${seed.principalId} in the simulated tenant`);
+  // A group may hold an assignment too: its members then hold the access through it (memberType `group`).
+  const principal = directory.findUser(seed.principalId) ?? directory.groups.get(seed.principalId.toLowerCase());
+  if (!principal) throw new Error(`no user or group ${seed.principalId} in the simulated tenant`);
   const accessId = seed.accessId ?? 'member';
   const start = seed.startDateTime ?? now;
   const end = seed.endDateTime ?? null;
@@ -274,16 +283,31 @@ export function seedStandingAssignment(
   return { assignment, request };
 }
 
-function instanceJson(assignment: SimAssignment): Json {
+/**
+ * The active instances an assignment makes: its principal's own (`memberType: direct`), and, when a group holds
+ * it, one for each user in that group (`memberType: group`, "derived from a group assignment",
+ * learn.microsoft.com/graph/api/resources/privilegedaccessgroupassignmentscheduleinstance). Unverified: that
+ * listing by a user's principalId returns those derived instances; the bot reads past them either way.
+ */
+function instancesOf(directory: Directory, assignment: SimAssignment): Json[] {
+  const own = instanceJson(assignment, assignment.principalId, 'direct');
+  if (!directory.groups.has(assignment.principalId.toLowerCase())) return [own];
+  const inherited = [...directory.users.values()]
+    .filter((user) => directory.isTransitiveMember(assignment.principalId, user.id))
+    .map((user) => instanceJson(assignment, user.id, 'group'));
+  return [own, ...inherited];
+}
+
+function instanceJson(assignment: SimAssignment, principalId: string, memberType: 'direct' | 'group'): Json {
   return {
-    id: assignment.id,
+    id: memberType === 'direct' ? assignment.id : `${assignment.id}_${principalId}`,
     groupId: assignment.groupId,
-    principalId: assignment.principalId,
+    principalId,
     accessId: assignment.accessId,
     startDateTime: iso(assignment.startDateTime),
     endDateTime: iso(assignment.endDateTime),
     assignmentType: 'assigned',
-    memberType: 'direct',
+    memberType,
     assignmentScheduleId: assignment.assignmentScheduleId,
   };
 }

@@ -11,6 +11,10 @@ import type { Authority } from './authority.js';
 import { defaultFaultError, GraphError, graphErrorBody } from './graph-error.js';
 import type { GraphRoute } from './graph-route.js';
 
+// POSTs that only read (directoryObject's checkMemberGroups and its kin): Graph counts them against the read
+// budget, not the writes. The bot's write gate holds back the same list.
+const READING_ACTIONS = /\/(checkMemberGroups|checkMemberObjects|getMemberGroups|getMemberObjects)$/;
+
 export interface GraphRequestRecord {
   method: string;
   path: string;
@@ -77,8 +81,7 @@ export class GraphServer {
    * 3,000 writes per 2.5 minutes per app and tenant (learn.microsoft.com/graph/throttling-limits).
    */
   private throttled(method: string, path: string): number | undefined {
-    // checkMemberGroups is a POST that reads; Graph counts it against the read budget, not the writes.
-    if (!this.writeThrottle || method === 'GET' || path.endsWith('/checkMemberGroups')) return undefined;
+    if (!this.writeThrottle || method === 'GET' || READING_ACTIONS.test(path)) return undefined;
     const now = Date.now();
     while ((this.recentWrites[0] ?? now) <= now - this.writeThrottle.windowMs) this.recentWrites.shift();
     if (this.recentWrites.length < this.writeThrottle.writes) {
@@ -149,7 +152,7 @@ export class GraphServer {
         return { status: 429, body, headers: { 'retry-after': String(wait) } };
       }
       this.options.beforeCall();
-      const [status, body] = this.dispatch(method, url, record.body, record.clientId);
+      const [status, body] = this.dispatch(method, url, record.body, record.clientId, headersOf(request));
       return { status, body };
     } catch (error) {
       if (!(error instanceof GraphError)) throw error;
@@ -157,14 +160,14 @@ export class GraphServer {
     }
   }
 
-  private dispatch(method: string, url: URL, body: unknown, clientId: string): [number, unknown] {
+  private dispatch(method: string, url: URL, body: unknown, clientId: string, headers: Record<string, string>): [number, unknown] {
     const path = decodeURIComponent(url.pathname);
     const query = url.searchParams;
     for (const route of this.options.routes()) {
       const match = route.methods.includes(method) ? route.path.exec(path) : null;
       if (!match) continue;
       for (const allowed of route.permissions) this.options.authority.require(clientId, allowed);
-      return route.handle({ method, match: match.slice(1).map((part) => part ?? ''), query, body, clientId });
+      return route.handle({ method, match: match.slice(1).map((part) => part ?? ''), query, body, clientId, headers });
     }
     throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${path.split('/').pop() ?? ''}'.`);
   }
@@ -182,6 +185,14 @@ export class GraphServer {
   private errorBody(code: string, message: string): unknown {
     return graphErrorBody(code, message, this.options.now());
   }
+}
+
+function headersOf(request: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(request.headers).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value]],
+    ),
+  );
 }
 
 function parseJson(raw: string): unknown {

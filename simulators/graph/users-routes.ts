@@ -41,7 +41,8 @@ export function usersRoutes(context: GraphContext): GraphRoute[] {
         const user = directory.findUser(key);
         if (!user) throw notFound(key);
         const groupIds = asStringArray((body as Json | undefined)?.groupIds);
-        return [200, { value: groupIds.filter((id) => directory.isMember(id, user.id)) }];
+        // Transitive: membership through nested groups counts (learn.microsoft.com/graph/api/directoryobject-checkmembergroups).
+        return [200, { value: groupIds.filter((id) => directory.isTransitiveMember(id, user.id)) }];
       },
     },
   ];

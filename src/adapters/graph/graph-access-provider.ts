@@ -31,6 +31,8 @@ interface AssignmentInstance {
   startDateTime: string;
   endDateTime: string | null;
   accessId: string;
+  /** `direct`, or `group` for access the principal holds through a group's assignment, not one of its own. */
+  memberType?: string | null;
   /** The schedule this instance comes from: the `targetScheduleId` of the request that created it. */
   assignmentScheduleId?: string | null;
 }
@@ -56,6 +58,9 @@ const PENDING_STATUSES = new Set([
 export function filterLiteral(value: string): string {
   return `'${encodeURIComponent(value.replace(/'/g, "''"))}'`;
 }
+
+/** The principal's own assignment, not access it holds as a member of a group that has one. */
+const isDirect = (instance: AssignmentInstance): boolean => instance.memberType?.toLowerCase() !== 'group';
 
 export class GraphAccessProvider implements AccessProvider {
   constructor(
@@ -115,18 +120,26 @@ export class GraphAccessProvider implements AccessProvider {
     }
   }
 
+  /**
+   * Whether the person holds the membership the bot grants: directly, never through a nested group or a group's
+   * PIM assignment. Such access is not the bot's to remove, and is no sign that the bot's own is still there.
+   */
   async isPresent(grant: GrantSpec, principalId: string): Promise<PresenceResult> {
     try {
       if (grant.kind === 'pim_group') {
         const instances = await this.activeInstances(grant.groupId, principalId);
-        return { ok: true, present: instances.length > 0 };
+        return { ok: true, present: instances.some(isDirect) };
       }
-      const result = (await graphRequest(this.graph, `/users/${principalId}/checkMemberGroups`, this.timeoutMs).post({
-        groupIds: [grant.groupId],
-      })) as {
-        value: string[];
-      };
-      return { ok: true, present: result.value.some((id) => id.toLowerCase() === grant.groupId.toLowerCase()) };
+      // The group's direct members (https://learn.microsoft.com/graph/api/group-list-members), not the transitive
+      // checkMemberGroups. A $filter on members needs ConsistencyLevel: eventual and $count, and is answered from
+      // an index that can lag a change made moments before (https://learn.microsoft.com/graph/aad-advanced-queries).
+      const result = (await graphRequest(this.graph, `/groups/${grant.groupId}/members`, this.timeoutMs)
+        .header('ConsistencyLevel', 'eventual')
+        .count(true)
+        .filter(`id eq ${filterLiteral(principalId)}`)
+        .select('id')
+        .get()) as { value: { id: string }[] };
+      return { ok: true, present: result.value.some((member) => member.id.toLowerCase() === principalId.toLowerCase()) };
     } catch (error) {
       return classifyGraphError(error);
     }
@@ -182,7 +195,7 @@ export class GraphAccessProvider implements AccessProvider {
    */
   private async confirmPresent(grant: GrantSpec, principalId: string): Promise<GrantResult> {
     try {
-      const [instance] = await this.activeInstances(grant.groupId, principalId);
+      const instance = (await this.activeInstances(grant.groupId, principalId)).find(isDirect);
       if (!instance)
         return { ok: false, kind: 'transient', message: 'Graph said the assignment exists but no active instance is visible yet' };
       return { ok: true, alreadyPresent: true, ...(instance.assignmentScheduleId && { reference: instance.assignmentScheduleId }) };

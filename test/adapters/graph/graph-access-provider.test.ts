@@ -9,6 +9,7 @@ import { CLIENT_ID, CLIENT_SECRET, startGraphSimulator, TENANT_ID } from '../../
 const GROUP = 'c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a';
 const ALICE = '11111111-1111-4111-8111-111111111111';
 const BOB = '33333333-3333-4333-8333-333333333333';
+const TEAM = '7e2d4c1a-5b6f-4a8e-9c0d-1e2f3a4b5c6d';
 const MINUTE = 60_000;
 const PIM_GRANT = { kind: 'pim_group' as const, groupId: GROUP, requireEligibility: false };
 const MEMBERSHIP = { kind: 'group_membership' as const, groupId: GROUP };
@@ -108,6 +109,15 @@ describe('GraphAccessProvider with PIM for Groups', () => {
     expect(await provider.revoke(PIM_GRANT, ALICE)).toEqual({ ok: true, alreadyAbsent: true });
   });
 
+  it('does not count access a person holds through a group’s PIM assignment as their own', async () => {
+    sim.addGroup({ id: TEAM, displayName: 'On-call team' });
+    sim.addDirectMember(TEAM, ALICE);
+    sim.addStandingAssignment({ groupId: GROUP, principalId: TEAM });
+    expect(await provider.isPresent(PIM_GRANT, ALICE)).toEqual({ ok: true, present: false });
+    await provider.grant(order());
+    expect(await provider.isPresent(PIM_GRANT, ALICE)).toEqual({ ok: true, present: true });
+  });
+
   it('reads PIM eligibility', async () => {
     sim.addEligibility(GROUP, ALICE);
     expect(await provider.isEligible(GROUP, ALICE)).toEqual({ ok: true, present: true });
@@ -191,6 +201,18 @@ describe('GraphAccessProvider with direct membership', () => {
       `/v1.0/groups/${GROUP}/members/${ALICE}/$ref`,
       `/v1.0/groups/${GROUP}/members/${ALICE}/$ref`,
     ]);
+  });
+
+  it('counts only a direct membership as present, never one through a nested group', async () => {
+    sim.addGroup({ id: TEAM, displayName: 'On-call team' });
+    sim.addDirectMember(TEAM, ALICE);
+    sim.addNestedGroup(GROUP, TEAM);
+    expect(await provider.isPresent(MEMBERSHIP, ALICE)).toEqual({ ok: true, present: false });
+    await provider.grant(order({ grant: MEMBERSHIP }));
+    expect(await provider.isPresent(MEMBERSHIP, ALICE)).toEqual({ ok: true, present: true });
+    await provider.revoke(MEMBERSHIP, ALICE);
+    expect(await provider.isPresent(MEMBERSHIP, ALICE)).toEqual({ ok: true, present: false });
+    expect(await provider.isPresent(MEMBERSHIP, BOB)).toEqual({ ok: true, present: false });
   });
 
   it('reports a member that does not exist as permanent', async () => {

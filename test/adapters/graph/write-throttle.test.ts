@@ -1,3 +1,4 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GraphSimulator } from '../../../simulators/graph/graph-simulator.js';
 import { GraphAccessProvider } from '../../../src/adapters/graph/graph-access-provider.js';
@@ -10,13 +11,14 @@ const PEOPLE = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222
 const MEMBERSHIP = { kind: 'group_membership' as const, groupId: GROUP };
 
 let sim: GraphSimulator;
+let graph: Client;
 let provider: GraphAccessProvider;
 
 beforeEach(async () => {
   sim = await startGraphSimulator();
   sim.addGroup({ id: GROUP, displayName: 'Production databases' });
   for (const [index, id] of PEOPLE.entries()) sim.addUser({ id, userPrincipalName: `person${index}@contoso.example` });
-  const graph = createGraphClient({
+  graph = createGraphClient({
     tenantId: TENANT_ID,
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
@@ -33,8 +35,7 @@ afterEach(async () => {
 
 const grant = (principalId: string) =>
   provider.grant({ grant: MEMBERSHIP, principalId, durationMinutes: 30, justification: 'test', requestId: 'req_1', startsAt: sim.now() });
-const writesSent = () =>
-  sim.log.filter((entry) => entry.method !== 'GET' && !entry.path.endsWith('/token') && !entry.path.endsWith('/checkMemberGroups')).length;
+const writesSent = () => sim.log.filter((entry) => entry.method !== 'GET' && !entry.path.endsWith('/token')).length;
 
 describe('writes while Graph throttles them', () => {
   it('waits out a short Retry-After before sending the next write, and lets reads through meanwhile', async () => {
@@ -46,10 +47,19 @@ describe('writes while Graph throttles them', () => {
     const throttledAt = performance.now();
 
     const removal = provider.revoke(MEMBERSHIP, first);
-    // checkMemberGroups is a POST, but a read: Graph counts it against the read budget.
     expect(await provider.isPresent(MEMBERSHIP, second)).toEqual({ ok: true, present: true });
     expect(await removal).toEqual({ ok: true, alreadyAbsent: false });
     expect(performance.now() - throttledAt).toBeGreaterThanOrEqual(900);
+    expect(sim.log.filter((entry) => entry.status === 429)).toHaveLength(1);
+  });
+
+  it('sends a POST that only reads (checkMemberGroups) at once while writes are held, and Graph answers it', async () => {
+    sim.writeThrottle = { writes: 1, windowMs: 60_000 };
+    const [first = '', second = ''] = PEOPLE;
+    expect(await grant(first)).toMatchObject({ ok: true });
+    expect(await grant(second)).toMatchObject({ ok: false, kind: 'transient', retryAfterMs: 60_000 });
+    const check = await graph.api(`/users/${first}/checkMemberGroups`).post({ groupIds: [GROUP] });
+    expect(check.value).toEqual([GROUP]);
     expect(sim.log.filter((entry) => entry.status === 429)).toHaveLength(1);
   });
 

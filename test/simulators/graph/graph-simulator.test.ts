@@ -150,6 +150,40 @@ describe('direct group membership', () => {
     });
   });
 
+  it('lists direct members only, a nested group as itself, while checkMemberGroups counts membership through it', async () => {
+    const TEAM = '7e2d4c1a-5b6f-4a8e-9c0d-1e2f3a4b5c6d';
+    sim.addGroup({ id: TEAM, displayName: 'On-call team' });
+    sim.addDirectMember(TEAM, ALICE);
+    sim.addNestedGroup(GROUP, TEAM);
+    const members = await graph.api(`/groups/${GROUP}/members`).select('id').get();
+    expect(members.value).toEqual([{ '@odata.type': '#microsoft.graph.group', id: TEAM }]);
+    const direct = await graph
+      .api(`/groups/${GROUP}/members`)
+      .header('ConsistencyLevel', 'eventual')
+      .count(true)
+      .filter(`id eq '${ALICE}'`)
+      .select('id')
+      .get();
+    expect(direct).toMatchObject({ '@odata.count': 0, value: [] });
+    expect((await graph.api(`/users/${ALICE}/checkMemberGroups`).post({ groupIds: [GROUP] })).value).toEqual([GROUP]);
+    expect(sim.isMember(GROUP, ALICE)).toBe(false);
+  });
+
+  it('refuses a $filter on members without ConsistencyLevel: eventual and $count, as Graph does', async () => {
+    await graph.api(`/groups/${GROUP}/members/$ref`).post(ref);
+    const filtered = () => graph.api(`/groups/${GROUP}/members`).filter(`id eq '${ALICE}'`);
+    const unsupported = {
+      statusCode: 400,
+      code: 'Request_UnsupportedQuery',
+      message: 'The specified filter to the reference property query is currently not supported.',
+    };
+    expect(await graphFailure(filtered().get())).toEqual(unsupported);
+    expect(await graphFailure(filtered().count(true).get())).toEqual(unsupported);
+    expect(await graphFailure(filtered().header('ConsistencyLevel', 'eventual').get())).toEqual(unsupported);
+    const found = await filtered().header('ConsistencyLevel', 'eventual').count(true).get();
+    expect(found.value.map((member: { id: string }) => member.id)).toEqual([ALICE]);
+  });
+
   it('refuses an app without GroupMember.ReadWrite.All with 403 Authorization_RequestDenied', async () => {
     const weak = await startGraphSimulator({ roles: ['User.Read.All'] });
     weak.addGroup({ id: GROUP, displayName: 'g' });
