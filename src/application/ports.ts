@@ -139,9 +139,13 @@ export interface JobQueue {
   complete(lease: JobLease, now: number): Promise<boolean>;
   retry(lease: JobLease, runAt: number, error: string, now: number): Promise<boolean>;
   bury(lease: JobLease, error: string, now: number): Promise<boolean>;
-  /** Extends the leases among `leases` that are still this process's to `now + leaseMs`; returns how many. */
+  /**
+   * Extends the leases among `leases` that are still this process's by `leaseMs` from now by the store's clock
+   * (a store shared by replicas leases by its own clock, not theirs); returns how many.
+   */
   heartbeat(leases: readonly JobLease[], now: number, leaseMs: number): Promise<number>;
-  nextRunAt(): Promise<number | undefined>;
+  /** When the next queued job falls due or the next lease runs out, told in the clock `now` reads from. */
+  nextRunAt(now: number): Promise<number | undefined>;
 }
 
 /** Why an outside call did not succeed: worth retrying (with the wait the service asked for), or not. */

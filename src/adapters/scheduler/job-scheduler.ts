@@ -238,7 +238,7 @@ export class JobScheduler {
   }
 
   private async nextWakeDelay(): Promise<number> {
-    const [nextJob, nextSweep] = await Promise.all([this.deps.jobs.nextRunAt(), this.deps.nextSweepAt()]);
+    const [nextJob, nextSweep] = await Promise.all([this.deps.jobs.nextRunAt(this.deps.clock.now()), this.deps.nextSweepAt()]);
     const next = Math.min(nextJob ?? Number.POSITIVE_INFINITY, this.sweeps.nextAt(nextSweep) ?? Number.POSITIVE_INFINITY);
     return Math.max(0, Math.min(next - this.deps.clock.now(), MAX_IDLE_MS));
   }

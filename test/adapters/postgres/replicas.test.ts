@@ -56,27 +56,32 @@ describe('PostgreSQL shared by several replicas', () => {
     const second = new PostgresJobQueue(database.openPool(), 'replica-b');
     const [held] = await first.claimDue(T0, 1, LEASE);
     if (!held) throw new Error('no job');
-    expect(await second.claimDue(T0 + LEASE - 1, 1, LEASE)).toEqual([]);
+    expect(await second.claimDue(T0 + LEASE, 1, LEASE)).toEqual([]);
 
-    const [taken] = await second.claimDue(T0 + LEASE, 1, LEASE);
+    await endLeasesIn(database.pool, -1);
+    const [taken] = await second.claimDue(T0, 1, LEASE);
     expect(taken).toMatchObject({ id: held.id, attempts: 2, takenOver: true });
     expect(await first.complete(held, T0 + LEASE + 1)).toBe(false);
     expect(await first.heartbeat([held], T0 + LEASE + 1, LEASE)).toBe(0);
     expect(await second.complete(taken ?? held, T0 + LEASE + 2)).toBe(true);
   });
 
-  it('keeps a lease alive with heartbeats, for its own holder only', async () => {
+  it('keeps a lease alive with heartbeats, for its own holder only, a full lease from the beat by the database clock', async () => {
     const database = await migratedDatabaseForThisTest();
     await openRequests(database.pool, 1);
     const holder = new PostgresJobQueue(database.openPool(), 'replica-a');
     const other = new PostgresJobQueue(database.openPool(), 'replica-b');
     const [held] = await holder.claimDue(T0, 1, LEASE);
     if (!held) throw new Error('no job');
+    await endLeasesIn(database.pool, 1000);
 
-    expect(await other.heartbeat([held], T0 + 20_000, LEASE)).toBe(0);
-    expect(await holder.heartbeat([held, { id: held.id + 1000, attempts: 1 }], T0 + 20_000, LEASE)).toBe(1);
-    expect(await other.claimDue(T0 + LEASE, 1, LEASE)).toEqual([]);
-    expect(await holder.nextRunAt()).toBe(T0 + 20_000 + LEASE);
+    expect(await other.heartbeat([held], T0, LEASE)).toBe(0);
+    expect(await holder.nextRunAt(T0)).toBeLessThanOrEqual(T0 + 1000);
+    expect(await holder.heartbeat([held, { id: held.id + 1000, attempts: 1 }], T0, LEASE)).toBe(1);
+    const next = await holder.nextRunAt(T0);
+    expect(next).toBeGreaterThan(T0 + 1000);
+    expect(next).toBeLessThanOrEqual(T0 + LEASE);
+    expect(await other.claimDue(T0 + 60 * LEASE, 1, LEASE)).toEqual([]);
     expect(await holder.complete(held, T0 + 40_000)).toBe(true);
   });
 
@@ -203,6 +208,14 @@ describe('PostgreSQL shared by several replicas', () => {
     await dyingRun;
   });
 });
+
+/** Sets every running lease to end `ms` from now by the database clock (in the past when negative). */
+async function endLeasesIn(pool: PostgresPool, ms: number): Promise<void> {
+  await pool.query(
+    "UPDATE jobs SET locked_until = (extract(epoch from statement_timestamp()) * 1000)::bigint + $1 WHERE state = 'running'",
+    [ms],
+  );
+}
 
 async function locksHeld(pool: PostgresPool): Promise<number> {
   const result = await pool.query<{ n: number }>("SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted");

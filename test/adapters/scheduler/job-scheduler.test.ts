@@ -11,6 +11,8 @@ const T0 = Date.UTC(2025, 0, 6, 9, 0);
 class FakeJobQueue implements JobQueue {
   readonly queued: StoredJob[] = [];
   nextDue: number | undefined;
+  /** Time left on another process's lease, which a shared store measures by its own clock. */
+  leaseLeftMs: number | undefined;
   readonly beats: { ids: number[]; until: number }[] = [];
   private nextId = 1;
 
@@ -56,8 +58,9 @@ class FakeJobQueue implements JobQueue {
     this.beats.push({ ids: leases.map((lease) => lease.id), until: now + leaseMs });
     return leases.length;
   }
-  async nextRunAt(): Promise<number | undefined> {
-    return this.queued.length > 0 ? Date.now() : this.nextDue;
+  async nextRunAt(now: number): Promise<number | undefined> {
+    if (this.queued.length > 0) return Date.now();
+    return this.leaseLeftMs === undefined ? this.nextDue : now + this.leaseLeftMs;
   }
 }
 
@@ -182,6 +185,18 @@ describe('the job scheduler', () => {
 
   it('sleeps until the next job or deadline is due, then runs a pass', async () => {
     queue.nextDue = T0 + 5000;
+    startScheduler();
+    await scheduler.idle();
+    expect(sweeps).toBe(1);
+
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(sweeps).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sweeps).toBe(2);
+  });
+
+  it('wakes when a lease another process holds runs out, told by the queue in the scheduler’s own clock', async () => {
+    queue.leaseLeftMs = 5000;
     startScheduler();
     await scheduler.idle();
     expect(sweeps).toBe(1);
