@@ -1,5 +1,6 @@
 import { type AccessRequest, isGranted, SYSTEM } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
+import { grantFailureText } from './grant-failure.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 
 const approvers = (request: AccessRequest): string => request.approvals.map((approval) => mention(approval.approverId)).join(', ');
@@ -34,19 +35,12 @@ export function statusLine(request: AccessRequest): string {
   }
 }
 
-// The bot's own sentences about a failed grant; anything else came from outside (Graph, the network).
-const OWN_FAILURES = /^(already held|the grant could not be made|the target was removed|the requester (has no|is no longer))/;
-
 /**
- * Why a grant failed, as people are shown it: the bot's own words, or the outside error's code with a reference
- * an admin can look up; the outside service's full text stays in the log and the audit trail.
+ * Why a grant failed, as people are shown it: a short cause and what to do, with a reference an admin can look
+ * up; the outside service's full text stays in the log and the audit trail.
  */
 export function failureForPeople(request: AccessRequest): string {
-  const failure = request.failure ?? '';
-  const reference = `Reference for an admin: \`${escapeMrkdwn(request.id)}\`.`;
-  if (OWN_FAILURES.test(failure)) return `${escapeMrkdwn(failure.replace(/ \(last error: .*\)$/s, ''))}. ${reference}`;
-  const code = /\b([A-Za-z]+(?:_[A-Za-z]+)+|[A-Z][a-z]+(?:[A-Z][a-z]+)+)\b/.exec(failure)?.[1];
-  return `${code ? `Microsoft Graph refused it (${escapeMrkdwn(code)})` : 'an outside service refused it'}. ${reference}`;
+  return `${grantFailureText(request.failure)} Reference for an admin: \`${escapeMrkdwn(request.id)}\`.`;
 }
 
 export function endedBecause(request: AccessRequest): string {

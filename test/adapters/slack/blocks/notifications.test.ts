@@ -94,25 +94,31 @@ describe('the news in the card thread and the requester DM', () => {
     expect(endNow?.confirm?.confirm?.text).toBe('End access');
   });
 
-  it('shows people a short reason and a reference for a failure from outside, never the outside text itself', () => {
+  it('shows people a short cause, what to do and a reference for a failure from outside, never the outside text itself', () => {
+    const log = "an admin can find the full answer in the bot's log by the request's reference";
     const thread = renderThreadNews(REQUEST_FOR.failed, 'failed', target);
     expect(blockTexts(thread?.blocks ?? [])).toEqual([
-      `:x: Granting access to <@${REQUESTER}> failed: an outside service refused it. Reference for an admin: \`req_TEST\`.`,
+      `:x: Granting access to <@${REQUESTER}> failed: an outside service refused the grant — ${log}. Reference for an admin: \`req_TEST\`.`,
     ]);
 
     const denied = requestIn('failed', { failure: '403 Authorization_RequestDenied: Insufficient privileges to complete the operation.' });
     expect(blockTexts(renderThreadNews(denied, 'failed', target)?.blocks ?? [])[0]).toBe(
-      `:x: Granting access to <@${REQUESTER}> failed: Microsoft Graph refused it (Authorization_RequestDenied). Reference for an admin: \`req_TEST\`.`,
+      `:x: Granting access to <@${REQUESTER}> failed: Microsoft Graph refused the grant (403 Authorization_RequestDenied: the bot's app lacks a permission) — an admin should check the app registration's Graph permissions and their admin consent. Reference for an admin: \`req_TEST\`.`,
     );
+    expect(blockTexts(renderDirectNews(denied, 'failed', target)?.blocks ?? [])[0]).not.toContain('Insufficient privileges');
   });
 
-  it('shows the bot’s own reasons in full, without the outside error behind them', () => {
+  it('shows the bot’s own reasons with what to do, without the outside error behind them', () => {
     const stuck = requestIn('failed', {
       failure: 'the grant could not be made within 15 minutes of the approval (last error: ECONNRESET 10.0.0.7)',
     });
-    expect(blockTexts(renderThreadNews(stuck, 'failed', target)?.blocks ?? [])[0]).toBe(
-      `:x: Granting access to <@${REQUESTER}> failed: the grant could not be made within 15 minutes of the approval. Reference for an admin: \`req_TEST\`.`,
+    const shown = blockTexts(renderThreadNews(stuck, 'failed', target)?.blocks ?? [])[0];
+    expect(shown).toMatch(
+      new RegExp(
+        `^:x: Granting access to <@${REQUESTER}> failed: the grant could not be made within 15 minutes of the approval \\(Microsoft Graph kept failing or did not answer\\) — ask again;`,
+      ),
     );
+    expect(shown).not.toContain('ECONNRESET');
   });
 
   it('says a grant removed outside the bot was found by reconciliation', () => {
