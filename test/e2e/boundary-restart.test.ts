@@ -1,5 +1,7 @@
 // kill -9 of the real bot process in the middle of the Boundary step, right after Boundary deleted one of the
-// person's tokens, then a restart: the step completes, nobody else's sign-ins are touched, one checklist.
+// person's tokens, then a restart: the step completes (every token of the person deleted, every session of theirs
+// ended), nobody else's sign-ins are touched, one checklist. What the killed bot had sent before it died is not
+// asserted: it depends on how soon the kill lands, which a busy machine decides.
 
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -56,13 +58,30 @@ function signedOutAt(): number | null {
   }
 }
 
+/** Successful deletions (204) of auth tokens, counted by token id: a second try Boundary answers 404 is harmless. */
+function tokenDeletions(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const entry of boundary.log) {
+    if (entry.method !== 'DELETE' || entry.status !== 204 || !entry.path.startsWith('/v1/auth-tokens/')) continue;
+    const id = decodeURIComponent(entry.path.slice('/v1/auth-tokens/'.length));
+    counts[id] = (counts[id] ?? 0) + 1;
+  }
+  return counts;
+}
+
 describe('restart after kill -9 during the Boundary step', () => {
-  it('finishes the sign-outs after a restart, touches nobody else’s tokens, and posts one checklist', async () => {
+  it('finishes the sign-outs after a restart, touches nobody else’s tokens or sessions, and posts one checklist', async () => {
     const sam = boundary.addUser({ name: 'sam' });
     const account = boundary.addAccount(sam.id, { subject: PEOPLE.requester.entra });
     const samTokens = [boundary.signIn(account.id), boundary.signIn(account.id), boundary.signIn(account.id)].map((token) => token.id);
+    const samSessions = [
+      boundary.addSession(sam.id, { authTokenId: samTokens[0] }),
+      boundary.addSession(sam.id, { authTokenId: samTokens[2] }),
+      boundary.addSession(sam.id),
+    ].map((session) => session.id);
     const otto = boundary.addUser({ name: 'otto' });
     const ottoToken = boundary.signIn(boundary.addAccount(otto.id, { subject: PEOPLE.outsider.entra }).id).id;
+    const ottoSession = boundary.addSession(otto.id, { authTokenId: ottoToken }).id;
 
     const { slack } = sims;
     const requester = slack.person(PEOPLE.requester.slack);
@@ -74,7 +93,8 @@ describe('restart after kill -9 during the Boundary step', () => {
     await approver.click('jit_approve', { message: card });
     await slack.waitFor(() => card.text.endsWith('active'), 10_000, 'the grant');
 
-    // The bot dies the moment Boundary has answered the first token deletion.
+    // The bot is killed the moment Boundary has answered the first token deletion. The kill lands a moment
+    // later, so on a busy machine the next deletion may already be on its way; either way the step is cut short.
     const victim = bot;
     boundary.onRequest = (record) => {
       if (record.method === 'DELETE' && record.status === 204) {
@@ -84,30 +104,27 @@ describe('restart after kill -9 during the Boundary step', () => {
     };
     await advance(MINUTE);
     // Killed here rather than through kill9, which sends its own signal: wait for the death and the dead socket.
-    await slack.waitFor(() => victim?.child.signalCode === 'SIGKILL', 10_000, 'the kill');
+    await slack.waitFor(() => victim?.child.signalCode === 'SIGKILL', 20_000, 'the kill');
     bot = undefined;
-    await slack.waitFor(() => slack.openConnections === 0, 5000, 'the dead socket to close');
-    const deletes = () => boundary.log.filter((entry) => entry.method === 'DELETE');
-    expect(deletes().map((entry) => entry.status)).toEqual([204]);
-    expect(boundary.tokensOf(sam.id)).toHaveLength(2);
+    await slack.waitFor(() => slack.openConnections === 0, 10_000, 'the dead socket to close');
     expect(signedOutAt()).toBeNull();
     expect(sims.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra)).toBe(false);
 
     bot = await spawnBotProcess(sims, offset);
-    await slack.waitFor(() => signedOutAt() !== null, 10_000, 'the Boundary step after the restart');
+    await slack.waitFor(() => signedOutAt() !== null, 30_000, 'the Boundary step after the restart');
     const checklists = () => approver.thread(card).filter((message) => JSON.stringify(message.blocks).includes('(verified)'));
-    await slack.waitFor(() => checklists().length > 0, 5000, 'the checklist');
+    await slack.waitFor(() => checklists().length > 0, 20_000, 'the checklist');
+
+    // Each of Sam's tokens was deleted, by one bot or the other, and nobody else's ever was.
+    expect(tokenDeletions()).toEqual(Object.fromEntries(samTokens.map((id) => [id, 1])));
     expect(boundary.tokensOf(sam.id)).toEqual([]);
     expect(boundary.tokensOf(otto.id).map((token) => token.id)).toEqual([ottoToken]);
-    // Only Sam's tokens were ever deleted, each once; none was asked for twice.
-    expect(
-      deletes()
-        .map((entry) => entry.path.split('/').pop())
-        .sort(),
-    ).toEqual([...samTokens].sort());
-    // Settle, then make sure no second checklist follows.
+    // Every session Sam had running has ended; Otto's runs on.
+    expect(samSessions.map((id) => boundary.sessionStatus(id)).filter((status) => status === 'active' || status === 'pending')).toEqual([]);
+    expect(boundary.sessionStatus(ottoSession)).toBe('active');
+    // Once the restarted bot has nothing left to do, there is still one checklist, in the thread and in the DM.
     await bot.advance(1000);
     expect(checklists()).toHaveLength(1);
     expect(requester.dms().filter((message) => JSON.stringify(message.blocks).includes('(verified)'))).toHaveLength(1);
-  }, 60_000);
+  }, 120_000);
 });
