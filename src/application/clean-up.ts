@@ -26,6 +26,7 @@ export async function cleanUpFailedGrant(deps: CleanupDeps, request: AccessReque
   const call = request.grantCall;
   const principalId = request.principalId;
   if (request.state !== 'failed' || !call || request.cleanup || !principalId) return undefined;
+  // Looked for right before the removal, so a grant journaled since keeps the membership.
   const covering = await deps.requests.listCovering(call.groupId, principalId, request.id);
   const keeper = covering.sort((a, b) => (b.endsAt ?? Number.POSITIVE_INFINITY) - (a.endsAt ?? Number.POSITIVE_INFINITY))[0];
   if (keeper) return { result: 'covered', keptBy: keeper.id };

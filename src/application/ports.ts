@@ -72,6 +72,13 @@ export interface RequestRepository {
    */
   listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]>;
   /**
+   * The bot's other requests that hold, may hold or are removing the same membership, for a grant that must not
+   * take a membership being removed for its own: active ones (ending or not), approved ones with their grant call
+   * sent, and ended ones that kept the membership for `excludeRequestId` or ended at or after `endedSince`
+   * (see `holderRole`).
+   */
+  listHolders(groupId: string, principalId: string, excludeRequestId: string, endedSince: number): Promise<AccessRequest[]>;
+  /**
    * Failed requests whose grant call was sent and whose cleanup never ran (none was ordered, or it was lost):
    * what the call may have created is still to be looked for. Oldest first.
    */
@@ -102,7 +109,8 @@ export function isTimedChange({ previous, change }: DecidedChange): boolean {
     next.approvals.length === previous.approvals.length &&
     (next.denial === undefined || previous.denial !== undefined) &&
     (next.grant === undefined || previous.grant !== undefined) &&
-    (next.state !== 'ended' || previous.state === 'ended')
+    (next.state !== 'ended' || previous.state === 'ended') &&
+    next.removal === previous.removal
   );
 }
 

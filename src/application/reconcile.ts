@@ -1,16 +1,18 @@
 // Compares what Graph says with what the store says, at start and hourly, and repairs the difference:
 // a membership removed by hand (the grant is ended and everyone told), a membership still there after its
-// grant ended (it is removed again and the approvers told), and what a failed grant's call left behind with no
-// cleanup to remove it (removed, and the thread told). PIM ending an assignment first is not drift: the sweep
-// ends that grant on time and finds it already gone. An assignment the bot did not make is never removed.
+// grant ended where the bot's own removal was never confirmed (it is removed and the approvers told), and what
+// a failed grant's call left behind with no cleanup to remove it (removed, and the thread told). A membership
+// the bot's removal had confirmed gone and someone added again is reported and left alone. PIM ending an
+// assignment first is not drift: the sweep ends that grant on time and finds it already gone. An assignment the
+// bot did not make is never removed. Membership is looked for in the group the grant's journaled call went to.
 
 import { type AccessRequest, recordCleanup } from '../domain/access-request.js';
-import { endRemovedOutside, recordLingeringAccess } from '../domain/ending.js';
-import { grantedSpec } from '../domain/membership.js';
+import { endJournalMismatch, endRemovedOutside, recordLingeringAccess } from '../domain/ending.js';
+import { grantDisagreesWithJournal, grantedSpec, journaledMembership, type RemovalStep, removalStep } from '../domain/membership.js';
 import type { Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
 import { cleanUpFailedGrant } from './clean-up.js';
-import type { AccessProvider, Clock, RequestRepository } from './ports.js';
+import type { AccessProvider, BoundarySignOuts, Clock, RequestRepository } from './ports.js';
 
 export interface ReconcileDeps {
   requests: RequestRepository;
@@ -22,12 +24,22 @@ export interface ReconcileDeps {
    * grants neither spends Graph's request budget at once nor takes the bot from the grants and ends due now.
    */
   pace?: () => Promise<void>;
+  /** With Boundary configured, a membership the bot removes is followed by the person's Boundary sign-out step. */
+  boundary?: BoundarySignOuts;
 }
 
 export interface ReconcileReport {
   checked: number;
   removedOutside: string[];
+  /** Ended grants whose membership the bot had never confirmed removed, found still there and removed now. */
   lingering: string[];
+  /**
+   * Ended grants whose membership the bot's own removal had confirmed gone, found there again: someone added it
+   * since (the Entra portal, an access package, a sync). Reported, never touched.
+   */
+  addedSince: string[];
+  /** Grants recorded on another group than their journaled call went to: ended, the journaled group cleaned up. */
+  mismatched: string[];
   /** Failed grants whose leftover membership this pass removed. */
   cleanedUp: string[];
   unknown: string[];
@@ -38,6 +50,8 @@ const ENDED_LOOKBACK_MS = 24 * 3_600_000;
 const LIMIT = 10_000;
 // Grants are read a page at a time: memory stays flat however many there are.
 const PAGE = 200;
+// Keepers followed from an ended grant to the removal that settled its membership; more means a corrupt store.
+const MAX_KEEPERS = 20;
 
 /** Every request `readPage` yields, a page at a time in id order. */
 async function* pages(readPage: (afterId: string) => Promise<AccessRequest[]>): AsyncGenerator<AccessRequest> {
@@ -52,7 +66,15 @@ async function* pages(readPage: (afterId: string) => Promise<AccessRequest[]>): 
 }
 
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { checked: 0, removedOutside: [], lingering: [], cleanedUp: [], unknown: [] };
+  const report: ReconcileReport = {
+    checked: 0,
+    removedOutside: [],
+    lingering: [],
+    addedSince: [],
+    mismatched: [],
+    cleanedUp: [],
+    unknown: [],
+  };
   const now = deps.clock.now();
   for await (const request of pages((afterId) => deps.requests.listActiveGrants(afterId, PAGE))) {
     if (request.endsAt === undefined || request.endsAt > now) await checkActive(deps, request, report);
@@ -65,38 +87,67 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
 }
 
 async function checkActive(deps: ReconcileDeps, request: AccessRequest, report: ReconcileReport): Promise<void> {
-  const grant = request.grant;
-  if (!grant) return;
+  const membership = journaledMembership(request);
+  if (!membership) return;
   report.checked += 1;
+  if (grantDisagreesWithJournal(request)) {
+    // Only grants made before the journal decided can disagree with it; their end goes to the journaled group.
+    if ((await applyTransition(deps, request.id, (current, at) => endJournalMismatch(current, at))).ok) report.mismatched.push(request.id);
+    return;
+  }
   await deps.pace?.();
-  const presence = await deps.access.isPresent(grantedSpec(grant), grant.principalId);
+  const presence = await deps.access.isPresent(grantedSpec(membership), membership.principalId);
   if (!presence.ok) report.unknown.push(request.id);
   else if (!presence.present && (await applyTransition(deps, request.id, (current, at) => endRemovedOutside(current, at))).ok) {
     report.removedOutside.push(request.id);
   }
 }
 
+/**
+ * Follows an ended grant to the removal that settled its membership: its own end, or, where the end kept the
+ * membership for another grant of the bot, that grant's end or cleanup (and so on).
+ */
+async function settledRemoval(deps: ReconcileDeps, request: AccessRequest): Promise<RemovalStep['status']> {
+  let step = removalStep(request);
+  for (let followed = 0; step.status === 'follow' && followed < MAX_KEEPERS; followed++) {
+    const keeper = await deps.requests.find(step.keptBy);
+    step = keeper ? removalStep(keeper) : { status: 'unconfirmed' };
+  }
+  return step.status === 'follow' ? 'unconfirmed' : step.status;
+}
+
 async function checkEnded(deps: ReconcileDeps, request: AccessRequest, report: ReconcileReport): Promise<void> {
-  const grant = request.grant;
-  // An end that found the membership held by an assignment the bot did not make left it there on purpose.
-  if (!grant || request.heldBy !== undefined) return;
+  const membership = journaledMembership(request);
+  if (!membership) return;
+  const { groupId, principalId } = membership;
   // Another grant of the bot keeps the membership legitimately. Asked item by item, at the moment of the
   // check, so a grant that lands while reconciliation runs is never taken for a leftover.
-  if ((await deps.requests.listCovering(grant.groupId, grant.principalId, request.id)).length > 0) return;
+  if ((await deps.requests.listCovering(groupId, principalId, request.id)).length > 0) return;
+  const settled = await settledRemoval(deps, request);
+  // Held by an assignment the bot did not make, or in the hands of a grant, an end or a cleanup under way.
+  if (settled === 'held' || settled === 'covered' || settled === 'pending') return;
   report.checked += 1;
   await deps.pace?.();
-  const presence = await deps.access.isPresent(grantedSpec(grant), grant.principalId);
+  const presence = await deps.access.isPresent(grantedSpec(membership), principalId);
   if (!presence.ok) {
     report.unknown.push(request.id);
     return;
   }
   if (!presence.present) return;
-  const ownership = { requestId: request.id, ...(grant.reference !== undefined && { reference: grant.reference }) };
-  const removed = await deps.access.revoke(grantedSpec(grant), grant.principalId, ownership);
+  if (settled === 'confirmed') {
+    // The bot removed it (or found it gone): whoever added it since did so outside the bot, and it is theirs.
+    report.addedSince.push(request.id);
+    return;
+  }
+  // Checked again right before the removal: a grant may have landed while Graph was being read.
+  if ((await deps.requests.listCovering(groupId, principalId, request.id)).length > 0) return;
+  const ownership = { requestId: request.id, ...(request.grant?.reference !== undefined && { reference: request.grant.reference }) };
+  const removed = await deps.access.revoke(grantedSpec(membership), principalId, ownership);
   // Present again, but through an assignment someone else made since: theirs, not a leftover of the bot's.
   if (removed.ok && removed.heldBy !== undefined) return;
+  const signOut = deps.boundary !== undefined;
   await applyTransition(deps, request.id, (current) =>
-    recordLingeringAccess(current, removed.ok, removed.ok ? undefined : removed.message),
+    recordLingeringAccess(current, removed.ok, removed.ok ? undefined : removed.message, signOut),
   );
   report.lingering.push(request.id);
 }
@@ -114,7 +165,8 @@ async function checkFailed(deps: ReconcileDeps, request: AccessRequest, report: 
     report.unknown.push(request.id);
     return;
   }
-  const { result, keptBy, heldBy } = found;
-  const recorded = await applyTransition(deps, request.id, (current, at) => recordCleanup(current, result, at, keptBy, heldBy));
+  const { result, ...holders } = found;
+  const signOut = deps.boundary !== undefined;
+  const recorded = await applyTransition(deps, request.id, (current, at) => recordCleanup(current, result, at, holders, signOut));
   if (recorded.ok && result === 'removed') report.cleanedUp.push(request.id);
 }

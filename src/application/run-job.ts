@@ -2,10 +2,20 @@
 // and "already gone" as success), and the state change that records an effect completes its job in the same
 // transaction, so a crash at any point means the job runs again and nothing is done twice or lost.
 
-import { type AccessRequest, confirmGrant, failGrant, grantedMinutes, journalGrantCall, recordCleanup } from '../domain/access-request.js';
+import {
+  type AccessRequest,
+  confirmGrant,
+  failGrant,
+  type GrantFailure,
+  type GrantRecord,
+  grantedMinutes,
+  journalGrantCall,
+  recordCleanup,
+  sameGrantCall,
+} from '../domain/access-request.js';
 import { minutesToMs } from '../domain/duration.js';
 import { confirmEnd, endHeldElsewhere, recordSignOut, reportRevokeTrouble } from '../domain/ending.js';
-import { grantedSpec } from '../domain/membership.js';
+import { grantedSpec, holderRole, journaledMembership } from '../domain/membership.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { applyTransition } from './apply-transition.js';
 import { cleanUpFailedGrant } from './clean-up.js';
@@ -98,23 +108,37 @@ function retryEnding(deps: JobDeps, job: StoredJob, failure: OutsideFailure): Pr
 // An approved grant that cannot be made within this long fails with a clear message instead of hanging.
 export const GRANT_DEADLINE_MS = 15 * 60_000;
 
+// While a removal of the same membership is under way, a grant waits this long and asks again.
+const REMOVAL_WAIT_MS = 2_000;
+// Ends recorded this long before a call still count as possibly seen by its "already exists": replicas' clocks
+// may differ by a little.
+const ANSWER_MARGIN_MS = 5_000;
+
 async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
   if (request.state !== 'approved') return finish(deps, job, `nothing to grant: the request is ${request.state}`);
   const target = findTarget(deps.policy, request.targetId);
   // A journaled call may have landed before the answer was lost; the cleanup job removes what it created.
-  const fail = (cause: string, outcome: { standing?: boolean; mayHaveGranted?: boolean } = {}): Promise<JobOutcome> =>
+  const fail = (cause: string, outcome: GrantFailure = {}): Promise<JobOutcome> =>
     record(deps, job, (current, now) => failGrant(current, cause, now, outcome), `grant failed: ${cause}`);
   const mayHaveGranted = request.grantCall !== undefined;
   if (!target) return fail('the target was removed from the policy before the grant', { mayHaveGranted });
-  if (!request.principalId) return fail('the requester has no Entra account on record');
+  const principalId = request.principalId;
+  if (!principalId) return fail('the requester has no Entra account on record');
   if (deps.clock.now() - (request.decidedAt ?? request.createdAt) > GRANT_DEADLINE_MS) {
     const last = job.lastError ? ` (last error: ${job.lastError})` : '';
     return fail(`the grant could not be made within ${GRANT_DEADLINE_MS / 60_000} minutes of the approval${last}`, { mayHaveGranted });
   }
+  // The journal decides, not today's policy: a retry never goes to a group the first call did not.
+  if (request.grantCall && !sameGrantCall(request.grantCall, target.grant)) {
+    return fail(
+      `the policy moved this target to another group (or grant kind) after the grant call was sent; the bot removes what that call may have created in group ${request.grantCall.groupId}. Ask again to get the access the policy gives now`,
+      { mayHaveGranted: true },
+    );
+  }
 
   if (target.grant.kind === 'pim_group' && target.grant.requireEligibility) {
     // The policy may have started to require eligibility, or PIM may have dropped it, since the request was made.
-    const eligible = await deps.access.isEligible(target.grant.groupId, request.principalId);
+    const eligible = await deps.access.isEligible(target.grant.groupId, principalId);
     if (!eligible.ok) return eligible.kind === 'transient' ? retry(deps, job, eligible) : fail(eligible.message, { mayHaveGranted });
     if (!eligible.present) return fail('the requester is no longer eligible for this group in PIM', { mayHaveGranted });
   }
@@ -126,41 +150,76 @@ async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): 
     ? { ok: true as const, request }
     : await applyTransition(deps, request.id, (current, now) => journalGrantCall(current, target.grant, now));
   if (!journaled.ok) return finish(deps, job, `nothing to grant: ${journaled.code}`);
-  const sentAt = journaled.request.grantCall?.sentAt ?? deps.clock.now();
+  const call = journaled.request.grantCall ?? { sentAt: deps.clock.now(), kind: target.grant.kind, groupId: target.grant.groupId };
+  const membership = { kind: call.kind, groupId: call.groupId, principalId };
+
+  // Written before this look, the journal shows this grant to any end of the same membership that looks after
+  // it (it then keeps the membership); an end that looked before is seen here, and the grant waits for it.
+  const attemptAt = deps.clock.now();
+  const removing = await removalUnderWay(deps, membership, request.id, Number.MAX_SAFE_INTEGER);
+  if (removing) return waitForRemoval(deps, job, removing);
 
   const result = await deps.access.grant({
-    grant: target.grant,
-    principalId: request.principalId,
+    grant: grantedSpec(membership),
+    principalId,
     durationMinutes,
     justification,
     requestId: request.id,
-    startsAt: sentAt,
+    startsAt: call.sentAt,
   });
-  if (!result.ok) return result.kind === 'transient' ? retry(deps, job, result) : fail(result.message, { mayHaveGranted });
+  if (!result.ok) {
+    if (result.kind === 'transient') return retry(deps, job, result);
+    // A membership another grant's end kept for this one is the bot's to remove now that this grant failed.
+    const inherited = await keptForThis(deps, membership, request.id);
+    return fail(result.message, { mayHaveGranted: mayHaveGranted || inherited });
+  }
 
   if (result.alreadyPresent) {
-    // "Already exists" to a first call: the bot's own only when another of its grants holds the same membership.
-    const covering = await deps.requests.listCovering(target.grant.groupId, request.principalId, request.id);
-    if (covering.length === 0 && !mayHaveGranted) {
+    // "Already exists" is the bot's own when another of its grants holds the membership (or kept it for this one);
+    // to a first call with no such grant, it is access the person held before. An end under way (or just done)
+    // may be what the answer saw: the grant asks again once it is settled.
+    const holders = await deps.requests.listHolders(call.groupId, principalId, request.id, attemptAt - ANSWER_MARGIN_MS);
+    const roles = holders.map((other) => ({ other, role: holderRole(other, request.id, attemptAt - ANSWER_MARGIN_MS) }));
+    const stillRemoving = roles.find(({ role }) => role === 'removing');
+    if (stillRemoving) return waitForRemoval(deps, job, stillRemoving.other);
+    const keepers = roles.filter(({ role }) => role === 'keeps').map(({ other }) => other);
+    if (keepers.length === 0 && !mayHaveGranted) {
       return fail(`already held: the person had this access before the bot granted it, so the bot leaves it alone`, {
         standing: true,
       });
     }
     // Overlapping PIM grants share one assignment: its end in Entra must follow the latest of them.
-    const endsAt = sentAt + minutesToMs(durationMinutes);
-    if (covering.length > 0 && covering.every((other) => (other.endsAt ?? Number.POSITIVE_INFINITY) < endsAt)) {
-      const moved = await deps.access.extend(target.grant, request.principalId, endsAt, justification);
+    const endsAt = call.sentAt + minutesToMs(durationMinutes);
+    const stillOpen = keepers.filter((other) => other.state !== 'ended');
+    if (keepers.length > 0 && stillOpen.every((other) => (other.endsAt ?? Number.POSITIVE_INFINITY) < endsAt)) {
+      const moved = await deps.access.extend(grantedSpec(membership), principalId, endsAt, justification);
       if (!moved.ok) return moved.kind === 'transient' ? retry(deps, job, moved) : fail(moved.message, { mayHaveGranted: true });
     }
   }
-  const granted = {
-    kind: target.grant.kind,
-    groupId: target.grant.groupId,
-    principalId: request.principalId,
-    ...(result.reference !== undefined && { reference: result.reference }),
-  };
+  const granted = { ...membership, ...(result.reference !== undefined && { reference: result.reference }) };
   const detail = result.alreadyPresent ? 'already granted' : 'granted';
   return record(deps, job, (current, now) => confirmGrant(current, granted, now, target.duration.maxMinutes), detail, journaled.request);
+}
+
+/** Another grant of the bot whose end is removing the same membership right now, if any. */
+async function removalUnderWay(
+  deps: JobDeps,
+  membership: GrantRecord,
+  requestId: string,
+  since: number,
+): Promise<AccessRequest | undefined> {
+  const holders = await deps.requests.listHolders(membership.groupId, membership.principalId, requestId, since);
+  return holders.find((other) => holderRole(other, requestId, since) === 'removing');
+}
+
+async function keptForThis(deps: JobDeps, membership: GrantRecord, requestId: string): Promise<boolean> {
+  const holders = await deps.requests.listHolders(membership.groupId, membership.principalId, requestId, Number.MAX_SAFE_INTEGER);
+  return holders.some((other) => other.state === 'ended' && other.keptBy === requestId);
+}
+
+function waitForRemoval(deps: JobDeps, job: StoredJob, other: AccessRequest): Promise<JobOutcome> {
+  const message = `waiting for the end of request ${other.id}, which is removing the same membership`;
+  return retry(deps, job, { ok: false, kind: 'transient', message, retryAfterMs: REMOVAL_WAIT_MS });
 }
 
 /** The latest-ending other grant of the bot that holds the same membership, if any. */
@@ -174,32 +233,31 @@ async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest):
   // A Boundary step queued as a revoke job, before sign-outs had a kind of their own.
   if (request.state === 'ended') return runSignOut(deps, job, request);
   if (request.state !== 'active' || !request.ending) return finish(deps, job, `nothing to revoke: the request is ${request.state}`);
-  const { grant } = request;
+  // What the bot's call made: the journaled group, even where the recorded grant says otherwise.
+  const membership = journaledMembership(request);
+  const grant = request.grant;
   // A grant is recorded with the transition to active; an active request without one cannot exist.
-  if (!grant) throw new Error(`request ${request.id} is active without a recorded grant`);
+  if (!grant || !membership) throw new Error(`request ${request.id} is active without a recorded grant`);
 
-  // Another active grant of the bot holds the same membership: it stays until the last of them ends.
-  const keeper = await coveringGrant(deps, grant.groupId, grant.principalId, request.id);
+  // Another active grant of the bot holds the same membership: it stays until the last of them ends. This end
+  // is marked as under way before this look, so a grant journaled after it waits for the end to settle.
+  const keeper = await coveringGrant(deps, membership.groupId, membership.principalId, request.id);
   if (keeper) {
-    return record(deps, job, (current, now) => confirmEnd(current, now, { covered: true }, keeper.id), `kept for ${keeper.id}`);
+    const removal = { outcome: 'kept', keptBy: keeper.id } as const;
+    return record(deps, job, (current, now) => confirmEnd(current, now, removal), `kept for ${keeper.id}`);
   }
-  const ownership = { requestId: request.id, ...(grant.reference !== undefined && { reference: grant.reference }) };
-  const result = await deps.access.revoke(grantedSpec(grant), grant.principalId, ownership);
+  const sameAsRecorded = grant.groupId.toLowerCase() === membership.groupId.toLowerCase();
+  const ownership = { requestId: request.id, ...(sameAsRecorded && grant.reference !== undefined && { reference: grant.reference }) };
+  const result = await deps.access.revoke(grantedSpec(membership), membership.principalId, ownership);
   if (result.ok && result.heldBy !== undefined) {
     // Not the bot's assignment: the grant ends, and the access stays with whoever made the one that holds it.
     const heldBy = result.heldBy;
     return record(deps, job, (current, now) => endHeldElsewhere(current, now, heldBy), `held by ${heldBy}`, request);
   }
   if (result.ok) {
-    const detail = result.alreadyAbsent ? 'already gone' : 'revoked';
+    const removal = { outcome: result.alreadyAbsent ? 'absent' : 'removed' } as const;
     const signOut = deps.boundary !== undefined;
-    return record(
-      deps,
-      job,
-      (current, now) => confirmEnd(current, now, { alreadyAbsent: result.alreadyAbsent }, undefined, signOut),
-      detail,
-      request,
-    );
+    return record(deps, job, (current, now) => confirmEnd(current, now, removal, signOut), removal.outcome, request);
   }
   if (job.attempts === REVOKE_ALERT_AFTER) {
     await applyTransition(deps, request.id, (current) => reportRevokeTrouble(current, result.message, job.attempts));
@@ -213,7 +271,9 @@ async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest):
  */
 async function runSignOut(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
   const principalId = request.grant?.principalId ?? request.principalId;
-  if (!deps.boundary || request.signOut || request.keptBy || !principalId) return finish(deps, job, 'nothing to sign out');
+  // Queued after each removal the bot made (an end, a cleanup, a lingering membership): each runs once, as a job.
+  if (!deps.boundary || request.removal === 'kept' || request.removal === 'held' || !principalId)
+    return finish(deps, job, 'nothing to sign out');
   const result = await deps.boundary.endSignIns({ principalId, email: request.email ?? request.principalName ?? '' });
   if (result.ok) {
     const counts = { tokensRevoked: result.tokensRevoked, sessionsEnded: result.sessionsEnded, otherAccounts: result.otherAccounts };
@@ -230,8 +290,9 @@ async function runCleanup(deps: JobDeps, job: StoredJob, request: AccessRequest)
   const found = await cleanUpFailedGrant(deps, request);
   if (!found) return finish(deps, job, 'nothing to clean up');
   if ('ok' in found) return retryEnding(deps, job, found);
-  const { result, keptBy, heldBy } = found;
-  return record(deps, job, (current, now) => recordCleanup(current, result, now, keptBy, heldBy), `cleanup: ${result}`);
+  const { result, ...holders } = found;
+  const signOut = deps.boundary !== undefined;
+  return record(deps, job, (current, now) => recordCleanup(current, result, now, holders, signOut), `cleanup: ${result}`);
 }
 
 async function runNotify(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {

@@ -58,6 +58,12 @@ export interface AccessRequest {
    * (this PIM schedule: an admin's, made in place of the bot's or after it ended).
    */
   heldBy?: string;
+  /**
+   * What the end did to the membership: removed it, found it already gone, kept it for another grant of the bot
+   * (`keptBy`), or left it to an assignment the bot did not make (`heldBy`). Reconciliation removes a membership
+   * again only where the bot's own removal was never confirmed (see `removalConfirmed`).
+   */
+  removal?: RemovalOutcome;
   /** After the end: the person's Boundary sign-ins and live sessions ended, and checked gone. */
   signOut?: SignOutRecord;
   /** What was granted, set when the grant is confirmed. */
@@ -86,6 +92,10 @@ export interface SignOutRecord {
 }
 
 export type CleanupResult = 'removed' | 'absent' | 'covered' | 'standing';
+
+/** What an end found and did: `kept` for another grant of the bot, `held` by an assignment the bot did not make. */
+export const REMOVAL_OUTCOMES = ['removed', 'absent', 'kept', 'held'] as const;
+export type RemovalOutcome = (typeof REMOVAL_OUTCOMES)[number];
 
 /** A request whose grant Entra confirmed (active, or ended since): what was granted, from when, until when. */
 export type GrantedRequest = AccessRequest & { grant: GrantRecord; grantedAt: number; endsAt: number };
@@ -122,6 +132,7 @@ export interface AuditEntry {
 export type Refusal =
   | { ok: false; code: 'self_approval' | 'not_an_approver' | 'already_approved' | 'pending_timeout_passed' }
   | { ok: false; code: 'not_the_requester' | 'not_allowed' | 'already_ending' | 'not_yet_due' | 'already_journaled' | 'nothing_to_clean' }
+  | { ok: false; code: 'journal_mismatch' }
   | { ok: false; code: 'wrong_state'; state: RequestState; decidedBy?: Actor; decidedAt?: number };
 
 export interface Transition {
@@ -254,6 +265,13 @@ export function grantedMinutes(request: AccessRequest, maxMinutes?: number): num
   return maxMinutes === undefined ? request.durationMinutes : Math.min(request.durationMinutes, maxMinutes);
 }
 
+export type GrantCall = NonNullable<AccessRequest['grantCall']>;
+
+/** Whether a grant (or the policy's grant) goes to the same kind and group as the journaled call. */
+export function sameGrantCall(call: GrantCall, grant: { kind: GrantKind; groupId: string }): boolean {
+  return call.kind === grant.kind && call.groupId.toLowerCase() === grant.groupId.toLowerCase();
+}
+
 /** Written before the grant call is first sent; a retried call keeps the first entry. */
 export function journalGrantCall(request: AccessRequest, grant: GrantSpec, now: number): TransitionResult {
   if (request.state !== 'approved') return wrongState(request);
@@ -273,6 +291,8 @@ export function journalGrantCall(request: AccessRequest, grant: GrantSpec, now: 
  */
 export function confirmGrant(request: AccessRequest, grant: GrantRecord, now: number, maxMinutes?: number): TransitionResult {
   if (request.state !== 'approved') return wrongState(request);
+  // What is recorded as granted is what the journaled call asked for, whatever the policy says by now.
+  if (request.grantCall && !sameGrantCall(request.grantCall, grant)) return { ok: false, code: 'journal_mismatch' };
   const grantedAt = Math.min(request.grantCall?.sentAt ?? now, now);
   const durationMinutes = grantedMinutes(request, maxMinutes);
   const endsAt = grantedAt + minutesToMs(durationMinutes);
@@ -287,14 +307,15 @@ export function confirmGrant(request: AccessRequest, grant: GrantRecord, now: nu
 
 /**
  * `standing`: the person already held the membership, so nothing is the bot's to remove. `mayHaveGranted`: an
- * earlier call may have landed without the bot hearing so; a cleanup job removes what it may have created.
+ * earlier call may have landed without the bot hearing so, or another grant's end kept the membership for this
+ * one; a cleanup job removes what is the bot's.
  */
-export function failGrant(
-  request: AccessRequest,
-  cause: string,
-  now: number,
-  outcome: { standing?: boolean; mayHaveGranted?: boolean } = {},
-): TransitionResult {
+export interface GrantFailure {
+  standing?: boolean;
+  mayHaveGranted?: boolean;
+}
+
+export function failGrant(request: AccessRequest, cause: string, now: number, outcome: GrantFailure = {}): TransitionResult {
   if (request.state !== 'approved') return wrongState(request);
   const cleanupNeeded = !outcome.standing && outcome.mayHaveGranted === true && request.grantCall !== undefined;
   const changes: Partial<AccessRequest> = outcome.standing
@@ -312,15 +333,18 @@ export function recordCleanup(
   request: AccessRequest,
   result: CleanupResult,
   now: number,
-  keptBy?: string,
-  heldBy?: string,
+  holders: { keptBy?: string; heldBy?: string } = {},
+  signOut = false,
 ): TransitionResult {
   if (request.state !== 'failed' || !request.grantCall || request.cleanup) return { ok: false, code: 'nothing_to_clean' };
-  const holders = { ...(keptBy !== undefined && { keptBy }), ...(heldBy !== undefined && { heldBy }) };
+  const { keptBy, heldBy } = holders;
+  const named = { ...(keptBy !== undefined && { keptBy }), ...(heldBy !== undefined && { heldBy }) };
+  // A membership the bot removed may have carried Boundary sign-ins meanwhile: they end as after any end.
+  const jobs: JobOrder[] = signOut && result === 'removed' ? [{ kind: 'sign_out' }, notify('cleaned_up')] : [notify('cleaned_up')];
   return move(
     request,
-    { cleanup: { at: now, result }, ...holders },
-    { action: 'cleaned_up', actor: SYSTEM, detail: { result, ...holders } },
-    [notify('cleaned_up')],
+    { cleanup: { at: now, result }, ...named },
+    { action: 'cleaned_up', actor: SYSTEM, detail: { result, ...named } },
+    jobs,
   );
 }

@@ -43,24 +43,23 @@ export function requestEnd(
   return move(request, { ending: { reason, by: actor, at: now } }, { action: 'end_requested', actor, detail: { reason } }, jobs);
 }
 
+/** What the end's removal found: removed, already gone, or kept because this other grant of the bot covers it. */
+export type EndRemoval = { outcome: 'removed' | 'absent' } | { outcome: 'kept'; keptBy: string };
+
 /**
- * `keptBy`: the membership stays, because this other active grant of the bot still covers it. `signOut`: the
- * person's Boundary sign-ins are to end too (a durable step of its own, so the Entra end never waits on it).
+ * Records the end once Entra no longer holds the bot's membership (or another grant of the bot keeps it).
+ * `signOut`: the person's Boundary sign-ins are to end too (a durable step of its own, so the Entra end never
+ * waits on it).
  */
-export function confirmEnd(
-  request: AccessRequest,
-  now: number,
-  detail: Record<string, unknown> = {},
-  keptBy?: string,
-  signOut = false,
-): TransitionResult {
+export function confirmEnd(request: AccessRequest, now: number, removal: EndRemoval, signOut = false): TransitionResult {
   if (request.state !== 'active' || !request.ending) return wrongState(request);
   const reason = request.ending.reason;
+  const keptBy = removal.outcome === 'kept' ? removal.keptBy : undefined;
   const jobs: JobOrder[] = signOut && keptBy === undefined ? [{ kind: 'sign_out' }, notify('ended')] : [notify('ended')];
   return move(
     request,
-    { state: 'ended', endedAt: now, endReason: reason, ...(keptBy !== undefined && { keptBy }) },
-    { action: 'ended', actor: SYSTEM, detail: { ...detail, reason, ...(keptBy !== undefined && { keptBy }) } },
+    { state: 'ended', endedAt: now, endReason: reason, removal: removal.outcome, ...(keptBy !== undefined && { keptBy }) },
+    { action: 'ended', actor: SYSTEM, detail: { reason, removal: removal.outcome, ...(keptBy !== undefined && { keptBy }) } },
     jobs,
   );
 }
@@ -75,8 +74,8 @@ export function endHeldElsewhere(request: AccessRequest, now: number, heldBy: st
   const reason = request.ending.reason;
   return move(
     request,
-    { state: 'ended', endedAt: now, endReason: reason, heldBy },
-    { action: 'ended', actor: SYSTEM, detail: { reason, heldBy } },
+    { state: 'ended', endedAt: now, endReason: reason, removal: 'held', heldBy },
+    { action: 'ended', actor: SYSTEM, detail: { reason, removal: 'held', heldBy } },
     [notify('ended')],
   );
 }
@@ -106,17 +105,49 @@ export function endRemovedOutside(request: AccessRequest, now: number): Transiti
   );
 }
 
-/** Reconciliation found membership still there after the grant ended, and removed it (or could not). */
-export function recordLingeringAccess(request: AccessRequest, removed: boolean, problem?: string): TransitionResult {
+/**
+ * Reconciliation found the membership still there after the grant ended, where the bot's own removal was never
+ * confirmed, and removed it (or could not). A removal it made is confirmed from then on, and, like any end, ends
+ * the person's Boundary sign-ins.
+ */
+export function recordLingeringAccess(request: AccessRequest, removed: boolean, problem?: string, signOut = false): TransitionResult {
   if (request.state !== 'ended') return wrongState(request);
-  return move(request, {}, { action: 'drift_still_present', actor: SYSTEM, detail: { removed, ...(problem && { problem }) } }, [
-    notify(removed ? 'drift_still_present' : 'revoke_failing'),
-  ]);
+  const jobs: JobOrder[] = !removed
+    ? [notify('revoke_failing')]
+    : signOut
+      ? [{ kind: 'sign_out' }, notify('drift_still_present')]
+      : [notify('drift_still_present')];
+  return move(
+    request,
+    removed ? { removal: 'removed' } : {},
+    { action: 'drift_still_present', actor: SYSTEM, detail: { removed, ...(problem && { problem }) } },
+    jobs,
+  );
+}
+
+/**
+ * A grant recorded on another group than its journaled call went to (a retry that followed a policy edit, before
+ * grants were frozen in their journal): the grant is ended, and its end removes the journaled group's membership,
+ * the one the bot's call made. The recorded group is left to people to check.
+ */
+export function endJournalMismatch(request: AccessRequest, now: number): TransitionResult {
+  if (request.state !== 'active') return wrongState(request);
+  if (request.ending) return { ok: false, code: 'already_ending' };
+  const detail = { groupId: request.grant?.groupId ?? null, journaledGroupId: request.grantCall?.groupId ?? null };
+  return move(
+    request,
+    { ending: { reason: 'revoked', by: SYSTEM, at: now } },
+    { action: 'drift_journal_mismatch', actor: SYSTEM, detail },
+    [{ kind: 'revoke' }, notify('drift_journal_mismatch')],
+  );
 }
 
 /** The person's Boundary sign-ins and sessions ended after the grant did, and were checked gone. */
 export function recordSignOut(request: AccessRequest, signOut: SignOutRecord): TransitionResult {
-  if (request.state !== 'ended' || request.signOut) return wrongState(request);
+  // Every removal the bot makes is followed by this step: an end, a failed grant's cleanup, a lingering
+  // membership removed by reconciliation (a second sign-out then replaces the first record).
+  const removedByBot = request.state === 'ended' || (request.state === 'failed' && request.cleanup?.result === 'removed');
+  if (!removedByBot) return wrongState(request);
   const { at: _at, ...counts } = signOut;
   return move(request, { signOut }, { action: 'boundary_signed_out', actor: SYSTEM, detail: counts }, [notify('signed_out')]);
 }
@@ -124,7 +155,7 @@ export function recordSignOut(request: AccessRequest, signOut: SignOutRecord): T
 /** A revocation (or its Boundary step) that keeps failing is raised with the approvers once; the job keeps trying. */
 export function reportRevokeTrouble(request: AccessRequest, problem: string, attempts: number): TransitionResult {
   const endingEntra = request.state === 'active' && request.ending !== undefined;
-  const endingBoundary = request.state === 'ended' && request.signOut === undefined;
+  const endingBoundary = request.state === 'ended' || (request.state === 'failed' && request.cleanup?.result === 'removed');
   if (!endingEntra && !endingBoundary) return wrongState(request);
   return move(request, {}, { action: 'revoke_failing', actor: SYSTEM, detail: { problem, attempts } }, [notify('revoke_failing')]);
 }

@@ -33,3 +33,88 @@ export function isOpen(state: RequestState): boolean {
 export function openRequestFor(requests: readonly AccessRequest[], targetId: string): AccessRequest | undefined {
   return requests.find((request) => request.targetId === targetId && isOpen(request.state));
 }
+
+/**
+ * The membership a request's grant call made or may have made: the journaled call's kind and group, whatever
+ * the policy says today; a grant from before calls were journaled has only its record.
+ */
+export function journaledMembership(request: AccessRequest): GrantRecord | undefined {
+  const principalId = request.grant?.principalId ?? request.principalId;
+  if (principalId === undefined) return undefined;
+  const call = request.grantCall ?? request.grant;
+  return call && { kind: call.kind, groupId: call.groupId, principalId };
+}
+
+/** A grant whose record names another group (or kind) than its journaled call: made by a retry after a policy edit. */
+export function grantDisagreesWithJournal(request: AccessRequest): boolean {
+  const { grant, grantCall } = request;
+  return (
+    grant !== undefined &&
+    grantCall !== undefined &&
+    (grant.kind !== grantCall.kind || grant.groupId.toLowerCase() !== grantCall.groupId.toLowerCase())
+  );
+}
+
+/**
+ * What another request of the bot is to a grant being made for the same membership, when Graph answered "already
+ * exists": `keeps` it (active and not ending, approved with its call sent, or ended keeping it for this very
+ * request), or is `removing` it (ending now, or ended since `since`: the answer may have seen the membership it
+ * was removing). A grant never takes a membership being removed for its own: it waits until the removal is
+ * settled and asks again.
+ */
+export type HolderRole = 'keeps' | 'removing' | 'none';
+
+export function holderRole(other: AccessRequest, requestId: string, since: number): HolderRole {
+  if (other.state === 'approved') return other.grantCall ? 'keeps' : 'none';
+  if (other.state === 'active') return other.ending ? 'removing' : 'keeps';
+  if (other.state !== 'ended') return 'none';
+  if (other.keptBy === requestId) return 'keeps';
+  const removedByBot =
+    other.removal === undefined ? !other.keptBy && !other.heldBy : other.removal === 'removed' || other.removal === 'absent';
+  return removedByBot && (other.endedAt ?? 0) >= since ? 'removing' : 'none';
+}
+
+/**
+ * One step in telling whether the bot's own removal of an ended grant's membership was confirmed: `confirmed`
+ * (the bot removed it or found it gone), `held` (an assignment the bot did not make holds it), `covered` or
+ * `pending` (a grant of the bot holds it now, or its removal is still under way), or `follow` the request whose
+ * grant it was kept for. `unconfirmed`: nothing shows the bot ever removed it.
+ */
+export type RemovalStep = { status: 'confirmed' | 'unconfirmed' | 'held' | 'covered' | 'pending' } | { status: 'follow'; keptBy: string };
+
+export function removalStep(request: AccessRequest): RemovalStep {
+  switch (request.state) {
+    case 'approved':
+      return { status: request.grantCall ? 'covered' : 'unconfirmed' };
+    case 'active':
+      return { status: request.ending ? 'pending' : 'covered' };
+    case 'ended': {
+      // Ends recorded before outcomes were: an end was stored only once Entra confirmed it (or kept or held it).
+      const outcome = request.removal ?? (request.heldBy ? 'held' : request.keptBy ? 'kept' : 'removed');
+      if (outcome === 'kept') return request.keptBy ? { status: 'follow', keptBy: request.keptBy } : { status: 'unconfirmed' };
+      return { status: outcome === 'held' ? 'held' : 'confirmed' };
+    }
+    case 'failed':
+      switch (request.cleanup?.result) {
+        case undefined:
+          // Its cleanup (or reconciliation's pass over failed grants) takes care of it.
+          return { status: request.grantCall ? 'pending' : 'unconfirmed' };
+        case 'removed':
+        case 'absent':
+          return { status: 'confirmed' };
+        case 'standing':
+          // Reached only as a keeper: an end kept the membership for this grant, so the membership was the bot's
+          // whatever this grant's call made of it (a release before grants waited for ends could say so).
+          return { status: request.heldBy ? 'held' : 'unconfirmed' };
+        case 'covered':
+          return request.keptBy ? { status: 'follow', keptBy: request.keptBy } : { status: 'unconfirmed' };
+      }
+      break;
+    case 'pending':
+    case 'denied':
+    case 'cancelled':
+    case 'timed_out':
+      return { status: 'unconfirmed' };
+  }
+  return { status: 'unconfirmed' };
+}

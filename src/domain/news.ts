@@ -16,6 +16,8 @@ export const NEWS_KINDS = [
   'expiring_soon',
   'drift_removed_outside',
   'drift_still_present',
+  // A grant recorded on another group than its journaled call went to: ended, and the journaled group cleaned up.
+  'drift_journal_mismatch',
   'revoke_failing',
   // After a failed grant whose call may have landed: what the cleanup found and removed.
   'cleaned_up',

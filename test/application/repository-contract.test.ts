@@ -18,7 +18,7 @@ import {
   type TransitionResult,
   timeOut,
 } from '../../src/domain/access-request.js';
-import { confirmEnd, endHeldElsewhere, requestEnd } from '../../src/domain/ending.js';
+import { confirmEnd, endHeldElsewhere, recordLingeringAccess, requestEnd } from '../../src/domain/ending.js';
 import { openMigratedDatabase } from '../support/database.js';
 import { FakeRequestRepository } from '../support/fakes.js';
 import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
@@ -155,6 +155,52 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     expect((await store.requests.find('req_B'))?.approvals).toEqual([]);
   });
 
+  it('finds the grants that hold or are removing a membership: active ones ending or not, approved ones sent, and recent or keeping ends', async () => {
+    const store = await makeStore();
+    const ids = (requests: AccessRequest[]) => requests.map((r) => r.id).sort();
+    const holders = (exclude: string, since: number) => store.requests.listHolders(target.grant.groupId, PERSON, exclude, since);
+    const first = await activeGrant(store, 'req_A');
+    const second = await activeGrant(store, 'req_B', PERSON.toUpperCase());
+    expect(ids(await holders('req_C', T0))).toEqual(['req_A', 'req_B']);
+    expect(await store.requests.listHolders(target.grant.groupId, '44444444-4444-4444-8444-444444444444', 'x', T0)).toEqual([]);
+
+    // Ending: still a holder (it is removing the membership).
+    const ending = await step(store, first, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    expect(ids(await holders('req_C', T0))).toEqual(['req_A', 'req_B']);
+    let waiting = await opened(store, 'req_C');
+    waiting = await step(store, waiting, (r) => approve(r, target, APPROVER_1, T0 + 6000), T0 + 6000);
+    expect(ids(await holders('req_X', T0))).toEqual(['req_A', 'req_B']);
+    await step(store, waiting, (r) => journalGrantCall(r, target.grant, T0 + 7000), T0 + 7000);
+    expect(ids(await holders('req_X', T0))).toEqual(['req_A', 'req_B', 'req_C']);
+
+    // Ended: a holder for the request it kept the membership for, and for anyone asking about ends since then.
+    await step(store, ending, (r) => confirmEnd(r, T0 + 8000, { outcome: 'kept', keptBy: 'req_C' }), T0 + 8000);
+    expect(ids(await holders('req_C', T0 + 9000))).toEqual(['req_A', 'req_B']);
+    expect(ids(await holders('req_X', T0 + 9000))).toEqual(['req_B', 'req_C']);
+    expect(ids(await holders('req_X', T0 + 8000))).toEqual(['req_A', 'req_B', 'req_C']);
+    const secondEnding = await step(store, second, (r) => requestEnd(r, 'released', REQUESTER, T0 + 9000), T0 + 9000);
+    await step(store, secondEnding, (r) => confirmEnd(r, T0 + 10_000, { outcome: 'removed' }), T0 + 10_000);
+    expect(ids(await holders('req_X', T0 + 11_000))).toEqual(['req_C']);
+  });
+
+  it('keeps what each end did to the membership, and a removal confirmed later', async () => {
+    const store = await makeStore();
+    const kept = await activeGrant(store, 'req_A');
+    const removed = await activeGrant(store, 'req_B', '44444444-4444-4444-8444-444444444444');
+    const held = await activeGrant(store, 'req_C', '55555555-5555-4555-8555-555555555555');
+    const end = (request: AccessRequest) => step(store, request, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
+    const keptEnd = await step(store, await end(kept), (r) => confirmEnd(r, T0 + 6000, { outcome: 'kept', keptBy: 'req_Z' }), T0 + 6000);
+    await step(store, await end(removed), (r) => confirmEnd(r, T0 + 6000, { outcome: 'absent' }), T0 + 6000);
+    await step(store, await end(held), (r) => endHeldElsewhere(r, T0 + 6000, 'sched-admin'), T0 + 6000);
+    expect((await store.requests.find('req_A'))?.removal).toBe('kept');
+    expect((await store.requests.find('req_B'))?.removal).toBe('absent');
+    expect((await store.requests.find('req_C'))?.removal).toBe('held');
+
+    const lingering = await step(store, keptEnd, (r) => recordLingeringAccess(r, true), T0 + 7000);
+    expect(await store.requests.find('req_A')).toEqual(lingering);
+    expect(lingering).toMatchObject({ removal: 'removed', endedAt: T0 + 6000, keptBy: 'req_Z' });
+  });
+
   it('finds the other grants that hold the same membership: active ones not ending, and approved ones already sent', async () => {
     const store = await makeStore();
     const first = await activeGrant(store, 'req_A');
@@ -186,7 +232,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     expect(await store.requests.listActiveGrants('req_C', 10)).toEqual([]);
 
     expect(await store.requests.listEndedSince(T0, '', 10)).toEqual([]);
-    await step(store, ending, (r) => confirmEnd(r, T0 + 6000), T0 + 6000);
+    await step(store, ending, (r) => confirmEnd(r, T0 + 6000, { outcome: 'removed' }), T0 + 6000);
     expect(ids(await store.requests.listEndedSince(T0 + 6000, '', 10))).toEqual(['req_B']);
     expect(await store.requests.listEndedSince(T0 + 6000, 'req_B', 10)).toEqual([]);
     expect(await store.requests.listEndedSince(T0 + 6001, '', 10)).toEqual([]);
@@ -196,7 +242,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     const store = await makeStore();
     const first = await activeGrant(store, 'req_A');
     const ending = await step(store, first, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
-    const ended = await step(store, ending, (r) => confirmEnd(r, T0 + 6000, {}, 'req_B'), T0 + 6000);
+    const ended = await step(store, ending, (r) => confirmEnd(r, T0 + 6000, { outcome: 'kept', keptBy: 'req_B' }), T0 + 6000);
     expect(await store.requests.find('req_A')).toEqual(ended);
     expect(ended.keptBy).toBe('req_B');
   });
@@ -213,7 +259,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     failed = await step(store, failed, (r) => approve(r, target, APPROVER_1, T0 + 1000), T0 + 1000);
     failed = await step(store, failed, (r) => journalGrantCall(r, target.grant, T0 + 2000), T0 + 2000);
     failed = await step(store, failed, (r) => failGrant(r, '403', T0 + 3000), T0 + 3000);
-    failed = await step(store, failed, (r) => recordCleanup(r, 'standing', T0 + 4000, undefined, 'sched-other'), T0 + 4000);
+    failed = await step(store, failed, (r) => recordCleanup(r, 'standing', T0 + 4000, { heldBy: 'sched-other' }), T0 + 4000);
     expect(await store.requests.find('req_B')).toEqual(failed);
   });
 
@@ -266,7 +312,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     const store = await makeStore();
     const ended = await activeGrant(store, 'req_A');
     const ending = await step(store, ended, (r) => requestEnd(r, 'released', REQUESTER, T0 + 5000), T0 + 5000);
-    await step(store, ending, (r) => confirmEnd(r, T0 + 6000, {}, undefined, true), T0 + 6000);
+    await step(store, ending, (r) => confirmEnd(r, T0 + 6000, { outcome: 'removed' }, true), T0 + 6000);
     const waiting = await activeGrant(store, 'req_B', '44444444-4444-4444-8444-444444444444');
     await step(store, waiting, (r) => requestEnd(r, 'released', REQUESTER, T0 + 7000), T0 + 7000);
     const order = { revoke: 0, grant: 1, sign_out: 2, notify: 3 };

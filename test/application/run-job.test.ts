@@ -151,6 +151,27 @@ describe('the grant job', () => {
     expect(deps.access.calls.map((call) => call.op)).toEqual(['grant', 'grant', 'revoke']);
   });
 
+  it('ends the person’s Boundary sign-ins after removing what a failed grant’s call created', async () => {
+    const { deps } = setUpJobs();
+    const withBoundary = { ...deps, boundary: new FakeBoundarySignOuts() };
+    const id = await approved(deps);
+    deps.access.grantAnswers = [
+      { ok: false, kind: 'transient', message: 'socket hang up' },
+      { ok: false, kind: 'permanent', code: 'Authorization_RequestDenied', message: '403 after a consent change' },
+    ];
+    await drain(withBoundary);
+    deps.access.present.add(`${makeTarget().grant.groupId}/${PRINCIPAL}`);
+    deps.clock.advance(1000);
+    expect((await drain(withBoundary)).filter((outcome) => !outcome.startsWith('notify'))).toEqual([
+      'grant:done',
+      'revoke:done',
+      'sign_out:done',
+    ]);
+    expect(withBoundary.boundary.people).toEqual([{ principalId: PRINCIPAL, email: '' }]);
+    expect(await deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'removed' }, signOut: { tokensRevoked: 2 } });
+    expect(deps.notifier.told.map((told) => told.event)).toContain('signed_out');
+  });
+
   it('leaves a PIM assignment the bot did not make when cleaning up, and records which one holds the membership', async () => {
     const { deps } = setUpJobs();
     const id = await approved(deps);
@@ -463,5 +484,156 @@ describe('the sweep', () => {
     expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0 });
     await drain(deps);
     expect((await deps.requests.find(id))?.state).toBe('ended');
+  });
+});
+
+describe('the journal decides, not today’s policy', () => {
+  const OLD_GROUP = makeTarget().grant.groupId;
+  const NEW_GROUP = '6f1d8a0e-3c2b-4e5f-9a7d-1b2c3d4e5f60';
+  const moved = makePolicy([makeTarget({ grant: { kind: 'group_membership', groupId: NEW_GROUP } })]);
+
+  it('never retries a grant into the group a policy edit moved the target to: it fails and cleans up the journaled group', async () => {
+    const { deps } = setUpJobs();
+    const id = await approved(deps);
+    // The first call lands in the old group, but its answer is lost; then the policy moves the target.
+    deps.access.grantAnswers = [{ ok: false, kind: 'transient', message: 'socket hang up' }];
+    await drain(deps);
+    deps.access.present.add(`${OLD_GROUP}/${PRINCIPAL}`);
+    // Somebody's standing membership of the new group, which must never be taken for the bot's.
+    deps.access.present.add(`${NEW_GROUP}/${PRINCIPAL}`);
+    deps.policy = moved;
+    deps.clock.advance(1000);
+    await drain(deps);
+
+    const request = await deps.requests.find(id);
+    expect(request).toMatchObject({ state: 'failed', cleanup: { result: 'removed' } });
+    expect(request?.failure).toMatch(/policy moved this target to another group/);
+    expect(deps.access.calls.map((call) => [call.op, call.groupId])).toEqual([
+      ['grant', OLD_GROUP],
+      ['revoke', OLD_GROUP],
+    ]);
+    expect([...deps.access.present]).toEqual([`${NEW_GROUP}/${PRINCIPAL}`]);
+    expect(deps.notifier.told.map((told) => told.event)).toContain('failed');
+  });
+
+  it('records as granted the group the journaled call went to', async () => {
+    const { deps } = setUpJobs();
+    const id = await approved(deps);
+    await drain(deps);
+    expect(await deps.requests.find(id)).toMatchObject({ grant: { groupId: OLD_GROUP }, grantCall: { groupId: OLD_GROUP } });
+  });
+});
+
+describe('grants and removals of one membership never interleave', () => {
+  const twoTargets = () => makePolicy([makeTarget(), makeTarget({ id: 'prod-db', name: 'Production databases' })]);
+  const MEMBERSHIP = `${makeTarget().grant.groupId}/${PRINCIPAL}`;
+
+  it('counts "already exists" as its own when another grant’s end kept the membership for it while its call was on the way', async () => {
+    const { deps } = setUpJobs(twoTargets());
+    const first = await approved(deps, 60, 'prod-ssh');
+    await drain(deps);
+    const second = await approved(deps, 60, 'prod-db');
+    const grant = deps.access.grant.bind(deps.access);
+    deps.access.grant = async (order) => {
+      // The first grant ends while the second's call is on its way, then Entra answers that the membership exists.
+      await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
+      await drain(deps);
+      deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
+      return grant(order);
+    };
+    await drain(deps);
+
+    expect(await deps.requests.find(first)).toMatchObject({ state: 'ended', keptBy: second, removal: 'kept' });
+    expect(await deps.requests.find(second)).toMatchObject({ state: 'active' });
+    expect(deps.access.present.has(MEMBERSHIP)).toBe(true);
+    await endAccess(deps, { requestId: second, actorId: REQUESTER, reason: 'released' });
+    await drain(deps);
+    expect(deps.access.present.has(MEMBERSHIP)).toBe(false);
+    expect(await deps.requests.find(second)).toMatchObject({ state: 'ended', removal: 'removed' });
+  });
+
+  it('waits while another grant’s removal of the same membership is being retried, instead of calling it already held', async () => {
+    const { deps } = setUpJobs(twoTargets());
+    const first = await approved(deps, 60, 'prod-ssh');
+    await drain(deps);
+    await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
+    deps.access.revokeAnswers = [{ ok: false, kind: 'transient', message: '503' }];
+    await drain(deps);
+    const second = await approved(deps, 60, 'prod-db');
+    // Were the call sent now, Entra would answer that the membership (the first grant's) exists.
+    deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
+    await drain(deps);
+    expect((await deps.requests.find(second))?.state).toBe('approved');
+    expect(deps.access.calls.filter((call) => call.op === 'grant')).toHaveLength(1);
+
+    for (let second = 0; second < 5; second++) {
+      deps.clock.advance(1000);
+      await drain(deps);
+    }
+    // The first end, retried, found the second grant journaled and kept the membership for it.
+    expect(await deps.requests.find(first)).toMatchObject({ state: 'ended', keptBy: second });
+    expect(await deps.requests.find(second)).toMatchObject({ state: 'active' });
+    expect(deps.access.present.has(MEMBERSHIP)).toBe(true);
+    await endAccess(deps, { requestId: second, actorId: REQUESTER, reason: 'released' });
+    await drain(deps);
+    expect(deps.access.present.has(MEMBERSHIP)).toBe(false);
+  });
+
+  it('asks again when the end that "already exists" saw confirmed its removal meanwhile, and grants anew', async () => {
+    const { deps } = setUpJobs(twoTargets());
+    const first = await approved(deps, 60, 'prod-ssh');
+    await drain(deps);
+    const second = await approved(deps, 60, 'prod-db');
+    const grant = deps.access.grant.bind(deps.access);
+    let calls = 0;
+    deps.access.grant = async (order) => {
+      calls += 1;
+      if (calls > 1) return grant(order);
+      // Entra answers "exists" (the first grant's membership), and the first grant's removal lands right after.
+      const ending = await deps.requests.find(first);
+      if (!ending) throw new Error('no first grant');
+      await deps.requests.apply(
+        ending,
+        {
+          ok: true,
+          request: {
+            ...ending,
+            state: 'ended',
+            endedAt: deps.clock.now(),
+            removal: 'removed',
+            ending: { reason: 'released', by: REQUESTER, at: deps.clock.now() },
+            endReason: 'released',
+            version: ending.version + 1,
+          },
+          audit: { action: 'ended', actor: 'system', from: 'active', to: 'ended', detail: {} },
+          jobs: [],
+        },
+        deps.clock.now(),
+      );
+      deps.access.present.delete(MEMBERSHIP);
+      return { ok: true, alreadyPresent: true };
+    };
+    await drain(deps);
+    expect((await deps.requests.find(second))?.state).toBe('approved');
+    deps.clock.advance(2000);
+    await drain(deps);
+    expect(await deps.requests.find(second)).toMatchObject({ state: 'active' });
+    expect(deps.access.present.has(MEMBERSHIP)).toBe(true);
+  });
+
+  it('cleans up a membership another grant’s end kept for a grant that then failed for good', async () => {
+    const { deps } = setUpJobs(twoTargets());
+    const first = await approved(deps, 60, 'prod-ssh');
+    await drain(deps);
+    const second = await approved(deps, 60, 'prod-db');
+    deps.access.grant = async () => {
+      await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
+      await drain(deps);
+      return { ok: false, kind: 'permanent', code: 'Authorization_RequestDenied', message: '403' };
+    };
+    await drain(deps);
+    expect(await deps.requests.find(first)).toMatchObject({ state: 'ended', keptBy: second });
+    expect(await deps.requests.find(second)).toMatchObject({ state: 'failed', cleanup: { result: 'removed' } });
+    expect(deps.access.present.has(MEMBERSHIP)).toBe(false);
   });
 });

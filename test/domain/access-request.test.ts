@@ -34,7 +34,9 @@ const transitions: Record<string, (request: AccessRequest) => TransitionResult> 
   revoke: (request) => requestEnd(request, 'revoked', ADMIN, now, { isAdmin: true }),
   expire: (request) => requestEnd(request, 'expired', SYSTEM, (request.endsAt ?? 0) + 1),
   confirmEnd: (request) =>
-    confirmEnd(request.ending ? request : { ...request, ending: { reason: 'released', by: REQUESTER, at: now } }, now),
+    confirmEnd(request.ending ? request : { ...request, ending: { reason: 'released', by: REQUESTER, at: now } }, now, {
+      outcome: 'removed',
+    }),
   endHeldElsewhere: (request) =>
     endHeldElsewhere(request.ending ? request : { ...request, ending: { reason: 'expired', by: SYSTEM, at: now } }, now, 'sched-admin'),
 };
@@ -246,12 +248,12 @@ describe('the rest of the lifecycle', () => {
   });
 
   it('ends a grant only after an end was asked for, with that reason', () => {
-    expect(confirmEnd(requestIn('active'), now)).toMatchObject({ ok: false, code: 'wrong_state', state: 'active' });
+    expect(confirmEnd(requestIn('active'), now, { outcome: 'removed' })).toMatchObject({ ok: false, code: 'wrong_state', state: 'active' });
     const ending = requestIn('active', { ending: { reason: 'revoked', by: ADMIN, at: now } });
-    expect(confirmEnd(ending, now + 5)).toMatchObject({
+    expect(confirmEnd(ending, now + 5, { outcome: 'absent' })).toMatchObject({
       ok: true,
-      request: { state: 'ended', endedAt: now + 5, endReason: 'revoked' },
-      audit: { action: 'ended', detail: { reason: 'revoked' } },
+      request: { state: 'ended', endedAt: now + 5, endReason: 'revoked', removal: 'absent' },
+      audit: { action: 'ended', detail: { reason: 'revoked', removal: 'absent' } },
     });
   });
 });
@@ -262,15 +264,15 @@ describe('an assignment the bot did not make', () => {
     const ended = endHeldElsewhere(ending, now + 5, 'sched-admin');
     expect(ended).toMatchObject({
       ok: true,
-      request: { state: 'ended', endReason: 'expired', endedAt: now + 5, heldBy: 'sched-admin' },
-      audit: { action: 'ended', detail: { reason: 'expired', heldBy: 'sched-admin' } },
+      request: { state: 'ended', endReason: 'expired', endedAt: now + 5, heldBy: 'sched-admin', removal: 'held' },
+      audit: { action: 'ended', detail: { reason: 'expired', removal: 'held', heldBy: 'sched-admin' } },
       jobs: [{ kind: 'notify', event: 'ended' }],
     });
   });
 
   it('records a cleanup that found the membership held by it', () => {
     const failed = { ...requestIn('failed'), grantCall: { sentAt: now, kind: 'pim_group' as const, groupId: target.grant.groupId } };
-    expect(recordCleanup(failed, 'standing', now, undefined, 'sched-admin')).toMatchObject({
+    expect(recordCleanup(failed, 'standing', now, { heldBy: 'sched-admin' })).toMatchObject({
       ok: true,
       request: { cleanup: { at: now, result: 'standing' }, heldBy: 'sched-admin' },
       audit: { action: 'cleaned_up', detail: { result: 'standing', heldBy: 'sched-admin' } },

@@ -90,6 +90,17 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     );
   }
 
+  async listHolders(groupId: string, principalId: string, excludeRequestId: string, endedSince: number): Promise<AccessRequest[]> {
+    const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+    return [...this.requests.values()].filter((request) => {
+      if (request.id === excludeRequestId || !same(request.principalId ?? request.grant?.principalId, principalId)) return false;
+      if (request.state === 'approved') return request.grantCall !== undefined && same(request.grantCall.groupId, groupId);
+      if (!same(request.grant?.groupId, groupId)) return false;
+      if (request.state === 'active') return true;
+      return request.state === 'ended' && (request.keptBy === excludeRequestId || (request.endedAt ?? 0) >= endedSince);
+    });
+  }
+
   async countByState(state: RequestState): Promise<number> {
     return [...this.requests.values()].filter((request) => request.state === state).length;
   }

@@ -138,8 +138,8 @@ const SQL = {
     INSERT INTO grants (request_id, kind, group_id, principal_id, reference, granted_at, ends_at)
     SELECT changed.id, $42, $43, $44, $45, $46, $47 FROM changed WHERE $42::text IS NOT NULL),
   grant_ended AS (
-    UPDATE grants SET ended_at = $48, end_reason = $49
-    WHERE request_id IN (SELECT id FROM changed) AND $48::bigint IS NOT NULL AND ended_at IS NULL),
+    UPDATE grants SET ended_at = COALESCE(ended_at, $48), end_reason = COALESCE(end_reason, $49), removal = COALESCE($50, removal)
+    WHERE request_id IN (SELECT id FROM changed) AND ($48::bigint IS NOT NULL AND ended_at IS NULL OR $50::text IS NOT NULL)),
   ${recorded('changed')}`,
   // `apply` for many requests at once (timed changes: no decisions, grant or settled job). The rows are locked
   // in id order, so two of these never wait on each other in a cycle; each is changed only while its version is
@@ -206,6 +206,15 @@ const SQL = {
     UNION ALL ${hydrated(`FROM requests r
       WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
         AND lower(r.grant_group_id) = lower($1) AND lower(r.principal_id) = lower($2) AND r.id <> $3`)}`,
+  holders: `${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
+      WHERE r.state = 'active' AND g.ended_at IS NULL
+        AND lower(g.group_id) = lower($1) AND lower(g.principal_id) = lower($2) AND r.id <> $3`)}
+    UNION ALL ${hydrated(`FROM requests r
+      WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
+        AND lower(r.grant_group_id) = lower($1) AND lower(r.principal_id) = lower($2) AND r.id <> $3`)}
+    UNION ALL ${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
+      WHERE r.state = 'ended' AND g.ended_at IS NOT NULL AND (r.kept_by = $3 OR g.ended_at >= $4)
+        AND lower(g.group_id) = lower($1) AND lower(g.principal_id) = lower($2) AND r.id <> $3`)}`,
   pendingDue: hydrated(`FROM requests r WHERE r.state = 'pending' AND r.pending_until <= $1 ORDER BY r.pending_until LIMIT $2`),
   // The deadlines read requests.ends_at (the grant's end, copied by a trigger) through the partial indexes of
   // migration 0005: each is a few index steps however many grants are active or ending.
@@ -314,6 +323,10 @@ export class PostgresRequestRepository implements RequestRepository {
     return this.read(SQL.covering, [groupId, principalId, excludeRequestId]);
   }
 
+  listHolders(groupId: string, principalId: string, excludeRequestId: string, endedSince: number): Promise<AccessRequest[]> {
+    return this.read(SQL.holders, [groupId, principalId, excludeRequestId, endedSince]);
+  }
+
   async countByState(state: RequestState): Promise<number> {
     const result = await this.pool.query<{ n: number }>(prepared(SQL.countByState, [state]));
     return result.rows[0]?.n ?? 0;
@@ -419,8 +432,9 @@ function grantColumns(previous: AccessRequest, next: AccessRequest): unknown[] {
   return [grant.kind, grant.groupId, grant.principalId, grant.reference ?? null, next.grantedAt, next.endsAt];
 }
 
-/** When and why the grant ended, if the change ends it, or nulls. */
+/** When and why the grant ended, if the change ends it, or nulls; then what the end did, if that changed. */
 function grantEndColumns(previous: AccessRequest, next: AccessRequest, now: number): unknown[] {
-  if (next.state !== 'ended' || previous.state === 'ended') return [null, null];
-  return [next.endedAt ?? now, next.endReason ?? null];
+  const removal = next.removal !== previous.removal ? (next.removal ?? null) : null;
+  if (next.state !== 'ended' || previous.state === 'ended') return [null, null, removal];
+  return [next.endedAt ?? now, next.endReason ?? null, removal];
 }

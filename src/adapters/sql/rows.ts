@@ -2,7 +2,7 @@
 // the application sees.
 
 import type { AuditRecord, StoredJob } from '../../application/ports.js';
-import type { AccessRequest, CleanupResult, EndReason, GrantRecord, RequestState } from '../../domain/access-request.js';
+import type { AccessRequest, CleanupResult, EndReason, GrantRecord, RemovalOutcome, RequestState } from '../../domain/access-request.js';
 import { isNewsKind, type NewsKind } from '../../domain/news.js';
 import type { GrantKind } from '../../domain/policy.js';
 
@@ -56,6 +56,7 @@ export interface GrantRow {
   ends_at: number;
   ended_at: number | null;
   end_reason: EndReason | null;
+  removal: RemovalOutcome | null;
 }
 
 export interface AuditRow {
@@ -132,6 +133,7 @@ export function toRequest(row: RequestRow, decisions: DecisionRow[], grant: Gran
     ...(grant && grantRecord && { grant: grantRecord, grantedAt: grant.granted_at, endsAt: grant.ends_at }),
     ...(grant?.ended_at != null && { endedAt: grant.ended_at }),
     ...(grant?.end_reason != null && { endReason: grant.end_reason }),
+    ...(grant?.removal != null && { removal: grant.removal }),
   };
 }
 

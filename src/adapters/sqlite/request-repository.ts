@@ -48,6 +48,7 @@ export class SqliteRequestRepository implements RequestRepository {
       insertGrant: db.prepare(`INSERT INTO grants (request_id, kind, group_id, principal_id, reference, granted_at, ends_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       endGrant: db.prepare('UPDATE grants SET ended_at = ?, end_reason = ? WHERE request_id = ? AND ended_at IS NULL'),
+      noteRemoval: db.prepare('UPDATE grants SET removal = ? WHERE request_id = ?'),
       lastAudit: db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
       insertAudit:
         db.prepare(`INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
@@ -68,6 +69,15 @@ export class SqliteRequestRepository implements RequestRepository {
         UNION ALL SELECT r.* FROM requests r
           WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
             AND lower(r.grant_group_id) = lower(@groupId) AND lower(r.principal_id) = lower(@principalId) AND r.id <> @exclude`),
+      holders: db.prepare(`SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
+          WHERE r.state = 'active' AND g.ended_at IS NULL
+            AND lower(g.group_id) = lower(@groupId) AND lower(g.principal_id) = lower(@principalId) AND r.id <> @exclude
+        UNION ALL SELECT r.* FROM requests r
+          WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
+            AND lower(r.grant_group_id) = lower(@groupId) AND lower(r.principal_id) = lower(@principalId) AND r.id <> @exclude
+        UNION ALL SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
+          WHERE r.state = 'ended' AND g.ended_at IS NOT NULL AND (r.kept_by = @exclude OR g.ended_at >= @since)
+            AND lower(g.group_id) = lower(@groupId) AND lower(g.principal_id) = lower(@principalId) AND r.id <> @exclude`),
       auditFor: db.prepare('SELECT * FROM audit_events WHERE request_id = ? ORDER BY seq'),
       jobsFor: db.prepare('SELECT * FROM jobs WHERE request_id = ? ORDER BY id'),
       completeJob: db.prepare(`UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?
@@ -172,6 +182,7 @@ export class SqliteRequestRepository implements RequestRepository {
       if (next.state === 'ended' && previous.state !== 'ended') {
         this.statements.endGrant.run(next.endedAt ?? now, next.endReason ?? null, next.id);
       }
+      if (next.removal !== previous.removal) this.statements.noteRemoval.run(next.removal ?? null, next.id);
       this.record(next.id, change.audit, change.jobs, now);
       const lease = options.completeJob;
       // A job whose lease ran out belongs to another pass now: its outcome must not be recorded twice.
@@ -213,6 +224,11 @@ export class SqliteRequestRepository implements RequestRepository {
 
   async listCovering(groupId: string, principalId: string, excludeRequestId: string): Promise<AccessRequest[]> {
     const rows = this.statements.covering.all({ groupId, principalId, exclude: excludeRequestId }) as RequestRow[];
+    return rows.map((row) => this.hydrate(row));
+  }
+
+  async listHolders(groupId: string, principalId: string, excludeRequestId: string, endedSince: number): Promise<AccessRequest[]> {
+    const rows = this.statements.holders.all({ groupId, principalId, exclude: excludeRequestId, since: endedSince }) as RequestRow[];
     return rows.map((row) => this.hydrate(row));
   }
 

@@ -44,6 +44,7 @@ describe('PostgreSQL migrations', () => {
       '0004_jobs_queued_by_kind.sql',
       '0005_deadline_indexes.sql',
       '0006_audit_head_moves_past_many.sql',
+      '0007_removal_outcome.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -62,6 +63,7 @@ describe('PostgreSQL migrations', () => {
       { version: 4, name: 'jobs_queued_by_kind' },
       { version: 5, name: 'deadline_indexes' },
       { version: 6, name: 'audit_head_moves_past_many' },
+      { version: 7, name: 'removal_outcome' },
     ]);
   });
 
@@ -98,7 +100,10 @@ describe('PostgreSQL migrations', () => {
     await insert('req_OPEN', 'active', 3_601_000, null);
     await insert('req_DONE', 'ended', 1_000_000, 1_000_000);
 
-    expect(await migrate(pool, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0005_deadline_indexes.sql' }, {}] });
+    expect(await migrate(pool, projectMigrations)).toMatchObject({
+      ok: true,
+      applied: [{ file: '0005_deadline_indexes.sql' }, {}, { file: '0007_removal_outcome.sql' }],
+    });
     const requests = new PostgresRequestRepository(pool);
     expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);
     expect((await requests.listDue({ kind: 'expiry_warning', warningMs: 60_000 }, 3_541_000, 10)).map((request) => request.id)).toEqual([

@@ -75,7 +75,7 @@ describe('SqliteJobQueue', () => {
     if (!ending.ok) throw new Error('refused');
     await requests.apply(first.request, ending, T0 + 10);
     const [entra] = await jobs.claimDue(T0 + 10, 1, 30_000, ['revoke']);
-    const ended = confirmEnd(ending.request, T0 + 11, {}, undefined, true);
+    const ended = confirmEnd(ending.request, T0 + 11, { outcome: 'removed' }, true);
     if (!entra || !ended.ok) throw new Error('refused');
     await requests.apply(ending.request, ended, T0 + 11, { completeJob: entra });
 

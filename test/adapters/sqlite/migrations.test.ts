@@ -36,6 +36,7 @@ describe('migrations', () => {
       '0006_sign_out_jobs.sql',
       '0007_case_insensitive_member_index.sql',
       '0008_deadline_indexes.sql',
+      '0009_removal_outcome.sql',
     ]);
   });
 
@@ -101,7 +102,10 @@ describe('migrations', () => {
     insertRequest.run('req_DONE', 'ended');
     insertGrant.run('req_DONE', 1_000_000, 1_000_000);
 
-    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0008_deadline_indexes.sql' }] });
+    expect(migrate(db, projectMigrations)).toMatchObject({
+      ok: true,
+      applied: [{ file: '0008_deadline_indexes.sql' }, { file: '0009_removal_outcome.sql' }],
+    });
     const requests = new SqliteRequestRepository(db);
     expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);
     expect((await requests.listDue({ kind: 'expiry_warning', warningMs: 60_000 }, 3_541_000, 10)).map((request) => request.id)).toEqual([

@@ -48,7 +48,7 @@ describe('SqliteRequestRepository', () => {
 
     const ending = must(requestEnd(active.request, 'expired', SYSTEM, active.request.endsAt ?? 0));
     expect(await repository.apply(active.request, ending, T0 + 3_602_000)).toBe(true);
-    const ended = must(confirmEnd(ending.request, T0 + 3_603_000));
+    const ended = must(confirmEnd(ending.request, T0 + 3_603_000, { outcome: 'removed' }));
     expect(await repository.apply(ending.request, ended, T0 + 3_603_000)).toBe(true);
     expect(await repository.find('req_A')).toEqual(ended.request);
 

@@ -144,7 +144,16 @@ export function renderThreadNews(
         text: `Access for ${who} was still there after it ended, and is now removed`,
         blocks: [
           section(
-            `:mag: Reconciliation: ${who} was still a member after the grant ended (added back by hand?). The bot removed the membership again.`,
+            `:mag: Reconciliation: ${who} was still a member after the grant ended, and the bot had never confirmed removing the membership. The bot removed it now.`,
+          ),
+        ],
+      };
+    case 'drift_journal_mismatch':
+      return {
+        text: `The grant for ${who} was recorded on another group than the bot's call went to`,
+        blocks: [
+          section(
+            `:mag: Reconciliation: the grant for ${who} is recorded on group \`${escapeMrkdwn(request.grant?.groupId ?? '')}\`, but the bot's grant call went to group \`${escapeMrkdwn(request.grantCall?.groupId ?? '')}\` (the policy changed while the call was retried). The bot ends the grant and removes the membership its call made; check the recorded group by hand, the bot leaves it alone.`,
           ),
         ],
       };
@@ -218,6 +227,7 @@ export function renderDirectNews(
     case 'end_requested':
     case 'drift_removed_outside':
     case 'drift_still_present':
+    case 'drift_journal_mismatch':
     case 'revoke_failing':
     case 'cleaned_up':
     case 'changed':

@@ -51,6 +51,7 @@ export function refusalText(refusal: ChangeRefusal): string {
       return 'That is not due yet.';
     case 'already_journaled':
     case 'nothing_to_clean':
+    case 'journal_mismatch':
       return 'Nothing changed: the bot is already on it.';
     case 'unknown_request':
       return 'That request does not exist (any more).';

@@ -23,6 +23,10 @@ const REQUEST_FOR: Record<NewsKind, AccessRequest> = {
   expiring_soon: requestIn('active'),
   drift_removed_outside: requestIn('active', { ending: { reason: 'revoked', by: SYSTEM, at: 0 } }),
   drift_still_present: requestIn('ended'),
+  drift_journal_mismatch: requestIn('active', {
+    ending: { reason: 'revoked', by: SYSTEM, at: 0 },
+    grantCall: { sentAt: 0, kind: 'group_membership', groupId: 'group <old>' },
+  }),
   revoke_failing: requestIn('active', { ending: { reason: 'expired', by: SYSTEM, at: 0 } }),
   cleaned_up: requestIn('failed', { cleanup: { at: 0, result: 'removed' } }),
   signed_out: requestIn('ended', { signOut: { at: 0, tokensRevoked: 2, sessionsEnded: 1, otherAccounts: 1 } }),
@@ -40,6 +44,7 @@ describe('the news in the card thread and the requester DM', () => {
       'expiring_soon',
       'drift_removed_outside',
       'drift_still_present',
+      'drift_journal_mismatch',
       'revoke_failing',
       'cleaned_up',
       'signed_out',
@@ -56,6 +61,13 @@ describe('the news in the card thread and the requester DM', () => {
       ':lock: Entra membership removed :white_check_mark: · Boundary: 2 sign-ins revoked, 1 session ended :white_check_mark: (verified)\n' +
         ':warning: 1 Boundary account of the same user signs in without Entra (password or LDAP); such a sign-in keeps the old managed groups until the next OIDC sign-in.',
     ]);
+  });
+
+  it('names both groups, escaped, when a grant disagrees with its journaled call', () => {
+    const thread = renderThreadNews(REQUEST_FOR.drift_journal_mismatch, 'drift_journal_mismatch', target);
+    const text = blockTexts(thread?.blocks ?? [])[0] ?? '';
+    expect(text).toContain('the bot’s grant call went to group `group &lt;old&gt;`'.replace('’', "'"));
+    expect(text).toContain('the bot leaves it alone');
   });
 
   it('says which grant keeps a membership an end left in place', () => {
