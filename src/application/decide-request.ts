@@ -18,29 +18,48 @@ export interface DecideInput {
   comment?: string;
 }
 
+/** Why the bot cannot tell an approver apart from the requester in Entra. */
+export type UnidentifiedApprover = 'no_slack_email' | 'email_not_usable' | 'no_entra_account';
+
 export type DecideOutcome =
   | ChangeOutcome
   | { ok: false; code: 'target_removed' | 'identity_unconfirmed' }
   /** The approver's Slack email is an address of `account`, the Entra account that would receive the access. */
-  | { ok: false; code: 'same_entra_account'; account: string };
+  | { ok: false; code: 'same_entra_account'; account: string }
+  /** The approver's Slack email leads to no Entra account, so nothing shows they are not the requester. */
+  | { ok: false; code: 'approver_not_in_entra'; because: UnidentifiedApprover };
+
+type ApproverRefusal =
+  | { ok: false; code: 'identity_unconfirmed' }
+  | Extract<DecideOutcome, { code: 'same_entra_account' | 'approver_not_in_entra' }>;
 
 /**
- * Whether the approver is the requester under another Slack account: their Slack email is an address of the
- * Entra account that would receive the access, its UPN or mail or any alias (an Exchange proxy address, an
- * alternate email). A second Slack account carrying an alias is enough to approve one's own access otherwise.
- * An approver without a usable email cannot be shown to be that account.
+ * Why the approver may not approve as who they are in Entra, or nothing when they may. Their Slack email must be
+ * an address of some Entra account, and of none that would receive the access (its UPN or mail or any alias: an
+ * Exchange proxy address, an alternate email); a second Slack account carrying an alias is enough to approve
+ * one's own access otherwise. An email that leads to no account proves nothing either way: the requester's own
+ * second Slack account with an address Entra does not know looks just like it, so it is refused too. A lookup
+ * that fails is refused until it can be made (Slack or Graph down): the approver is asked to try again.
  */
-async function isRequesterInEntra(deps: DecideDeps, approverId: string, requesterPrincipal: string): Promise<boolean | 'unknown'> {
+async function refuseAsRequester(deps: DecideDeps, approverId: string, request: AccessRequest): Promise<ApproverRefusal | undefined> {
+  const unidentified = (because: UnidentifiedApprover): ApproverRefusal => ({ ok: false, code: 'approver_not_in_entra', because });
   const email = await deps.profiles.emailOf(approverId);
-  if (!email.ok) return email.kind === 'no_email' ? false : 'unknown';
+  if (!email.ok) return email.kind === 'no_email' ? unidentified('no_slack_email') : { ok: false, code: 'identity_unconfirmed' };
   const accounts = await deps.directory.accountsWithAddress(email.email);
-  if (!accounts.ok) return accounts.kind === 'invalid_email' ? false : 'unknown';
-  return accounts.principalIds.some((id) => id.toLowerCase() === requesterPrincipal.toLowerCase());
+  if (!accounts.ok)
+    return accounts.kind === 'invalid_email' ? unidentified('email_not_usable') : { ok: false, code: 'identity_unconfirmed' };
+  if (accounts.principalIds.length === 0) return unidentified('no_entra_account');
+  const requester = request.principalId?.toLowerCase();
+  if (accounts.principalIds.some((id) => id.toLowerCase() === requester))
+    return { ok: false, code: 'same_entra_account', account: request.principalName ?? request.principalId ?? '' };
+  return undefined;
 }
 
 /**
  * An approver's Approve or Deny. The approver list is the policy's as it is now, so removing someone from the
- * policy takes away their say over requests already waiting.
+ * policy takes away their say over requests already waiting. Only Approve needs the approver told apart from the
+ * requester in Entra: a Deny can only take a chance of access away (the requester may cancel their own request
+ * anyway), and an approver the bot cannot place in Entra must still be able to stop a request.
  */
 export async function decideRequest(deps: DecideDeps, input: DecideInput): Promise<DecideOutcome> {
   const stored = await deps.requests.find(input.requestId);
@@ -50,9 +69,8 @@ export async function decideRequest(deps: DecideDeps, input: DecideInput): Promi
   if (input.decision === 'approve' && stored.principalId !== undefined) {
     const preview = approve(stored, target, input.actorId, deps.clock.now());
     if (preview.ok) {
-      const same = await isRequesterInEntra(deps, input.actorId, stored.principalId);
-      if (same === 'unknown') return { ok: false, code: 'identity_unconfirmed' };
-      if (same) return { ok: false, code: 'same_entra_account', account: stored.principalName ?? stored.principalId };
+      const refused = await refuseAsRequester(deps, input.actorId, stored);
+      if (refused) return refused;
     }
   }
 

@@ -85,6 +85,35 @@ describe('approving', () => {
     expect(store.requests.get(asked.request.id)?.state).toBe('pending');
   });
 
+  it.each<[string, string, string | undefined]>([
+    ['whose Slack email matches no Entra account', 'no_entra_account', 'maria@personal.example'],
+    ['whose Slack profile has no email', 'no_slack_email', undefined],
+  ])('refuses an approver %s: nothing shows they are not the requester', async (_who, because, email) => {
+    const { deps, store } = world();
+    const asked = await requestAccess(deps, form);
+    if (!asked.ok) throw new Error(asked.code);
+    if (email) deps.profiles.people.set(APPROVER_1, { email });
+    else deps.profiles.people.delete(APPROVER_1);
+    expect(await decideRequest(deps, { requestId: asked.request.id, actorId: APPROVER_1, decision: 'approve' })).toEqual({
+      ok: false,
+      code: 'approver_not_in_entra',
+      because,
+    });
+    expect(store.requests.get(asked.request.id)?.state).toBe('pending');
+    expect(store.requests.get(asked.request.id)?.approvals).toEqual([]);
+  });
+
+  it('lets an approver who matches no Entra account deny: a denial can only take access away', async () => {
+    const { deps, store } = world();
+    const asked = await requestAccess(deps, form);
+    if (!asked.ok) throw new Error(asked.code);
+    deps.profiles.people.set(APPROVER_1, { email: 'maria@personal.example' });
+    expect(
+      await decideRequest(deps, { requestId: asked.request.id, actorId: APPROVER_1, decision: 'deny', comment: 'Not during the freeze' }),
+    ).toMatchObject({ ok: true });
+    expect(store.requests.get(asked.request.id)?.state).toBe('denied');
+  });
+
   it('does not count an approval while the approver’s Entra identity cannot be checked', async () => {
     const { deps } = world();
     const asked = await requestAccess(deps, form);

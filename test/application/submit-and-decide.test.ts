@@ -5,6 +5,7 @@ import { recordRequest } from '../../src/application/record-request.js';
 import { approve } from '../../src/domain/access-request.js';
 import { FakeClock, FakeEntraDirectory, FakeRequestRepository, FakeSlackProfiles, SequentialIds } from '../support/fakes.js';
 import { APPROVER_1, APPROVER_2, makePolicy, makeTarget, OUTSIDER, REQUESTER, T0 } from '../support/fixtures.js';
+import { knowPeople } from '../support/job-harness.js';
 
 function setUp(targets = [makeTarget()]) {
   const deps = {
@@ -15,6 +16,7 @@ function setUp(targets = [makeTarget()]) {
     profiles: new FakeSlackProfiles(),
     directory: new FakeEntraDirectory(),
   };
+  knowPeople(deps.profiles, deps.directory, [APPROVER_1, APPROVER_2, OUTSIDER]);
   return deps;
 }
 

@@ -141,6 +141,31 @@ describe('an approver who is the requester under another Slack account', () => {
   });
 });
 
+describe('an approver the bot cannot find in Entra', () => {
+  it('cannot approve when their Slack email matches no Entra account, and is told why; a known approver can', async () => {
+    world = await startWorld({ policy: GUEST_POLICY });
+    // A Slack account whose email Entra does not know: it might be anyone, the requester included.
+    world.slack.addUser({ id: 'U0UNKNOWN1', name: 'kim', email: 'kim@elsewhere.example' });
+    world.slack.workspace.channels.get(APPROVALS)?.members.add('U0UNKNOWN1');
+    writePolicyWithApprovers(world, ['U0UNKNOWN1', PEOPLE.approver1.slack]);
+    await world.bot.reloadPolicy();
+
+    const { card } = await ask(world, PEOPLE.requester.slack, 'prod-db');
+    if (!card) throw new Error('no card');
+    const unknown = world.slack.person('U0UNKNOWN1');
+    await unknown.click('jit_approve', { message: card });
+    await world.slack.waitFor(() => unknown.ephemerals().length > 0, 3000, 'the refusal');
+    expect(unknown.ephemerals()[0]?.text).toBe(
+      'You cannot approve this request: no Entra account has your Slack email, so the bot cannot prove you are not the requester. Ask your identity team to link your Slack email to your Entra account; meanwhile another approver has to.',
+    );
+    expect(card.history).toHaveLength(0);
+    expect(sqliteOf(world.bot).prepare('SELECT state FROM requests').pluck().get()).toBe('pending');
+
+    await world.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
+    await world.slack.waitFor(() => card.text.endsWith('active'), 5000, 'the grant');
+  });
+});
+
 describe('emails with characters that mean something in a $filter', () => {
   it('finds the account of a person whose email has a quote in it', async () => {
     world = await startWorld({ policy: GUEST_POLICY });

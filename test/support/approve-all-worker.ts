@@ -7,6 +7,7 @@ import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { decideRequest } from '../../src/application/decide-request.js';
 import { FakeEntraDirectory, FakeSlackProfiles } from './fakes.js';
 import { makePolicy, makeTarget } from './fixtures.js';
+import { knowPeople } from './job-harness.js';
 import { RACE_APPROVERS } from './race.js';
 
 const [file = '', approver = '', count = '0', startAt = '0'] = process.argv.slice(2);
@@ -17,9 +18,12 @@ while (Date.now() < Number(startAt)) {
   // Busy-wait so that every racer starts within the same millisecond or so.
 }
 const outcomes: Record<string, number> = {};
+const profiles = new FakeSlackProfiles();
+const directory = new FakeEntraDirectory();
+knowPeople(profiles, directory, RACE_APPROVERS);
 for (let index = 0; index < Number(count); index++) {
   const outcome = await decideRequest(
-    { requests, policy, clock: systemClock, profiles: new FakeSlackProfiles(), directory: new FakeEntraDirectory() },
+    { requests, policy, clock: systemClock, profiles, directory },
     { requestId: `req_${index}`, actorId: approver, decision: 'approve' },
   );
   const key = outcome.ok ? outcome.request.state : outcome.code;

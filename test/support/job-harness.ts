@@ -12,9 +12,21 @@ import {
   FakeSlackProfiles,
   SequentialIds,
 } from './fakes.js';
-import { APPROVER_1, makePolicy, REQUESTER, T0 } from './fixtures.js';
+import { ADMIN, APPROVER_1, APPROVER_2, makePolicy, REQUESTER, T0 } from './fixtures.js';
 
 export const PRINCIPAL = '11111111-1111-4111-8111-111111111111';
+
+/**
+ * Gives each Slack user an email and an Entra account of their own, as a directory sync would: the bot counts an
+ * approval only from someone it can tell apart from the requester in Entra.
+ */
+export function knowPeople(profiles: FakeSlackProfiles, directory: FakeEntraDirectory, slackIds: string[]): void {
+  for (const [index, slackId] of slackIds.entries()) {
+    const email = `${slackId.toLowerCase()}@contoso.example`;
+    profiles.people.set(slackId, { email });
+    directory.users.set(email, { principalId: `aaaaaaaa-aaaa-4aaa-8aaa-${String(index + 1).padStart(12, '0')}`, userPrincipalName: email });
+  }
+}
 
 export function setUpJobs(policy = makePolicy()) {
   const store = new FakeRequestRepository();
@@ -29,6 +41,7 @@ export function setUpJobs(policy = makePolicy()) {
     profiles: new FakeSlackProfiles(),
     directory: new FakeEntraDirectory(),
   };
+  knowPeople(deps.profiles, deps.directory, [APPROVER_1, APPROVER_2, ADMIN]);
   return { deps, store };
 }
 

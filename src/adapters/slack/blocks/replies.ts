@@ -11,7 +11,16 @@ export type ChangeRefusal =
   | Extract<ChangeOutcome, { ok: false }>
   | { ok: false; code: 'target_removed' | 'identity_unconfirmed' }
   /** The approver's Slack email is an address (an alias too) of `account`, the Entra account that would receive the access. */
-  | { ok: false; code: 'same_entra_account'; account: string };
+  | { ok: false; code: 'same_entra_account'; account: string }
+  /** The approver's Slack email leads to no Entra account, so the bot cannot tell them apart from the requester. */
+  | { ok: false; code: 'approver_not_in_entra'; because: 'no_slack_email' | 'email_not_usable' | 'no_entra_account' };
+
+/** Why the bot cannot find an approver in Entra, and who can fix it. */
+const UNIDENTIFIED_APPROVER = {
+  no_slack_email: ['your Slack profile has no email', 'Ask a workspace admin to add it'],
+  email_not_usable: ['your Slack profile email is not a plain address the bot can look up', 'Ask a workspace admin to correct it'],
+  no_entra_account: ['no Entra account has your Slack email', 'Ask your identity team to link your Slack email to your Entra account'],
+} as const;
 
 const STATE_WORDS: Record<string, string> = {
   approved: 'approved',
@@ -30,6 +39,10 @@ export function refusalText(refusal: ChangeRefusal): string {
       return 'You cannot decide on your own request; another approver has to.';
     case 'same_entra_account':
       return `You cannot approve this request: your Slack email is an address of the Entra account that would receive the access (${escapeMrkdwn(refusal.account)}). Another approver has to.`;
+    case 'approver_not_in_entra': {
+      const [why, fix] = UNIDENTIFIED_APPROVER[refusal.because];
+      return `You cannot approve this request: ${why}, so the bot cannot prove you are not the requester. ${fix}; meanwhile another approver has to.`;
+    }
     case 'not_an_approver':
       return 'Only the approvers listed for this target in the policy can decide on it.';
     case 'already_approved':
