@@ -2,6 +2,7 @@
 // grants share until the last one ends, leaves a PIM assignment it did not make, and cleans up after a grant
 // whose answer was lost.
 
+import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteOf } from '../../simulators/sandbox.js';
 import type { World } from '../support/world.js';
@@ -119,6 +120,33 @@ describe('the bot removes only what it granted', () => {
     expect(states(world)['prod-db']).toBe('failed');
     await world.slack.waitFor(() => !world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the cleanup');
     expect(sqliteOf(world.bot).prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
+  });
+
+  it('never follows a policy edit with a retried grant: the lost-answer membership is removed and the new group left alone', async () => {
+    const OTHER_GROUP = '7c2e9b1d-4f3a-4d6b-8e5c-2a1b0c9d8e7f';
+    world = await startWorld({ policy: SHARED_GROUP_POLICY });
+    world.graph.addGroup({ id: OTHER_GROUP, displayName: 'Production databases (new)' });
+    // The person is a permanent member of the group the policy will move the target to.
+    world.graph.addDirectMember(OTHER_GROUP, PEOPLE.requester.entra);
+    world.graph.loseResponseAfterWrite(/members\/\$ref/, { times: 1 });
+    await askAndApprove(world, 'prod-db');
+    await world.slack.waitFor(() => world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the lost write');
+
+    writeFileSync(world.policyFile, SHARED_GROUP_POLICY.replace(`group_id: ${MEMBER_GROUP} }`, `group_id: ${OTHER_GROUP} }`));
+    expect(await world.bot.reloadPolicy()).toEqual({ ok: true });
+    for (let attempt = 0; attempt < 5 && states(world)['prod-db'] !== 'failed'; attempt++) await world.advance(2000);
+
+    expect(states(world)['prod-db']).toBe('failed');
+    await world.slack.waitFor(() => !world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the cleanup');
+    expect(world.graph.isMember(OTHER_GROUP, PEOPLE.requester.entra)).toBe(true);
+    const calls = world.graph.log.filter((request) => request.path.includes(OTHER_GROUP) && request.method !== 'GET');
+    expect(calls).toEqual([]);
+    const sam = world.slack.person(PEOPLE.requester.slack);
+    await world.slack.waitFor(
+      () => sam.dms().find((message) => JSON.stringify(message.blocks).includes('the policy moved this target to another group')),
+      5000,
+      'the requester told why',
+    );
   });
 
   it('ends a PIM grant without removing the permanent assignment an admin made after the bot’s expired, and says so', async () => {

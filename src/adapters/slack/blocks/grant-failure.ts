@@ -58,6 +58,11 @@ const OWN_FAILURES: [RegExp, (match: RegExpExecArray) => string][] = [
     () => 'the target was removed from the policy before the grant — ask an admin whether it should still be offered.',
   ],
   [
+    /^the policy moved this target to another group\b/,
+    () =>
+      'the policy moved this target to another group while the grant was being made, so the bot did not follow it: it removes what its call may have created in the old group — ask again to get the access the policy gives now.',
+  ],
+  [
     /^the requester has no Entra account\b/,
     () => 'the requester has no Entra account on record — ask again: the bot looks the account up when a request is made.',
   ],

@@ -62,6 +62,11 @@ const CASES: [string, string | undefined, string][] = [
     `the grant could not be made within 15 minutes of the approval (Microsoft Graph kept failing or did not answer) — ask again; if it keeps happening, ${ADMIN_LOG}.`,
   ],
   [
+    'a target the policy moved to another group while the grant was retried',
+    'the policy moved this target to another group (or grant kind) after the grant call was sent; the bot removes what that call may have created in group 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b. Ask again to get the access the policy gives now',
+    'the policy moved this target to another group while the grant was being made, so the bot did not follow it: it removes what its call may have created in the old group — ask again to get the access the policy gives now.',
+  ],
+  [
     'a target gone from the policy',
     'the target was removed from the policy before the grant',
     'the target was removed from the policy before the grant — ask an admin whether it should still be offered.',
