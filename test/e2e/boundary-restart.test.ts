@@ -73,10 +73,13 @@ describe('restart after kill -9 during the Boundary step', () => {
   it('finishes the sign-outs after a restart, touches nobody else’s tokens or sessions, and posts one checklist', async () => {
     const sam = boundary.addUser({ name: 'sam' });
     const account = boundary.addAccount(sam.id, { subject: PEOPLE.requester.entra });
-    const samTokens = [boundary.signIn(account.id), boundary.signIn(account.id), boundary.signIn(account.id)].map((token) => token.id);
+    const [first, second, last] = [boundary.signIn(account.id), boundary.signIn(account.id), boundary.signIn(account.id)];
+    const samTokens = [first.id, second.id, last.id];
+    // Sessions opened with the first and the last token (deleting a token cancels its sessions), and one tied to
+    // no token, which only a cancel ends.
     const samSessions = [
-      boundary.addSession(sam.id, { authTokenId: samTokens[0] }),
-      boundary.addSession(sam.id, { authTokenId: samTokens[2] }),
+      boundary.addSession(sam.id, { authTokenId: first.id }),
+      boundary.addSession(sam.id, { authTokenId: last.id }),
       boundary.addSession(sam.id),
     ].map((session) => session.id);
     const otto = boundary.addUser({ name: 'otto' });
