@@ -100,6 +100,8 @@ export interface SandboxOptions {
   boundary?: BoundarySimulator;
   /** A PostgreSQL database for the bot (JIT_DATABASE_URL); absent = the SQLite file. */
   databaseUrl?: string;
+  /** How often the bot checks the policy file for a change (the bot's default when absent). */
+  policyCheckMs?: number;
 }
 
 export interface Simulators {
@@ -159,6 +161,7 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
     clock,
     log: createLogger((process.env.JIT_TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent', undefined, secretsOf(loaded.config)),
     slackRetries: 0,
+    ...(options.policyCheckMs !== undefined && { policyCheckMs: options.policyCheckMs }),
   });
   await slack.waitForConnection();
 

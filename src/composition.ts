@@ -30,6 +30,7 @@ import { bindUseCases } from './application/use-cases.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger, secretsOf } from './logger.js';
 import { formatPolicyProblem, loadPolicyFile } from './policy-file.js';
+import { POLICY_CHECK_MS, UNREADABLE, watchPolicyFile } from './policy-file-watch.js';
 import { openStorage, type Storage } from './storage.js';
 
 // Graph checks a second when reconciling: 10,000 active grants in under seven minutes, a small share of what
@@ -47,7 +48,12 @@ export interface BotSeams {
   clientPingTimeoutMs?: number;
   /** How long a claimed job stays leased without a heartbeat before another process takes it over (default 8 s). */
   jobLeaseMs?: number;
+  /** How often the policy file is checked for a change (default 10 s). */
+  policyCheckMs?: number;
 }
+
+/** What made the bot read the policy file again. */
+export type PolicyReloadCause = 'SIGHUP' | 'file changed';
 
 export interface RunningBot {
   app: App;
@@ -64,10 +70,11 @@ export interface RunningBot {
    */
   reconcile(): Promise<ReconcileReport>;
   /**
-   * Reads the policy file again (SIGHUP): a valid file takes effect at once, for waiting requests too; an
-   * invalid one keeps the policy in force and tells the admins by DM with the file, line and field.
+   * Reads the policy file again (on SIGHUP, and when the file changes): a valid file takes effect at once, for
+   * waiting requests too; an invalid one keeps the policy in force and tells the admins by DM with the file,
+   * line and field, once for each content refused.
    */
-  reloadPolicy(): Promise<{ ok: true } | { ok: false; problems: string[] }>;
+  reloadPolicy(cause?: PolicyReloadCause): Promise<{ ok: true } | { ok: false; problems: string[] }>;
   stop(): Promise<void>;
 }
 
@@ -86,8 +93,11 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     retries: seams.slackRetries ?? 2,
     ...(seams.clientPingTimeoutMs !== undefined && { clientPingTimeoutMs: seams.clientPingTimeoutMs }),
   });
-  // Every use case reads the policy through a getter at each use, so a reload (SIGHUP) reaches them all at once.
+  // Every use case reads the policy through a getter at each use, so a reload reaches them all at once.
   let policy = config.policy;
+  let policySha256 = config.policySha256;
+  // The content last refused (its sha256), so that the admins hear of one bad file once, however often it is read.
+  let refusedSha256: string | undefined;
 
   const alarm = new AdminAlarm({ client: app.client, admins: () => policy.admins, clock, log: log.child({ module: 'alarm' }) });
   const credentialRejected = (failure: RejectedCredential) => {
@@ -194,6 +204,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     {
       isDatabaseWritable: () => storage.isWritable(),
       isSocketConnected: socket.isConnected,
+      policySha256: () => policySha256,
       metrics: metrics.registry,
       ...(boundaryHealth && { boundary: () => boundaryHealth.check() }),
     },
@@ -205,8 +216,45 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   if (released > 0) log.warn({ released }, 'jobs left running by a stopped process run again now');
   await storage.watchOtherReplicas(() => scheduler.wake());
   scheduler.start();
-  log.info({ targets: policy.targets.length, httpPort: ops.port }, 'connected to Slack; jobs running; /healthz and /metrics served');
+  log.info(
+    { targets: policy.targets.length, policySha256, httpPort: ops.port },
+    'connected to Slack; jobs running; /healthz and /metrics served',
+  );
   reconcileShared().catch((error: unknown) => log.error({ err: error }, 'reconciliation at start failed'));
+
+  const reloadPolicy = async (cause: PolicyReloadCause = 'SIGHUP'): Promise<{ ok: true } | { ok: false; problems: string[] }> => {
+    const loaded = loadPolicyFile(config.policyFile);
+    if (!loaded.ok) {
+      const problems = loaded.problems.map(formatPolicyProblem);
+      const refused = loaded.sha256 ?? UNREADABLE;
+      log.error({ cause, problems, refusedSha256: loaded.sha256, policySha256 }, 'policy reload refused; the policy in force stays');
+      if (refused === refusedSha256) return { ok: false, problems };
+      refusedSha256 = refused;
+      const lines = [
+        'The policy file was not reloaded; the policy in force stays. Fix these: each replica reads the file again once it changes.',
+        ...problems,
+      ];
+      await alertAdmins(app.client, policy.admins, lines).catch((error: unknown) => {
+        // Not sent, so not told: the next read of the same content tries again.
+        refusedSha256 = undefined;
+        log.error({ err: error }, 'telling the admins failed');
+      });
+      return { ok: false, problems };
+    }
+    refusedSha256 = undefined;
+    policy = loaded.policy;
+    policySha256 = loaded.sha256;
+    log.info({ cause, targets: policy.targets.length, policySha256 }, 'policy reloaded');
+    scheduler.wake();
+    return { ok: true };
+  };
+  const policyWatch = watchPolicyFile({
+    file: config.policyFile,
+    intervalMs: seams.policyCheckMs ?? POLICY_CHECK_MS,
+    isSettled: (sha256) => sha256 === policySha256 || sha256 === refusedSha256,
+    reload: () => reloadPolicy('file changed'),
+    onError: (error) => log.error({ err: error }, 'checking the policy file failed'),
+  });
 
   return {
     app,
@@ -217,23 +265,9 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     reconcile: reconcileNow,
     metrics,
     httpPort: ops.port,
-    async reloadPolicy() {
-      const loaded = loadPolicyFile(config.policyFile);
-      if (!loaded.ok) {
-        const problems = loaded.problems.map(formatPolicyProblem);
-        log.error({ problems }, 'policy reload refused; the policy in force stays');
-        const lines = ['The policy file was not reloaded; the policy in force stays. Fix these and send SIGHUP again:', ...problems];
-        await alertAdmins(app.client, policy.admins, lines).catch((error: unknown) =>
-          log.error({ err: error }, 'telling the admins failed'),
-        );
-        return { ok: false, problems };
-      }
-      policy = loaded.policy;
-      log.info({ targets: policy.targets.length }, 'policy reloaded');
-      scheduler.wake();
-      return { ok: true };
-    },
+    reloadPolicy,
     async stop() {
+      await policyWatch.stop();
       await new Promise((resolve) => ops.server.close(resolve));
       await scheduler.stop();
       await app.stop();

@@ -16,6 +16,8 @@ export interface Config {
   graph: { baseUrl: string };
   policyFile: string;
   policy: Policy;
+  /** sha256 of the policy file's bytes, hex: which policy this replica runs. */
+  policySha256: string;
   /** SQLite for one process (the default), or a PostgreSQL that several replicas share. */
   database: DatabaseConfig;
   logLevel: LogLevel;
@@ -261,6 +263,7 @@ export function loadConfig(env: Env): ConfigLoad {
       graph: Object.freeze({ baseUrl: graphBaseUrl }),
       policyFile,
       policy: policy.policy,
+      policySha256: policy.sha256,
       database: Object.freeze(database),
       logLevel: logLevel as LogLevel,
       httpPort,

@@ -1,6 +1,7 @@
-// Entry point: read the configuration, start the bot, stop it cleanly on SIGTERM/SIGINT.
+// Entry point: read the configuration, start the bot, read the policy again on SIGHUP, stop it cleanly on
+// SIGTERM/SIGINT.
 
-import { startBot } from './composition.js';
+import { type RunningBot, startBot } from './composition.js';
 import { loadConfig } from './config.js';
 import { createLogger, secretsOf } from './logger.js';
 
@@ -13,10 +14,24 @@ async function main(): Promise<void> {
   }
   const log = createLogger(loaded.config.logLevel, undefined, secretsOf(loaded.config));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  const bot = await startBot(loaded.config, { log });
+  const reload = (running: RunningBot): void => {
+    running.reloadPolicy('SIGHUP').catch((error: unknown) => log.error({ err: error }, 'policy reload failed'));
+  };
+  // Each replica also notices a changed policy file by itself; SIGHUP reads it at once. Listened for before the
+  // bot starts, since a SIGHUP nobody listens for ends the process; one that comes during the start is answered
+  // once the bot runs.
+  let bot: RunningBot | undefined;
+  let reloadWhenStarted = false;
+  process.on('SIGHUP', () => {
+    if (bot) reload(bot);
+    else reloadWhenStarted = true;
+  });
+  const started = await startBot(loaded.config, { log });
+  bot = started;
+  if (reloadWhenStarted) reload(started);
   const shutdown = (signal: string) => {
     log.info({ signal }, 'stopping');
-    bot.stop().then(
+    started.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'stop failed');
@@ -24,9 +39,6 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGHUP', () => {
-    bot.reloadPolicy().catch((error: unknown) => log.error({ err: error }, 'policy reload failed'));
-  });
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 }

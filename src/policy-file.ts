@@ -2,6 +2,7 @@
 // Every problem names the file, the line and the field, and says what is allowed, so that a reviewer of a
 // policy change can fix it without reading our code. All problems are reported at once.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Policy } from './domain/policy.js';
@@ -19,7 +20,13 @@ export interface PolicyProblem {
   message: string;
 }
 
-export type PolicyLoad = { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] };
+export type PolicyParse = { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] };
+
+/**
+ * `sha256`: hex digest of the file's bytes, which names the policy a replica runs (/healthz shows it); absent
+ * only when the file could not be read.
+ */
+export type PolicyLoad = { ok: true; policy: Policy; sha256: string } | { ok: false; problems: PolicyProblem[]; sha256?: string };
 
 export function formatPolicyProblem(problem: PolicyProblem): string {
   const where = `${problem.file}:${problem.line}:${problem.column}`;
@@ -34,7 +41,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function parsePolicy(text: string, file: string): PolicyLoad {
+export function parsePolicy(text: string, file: string): PolicyParse {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const locate = new PolicyLocator(document, lines);
@@ -116,10 +123,23 @@ export function parsePolicy(text: string, file: string): PolicyLoad {
   };
 }
 
-export function loadPolicyFile(path: string): PolicyLoad {
-  let text: string;
+function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The digest `loadPolicyFile` would give the file as it is now; undefined when it cannot be read. */
+export function policyFileSha256(path: string): string | undefined {
   try {
-    text = readFileSync(path, 'utf8');
+    return sha256Of(readFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+export function loadPolicyFile(path: string): PolicyLoad {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot be read (${(error as Error).message})`;
     return {
@@ -127,5 +147,5 @@ export function loadPolicyFile(path: string): PolicyLoad {
       problems: [{ file: path, line: 1, column: 1, field: '', message: `${reason}; set JIT_POLICY_FILE to the policy file` }],
     };
   }
-  return parsePolicy(text, path);
+  return { ...parsePolicy(bytes.toString('utf8'), path), sha256: sha256Of(bytes) };
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -163,6 +164,13 @@ describe('loadConfig', () => {
     expect(problems('s3cret-pw at db.internal')).toEqual([
       'JIT_DATABASE_URL is not a URL; write it as postgres://user:password@host:5432/database?sslmode=verify-full',
     ]);
+  });
+
+  it('names the policy by the sha256 of the file, so that replicas running different policies can be told apart', () => {
+    const sha256 = createHash('sha256')
+      .update(readFileSync(join(dir, 'policy.yml')))
+      .digest('hex');
+    expect(loadConfig(env)).toMatchObject({ ok: true, config: { policySha256: sha256 } });
   });
 
   it('stops on a policy mistake with the file, line and field', () => {

@@ -1,6 +1,7 @@
 // What operators see of the Boundary step through the ops server: Boundary's reachability in /healthz, which
 // never fails the bot's health, and the step's lag, removals and failures in /metrics.
 
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoundarySimulator } from '../../simulators/boundary/boundary-simulator.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
@@ -27,6 +28,7 @@ targets:
     duration: { default: 1m, max: 2h }
     approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
 `;
+const POLICY_SHA256 = createHash('sha256').update(POLICY).digest('hex');
 
 async function get(path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${world?.bot.httpPort}${path}`);
@@ -50,7 +52,7 @@ describe('/healthz with Boundary', () => {
     world = await startWorld({ policy: POLICY, boundary });
     expect(await health()).toEqual({
       status: 200,
-      body: { status: 'ok', slack: 'connected', database: 'writable', boundary: { ok: true } },
+      body: { status: 'ok', slack: 'connected', database: 'writable', policy: { sha256: POLICY_SHA256 }, boundary: { ok: true } },
     });
 
     boundary.injectFault({ route: ANY_ROUTE, status: 503, retryAfterSeconds: 10, forMs: 30_000 });
@@ -63,6 +65,7 @@ describe('/healthz with Boundary', () => {
         status: 'ok',
         slack: 'connected',
         database: 'writable',
+        policy: { sha256: POLICY_SHA256 },
         boundary: { ok: false, error: 'Boundary GET /v1/auth-tokens answered 503 Unavailable: Service unavailable.' },
       },
     });

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
-import { APPROVALS, PEOPLE, startWorld, type World } from '../support/world.js';
+import { APPROVALS, DEFAULT_POLICY, PEOPLE, startWorld, type World } from '../support/world.js';
 
 let world: World;
 const MINUTE = 60_000;
@@ -20,7 +21,11 @@ const get = async (path: string) => {
 
 describe('/healthz and /metrics', () => {
   it('reports healthy while Socket Mode is connected and the database writable, and unhealthy when the socket drops', async () => {
-    expect(await get('/healthz')).toEqual({ status: 200, body: '{"status":"ok","slack":"connected","database":"writable"}' });
+    const policy = createHash('sha256').update(DEFAULT_POLICY).digest('hex');
+    expect(await get('/healthz')).toEqual({
+      status: 200,
+      body: `{"status":"ok","slack":"connected","database":"writable","policy":{"sha256":"${policy}"}}`,
+    });
     world.slack.dropSockets();
     const unhealthy = await waitFor(
       async () => {

@@ -1,5 +1,5 @@
-// /healthz (Socket Mode connected, database writable; Boundary reachable, reported only) and /metrics
-// (Prometheus), on JIT_HTTP_PORT.
+// /healthz (Socket Mode connected, database writable; the policy in force and Boundary reachable, reported
+// only) and /metrics (Prometheus), on JIT_HTTP_PORT.
 
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,11 @@ export type Reachability = { ok: true } | { ok: false; error: string };
 export interface OpsServerDeps {
   isDatabaseWritable: () => Promise<boolean>;
   isSocketConnected: () => boolean;
+  /**
+   * sha256 of the policy file in force (hex), so that an operator sees replicas that run different policies.
+   * Reported only: a replica on an older policy still serves.
+   */
+  policySha256: () => string;
   /**
    * Set when the bot ends Boundary sign-ins. Reported in the body but never fails health: without Boundary the
    * bot still ends Entra access on time, and the Boundary step waits for Boundary to return.
@@ -39,6 +44,7 @@ async function answer(deps: OpsServerDeps, url: string | undefined, method: stri
         status: slack && database ? 'ok' : 'unhealthy',
         slack: slack ? 'connected' : 'disconnected',
         database: database ? 'writable' : 'not writable',
+        policy: { sha256: deps.policySha256() },
         ...(boundary && { boundary }),
       }),
     );
