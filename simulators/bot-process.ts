@@ -5,8 +5,8 @@
 
 import type { Clock } from '../src/application/ports.js';
 import { startBot } from '../src/composition.js';
-import { loadConfig } from '../src/config.js';
-import { createLogger, secretsOf } from '../src/logger.js';
+import { loadConfig, secretValues } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
 
 const clock: Clock & { offset: number } = {
   offset: Number(process.env.JIT_TEST_CLOCK_OFFSET_MS ?? 0),
@@ -22,7 +22,7 @@ if (!loaded.ok) {
 }
 const bot = await startBot(loaded.config, {
   clock,
-  log: createLogger(loaded.config.logLevel, process.stderr, secretsOf(loaded.config)),
+  log: createLogger(loaded.config.logLevel, process.stderr, secretValues(loaded.config)),
   slackRetries: 0,
   jobLeaseMs: Number(process.env.JIT_TEST_JOB_LEASE_MS ?? 1000),
 });

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { SqliteDatabase } from '../src/adapters/sqlite/database.js';
 import type { Clock } from '../src/application/ports.js';
 import { type RunningBot, startBot } from '../src/composition.js';
-import { type LogLevel, loadConfig } from '../src/config.js';
-import { createLogger, type Logger, secretsOf } from '../src/logger.js';
+import { type LogLevel, loadConfig, secretValues } from '../src/config.js';
+import { createLogger, type Logger } from '../src/logger.js';
 import type { BoundarySimulator } from './boundary/boundary-simulator.js';
 import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
 import { ensureSimulatorTls } from './graph/tls.js';
@@ -94,6 +94,7 @@ export interface World {
 export interface SandboxOptions {
   policy?: string;
   logLevel?: LogLevel;
+  /** The bot's logger, for a test that reads what the bot writes; absent = silent unless JIT_TEST_LOG_LEVEL asks. */
   log?: Logger;
   slack?: SlackSimulator;
   /** A Boundary controller the bot ends sign-ins on (BOUNDARY_* set); absent = no Boundary follow-through. */
@@ -159,7 +160,9 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
   const clock = new AdjustableClock();
   const bot = await startBot(loaded.config, {
     clock,
-    log: createLogger((process.env.JIT_TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent', undefined, secretsOf(loaded.config)),
+    log:
+      options.log ??
+      createLogger((process.env.JIT_TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent', undefined, secretValues(loaded.config)),
     slackRetries: 0,
     ...(options.policyCheckMs !== undefined && { policyCheckMs: options.policyCheckMs }),
   });

@@ -27,8 +27,8 @@ import { type ReconcileReport, reconcile } from './application/reconcile.js';
 import { runJob } from './application/run-job.js';
 import { nextSweepAt, sweep } from './application/sweep.js';
 import { bindUseCases } from './application/use-cases.js';
-import type { Config } from './config.js';
-import { createLogger, type Logger, secretsOf } from './logger.js';
+import { type Config, secretValues } from './config.js';
+import { createLogger, type Logger } from './logger.js';
 import { formatPolicyProblem, loadPolicyFile } from './policy-file.js';
 import { POLICY_CHECK_MS, UNREADABLE, watchPolicyFile } from './policy-file-watch.js';
 import { openStorage, type Storage } from './storage.js';
@@ -79,7 +79,7 @@ export interface RunningBot {
 }
 
 export async function startBot(config: Config, seams: BotSeams = {}): Promise<RunningBot> {
-  const log = seams.log ?? createLogger(config.logLevel, undefined, secretsOf(config));
+  const log = seams.log ?? createLogger(config.logLevel, undefined, secretValues(config));
   const clock = seams.clock ?? systemClock;
 
   const storage = await openStorage(config.database, log.child({ module: 'storage' }));

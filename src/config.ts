@@ -189,6 +189,47 @@ function readBoundary(env: Env, problems: string[]): BoundaryConfig | undefined 
   return Object.freeze({ addr, authMethodId, loginName, password, oidcAuthMethodId });
 }
 
+/**
+ * The password a PostgreSQL URL carries, in its user info or as libpq's `password=` parameter: as written
+ * (percent-encoded) and decoded, as pg sends it, since either spelling may reach a message.
+ */
+function databasePasswords(url: string): string[] {
+  const decode = (value: string): string => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  };
+  // The URL class re-encodes what it parses, so the password as written is taken from the text: the user info
+  // runs to the last @ before the path, the password from its first colon.
+  const userInfo = /^[^:]+:\/\/([^/?#]*)@/.exec(url)?.[1] ?? '';
+  const written = [
+    userInfo.includes(':') ? userInfo.slice(userInfo.indexOf(':') + 1) : '',
+    ...[...url.matchAll(/[?&]password=([^&#]*)/gi)].map((match) => match[1] ?? ''),
+  ];
+  const passwords = [...written, ...written.map(decode)];
+  if (URL.canParse(url)) {
+    const parsed = new URL(url);
+    passwords.push(parsed.password, decode(parsed.password), ...parsed.searchParams.getAll('password'));
+  }
+  return [...new Set(passwords)].filter((password) => password !== '');
+}
+
+/**
+ * Every configured secret value, for the logger to replace wherever it turns up: the logger is handed the
+ * values, never the configuration.
+ */
+export function secretValues(config: Pick<Config, 'slack' | 'azure' | 'boundary' | 'database'>): string[] {
+  return [
+    config.slack.botToken,
+    config.slack.appToken,
+    config.azure.clientSecret,
+    ...(config.boundary ? [config.boundary.password] : []),
+    ...(config.database.kind === 'postgres' ? databasePasswords(config.database.url) : []),
+  ];
+}
+
 /** The database file alone, for tools (the audit export) that need nothing else from the configuration. */
 export function databaseFileFrom(env: Env): string {
   return resolve(env.JIT_DATABASE?.trim() || DEFAULTS.JIT_DATABASE);

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import type { Config, LogLevel } from './config.js';
+import type { LogLevel } from './config.js';
 
 export type { Logger };
 
@@ -55,6 +55,14 @@ const TEXT_SECRETS: readonly [RegExp, string][] = [
   [new RegExp(`\\b(${SECRET_KEYS})(\\\\?["']\\s*:\\s*\\\\?["'])[^"'\\\\]+`, 'gi'), `$1$2${CENSOR}`],
   // Prose: "password: …"
   [new RegExp(`\\b(${PROSE_SECRET_KEYS})(:\\s+)[^\\s"'\\\\,;]+`, 'gi'), `$1$2${CENSOR}`],
+  // A password in a URL's user info (postgres://jit:…@db/jit), as JIT_DATABASE_URL carries it.
+  [/\b([a-z][a-z0-9+.-]*:(?:\\*\/){2}[^\s:/@"'\\]*:)[^\s/@"'\\]+@/gi, `$1${CENSOR}@`],
+  // Slack's response_url, wherever a payload puts it: the Socket Mode client logs each envelope at debug level
+  // as a string (`Received a message on the WebSocket: {…}`), where Slack writes slashes as `\/`. The value ends
+  // at the first quote or at a backslash that is not part of such a slash, so the line stays valid JSON.
+  [/\b(response_url)((?:\\*["'])?\s*[:=]\s*(?:\\*["'])?)(?:\\*\/|[^\s"'\\&,;])+/g, `$1$2${CENSOR}`],
+  // A Slack webhook (response_url, incoming webhook) with no key before it.
+  [/\b(https?:(?:\\*\/){2}hooks\.slack(?:-gov)?\.com)(?:\\*\/[^\s"'\\&?#]*)+/gi, `$1/${CENSOR}`],
 ];
 
 // Shorter values would redact ordinary words; no real credential is this short.
@@ -82,12 +90,7 @@ export function redactText(line: string, secrets: readonly string[] = []): strin
   return text;
 }
 
-/** The configured credentials, to be redacted wherever their values appear. */
-export function secretsOf(config: Pick<Config, 'slack' | 'azure' | 'boundary'>): string[] {
-  return [config.slack.botToken, config.slack.appToken, config.azure.clientSecret, ...(config.boundary ? [config.boundary.password] : [])];
-}
-
-/** `secrets`: values never to be written, wherever they turn up (the configured credentials; see `secretsOf`). */
+/** `secrets`: values never to be written, wherever they turn up (the configured credentials: `secretValues` in config.ts). */
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream, secrets: readonly string[] = []): Logger {
   const options = {
     level,

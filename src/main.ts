@@ -2,8 +2,8 @@
 // SIGTERM/SIGINT.
 
 import { type RunningBot, startBot } from './composition.js';
-import { loadConfig } from './config.js';
-import { createLogger, secretsOf } from './logger.js';
+import { loadConfig, secretValues } from './config.js';
+import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
   const loaded = loadConfig(process.env);
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const log = createLogger(loaded.config.logLevel, undefined, secretsOf(loaded.config));
+  const log = createLogger(loaded.config.logLevel, undefined, secretValues(loaded.config));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   const reload = (running: RunningBot): void => {
     running.reloadPolicy('SIGHUP').catch((error: unknown) => log.error({ err: error }, 'policy reload failed'));

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, secretValues } from '../src/config.js';
 
 let dir: string;
 let env: Record<string, string>;
@@ -171,6 +171,15 @@ describe('loadConfig', () => {
       .update(readFileSync(join(dir, 'policy.yml')))
       .digest('hex');
     expect(loadConfig(env)).toMatchObject({ ok: true, config: { policySha256: sha256 } });
+  });
+
+  it('gives the logger every secret value, the database password as written in the URL and decoded among them', () => {
+    const result = loadConfig({ ...env, JIT_DATABASE_URL: 'postgres://jit:p%40ss-w0rd!@db.internal:5432/jit?sslmode=verify-full' });
+    expect(result.ok && secretValues(result.config)).toEqual([BOT_TOKEN, APP_TOKEN, CLIENT_SECRET, 'p%40ss-w0rd!', 'p@ss-w0rd!']);
+    const inQuery = loadConfig({ ...env, JIT_DATABASE_URL: 'postgres://jit@db.internal:5432/jit?password=qu3ry%2Bpw&sslmode=require' });
+    expect(inQuery.ok && secretValues(inQuery.config)).toEqual([BOT_TOKEN, APP_TOKEN, CLIENT_SECRET, 'qu3ry%2Bpw', 'qu3ry+pw']);
+    const onSqlite = loadConfig(env);
+    expect(onSqlite.ok && secretValues(onSqlite.config)).toEqual([BOT_TOKEN, APP_TOKEN, CLIENT_SECRET]);
   });
 
   it('stops on a policy mistake with the file, line and field', () => {
