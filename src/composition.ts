@@ -155,7 +155,12 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const socket = trackSocket(receiver.client, () => metrics.reconnects.inc());
   const reconcileNow = async (): Promise<ReconcileReport> => {
     const report = await reconcile(jobDeps);
-    const repaired = report.removedOutside.length + report.lingering.length + report.cleanedUp.length;
+    const repaired =
+      report.removedOutside.length +
+      report.lingering.length +
+      report.cleanedUp.length +
+      report.addedSince.length +
+      report.mismatched.length;
     const level = repaired > 0 ? 'warn' : 'info';
     log[level]({ module: 'reconcile', ...report }, 'reconciled with Graph');
     scheduler.wake();

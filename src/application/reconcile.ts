@@ -50,6 +50,10 @@ const ENDED_LOOKBACK_MS = 24 * 3_600_000;
 const LIMIT = 10_000;
 // Grants are read a page at a time: memory stays flat however many there are.
 const PAGE = 200;
+// Graph answers a direct-membership check from an index that may lag a change by a little (a filtered
+// `groups/{id}/members` query is an "advanced query", eventually consistent): a grant made or ended this
+// recently is left for the next pass, rather than taken for one removed outside the bot or added back.
+export const SETTLING_MS = 5 * 60_000;
 // Keepers followed from an ended grant to the removal that settled its membership; more means a corrupt store.
 const MAX_KEEPERS = 20;
 
@@ -76,11 +80,13 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     unknown: [],
   };
   const now = deps.clock.now();
+  const settled = (at: number | undefined) => at === undefined || at <= now - SETTLING_MS;
   for await (const request of pages((afterId) => deps.requests.listActiveGrants(afterId, PAGE))) {
-    if (request.endsAt === undefined || request.endsAt > now) await checkActive(deps, request, report);
+    const ongoing = request.endsAt === undefined || request.endsAt > now;
+    if (ongoing && settled(request.grantedAt)) await checkActive(deps, request, report);
   }
   for await (const request of pages((afterId) => deps.requests.listEndedSince(now - ENDED_LOOKBACK_MS, afterId, PAGE))) {
-    await checkEnded(deps, request, report);
+    if (settled(request.endedAt)) await checkEnded(deps, request, report);
   }
   for (const request of await deps.requests.listUncleaned(LIMIT)) await checkFailed(deps, request, report);
   return report;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyTransition } from '../../src/application/apply-transition.js';
 import { endAccess } from '../../src/application/end-access.js';
-import { reconcile } from '../../src/application/reconcile.js';
+import { type ReconcileDeps, reconcile, SETTLING_MS } from '../../src/application/reconcile.js';
 import { failGrant, journalGrantCall } from '../../src/domain/access-request.js';
 import { FakeBoundarySignOuts } from '../support/fakes.js';
 import { makePolicy, makeTarget, REQUESTER } from '../support/fixtures.js';
@@ -15,11 +15,30 @@ async function activeGrant(deps: JobDepsForTests): Promise<string> {
   return id;
 }
 
+/** Reconciles once the last change has settled in Graph's index (see SETTLING_MS). */
+function settledReconcile(deps: ReconcileDeps & { clock: { advance(ms: number): void } }) {
+  deps.clock.advance(SETTLING_MS);
+  return reconcile(deps);
+}
+
 describe('reconcile', () => {
+  it('leaves a grant made or ended moments ago for the next pass, as Graph’s index may not show it yet', async () => {
+    const { deps } = setUpJobs();
+    const id = await activeGrant(deps);
+    deps.access.present.clear();
+    expect(await reconcile(deps)).toMatchObject({ checked: 0, removedOutside: [] });
+    deps.clock.advance(SETTLING_MS);
+    expect(await reconcile(deps)).toMatchObject({ checked: 1, removedOutside: [id] });
+    await drain(deps);
+    deps.access.present.add(`${GROUP}/${PRINCIPAL}`);
+    expect(await reconcile(deps)).toMatchObject({ checked: 0, addedSince: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ checked: 1, addedSince: [id] });
+  });
+
   it('finds nothing to do when Graph and the store agree', async () => {
     const { deps } = setUpJobs();
     await activeGrant(deps);
-    expect(await reconcile(deps)).toEqual({
+    expect(await settledReconcile(deps)).toEqual({
       checked: 1,
       removedOutside: [],
       lingering: [],
@@ -34,7 +53,7 @@ describe('reconcile', () => {
     const { deps } = setUpJobs();
     const id = await activeGrant(deps);
     deps.access.present.clear();
-    expect(await reconcile(deps)).toMatchObject({ removedOutside: [id] });
+    expect(await settledReconcile(deps)).toMatchObject({ removedOutside: [id] });
     await drain(deps);
     expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'revoked', ending: { by: 'system' } });
     expect(deps.notifier.told.map((told) => told.event)).toContain('drift_removed_outside');
@@ -49,8 +68,8 @@ describe('reconcile', () => {
     // A manager makes the person a permanent member in the Entra portal.
     deps.access.present.add(`${GROUP}/${PRINCIPAL}`);
     const calls = deps.access.calls.length;
-    expect(await reconcile(deps)).toMatchObject({ addedSince: [id], lingering: [] });
-    expect(await reconcile(deps)).toMatchObject({ addedSince: [id], lingering: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ addedSince: [id], lingering: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ addedSince: [id], lingering: [] });
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(true);
     expect(deps.access.calls.slice(calls).map((call) => call.op)).toEqual([]);
     expect(deps.requests.audit.at(-1)).toMatchObject({ action: 'ended' });
@@ -70,13 +89,13 @@ describe('reconcile', () => {
     await applyTransition(deps, second, (request, now) => failGrant(request, 'already held', now, { standing: true }));
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(true);
 
-    expect(await reconcile(deps)).toMatchObject({ lingering: [first], addedSince: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ lingering: [first], addedSince: [] });
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(false);
     expect(await deps.requests.find(first)).toMatchObject({ removal: 'removed' });
     expect(deps.requests.audit.at(-1)).toMatchObject({ action: 'drift_still_present', detail: { removed: true } });
     // Now confirmed: a membership found there later is someone else's.
     deps.access.present.add(`${GROUP}/${PRINCIPAL}`);
-    expect(await reconcile(deps)).toMatchObject({ lingering: [], addedSince: [first] });
+    expect(await settledReconcile(deps)).toMatchObject({ lingering: [], addedSince: [first] });
   });
 
   it('checks for a covering grant again right before it removes, so a grant that lands during the Graph read keeps its access', async () => {
@@ -95,7 +114,7 @@ describe('reconcile', () => {
       await applyTransition(deps, third, (request, now) => journalGrantCall(request, makeTarget().grant, now));
       return isPresent(spec, principalId);
     };
-    expect(await reconcile(deps)).toMatchObject({ lingering: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ lingering: [] });
     expect(deps.access.calls.filter((call) => call.op === 'revoke')).toEqual([]);
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(true);
   });
@@ -111,7 +130,7 @@ describe('reconcile', () => {
     await drain(deps);
     await applyTransition(deps, second, (request, now) => failGrant(request, 'already held', now, { standing: true }));
     const withBoundary = { ...deps, boundary };
-    expect(await reconcile(withBoundary)).toMatchObject({ lingering: [first] });
+    expect(await settledReconcile(withBoundary)).toMatchObject({ lingering: [first] });
     expect((await drain(withBoundary)).filter((outcome) => outcome.startsWith('sign_out'))).toEqual(['sign_out:done']);
     expect(boundary.people).toEqual([{ principalId: PRINCIPAL, email: '' }]);
     expect(deps.notifier.told.map((told) => told.event)).toContain('signed_out');
@@ -133,7 +152,7 @@ describe('reconcile', () => {
       jobs: [],
     }));
     deps.access.present.add(`${OTHER}/${PRINCIPAL}`);
-    expect(await reconcile(deps)).toMatchObject({ mismatched: [id] });
+    expect(await settledReconcile(deps)).toMatchObject({ mismatched: [id] });
     await drain(deps);
     expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'revoked', removal: 'removed' });
     expect(deps.access.calls.filter((call) => call.op === 'revoke').map((call) => call.groupId)).toEqual([OTHER]);
@@ -147,7 +166,7 @@ describe('reconcile', () => {
     await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
     await drain(deps);
     await activeGrant(deps);
-    expect(await reconcile(deps)).toMatchObject({ checked: 1, lingering: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ checked: 1, lingering: [] });
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(true);
   });
 
@@ -167,7 +186,7 @@ describe('reconcile', () => {
     const pace = async () => {
       paced += 1;
     };
-    expect(await reconcile({ ...deps, pace })).toMatchObject({ checked: 2 });
+    expect(await settledReconcile({ ...deps, pace })).toMatchObject({ checked: 2 });
     expect(pacedAtCheck).toEqual([1, 2]);
   });
 
@@ -175,7 +194,7 @@ describe('reconcile', () => {
     const { deps } = setUpJobs();
     const id = await activeGrant(deps);
     deps.access.isPresent = async () => ({ ok: false, kind: 'transient', message: 'Graph is down' });
-    expect(await reconcile(deps)).toMatchObject({ unknown: [id], removedOutside: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ unknown: [id], removedOutside: [] });
     expect((await deps.requests.find(id))?.state).toBe('active');
   });
 
@@ -186,7 +205,7 @@ describe('reconcile', () => {
     await drain(deps);
     deps.access.present.add(`${GROUP}/${PRINCIPAL}`);
     deps.access.heldElsewhere.set(`${GROUP}/${PRINCIPAL}`, 'sched-admin');
-    expect(await reconcile(deps)).toMatchObject({ lingering: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ lingering: [] });
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(true);
     expect(deps.requests.audit.at(-1)).toMatchObject({ action: 'ended' });
   });
@@ -207,14 +226,14 @@ describe('reconcile after a failed grant', () => {
   it('removes the membership a failed grant left behind, records the cleanup and tells the thread, once', async () => {
     const { deps } = setUpJobs();
     const id = await failedAfterLanding(deps);
-    expect(await reconcile(deps)).toMatchObject({ cleanedUp: [id], unknown: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ cleanedUp: [id], unknown: [] });
     expect(deps.access.present.size).toBe(0);
     expect(deps.access.calls.at(-1)).toMatchObject({ op: 'revoke', groupId: GROUP, ownership: { requestId: id } });
     expect(await deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'removed' } });
     await drain(deps);
     expect(deps.notifier.told.at(-1)).toMatchObject({ requestId: id, event: 'cleaned_up' });
     const calls = deps.access.calls.length;
-    expect(await reconcile(deps)).toMatchObject({ cleanedUp: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ cleanedUp: [] });
     expect(deps.access.calls).toHaveLength(calls);
   });
 
@@ -222,7 +241,7 @@ describe('reconcile after a failed grant', () => {
     const { deps } = setUpJobs();
     const id = await failedAfterLanding(deps);
     const withoutTarget = { ...deps, policy: makePolicy([]) };
-    expect(await reconcile(withoutTarget)).toMatchObject({ cleanedUp: [id] });
+    expect(await settledReconcile(withoutTarget)).toMatchObject({ cleanedUp: [id] });
     expect(deps.access.calls.at(-1)).toMatchObject({ op: 'revoke', groupId: GROUP, principalId: PRINCIPAL });
   });
 
@@ -231,7 +250,7 @@ describe('reconcile after a failed grant', () => {
     const covering = await approved(deps, 60, 'prod-db');
     await drain(deps);
     const failed = await failedAfterLanding(deps);
-    expect(await reconcile(deps)).toMatchObject({ cleanedUp: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ cleanedUp: [] });
     expect(await deps.requests.find(failed)).toMatchObject({ cleanup: { result: 'covered' }, keptBy: covering });
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(true);
   });
@@ -240,7 +259,7 @@ describe('reconcile after a failed grant', () => {
     const { deps } = setUpJobs();
     const id = await failedAfterLanding(deps);
     deps.access.heldElsewhere.set(`${GROUP}/${PRINCIPAL}`, 'sched-admin');
-    expect(await reconcile(deps)).toMatchObject({ cleanedUp: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ cleanedUp: [] });
     expect(await deps.requests.find(id)).toMatchObject({ cleanup: { result: 'standing' }, heldBy: 'sched-admin' });
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(true);
   });
@@ -252,7 +271,7 @@ describe('reconcile after a failed grant', () => {
     deps.access.grantAnswers = [{ ok: true, alreadyPresent: true }];
     await drain(deps);
     expect(await deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'standing' } });
-    await reconcile(deps);
+    await settledReconcile(deps);
     expect(deps.access.calls.map((call) => call.op)).toEqual(['grant']);
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(true);
   });
@@ -261,7 +280,7 @@ describe('reconcile after a failed grant', () => {
     const { deps } = setUpJobs();
     const id = await failedAfterLanding(deps);
     deps.access.revokeAnswers = [{ ok: false, kind: 'transient', message: 'Graph is down' }];
-    expect(await reconcile(deps)).toMatchObject({ unknown: [id], cleanedUp: [] });
-    expect(await reconcile(deps)).toMatchObject({ unknown: [], cleanedUp: [id] });
+    expect(await settledReconcile(deps)).toMatchObject({ unknown: [id], cleanedUp: [] });
+    expect(await settledReconcile(deps)).toMatchObject({ unknown: [], cleanedUp: [id] });
   });
 });

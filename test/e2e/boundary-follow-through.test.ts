@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BoundarySimulator, type SimSession, type SimUser } from '../../simulators/boundary/boundary-simulator.js';
 import { sqliteOf } from '../../simulators/sandbox.js';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
+import { SETTLING_MS } from '../../src/application/reconcile.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld, type World } from '../support/world.js';
 
 let world: World | undefined;
@@ -31,19 +32,20 @@ targets:
     name: Production servers (SSH)
     boundary: { managed_group: Production - Boundary on Azure, target_ids: [ttcp_1234567890] }
     grant: { kind: pim_group, group_id: ${PIM_GROUP} }
-    duration: { default: 5m, max: 1h }
+    duration: { default: 15m, max: 1h }
     approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
   - id: prod-db
     name: Production databases
     boundary: { managed_group: Production databases, target_ids: [ttcp_1234567890] }
     grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 1m, max: 2h }
+    duration: { default: 10m, max: 2h }
     approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
 `;
 
 const TARGETS = {
-  'prod-ssh': { kind: 'pim_group', group: PIM_GROUP, minutes: 5 },
-  'prod-db': { kind: 'group_membership', group: MEMBER_GROUP, minutes: 1 },
+  // Longer than reconciliation waits for Graph's index to settle (SETTLING_MS), so that it can find a removal.
+  'prod-ssh': { kind: 'pim_group', group: PIM_GROUP, minutes: 15 },
+  'prod-db': { kind: 'group_membership', group: MEMBER_GROUP, minutes: 10 },
 } as const;
 type TargetId = keyof typeof TARGETS;
 
@@ -117,6 +119,7 @@ const ENDINGS = {
     if (targetId === 'prod-db') directory.groups.get(MEMBER_GROUP)?.members.delete(PEOPLE.requester.entra);
     const assignment = directory.activeAssignment(PIM_GROUP, PEOPLE.requester.entra, 'member');
     if (targetId === 'prod-ssh' && assignment) directory.removeAssignment(assignment);
+    await w.advance(SETTLING_MS);
     expect((await w.bot.reconcile()).removedOutside).toHaveLength(1);
   },
 } as const;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
+import { SETTLING_MS } from '../../src/application/reconcile.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
 
 let world: World;
@@ -28,6 +29,8 @@ describe('reconciliation with Graph', () => {
   it('closes a grant whose membership someone removed by hand, and says so in the thread', async () => {
     const card = await grantDatabaseAccess();
     world.graph.directory.groups.get(MEMBER_GROUP)?.members.delete(PEOPLE.requester.entra);
+    // Graph's member index may lag a change: reconciliation looks only at grants settled for a few minutes.
+    await world.advance(SETTLING_MS);
     const report = await world.bot.reconcile();
     expect(report.removedOutside).toHaveLength(1);
     await world.slack.waitFor(() => card.text.endsWith('ended'), 5000, 'the card');
@@ -56,6 +59,7 @@ describe('reconciliation with Graph', () => {
     await world.slack.waitFor(() => card.text.endsWith('ended'), 5000, 'the end');
     // A manager makes the person a permanent member in the Entra portal.
     world.graph.directory.groups.get(MEMBER_GROUP)?.members.add(PEOPLE.requester.entra);
+    await world.advance(SETTLING_MS);
 
     const report = await world.bot.reconcile();
     expect(report.lingering).toEqual([]);
