@@ -33,7 +33,8 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const now = deps.clock.now();
   const warningMs = minutesToMs(deps.policy.settings.expiryWarningMinutes);
   // The changes of a batch are written together: one round trip, and one turn at the audit chain, which every
-  // change of every replica waits for in turn (one at a time, they could not keep up with 500 ends a second).
+  // change of every replica waits for in turn (one at a time, they could not keep up with grants falling due
+  // faster than Graph allows; measured: BENCHMARKS.md, What changed because of these measurements).
   const count = async (kind: Deadline, decide: (request: AccessRequest, now: number) => TransitionResult): Promise<number> => {
     const due = await deps.requests.listDue(kind, now, BATCH);
     const changes = due.flatMap((previous) => {

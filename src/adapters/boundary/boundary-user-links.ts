@@ -17,8 +17,9 @@ export interface LinkedUser {
 type Read = Outcome<LinkedUser | undefined>;
 type Listed = { id: string; version: unknown };
 
-// Reads of users new to the bot (all of them, after a start) go several at a time, not one by one: with 1,000
-// users and 40 ms a call, 8 at a time kept the first sign-outs after a start waiting 5 s, 32 about 1.3 s.
+// Reads of users new to the bot (all of them, after a start) go several at a time, not one by one: against a
+// controller 40 ms away, 8 at a time kept the first sign-outs after a start waiting several times longer than 32
+// (measured: BENCHMARKS.md, What changed because of these measurements).
 const READS_AT_ONCE = 32;
 
 export class UserAccountLinks {

@@ -1,11 +1,12 @@
 // Graph throttles an app's writes per tenant and says, with a 429 and Retry-After, when it will take the next one
 // (https://learn.microsoft.com/graph/throttling). Every grant and removal job running meanwhile would still send
-// its call and be refused in turn: with 10,000 removals falling due faster than Graph allowed, the bench saw
-// 3,049 refusals, each one a request Graph counts against the app all the same. Once Graph has named a time,
-// this holds the writes back until then: a short wait is waited out here, in the job's own slot, and the call
-// then goes; a longer one is answered here, exactly as Graph would (429, Retry-After), and the job queue
-// reschedules the job as it does any 429. Answering every held write at once was tried: each answer costs the
-// job an attempt, and five attempts raise a "revocation still failing" alert — 3,741 of them in that run.
+// its call and be refused in turn: with removals falling due faster than Graph allowed, the bench saw thousands
+// of refusals, each one a request Graph counts against the app all the same. Once Graph has named a time, this
+// holds the writes back until then: a short wait is waited out here, in the job's own slot, and the call then
+// goes; a longer one is answered here, exactly as Graph would (429, Retry-After), and the job queue reschedules
+// the job as it does any 429. Answering every held write at once was tried: each answer costs the job an
+// attempt, and five attempts raise a "revocation still failing" alert — thousands of them in that run
+// (measured: BENCHMARKS.md, What changed because of these measurements).
 // Reads have a budget of their own and always go through, the POSTs that only read (checkMemberGroups and its
 // kin) included.
 

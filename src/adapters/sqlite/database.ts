@@ -14,7 +14,8 @@ export function openDatabase(file: string): SqliteDatabase {
   // transition survives any crash of the process (kill -9 included); a power cut may lose the last few
   // commits, and the design absorbs that — a lost transition never happened as a whole (with its audit event
   // and jobs), and every effect is idempotent and reconciled with Graph at start. FULL would put a disk
-  // flush on every click and every job, which measured 5–10 times slower under load (BENCHMARKS.md).
+  // flush on every click and every job, which held revocations and approvals back under load
+  // (measured: BENCHMARKS.md, What changed because of these measurements).
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
