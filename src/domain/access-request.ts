@@ -113,8 +113,18 @@ export interface GrantRecord {
   reference?: string;
 }
 
-/** `sign_out`: the Boundary step after an end, a kind of its own so that it never takes the slots Entra's need. */
-export type JobKind = 'grant' | 'revoke' | 'sign_out' | 'notify';
+/**
+ * One meaning each: `revoke` ends an active grant's membership; `cleanup` removes what a failed grant's call may
+ * have left; `grant` makes the grant; `sign_out` is the Boundary step after any removal, a kind of its own so
+ * that it never takes the slots Entra's need; `notify` tells people. Listed in the order due jobs are handed
+ * out: access on time matters more than any message about it, and a slow Boundary must never queue an Entra
+ * removal behind it.
+ */
+export const JOB_KINDS = ['revoke', 'cleanup', 'grant', 'sign_out', 'notify'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** Lower first: the place of `kind` in JOB_KINDS. */
+export const jobPriority = (kind: JobKind): number => JOB_KINDS.indexOf(kind);
 export interface JobOrder {
   kind: JobKind;
   /** For notify jobs: which news to tell. */
@@ -321,7 +331,7 @@ export function failGrant(request: AccessRequest, cause: string, now: number, ou
   const changes: Partial<AccessRequest> = outcome.standing
     ? { state: 'failed', failure: cause, cleanup: { at: now, result: 'standing' } }
     : { state: 'failed', failure: cause };
-  const jobs: JobOrder[] = cleanupNeeded ? [{ kind: 'revoke' }, notify('failed')] : [notify('failed')];
+  const jobs: JobOrder[] = cleanupNeeded ? [{ kind: 'cleanup' }, notify('failed')] : [notify('failed')];
   return move(request, changes, { action: 'grant_failed', actor: SYSTEM, detail: { cause, cleanup: cleanupNeeded } }, jobs);
 }
 

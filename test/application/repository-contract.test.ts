@@ -12,6 +12,7 @@ import {
   approve,
   confirmGrant,
   failGrant,
+  jobPriority,
   journalGrantCall,
   openRequest,
   recordCleanup,
@@ -315,10 +316,9 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     await step(store, ending, (r) => confirmEnd(r, T0 + 6000, { outcome: 'removed' }, true), T0 + 6000);
     const waiting = await activeGrant(store, 'req_B', '44444444-4444-4444-8444-444444444444');
     await step(store, waiting, (r) => requestEnd(r, 'released', REQUESTER, T0 + 7000), T0 + 7000);
-    const order = { revoke: 0, grant: 1, sign_out: 2, notify: 3 };
     const claimed = await store.jobs.claimDue(T0 + 9000, 100, 30_000);
     expect(new Set(claimed.map((job) => job.kind))).toEqual(new Set(['revoke', 'grant', 'sign_out', 'notify']));
-    const sorted = [...claimed].sort((a, b) => order[a.kind] - order[b.kind] || a.runAt - b.runAt || a.id - b.id);
+    const sorted = [...claimed].sort((a, b) => jobPriority(a.kind) - jobPriority(b.kind) || a.runAt - b.runAt || a.id - b.id);
     expect(claimed.map((job) => job.id)).toEqual(sorted.map((job) => job.id));
     expect(claimed.filter((job) => job.kind === 'revoke').map((job) => job.requestId)).toEqual(['req_A', 'req_B']);
   });

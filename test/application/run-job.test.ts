@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { endAccess } from '../../src/application/end-access.js';
-import { backoffMs, NOTIFY_MAX_ATTEMPTS, REVOKE_ALERT_AFTER, runJob } from '../../src/application/run-job.js';
+import { backoffMs, NOTIFY_MAX_ATTEMPTS, REVOKE_ALERT_AFTER, runJob } from '../../src/application/jobs/index.js';
 import { nextSweepAt, sweep } from '../../src/application/sweep.js';
 import { approve, confirmGrant, journalGrantCall, openRequest } from '../../src/domain/access-request.js';
 import { FakeBoundarySignOuts } from '../support/fakes.js';
@@ -94,7 +94,7 @@ describe('the grant job', () => {
     expect(await drain(deps)).toContain('grant:done');
     expect(await deps.requests.find(id)).toMatchObject({ state: 'failed', cleanup: { result: 'standing' } });
     expect((await deps.requests.find(id))?.failure).toMatch(/^already held/);
-    expect(store.jobs.filter((job) => job.kind === 'revoke')).toEqual([]);
+    expect(store.jobs.filter((job) => job.kind === 'cleanup' || job.kind === 'revoke')).toEqual([]);
     expect(deps.access.calls.map((call) => call.op)).toEqual(['grant']);
   });
 
@@ -164,7 +164,7 @@ describe('the grant job', () => {
     deps.clock.advance(1000);
     expect((await drain(withBoundary)).filter((outcome) => !outcome.startsWith('notify'))).toEqual([
       'grant:done',
-      'revoke:done',
+      'cleanup:done',
       'sign_out:done',
     ]);
     expect(withBoundary.boundary.people).toEqual([{ principalId: PRINCIPAL, email: '' }]);
@@ -194,7 +194,7 @@ describe('the grant job', () => {
     deps.access.grantAnswers = [{ ok: false, kind: 'permanent', code: 'Authorization_RequestDenied', message: '403' }];
     await drain(deps);
     expect((await deps.requests.find(id))?.cleanup).toBeUndefined();
-    expect(store.jobs.filter((job) => job.kind === 'revoke')).toEqual([]);
+    expect(store.jobs.filter((job) => job.kind === 'cleanup')).toEqual([]);
   });
 
   it('runs a claimed job again when its worker died before finishing', async () => {

@@ -24,8 +24,15 @@ import type {
   StoredJob,
   UserLookup,
 } from '../../src/application/ports.js';
-import { applyInTurn } from '../../src/application/ports.js';
-import type { AccessRequest, AuditEntry, JobKind, RequestState, Transition } from '../../src/domain/access-request.js';
+import { applyInTurn } from '../../src/application/timed-changes.js';
+import {
+  type AccessRequest,
+  type AuditEntry,
+  type JobKind,
+  jobPriority,
+  type RequestState,
+  type Transition,
+} from '../../src/domain/access-request.js';
 import { coversSameMembership } from '../../src/domain/membership.js';
 import type { NewsKind } from '../../src/domain/news.js';
 import type { GrantSpec } from '../../src/domain/policy.js';
@@ -125,11 +132,10 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
   }
 
   async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {
-    const order = { revoke: 0, grant: 1, sign_out: 2, notify: 3 } as const;
     const due = this.jobs
       .filter((job) => (job.state === 'queued' && job.runAt <= now) || (job.state === 'running' && (job.lockedUntil ?? 0) <= now))
       .filter((job) => kinds === undefined || kinds.includes(job.kind))
-      .sort((a, b) => order[a.kind] - order[b.kind] || a.runAt - b.runAt || a.id - b.id);
+      .sort((a, b) => jobPriority(a.kind) - jobPriority(b.kind) || a.runAt - b.runAt || a.id - b.id);
     return due.slice(0, limit).map((job) => {
       const takenOver = job.state === 'running';
       Object.assign(job, { state: 'running', attempts: job.attempts + 1, lockedUntil: now + leaseMs });

@@ -1,8 +1,8 @@
 // The use cases wired to hand-written fakes, and helpers that run them the way the bot's worker would.
 
 import { decideRequest } from '../../src/application/decide-request.js';
+import { runJob } from '../../src/application/jobs/index.js';
 import { recordRequest } from '../../src/application/record-request.js';
-import { runJob } from '../../src/application/run-job.js';
 import {
   FakeAccessProvider,
   FakeClock,

@@ -2,8 +2,8 @@
 // Entra, and in Boundary once sign-ins are ended too), what the Boundary step removed, job retries and
 // failures, and Socket Mode reconnects.
 
+import type { JobOutcome } from '../../application/jobs/index.js';
 import type { RequestRepository, StoredJob } from '../../application/ports.js';
-import type { JobOutcome } from '../../application/run-job.js';
 import { type AccessRequest, REQUEST_STATES } from '../../domain/access-request.js';
 import { Registry } from './metrics.js';
 
@@ -62,8 +62,7 @@ export class BotMetrics {
     const kind = { kind: job.kind };
     if (job.takenOver) this.takeovers.inc(kind);
     if (outcome.result === 'retry') this.retries.inc(kind);
-    // The Boundary step: a sign-out job, or a revoke job on an ended request (queued before sign-outs had a kind).
-    const boundaryStep = (job.kind === 'sign_out' || job.kind === 'revoke') && before?.state === 'ended';
+    const boundaryStep = job.kind === 'sign_out';
     if (outcome.result === 'retry' && boundaryStep) this.signOutFailures.inc();
     if (outcome.result === 'buried') this.failures.inc(kind);
     if (outcome.result !== 'done' || !after) return;
@@ -77,7 +76,8 @@ export class BotMetrics {
     if (job.kind === 'revoke' && before?.state === 'active' && after.endedAt !== undefined) {
       this.revocationLag.observe(lagSeconds(after, after.endedAt));
     }
-    if (boundaryStep && before?.signOut === undefined && after.signOut) {
+    // A removal after an end (a cleanup, a lingering membership) signs out again: each sign-out is counted once.
+    if (boundaryStep && after.signOut && after.signOut.at !== before?.signOut?.at) {
       this.boundaryLag.observe(lagSeconds(after, after.signOut.at));
       this.tokensRevoked.inc({}, after.signOut.tokensRevoked);
       this.sessionsCancelled.inc({}, after.signOut.sessionsEnded);

@@ -13,16 +13,9 @@
 // job due first; a replica whose clock is behind sees it late, but the writer's own clock bounds the wait.
 
 import type { JobLease, JobQueue, StoredJob } from '../../application/ports.js';
-import type { JobKind } from '../../domain/access-request.js';
+import { JOB_KINDS, type JobKind, jobPriority } from '../../domain/access-request.js';
 import { type JobRow, toStoredJob } from '../sql/rows.js';
 import { type PostgresPool, prepared } from './database.js';
-
-/**
- * Due revocations go first, then grants, then Boundary sign-outs: access on time matters more than any message
- * about it, and a slow Boundary must never queue an Entra removal behind it.
- */
-const KIND_ORDER: Record<JobKind, number> = { revoke: 0, grant: 1, sign_out: 2, notify: 3 };
-const CLAIM_ORDER = (Object.keys(KIND_ORDER) as JobKind[]).sort((a, b) => KIND_ORDER[a] - KIND_ORDER[b]);
 
 // The database's time in epoch milliseconds, as the bot stores times. statement_timestamp() is when the statement
 // began: one value for every row the statement touches, and stable, so the lease index can use it (the time
@@ -30,7 +23,7 @@ const CLAIM_ORDER = (Object.keys(KIND_ORDER) as JobKind[]).sort((a, b) => KIND_O
 const DATABASE_NOW = '(extract(epoch from statement_timestamp()) * 1000)::bigint';
 
 // Each wanted kind is read on its own, oldest first, from jobs_queued_by_kind (ordering every due job by kind
-// sorted the whole backlog on every claim), and the kinds are ranked in the order of KIND_ORDER: one statement,
+// sorted the whole backlog on every claim), and the kinds are ranked in the order of JOB_KINDS: one statement,
 // so one round trip, for all the kinds a pass claims at once. Expired leases are a handful. SKIP LOCKED lets
 // replicas claiming at the same moment take different jobs instead of queueing behind each other's row locks;
 // taken_over is read before the update, while the row still shows the expired lease. $1 is the caller's clock,
@@ -75,7 +68,7 @@ export class PostgresJobQueue implements JobQueue {
   ) {}
 
   async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {
-    const wanted = CLAIM_ORDER.filter((kind) => !kinds || kinds.includes(kind));
+    const wanted = JOB_KINDS.filter((kind) => !kinds || kinds.includes(kind));
     if (limit <= 0 || wanted.length === 0) return [];
     const values = [now, limit, leaseMs, this.owner, wanted];
     const result = await this.pool.query<{ job: JobRow; taken_over: boolean }>(prepared(CLAIM, values));
@@ -109,5 +102,5 @@ export class PostgresJobQueue implements JobQueue {
 
 // UPDATE … RETURNING promises no order.
 function byClaimOrder(a: JobRow, b: JobRow): number {
-  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.run_at - b.run_at || a.id - b.id;
+  return jobPriority(a.kind) - jobPriority(b.kind) || a.run_at - b.run_at || a.id - b.id;
 }

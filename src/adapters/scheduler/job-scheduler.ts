@@ -2,8 +2,8 @@
 // moments of its scheduled end), a node-cron safety net every minute, and a catch-up pass at start.
 
 import cron, { type ScheduledTask } from 'node-cron';
+import type { JobOutcome } from '../../application/jobs/index.js';
 import type { Clock, JobQueue, StoredJob } from '../../application/ports.js';
-import type { JobOutcome } from '../../application/run-job.js';
 import { changedBy, type SweepResult } from '../../application/sweep.js';
 import type { Logger } from '../../logger.js';
 
@@ -30,7 +30,7 @@ const MAX_IDLE_MS = 30_000;
 // Slots that messages and Boundary sign-outs may never take, so a burst of Slack news or a slow Boundary cannot
 // delay a grant or a revocation.
 const RESERVED_FOR_ACCESS = 4;
-const ACCESS_JOBS = ['revoke', 'grant'] as const;
+const ACCESS_JOBS = ['revoke', 'cleanup', 'grant'] as const;
 // Boundary sign-outs have slots of their own, beside `concurrency`: a Boundary that answers slowly, or only at
 // the timeout, takes nothing from Entra removals, grants and messages. A sign-out is some nine calls in turn, so
 // with 40 ms a call 16 slots end about 45 people's sign-ins a second.
@@ -172,7 +172,7 @@ export class JobScheduler {
       }
     };
     const count = (...counted: StoredJob['kind'][]) => kinds.filter((kind) => counted.includes(kind)).length;
-    const freeShared = () => this.concurrency - count('revoke', 'grant', 'notify');
+    const freeShared = () => this.concurrency - count(...ACCESS_JOBS, 'notify');
     await claim(freeShared(), ACCESS_JOBS);
     await claim(SIGN_OUT_SLOTS - count('sign_out'), ['sign_out']);
     // Messages may never take the slots reserved for grants and revocations.

@@ -1,14 +1,7 @@
 import type { JobLease, JobQueue, StoredJob } from '../../application/ports.js';
-import type { JobKind } from '../../domain/access-request.js';
+import { JOB_KINDS, type JobKind } from '../../domain/access-request.js';
 import { type JobRow, toStoredJob } from '../sql/rows.js';
 import type { SqliteDatabase } from './database.js';
-
-/**
- * Due revocations go first, then grants, then Boundary sign-outs: access on time matters more than any message
- * about it, and a slow Boundary must never queue an Entra removal behind it.
- */
-const PRIORITY: Record<JobKind, number> = { revoke: 0, grant: 1, sign_out: 2, notify: 3 };
-const CLAIM_ORDER = (Object.keys(PRIORITY) as JobKind[]).sort((a, b) => PRIORITY[a] - PRIORITY[b]);
 
 /**
  * One process uses the file, so the leases carry no owner: every lease belongs to this process, and one found at
@@ -19,7 +12,7 @@ export class SqliteJobQueue implements JobQueue {
 
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
-      // One kind at a time, in the order of PRIORITY. Ordering every due job by kind meant sorting the whole
+      // One kind at a time, in the order of JOB_KINDS. Ordering every due job by kind meant sorting the whole
       // backlog on every claim (30 ms with 20,000 queued, and a pass claims each time a job finishes); the
       // queued jobs of one kind come in order from jobs_queued_by_kind, and expired leases are a handful.
       due: db.prepare(`SELECT id, takenOver FROM (
@@ -48,7 +41,7 @@ export class SqliteJobQueue implements JobQueue {
     return this.db
       .transaction(() => {
         const due: { id: number; takenOver: number }[] = [];
-        for (const kind of CLAIM_ORDER.filter((kind) => !kinds || kinds.includes(kind))) {
+        for (const kind of JOB_KINDS.filter((kind) => !kinds || kinds.includes(kind))) {
           if (due.length >= limit) break;
           due.push(...(this.statements.due.all({ now, kind, limit: limit - due.length }) as typeof due));
         }

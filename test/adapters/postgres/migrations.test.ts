@@ -45,6 +45,7 @@ describe('PostgreSQL migrations', () => {
       '0005_deadline_indexes.sql',
       '0006_audit_head_moves_past_many.sql',
       '0007_removal_outcome.sql',
+      '0008_cleanup_jobs.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -64,6 +65,7 @@ describe('PostgreSQL migrations', () => {
       { version: 5, name: 'deadline_indexes' },
       { version: 6, name: 'audit_head_moves_past_many' },
       { version: 7, name: 'removal_outcome' },
+      { version: 8, name: 'cleanup_jobs' },
     ]);
   });
 
@@ -76,6 +78,41 @@ describe('PostgreSQL migrations', () => {
       pool.query("INSERT INTO jobs (kind, request_id, run_at, created_at, updated_at) VALUES ($1, 'req_A', 1, 1, 1)", [kind]);
     await insert('sign_out');
     await expect(insert('sign-out')).rejects.toThrow(/jobs_kind_check/);
+  });
+
+  it('gives the jobs still to run that were queued as revoke the kind that says what they do, and keeps the finished ones', async () => {
+    const pool = (await databaseForThisTest()).openPool();
+    await migrate(
+      pool,
+      projectMigrations.filter((migration) => migration.version < 8),
+    );
+    const insertJob = (request: string, state: string) =>
+      pool.query("INSERT INTO jobs (kind, request_id, state, run_at, created_at, updated_at) VALUES ('revoke', $1, $2, 5, 1, 1)", [
+        request,
+        state,
+      ]);
+    for (const [id, state] of [
+      ['req_ENDING', 'active'],
+      ['req_FAILED', 'failed'],
+      ['req_ENDED', 'ended'],
+    ] as const) {
+      await pool.query(
+        `INSERT INTO requests (id, requester_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at,
+          pending_until, updated_at) VALUES ($1, 'U0SRE0001', 'prod-ssh', 'why', 60, 1, $2, 1, 1, 2, 1)`,
+        [id, state],
+      );
+      await insertJob(id, 'queued');
+    }
+    await insertJob('req_FAILED', 'done');
+
+    expect(await migrate(pool, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0008_cleanup_jobs.sql' }] });
+    const jobs = await pool.query('SELECT request_id AS request, kind, state FROM jobs ORDER BY id');
+    expect(jobs.rows).toEqual([
+      { request: 'req_ENDING', kind: 'revoke', state: 'queued' },
+      { request: 'req_FAILED', kind: 'cleanup', state: 'queued' },
+      { request: 'req_ENDED', kind: 'sign_out', state: 'queued' },
+      { request: 'req_FAILED', kind: 'revoke', state: 'done' },
+    ]);
   });
 
   it('copies each grant’s end onto its request, so a grant made before the upgrade still ends and is warned on time', async () => {
@@ -102,7 +139,7 @@ describe('PostgreSQL migrations', () => {
 
     expect(await migrate(pool, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0005_deadline_indexes.sql' }, {}, { file: '0007_removal_outcome.sql' }],
+      applied: [{ file: '0005_deadline_indexes.sql' }, {}, { file: '0007_removal_outcome.sql' }, { file: '0008_cleanup_jobs.sql' }],
     });
     const requests = new PostgresRequestRepository(pool);
     expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);

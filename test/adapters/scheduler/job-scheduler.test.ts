@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobScheduler, type SchedulerDeps } from '../../../src/adapters/scheduler/job-scheduler.js';
+import type { JobOutcome } from '../../../src/application/jobs/index.js';
 import type { JobQueue, StoredJob } from '../../../src/application/ports.js';
-import type { JobOutcome } from '../../../src/application/run-job.js';
 import type { JobKind } from '../../../src/domain/access-request.js';
 import { createLogger } from '../../../src/logger.js';
 

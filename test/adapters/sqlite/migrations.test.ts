@@ -37,6 +37,7 @@ describe('migrations', () => {
       '0007_case_insensitive_member_index.sql',
       '0008_deadline_indexes.sql',
       '0009_removal_outcome.sql',
+      '0010_cleanup_jobs.sql',
     ]);
   });
 
@@ -86,6 +87,37 @@ describe('migrations', () => {
     expect(indexes).toEqual(['jobs_due', 'jobs_running']);
   });
 
+  it('gives the jobs still to run that were queued as revoke the kind that says what they do, and keeps the finished ones', () => {
+    const db = openDatabase(tempDatabaseFile());
+    migrate(
+      db,
+      projectMigrations.filter((migration) => migration.version < 10),
+    );
+    const insertRequest = db.prepare(`INSERT INTO requests (id, requester_id, target_id, reason, duration_minutes, required_approvals,
+        state, version, created_at, pending_until, updated_at) VALUES (?, 'U0SRE0001', 'prod-ssh', 'why', 60, 1, ?, 1, 1, 2, 1)`);
+    const insertJob = db.prepare('INSERT INTO jobs (kind, request_id, state, run_at, created_at, updated_at) VALUES (?, ?, ?, 5, 1, 1)');
+    for (const [id, state] of [
+      ['req_ENDING', 'active'],
+      ['req_FAILED', 'failed'],
+      ['req_ENDED', 'ended'],
+    ] as const) {
+      insertRequest.run(id, state);
+      insertJob.run('revoke', id, 'queued');
+    }
+    insertJob.run('revoke', 'req_FAILED', 'done');
+    expect(() => insertJob.run('cleanup', 'req_FAILED', 'queued')).toThrow(/CHECK constraint failed/);
+
+    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0010_cleanup_jobs.sql' }] });
+    expect(db.prepare('SELECT id, request_id AS request, kind, state FROM jobs ORDER BY id').all()).toEqual([
+      { id: 1, request: 'req_ENDING', kind: 'revoke', state: 'queued' },
+      { id: 2, request: 'req_FAILED', kind: 'cleanup', state: 'queued' },
+      { id: 3, request: 'req_ENDED', kind: 'sign_out', state: 'queued' },
+      { id: 4, request: 'req_FAILED', kind: 'revoke', state: 'done' },
+    ]);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").pluck().all();
+    expect(indexes).toEqual(['jobs_by_request', 'jobs_due', 'jobs_queued_by_kind', 'jobs_running']);
+  });
+
   it('copies each grant’s end onto its request, so a grant made before the upgrade still ends and is warned on time', async () => {
     const db = openDatabase(tempDatabaseFile());
     migrate(
@@ -104,7 +136,7 @@ describe('migrations', () => {
 
     expect(migrate(db, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0008_deadline_indexes.sql' }, { file: '0009_removal_outcome.sql' }],
+      applied: [{ file: '0008_deadline_indexes.sql' }, { file: '0009_removal_outcome.sql' }, { file: '0010_cleanup_jobs.sql' }],
     });
     const requests = new SqliteRequestRepository(db);
     expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);
