@@ -1,6 +1,7 @@
 // The Web API over HTTP as @slack/web-api calls it: form or JSON bodies, bearer tokens of the right kind,
-// scopes checked against the manifest's (missing_scope with needed/provided), injected faults, and
-// `{ ok, … }` answers (docs.slack.dev/apis/web-api, …/reference/methods/<method>).
+// scopes checked against the manifest's (missing_scope with needed/provided), injected faults (an HTTP status, a
+// dropped connection, or one of Slack's refusals by its error code), and `{ ok, … }` answers
+// (docs.slack.dev/apis/web-api, …/reference/methods/<method>).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultPlan } from '../fault-plan.js';
@@ -56,6 +57,13 @@ export class WebApi {
     if (fault?.drop) {
       request.socket.destroy();
       calls.push({ method, params, ok: false, error: 'dropped' });
+      return;
+    }
+    if (fault?.error) {
+      // One of Slack's own refusals, as Slack answers it: HTTP 200 with `ok: false` and the error's code.
+      response.writeHead(200, { 'content-type': 'application/json', 'x-oauth-scopes': host.scopes.join(',') });
+      response.end(JSON.stringify({ ok: false, error: fault.error.code }));
+      calls.push({ method, params, ok: false, error: fault.error.code });
       return;
     }
 

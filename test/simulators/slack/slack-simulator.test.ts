@@ -275,6 +275,16 @@ describe('Slack fault injection', () => {
     expect((await bot.users.info({ user: USER })).ok).toBe(true);
   });
 
+  it('answers one of Slack’s own refusals by its code, once', async () => {
+    sim.faults.add({ route: 'views.publish', error: { code: 'not_enabled', message: 'App Home is off' } });
+    const home = { type: 'home', blocks: [section('hi')] } as never;
+    expect(await slackError(bot.views.publish({ user_id: USER, view: home }))).toEqual({
+      code: 'slack_webapi_platform_error',
+      error: 'not_enabled',
+    });
+    expect((await bot.views.publish({ user_id: USER, view: home })).ok).toBe(true);
+  });
+
   it('delays a call by the injected latency', async () => {
     sim.faults.add({ route: 'auth.test', latencyMs: 300 });
     const started = Date.now();
