@@ -2,19 +2,18 @@
 // posts the news once in the card's thread and in the requester's DMs, and republishes the Home tabs that show
 // the request. Run from notify jobs, so a Slack outage delays news but never loses it.
 
-import type { WebClient } from '@slack/web-api';
-import type { Clock, Notifier, OutsideFailure, SlackMessageStore } from '../../application/ports.js';
+import type { Clock, MessageRef, Notifier, OutsideFailure, SlackMessageStore } from '../../application/ports.js';
 import type { AccessRequest } from '../../domain/access-request.js';
 import type { NewsKind } from '../../domain/news.js';
 import { findTarget, type Policy } from '../../domain/policy.js';
 import type { Logger } from '../../logger.js';
 import { type BoundarySetup, renderDirectNews, renderRequestReceipt, renderThreadNews } from './blocks/notifications.js';
 import { type Rendered, renderRequestCard } from './blocks/request-card.js';
+import type { ChatSurface, Done, Posted } from './chat-surface.js';
 import type { HomePublisher } from './home-publisher.js';
-import { classifySlackError } from './slack-errors.js';
 
 export interface SlackNotifierDeps {
-  client: WebClient;
+  chat: ChatSurface;
   messages: SlackMessageStore;
   /** Publishes the Home tabs that show the request. */
   homes: Pick<HomePublisher, 'publishFor'>;
@@ -25,57 +24,69 @@ export interface SlackNotifierDeps {
   log: Logger;
 }
 
+/** A message kept up to date: where it lives, or undefined when there is none and nowhere to post it. */
+type Kept = { ok: true; ref: MessageRef | undefined } | OutsideFailure;
+
 export class SlackNotifier implements Notifier {
   constructor(private readonly deps: SlackNotifierDeps) {}
 
   async notify(request: AccessRequest, news: NewsKind): Promise<{ ok: true } | OutsideFailure> {
+    const { chat, policy, boundary } = this.deps;
     try {
-      const target = findTarget(this.deps.policy, request.targetId);
-      const card = await this.keepUpdated(request, 'card', target?.approvers.channel, renderRequestCard(request, target));
-      await this.keepUpdated(request, 'receipt', request.requesterId, renderRequestReceipt(request, target, target?.approvers.channel));
-      const thread = renderThreadNews(request, news, target, this.deps.boundary);
-      if (thread && card) await this.postOnce(request, `thread:${news}`, card.channel, thread, card.ts);
-      const direct = renderDirectNews(request, news, target, this.deps.boundary);
-      if (direct) await this.postOnce(request, `dm:${news}`, request.requesterId, direct);
-      await this.deps.homes.publishFor(request);
-      return { ok: true };
+      const target = findTarget(policy, request.targetId);
+      const channel = target?.approvers.channel;
+      const card = await this.keepUpdated(
+        request,
+        'card',
+        renderRequestCard(request, target),
+        channel === undefined ? undefined : (content) => chat.postCard(channel, content),
+      );
+      if (!card.ok) return card;
+      const receipt = await this.keepUpdated(request, 'receipt', renderRequestReceipt(request, target, channel), (content) =>
+        chat.sendDirect(request.requesterId, content),
+      );
+      if (!receipt.ok) return receipt;
+      const thread = renderThreadNews(request, news, target, boundary);
+      const cardRef = card.ref;
+      if (thread && cardRef) {
+        const replied = await this.postOnce(request, `thread:${news}`, () => chat.replyInThread(cardRef, thread));
+        if (!replied.ok) return replied;
+      }
+      const direct = renderDirectNews(request, news, target, boundary);
+      if (direct) {
+        const sent = await this.postOnce(request, `dm:${news}`, () => chat.sendDirect(request.requesterId, direct));
+        if (!sent.ok) return sent;
+      }
+      return await this.deps.homes.publishFor(request);
     } catch (error) {
-      return classifySlackError(error);
+      // The message store or the Home tab's reads failed (the database): the job tries again, as after an outage.
+      return { ok: false, kind: 'transient', message: error instanceof Error ? error.message : String(error) };
     }
   }
 
-  /** Posts the message the first time, updates it in place afterwards. */
-  private async keepUpdated(request: AccessRequest, kind: string, channel: string | undefined, content: Rendered) {
+  /** Posts the message the first time (when `post` says where), updates it in place afterwards. */
+  private async keepUpdated(
+    request: AccessRequest,
+    kind: string,
+    content: Rendered,
+    post: ((content: Rendered) => Promise<Posted>) | undefined,
+  ): Promise<Kept> {
     const existing = await this.deps.messages.find(request.id, kind);
     if (existing) {
-      await this.deps.client.chat.update({
-        channel: existing.channel,
-        ts: existing.ts,
-        text: content.text,
-        blocks: content.blocks,
-      });
-      return existing;
+      const updated = await this.deps.chat.updateMessage(existing, content);
+      return updated.ok ? { ok: true, ref: existing } : updated;
     }
-    if (!channel) return undefined;
-    return this.post(request, kind, channel, content);
+    if (!post) return { ok: true, ref: undefined };
+    return this.saved(request, kind, await post(content));
   }
 
-  private async postOnce(request: AccessRequest, kind: string, channel: string, content: Rendered, threadTs?: string): Promise<void> {
-    if (await this.deps.messages.find(request.id, kind)) return;
-    await this.post(request, kind, channel, content, threadTs);
+  private async postOnce(request: AccessRequest, kind: string, post: () => Promise<Posted>): Promise<Done> {
+    if (await this.deps.messages.find(request.id, kind)) return { ok: true };
+    return this.saved(request, kind, await post());
   }
 
-  private async post(request: AccessRequest, kind: string, channel: string, content: Rendered, threadTs?: string) {
-    const posted = await this.deps.client.chat.postMessage({
-      channel,
-      text: content.text,
-      blocks: content.blocks,
-      ...(threadTs && { thread_ts: threadTs }),
-      unfurl_links: false,
-      unfurl_media: false,
-    });
-    const ref = { channel: String(posted.channel), ts: String(posted.ts) };
-    await this.deps.messages.save(request.id, kind, ref, this.deps.clock.now());
-    return ref;
+  private async saved(request: AccessRequest, kind: string, posted: Posted): Promise<Posted> {
+    if (posted.ok) await this.deps.messages.save(request.id, kind, posted.ref, this.deps.clock.now());
+    return posted;
   }
 }

@@ -1,0 +1,84 @@
+// The Home publisher on the fake chat surface: whose tabs it publishes, each person's own, and what a failure
+// to publish does to the rest and to the caller.
+
+import { describe, expect, it } from 'vitest';
+import { SlackHomePublisher } from '../../../src/adapters/slack/home-publisher.js';
+import { describeHomes, homeViewersOf } from '../../../src/application/request-views.js';
+import { findTarget } from '../../../src/domain/policy.js';
+import { createLogger } from '../../../src/logger.js';
+import { blockTexts } from '../../support/block-kit.js';
+import { FakeChatSurface } from '../../support/fake-chat-surface.js';
+import { FakeRequestRepository } from '../../support/fakes.js';
+import { ADMIN, APPROVER_1, APPROVER_2, grantedIn, makePolicy, REQUESTER, requestIn } from '../../support/fixtures.js';
+
+function setUp() {
+  const policy = makePolicy();
+  const chat = new FakeChatSurface();
+  const requests = new FakeRequestRepository();
+  const homes = new SlackHomePublisher({
+    chat,
+    reads: {
+      describeHomes: (userIds) => describeHomes({ requests, policy }, userIds),
+      homeViewersOf: (request) => homeViewersOf(policy, request),
+      targetOf: (targetId) => findTarget(policy, targetId),
+    },
+    log: createLogger('silent'),
+  });
+  const tabOf = (personId: string) => blockTexts(chat.homes.get(personId)?.blocks ?? []).join('\n');
+  return { chat, requests, homes, tabOf };
+}
+
+describe('the Home publisher', () => {
+  it('publishes the tab of everyone who sees a request: its requester and approvers, and the admins once it is granted', async () => {
+    const { chat, homes } = setUp();
+
+    expect(await homes.publishFor(requestIn('pending'))).toEqual({ ok: true });
+    expect(await homes.publishFor(grantedIn('active'))).toEqual({ ok: true });
+
+    expect(chat.callsOf('publishHome').map((call) => call.personId)).toEqual([
+      REQUESTER,
+      APPROVER_1,
+      APPROVER_2,
+      REQUESTER,
+      APPROVER_1,
+      APPROVER_2,
+      ADMIN,
+    ]);
+  });
+
+  it('gives each person their own tab: the requester their request, an approver the request awaiting them', async () => {
+    const { requests, homes, tabOf } = setUp();
+    const pending = requestIn('pending');
+    requests.requests.set(pending.id, pending);
+
+    await homes.publish([REQUESTER, APPROVER_1]);
+
+    expect(tabOf(REQUESTER)).toContain(':hourglass_flowing_sand: *Production servers (SSH)* for 1h');
+    expect(tabOf(REQUESTER)).toContain('Nothing to decide.');
+    expect(tabOf(APPROVER_1)).toContain('Nothing waiting.');
+    expect(tabOf(APPROVER_1)).toContain(`<@${REQUESTER}> asks for *Production servers (SSH)* for 1h: Investigating incident INC-42`);
+  });
+
+  it('passes over a person Slack refuses a tab for, and publishes the others', async () => {
+    const { chat, homes } = setUp();
+    chat.failNext({ kind: 'permanent', code: 'user_not_found' }, 'publishHome');
+
+    expect(await homes.publishFor(requestIn('pending'))).toEqual({ ok: true });
+    expect([...chat.homes.keys()]).toEqual([APPROVER_1, APPROVER_2]);
+  });
+
+  it('stops at a Slack outage and answers it, with Slack’s delay, for the notify job to retry', async () => {
+    const { chat, homes } = setUp();
+    chat.failNext({ kind: 'transient', retryAfterMs: 3000 }, 'publishHome');
+
+    expect(await homes.publishFor(requestIn('pending'))).toMatchObject({ ok: false, kind: 'transient', retryAfterMs: 3000 });
+    expect(chat.callsOf('publishHome')).toHaveLength(1);
+  });
+
+  it('throws on a Slack outage when publishing for the Home tab listener, whose failure is logged', async () => {
+    const { chat, homes } = setUp();
+    chat.failNext({ kind: 'transient' });
+
+    await expect(homes.publish([REQUESTER])).rejects.toThrow(/Home tab not published/);
+  });
+});

@@ -1,0 +1,248 @@
+// The notifier on the fake chat surface: which message each kind of news goes to (the card, its thread, the
+// requester's DM), what is posted once and what is updated in place, and how a failure comes back to the job.
+
+import { describe, expect, it } from 'vitest';
+import { SlackHomePublisher } from '../../../src/adapters/slack/home-publisher.js';
+import { SlackNotifier } from '../../../src/adapters/slack/slack-notifier.js';
+import type { MessageRef, SlackMessageStore } from '../../../src/application/ports.js';
+import { describeHomes, homeViewersOf } from '../../../src/application/request-views.js';
+import type { AccessRequest } from '../../../src/domain/access-request.js';
+import type { NewsKind } from '../../../src/domain/news.js';
+import { findTarget, type Policy } from '../../../src/domain/policy.js';
+import { createLogger } from '../../../src/logger.js';
+import { FakeChatSurface } from '../../support/fake-chat-surface.js';
+import { FakeClock, FakeRequestRepository } from '../../support/fakes.js';
+import { ADMIN, APPROVER_1, APPROVER_2, grantedIn, makePolicy, makeTarget, REQUESTER, requestIn, T0 } from '../../support/fixtures.js';
+
+const CHANNEL = 'C0APPROVALS';
+
+/** The messages the notifier keeps per request, by kind, with when each was saved. */
+class FakeMessageStore implements SlackMessageStore {
+  readonly saved = new Map<string, MessageRef & { at: number }>();
+  failing = false;
+
+  async find(requestId: string, kind: string): Promise<MessageRef | undefined> {
+    if (this.failing) throw new Error('the database is unreachable');
+    const found = this.saved.get(`${requestId}/${kind}`);
+    return found && { channel: found.channel, ts: found.ts };
+  }
+
+  async save(requestId: string, kind: string, ref: MessageRef, now: number): Promise<void> {
+    this.saved.set(`${requestId}/${kind}`, { ...ref, at: now });
+  }
+
+  refOf(requestId: string, kind: string): MessageRef | undefined {
+    const found = this.saved.get(`${requestId}/${kind}`);
+    return found && { channel: found.channel, ts: found.ts };
+  }
+}
+
+function setUp(policy: Policy = makePolicy()) {
+  const chat = new FakeChatSurface();
+  const messages = new FakeMessageStore();
+  const requests = new FakeRequestRepository();
+  const log = createLogger('silent');
+  const homes = new SlackHomePublisher({
+    chat,
+    reads: {
+      describeHomes: (userIds) => describeHomes({ requests, policy }, userIds),
+      homeViewersOf: (request) => homeViewersOf(policy, request),
+      targetOf: (targetId) => findTarget(policy, targetId),
+    },
+    log,
+  });
+  const notifier = () => new SlackNotifier({ chat, messages, homes, policy, clock: new FakeClock(T0), log });
+  return { chat, messages, requests, notifier: notifier(), anotherNotifier: notifier };
+}
+
+/** The request as each kind of news finds it. */
+const requestFor: Record<NewsKind, () => AccessRequest> = {
+  requested: () => requestIn('pending'),
+  approval_recorded: () => requestIn('pending', { requiredApprovals: 2, approvals: [{ approverId: APPROVER_1, at: T0 + 1000 }] }),
+  approved: () => requestIn('approved'),
+  denied: () => requestIn('denied'),
+  cancelled: () => requestIn('cancelled'),
+  timed_out: () => requestIn('timed_out'),
+  granted: () => grantedIn('active'),
+  failed: () => requestIn('failed'),
+  end_requested: () => grantedIn('active', { ending: { reason: 'released', by: REQUESTER, at: T0 + 5000 } }),
+  ended: () => grantedIn('ended'),
+  expiring_soon: () => grantedIn('active'),
+  drift_removed_outside: () => grantedIn('ended'),
+  drift_still_present: () => grantedIn('ended'),
+  drift_journal_mismatch: () => grantedIn('ended'),
+  revoke_failing: () => grantedIn('active'),
+  cleaned_up: () => requestIn('failed', { cleanup: { result: 'removed', at: T0 + 9000 } }),
+  signed_out: () => grantedIn('ended', { signOut: { tokensRevoked: 1, sessionsEnded: 1, otherAccounts: 0, at: T0 + 9000 } }),
+  changed: () => requestIn('pending'),
+};
+
+// Where each kind of news is told beyond the card and the receipt, which are updated in place for every kind:
+// in the card's thread (everyone involved), in the requester's DM, both or neither.
+const whereTold: [NewsKind, { thread: boolean; dm: boolean }][] = [
+  ['requested', { thread: false, dm: false }],
+  ['approval_recorded', { thread: false, dm: false }],
+  ['approved', { thread: false, dm: false }],
+  ['denied', { thread: false, dm: true }],
+  ['cancelled', { thread: false, dm: false }],
+  ['timed_out', { thread: false, dm: true }],
+  ['granted', { thread: true, dm: true }],
+  ['failed', { thread: true, dm: true }],
+  ['end_requested', { thread: false, dm: false }],
+  ['ended', { thread: true, dm: true }],
+  ['expiring_soon', { thread: true, dm: true }],
+  ['drift_removed_outside', { thread: true, dm: false }],
+  ['drift_still_present', { thread: true, dm: false }],
+  ['drift_journal_mismatch', { thread: true, dm: false }],
+  ['revoke_failing', { thread: true, dm: false }],
+  ['cleaned_up', { thread: true, dm: false }],
+  ['signed_out', { thread: true, dm: true }],
+  ['changed', { thread: false, dm: false }],
+];
+
+const besides = ({ thread, dm }: { thread: boolean; dm: boolean }): string =>
+  [thread && 'in the card’s thread', dm && 'in the requester’s DM'].filter(Boolean).join(' and ') || 'nowhere else';
+
+describe('the notifier', () => {
+  it('posts the card in the approvers’ channel and the receipt in the requester’s DM, and keeps where each lives', async () => {
+    const { chat, messages, notifier } = setUp();
+
+    expect(await notifier.notify(requestIn('pending'), 'requested')).toEqual({ ok: true });
+
+    const [card] = chat.messagesAt({ channel: CHANNEL });
+    const [receipt] = chat.messagesAt({ dm: REQUESTER });
+    expect(card?.message.text).toContain('Production servers (SSH)');
+    expect(receipt?.message.text).toBe('Your request for Production servers (SSH): pending');
+    expect(chat.messages).toHaveLength(2);
+    expect(messages.refOf('req_TEST', 'card')).toEqual(card?.ref);
+    expect(messages.refOf('req_TEST', 'receipt')).toEqual(receipt?.ref);
+    expect(messages.saved.get('req_TEST/card')?.at).toBe(T0);
+  });
+
+  it.each(whereTold.map(([news, where]) => [news, besides(where), where] as const))(
+    'tells “%s” on the card and the receipt, updated in place, and %s',
+    async (news, _besides, where) => {
+      const { chat, messages, notifier } = setUp();
+      await notifier.notify(requestIn('pending'), 'requested');
+      const card = messages.refOf('req_TEST', 'card');
+      const receipt = messages.refOf('req_TEST', 'receipt');
+      const before = chat.calls.length;
+
+      expect(await notifier.notify(requestFor[news](), news)).toEqual({ ok: true });
+
+      const calls = chat.calls.slice(before);
+      expect(calls.filter((call) => call.op === 'updateMessage').map((call) => call.ref)).toEqual([card, receipt]);
+      expect(calls.some((call) => call.op === 'postCard')).toBe(false);
+      const replies = calls.filter((call) => call.op === 'replyInThread');
+      expect(replies.map((call) => call.parent)).toEqual(where.thread ? [card] : []);
+      const direct = calls.filter((call) => call.op === 'sendDirect');
+      expect(direct.map((call) => call.personId)).toEqual(where.dm ? [REQUESTER] : []);
+      if (where.thread) expect(messages.refOf('req_TEST', `thread:${news}`)).toBeDefined();
+      if (where.dm) expect(messages.refOf('req_TEST', `dm:${news}`)).toEqual(chat.messagesAt({ dm: REQUESTER })[1]?.ref);
+    },
+  );
+
+  it('republishes the Home tab of the requester and the approvers, and the admins’ once access is granted', async () => {
+    const { chat, notifier } = setUp();
+
+    await notifier.notify(requestIn('pending'), 'requested');
+    expect(chat.callsOf('publishHome').map((call) => call.personId)).toEqual([REQUESTER, APPROVER_1, APPROVER_2]);
+
+    await notifier.notify(grantedIn('active'), 'granted');
+    expect(
+      chat
+        .callsOf('publishHome')
+        .slice(3)
+        .map((call) => call.personId),
+    ).toEqual([REQUESTER, APPROVER_1, APPROVER_2, ADMIN]);
+  });
+
+  it('tells each piece of news once: a notify job run again updates the card but neither replies nor writes again', async () => {
+    const { chat, notifier } = setUp();
+    await notifier.notify(requestIn('pending'), 'requested');
+
+    await notifier.notify(grantedIn('active'), 'granted');
+    await notifier.notify(grantedIn('active'), 'granted');
+
+    expect(chat.callsOf('replyInThread')).toHaveLength(1);
+    expect(chat.callsOf('sendDirect')).toHaveLength(2);
+    expect(chat.callsOf('updateMessage')).toHaveLength(4);
+  });
+
+  it('updates the card another process posted, by the ref it saved, rather than posting a second', async () => {
+    const { chat, notifier, anotherNotifier } = setUp();
+    await notifier.notify(requestIn('pending'), 'requested');
+
+    await anotherNotifier().notify(requestIn('approved'), 'approved');
+
+    expect(chat.callsOf('postCard')).toHaveLength(1);
+    expect(chat.messagesAt({ channel: CHANNEL })[0]?.message.text).toContain('approved');
+  });
+
+  it('gives a request whose target left the policy no card and no thread, but still its receipt and DMs', async () => {
+    const { chat, notifier } = setUp(makePolicy([makeTarget({ id: 'another-target' })]));
+
+    await notifier.notify(requestIn('pending'), 'requested');
+    await notifier.notify(requestIn('denied'), 'denied');
+
+    expect(chat.callsOf('postCard')).toEqual([]);
+    expect(chat.callsOf('replyInThread')).toEqual([]);
+    expect(chat.messagesAt({ dm: REQUESTER }).map(({ message }) => message.text)).toEqual([
+      'Your request for prod-ssh (no longer in the policy): denied',
+      'Your request for prod-ssh (no longer in the policy): denied',
+    ]);
+  });
+
+  it('answers a Slack outage as a failure to retry, after the delay Slack asked for', async () => {
+    const { chat, notifier } = setUp();
+    chat.failNext({ kind: 'transient', retryAfterMs: 30_000 });
+
+    expect(await notifier.notify(requestIn('pending'), 'requested')).toMatchObject({ ok: false, kind: 'transient', retryAfterMs: 30_000 });
+  });
+
+  it('answers Slack’s refusal as a permanent failure, with Slack’s code', async () => {
+    const { chat, notifier } = setUp();
+    chat.failNext({ kind: 'permanent', code: 'channel_not_found' }, 'postCard');
+
+    expect(await notifier.notify(requestIn('pending'), 'requested')).toMatchObject({
+      ok: false,
+      kind: 'permanent',
+      code: 'channel_not_found',
+    });
+  });
+
+  it('keeps nothing of a message Slack did not take, so the retry posts it, and what was posted is not posted again', async () => {
+    const { chat, messages, notifier } = setUp();
+    await notifier.notify(requestIn('pending'), 'requested');
+    chat.failNext({ kind: 'transient' }, 'replyInThread');
+
+    expect(await notifier.notify(grantedIn('active'), 'granted')).toMatchObject({ ok: false, kind: 'transient' });
+    expect(messages.refOf('req_TEST', 'thread:granted')).toBeUndefined();
+    // It stops at the failure: the DM waits for the retry, so the news keeps its order.
+    expect(chat.callsOf('sendDirect')).toHaveLength(1);
+
+    expect(await notifier.notify(grantedIn('active'), 'granted')).toEqual({ ok: true });
+    expect(chat.callsOf('postCard')).toHaveLength(1);
+    expect(chat.messagesAt({ thread: messages.refOf('req_TEST', 'card') as MessageRef })).toHaveLength(1);
+    expect(chat.messagesAt({ dm: REQUESTER })).toHaveLength(2);
+  });
+
+  it('answers a Home tab Slack cannot take now as a failure to retry', async () => {
+    const { chat, notifier } = setUp();
+    chat.failNext({ kind: 'transient', retryAfterMs: 5000 }, 'publishHome');
+
+    expect(await notifier.notify(requestIn('pending'), 'requested')).toMatchObject({ ok: false, kind: 'transient', retryAfterMs: 5000 });
+  });
+
+  it('answers a store it cannot read as a failure to retry, and tells Slack nothing', async () => {
+    const { chat, messages, notifier } = setUp();
+    messages.failing = true;
+
+    expect(await notifier.notify(requestIn('pending'), 'requested')).toMatchObject({
+      ok: false,
+      kind: 'transient',
+      message: 'the database is unreachable',
+    });
+    expect(chat.calls).toEqual([]);
+  });
+});
