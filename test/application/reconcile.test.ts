@@ -21,6 +21,22 @@ function settledReconcile(deps: ReconcileDeps & { clock: { advance(ms: number): 
   return reconcile(deps);
 }
 
+/**
+ * As a release before grants and removals were kept apart could leave it: the first grant's end kept the
+ * membership for a second grant, whose call was then taken for standing access, so nobody ever removed it.
+ */
+async function keptForAStandingGrant() {
+  const { deps } = setUpJobs(makePolicy([makeTarget(), makeTarget({ id: 'prod-db', name: 'Production databases' })]));
+  const first = await activeGrant(deps);
+  const second = await approved(deps, 60, 'prod-db');
+  await applyTransition(deps, second, (request, now) => journalGrantCall(request, makeTarget().grant, now));
+  deps.access.grantAnswers = [{ ok: false, kind: 'transient', message: 'answer lost' }];
+  await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
+  await drain(deps);
+  await applyTransition(deps, second, (request, now) => failGrant(request, 'already held', now, { standing: true }));
+  return { deps, first, second };
+}
+
 describe('reconcile', () => {
   it('leaves a grant made or ended moments ago for the next pass, as Graph’s index may not show it yet', async () => {
     const { deps } = setUpJobs();
@@ -76,17 +92,8 @@ describe('reconcile', () => {
   });
 
   it('removes a membership whose removal the bot never confirmed: kept for a grant that then took it as already held', async () => {
-    const { deps } = setUpJobs(makePolicy([makeTarget(), makeTarget({ id: 'prod-db', name: 'Production databases' })]));
-    const first = await activeGrant(deps);
-    const second = await approved(deps, 60, 'prod-db');
-    // As a release before grants and removals were kept apart could leave it: the first end kept the membership
-    // for the second grant, whose call was then taken for standing access, so nobody ever removed it.
-    await applyTransition(deps, second, (request, now) => journalGrantCall(request, makeTarget().grant, now));
-    deps.access.grantAnswers = [{ ok: false, kind: 'transient', message: 'answer lost' }];
-    await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
-    await drain(deps);
+    const { deps, first, second } = await keptForAStandingGrant();
     expect(await deps.requests.find(first)).toMatchObject({ state: 'ended', keptBy: second });
-    await applyTransition(deps, second, (request, now) => failGrant(request, 'already held', now, { standing: true }));
     expect(deps.access.present.has(`${GROUP}/${PRINCIPAL}`)).toBe(true);
 
     expect(await settledReconcile(deps)).toMatchObject({ lingering: [first], addedSince: [] });
@@ -99,14 +106,7 @@ describe('reconcile', () => {
   });
 
   it('checks for a covering grant again right before it removes, so a grant that lands during the Graph read keeps its access', async () => {
-    const { deps } = setUpJobs(makePolicy([makeTarget(), makeTarget({ id: 'prod-db', name: 'Production databases' })]));
-    const first = await activeGrant(deps);
-    const second = await approved(deps, 60, 'prod-db');
-    await applyTransition(deps, second, (request, now) => journalGrantCall(request, makeTarget().grant, now));
-    deps.access.grantAnswers = [{ ok: false, kind: 'transient', message: 'answer lost' }];
-    await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
-    await drain(deps);
-    await applyTransition(deps, second, (request, now) => failGrant(request, 'already held', now, { standing: true }));
+    const { deps } = await keptForAStandingGrant();
     const third = await approved(deps, 60, 'prod-db');
     const isPresent = deps.access.isPresent.bind(deps.access);
     deps.access.isPresent = async (spec, principalId) => {
@@ -120,15 +120,8 @@ describe('reconcile', () => {
   });
 
   it('ends the person’s Boundary sign-ins after a lingering membership it removes', async () => {
-    const { deps } = setUpJobs(makePolicy([makeTarget(), makeTarget({ id: 'prod-db', name: 'Production databases' })]));
+    const { deps, first } = await keptForAStandingGrant();
     const boundary = new FakeBoundarySignOuts();
-    const first = await activeGrant(deps);
-    const second = await approved(deps, 60, 'prod-db');
-    await applyTransition(deps, second, (request, now) => journalGrantCall(request, makeTarget().grant, now));
-    deps.access.grantAnswers = [{ ok: false, kind: 'transient', message: 'answer lost' }];
-    await endAccess(deps, { requestId: first, actorId: REQUESTER, reason: 'released' });
-    await drain(deps);
-    await applyTransition(deps, second, (request, now) => failGrant(request, 'already held', now, { standing: true }));
     const withBoundary = { ...deps, boundary };
     expect(await settledReconcile(withBoundary)).toMatchObject({ lingering: [first] });
     expect((await drain(withBoundary)).filter((outcome) => outcome.startsWith('sign_out'))).toEqual(['sign_out:done']);
