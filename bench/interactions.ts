@@ -2,7 +2,8 @@
 // sharing one database (Slack hands each envelope to one of their sockets, in turn).
 
 import { type BotProcess, spawnBotProcess } from '../simulators/bot-process-handle.js';
-import { APPROVALS, addPerson, crowdMember, PEOPLE, type Simulators } from '../simulators/sandbox.js';
+import { APPROVALS } from '../simulators/policies.js';
+import { addPerson, crowdMember, PEOPLE, type Simulators } from '../simulators/sandbox.js';
 import { BOT_ENV, CONCURRENT, mb, ms, pause, percentile, perReplica, record, SEQUENTIAL } from './measure.js';
 
 /** `replicas` bots against `sims`, each figure recorded under `setup`; the bots are killed at the end. */

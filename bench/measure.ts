@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { BotProcess } from '../simulators/bot-process-handle.js';
 import type { GraphSimulator } from '../simulators/graph/graph-simulator.js';
+import { APPROVALS, MANAGERS, MEMBER_GROUP, policyYaml, prodDb } from '../simulators/policies.js';
 import { createDatabase, type RunningPostgres, startPostgres, type TestDatabase } from '../simulators/postgres-server.js';
-import { APPROVALS, addPerson, crowdMember, MEMBER_GROUP, PEOPLE, type Simulators } from '../simulators/sandbox.js';
+import { addPerson, crowdMember, PEOPLE, type Simulators } from '../simulators/sandbox.js';
 import { openPool } from '../src/adapters/postgres/database.js';
 import { findPostgresMigrationsDirectory, migrate as migratePostgres } from '../src/adapters/postgres/migrations.js';
 import { PostgresRequestRepository } from '../src/adapters/postgres/request-repository.js';
@@ -26,16 +27,10 @@ export const GRANTS = Number(process.env.JIT_BENCH_GRANTS ?? 10_000);
 export const THROTTLE = { writes: 3000, windowMs: 15_000 };
 export const MINUTE = 60_000;
 
-export const POLICY = `version: 1
-admins: [U0ADMIN01]
-settings: { pending_timeout: 4h, expiry_warning: 1m }
-targets:
-  - id: bench-db
-    name: Bench database
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 30m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2], required: 1 }
-`;
+export const POLICY = policyYaml({
+  settings: { pendingTimeout: '4h', expiryWarning: '1m' },
+  targets: [prodDb({ id: 'bench-db', name: 'Bench database', approvers: { users: MANAGERS, required: 1 } })],
+});
 
 // bot-process.ts shortens the job lease to 1 s for the restart tests; the bench runs the lease the bot ships
 // with, so heartbeats and a takeover after a kill cost what they cost in production.

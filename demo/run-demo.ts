@@ -5,7 +5,8 @@
 
 import { fileURLToPath } from 'node:url';
 import { type BoundaryRequestRecord, BoundarySimulator } from '../simulators/boundary/boundary-simulator.js';
-import { APPROVALS, MEMBER_GROUP, PEOPLE, sqliteOf, startWorld, type World } from '../simulators/sandbox.js';
+import { APPROVALS, MEMBER_GROUP } from '../simulators/policies.js';
+import { PEOPLE, sqliteOf, startWorld, type World } from '../simulators/sandbox.js';
 import { manifestBotScopes } from '../simulators/slack/manifest-scopes.js';
 import { SlackSimulator } from '../simulators/slack/slack-simulator.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SqliteDatabase } from '../src/adapters/sqlite/database.js';
 import type { Clock } from '../src/application/ports.js';
-import { type RunningBot, startBot } from '../src/composition.js';
+import { type RunningBot, startBot } from '../src/composition/index.js';
 import { type LogLevel, loadConfig, secretValues } from '../src/config.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import type { BoundarySimulator } from './boundary/boundary-simulator.js';
 import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
 import { ensureSimulatorTls } from './graph/tls.js';
+import { APPROVALS, DEFAULT_POLICY, MEMBER_GROUP, PIM_GROUP } from './policies.js';
 import { manifestBotScopes } from './slack/manifest-scopes.js';
 import { SlackSimulator } from './slack/slack-simulator.js';
 
@@ -48,28 +49,6 @@ export const PEOPLE = {
   admin: { slack: 'U0ADMIN01', entra: '44444444-4444-4444-8444-444444444444', email: 'ada.admin@contoso.example' },
   outsider: { slack: 'U0OUTSIDE1', entra: '55555555-5555-4555-8555-555555555555', email: 'otto.outsider@contoso.example' },
 } as const;
-
-export const PIM_GROUP = 'c89c2175-f8e7-4cb2-9bd8-f9bf924c2c8a';
-export const MEMBER_GROUP = '5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b';
-export const APPROVALS = 'C0APPROVALS';
-
-export const DEFAULT_POLICY = `version: 1
-admins: [U0ADMIN01]
-settings: { pending_timeout: 4h, expiry_warning: 10m }
-targets:
-  - id: prod-ssh
-    name: Production servers (SSH)
-    description: Linux hosts in the Production project
-    boundary: { managed_group: Production - Boundary on Azure, target_ids: [ttcp_1234567890] }
-    grant: { kind: pim_group, group_id: ${PIM_GROUP} }
-    duration: { default: 1h, max: 4h, choices: [30m, 1h, 2h, 4h] }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2], required: 1 }
-  - id: prod-db
-    name: Production databases
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 30m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2], required: 2 }
-`;
 
 export class AdjustableClock implements Clock {
   offset = 0;

@@ -5,6 +5,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoundarySimulator, type SimSession, type SimUser } from '../../simulators/boundary/boundary-simulator.js';
+import { policyYaml, prodDb, prodSsh } from '../../simulators/policies.js';
 import { sqliteOf } from '../../simulators/sandbox.js';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
 import { SETTLING_MS } from '../../src/application/reconcile.js';
@@ -24,23 +25,16 @@ afterEach(async () => {
   expect(violations).toEqual([]);
 });
 
-const POLICY = `version: 1
-admins: [U0ADMIN01]
-settings: { expiry_warning: 1m }
-targets:
-  - id: prod-ssh
-    name: Production servers (SSH)
-    boundary: { managed_group: Production - Boundary on Azure, target_ids: [ttcp_1234567890] }
-    grant: { kind: pim_group, group_id: ${PIM_GROUP} }
-    duration: { default: 15m, max: 1h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
-  - id: prod-db
-    name: Production databases
-    boundary: { managed_group: Production databases, target_ids: [ttcp_1234567890] }
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 10m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
-`;
+const POLICY = policyYaml({
+  settings: { expiryWarning: '1m' },
+  targets: [
+    prodSsh({
+      boundary: { managedGroup: 'Production - Boundary on Azure', targetIds: ['ttcp_1234567890'] },
+      duration: { default: '15m', max: '1h' },
+    }),
+    prodDb({ boundary: { managedGroup: 'Production databases', targetIds: ['ttcp_1234567890'] }, duration: { default: '10m', max: '2h' } }),
+  ],
+});
 
 const TARGETS = {
   // Longer than reconciliation waits for Graph's index to settle (SETTLING_MS), so that it can find a removal.

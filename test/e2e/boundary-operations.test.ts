@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoundarySimulator } from '../../simulators/boundary/boundary-simulator.js';
-import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
+import { ONE_MINUTE_POLICY } from '../../simulators/policies.js';
+import { APPROVALS, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
 
 let world: World | undefined;
 let boundary: BoundarySimulator | undefined;
@@ -19,16 +20,7 @@ afterEach(async () => {
   expect(violations).toEqual([]);
 });
 
-const POLICY = `version: 1
-admins: [U0ADMIN01]
-targets:
-  - id: prod-db
-    name: Production databases
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 1m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
-`;
-const POLICY_SHA256 = createHash('sha256').update(POLICY).digest('hex');
+const POLICY_SHA256 = createHash('sha256').update(ONE_MINUTE_POLICY).digest('hex');
 
 async function get(path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${world?.bot.httpPort}${path}`);
@@ -49,7 +41,7 @@ async function metric(series: string): Promise<number> {
 describe('/healthz with Boundary', () => {
   it('reports Boundary reachable or not, and stays 200 while Slack and the database are fine', async () => {
     boundary = await BoundarySimulator.start();
-    world = await startWorld({ policy: POLICY, boundary });
+    world = await startWorld({ policy: ONE_MINUTE_POLICY, boundary });
     expect(await health()).toEqual({
       status: 200,
       body: { status: 'ok', slack: 'connected', database: 'writable', policy: { sha256: POLICY_SHA256 }, boundary: { ok: true } },
@@ -83,7 +75,7 @@ describe('/metrics with Boundary', () => {
     boundary.signIn(account.id);
     boundary.signIn(account.id);
     boundary.addSession(sam.id);
-    world = await startWorld({ policy: POLICY, boundary });
+    world = await startWorld({ policy: ONE_MINUTE_POLICY, boundary });
 
     const person = world.slack.person(PEOPLE.requester.slack);
     await person.slash('/jit', 'prod-db');

@@ -7,19 +7,11 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type BotProcess, spawnBotProcess } from '../../simulators/bot-process-handle.js';
 import { BoundarySimulator } from '../../simulators/boundary/boundary-simulator.js';
+import { ONE_MINUTE_POLICY } from '../../simulators/policies.js';
 import { type Simulators, startSimulators } from '../../simulators/sandbox.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE } from '../support/world.js';
 
 const MINUTE = 60_000;
-const POLICY = `version: 1
-admins: [U0ADMIN01]
-targets:
-  - id: prod-db
-    name: Production databases
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 1m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
-`;
 
 let sims: Simulators;
 let boundary: BoundarySimulator;
@@ -29,7 +21,7 @@ let offset = 0;
 beforeEach(async () => {
   offset = 0;
   boundary = await BoundarySimulator.start();
-  sims = await startSimulators({ policy: POLICY, boundary });
+  sims = await startSimulators({ policy: ONE_MINUTE_POLICY, boundary });
   bot = await spawnBotProcess(sims, offset);
 });
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { policyYaml, prodSsh } from '../../simulators/policies.js';
 import { sqliteOf } from '../../simulators/sandbox.js';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld, type World } from '../support/world.js';
@@ -12,14 +13,10 @@ afterEach(async () => {
   expect(violations).toEqual([]);
 });
 
-const ELIGIBLE_POLICY = `version: 1
-targets:
-  - id: prod-ssh
-    name: Production servers (SSH)
-    grant: { kind: pim_group, group_id: ${PIM_GROUP}, require_eligibility: true }
-    duration: { default: 1h, max: 4h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
-`;
+const ELIGIBLE_POLICY = policyYaml({
+  admins: [],
+  targets: [prodSsh({ grant: { kind: 'pim_group', groupId: PIM_GROUP, requireEligibility: true } })],
+});
 
 async function approvedRequest(w: World, targetId = 'prod-ssh'): Promise<SimMessage> {
   const sam = w.slack.person(PEOPLE.requester.slack);

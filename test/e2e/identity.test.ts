@@ -4,9 +4,10 @@
 
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MANAGERS, policyYaml, prodDb } from '../../simulators/policies.js';
 import { sqliteOf } from '../../simulators/sandbox.js';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
-import { APPROVALS, MEMBER_GROUP, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
+import { APPROVALS, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
 
 let world: World | undefined;
 
@@ -20,21 +21,14 @@ const REASON = 'Investigating incident INC-42 on db-1';
 const PARTNER_TEAM = 'T0PARTNER1';
 
 // One target closed to guests and one open to them, behind the same group; one approval each.
-const GUEST_POLICY = `version: 1
-admins: [U0ADMIN01]
-targets:
-  - id: prod-db
-    name: Production databases
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 30m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2] }
-  - id: vendor-portal
-    name: Vendor portal
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 30m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2] }
-    allow_guests: true
-`;
+const guestPolicy = (approvers: readonly string[] = MANAGERS) =>
+  policyYaml({
+    targets: [
+      prodDb({ approvers: { users: approvers } }),
+      prodDb({ id: 'vendor-portal', name: 'Vendor portal', approvers: { users: approvers }, allowGuests: true }),
+    ],
+  });
+const GUEST_POLICY = guestPolicy();
 
 const cards = (w: World): SimMessage[] =>
   w.slack.workspace.messages.filter((message) => message.channel === APPROVALS && !message.threadTs);
@@ -197,6 +191,5 @@ describe('emails with characters that mean something in a $filter', () => {
 });
 
 function writePolicyWithApprovers(w: World, approvers: string[]): void {
-  const policy = GUEST_POLICY.replaceAll('users: [U0MANAGER1, U0MANAGER2]', `users: [${approvers.join(', ')}]`);
-  writeFileSync(w.policyFile, policy);
+  writeFileSync(w.policyFile, guestPolicy(approvers));
 }

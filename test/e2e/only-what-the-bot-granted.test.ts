@@ -4,6 +4,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { policyYaml, prodDb } from '../../simulators/policies.js';
 import { sqliteOf } from '../../simulators/sandbox.js';
 import type { World } from '../support/world.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld } from '../support/world.js';
@@ -18,20 +19,8 @@ afterEach(async () => {
 });
 
 // Two targets behind one Entra group, one approval each.
-const SHARED_GROUP_POLICY = `version: 1
-admins: [U0ADMIN01]
-targets:
-  - id: prod-db
-    name: Production databases
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 30m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
-  - id: prod-db-replica
-    name: Production database replicas
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 1h, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1] }
-`;
+const REPLICA = prodDb({ id: 'prod-db-replica', name: 'Production database replicas', duration: { default: '1h', max: '2h' } });
+const SHARED_GROUP_POLICY = policyYaml({ targets: [prodDb(), REPLICA] });
 
 function states(w: World): Record<string, string> {
   const rows = sqliteOf(w.bot).prepare('SELECT target_id AS target, state FROM requests').all() as { target: string; state: string }[];
@@ -132,7 +121,10 @@ describe('the bot removes only what it granted', () => {
     await askAndApprove(world, 'prod-db');
     await world.slack.waitFor(() => world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the lost write');
 
-    writeFileSync(world.policyFile, SHARED_GROUP_POLICY.replace(`group_id: ${MEMBER_GROUP} }`, `group_id: ${OTHER_GROUP} }`));
+    writeFileSync(
+      world.policyFile,
+      policyYaml({ targets: [prodDb({ grant: { kind: 'group_membership', groupId: OTHER_GROUP } }), REPLICA] }),
+    );
     expect(await world.bot.reloadPolicy()).toEqual({ ok: true });
     for (let attempt = 0; attempt < 5 && states(world)['prod-db'] !== 'failed'; attempt++) await world.advance(2000);
 

@@ -9,20 +9,19 @@ import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { prodDb, targetYaml } from '../../simulators/policies.js';
 import { sqliteOf, startSimulators } from '../../simulators/sandbox.js';
 import { waitFor } from '../support/wait-for.js';
-import { APPROVALS, DEFAULT_POLICY, MEMBER_GROUP, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
+import { APPROVALS, DEFAULT_POLICY, PEOPLE, startWorld, stopWorld, type World } from '../support/world.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 // Short, so that the tests need not wait for the default.
 const POLICY_CHECK_MS = 50;
 
-const WITH_STAGING = `${DEFAULT_POLICY}  - id: staging-db
-    name: Staging databases
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 30m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1], required: 1 }
-`;
+// The default policy with a third target; a `required` above its one approver makes the file invalid.
+const withStaging = (required: number) =>
+  `${DEFAULT_POLICY}${targetYaml(prodDb({ id: 'staging-db', name: 'Staging databases', approvers: { users: ['U0MANAGER1'], required } }))}`;
+const WITH_STAGING = withStaging(1);
 const INVALID = DEFAULT_POLICY.replace('approvers: { channel', 'aprovers: { channel');
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -115,7 +114,7 @@ describe('noticing a changed policy file', () => {
     // A fixed file is taken up, and a new mistake is news again.
     writeFileSync(world.policyFile, WITH_STAGING);
     await waitFor(async () => (await policyInForce()) === sha256(WITH_STAGING), 10_000, 'the fixed policy in /healthz');
-    writeFileSync(world.policyFile, WITH_STAGING.replace('users: [U0MANAGER1], required: 1', 'users: [U0MANAGER1], required: 3'));
+    writeFileSync(world.policyFile, withStaging(3));
     await world.slack.waitFor(() => admin.dms()[1], 10_000, 'the second admin DM');
     expect(admin.dms()[1]?.text).toMatch(/targets\[2\]\.approvers\.required/);
   });

@@ -5,6 +5,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type BotProcess, spawnBotProcess } from '../../simulators/bot-process-handle.js';
+import { PROD_DB_POLICY } from '../../simulators/policies.js';
 import type { TestDatabase } from '../../simulators/postgres-server.js';
 import { addPerson, crowdMember, type Simulators, startSimulators } from '../../simulators/sandbox.js';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
@@ -15,16 +16,6 @@ import { freshPostgresDatabase } from '../support/postgres.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE } from '../support/world.js';
 
 const MINUTE = 60_000;
-const POLICY = `version: 1
-admins: [U0ADMIN01]
-settings: { pending_timeout: 4h, expiry_warning: 5m }
-targets:
-  - id: prod-db
-    name: Production databases
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 30m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2], required: 1 }
-`;
 
 let database: TestDatabase;
 let pool: PostgresPool;
@@ -98,7 +89,7 @@ beforeEach(async () => {
   offset = 0;
   database = await freshPostgresDatabase();
   pool = openPool(database.url);
-  sims = await startSimulators({ policy: POLICY, databaseUrl: database.url });
+  sims = await startSimulators({ policy: PROD_DB_POLICY, databaseUrl: database.url });
 });
 
 afterEach(async () => {

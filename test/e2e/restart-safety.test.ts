@@ -4,22 +4,13 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type BotProcess, spawnBotProcess } from '../../simulators/bot-process-handle.js';
+import { PROD_DB_POLICY } from '../../simulators/policies.js';
 import { addPerson, crowdMember, type Simulators, startSimulators } from '../../simulators/sandbox.js';
 import type { SimMessage } from '../../simulators/slack/workspace.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE } from '../support/world.js';
 
 const MINUTE = 60_000;
 // Direct membership: every effect is visible in the Graph simulator's group at once.
-const POLICY = `version: 1
-admins: [U0ADMIN01]
-settings: { pending_timeout: 4h, expiry_warning: 5m }
-targets:
-  - id: prod-db
-    name: Production databases
-    grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
-    duration: { default: 30m, max: 2h }
-    approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2], required: 1 }
-`;
 
 let sims: Simulators;
 let bot: BotProcess | undefined;
@@ -76,7 +67,7 @@ async function requestAndApprove(reason: string, requester: string = PEOPLE.requ
 
 beforeEach(async () => {
   offset = 0;
-  sims = await startSimulators({ policy: POLICY });
+  sims = await startSimulators({ policy: PROD_DB_POLICY });
   await startBotProcess();
 });
 

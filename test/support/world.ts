@@ -1,7 +1,8 @@
 import { type SandboxOptions, startWorld as startSandbox, type World } from '../../simulators/sandbox.js';
 import type { LogLevel } from '../../src/config.js';
 
-export { APPROVALS, DEFAULT_POLICY, MEMBER_GROUP, PEOPLE, PIM_GROUP, type World } from '../../simulators/sandbox.js';
+export { APPROVALS, DEFAULT_POLICY, MEMBER_GROUP, PIM_GROUP } from '../../simulators/policies.js';
+export { PEOPLE, type World } from '../../simulators/sandbox.js';
 
 /** The sandbox with the bot's logs off, unless JIT_TEST_LOG_LEVEL asks for them while debugging. */
 export function startWorld(options: SandboxOptions = {}): Promise<World> {
