@@ -16,13 +16,14 @@ import {
   journalGrantCall,
   openRequest,
   recordCleanup,
+  type Transition,
   type TransitionResult,
   timeOut,
 } from '../../src/domain/access-request.js';
 import { confirmEnd, endHeldElsewhere, recordLingeringAccess, requestEnd } from '../../src/domain/ending.js';
 import { openMigratedDatabase } from '../support/database.js';
 import { FakeRequestRepository } from '../support/fakes.js';
-import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
+import { APPROVER_1, APPROVER_2, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
 import { migratedDatabaseForThisTest } from '../support/postgres.js';
 
 const MINUTE = 60_000;
@@ -118,6 +119,64 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     request = await step(store, request, (r) => recordCleanup(r, 'removed', T0 + 4000), T0 + 4000);
     expect(await store.requests.find('req_A')).toEqual(request);
     expect(request).toMatchObject({ grantCall: { sentAt: T0 + 2000 }, cleanup: { at: T0 + 4000, result: 'removed' } });
+  });
+
+  it('reads back every field a request can hold, each one set, whether written when it was opened or by a change', async () => {
+    const store = await makeStore();
+    // Required: a field added to AccessRequest fails to compile here until this test sets it too.
+    const everything: Required<AccessRequest> = {
+      id: 'req_A',
+      requesterId: REQUESTER,
+      principalId: PERSON,
+      principalName: 'person@contoso.example',
+      email: 'person@example.com',
+      targetId: target.id,
+      reason: 'Investigating INC-42',
+      durationMinutes: 90,
+      requiredApprovals: 2,
+      state: 'ended',
+      version: 3,
+      createdAt: T0,
+      pendingUntil: T0 + 240 * MINUTE,
+      approvals: [{ approverId: APPROVER_1, at: T0 + 1000 }],
+      denial: { by: APPROVER_2, at: T0 + 1100, comment: 'Use the read replica' },
+      cancelledAt: T0 + 1200,
+      decidedAt: T0 + 1300,
+      grantCall: { sentAt: T0 + 2000, kind: target.grant.kind, groupId: target.grant.groupId },
+      cleanup: { at: T0 + 2100, result: 'covered' },
+      keptBy: 'req_K',
+      heldBy: 'sched-admin',
+      removal: 'held',
+      signOut: { at: T0 + 2200, tokensRevoked: 2, sessionsEnded: 3, otherAccounts: 1 },
+      grant: { kind: target.grant.kind, groupId: target.grant.groupId, principalId: PERSON, reference: 'sched-1' },
+      grantedAt: T0 + 3000,
+      endsAt: T0 + 3000 + 90 * MINUTE,
+      ending: { reason: 'revoked', by: APPROVER_1, at: T0 + 4000 },
+      endedAt: T0 + 5000,
+      endReason: 'revoked',
+      failure: 'lost, then 403',
+      expiryWarnedAt: T0 + 3500,
+    };
+    const written = (request: AccessRequest, from: AccessRequest | null): Transition => ({
+      ok: true,
+      request,
+      audit: { action: 'stored', actor: 'system', from: from?.state ?? null, to: request.state, detail: {} },
+      jobs: [],
+    });
+    // The request's own row, every column set at once when it is opened.
+    const { approvals, denial, grant, grantedAt, endsAt, endedAt, endReason, removal, ...row } = everything;
+    const opened = { ...row, id: 'req_B', approvals: [] };
+    await store.requests.create(written(opened, null), T0);
+    expect(await store.requests.find('req_B')).toEqual(opened);
+
+    // Every field, its decisions and grant among them, set by changes; the end comes after the grant, as it always does.
+    const pending = { ...row, state: 'pending' as const, version: 1, approvals: [] };
+    await store.requests.create(written(pending, null), T0);
+    const active = { ...row, state: 'active' as const, version: 2, approvals, denial, grant, grantedAt, endsAt };
+    expect(await store.requests.apply(pending, written(active, pending), T0 + 3000)).toBe(true);
+    expect(await store.requests.find('req_A')).toEqual(active);
+    expect(await store.requests.apply(active, written(everything, active), T0 + 5000)).toBe(true);
+    expect(await store.requests.find('req_A')).toEqual(everything);
   });
 
   it('writes nothing when the stored request changed since it was read (compare-and-set)', async () => {

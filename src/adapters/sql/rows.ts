@@ -1,44 +1,11 @@
 // The tables' rows as both stores return them (PostgreSQL's BIGINT read as numbers), and their mapping onto what
-// the application sees.
+// the application sees. A request's own row is described in request-columns.ts.
 
 import type { AuditRecord, StoredJob } from '../../application/ports.js';
-import type { AccessRequest, CleanupResult, EndReason, GrantRecord, RemovalOutcome, RequestState } from '../../domain/access-request.js';
+import type { AccessRequest, EndReason, GrantRecord, RemovalOutcome } from '../../domain/access-request.js';
 import { isNewsKind, type NewsKind } from '../../domain/news.js';
 import type { GrantKind } from '../../domain/policy.js';
-
-export interface RequestRow {
-  id: string;
-  requester_id: string;
-  target_id: string;
-  reason: string;
-  duration_minutes: number;
-  required_approvals: number;
-  state: RequestState;
-  version: number;
-  created_at: number;
-  pending_until: number;
-  decided_at: number | null;
-  cancelled_at: number | null;
-  failure: string | null;
-  ending_reason: EndReason | null;
-  ending_by: string | null;
-  ending_at: number | null;
-  principal_id: string | null;
-  expiry_warned_at: number | null;
-  grant_sent_at: number | null;
-  grant_kind: GrantKind | null;
-  grant_group_id: string | null;
-  cleanup_at: number | null;
-  cleanup_result: CleanupResult | null;
-  kept_by: string | null;
-  held_by: string | null;
-  principal_name: string | null;
-  requester_email: string | null;
-  signed_out_at: number | null;
-  signed_out_tokens: number | null;
-  signed_out_sessions: number | null;
-  signed_out_other_accounts: number | null;
-}
+import { type RequestRow, readRequestRow } from './request-columns.js';
 
 export interface DecisionRow {
   approver_id: string;
@@ -83,6 +50,7 @@ export interface JobRow {
   last_error: string | null;
 }
 
+/** A request from its row (see `REQUEST_COLUMNS`), its decisions in the order they were made, and its grant. */
 export function toRequest(row: RequestRow, decisions: DecisionRow[], grant: GrantRow | undefined): AccessRequest {
   const denial = decisions.find((decision) => decision.decision === 'deny');
   const grantRecord: GrantRecord | undefined = grant && {
@@ -91,50 +59,20 @@ export function toRequest(row: RequestRow, decisions: DecisionRow[], grant: Gran
     principalId: grant.principal_id,
     ...(grant.reference !== null && { reference: grant.reference }),
   };
+  // The row's parts hold every other field of a request (the repository contract reads each one back).
   return {
-    id: row.id,
-    requesterId: row.requester_id,
-    ...(row.principal_id !== null && { principalId: row.principal_id }),
-    targetId: row.target_id,
-    reason: row.reason,
-    durationMinutes: row.duration_minutes,
-    requiredApprovals: row.required_approvals,
-    state: row.state,
-    version: row.version,
-    createdAt: row.created_at,
-    pendingUntil: row.pending_until,
+    ...readRequestRow(row),
     approvals: decisions
       .filter((decision) => decision.decision === 'approve')
       .map((decision) => ({ approverId: decision.approver_id, at: decision.decided_at })),
     ...(denial && {
       denial: { by: denial.approver_id, at: denial.decided_at, ...(denial.comment !== null && { comment: denial.comment }) },
     }),
-    ...(row.decided_at !== null && { decidedAt: row.decided_at }),
-    ...(row.cancelled_at !== null && { cancelledAt: row.cancelled_at }),
-    ...(row.failure !== null && { failure: row.failure }),
-    ...(row.expiry_warned_at !== null && { expiryWarnedAt: row.expiry_warned_at }),
-    ...(row.grant_sent_at !== null &&
-      row.grant_kind !== null &&
-      row.grant_group_id !== null && { grantCall: { sentAt: row.grant_sent_at, kind: row.grant_kind, groupId: row.grant_group_id } }),
-    ...(row.cleanup_at !== null && row.cleanup_result !== null && { cleanup: { at: row.cleanup_at, result: row.cleanup_result } }),
-    ...(row.kept_by !== null && { keptBy: row.kept_by }),
-    ...(row.held_by !== null && { heldBy: row.held_by }),
-    ...(row.principal_name !== null && { principalName: row.principal_name }),
-    ...(row.requester_email !== null && { email: row.requester_email }),
-    ...(row.signed_out_at !== null && {
-      signOut: {
-        at: row.signed_out_at,
-        tokensRevoked: row.signed_out_tokens ?? 0,
-        sessionsEnded: row.signed_out_sessions ?? 0,
-        otherAccounts: row.signed_out_other_accounts ?? 0,
-      },
-    }),
-    ...(row.ending_reason !== null && { ending: { reason: row.ending_reason, by: row.ending_by ?? '', at: row.ending_at ?? 0 } }),
     ...(grant && grantRecord && { grant: grantRecord, grantedAt: grant.granted_at, endsAt: grant.ends_at }),
     ...(grant?.ended_at != null && { endedAt: grant.ended_at }),
     ...(grant?.end_reason != null && { endReason: grant.end_reason }),
     ...(grant?.removal != null && { removal: grant.removal }),
-  };
+  } as AccessRequest;
 }
 
 // The column is text; a value no release ever wrote means a corrupt row or a rollback across a new kind of news.

@@ -1,44 +1,27 @@
-import {
-  type AuditRecord,
-  applyInTurn,
-  type Deadline,
-  type DecidedChange,
-  type JobLease,
-  type RequestRepository,
-  type StoredJob,
-} from '../../application/ports.js';
+import type { Deadline, DecidedChange, JobLease, RequestRepository } from '../../application/ports.js';
+import { applyInTurn } from '../../application/timed-changes.js';
 import type { AccessRequest, AuditEntry, JobOrder, RequestState, Transition } from '../../domain/access-request.js';
 import { auditHash, GENESIS_HASH } from '../sql/audit-chain.js';
-import {
-  type AuditRow,
-  type DecisionRow,
-  type GrantRow,
-  type JobRow,
-  type RequestRow,
-  toAuditRecord,
-  toRequest,
-  toStoredJob,
-} from '../sql/rows.js';
+import { CHANGED_COLUMNS, REQUEST_COLUMNS, type RequestRow, requestRow } from '../sql/request-columns.js';
+import { type DecisionRow, type GrantRow, toRequest } from '../sql/rows.js';
 import type { SqliteDatabase } from './database.js';
 
 class LeaseLost extends Error {}
+
+// A column's value is named after the column (snake_case); the statements' other values are camelCase, so no
+// value is ever taken for another.
+const INSERT_REQUEST = `INSERT INTO requests (${REQUEST_COLUMNS.map(({ name }) => name).join(', ')}, updated_at)
+  VALUES (${REQUEST_COLUMNS.map(({ name }) => `@${name}`).join(', ')}, @now)`;
+const UPDATE_REQUEST = `UPDATE requests SET ${CHANGED_COLUMNS.map(({ name }) => `${name} = @${name}`).join(', ')}, updated_at = @now
+  WHERE id = @expectedId AND version = @expectedVersion AND state = @expectedState`;
 
 export class SqliteRequestRepository implements RequestRepository {
   private readonly statements;
 
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
-      insertRequest: db.prepare(`INSERT INTO requests
-        (id, requester_id, principal_id, principal_name, requester_email, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
-        VALUES (@id, @requesterId, @principalId, @principalName, @email, @targetId, @reason, @durationMinutes, @requiredApprovals, @state, @version, @createdAt, @pendingUntil, @createdAt)`),
-      updateRequest: db.prepare(`UPDATE requests SET state = @state, version = @version, decided_at = @decidedAt,
-        duration_minutes = @durationMinutes, required_approvals = @requiredApprovals,
-        cancelled_at = @cancelledAt, failure = @failure, ending_reason = @endingReason, ending_by = @endingBy, ending_at = @endingAt,
-        expiry_warned_at = @expiryWarnedAt, grant_sent_at = @grantSentAt, grant_kind = @grantKind, grant_group_id = @grantGroupId,
-        cleanup_at = @cleanupAt, cleanup_result = @cleanupResult, kept_by = @keptBy, held_by = @heldBy, signed_out_at = @signedOutAt,
-        signed_out_tokens = @signedOutTokens, signed_out_sessions = @signedOutSessions, signed_out_other_accounts = @signedOutOther,
-        updated_at = @now
-        WHERE id = @id AND version = @expectedVersion AND state = @expectedState`),
+      insertRequest: db.prepare(INSERT_REQUEST),
+      updateRequest: db.prepare(UPDATE_REQUEST),
       selectRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
       selectDecisions: db.prepare(
         'SELECT approver_id, decision, comment, decided_at FROM decisions WHERE request_id = ? ORDER BY decided_at, rowid',
@@ -78,8 +61,6 @@ export class SqliteRequestRepository implements RequestRepository {
         UNION ALL SELECT r.* FROM requests r JOIN grants g ON g.request_id = r.id
           WHERE r.state = 'ended' AND g.ended_at IS NOT NULL AND (r.kept_by = @exclude OR g.ended_at >= @since)
             AND lower(g.group_id) = lower(@groupId) AND lower(g.principal_id) = lower(@principalId) AND r.id <> @exclude`),
-      auditFor: db.prepare('SELECT * FROM audit_events WHERE request_id = ? ORDER BY seq'),
-      jobsFor: db.prepare('SELECT * FROM jobs WHERE request_id = ? ORDER BY id'),
       completeJob: db.prepare(`UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?
         WHERE id = ? AND attempts = ? AND state = 'running'`),
       pendingDue: db.prepare("SELECT * FROM requests WHERE state = 'pending' AND pending_until <= ? ORDER BY pending_until LIMIT ?"),
@@ -103,21 +84,7 @@ export class SqliteRequestRepository implements RequestRepository {
     const request = opened.request;
     this.db
       .transaction(() => {
-        this.statements.insertRequest.run({
-          id: request.id,
-          requesterId: request.requesterId,
-          principalId: request.principalId ?? null,
-          principalName: request.principalName ?? null,
-          email: request.email ?? null,
-          targetId: request.targetId,
-          reason: request.reason,
-          durationMinutes: request.durationMinutes,
-          requiredApprovals: request.requiredApprovals,
-          state: request.state,
-          version: request.version,
-          createdAt: request.createdAt,
-          pendingUntil: request.pendingUntil,
-        });
+        this.statements.insertRequest.run({ ...requestRow(request), now });
         this.record(request.id, opened.audit, opened.jobs, now);
       })
       .immediate();
@@ -132,31 +99,10 @@ export class SqliteRequestRepository implements RequestRepository {
     const next = change.request;
     const write = this.db.transaction(() => {
       const updated = this.statements.updateRequest.run({
-        id: previous.id,
+        ...requestRow(next),
+        expectedId: previous.id,
         expectedVersion: previous.version,
         expectedState: previous.state,
-        state: next.state,
-        version: next.version,
-        decidedAt: next.decidedAt ?? null,
-        cancelledAt: next.cancelledAt ?? null,
-        failure: next.failure ?? null,
-        endingReason: next.ending?.reason ?? null,
-        endingBy: next.ending?.by ?? null,
-        endingAt: next.ending?.at ?? null,
-        expiryWarnedAt: next.expiryWarnedAt ?? null,
-        durationMinutes: next.durationMinutes,
-        requiredApprovals: next.requiredApprovals,
-        grantSentAt: next.grantCall?.sentAt ?? null,
-        grantKind: next.grantCall?.kind ?? null,
-        grantGroupId: next.grantCall?.groupId ?? null,
-        cleanupAt: next.cleanup?.at ?? null,
-        cleanupResult: next.cleanup?.result ?? null,
-        keptBy: next.keptBy ?? null,
-        heldBy: next.heldBy ?? null,
-        signedOutAt: next.signOut?.at ?? null,
-        signedOutTokens: next.signOut?.tokensRevoked ?? null,
-        signedOutSessions: next.signOut?.sessionsEnded ?? null,
-        signedOutOther: next.signOut?.otherAccounts ?? null,
         now,
       });
       if (updated.changes !== 1) return false;
@@ -249,14 +195,6 @@ export class SqliteRequestRepository implements RequestRepository {
   async nextDeadline(warningMs: number): Promise<number | undefined> {
     const row = this.statements.nextDeadline.get({ warning: warningMs }) as { at: number | null };
     return row.at ?? undefined;
-  }
-
-  auditTrail(requestId: string): AuditRecord[] {
-    return (this.statements.auditFor.all(requestId) as AuditRow[]).map(toAuditRecord);
-  }
-
-  jobs(requestId: string): StoredJob[] {
-    return (this.statements.jobsFor.all(requestId) as JobRow[]).map((row) => toStoredJob(row));
   }
 
   private hydrate(row: RequestRow): AccessRequest {

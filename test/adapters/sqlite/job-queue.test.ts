@@ -3,6 +3,7 @@ import { SqliteJobQueue } from '../../../src/adapters/sqlite/job-queue.js';
 import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
 import { type AccessRequest, approve, confirmGrant, openRequest, SYSTEM } from '../../../src/domain/access-request.js';
 import { confirmEnd, requestEnd, warnOfExpiry } from '../../../src/domain/ending.js';
+import { sqliteJobs } from '../../support/audit-and-jobs.js';
 import { openMigratedDatabase } from '../../support/database.js';
 import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
 
@@ -26,7 +27,7 @@ async function setUp() {
   const jobs = new SqliteJobQueue(db);
   const opened = openRequest(OPEN);
   await requests.create(opened, T0);
-  return { requests, jobs, opened };
+  return { db, requests, jobs, opened };
 }
 
 /** Approves the request at T0+1 and confirms its grant at T0+2, storing both transitions. */
@@ -110,7 +111,7 @@ describe('SqliteJobQueue', () => {
   });
 
   it('completes a job in the same transaction as the transition that records its effect', async () => {
-    const { requests, jobs, opened } = await setUp();
+    const { db, requests, jobs, opened } = await setUp();
     const approved = approve(opened.request, target, APPROVER_1, T0 + 1);
     if (!approved.ok) throw new Error('refused');
     await requests.apply(opened.request, approved, T0 + 1);
@@ -121,9 +122,9 @@ describe('SqliteJobQueue', () => {
 
     // A stale write (the request changed under it) neither records the transition nor completes the job.
     expect(await requests.apply(opened.request, active, T0 + 3, { completeJob: grantJob })).toBe(false);
-    expect(requests.jobs('req_A').find((job) => job.id === grantJob.id)?.state).toBe('running');
+    expect(sqliteJobs(db, 'req_A').find((job) => job.id === grantJob.id)?.state).toBe('running');
     expect(await requests.apply(approved.request, active, T0 + 3, { completeJob: grantJob })).toBe(true);
-    expect(requests.jobs('req_A').find((job) => job.id === grantJob.id)?.state).toBe('done');
+    expect(sqliteJobs(db, 'req_A').find((job) => job.id === grantJob.id)?.state).toBe('done');
   });
 });
 

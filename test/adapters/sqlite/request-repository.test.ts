@@ -3,6 +3,7 @@ import { auditHash } from '../../../src/adapters/sql/audit-chain.js';
 import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
 import { approve, cancel, confirmGrant, deny, openRequest, SYSTEM } from '../../../src/domain/access-request.js';
 import { confirmEnd, requestEnd } from '../../../src/domain/ending.js';
+import { sqliteAuditTrail, sqliteJobs } from '../../support/audit-and-jobs.js';
 import { openMigratedDatabase, tempDatabaseFile } from '../../support/database.js';
 import { APPROVER_1, APPROVER_2, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
 
@@ -33,7 +34,8 @@ function must<T extends { ok: boolean }>(result: T): Extract<T, { ok: true }> {
 
 describe('SqliteRequestRepository', () => {
   it('stores a request and reads back exactly what was stored, through its whole life', async () => {
-    const repository = new SqliteRequestRepository(openMigratedDatabase());
+    const db = openMigratedDatabase();
+    const repository = new SqliteRequestRepository(db);
     const created = opened();
     await repository.create(created, T0);
     expect(await repository.find('req_A')).toEqual(created.request);
@@ -52,14 +54,14 @@ describe('SqliteRequestRepository', () => {
     expect(await repository.apply(ending.request, ended, T0 + 3_603_000)).toBe(true);
     expect(await repository.find('req_A')).toEqual(ended.request);
 
-    expect(repository.auditTrail('req_A').map((event) => [event.action, event.stateBefore, event.stateAfter])).toEqual([
+    expect(sqliteAuditTrail(db, 'req_A').map((event) => [event.action, event.stateBefore, event.stateAfter])).toEqual([
       ['requested', null, 'pending'],
       ['approved', 'pending', 'approved'],
       ['granted', 'approved', 'active'],
       ['end_requested', 'active', 'active'],
       ['ended', 'active', 'ended'],
     ]);
-    expect(repository.jobs('req_A').map((job) => [job.kind, job.event])).toEqual([
+    expect(sqliteJobs(db, 'req_A').map((job) => [job.kind, job.event])).toEqual([
       ['notify', 'requested'],
       ['grant', null],
       ['notify', 'approved'],
@@ -79,7 +81,8 @@ describe('SqliteRequestRepository', () => {
   });
 
   it('writes nothing when the stored request changed since it was read', async () => {
-    const repository = new SqliteRequestRepository(openMigratedDatabase());
+    const db = openMigratedDatabase();
+    const repository = new SqliteRequestRepository(db);
     const created = opened();
     await repository.create(created, T0);
     const cancelled = must(cancel(created.request, REQUESTER, T0 + 1));
@@ -88,14 +91,15 @@ describe('SqliteRequestRepository', () => {
     expect(await repository.apply(created.request, approved, T0 + 2)).toBe(false);
 
     expect((await repository.find('req_A'))?.state).toBe('cancelled');
-    expect(repository.auditTrail('req_A').map((event) => event.action)).toEqual(['requested', 'cancelled']);
-    expect(repository.jobs('req_A').map((job) => job.kind)).toEqual(['notify', 'notify']);
+    expect(sqliteAuditTrail(db, 'req_A').map((event) => event.action)).toEqual(['requested', 'cancelled']);
+    expect(sqliteJobs(db, 'req_A').map((job) => job.kind)).toEqual(['notify', 'notify']);
   });
 
   it('gives two racing approvals on two connections exactly one approved transition and one grant job', async () => {
     const file = tempDatabaseFile();
     const first = new SqliteRequestRepository(openMigratedDatabase(file));
-    const second = new SqliteRequestRepository(openMigratedDatabase(file));
+    const secondDb = openMigratedDatabase(file);
+    const second = new SqliteRequestRepository(secondDb);
     await first.create(opened(), T0);
 
     // Both approvers load the card's request before either writes.
@@ -106,8 +110,8 @@ describe('SqliteRequestRepository', () => {
     const bySecond = must(approve(seenBySecond, target, APPROVER_2, T0 + 10));
 
     expect([await first.apply(seenByFirst, byFirst, T0 + 10), await second.apply(seenBySecond, bySecond, T0 + 10)]).toEqual([true, false]);
-    expect(second.auditTrail('req_A').filter((event) => event.action === 'approved')).toHaveLength(1);
-    expect(second.jobs('req_A').filter((job) => job.kind === 'grant')).toHaveLength(1);
+    expect(sqliteAuditTrail(secondDb, 'req_A').filter((event) => event.action === 'approved')).toHaveLength(1);
+    expect(sqliteJobs(secondDb, 'req_A').filter((job) => job.kind === 'grant')).toHaveLength(1);
     expect((await second.find('req_A'))?.approvals).toEqual([{ approverId: APPROVER_1, at: T0 + 10 }]);
   });
 
@@ -116,7 +120,7 @@ describe('SqliteRequestRepository', () => {
     const repository = new SqliteRequestRepository(db);
     await repository.create(opened('req_A'), T0);
     await repository.create(opened('req_B'), T0 + 1);
-    const [a, b] = [...repository.auditTrail('req_A'), ...repository.auditTrail('req_B')];
+    const [a, b] = [...sqliteAuditTrail(db, 'req_A'), ...sqliteAuditTrail(db, 'req_B')];
     if (!a || !b) throw new Error('audit events missing');
 
     expect(a.prevHash).toBe('0'.repeat(64));

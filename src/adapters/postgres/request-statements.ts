@@ -1,0 +1,270 @@
+// The statements of the PostgreSQL request store, and the values each names. Each write is one statement, so
+// one round trip and one implicit transaction: the compare-and-set on the request's version, its decisions and
+// grant, its jobs, the job it settles, its audit event and the wake-up of the other replicas. Every writer of
+// every replica appends to the one audit chain under the lock of its head; taken inside the statement, that
+// lock is held for the rest of the statement and its commit, never across a round trip to the bot.
+
+import type { RequestState } from '../../domain/access-request.js';
+import { CHANGED_COLUMNS, REQUEST_COLUMNS, type RequestColumnName, type RequestRow } from '../sql/request-columns.js';
+import { type Placeholders, statement } from './statement.js';
+
+/** A change's audit event: actor, action, states before and after, detail, and the hashed body (`auditBody`). */
+export type AuditValues = { actor: string; action: string; stateBefore: string | null; stateAfter: string; detail: string; body: string };
+
+/** What every single write records with the request: its jobs, its audit event, and the channel that wakes the replicas. */
+export type RecordValues = AuditValues & {
+  requestId: string;
+  now: number;
+  jobKinds: string[];
+  jobEvents: (string | null)[];
+  channel: string;
+};
+
+/** The compare-and-set key: the version and state the change was decided on. */
+export type ExpectedValues = { requestId: string; expectedVersion: number; expectedState: RequestState };
+
+/** The decisions a change adds, one array each (the names are never a column's, which are snake_case). */
+export type DecisionValues = { approverIds: string[]; decisionKinds: string[]; comments: (string | null)[]; decidedAts: number[] };
+
+/** The grant a change records, or nulls. */
+export type GrantValues = {
+  grantKind: string | null;
+  grantGroupId: string | null;
+  grantPrincipalId: string | null;
+  grantReference: string | null;
+  grantedAt: number | null;
+  grantEndsAt: number | null;
+};
+
+/** When and why a change ends the grant, or nulls; then what the end did, if that changed. */
+export type GrantEndValues = { endedAt: number | null; endReason: string | null; removalOutcome: string | null };
+
+export type ApplyValues = RecordValues &
+  ExpectedValues &
+  RequestRow & { leaseId: number | null; leaseAttempts: number | null } & DecisionValues &
+  GrantValues &
+  GrantEndValues;
+
+type Arrays<Values> = { [Name in keyof Values]: Values[Name][] };
+
+/** `applyAll`'s values: one array per name of a single change, and the jobs, each with the number of its change. */
+export type ApplyAllValues = Arrays<ExpectedValues & RequestRow & AuditValues> & {
+  now: number;
+  channel: string;
+  jobChanges: number[];
+  jobKinds: string[];
+  jobEvents: (string | null)[];
+};
+
+// One statement reads a request with its decisions and grant, so all three come from the same snapshot. Rows
+// come as JSON, as every prepared statement's do (see `prepared`).
+function hydrated(fromWhere: string): string {
+  return `SELECT row_to_json(r) AS request,
+      COALESCE((SELECT json_agg(d ORDER BY d.decided_at, d.row_order) FROM decisions d WHERE d.request_id = r.id), '[]') AS decisions,
+      (SELECT row_to_json(g) FROM grants g WHERE g.request_id = r.id) AS grant_row
+    ${fromWhere}`;
+}
+
+/**
+ * The hash of an audit event, in SQL: the same text and hash as `auditHash`, from the event's seq, the rest of
+ * its hashed text from the bot (`auditBody`) and the hash before it.
+ */
+function chainHash(seq: string, body: string, previousHash: string): string {
+  return `encode(sha256(convert_to('[' || (${seq}) || ',' || ${body} || ',"' || ${previousHash} || '"]', 'UTF8')), 'hex')`;
+}
+
+/**
+ * The end of every single write: the jobs it queues, its audit event chained under the head's lock, and one
+ * notification for the other replicas, all only if `source` (the CTE that wrote the request, returning its id)
+ * wrote a row. The hash is computed here, from the seq and previous hash read under the lock and the rest of
+ * the hashed text from the bot (`body`): the same hash as `auditHash`.
+ */
+function recorded(source: string, v: Placeholders<RecordValues>): string {
+  return `queued AS (
+    INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at)
+    SELECT job.kind, ${source}.id, job.event, ${v.now}, ${v.now}, ${v.now}
+    FROM ${source}, unnest(${v.jobKinds}::text[], ${v.jobEvents}::text[]) WITH ORDINALITY AS job(kind, event, n) ORDER BY job.n),
+  head AS (
+    SELECT seq, hash FROM audit_chain_head WHERE EXISTS (SELECT 1 FROM ${source}) FOR UPDATE),
+  -- Read through scalar subqueries, so that a missing head (a database never migrated) makes seq null and
+  -- fails the whole statement, rather than writing the change without its audit event.
+  appended AS (
+    INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
+    SELECT chain.seq + 1, ${v.now}, ${v.requestId}, ${v.actor}, ${v.action}, ${v.stateBefore}, ${v.stateAfter}, ${v.detail},
+      chain.hash, ${chainHash('chain.seq + 1', v.body, 'chain.hash')}
+    FROM ${source}, (SELECT (SELECT seq FROM head) AS seq, (SELECT hash FROM head) AS hash) chain
+    RETURNING seq, hash),
+  moved AS (
+    UPDATE audit_chain_head SET seq = appended.seq, hash = appended.hash FROM appended RETURNING audit_chain_head.seq)
+  SELECT EXISTS (SELECT 1 FROM moved) AS written, (SELECT pg_notify(${v.channel}, '') FROM moved) IS NOT NULL AS woken`;
+}
+
+const names = (columns: readonly { name: RequestColumnName }[]) => columns.map(({ name }) => name).join(', ');
+
+/** The SET list of a change: each changed column from `value(column)`. */
+function setChanged(value: (column: RequestColumnName) => string): string {
+  return CHANGED_COLUMNS.map(({ name }) => `${name} = ${value(name)}`).join(', ');
+}
+
+const create = statement<RecordValues & RequestRow>(
+  (v) => `WITH created AS (
+    INSERT INTO requests (${names(REQUEST_COLUMNS)}, updated_at)
+    VALUES (${REQUEST_COLUMNS.map(({ name }) => v[name]).join(', ')}, ${v.now})
+    RETURNING id),
+  ${recorded('created', v)}`,
+);
+
+// The request's row is locked first (by key alone, so that no cached plan ever looks for it any other way),
+// and goes on only while its version is still the one the change was decided on: from then on the settled
+// job and the update both hold or neither does. A job whose lease ran out belongs to another pass now: its
+// outcome must not be recorded twice, so then nothing is written.
+const apply = statement<ApplyValues>(
+  (v) => `WITH latest AS MATERIALIZED (
+    SELECT id, version, state FROM requests WHERE id = ${v.requestId} FOR UPDATE),
+  locked AS (
+    SELECT id FROM latest WHERE version = ${v.expectedVersion} AND state = ${v.expectedState}),
+  settled AS (
+    UPDATE jobs SET state = 'done', locked_until = NULL, lease_owner = NULL, updated_at = ${v.now}
+    WHERE id = ${v.leaseId} AND attempts = ${v.leaseAttempts} AND state = 'running' AND EXISTS (SELECT 1 FROM locked)
+    RETURNING id),
+  changed AS (
+    UPDATE requests SET ${setChanged((column) => v[column])}, updated_at = ${v.now}
+    WHERE id IN (SELECT id FROM locked) AND (${v.leaseId}::bigint IS NULL OR EXISTS (SELECT 1 FROM settled))
+    RETURNING id),
+  decided AS (
+    INSERT INTO decisions (request_id, approver_id, decision, comment, decided_at)
+    SELECT changed.id, decision.approver_id, decision.decision, decision.comment, decision.decided_at
+    FROM changed, unnest(${v.approverIds}::text[], ${v.decisionKinds}::text[], ${v.comments}::text[], ${v.decidedAts}::bigint[])
+      WITH ORDINALITY AS decision(approver_id, decision, comment, decided_at, n)
+    ORDER BY decision.n),
+  granted AS (
+    INSERT INTO grants (request_id, kind, group_id, principal_id, reference, granted_at, ends_at)
+    SELECT changed.id, ${v.grantKind}, ${v.grantGroupId}, ${v.grantPrincipalId}, ${v.grantReference}, ${v.grantedAt}, ${v.grantEndsAt}
+    FROM changed WHERE ${v.grantKind}::text IS NOT NULL),
+  grant_ended AS (
+    UPDATE grants SET ended_at = COALESCE(ended_at, ${v.endedAt}), end_reason = COALESCE(end_reason, ${v.endReason}),
+      removal = COALESCE(${v.removalOutcome}, removal)
+    WHERE request_id IN (SELECT id FROM changed)
+      AND (${v.endedAt}::bigint IS NOT NULL AND ended_at IS NULL OR ${v.removalOutcome}::text IS NOT NULL)),
+  ${recorded('changed', v)}`,
+);
+
+// `apply` for many requests at once (timed changes: no decisions, grant or settled job). The rows are locked
+// in id order, so two of these never wait on each other in a cycle; each is changed only while its version is
+// still the one its change was decided on. The audit events of the changed ones are chained under one lock of
+// the head, in the order given: `chain` numbers them on from the head, each hash computed from the one before
+// it exactly as `recorded` computes one.
+const applyAll = statement<ApplyAllValues>(
+  (v) => `WITH RECURSIVE given AS MATERIALIZED (
+    SELECT * FROM unnest(${v.requestId}::text[], ${v.expectedVersion}::integer[], ${v.expectedState}::text[],
+      ${CHANGED_COLUMNS.map(({ name, type }) => `${v[name]}::${type}[]`).join(', ')},
+      ${v.actor}::text[], ${v.action}::text[], ${v.stateBefore}::text[], ${v.stateAfter}::text[], ${v.detail}::text[], ${v.body}::text[])
+      WITH ORDINALITY AS c(id, was_version, was_state, ${names(CHANGED_COLUMNS)},
+        actor, action, state_before, state_after, detail, body, n)),
+  latest AS MATERIALIZED (
+    SELECT id, version, state FROM requests WHERE id = ANY(${v.requestId}::text[]) ORDER BY id FOR UPDATE),
+  changed AS (
+    UPDATE requests SET ${setChanged((column) => `c.${column}`)}, updated_at = ${v.now}
+    FROM given c JOIN latest ON latest.id = c.id AND latest.version = c.was_version AND latest.state = c.was_state
+    WHERE requests.id = c.id
+    RETURNING requests.id),
+  written AS MATERIALIZED (
+    SELECT c.*, row_number() OVER (ORDER BY c.n) AS k FROM given c WHERE c.id IN (SELECT id FROM changed)),
+  queued AS (
+    INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at)
+    SELECT job.kind, written.id, job.event, ${v.now}, ${v.now}, ${v.now}
+    FROM unnest(${v.jobChanges}::integer[], ${v.jobKinds}::text[], ${v.jobEvents}::text[]) WITH ORDINALITY AS job(change, kind, event, m)
+      JOIN written ON written.n = job.change
+    ORDER BY job.m),
+  head AS (
+    SELECT seq, hash FROM audit_chain_head WHERE EXISTS (SELECT 1 FROM written) FOR UPDATE),
+  -- As in \`recorded\`, a missing head makes seq null, and the insert fails the whole statement.
+  chain (k, seq, prev_hash, hash) AS (
+    SELECT 0::bigint, (SELECT seq FROM head), NULL::text, (SELECT hash FROM head)
+    UNION ALL
+    SELECT written.k, chain.seq + 1, chain.hash, ${chainHash('chain.seq + 1', 'written.body', 'chain.hash')}
+    FROM chain JOIN written ON written.k = chain.k + 1),
+  appended AS (
+    INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
+    SELECT chain.seq, ${v.now}, written.id, written.actor, written.action, written.state_before, written.state_after,
+      written.detail, chain.prev_hash, chain.hash
+    FROM chain JOIN written ON written.k = chain.k ORDER BY chain.k
+    RETURNING seq, hash),
+  moved AS (
+    UPDATE audit_chain_head SET seq = last.seq, hash = last.hash
+    FROM (SELECT seq, hash FROM appended ORDER BY seq DESC LIMIT 1) last RETURNING audit_chain_head.seq)
+  SELECT COALESCE((SELECT json_agg(id) FROM changed), '[]') AS written,
+    (SELECT pg_notify(${v.channel}, '') FROM moved) IS NOT NULL AS woken`,
+);
+
+type Membership = { groupId: string; principalId: string; exclude: string };
+
+export const SQL = {
+  create,
+  apply,
+  applyAll,
+  find: statement<{ id: string }>((v) => hydrated(`FROM requests r WHERE r.id = ${v.id}`)),
+  byRequester: statement<{ requesterId: string; limit: number }>((v) =>
+    hydrated(`FROM requests r WHERE r.requester_id = ${v.requesterId} ORDER BY r.created_at DESC, r.row_order DESC LIMIT ${v.limit}`),
+  ),
+  byState: statement<{ state: RequestState; limit: number }>((v) =>
+    hydrated(`FROM requests r WHERE r.state = ${v.state} ORDER BY r.created_at, r.row_order LIMIT ${v.limit}`),
+  ),
+  countByState: statement<{ state: RequestState }>((v) => `SELECT COUNT(*) AS n FROM requests WHERE state = ${v.state}`),
+  uncleaned: statement<{ limit: number }>((v) =>
+    hydrated(`FROM requests r
+    WHERE r.state = 'failed' AND r.grant_sent_at IS NOT NULL AND r.cleanup_at IS NULL ORDER BY r.created_at, r.row_order LIMIT ${v.limit}`),
+  ),
+  // The grant is looked up by its key from each request, never joined: right after a burst of ends, before
+  // autovacuum analyzes the tables, the planner takes the ended requests and grants for one row each, and joined
+  // them by scanning every ended grant for each ended request (1.8 s for 5,000, seconds more per page as they grew).
+  endedSince: statement<{ since: number; afterId: string; limit: number }>((v) =>
+    hydrated(`FROM requests r
+    WHERE r.state = 'ended' AND r.id > ${v.afterId} AND (SELECT g.ended_at FROM grants g WHERE g.request_id = r.id) >= ${v.since}
+    ORDER BY r.id LIMIT ${v.limit}`),
+  ),
+  activeGrants: statement<{ afterId: string; limit: number }>((v) =>
+    hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
+    WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.id > ${v.afterId} ORDER BY r.id LIMIT ${v.limit}`),
+  ),
+  covering: statement<Membership>(
+    (v) => `${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
+      WHERE r.state = 'active' AND r.ending_reason IS NULL AND g.ended_at IS NULL
+        AND lower(g.group_id) = lower(${v.groupId}) AND lower(g.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}
+    UNION ALL ${hydrated(`FROM requests r
+      WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
+        AND lower(r.grant_group_id) = lower(${v.groupId}) AND lower(r.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}`,
+  ),
+  holders: statement<Membership & { endedSince: number }>(
+    (v) => `${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
+      WHERE r.state = 'active' AND g.ended_at IS NULL
+        AND lower(g.group_id) = lower(${v.groupId}) AND lower(g.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}
+    UNION ALL ${hydrated(`FROM requests r
+      WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
+        AND lower(r.grant_group_id) = lower(${v.groupId}) AND lower(r.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}
+    UNION ALL ${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
+      WHERE r.state = 'ended' AND g.ended_at IS NOT NULL AND (r.kept_by = ${v.exclude} OR g.ended_at >= ${v.endedSince})
+        AND lower(g.group_id) = lower(${v.groupId}) AND lower(g.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}`,
+  ),
+  pendingDue: statement<{ now: number; limit: number }>((v) =>
+    hydrated(`FROM requests r WHERE r.state = 'pending' AND r.pending_until <= ${v.now} ORDER BY r.pending_until LIMIT ${v.limit}`),
+  ),
+  // The deadlines read requests.ends_at (the grant's end, copied by a trigger) through the partial indexes of
+  // migration 0005: each is a few index steps however many grants are active or ending.
+  expiryDue: statement<{ now: number; limit: number }>((v) =>
+    hydrated(`FROM requests r
+    WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.ends_at <= ${v.now} ORDER BY r.ends_at LIMIT ${v.limit}`),
+  ),
+  warningDue: statement<{ endsBy: number; limit: number }>((v) =>
+    hydrated(`FROM requests r
+    WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.expiry_warned_at IS NULL AND r.ends_at <= ${v.endsBy}
+    ORDER BY r.ends_at LIMIT ${v.limit}`),
+  ),
+  nextDeadline: statement<{ warningMs: number }>(
+    (v) => `SELECT LEAST(
+      (SELECT MIN(pending_until) FROM requests WHERE state = 'pending'),
+      (SELECT MIN(ends_at) FROM requests WHERE state = 'active' AND ending_reason IS NULL),
+      (SELECT MIN(ends_at) - ${v.warningMs}::bigint FROM requests
+        WHERE state = 'active' AND ending_reason IS NULL AND expiry_warned_at IS NULL)) AS at`,
+  ),
+};
