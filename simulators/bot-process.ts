@@ -4,7 +4,7 @@
 // IPC: {advance: ms} moves the clock and answers {advanced} once idle; {rss: true} answers {rss: bytes}.
 
 import type { Clock } from '../src/application/ports.js';
-import { startBot } from '../src/composition.js';
+import { startBot } from '../src/composition/index.js';
 import { loadConfig, secretValues } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 

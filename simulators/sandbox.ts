@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SqliteDatabase } from '../src/adapters/sqlite/database.js';
 import type { Clock } from '../src/application/ports.js';
-import { type RunningBot, startBot } from '../src/composition.js';
+import { type RunningBot, startBot } from '../src/composition/index.js';
 import { type LogLevel, loadConfig, secretValues } from '../src/config.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import type { BoundarySimulator } from './boundary/boundary-simulator.js';

@@ -1,7 +1,7 @@
 // Entry point: read the configuration, start the bot, read the policy again on SIGHUP, stop it cleanly on
 // SIGTERM/SIGINT.
 
-import { type RunningBot, startBot } from './composition.js';
+import { type RunningBot, startBot } from './composition/index.js';
 import { loadConfig, secretValues } from './config.js';
 import { createLogger } from './logger.js';
 

@@ -3,21 +3,21 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { aloneAmongReplicas, isReachable, openPool } from './adapters/postgres/database.js';
-import { type JobListener, listenForJobs } from './adapters/postgres/job-notifications.js';
-import { PostgresJobQueue } from './adapters/postgres/job-queue.js';
-import { findPostgresMigrationsDirectory, migrate as migratePostgres } from './adapters/postgres/migrations.js';
-import { PostgresRequestRepository } from './adapters/postgres/request-repository.js';
-import { PostgresSlackMessageStore } from './adapters/postgres/slack-message-refs.js';
-import { findMigrationsDirectory, readMigrations } from './adapters/sql/migration-files.js';
-import { isWritable, openDatabase, type SqliteDatabase } from './adapters/sqlite/database.js';
-import { SqliteJobQueue } from './adapters/sqlite/job-queue.js';
-import { migrate } from './adapters/sqlite/migrations.js';
-import { SqliteRequestRepository } from './adapters/sqlite/request-repository.js';
-import { SqliteSlackMessageStore } from './adapters/sqlite/slack-message-refs.js';
-import type { JobQueue, RequestRepository, SlackMessageStore } from './application/ports.js';
-import type { DatabaseConfig } from './config.js';
-import type { Logger } from './logger.js';
+import { aloneAmongReplicas, isReachable, openPool } from '../adapters/postgres/database.js';
+import { type JobListener, listenForJobs } from '../adapters/postgres/job-notifications.js';
+import { PostgresJobQueue } from '../adapters/postgres/job-queue.js';
+import { findPostgresMigrationsDirectory, migrate as migratePostgres } from '../adapters/postgres/migrations.js';
+import { PostgresRequestRepository } from '../adapters/postgres/request-repository.js';
+import { PostgresSlackMessageStore } from '../adapters/postgres/slack-message-refs.js';
+import { findMigrationsDirectory, readMigrations } from '../adapters/sql/migration-files.js';
+import { isWritable, openDatabase, type SqliteDatabase } from '../adapters/sqlite/database.js';
+import { SqliteJobQueue } from '../adapters/sqlite/job-queue.js';
+import { migrate } from '../adapters/sqlite/migrations.js';
+import { SqliteRequestRepository } from '../adapters/sqlite/request-repository.js';
+import { SqliteSlackMessageStore } from '../adapters/sqlite/slack-message-refs.js';
+import type { JobQueue, RequestRepository, SlackMessageStore } from '../application/ports.js';
+import type { DatabaseConfig } from '../config.js';
+import type { Logger } from '../logger.js';
 
 export interface Storage {
   requests: RequestRepository;

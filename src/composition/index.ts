@@ -1,0 +1,137 @@
+// Builds the whole bot from its configuration: the one place where concrete adapters meet. main.ts runs it;
+// end-to-end tests and the demo run the same thing against the simulators, with a few seams (clock, ids,
+// logger, retry counts) they may replace. Each part is built in a file of this folder; startBot puts them
+// together in the order each needs the others, and starts them.
+
+import type { App } from '@slack/bolt';
+import { BotMetrics } from '../adapters/ops/bot-metrics.js';
+import type { JobScheduler } from '../adapters/scheduler/job-scheduler.js';
+import { alertAdmins } from '../adapters/slack/admin-alerts.js';
+import { trackSocket } from '../adapters/slack/socket-state.js';
+import { randomIds } from '../adapters/system/random-ids.js';
+import { systemClock } from '../adapters/system/system-clock.js';
+import type { Clock, IdSource, RequestRepository } from '../application/ports.js';
+import type { ReconcileReport } from '../application/reconcile.js';
+import { type Config, secretValues } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import { loadPolicyFile } from '../policy-file.js';
+import { POLICY_CHECK_MS } from '../policy-file-watch.js';
+import { createBackgroundWork } from './background-work.js';
+import { serveOps } from './ops.js';
+import { connectOutsideServices } from './outside-services.js';
+import { followPolicyFile, PolicyHolder, type PolicyReload, type PolicyReloadCause } from './policy-holder.js';
+import { createSlackApp, createSlackSurfaces, listenToSlack, type SlackSeams } from './slack.js';
+import { openStorage, type Storage } from './storage.js';
+
+export type { PolicyReloadCause };
+
+export interface BotSeams extends SlackSeams {
+  clock?: Clock;
+  ids?: IdSource;
+  log?: Logger;
+  /** How long a claimed job stays leased without a heartbeat before another process takes it over (default 8 s). */
+  jobLeaseMs?: number;
+  /** How often the policy file is checked for a change (default 10 s). */
+  policyCheckMs?: number;
+}
+
+export interface RunningBot {
+  app: App;
+  storage: Storage;
+  requests: RequestRepository;
+  scheduler: JobScheduler;
+  log: Logger;
+  metrics: BotMetrics;
+  /** The port /healthz and /metrics listen on. */
+  httpPort: number;
+  /**
+   * Compares Graph with the store and repairs the difference. Also run at start and hourly, by one replica at a
+   * time; this call runs it here and now.
+   */
+  reconcile(): Promise<ReconcileReport>;
+  /**
+   * Reads the policy file again (on SIGHUP, and when the file changes): a valid file takes effect at once, for
+   * waiting requests too; an invalid one keeps the policy in force and tells the admins by DM with the file,
+   * line and field, once for each content refused.
+   */
+  reloadPolicy(cause?: PolicyReloadCause): Promise<PolicyReload>;
+  stop(): Promise<void>;
+}
+
+export async function startBot(config: Config, seams: BotSeams = {}): Promise<RunningBot> {
+  // The logger is handed the secret values alone, to replace wherever they turn up; never the configuration.
+  const log = seams.log ?? createLogger(config.logLevel, undefined, secretValues(config));
+  const clock = seams.clock ?? systemClock;
+
+  const storage = await openStorage(config.database, log.child({ module: 'storage' }));
+  const { app, receiver } = createSlackApp(config.slack, seams, log);
+  const policy = new PolicyHolder({
+    initial: { policy: config.policy, sha256: config.policySha256 },
+    load: () => loadPolicyFile(config.policyFile),
+    tellAdmins: (admins, lines) => alertAdmins(app.client, admins, lines),
+    log,
+  });
+  const outside = connectOutsideServices(config, { clock, policy, slack: app.client, log });
+  const surfaces = createSlackSurfaces(app, {
+    storage,
+    policy,
+    clock,
+    ids: seams.ids ?? randomIds,
+    directory: outside.directory,
+    access: outside.access,
+    boundary: config.boundary,
+    log,
+  });
+  const metrics = new BotMetrics(storage.requests);
+  const socket = trackSocket(receiver.client, () => metrics.reconnects.inc());
+  const work = createBackgroundWork({
+    storage,
+    policy,
+    clock,
+    access: outside.access,
+    notifier: surfaces.notifier,
+    ...(outside.boundary && { boundary: outside.boundary }),
+    metrics,
+    log,
+    ...(seams.jobLeaseMs !== undefined && { leaseMs: seams.jobLeaseMs }),
+  });
+  listenToSlack(app, surfaces, () => work.scheduler.wake(), log);
+  // The next deadline depends on the policy (its expiry warning): the scheduler sets its timer again.
+  policy.onReload(() => work.scheduler.wake());
+
+  await app.init();
+  await app.start();
+  const ops = await serveOps(config, {
+    storage,
+    isSocketConnected: socket.isConnected,
+    policy,
+    metrics,
+    ...(outside.boundaryHealth && { boundaryHealth: outside.boundaryHealth }),
+  });
+  await work.start();
+  log.info(
+    { targets: policy.current().targets.length, policySha256: policy.sha256(), httpPort: ops.port },
+    'connected to Slack; jobs running; /healthz and /metrics served',
+  );
+  work.reconcileAtStart();
+  const policyWatch = followPolicyFile(policy, { file: config.policyFile, intervalMs: seams.policyCheckMs ?? POLICY_CHECK_MS, log });
+
+  return {
+    app,
+    storage,
+    requests: storage.requests,
+    scheduler: work.scheduler,
+    log,
+    reconcile: work.reconcileNow,
+    metrics,
+    httpPort: ops.port,
+    reloadPolicy: (cause = 'SIGHUP') => policy.reload(cause),
+    async stop() {
+      await policyWatch.stop();
+      await new Promise((resolve) => ops.server.close(resolve));
+      await work.scheduler.stop();
+      await app.stop();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// The outside services the bot acts on: Entra ID through Microsoft Graph (memberships, and who is who) and, when
+// BOUNDARY_ADDR is set, HashiCorp Boundary (signing a person out once their membership is removed).
+
+import type { WebClient } from '@slack/web-api';
+import { BoundaryHealth } from '../adapters/boundary/boundary-health.js';
+import { BoundarySessionRevoker } from '../adapters/boundary/boundary-sign-outs.js';
+import { type RejectedCredential, watchCredential } from '../adapters/graph/credential-watch.js';
+import { GraphAccessProvider } from '../adapters/graph/graph-access-provider.js';
+import { createGraphClient } from '../adapters/graph/graph-client.js';
+import { GraphDirectory } from '../adapters/graph/graph-directory.js';
+import { AdminAlarm, credentialRejectedAlarm } from '../adapters/slack/admin-alerts.js';
+import type { Clock } from '../application/ports.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { PolicyHolder } from './policy-holder.js';
+
+export interface OutsideServices {
+  access: GraphAccessProvider;
+  directory: GraphDirectory;
+  /** Absent without BOUNDARY_ADDR. */
+  boundary?: BoundarySessionRevoker;
+  boundaryHealth?: BoundaryHealth;
+}
+
+export interface OutsideServicesDeps {
+  clock: Clock;
+  /** Whose admins hear of a credential Entra refuses. */
+  policy: PolicyHolder;
+  /** Where the admins are told. */
+  slack: WebClient;
+  log: Logger;
+}
+
+export function connectOutsideServices(config: Pick<Config, 'azure' | 'graph' | 'boundary'>, deps: OutsideServicesDeps): OutsideServices {
+  const { clock } = deps;
+  const alarm = new AdminAlarm({
+    client: deps.slack,
+    admins: () => deps.policy.current().admins,
+    clock,
+    log: deps.log.child({ module: 'alarm' }),
+  });
+  const credentialRejected = (failure: RejectedCredential) => {
+    const { key, lines } = credentialRejectedAlarm(failure);
+    alarm.raise(key, lines);
+  };
+  const graph = createGraphClient({ ...config.azure, baseUrl: config.graph.baseUrl, now: () => clock.now() });
+  const access = watchCredential(new GraphAccessProvider(graph, config.graph.baseUrl, () => clock.now()), credentialRejected);
+  const directory = watchCredential(new GraphDirectory(graph, () => clock.now()), credentialRejected);
+  const boundary = config.boundary && new BoundarySessionRevoker(config.boundary);
+  const boundaryHealth = boundary && new BoundaryHealth(() => boundary.probe(), { now: () => clock.now() });
+  return { access, directory, ...(boundary && { boundary }), ...(boundaryHealth && { boundaryHealth }) };
+}

@@ -1,0 +1,115 @@
+// The Slack side of the bot: the Bolt app in Socket Mode, the use cases its listeners call, the Home tabs and the
+// notifier that writes the request cards, and the listeners themselves.
+
+import type { App, SocketModeReceiver } from '@slack/bolt';
+import { createBoltApp } from '../adapters/slack/bolt-app.js';
+import { SlackHomePublisher } from '../adapters/slack/home-publisher.js';
+import { registerListeners } from '../adapters/slack/listeners/index.js';
+import { SlackChatSurface } from '../adapters/slack/slack-chat-surface.js';
+import { SlackNotifier } from '../adapters/slack/slack-notifier.js';
+import { SlackUserProfiles } from '../adapters/slack/slack-profiles.js';
+import type { AccessProvider, Clock, EntraDirectory, IdSource } from '../application/ports.js';
+import { bindUseCases, type UseCases } from '../application/use-cases.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { type PolicyHolder, readingPolicy } from './policy-holder.js';
+import type { Storage } from './storage.js';
+
+/** What tests may change in how the bot talks to Slack. */
+export interface SlackSeams {
+  /** Slack Web API retries per call (default 2). */
+  slackRetries?: number;
+  /** Socket Mode pong timeout, which also paces reconnects (default 5000 ms). */
+  clientPingTimeoutMs?: number;
+}
+
+/** The Bolt app, not yet connected. */
+export function createSlackApp(slack: Config['slack'], seams: SlackSeams, log: Logger): { app: App; receiver: SocketModeReceiver } {
+  return createBoltApp({
+    botToken: slack.botToken,
+    appToken: slack.appToken,
+    apiUrl: slack.apiUrl,
+    log: log.child({ module: 'slack' }),
+    retries: seams.slackRetries ?? 2,
+    ...(seams.clientPingTimeoutMs !== undefined && { clientPingTimeoutMs: seams.clientPingTimeoutMs }),
+  });
+}
+
+/** Whether a use case stored a change while the listener now running answers Slack. */
+class ChangesInListener {
+  private changed = false;
+
+  mark(): void {
+    this.changed = true;
+  }
+
+  /** True once after each change: reading it clears it. */
+  take(): boolean {
+    const changed = this.changed;
+    this.changed = false;
+    return changed;
+  }
+}
+
+export interface SlackSurfaces {
+  useCases: UseCases;
+  homes: SlackHomePublisher;
+  notifier: SlackNotifier;
+  changes: ChangesInListener;
+}
+
+export interface SlackSurfacesDeps {
+  storage: Pick<Storage, 'requests' | 'messages'>;
+  policy: PolicyHolder;
+  clock: Clock;
+  ids: IdSource;
+  directory: EntraDirectory;
+  access: AccessProvider;
+  boundary: Config['boundary'];
+  log: Logger;
+}
+
+/** The use cases bound to the store and the outside services, and what the bot writes into Slack. */
+export function createSlackSurfaces(app: App, deps: SlackSurfacesDeps): SlackSurfaces {
+  const { clock, log } = deps;
+  const changes = new ChangesInListener();
+  const useCases = bindUseCases(
+    readingPolicy(deps.policy, {
+      requests: deps.storage.requests,
+      clock,
+      ids: deps.ids,
+      profiles: new SlackUserProfiles(app.client, () => clock.now()),
+      directory: deps.directory,
+      access: deps.access,
+    }),
+    () => changes.mark(),
+  );
+  const chat = new SlackChatSurface(app.client);
+  const homes = new SlackHomePublisher({ chat, reads: useCases, log: log.child({ module: 'home' }) });
+  const notifier = new SlackNotifier(
+    readingPolicy(deps.policy, {
+      chat,
+      messages: deps.storage.messages,
+      homes,
+      ...(deps.boundary && { boundary: { oidcAuthMethodId: deps.boundary.oidcAuthMethodId } }),
+      clock,
+      log: log.child({ module: 'notifier' }),
+    }),
+  );
+  return { useCases, homes, notifier, changes };
+}
+
+/** Registers every listener; `wake` runs once a listener that stored a change has answered Slack. */
+export function listenToSlack(app: App, surfaces: SlackSurfaces, wake: () => void, log: Logger): void {
+  app.use(async ({ next }) => {
+    try {
+      await next();
+    } finally {
+      if (surfaces.changes.take()) wake();
+    }
+  });
+  registerListeners(app, { useCases: surfaces.useCases, homes: surfaces.homes, log: log.child({ module: 'listeners' }) });
+  app.error(async (error) => {
+    log.error({ err: error }, 'slack listener failed');
+  });
+}
