@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { SqliteRequestRepository } from '../../src/adapters/sqlite/request-repository.js';
-import { openRequest } from '../../src/domain/access-request.js';
-import { openMigratedDatabase, tempDatabaseFile } from '../support/database.js';
-import { makeTarget, REQUESTER } from '../support/fixtures.js';
-import { RACE_APPROVERS } from '../support/race.js';
+import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
+import { openRequest } from '../../../src/domain/access-request.js';
+import { openMigratedDatabase, tempDatabaseFile } from '../../support/database.js';
+import { makeTarget, REQUESTER } from '../../support/fixtures.js';
+import { RACE_APPROVERS } from '../../support/race.js';
 
 const run = promisify(execFile);
-const worker = fileURLToPath(new URL('../support/approve-all-worker.ts', import.meta.url));
+const worker = fileURLToPath(new URL('../../support/approve-all-worker.ts', import.meta.url));
 const REQUESTS = 40;
 
 describe('approvals racing in separate processes on one database', () => {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderRequestCard } from '../../../../src/adapters/slack/blocks/request-card.js';
-import { ACTION, VIEW } from '../../../../src/adapters/slack/ids.js';
-import { APPROVER_1, requestIn } from '../../../support/fixtures.js';
-import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../support/slack-listeners.js';
+import { renderRequestCard } from '../../../../../src/adapters/slack/blocks/request-card.js';
+import { ACTION, VIEW } from '../../../../../src/adapters/slack/ids.js';
+import { APPROVER_1, requestIn } from '../../../../support/fixtures.js';
+import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../../support/slack-listeners.js';
 
 let harness: ListenerHarness | undefined;
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderHome } from '../../../../src/adapters/slack/blocks/home-tab.js';
-import { ACTION } from '../../../../src/adapters/slack/ids.js';
-import { grantedIn, REQUESTER, requestIn } from '../../../support/fixtures.js';
-import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../support/slack-listeners.js';
+import { renderHome } from '../../../../../src/adapters/slack/blocks/home-tab.js';
+import { ACTION } from '../../../../../src/adapters/slack/ids.js';
+import { grantedIn, REQUESTER, requestIn } from '../../../../support/fixtures.js';
+import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../../support/slack-listeners.js';
 
 let harness: ListenerHarness | undefined;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { INPUT } from '../../../../src/adapters/slack/ids.js';
-import { makeTarget, REQUESTER } from '../../../support/fixtures.js';
-import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../support/slack-listeners.js';
+import { INPUT } from '../../../../../src/adapters/slack/ids.js';
+import { makeTarget, REQUESTER } from '../../../../support/fixtures.js';
+import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../../support/slack-listeners.js';
 
 let harness: ListenerHarness | undefined;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { VIEW } from '../../../../src/adapters/slack/ids.js';
-import { REQUESTER, requestIn } from '../../../support/fixtures.js';
-import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../support/slack-listeners.js';
+import { VIEW } from '../../../../../src/adapters/slack/ids.js';
+import { REQUESTER, requestIn } from '../../../../support/fixtures.js';
+import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../../support/slack-listeners.js';
 
 let harness: ListenerHarness | undefined;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { REQUESTER } from '../../../support/fixtures.js';
-import { fakeUseCases, type ListenerHarness, startListeners } from '../../../support/slack-listeners.js';
+import { REQUESTER } from '../../../../support/fixtures.js';
+import { fakeUseCases, type ListenerHarness, startListeners } from '../../../../support/slack-listeners.js';
 
 let harness: ListenerHarness | undefined;
 afterEach(async () => {

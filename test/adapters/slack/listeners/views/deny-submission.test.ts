@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderRequestCard } from '../../../../src/adapters/slack/blocks/request-card.js';
-import { ACTION } from '../../../../src/adapters/slack/ids.js';
-import type { DecideOutcome } from '../../../../src/application/decide-request.js';
-import { APPROVER_1, requestIn } from '../../../support/fixtures.js';
-import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../support/slack-listeners.js';
+import { renderRequestCard } from '../../../../../src/adapters/slack/blocks/request-card.js';
+import { ACTION } from '../../../../../src/adapters/slack/ids.js';
+import type { DecideOutcome } from '../../../../../src/application/decide-request.js';
+import { APPROVER_1, requestIn } from '../../../../support/fixtures.js';
+import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../../support/slack-listeners.js';
 
 let harness: ListenerHarness | undefined;
 afterEach(async () => {

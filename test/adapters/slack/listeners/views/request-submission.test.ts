@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { INPUT } from '../../../../src/adapters/slack/ids.js';
-import type { RequestAccessOutcome } from '../../../../src/application/request-access.js';
-import { REQUESTER, requestIn } from '../../../support/fixtures.js';
-import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../support/slack-listeners.js';
+import { INPUT } from '../../../../../src/adapters/slack/ids.js';
+import type { RequestAccessOutcome } from '../../../../../src/application/request-access.js';
+import { REQUESTER, requestIn } from '../../../../support/fixtures.js';
+import { fakeUseCases, type ListenerHarness, startListeners, TARGET } from '../../../../support/slack-listeners.js';
 
 let harness: ListenerHarness | undefined;
 afterEach(async () => {
