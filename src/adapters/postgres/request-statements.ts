@@ -217,7 +217,8 @@ export const SQL = {
   ),
   // The grant is looked up by its key from each request, never joined: right after a burst of ends, before
   // autovacuum analyzes the tables, the planner takes the ended requests and grants for one row each, and joined
-  // them by scanning every ended grant for each ended request (1.8 s for 5,000, seconds more per page as they grew).
+  // them by scanning every ended grant for each ended request, seconds a page (measured: BENCHMARKS.md, What
+  // changed because of these measurements).
   endedSince: statement<{ since: number; afterId: string; limit: number }>((v) =>
     hydrated(`FROM requests r
     WHERE r.state = 'ended' AND r.id > ${v.afterId} AND (SELECT g.ended_at FROM grants g WHERE g.request_id = r.id) >= ${v.since}
