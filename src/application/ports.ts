@@ -237,3 +237,42 @@ export type BoundarySignOutResult =
 export interface BoundarySignOuts {
   endSignIns(person: BoundaryPerson): Promise<BoundarySignOutResult>;
 }
+
+/** Where a change record stands in its state model (a standard change skips assess and authorize). */
+export type ChangeState = 'new' | 'assess' | 'authorize' | 'scheduled' | 'implement' | 'review' | 'closed' | 'canceled';
+
+/** How the grant behind a change record ended, which the change's close code and notes record. */
+export type ChangeOutcome = 'expired' | 'released' | 'revoked' | 'failed';
+
+export interface ChangeOrder {
+  /** The standard change template the change is opened from (the target's `change_record.template_id`). */
+  templateId: string;
+  /** The request id: a retry finds the change opened for it instead of opening another. At most 100 characters. */
+  correlationId: string;
+  shortDescription: string;
+  /** Who asked for what, for how long and why (a standard change keeps its template's own description). */
+  description: string;
+}
+
+export interface ChangeRecord {
+  sysId: string;
+  /** What people quote: CHG0030001. */
+  number: string;
+  state: ChangeState;
+}
+
+/** `alreadyOpen`: an earlier attempt had opened it (a retry after a crash or a lost answer). */
+export type ChangeOpening = ({ ok: true; alreadyOpen: boolean } & ChangeRecord) | OutsideFailure;
+export type ChangeMove = ({ ok: true } & ChangeRecord) | OutsideFailure;
+
+/**
+ * The change record kept for a grant (ServiceNow standard changes): opened at grant, moved to Implement, closed
+ * at its end. Every call may be repeated: a change already where the call would put it is a success.
+ */
+export interface ChangeRecords {
+  openChange(order: ChangeOrder): Promise<ChangeOpening>;
+  /** Moves the change to Implement; a change already there or past it is left as it is. */
+  moveToImplement(sysId: string): Promise<ChangeMove>;
+  /** Closes the change, through Review, with a close code and notes naming the outcome. A canceled change is a permanent failure. */
+  closeChange(sysId: string, closing: { outcome: ChangeOutcome; notes: string }): Promise<ChangeMove>;
+}
