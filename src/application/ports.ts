@@ -276,3 +276,54 @@ export interface ChangeRecords {
   /** Closes the change, through Review, with a close code and notes naming the outcome. A canceled change is a permanent failure. */
   closeChange(sysId: string, closing: { outcome: ChangeOutcome; notes: string }): Promise<ChangeMove>;
 }
+
+/** A person's PagerDuty user, found by the email on their Slack profile; `not_found`/`ambiguous` are never guessed. */
+export type OnCallUserLookup =
+  | { ok: true; userId: string }
+  | { ok: false; kind: 'not_found' | 'ambiguous' | 'invalid_email'; message: string }
+  | OutsideFailure;
+
+/** What counts: on call for any of these schedules, or for any of these escalation policies. */
+export interface OnCallScope {
+  scheduleIds: readonly string[];
+  escalationPolicyIds: readonly string[];
+}
+
+/** One on-call of the person now. `scheduleId` null: a direct target of the escalation rule, not via a schedule. */
+export interface OnCallEntry {
+  escalationPolicyId: string;
+  escalationLevel: number;
+  scheduleId: string | null;
+  /** Epoch ms; null: open-ended (a permanent on-call). */
+  start: number | null;
+  end: number | null;
+}
+
+export type OnCallLookup = { ok: true; entries: OnCallEntry[] } | OutsideFailure;
+
+/** Who is on call in PagerDuty (read-only). */
+export interface OnCallDirectory {
+  findUserByEmail(email: string): Promise<OnCallUserLookup>;
+  /** The person's on-calls at this moment within `scope`; none listed in `scope` answers none. */
+  onCallNow(userId: string, scope: OnCallScope): Promise<OnCallLookup>;
+}
+
+export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
+
+export interface IncidentSummary {
+  id: string;
+  number: number;
+  title: string;
+  status: IncidentStatus;
+  htmlUrl: string;
+}
+
+export type IncidentFound =
+  | { ok: true; incident: IncidentSummary }
+  | { ok: false; kind: 'not_found' | 'invalid_reference'; message: string }
+  | OutsideFailure;
+
+/** Finds a PagerDuty incident by its id (`Q1ABC…`) or its number (`1234`, `#1234`). */
+export interface IncidentLookup {
+  findIncident(idOrNumber: string): Promise<IncidentFound>;
+}
