@@ -2,7 +2,7 @@
 // cleanup job the failure ordered, or by reconciliation for a failure that ordered none (or lost it).
 
 import type { AccessRequest, CleanupResult } from '../domain/access-request.js';
-import { grantedSpec } from '../domain/membership.js';
+import { grantedSpec, latestEnding } from '../domain/membership.js';
 import type { AccessProvider, OutsideFailure, RequestRepository } from './ports.js';
 
 export interface CleanupFinding {
@@ -23,12 +23,12 @@ export interface CleanupDeps {
  * ending keeps it) or an assignment the bot did not make holds it. Undefined: nothing to clean up.
  */
 export async function cleanUpFailedGrant(deps: CleanupDeps, request: AccessRequest): Promise<CleanupFinding | OutsideFailure | undefined> {
+  if (request.state !== 'failed') return undefined;
   const call = request.grantCall;
   const principalId = request.principalId;
-  if (request.state !== 'failed' || !call || request.cleanup || !principalId) return undefined;
+  if (!call || request.cleanup || !principalId) return undefined;
   // Looked for right before the removal, so a grant journaled since keeps the membership.
-  const covering = await deps.requests.listCovering(call.groupId, principalId, request.id);
-  const keeper = covering.sort((a, b) => (b.endsAt ?? Number.POSITIVE_INFINITY) - (a.endsAt ?? Number.POSITIVE_INFINITY))[0];
+  const keeper = latestEnding(await deps.requests.listCovering(call.groupId, principalId, request.id));
   if (keeper) return { result: 'covered', keptBy: keeper.id };
   // The call's answer never came back, so only the request's ticket can tell a PIM assignment as the bot's.
   const spec = grantedSpec({ kind: call.kind, groupId: call.groupId, principalId });

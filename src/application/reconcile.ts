@@ -6,7 +6,7 @@
 // assignment first is not drift: the sweep ends that grant on time and finds it already gone. An assignment the
 // bot did not make is never removed. Membership is looked for in the group the grant's journaled call went to.
 
-import { type AccessRequest, recordCleanup } from '../domain/access-request.js';
+import { type AccessRequest, type ActiveRequest, type EndedRequest, recordCleanup } from '../domain/access-request.js';
 import { endJournalMismatch, endRemovedOutside, recordLingeringAccess } from '../domain/ending.js';
 import { grantDisagreesWithJournal, grantedSpec, journaledMembership, type RemovalStep, removalStep } from '../domain/membership.js';
 import type { Policy } from '../domain/policy.js';
@@ -80,19 +80,18 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     unknown: [],
   };
   const now = deps.clock.now();
-  const settled = (at: number | undefined) => at === undefined || at <= now - SETTLING_MS;
+  const settled = (at: number) => at <= now - SETTLING_MS;
   for await (const request of pages((afterId) => deps.requests.listActiveGrants(afterId, PAGE))) {
-    const ongoing = request.endsAt === undefined || request.endsAt > now;
-    if (ongoing && settled(request.grantedAt)) await checkActive(deps, request, report);
+    if (request.state === 'active' && request.endsAt > now && settled(request.grantedAt)) await checkActive(deps, request, report);
   }
   for await (const request of pages((afterId) => deps.requests.listEndedSince(now - ENDED_LOOKBACK_MS, afterId, PAGE))) {
-    if (settled(request.endedAt)) await checkEnded(deps, request, report);
+    if (request.state === 'ended' && settled(request.endedAt)) await checkEnded(deps, request, report);
   }
   for (const request of await deps.requests.listUncleaned(LIMIT)) await checkFailed(deps, request, report);
   return report;
 }
 
-async function checkActive(deps: ReconcileDeps, request: AccessRequest, report: ReconcileReport): Promise<void> {
+async function checkActive(deps: ReconcileDeps, request: ActiveRequest, report: ReconcileReport): Promise<void> {
   const membership = journaledMembership(request);
   if (!membership) return;
   report.checked += 1;
@@ -122,7 +121,7 @@ async function settledRemoval(deps: ReconcileDeps, request: AccessRequest): Prom
   return step.status === 'follow' ? 'unconfirmed' : step.status;
 }
 
-async function checkEnded(deps: ReconcileDeps, request: AccessRequest, report: ReconcileReport): Promise<void> {
+async function checkEnded(deps: ReconcileDeps, request: EndedRequest, report: ReconcileReport): Promise<void> {
   const membership = journaledMembership(request);
   if (!membership) return;
   const { groupId, principalId } = membership;
@@ -147,7 +146,8 @@ async function checkEnded(deps: ReconcileDeps, request: AccessRequest, report: R
   }
   // Checked again right before the removal: a grant may have landed while Graph was being read.
   if ((await deps.requests.listCovering(groupId, principalId, request.id)).length > 0) return;
-  const ownership = { requestId: request.id, ...(request.grant?.reference !== undefined && { reference: request.grant.reference }) };
+  const { reference } = request.grant;
+  const ownership = { requestId: request.id, ...(reference !== undefined && { reference }) };
   const removed = await deps.access.revoke(grantedSpec(membership), principalId, ownership);
   // Present again, but through an assignment someone else made since: theirs, not a leftover of the bot's.
   if (removed.ok && removed.heldBy !== undefined) return;

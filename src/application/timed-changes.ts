@@ -1,5 +1,6 @@
 // The changes `RequestRepository.applyAll` takes, and `applyAll` for the stores that write them one by one.
 
+import { fieldsOf } from '../domain/access-request.js';
 import type { DecidedChange, RequestRepository } from './ports.js';
 
 /**
@@ -7,13 +8,14 @@ import type { DecidedChange, RequestRepository } from './ports.js';
  * ends no grant. `applyAll` takes only these, and no job lease to settle.
  */
 export function isTimedChange({ previous, change }: DecidedChange): boolean {
-  const next = change.request;
+  const next = fieldsOf(change.request);
+  const before = fieldsOf(previous);
   return (
-    next.approvals.length === previous.approvals.length &&
-    (next.denial === undefined || previous.denial !== undefined) &&
-    (next.grant === undefined || previous.grant !== undefined) &&
-    (next.state !== 'ended' || previous.state === 'ended') &&
-    next.removal === previous.removal
+    next.approvals.length === before.approvals.length &&
+    (next.denial === undefined || before.denial !== undefined) &&
+    (next.grant === undefined || before.grant !== undefined) &&
+    (next.state !== 'ended' || before.state === 'ended') &&
+    next.removal === before.removal
   );
 }
 

@@ -21,7 +21,11 @@ export interface Approval {
   at: number;
 }
 
-export interface AccessRequest {
+/**
+ * Every field a stored request may carry, whatever its state: how the stores write and read a request. The
+ * lifecycle itself works on `AccessRequest`, one type per state, built from these by `parseRequest`.
+ */
+export interface RequestFields {
   id: string;
   requesterId: string;
   /** The requester's Entra object id, resolved from their Slack email when they asked. */
@@ -40,43 +44,219 @@ export interface AccessRequest {
   createdAt: number;
   pendingUntil: number;
   approvals: readonly Approval[];
-  denial?: { by: Actor; at: number; comment?: string };
+  denial?: Denial;
   cancelledAt?: number;
   decidedAt?: number;
-  /**
-   * The grant call, journaled before it is first sent. An "already exists" answer to a retry of a journaled call
-   * is the bot's own earlier call; to a first call it is access the person held before (never removed). The end
-   * counts from here, so a crash between the call and its confirmation never lengthens a grant.
-   */
-  grantCall?: { sentAt: number; kind: GrantKind; groupId: string };
-  /** For a request that failed after its grant call: whether what the call may have created was removed. */
-  cleanup?: { at: number; result: CleanupResult };
-  /** An end that left the membership in place, because this other request of the bot still covers it. */
+  grantCall?: GrantCall;
+  cleanup?: Cleanup;
   keptBy?: string;
-  /**
-   * An end or cleanup that left the membership in place, because an assignment the bot did not make holds it
-   * (this PIM schedule: an admin's, made in place of the bot's or after it ended).
-   */
   heldBy?: string;
-  /**
-   * What the end did to the membership: removed it, found it already gone, kept it for another grant of the bot
-   * (`keptBy`), or left it to an assignment the bot did not make (`heldBy`). Reconciliation removes a membership
-   * again only where the bot's own removal was never confirmed (see `removalConfirmed`).
-   */
   removal?: RemovalOutcome;
-  /** After the end: the person's Boundary sign-ins and live sessions ended, and checked gone. */
   signOut?: SignOutRecord;
-  /** What was granted, set when the grant is confirmed. */
   grant?: GrantRecord;
   grantedAt?: number;
   endsAt?: number;
-  /** Set when an end has been asked for and the revoke job is under way. */
-  ending?: { reason: EndReason; by: Actor; at: number };
+  ending?: Ending;
   endedAt?: number;
   endReason?: EndReason;
   failure?: string;
+  expiryWarnedAt?: number;
+}
+
+export interface Denial {
+  by: Actor;
+  at: number;
+  comment?: string;
+}
+
+/**
+ * The grant call, journaled before it is first sent. An "already exists" answer to a retry of a journaled call
+ * is the bot's own earlier call; to a first call it is access the person held before (never removed). The end
+ * counts from here, so a crash between the call and its confirmation never lengthens a grant.
+ */
+export interface GrantCall {
+  sentAt: number;
+  kind: GrantKind;
+  groupId: string;
+}
+
+/** For a request that failed after its grant call: whether what the call may have created was removed. */
+export interface Cleanup {
+  at: number;
+  result: CleanupResult;
+}
+
+/** An end asked for, by whom and why; the grant stays active until the revoke job confirms it. */
+export interface Ending {
+  reason: EndReason;
+  by: Actor;
+  at: number;
+}
+
+/** What every request has, in every state. */
+type RequestCore = Pick<
+  RequestFields,
+  | 'id'
+  | 'requesterId'
+  | 'principalId'
+  | 'principalName'
+  | 'email'
+  | 'targetId'
+  | 'reason'
+  | 'durationMinutes'
+  | 'requiredApprovals'
+  | 'version'
+  | 'createdAt'
+  | 'pendingUntil'
+  | 'approvals'
+>;
+
+/** Waiting for its approvers. */
+export interface PendingRequest extends RequestCore {
+  state: 'pending';
+}
+
+/** Approved, its grant not yet confirmed: the grant call may be journaled, and may even have landed. */
+export interface ApprovedRequest extends RequestCore {
+  state: 'approved';
+  /** When the quorum was reached (absent only on rows from before it was recorded). */
+  decidedAt?: number;
+  grantCall?: GrantCall;
+}
+
+/** What a confirmed grant always has: what was granted, from when, until when. */
+interface GrantFacts {
+  decidedAt?: number;
+  grantCall?: GrantCall;
+  grant: GrantRecord;
+  grantedAt: number;
+  endsAt: number;
   /** When the requester was warned that the grant ends soon. */
   expiryWarnedAt?: number;
+}
+
+/** Granted, and not yet ended: `ending` once an end was asked for and the revoke job is under way. */
+export interface ActiveRequest extends RequestCore, GrantFacts {
+  state: 'active';
+  ending?: Ending;
+}
+
+/** Ended, and what the end did to the membership. */
+export interface EndedRequest extends RequestCore, GrantFacts {
+  state: 'ended';
+  ending: Ending;
+  endedAt: number;
+  endReason: EndReason;
+  /**
+   * What the end did to the membership: removed it, found it already gone, kept it for another grant of the bot
+   * (`keptBy`), or left it to an assignment the bot did not make (`heldBy`). Reconciliation removes a membership
+   * again only where the bot's own removal was never confirmed.
+   */
+  removal: RemovalOutcome;
+  /** An end that left the membership in place, because this other request of the bot still covers it. */
+  keptBy?: string;
+  /**
+   * An end that left the membership in place, because an assignment the bot did not make holds it (this PIM
+   * schedule: an admin's, made in place of the bot's or after it ended).
+   */
+  heldBy?: string;
+  /** After the end (or a later removal): the person's Boundary sign-ins and live sessions ended, checked gone. */
+  signOut?: SignOutRecord;
+}
+
+/** The grant could not be made; what its call may have left is cleaned up. */
+export interface FailedRequest extends RequestCore {
+  state: 'failed';
+  decidedAt?: number;
+  failure: string;
+  grantCall?: GrantCall;
+  cleanup?: Cleanup;
+  keptBy?: string;
+  heldBy?: string;
+  signOut?: SignOutRecord;
+}
+
+export interface DeniedRequest extends RequestCore {
+  state: 'denied';
+  decidedAt?: number;
+  denial: Denial;
+}
+
+export interface CancelledRequest extends RequestCore {
+  state: 'cancelled';
+  cancelledAt: number;
+}
+
+export interface TimedOutRequest extends RequestCore {
+  state: 'timed_out';
+  decidedAt?: number;
+}
+
+/** A request, one type per state of its lifecycle. */
+export type AccessRequest =
+  | PendingRequest
+  | ApprovedRequest
+  | ActiveRequest
+  | EndedRequest
+  | FailedRequest
+  | DeniedRequest
+  | CancelledRequest
+  | TimedOutRequest;
+
+/** A request in state `S`. */
+export type RequestIn<S extends RequestState> = Extract<AccessRequest, { state: S }>;
+
+/** A request seen as all the fields any state may carry, for code that reads every state alike (the stores). */
+export function fieldsOf(request: AccessRequest): RequestFields {
+  return request;
+}
+
+/** A stored request that breaks its state's rules: a corrupt row, never something a transition wrote. */
+export class CorruptRequest extends Error {}
+
+/**
+ * The request its stored fields describe, checked against its state: a state's required field missing is a
+ * corrupt row. An end stored before ends recorded what they did reads as its `keptBy` and `heldBy` say (an end
+ * was stored only once Entra confirmed it, or kept or held it).
+ */
+export function parseRequest(fields: RequestFields): AccessRequest {
+  const need = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined) throw new CorruptRequest(`request ${fields.id} is stored as ${fields.state} without ${name}`);
+    return value;
+  };
+  const { state } = fields;
+  switch (state) {
+    case 'pending':
+      return { ...fields, state };
+    case 'approved':
+    case 'timed_out':
+      return { ...fields, state };
+    case 'denied':
+      return { ...fields, state, denial: need(fields.denial, 'its denial') };
+    case 'cancelled':
+      return { ...fields, state, cancelledAt: need(fields.cancelledAt, 'its cancel time') };
+    case 'failed':
+      return { ...fields, state, failure: need(fields.failure, 'its failure') };
+    case 'active':
+    case 'ended': {
+      const granted = {
+        ...fields,
+        grant: need(fields.grant, 'its grant'),
+        grantedAt: need(fields.grantedAt, 'its grant time'),
+        endsAt: need(fields.endsAt, 'its end time'),
+      };
+      if (state === 'active') return { ...granted, state };
+      const removal = fields.removal ?? (fields.heldBy ? 'held' : fields.keptBy ? 'kept' : 'removed');
+      return {
+        ...granted,
+        state,
+        ending: need(fields.ending, 'the end asked for'),
+        endedAt: need(fields.endedAt, 'its end'),
+        endReason: need(fields.endReason, 'its end reason'),
+        removal,
+      };
+    }
+  }
 }
 
 /**
@@ -98,10 +278,10 @@ export const REMOVAL_OUTCOMES = ['removed', 'absent', 'kept', 'held'] as const;
 export type RemovalOutcome = (typeof REMOVAL_OUTCOMES)[number];
 
 /** A request whose grant Entra confirmed (active, or ended since): what was granted, from when, until when. */
-export type GrantedRequest = AccessRequest & { grant: GrantRecord; grantedAt: number; endsAt: number };
+export type GrantedRequest = ActiveRequest | EndedRequest;
 
 export function isGranted(request: AccessRequest): request is GrantedRequest {
-  return request.grant !== undefined && request.grantedAt !== undefined && request.endsAt !== undefined;
+  return request.state === 'active' || request.state === 'ended';
 }
 
 export interface GrantRecord {
@@ -157,21 +337,20 @@ export type TransitionResult = Transition | Refusal;
 /** The refusal for a transition the request is past (or not yet at); names who decided, once someone did. */
 export function wrongState(request: AccessRequest): Refusal {
   const lastApproval = request.approvals[request.approvals.length - 1];
-  const decider = request.denial ?? (lastApproval ? { by: lastApproval.approverId, at: lastApproval.at } : undefined);
+  const denial = request.state === 'denied' ? request.denial : undefined;
+  const decider = denial ?? (lastApproval ? { by: lastApproval.approverId, at: lastApproval.at } : undefined);
   return decider && request.state !== 'pending'
     ? { ok: false, code: 'wrong_state', state: request.state, decidedBy: decider.by, decidedAt: decider.at }
     : { ok: false, code: 'wrong_state', state: request.state };
 }
 
-/** The next request, its audit event and its jobs: every transition is one of these. */
-export function move(
-  request: AccessRequest,
-  changes: Partial<AccessRequest>,
-  audit: Omit<AuditEntry, 'from' | 'to'>,
-  jobs: JobOrder[],
-): Transition {
-  const next = { ...request, ...changes, version: request.version + 1 };
-  return { ok: true, request: next, audit: { ...audit, from: request.state, to: next.state }, jobs };
+/**
+ * The next request, its audit event and its jobs: every transition is one of these. `next` is the whole request
+ * in its new state (its version is the one after `previous`'s), so a field the new state needs cannot be left out.
+ */
+export function move(previous: AccessRequest, next: AccessRequest, audit: Omit<AuditEntry, 'from' | 'to'>, jobs: JobOrder[]): Transition {
+  const request = { ...next, version: previous.version + 1 };
+  return { ok: true, request, audit: { ...audit, from: previous.state, to: request.state }, jobs };
 }
 
 export const notify = (event: NewsKind): JobOrder => ({ kind: 'notify', event });
@@ -190,7 +369,7 @@ export interface NewRequestInput {
 }
 
 export function openRequest(input: NewRequestInput): Transition {
-  const request: AccessRequest = {
+  const request: PendingRequest = {
     id: input.id,
     requesterId: input.requesterId,
     ...(input.principalId !== undefined && { principalId: input.principalId }),
@@ -232,6 +411,7 @@ function refuseDecision(request: AccessRequest, target: Target, actor: Actor, no
 export function approve(request: AccessRequest, target: Target, actor: Actor, now: number): TransitionResult {
   const refusal = refuseDecision(request, target, actor, now);
   if (refusal) return refusal;
+  if (request.state !== 'pending') return wrongState(request);
   if (request.approvals.some((approval) => approval.approverId === actor)) return { ok: false, code: 'already_approved' };
 
   const approvals = [...request.approvals, { approverId: actor, at: now }];
@@ -241,41 +421,40 @@ export function approve(request: AccessRequest, target: Target, actor: Actor, no
   const requiredApprovals = target.approvers.required;
   const detail = { approvals: counted, required: requiredApprovals };
   if (counted < requiredApprovals) {
-    return move(request, { approvals, requiredApprovals }, { action: 'approval_recorded', actor, detail }, [notify('approval_recorded')]);
+    const waiting: PendingRequest = { ...request, approvals, requiredApprovals };
+    return move(request, waiting, { action: 'approval_recorded', actor, detail }, [notify('approval_recorded')]);
   }
-  return move(request, { approvals, requiredApprovals, state: 'approved', decidedAt: now }, { action: 'approved', actor, detail }, [
-    { kind: 'grant' },
-    notify('approved'),
-  ]);
+  const approved: ApprovedRequest = { ...request, approvals, requiredApprovals, state: 'approved', decidedAt: now };
+  return move(request, approved, { action: 'approved', actor, detail }, [{ kind: 'grant' }, notify('approved')]);
 }
 
 export function deny(request: AccessRequest, target: Target, actor: Actor, now: number, comment?: string): TransitionResult {
   const refusal = refuseDecision(request, target, actor, now);
   if (refusal) return refusal;
+  if (request.state !== 'pending') return wrongState(request);
   const denial = comment ? { by: actor, at: now, comment } : { by: actor, at: now };
-  return move(request, { state: 'denied', denial, decidedAt: now }, { action: 'denied', actor, detail: { comment: comment ?? null } }, [
-    notify('denied'),
-  ]);
+  const denied: DeniedRequest = { ...request, state: 'denied', denial, decidedAt: now };
+  return move(request, denied, { action: 'denied', actor, detail: { comment: comment ?? null } }, [notify('denied')]);
 }
 
 export function cancel(request: AccessRequest, actor: Actor, now: number): TransitionResult {
   if (actor !== request.requesterId) return { ok: false, code: 'not_the_requester' };
   if (request.state !== 'pending') return wrongState(request);
-  return move(request, { state: 'cancelled', cancelledAt: now }, { action: 'cancelled', actor, detail: {} }, [notify('cancelled')]);
+  const cancelled: CancelledRequest = { ...request, state: 'cancelled', cancelledAt: now };
+  return move(request, cancelled, { action: 'cancelled', actor, detail: {} }, [notify('cancelled')]);
 }
 
 export function timeOut(request: AccessRequest, now: number): TransitionResult {
   if (request.state !== 'pending') return wrongState(request);
   if (now < request.pendingUntil) return { ok: false, code: 'not_yet_due' };
-  return move(request, { state: 'timed_out', decidedAt: now }, { action: 'timed_out', actor: SYSTEM, detail: {} }, [notify('timed_out')]);
+  const timedOut: TimedOutRequest = { ...request, state: 'timed_out', decidedAt: now };
+  return move(request, timedOut, { action: 'timed_out', actor: SYSTEM, detail: {} }, [notify('timed_out')]);
 }
 
 /** A policy that lowered the target's maximum since the approval cuts the grant to the new maximum. */
 export function grantedMinutes(request: AccessRequest, maxMinutes?: number): number {
   return maxMinutes === undefined ? request.durationMinutes : Math.min(request.durationMinutes, maxMinutes);
 }
-
-export type GrantCall = NonNullable<AccessRequest['grantCall']>;
 
 /** Whether a grant (or the policy's grant) goes to the same kind and group as the journaled call. */
 export function sameGrantCall(call: GrantCall, grant: { kind: GrantKind; groupId: string }): boolean {
@@ -289,7 +468,7 @@ export function journalGrantCall(request: AccessRequest, grant: GrantSpec, now: 
   const grantCall = { sentAt: now, kind: grant.kind, groupId: grant.groupId };
   return move(
     request,
-    { grantCall },
+    { ...request, grantCall },
     { action: 'grant_call_sent', actor: SYSTEM, detail: { kind: grant.kind, groupId: grant.groupId } },
     [],
   );
@@ -307,12 +486,8 @@ export function confirmGrant(request: AccessRequest, grant: GrantRecord, now: nu
   const durationMinutes = grantedMinutes(request, maxMinutes);
   const endsAt = grantedAt + minutesToMs(durationMinutes);
   const cut = durationMinutes < request.durationMinutes ? { cutFromMinutes: request.durationMinutes } : {};
-  return move(
-    request,
-    { state: 'active', grant, grantedAt, endsAt, durationMinutes },
-    { action: 'granted', actor: SYSTEM, detail: { ...grant, endsAt, ...cut } },
-    [notify('granted')],
-  );
+  const active: ActiveRequest = { ...request, state: 'active', grant, grantedAt, endsAt, durationMinutes };
+  return move(request, active, { action: 'granted', actor: SYSTEM, detail: { ...grant, endsAt, ...cut } }, [notify('granted')]);
 }
 
 /**
@@ -328,11 +503,11 @@ export interface GrantFailure {
 export function failGrant(request: AccessRequest, cause: string, now: number, outcome: GrantFailure = {}): TransitionResult {
   if (request.state !== 'approved') return wrongState(request);
   const cleanupNeeded = !outcome.standing && outcome.mayHaveGranted === true && request.grantCall !== undefined;
-  const changes: Partial<AccessRequest> = outcome.standing
-    ? { state: 'failed', failure: cause, cleanup: { at: now, result: 'standing' } }
-    : { state: 'failed', failure: cause };
+  const failed: FailedRequest = outcome.standing
+    ? { ...request, state: 'failed', failure: cause, cleanup: { at: now, result: 'standing' } }
+    : { ...request, state: 'failed', failure: cause };
   const jobs: JobOrder[] = cleanupNeeded ? [{ kind: 'cleanup' }, notify('failed')] : [notify('failed')];
-  return move(request, changes, { action: 'grant_failed', actor: SYSTEM, detail: { cause, cleanup: cleanupNeeded } }, jobs);
+  return move(request, failed, { action: 'grant_failed', actor: SYSTEM, detail: { cause, cleanup: cleanupNeeded } }, jobs);
 }
 
 /**
@@ -353,7 +528,7 @@ export function recordCleanup(
   const jobs: JobOrder[] = signOut && result === 'removed' ? [{ kind: 'sign_out' }, notify('cleaned_up')] : [notify('cleaned_up')];
   return move(
     request,
-    { cleanup: { at: now, result }, ...named },
+    { ...request, cleanup: { at: now, result }, ...named },
     { action: 'cleaned_up', actor: SYSTEM, detail: { result, ...named } },
     jobs,
   );

@@ -5,6 +5,7 @@
 import {
   type AccessRequest,
   type Actor,
+  type EndedRequest,
   type EndReason,
   type JobOrder,
   move,
@@ -40,7 +41,12 @@ export function requestEnd(
   if (reason === 'expired' && (request.endsAt === undefined || now < request.endsAt)) return { ok: false, code: 'not_yet_due' };
   // A person who ends or revokes access sees the card say so at once; an expiry is reported when it is done.
   const jobs: JobOrder[] = reason === 'expired' ? [{ kind: 'revoke' }] : [{ kind: 'revoke' }, notify('end_requested')];
-  return move(request, { ending: { reason, by: actor, at: now } }, { action: 'end_requested', actor, detail: { reason } }, jobs);
+  return move(
+    request,
+    { ...request, ending: { reason, by: actor, at: now } },
+    { action: 'end_requested', actor, detail: { reason } },
+    jobs,
+  );
 }
 
 /** What the end's removal found: removed, already gone, or kept because this other grant of the bot covers it. */
@@ -53,12 +59,22 @@ export type EndRemoval = { outcome: 'removed' | 'absent' } | { outcome: 'kept'; 
  */
 export function confirmEnd(request: AccessRequest, now: number, removal: EndRemoval, signOut = false): TransitionResult {
   if (request.state !== 'active' || !request.ending) return wrongState(request);
-  const reason = request.ending.reason;
+  const { ending } = request;
+  const reason = ending.reason;
   const keptBy = removal.outcome === 'kept' ? removal.keptBy : undefined;
   const jobs: JobOrder[] = signOut && keptBy === undefined ? [{ kind: 'sign_out' }, notify('ended')] : [notify('ended')];
+  const ended: EndedRequest = {
+    ...request,
+    state: 'ended',
+    ending,
+    endedAt: now,
+    endReason: reason,
+    removal: removal.outcome,
+    ...(keptBy !== undefined && { keptBy }),
+  };
   return move(
     request,
-    { state: 'ended', endedAt: now, endReason: reason, removal: removal.outcome, ...(keptBy !== undefined && { keptBy }) },
+    ended,
     { action: 'ended', actor: SYSTEM, detail: { reason, removal: removal.outcome, ...(keptBy !== undefined && { keptBy }) } },
     jobs,
   );
@@ -71,23 +87,23 @@ export function confirmEnd(request: AccessRequest, now: number, removal: EndRemo
  */
 export function endHeldElsewhere(request: AccessRequest, now: number, heldBy: string): TransitionResult {
   if (request.state !== 'active' || !request.ending) return wrongState(request);
-  const reason = request.ending.reason;
-  return move(
-    request,
-    { state: 'ended', endedAt: now, endReason: reason, removal: 'held', heldBy },
-    { action: 'ended', actor: SYSTEM, detail: { reason, removal: 'held', heldBy } },
-    [notify('ended')],
-  );
+  const { ending } = request;
+  const reason = ending.reason;
+  const ended: EndedRequest = { ...request, state: 'ended', ending, endedAt: now, endReason: reason, removal: 'held', heldBy };
+  return move(request, ended, { action: 'ended', actor: SYSTEM, detail: { reason, removal: 'held', heldBy } }, [notify('ended')]);
 }
 
 /** The requester is told once, `warningMinutes` before the end, that the grant is about to end. */
 export function warnOfExpiry(request: AccessRequest, warningMinutes: number, now: number): TransitionResult {
-  if (request.state !== 'active' || request.endsAt === undefined) return wrongState(request);
+  if (request.state !== 'active') return wrongState(request);
   if (request.ending || request.expiryWarnedAt !== undefined) return { ok: false, code: 'already_ending' };
   if (now < request.endsAt - minutesToMs(warningMinutes)) return { ok: false, code: 'not_yet_due' };
-  return move(request, { expiryWarnedAt: now }, { action: 'expiry_warned', actor: SYSTEM, detail: { endsAt: request.endsAt } }, [
-    notify('expiring_soon'),
-  ]);
+  return move(
+    request,
+    { ...request, expiryWarnedAt: now },
+    { action: 'expiry_warned', actor: SYSTEM, detail: { endsAt: request.endsAt } },
+    [notify('expiring_soon')],
+  );
 }
 
 /**
@@ -99,7 +115,7 @@ export function endRemovedOutside(request: AccessRequest, now: number): Transiti
   if (request.ending) return { ok: false, code: 'already_ending' };
   return move(
     request,
-    { ending: { reason: 'revoked', by: SYSTEM, at: now } },
+    { ...request, ending: { reason: 'revoked', by: SYSTEM, at: now } },
     { action: 'drift_removed_outside', actor: SYSTEM, detail: { endsAt: request.endsAt } },
     [{ kind: 'revoke' }, notify('drift_removed_outside')],
   );
@@ -119,7 +135,7 @@ export function recordLingeringAccess(request: AccessRequest, removed: boolean, 
       : [notify('drift_still_present')];
   return move(
     request,
-    removed ? { removal: 'removed' } : {},
+    removed ? { ...request, removal: 'removed' } : request,
     { action: 'drift_still_present', actor: SYSTEM, detail: { removed, ...(problem && { problem }) } },
     jobs,
   );
@@ -133,10 +149,10 @@ export function recordLingeringAccess(request: AccessRequest, removed: boolean, 
 export function endJournalMismatch(request: AccessRequest, now: number): TransitionResult {
   if (request.state !== 'active') return wrongState(request);
   if (request.ending) return { ok: false, code: 'already_ending' };
-  const detail = { groupId: request.grant?.groupId ?? null, journaledGroupId: request.grantCall?.groupId ?? null };
+  const detail = { groupId: request.grant.groupId, journaledGroupId: request.grantCall?.groupId ?? null };
   return move(
     request,
-    { ending: { reason: 'revoked', by: SYSTEM, at: now } },
+    { ...request, ending: { reason: 'revoked', by: SYSTEM, at: now } },
     { action: 'drift_journal_mismatch', actor: SYSTEM, detail },
     [{ kind: 'revoke' }, notify('drift_journal_mismatch')],
   );
@@ -149,7 +165,7 @@ export function recordSignOut(request: AccessRequest, signOut: SignOutRecord): T
   const removedByBot = request.state === 'ended' || (request.state === 'failed' && request.cleanup?.result === 'removed');
   if (!removedByBot) return wrongState(request);
   const { at: _at, ...counts } = signOut;
-  return move(request, { signOut }, { action: 'boundary_signed_out', actor: SYSTEM, detail: counts }, [notify('signed_out')]);
+  return move(request, { ...request, signOut }, { action: 'boundary_signed_out', actor: SYSTEM, detail: counts }, [notify('signed_out')]);
 }
 
 /** A revocation (or its Boundary step) that keeps failing is raised with the approvers once; the job keeps trying. */
@@ -157,5 +173,5 @@ export function reportRevokeTrouble(request: AccessRequest, problem: string, att
   const endingEntra = request.state === 'active' && request.ending !== undefined;
   const endingBoundary = request.state === 'ended' || (request.state === 'failed' && request.cleanup?.result === 'removed');
   if (!endingEntra && !endingBoundary) return wrongState(request);
-  return move(request, {}, { action: 'revoke_failing', actor: SYSTEM, detail: { problem, attempts } }, [notify('revoke_failing')]);
+  return move(request, request, { action: 'revoke_failing', actor: SYSTEM, detail: { problem, attempts } }, [notify('revoke_failing')]);
 }

@@ -1,6 +1,6 @@
 // Which requests hold an Entra membership, and what a grant is in the provider's terms.
 
-import type { AccessRequest, GrantRecord, RequestState } from './access-request.js';
+import type { AccessRequest, GrantCall, GrantRecord, RequestState } from './access-request.js';
 import type { GrantSpec } from './policy.js';
 
 /** The grant as the provider needs it to end it: what was granted, whatever the policy says today. */
@@ -10,6 +10,31 @@ export function grantedSpec(grant: GrantRecord): GrantSpec {
     : { kind: 'group_membership', groupId: grant.groupId };
 }
 
+/** What was granted: only a request whose grant Entra confirmed (active, or ended since) has one. */
+export function grantOf(request: AccessRequest): GrantRecord | undefined {
+  return request.state === 'active' || request.state === 'ended' ? request.grant : undefined;
+}
+
+/** The journaled grant call: only a request that was approved (and may have gone on since) can have one. */
+export function grantCallOf(request: AccessRequest): GrantCall | undefined {
+  switch (request.state) {
+    case 'approved':
+    case 'active':
+    case 'ended':
+    case 'failed':
+      return request.grantCall;
+    default:
+      return undefined;
+  }
+}
+
+/** The one of `requests` whose grant ends last (one not yet granted counts as ending last), if any. */
+export function latestEnding(requests: readonly AccessRequest[]): AccessRequest | undefined {
+  const end = (request: AccessRequest) =>
+    request.state === 'active' || request.state === 'ended' ? request.endsAt : Number.POSITIVE_INFINITY;
+  return [...requests].sort((a, b) => end(b) - end(a))[0];
+}
+
 /**
  * Whether `other` holds the same Entra membership (group and person) as `request`'s grant would, so ending one
  * must leave the membership in place: an active grant that is not ending, or an approved one whose grant call
@@ -17,8 +42,8 @@ export function grantedSpec(grant: GrantRecord): GrantSpec {
  */
 export function coversSameMembership(other: AccessRequest, groupId: string, principalId: string): boolean {
   const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
-  if (!same(other.principalId ?? other.grant?.principalId, principalId)) return false;
-  if (other.state === 'active') return !other.ending && same(other.grant?.groupId, groupId);
+  if (!same(other.principalId ?? grantOf(other)?.principalId, principalId)) return false;
+  if (other.state === 'active') return !other.ending && same(other.grant.groupId, groupId);
   return other.state === 'approved' && same(other.grantCall?.groupId, groupId);
 }
 
@@ -39,15 +64,16 @@ export function openRequestFor(requests: readonly AccessRequest[], targetId: str
  * the policy says today; a grant from before calls were journaled has only its record.
  */
 export function journaledMembership(request: AccessRequest): GrantRecord | undefined {
-  const principalId = request.grant?.principalId ?? request.principalId;
+  const principalId = grantOf(request)?.principalId ?? request.principalId;
   if (principalId === undefined) return undefined;
-  const call = request.grantCall ?? request.grant;
+  const call = grantCallOf(request) ?? grantOf(request);
   return call && { kind: call.kind, groupId: call.groupId, principalId };
 }
 
 /** A grant whose record names another group (or kind) than its journaled call: made by a retry after a policy edit. */
 export function grantDisagreesWithJournal(request: AccessRequest): boolean {
-  const { grant, grantCall } = request;
+  const grant = grantOf(request);
+  const grantCall = grantCallOf(request);
   return (
     grant !== undefined &&
     grantCall !== undefined &&
@@ -69,9 +95,8 @@ export function holderRole(other: AccessRequest, requestId: string, since: numbe
   if (other.state === 'active') return other.ending ? 'removing' : 'keeps';
   if (other.state !== 'ended') return 'none';
   if (other.keptBy === requestId) return 'keeps';
-  const removedByBot =
-    other.removal === undefined ? !other.keptBy && !other.heldBy : other.removal === 'removed' || other.removal === 'absent';
-  return removedByBot && (other.endedAt ?? 0) >= since ? 'removing' : 'none';
+  const removedByBot = other.removal === 'removed' || other.removal === 'absent';
+  return removedByBot && other.endedAt >= since ? 'removing' : 'none';
 }
 
 /**
@@ -88,12 +113,9 @@ export function removalStep(request: AccessRequest): RemovalStep {
       return { status: request.grantCall ? 'covered' : 'unconfirmed' };
     case 'active':
       return { status: request.ending ? 'pending' : 'covered' };
-    case 'ended': {
-      // Ends recorded before outcomes were: an end was stored only once Entra confirmed it (or kept or held it).
-      const outcome = request.removal ?? (request.heldBy ? 'held' : request.keptBy ? 'kept' : 'removed');
-      if (outcome === 'kept') return request.keptBy ? { status: 'follow', keptBy: request.keptBy } : { status: 'unconfirmed' };
-      return { status: outcome === 'held' ? 'held' : 'confirmed' };
-    }
+    case 'ended':
+      if (request.removal === 'kept') return request.keptBy ? { status: 'follow', keptBy: request.keptBy } : { status: 'unconfirmed' };
+      return { status: request.removal === 'held' ? 'held' : 'confirmed' };
     case 'failed':
       switch (request.cleanup?.result) {
         case undefined:

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { applyTransition } from '../../src/application/apply-transition.js';
 import { endAccess } from '../../src/application/end-access.js';
 import { type ReconcileDeps, reconcile, SETTLING_MS } from '../../src/application/reconcile.js';
-import { failGrant, journalGrantCall } from '../../src/domain/access-request.js';
+import { failGrant, fieldsOf, journalGrantCall } from '../../src/domain/access-request.js';
 import { FakeBoundarySignOuts } from '../support/fakes.js';
-import { makePolicy, makeTarget, REQUESTER } from '../support/fixtures.js';
+import { fields, makePolicy, makeTarget, REQUESTER } from '../support/fixtures.js';
 import { approved, drain, type JobDepsForTests, PRINCIPAL, setUpJobs } from '../support/job-harness.js';
 
 const GROUP = makeTarget().grant.groupId;
@@ -138,7 +138,7 @@ describe('reconcile', () => {
       ok: true,
       request: {
         ...request,
-        grantCall: { sentAt: request.grantedAt ?? 0, kind: 'pim_group', groupId: OTHER },
+        grantCall: { sentAt: fieldsOf(request).grantedAt ?? 0, kind: 'pim_group', groupId: OTHER },
         version: request.version + 1,
       },
       audit: { action: 'test_seed', actor: 'system', from: 'active', to: 'active', detail: {} },
@@ -212,7 +212,7 @@ describe('reconcile after a failed grant', () => {
     await drain(deps);
     deps.access.present.add(`${GROUP}/${PRINCIPAL}`);
     expect(await deps.requests.find(id)).toMatchObject({ state: 'failed', grantCall: { groupId: GROUP } });
-    expect((await deps.requests.find(id))?.cleanup).toBeUndefined();
+    expect(fields(await deps.requests.find(id))?.cleanup).toBeUndefined();
     return id;
   }
 

@@ -2,12 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   type AccessRequest,
   approve,
+  CorruptRequest,
   cancel,
   confirmGrant,
   deny,
   failGrant,
+  fieldsOf,
   openRequest,
+  parseRequest,
   REQUEST_STATES,
+  type RequestFields,
   type RequestState,
   recordCleanup,
   SYSTEM,
@@ -32,13 +36,21 @@ const transitions: Record<string, (request: AccessRequest) => TransitionResult> 
   failGrant: (request) => failGrant(request, 'Graph said 403', now),
   release: (request) => requestEnd(request, 'released', REQUESTER, now),
   revoke: (request) => requestEnd(request, 'revoked', ADMIN, now, { isAdmin: true }),
-  expire: (request) => requestEnd(request, 'expired', SYSTEM, (request.endsAt ?? 0) + 1),
+  expire: (request) => requestEnd(request, 'expired', SYSTEM, (fieldsOf(request).endsAt ?? 0) + 1),
   confirmEnd: (request) =>
-    confirmEnd(request.ending ? request : { ...request, ending: { reason: 'released', by: REQUESTER, at: now } }, now, {
-      outcome: 'removed',
-    }),
+    confirmEnd(
+      request.state === 'active' && !request.ending ? { ...request, ending: { reason: 'released', by: REQUESTER, at: now } } : request,
+      now,
+      {
+        outcome: 'removed',
+      },
+    ),
   endHeldElsewhere: (request) =>
-    endHeldElsewhere(request.ending ? request : { ...request, ending: { reason: 'expired', by: SYSTEM, at: now } }, now, 'sched-admin'),
+    endHeldElsewhere(
+      request.state === 'active' && !request.ending ? { ...request, ending: { reason: 'expired', by: SYSTEM, at: now } } : request,
+      now,
+      'sched-admin',
+    ),
 };
 
 // The legal moves; every other (transition, state) pair must be refused with wrong_state.
@@ -289,5 +301,40 @@ describe('checkReason', () => {
     ['  Rotate the TLS certificate on web-1  ', { ok: true, reason: 'Rotate the TLS certificate on web-1' }],
   ])('judges %j', (text, expected) => {
     expect(checkReason(text)).toEqual(expected);
+  });
+});
+
+describe('a stored request, read back as the type of its state', () => {
+  const stored = (state: RequestState, overrides: Partial<RequestFields> = {}): RequestFields => ({
+    ...fieldsOf(requestIn(state)),
+    ...overrides,
+  });
+
+  it.each([
+    ['active', 'grant', 'without its grant'],
+    ['active', 'endsAt', 'without its end time'],
+    ['ended', 'ending', 'without the end asked for'],
+    ['ended', 'endedAt', 'without its end'],
+    ['denied', 'denial', 'without its denial'],
+    ['cancelled', 'cancelledAt', 'without its cancel time'],
+    ['failed', 'failure', 'without its failure'],
+  ] as const)('refuses a %s request stored without %s, as a corrupt row', (state, field, words) => {
+    const { [field]: _dropped, ...rest } = stored(state) as RequestFields & Record<string, unknown>;
+    expect(() => parseRequest(rest as RequestFields)).toThrow(CorruptRequest);
+    expect(() => parseRequest(rest as RequestFields)).toThrow(words);
+  });
+
+  it.each([
+    [{}, 'removed'],
+    [{ keptBy: 'req_OTHER' }, 'kept'],
+    [{ heldBy: 'sched-admin' }, 'held'],
+    [{ removal: 'absent' as const }, 'absent'],
+  ])('reads an end stored before ends recorded their outcome from what it kept: %o is %s', (overrides, removal) => {
+    const { removal: _none, ...legacy } = stored('ended');
+    expect(parseRequest({ ...legacy, ...overrides })).toMatchObject({ state: 'ended', removal });
+  });
+
+  it('reads every state back as it was written', () => {
+    for (const state of REQUEST_STATES) expect(parseRequest(stored(state))).toEqual(requestIn(state));
   });
 });

@@ -33,7 +33,7 @@ import {
   type RequestState,
   type Transition,
 } from '../../src/domain/access-request.js';
-import { coversSameMembership } from '../../src/domain/membership.js';
+import { coversSameMembership, grantOf } from '../../src/domain/membership.js';
 import type { NewsKind } from '../../src/domain/news.js';
 import type { GrantSpec } from '../../src/domain/policy.js';
 
@@ -100,11 +100,11 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
   async listHolders(groupId: string, principalId: string, excludeRequestId: string, endedSince: number): Promise<AccessRequest[]> {
     const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
     return [...this.requests.values()].filter((request) => {
-      if (request.id === excludeRequestId || !same(request.principalId ?? request.grant?.principalId, principalId)) return false;
+      if (request.id === excludeRequestId || !same(request.principalId ?? grantOf(request)?.principalId, principalId)) return false;
       if (request.state === 'approved') return request.grantCall !== undefined && same(request.grantCall.groupId, groupId);
-      if (!same(request.grant?.groupId, groupId)) return false;
-      if (request.state === 'active') return true;
-      return request.state === 'ended' && (request.keptBy === excludeRequestId || (request.endedAt ?? 0) >= endedSince);
+      if (request.state === 'active') return same(request.grant.groupId, groupId);
+      if (request.state !== 'ended' || !same(request.grant.groupId, groupId)) return false;
+      return request.keptBy === excludeRequestId || request.endedAt >= endedSince;
     });
   }
 

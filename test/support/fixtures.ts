@@ -1,4 +1,13 @@
-import { type AccessRequest, type GrantedRequest, isGranted, type RequestState } from '../../src/domain/access-request.js';
+import {
+  type AccessRequest,
+  fieldsOf,
+  type GrantedRequest,
+  isGranted,
+  parseRequest,
+  type RequestFields,
+  type RequestIn,
+  type RequestState,
+} from '../../src/domain/access-request.js';
 import type { Policy, Target } from '../../src/domain/policy.js';
 
 export const REQUESTER = 'U0SRE0001';
@@ -25,8 +34,8 @@ export function makePolicy(targets: Target[] = [makeTarget()]): Policy {
 }
 
 /** A request as it would look after reaching `state` by the usual path. */
-export function requestIn(state: RequestState, overrides: Partial<AccessRequest> = {}): AccessRequest {
-  const base: AccessRequest = {
+export function requestIn<S extends RequestState>(state: S, overrides: Partial<RequestFields> = {}): RequestIn<S> {
+  const base: RequestFields = {
     id: 'req_TEST',
     requesterId: REQUESTER,
     targetId: 'prod-ssh',
@@ -50,7 +59,7 @@ export function requestIn(state: RequestState, overrides: Partial<AccessRequest>
     grantedAt: T0 + 2000,
     endsAt: T0 + 2000 + 3_600_000,
   };
-  const byState: Record<RequestState, Partial<AccessRequest>> = {
+  const byState: Record<RequestState, Partial<RequestFields>> = {
     pending: {},
     approved,
     active: granted,
@@ -60,11 +69,17 @@ export function requestIn(state: RequestState, overrides: Partial<AccessRequest>
     timed_out: { decidedAt: T0 + 4 * 3_600_000 },
     failed: { ...approved, failure: 'Graph refused the grant' },
   };
-  return { ...base, ...byState[state], state, ...overrides };
+  // Checked as the stores check what they read: a state's required field left out fails here.
+  return parseRequest({ ...base, ...byState[state], state, ...overrides }) as RequestIn<S>;
+}
+
+/** A request seen as every field any state may carry, for tests that read a field whatever the state. */
+export function fields(request: AccessRequest | undefined): RequestFields | undefined {
+  return request && fieldsOf(request);
 }
 
 /** An active request with its confirmed grant, typed as such. */
-export function grantedIn(state: 'active' | 'ended' = 'active', overrides: Partial<AccessRequest> = {}): GrantedRequest {
+export function grantedIn(state: 'active' | 'ended' = 'active', overrides: Partial<RequestFields> = {}): GrantedRequest {
   const request = requestIn(state, overrides);
   if (!isGranted(request)) throw new Error(`requestIn('${state}') has no confirmed grant`);
   return request;

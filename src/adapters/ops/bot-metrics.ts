@@ -4,7 +4,14 @@
 
 import type { JobOutcome } from '../../application/jobs/index.js';
 import type { RequestRepository, StoredJob } from '../../application/ports.js';
-import { type AccessRequest, REQUEST_STATES } from '../../domain/access-request.js';
+import {
+  type AccessRequest,
+  type EndedRequest,
+  fieldsOf,
+  isGranted,
+  REQUEST_STATES,
+  type SignOutRecord,
+} from '../../domain/access-request.js';
 import { Registry } from './metrics.js';
 
 const SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 14_400];
@@ -66,27 +73,32 @@ export class BotMetrics {
     if (outcome.result === 'retry' && boundaryStep) this.signOutFailures.inc();
     if (outcome.result === 'buried') this.failures.inc(kind);
     if (outcome.result !== 'done' || !after) return;
-    if (job.kind === 'notify' && (job.event === 'approved' || job.event === 'denied') && after.decidedAt !== undefined) {
-      this.timeToDecision.observe((after.decidedAt - after.createdAt) / 1000);
+    const decidedAt = fieldsOf(after).decidedAt;
+    if (job.kind === 'notify' && (job.event === 'approved' || job.event === 'denied') && decidedAt !== undefined) {
+      this.timeToDecision.observe((decidedAt - after.createdAt) / 1000);
     }
     if (job.kind === 'grant' && after.state === 'failed') this.failures.inc(kind);
-    if (job.kind === 'grant' && after.grantedAt !== undefined && after.decidedAt !== undefined) {
-      this.timeToGrant.observe((after.grantedAt - after.decidedAt) / 1000);
-    }
-    if (job.kind === 'revoke' && before?.state === 'active' && after.endedAt !== undefined) {
+    if (job.kind === 'grant' && isGranted(after) && decidedAt !== undefined) this.timeToGrant.observe((after.grantedAt - decidedAt) / 1000);
+    if (job.kind === 'revoke' && before?.state === 'active' && after.state === 'ended') {
       this.revocationLag.observe(lagSeconds(after, after.endedAt));
     }
     // A removal after an end (a cleanup, a lingering membership) signs out again: each sign-out is counted once.
-    if (boundaryStep && after.signOut && after.signOut.at !== before?.signOut?.at) {
-      this.boundaryLag.observe(lagSeconds(after, after.signOut.at));
-      this.tokensRevoked.inc({}, after.signOut.tokensRevoked);
-      this.sessionsCancelled.inc({}, after.signOut.sessionsEnded);
+    const signOut = signOutOf(after);
+    if (boundaryStep && signOut && signOut.at !== (before && signOutOf(before))?.at) {
+      if (after.state === 'ended') this.boundaryLag.observe(lagSeconds(after, signOut.at));
+      this.tokensRevoked.inc({}, signOut.tokensRevoked);
+      this.sessionsCancelled.inc({}, signOut.sessionsEnded);
     }
   }
 }
 
+/** The Boundary sign-out recorded after a removal the bot made, if any. */
+function signOutOf(request: AccessRequest): SignOutRecord | undefined {
+  return request.state === 'ended' || request.state === 'failed' ? request.signOut : undefined;
+}
+
 /** From when the end was due (the scheduled end for an expiry, else when it was asked for) to `doneAt`. */
-function lagSeconds(request: AccessRequest, doneAt: number): number {
-  const due = request.ending?.reason === 'expired' ? (request.endsAt ?? request.ending.at) : (request.ending?.at ?? doneAt);
+function lagSeconds(request: EndedRequest, doneAt: number): number {
+  const due = request.ending.reason === 'expired' ? request.endsAt : request.ending.at;
   return Math.max(0, doneAt - due) / 1000;
 }

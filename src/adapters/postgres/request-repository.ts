@@ -3,7 +3,7 @@
 
 import type { Deadline, DecidedChange, JobLease, RequestRepository } from '../../application/ports.js';
 import { checkTimedChanges } from '../../application/timed-changes.js';
-import type { AccessRequest, RequestState, Transition } from '../../domain/access-request.js';
+import { type AccessRequest, fieldsOf, type RequestFields, type RequestState, type Transition } from '../../domain/access-request.js';
 import { auditBody } from '../sql/audit-chain.js';
 import { type RequestRow, requestRow } from '../sql/request-columns.js';
 import { type DecisionRow, type GrantRow, toRequest } from '../sql/rows.js';
@@ -43,9 +43,9 @@ export class PostgresRequestRepository implements RequestRepository {
       leaseId: lease?.id ?? null,
       leaseAttempts: lease?.attempts ?? null,
       ...requestRow(next),
-      ...decisionValues(previous, next),
-      ...grantValues(previous, next),
-      ...grantEndValues(previous, next, now),
+      ...decisionValues(fieldsOf(previous), fieldsOf(next)),
+      ...grantValues(fieldsOf(previous), fieldsOf(next)),
+      ...grantEndValues(fieldsOf(previous), fieldsOf(next), now),
     });
   }
 
@@ -155,7 +155,7 @@ function auditValues(requestId: string, change: Transition, now: number): AuditV
 }
 
 /** The decisions the change adds: its new approvals, then its denial. */
-function decisionValues(previous: AccessRequest, next: AccessRequest): DecisionValues {
+function decisionValues(previous: RequestFields, next: RequestFields): DecisionValues {
   const added = next.approvals
     .slice(previous.approvals.length)
     .map((approval) => ({ approverId: approval.approverId, kind: 'approve', comment: null, at: approval.at }));
@@ -173,7 +173,7 @@ function decisionValues(previous: AccessRequest, next: AccessRequest): DecisionV
 }
 
 /** The grant the change records, or nulls. */
-function grantValues(previous: AccessRequest, next: AccessRequest): GrantValues {
+function grantValues(previous: RequestFields, next: RequestFields): GrantValues {
   const grant = next.grant && !previous.grant ? next.grant : undefined;
   return {
     grantKind: grant?.kind ?? null,
@@ -186,7 +186,7 @@ function grantValues(previous: AccessRequest, next: AccessRequest): GrantValues 
 }
 
 /** When and why the grant ended, if the change ends it, or nulls; then what the end did, if that changed. */
-function grantEndValues(previous: AccessRequest, next: AccessRequest, now: number): GrantEndValues {
+function grantEndValues(previous: RequestFields, next: RequestFields, now: number): GrantEndValues {
   const removalOutcome = next.removal !== previous.removal ? (next.removal ?? null) : null;
   if (next.state !== 'ended' || previous.state === 'ended') return { endedAt: null, endReason: null, removalOutcome };
   return { endedAt: next.endedAt ?? now, endReason: next.endReason ?? null, removalOutcome };

@@ -3,7 +3,7 @@
 // reads of a request's row from this list; a new field is one entry here and one migration per store.
 // The decisions and the grant live in tables of their own (see `toRequest`).
 
-import type { AccessRequest } from '../../domain/access-request.js';
+import type { RequestFields } from '../../domain/access-request.js';
 
 /** A column's type in PostgreSQL; SQLite's columns have the matching affinities. */
 export type SqlType = 'text' | 'integer' | 'bigint';
@@ -12,34 +12,34 @@ type SqlValue = string | number | null;
 /** A part of a request and the columns that store it, by name. */
 interface StoredPart<Row extends Record<string, SqlValue>> {
   columns: { readonly [Column in keyof Row]: SqlType };
-  write(request: AccessRequest): Row;
-  read(row: Row): Partial<AccessRequest>;
+  write(request: RequestFields): Row;
+  read(row: Row): Partial<RequestFields>;
 }
 
 /** The fields stored as they are: keys, texts, counts and times. */
 type ScalarField = {
-  [Field in keyof AccessRequest]-?: Exclude<AccessRequest[Field], undefined> extends SqlValue ? Field : never;
-}[keyof AccessRequest];
+  [Field in keyof RequestFields]-?: Exclude<RequestFields[Field], undefined> extends SqlValue ? Field : never;
+}[keyof RequestFields];
 
 /** A field kept as it is in a column of its own, NULL when the request has none. */
 function field<Field extends ScalarField, Column extends string>(
   key: Field,
   column: Column,
   type: SqlType,
-): StoredPart<Record<Column, Exclude<AccessRequest[Field], undefined> | null>> {
-  type Value = Exclude<AccessRequest[Field], undefined> | null;
+): StoredPart<Record<Column, Exclude<RequestFields[Field], undefined> | null>> {
+  type Value = Exclude<RequestFields[Field], undefined> | null;
   return {
     columns: { [column]: type } as Record<Column, SqlType>,
     write: (request) => ({ [column]: request[key] ?? null }) as Record<Column, Value>,
-    read: (row) => (row[column] === null ? {} : ({ [key]: row[column] } as Partial<AccessRequest>)),
+    read: (row) => (row[column] === null ? {} : ({ [key]: row[column] } as Partial<RequestFields>)),
   };
 }
 
 /** A part stored in several columns; its columns' values are typed by what `write` returns. */
 function part<Row extends Record<string, SqlValue>>(stored: {
   columns: NoInfer<{ readonly [Column in keyof Row]: SqlType }>;
-  write(request: AccessRequest): Row;
-  read(row: NoInfer<Row>): Partial<AccessRequest>;
+  write(request: RequestFields): Row;
+  read(row: NoInfer<Row>): Partial<RequestFields>;
 }): StoredPart<Row> {
   return stored;
 }
@@ -147,11 +147,11 @@ export const REQUEST_COLUMNS: readonly RequestColumn[] = columnsOf(PARTS);
 export const CHANGED_COLUMNS: readonly RequestColumn[] = columnsOf(CHANGING);
 
 /** The request's row: the value of every column in `REQUEST_COLUMNS`. */
-export function requestRow(request: AccessRequest): RequestRow {
+export function requestRow(request: RequestFields): RequestRow {
   return Object.assign({}, ...PARTS.map((stored) => stored.write(request)));
 }
 
 /** What the row holds of the request: everything but its decisions and its grant. */
-export function readRequestRow(row: RequestRow): Partial<AccessRequest> {
+export function readRequestRow(row: RequestRow): Partial<RequestFields> {
   return Object.assign({}, ...PARTS.map((stored) => stored.read(row)));
 }

@@ -2,7 +2,14 @@
 // the application sees. A request's own row is described in request-columns.ts.
 
 import type { AuditRecord, StoredJob } from '../../application/ports.js';
-import type { AccessRequest, EndReason, GrantRecord, RemovalOutcome } from '../../domain/access-request.js';
+import {
+  type AccessRequest,
+  type EndReason,
+  type GrantRecord,
+  parseRequest,
+  type RemovalOutcome,
+  type RequestFields,
+} from '../../domain/access-request.js';
 import { isNewsKind, type NewsKind } from '../../domain/news.js';
 import type { GrantKind } from '../../domain/policy.js';
 import { type RequestRow, readRequestRow } from './request-columns.js';
@@ -60,7 +67,7 @@ export function toRequest(row: RequestRow, decisions: DecisionRow[], grant: Gran
     ...(grant.reference !== null && { reference: grant.reference }),
   };
   // The row's parts hold every other field of a request (the repository contract reads each one back).
-  return {
+  return parseRequest({
     ...readRequestRow(row),
     approvals: decisions
       .filter((decision) => decision.decision === 'approve')
@@ -72,7 +79,7 @@ export function toRequest(row: RequestRow, decisions: DecisionRow[], grant: Gran
     ...(grant?.ended_at != null && { endedAt: grant.ended_at }),
     ...(grant?.end_reason != null && { endReason: grant.end_reason }),
     ...(grant?.removal != null && { removal: grant.removal }),
-  } as AccessRequest;
+  } as RequestFields);
 }
 
 // The column is text; a value no release ever wrote means a corrupt row or a rollback across a new kind of news.

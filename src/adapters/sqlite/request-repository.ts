@@ -1,6 +1,13 @@
 import type { Deadline, DecidedChange, JobLease, RequestRepository } from '../../application/ports.js';
 import { applyInTurn } from '../../application/timed-changes.js';
-import type { AccessRequest, AuditEntry, JobOrder, RequestState, Transition } from '../../domain/access-request.js';
+import {
+  type AccessRequest,
+  type AuditEntry,
+  fieldsOf,
+  type JobOrder,
+  type RequestState,
+  type Transition,
+} from '../../domain/access-request.js';
 import { auditHash, GENESIS_HASH } from '../sql/audit-chain.js';
 import { CHANGED_COLUMNS, REQUEST_COLUMNS, type RequestRow, requestRow } from '../sql/request-columns.js';
 import { type DecisionRow, type GrantRow, toRequest } from '../sql/rows.js';
@@ -96,7 +103,8 @@ export class SqliteRequestRepository implements RequestRepository {
   }
 
   async apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): Promise<boolean> {
-    const next = change.request;
+    const next = fieldsOf(change.request);
+    const prior = fieldsOf(previous);
     const write = this.db.transaction(() => {
       const updated = this.statements.updateRequest.run({
         ...requestRow(next),
@@ -110,10 +118,10 @@ export class SqliteRequestRepository implements RequestRepository {
       for (const approval of next.approvals.slice(previous.approvals.length)) {
         this.statements.insertDecision.run(next.id, approval.approverId, 'approve', null, approval.at);
       }
-      if (next.denial && !previous.denial) {
+      if (next.denial && !prior.denial) {
         this.statements.insertDecision.run(next.id, next.denial.by, 'deny', next.denial.comment ?? null, next.denial.at);
       }
-      if (next.grant && !previous.grant) {
+      if (next.grant && !prior.grant) {
         const { grant } = next;
         this.statements.insertGrant.run(
           next.id,
@@ -128,7 +136,7 @@ export class SqliteRequestRepository implements RequestRepository {
       if (next.state === 'ended' && previous.state !== 'ended') {
         this.statements.endGrant.run(next.endedAt ?? now, next.endReason ?? null, next.id);
       }
-      if (next.removal !== previous.removal) this.statements.noteRemoval.run(next.removal ?? null, next.id);
+      if (next.removal !== prior.removal) this.statements.noteRemoval.run(next.removal ?? null, next.id);
       this.record(next.id, change.audit, change.jobs, now);
       const lease = options.completeJob;
       // A job whose lease ran out belongs to another pass now: its outcome must not be recorded twice.

@@ -3,6 +3,7 @@
 
 import {
   type AccessRequest,
+  type ApprovedRequest,
   confirmGrant,
   failGrant,
   type GrantFailure,
@@ -12,7 +13,7 @@ import {
   sameGrantCall,
 } from '../../domain/access-request.js';
 import { minutesToMs } from '../../domain/duration.js';
-import { grantedSpec, holderRole } from '../../domain/membership.js';
+import { grantCallOf, grantedSpec, holderRole } from '../../domain/membership.js';
 import { findTarget, type Target } from '../../domain/policy.js';
 import { applyTransition } from '../apply-transition.js';
 import type { StoredJob } from '../ports.js';
@@ -31,7 +32,7 @@ const ANSWER_MARGIN_MS = 5_000;
 interface GrantAttempt {
   deps: JobDeps;
   job: StoredJob;
-  request: AccessRequest;
+  request: ApprovedRequest;
   target: Target;
   principalId: string;
   /** An earlier attempt's call was journaled: it may have landed before its answer was lost. */
@@ -77,7 +78,7 @@ async function sendGrant(attempt: GrantAttempt): Promise<JobOutcome> {
     ? { ok: true as const, request }
     : await applyTransition(deps, request.id, (current, now) => journalGrantCall(current, target.grant, now));
   if (!journaled.ok) return finish(deps, job, `nothing to grant: ${journaled.code}`);
-  const call = journaled.request.grantCall ?? { sentAt: deps.clock.now(), kind: target.grant.kind, groupId: target.grant.groupId };
+  const call = grantCallOf(journaled.request) ?? { sentAt: deps.clock.now(), kind: target.grant.kind, groupId: target.grant.groupId };
   const membership = { kind: call.kind, groupId: call.groupId, principalId };
 
   // Written before this look, the journal shows this grant to any end of the same membership that looks after
@@ -137,8 +138,9 @@ async function settleAlreadyPresent(
     });
   }
   // Overlapping PIM grants share one assignment: its end in Entra must follow the latest of them.
+  const endOf = (other: AccessRequest) => (other.state === 'active' ? other.endsAt : Number.POSITIVE_INFINITY);
   const stillOpen = keepers.filter((other) => other.state !== 'ended');
-  if (keepers.length > 0 && stillOpen.every((other) => (other.endsAt ?? Number.POSITIVE_INFINITY) < pim.endsAt)) {
+  if (keepers.length > 0 && stillOpen.every((other) => endOf(other) < pim.endsAt)) {
     const moved = await deps.access.extend(grantedSpec(membership), membership.principalId, pim.endsAt, pim.justification);
     if (!moved.ok) return moved.kind === 'transient' ? retry(deps, job, moved) : attempt.fail(moved.message, { mayHaveGranted: true });
   }

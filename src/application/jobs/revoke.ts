@@ -3,15 +3,14 @@
 
 import type { AccessRequest } from '../../domain/access-request.js';
 import { confirmEnd, endHeldElsewhere, reportRevokeTrouble } from '../../domain/ending.js';
-import { grantedSpec, journaledMembership } from '../../domain/membership.js';
+import { grantedSpec, journaledMembership, latestEnding } from '../../domain/membership.js';
 import { applyTransition } from '../apply-transition.js';
 import type { StoredJob } from '../ports.js';
 import { finish, type JobDeps, type JobOutcome, REVOKE_ALERT_AFTER, record, retryEnding } from './job-outcome.js';
 
 /** The latest-ending other grant of the bot that holds the same membership, if any. */
 async function coveringGrant(deps: JobDeps, groupId: string, principalId: string, requestId: string): Promise<AccessRequest | undefined> {
-  const covering = await deps.requests.listCovering(groupId, principalId, requestId);
-  return covering.sort((a, b) => (b.endsAt ?? Number.POSITIVE_INFINITY) - (a.endsAt ?? Number.POSITIVE_INFINITY))[0];
+  return latestEnding(await deps.requests.listCovering(groupId, principalId, requestId));
 }
 
 export async function runRevoke(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {

@@ -2,6 +2,7 @@
 
 import type { AccessRequest } from '../../domain/access-request.js';
 import { recordSignOut, reportRevokeTrouble } from '../../domain/ending.js';
+import { grantOf } from '../../domain/membership.js';
 import { applyTransition } from '../apply-transition.js';
 import type { StoredJob } from '../ports.js';
 import { finish, type JobDeps, type JobOutcome, REVOKE_ALERT_AFTER, record, retryEnding } from './job-outcome.js';
@@ -11,10 +12,10 @@ import { finish, type JobDeps, type JobOutcome, REVOKE_ALERT_AFTER, record, retr
  * Boundary re-reads managed groups only at the next sign-in. Retried without end, like the Entra step.
  */
 export async function runSignOut(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
-  const principalId = request.grant?.principalId ?? request.principalId;
+  const principalId = grantOf(request)?.principalId ?? request.principalId;
   // Queued after each removal the bot made (an end, a cleanup, a lingering membership): each runs once, as a job.
-  if (!deps.boundary || request.removal === 'kept' || request.removal === 'held' || !principalId)
-    return finish(deps, job, 'nothing to sign out');
+  const leftInPlace = request.state === 'ended' && (request.removal === 'kept' || request.removal === 'held');
+  if (!deps.boundary || leftInPlace || !principalId) return finish(deps, job, 'nothing to sign out');
   const result = await deps.boundary.endSignIns({ principalId, email: request.email ?? request.principalName ?? '' });
   if (result.ok) {
     const counts = { tokensRevoked: result.tokensRevoked, sessionsEnded: result.sessionsEnded, otherAccounts: result.otherAccounts };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditHash } from '../../../src/adapters/sql/audit-chain.js';
 import { SqliteRequestRepository } from '../../../src/adapters/sqlite/request-repository.js';
-import { approve, cancel, confirmGrant, deny, openRequest, SYSTEM } from '../../../src/domain/access-request.js';
+import { approve, cancel, confirmGrant, deny, fieldsOf, openRequest, SYSTEM } from '../../../src/domain/access-request.js';
 import { confirmEnd, requestEnd } from '../../../src/domain/ending.js';
 import { sqliteAuditTrail, sqliteJobs } from '../../support/audit-and-jobs.js';
 import { openMigratedDatabase, tempDatabaseFile } from '../../support/database.js';
@@ -48,7 +48,7 @@ describe('SqliteRequestRepository', () => {
     expect(await repository.apply(approved.request, active, T0 + 2000)).toBe(true);
     expect(await repository.find('req_A')).toEqual(active.request);
 
-    const ending = must(requestEnd(active.request, 'expired', SYSTEM, active.request.endsAt ?? 0));
+    const ending = must(requestEnd(active.request, 'expired', SYSTEM, fieldsOf(active.request).endsAt ?? 0));
     expect(await repository.apply(active.request, ending, T0 + 3_602_000)).toBe(true);
     const ended = must(confirmEnd(ending.request, T0 + 3_603_000, { outcome: 'removed' }));
     expect(await repository.apply(ending.request, ended, T0 + 3_603_000)).toBe(true);

@@ -1,8 +1,9 @@
 // The news about a request, as thread replies under the card and as DMs to the requester.
 
 import type { KnownBlock } from '@slack/types';
-import { type AccessRequest, isGranted } from '../../../domain/access-request.js';
+import { type AccessRequest, type FailedRequest, isGranted } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
+import { grantCallOf, grantOf } from '../../../domain/membership.js';
 import type { NewsKind } from '../../../domain/news.js';
 import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
@@ -42,7 +43,7 @@ function boundaryHint(target: Target | undefined, boundary: BoundarySetup | unde
 
 /** The end's checklist, once Boundary has been dealt with too. */
 function signOutChecklist(request: AccessRequest): string {
-  const done = request.signOut;
+  const done = request.state === 'ended' || request.state === 'failed' ? request.signOut : undefined;
   if (!done) return 'Entra membership removed :white_check_mark:';
   const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   const warning =
@@ -56,7 +57,7 @@ function signOutChecklist(request: AccessRequest): string {
 const heldByOther = (heldBy: string) =>
   `another PIM assignment that the bot did not make (schedule \`${escapeMrkdwn(heldBy)}\`) holds it, so the bot left it alone`;
 
-function cleanupLine(request: AccessRequest): string {
+function cleanupLine(request: FailedRequest): string {
   if (request.heldBy) return `The membership stays: ${heldByOther(request.heldBy)}.`;
   switch (request.cleanup?.result) {
     case 'removed':
@@ -94,6 +95,7 @@ export function renderThreadNews(
         blocks: [section(`:hourglass: Access for ${who} ends ${slackDate(request.endsAt)}.`), endNowButton(request)],
       };
     case 'ended': {
+      if (request.state !== 'ended') return undefined;
       const membership = request.heldBy
         ? `The Entra group membership stays: ${heldByOther(request.heldBy)}.`
         : request.keptBy
@@ -112,11 +114,13 @@ export function renderThreadNews(
         blocks: [section(`:lock: ${signOutChecklist(request)}`)],
       };
     case 'cleaned_up':
+      if (request.state !== 'failed') return undefined;
       return {
         text: `Checked what the failed grant for ${who} left behind`,
         blocks: [section(`:broom: ${cleanupLine(request)}`)],
       };
     case 'failed':
+      if (request.state !== 'failed') return undefined;
       return {
         text: `Granting access to ${who} failed`,
         blocks: [section(`:x: Granting access to ${who} failed: ${failureForPeople(request)}`)],
@@ -153,7 +157,7 @@ export function renderThreadNews(
         text: `The grant for ${who} was recorded on another group than the bot's call went to`,
         blocks: [
           section(
-            `:mag: Reconciliation: the grant for ${who} is recorded on group \`${escapeMrkdwn(request.grant?.groupId ?? '')}\`, but the bot's grant call went to group \`${escapeMrkdwn(request.grantCall?.groupId ?? '')}\` (the policy changed while the call was retried). The bot ends the grant and removes the membership its call made; check the recorded group by hand, the bot leaves it alone.`,
+            `:mag: Reconciliation: the grant for ${who} is recorded on group \`${escapeMrkdwn(grantOf(request)?.groupId ?? '')}\`, but the bot's grant call went to group \`${escapeMrkdwn(grantCallOf(request)?.groupId ?? '')}\` (the policy changed while the call was retried). The bot ends the grant and removes the membership its call made; check the recorded group by hand, the bot leaves it alone.`,
           ),
         ],
       };
@@ -201,6 +205,7 @@ export function renderDirectNews(
         ],
       };
     case 'ended': {
+      if (request.state !== 'ended') return undefined;
       const stays = request.heldBy ? ' You keep the group membership through another assignment that the bot did not make.' : '';
       return {
         text: `Your access to ${name} ended`,
