@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { policyYaml, prodDb } from '../../simulators/policies.js';
 import { sqliteOf } from '../../simulators/sandbox.js';
+import { freshPostgresDatabase } from '../support/postgres.js';
 import type { World } from '../support/world.js';
 import { APPROVALS, MEMBER_GROUP, PEOPLE, PIM_GROUP, startWorld, stopWorld } from '../support/world.js';
 
@@ -111,35 +112,44 @@ describe('the bot removes only what it granted', () => {
     expect(sqliteOf(world.bot).prepare('SELECT cleanup_result FROM requests').pluck().get()).toBe('removed');
   });
 
-  it('never follows a policy edit with a retried grant: the lost-answer membership is removed and the new group left alone', async () => {
-    const OTHER_GROUP = '7c2e9b1d-4f3a-4d6b-8e5c-2a1b0c9d8e7f';
-    world = await startWorld({ policy: SHARED_GROUP_POLICY });
-    world.graph.addGroup({ id: OTHER_GROUP, displayName: 'Production databases (new)' });
-    // The person is a permanent member of the group the policy will move the target to.
-    world.graph.addDirectMember(OTHER_GROUP, PEOPLE.requester.entra);
-    world.graph.loseResponseAfterWrite(/members\/\$ref/, { times: 1 });
-    await askAndApprove(world, 'prod-db');
-    await world.slack.waitFor(() => world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the lost write');
+  // Both stores: the journal the retry follows is what each of them keeps.
+  it.each([
+    ['SQLite', async () => undefined],
+    ['PostgreSQL', async () => (await freshPostgresDatabase()).url],
+  ])(
+    'on %s, never follows a policy edit with a retried grant: the lost-answer membership is removed and the new group left alone',
+    async (_store, database) => {
+      const OTHER_GROUP = '7c2e9b1d-4f3a-4d6b-8e5c-2a1b0c9d8e7f';
+      const databaseUrl = await database();
+      world = await startWorld({ policy: SHARED_GROUP_POLICY, ...(databaseUrl && { databaseUrl }) });
+      const stateOf = async (w: World) => (await w.bot.requests.listByRequester(PEOPLE.requester.slack, 1))[0]?.state;
+      world.graph.addGroup({ id: OTHER_GROUP, displayName: 'Production databases (new)' });
+      // The person is a permanent member of the group the policy will move the target to.
+      world.graph.addDirectMember(OTHER_GROUP, PEOPLE.requester.entra);
+      world.graph.loseResponseAfterWrite(/members\/\$ref/, { times: 1 });
+      await askAndApprove(world, 'prod-db');
+      await world.slack.waitFor(() => world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the lost write');
 
-    writeFileSync(
-      world.policyFile,
-      policyYaml({ targets: [prodDb({ grant: { kind: 'group_membership', groupId: OTHER_GROUP } }), REPLICA] }),
-    );
-    expect(await world.bot.reloadPolicy()).toEqual({ ok: true });
-    for (let attempt = 0; attempt < 5 && states(world)['prod-db'] !== 'failed'; attempt++) await world.advance(2000);
+      writeFileSync(
+        world.policyFile,
+        policyYaml({ targets: [prodDb({ grant: { kind: 'group_membership', groupId: OTHER_GROUP } }), REPLICA] }),
+      );
+      expect(await world.bot.reloadPolicy()).toEqual({ ok: true });
+      for (let attempt = 0; attempt < 5 && (await stateOf(world)) !== 'failed'; attempt++) await world.advance(2000);
 
-    expect(states(world)['prod-db']).toBe('failed');
-    await world.slack.waitFor(() => !world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the cleanup');
-    expect(world.graph.isMember(OTHER_GROUP, PEOPLE.requester.entra)).toBe(true);
-    const calls = world.graph.log.filter((request) => request.path.includes(OTHER_GROUP) && request.method !== 'GET');
-    expect(calls).toEqual([]);
-    const sam = world.slack.person(PEOPLE.requester.slack);
-    await world.slack.waitFor(
-      () => sam.dms().find((message) => JSON.stringify(message.blocks).includes('the policy moved this target to another group')),
-      5000,
-      'the requester told why',
-    );
-  });
+      expect(await stateOf(world)).toBe('failed');
+      await world.slack.waitFor(() => !world?.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the cleanup');
+      expect(world.graph.isMember(OTHER_GROUP, PEOPLE.requester.entra)).toBe(true);
+      const calls = world.graph.log.filter((request) => request.path.includes(OTHER_GROUP) && request.method !== 'GET');
+      expect(calls).toEqual([]);
+      const sam = world.slack.person(PEOPLE.requester.slack);
+      await world.slack.waitFor(
+        () => sam.dms().find((message) => JSON.stringify(message.blocks).includes('the policy moved this target to another group')),
+        5000,
+        'the requester told why',
+      );
+    },
+  );
 
   it('ends a PIM grant without removing the permanent assignment an admin made after the bot’s expired, and says so', async () => {
     world = await startWorld();
