@@ -1,0 +1,62 @@
+// A PostgreSQL database that several replicas share: the storage the bot uses with JIT_DATABASE_URL.
+
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { aloneAmongReplicas, isReachable, openPool } from '../adapters/postgres/database.js';
+import { type JobListener, listenForJobs } from '../adapters/postgres/job-notifications.js';
+import { PostgresJobQueue } from '../adapters/postgres/job-queue.js';
+import { findPostgresMigrationsDirectory, migrate as migratePostgres } from '../adapters/postgres/migrations.js';
+import { PostgresRequestRepository } from '../adapters/postgres/request-repository.js';
+import { PostgresSlackMessageStore } from '../adapters/postgres/slack-message-refs.js';
+import { readMigrations } from '../adapters/sql/migration-files.js';
+import type { Logger } from '../logger.js';
+import type { SharedTask, Storage } from './storage.js';
+
+// Connections per replica (and one more for LISTEN): 32 job slots each run one query at a time, a sweep writes
+// a batch in one statement (and decides up to 8 lost races again at once), and a sweep or reconciliation in
+// progress holds one for its lock.
+const POOL_SIZE = 20;
+
+// Advisory lock keys: any fixed numbers, as long as nothing else in the database takes the same ones (the
+// migrations take 4_710_375_201).
+const TASK_LOCKS: Record<SharedTask, number> = { reconcile: 4_710_375_202, sweep: 4_710_375_203 };
+
+/** This process's name on the leases it holds: the host and pid say where to look, the random part tells restarts apart. */
+function replicaName(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+export async function openPostgres(url: string, log: Logger): Promise<Storage> {
+  const pool = openPool(url, {
+    max: POOL_SIZE,
+    onIdleError: (error) => log.warn({ err: error }, 'an idle database connection was lost'),
+  });
+  const migrated = await migratePostgres(pool, readMigrations(findPostgresMigrationsDirectory()));
+  if (!migrated.ok) {
+    await pool.end();
+    throw new Error(`database: ${migrated.error}`);
+  }
+  if (migrated.applied.length > 0) log.info({ applied: migrated.applied.map((m) => m.file) }, 'database migrated');
+  // Opened now, and kept (see openPool): the first burst of work finds them ready.
+  await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.query('SELECT 1')));
+  const replica = replicaName();
+  log.info({ replica }, 'sharing PostgreSQL with any other replicas');
+  let listener: JobListener | undefined;
+  return {
+    requests: new PostgresRequestRepository(pool),
+    jobs: new PostgresJobQueue(pool, replica),
+    messages: new PostgresSlackMessageStore(pool),
+    isWritable: () => isReachable(pool),
+    watchOtherReplicas: async (wake) => {
+      listener = await listenForJobs(url, wake, {
+        onConnectionLost: (error) => log.warn({ err: error }, 'lost the wake-up connection; reconnecting (polling goes on)'),
+      });
+    },
+    recoverLeases: async () => 0,
+    alone: (task, work) => aloneAmongReplicas(pool, TASK_LOCKS[task], work),
+    close: async () => {
+      await listener?.close();
+      await pool.end();
+    },
+  };
+}
