@@ -39,12 +39,12 @@ function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
 export async function spawnBotProcess(
   sims: Simulators,
   clockOffsetMs: number,
-  options: { built?: boolean; env?: Record<string, string> } = {},
+  options: { built?: boolean; env?: Record<string, string>; execArgv?: string[] } = {},
 ): Promise<BotProcess> {
   const started = performance.now();
   const connectionsBefore = sims.slack.connectionsOpened;
   const child = fork(options.built ? BUILT_ENTRY : SOURCE_ENTRY, [], {
-    execArgv: options.built ? [] : ['--import', 'tsx'],
+    execArgv: [...(options.built ? [] : ['--import', 'tsx']), ...(options.execArgv ?? [])],
     env: { ...process.env, ...sims.env, LOG_LEVEL: 'warn', ...options.env, JIT_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs) },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

@@ -4,6 +4,7 @@
 import { ClientSecretCredential } from '@azure/identity';
 import { Client, MiddlewareFactory } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { SharedTokenCredential } from './shared-token.js';
 import { WriteThrottleGate } from './write-throttle.js';
 
 export interface GraphClientOptions {
@@ -19,10 +20,12 @@ export interface GraphClientOptions {
 }
 
 export function createGraphClient(options: GraphClientOptions): Client {
-  const credential = new ClientSecretCredential(options.tenantId, options.clientId, options.clientSecret, {
-    authorityHost: options.authorityHost,
-    disableInstanceDiscovery: options.disableInstanceDiscovery,
-  });
+  const credential = new SharedTokenCredential(
+    new ClientSecretCredential(options.tenantId, options.clientId, options.clientSecret, {
+      authorityHost: options.authorityHost,
+      disableInstanceDiscovery: options.disableInstanceDiscovery,
+    }),
+  );
   const root = new URL(options.baseUrl);
   // App-only tokens are asked for the resource's .default scope; national clouds have their own Graph host.
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [`${root.origin}/.default`] });

@@ -1,0 +1,33 @@
+// Not part of the bench: profiles one bot process through a burst of 50 /jit commands from 50 new people.
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { spawnBotProcess } from '../simulators/bot-process-handle.js';
+import { addPerson, crowdMember, startSimulators } from '../simulators/sandbox.js';
+import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
+import { POLICY, percentile } from './measure.js';
+
+async function main(): Promise<void> {
+  const sims = await startSimulators({ policy: POLICY });
+  const crowd = Array.from({ length: 50 }, (_, index) => crowdMember(index));
+  for (const person of crowd) addPerson(sims, person);
+  const dir = process.env.PROFILE_DIR ?? '';
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  const bot = await spawnBotProcess(sims, 0, { execArgv: dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] : [] });
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  for (let round = 0; round < 3; round++) {
+    const mark = sims.slack.envelopes.length;
+    const people = crowd.slice(round * 16, round * 16 + 16);
+    const start = performance.now();
+    await Promise.all((round === 0 ? crowd : people).map((person) => sims.slack.person(person.slack).slash('/jit')));
+    const acks = sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
+    console.log(`round ${round}: ${acks.length} acks p50 ${percentile(acks, 50).toFixed(1)} p99 ${percentile(acks, 99).toFixed(1)} ms (${(performance.now() - start).toFixed(0)} ms)`);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    if (round === 0) break;
+  }
+  bot.child.kill('SIGTERM');
+  await new Promise((resolve) => bot.child.once('exit', resolve));
+  await sims.slack.stop();
+  await sims.graph.stop();
+}
+
+void runTrustingSimulatorCa(fileURLToPath(import.meta.url), main);
