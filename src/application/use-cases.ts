@@ -4,6 +4,7 @@
 import type { AccessRequest } from '../domain/access-request.js';
 import { findTarget, type Target } from '../domain/policy.js';
 import type { ChangeOutcome } from './apply-transition.js';
+import { atMostAtOnce } from './at-most.js';
 import { cancelRequest } from './cancel-request.js';
 import { type DecideInput, type DecideOutcome, decideRequest, previewDecision } from './decide-request.js';
 import { endAccess } from './end-access.js';
@@ -54,16 +55,21 @@ export interface UseCases {
  * Binds every use case to `deps`. `changed` runs after each stored change, so the job worker writes the cards
  * and runs the grants at once rather than on its next timer.
  */
+const WARM_UPS_AT_ONCE = 4;
+
 export function bindUseCases(deps: RequestAccessDeps, changed: () => void): UseCases {
   const afterChange = <T extends { ok: boolean }>(outcome: T): T => {
     if (outcome.ok) changed();
     return outcome;
   };
+  // A burst of /jit commands (an incident) would otherwise look up every person at once, on the event loop that
+  // acks the rest of the burst; a few at a time still has each done long before its modal is submitted.
+  const warmUp = atMostAtOnce(WARM_UPS_AT_ONCE);
   return {
     requestOptions: (userId, targetId) => requestOptions(deps.policy, userId, targetId),
     targetOf: (targetId) => findTarget(deps.policy, targetId),
     requestAccess: async (form) => afterChange(await requestAccess(deps, form)),
-    warmUpIdentity: (userId) => warmUpIdentity(deps, userId),
+    warmUpIdentity: (userId) => warmUp(() => warmUpIdentity(deps, userId)),
     decide: async (input) => afterChange(await decideRequest(deps, input)),
     previewDecision: (input) => previewDecision(deps, input),
     cancel: async (input) => afterChange(await cancelRequest(deps, input)),
