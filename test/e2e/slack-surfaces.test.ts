@@ -28,7 +28,7 @@ async function request(w: World, who: string, values: Record<string, string>, ta
   const { errors } = await person.submit(values);
   expect(errors).toEqual({});
   const cards = () => w.slack.workspace.messages.filter((message) => message.channel === APPROVALS && !message.threadTs);
-  return w.slack.waitFor(() => cards().length > before && cards()[before], 5000, 'the card');
+  return w.slack.waitFor(() => cards().length > before && cards()[before], 10_000, 'the card');
 }
 
 const REASON = 'Investigating incident INC-42 on web-1';
@@ -387,12 +387,13 @@ describe('the Home tab', () => {
       addPerson(w, person);
       const card = await request(w, person.slack, { reason: `${REASON} #${index}` }, 'prod-db');
       await w.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
-      await w.slack.waitFor(() => text(card).includes('1 of 2 approvals'), 3000, 'the first approval');
+      // Generous: 24 requests in a row on a busy machine; the promise is the block count, not the speed.
+      await w.slack.waitFor(() => text(card).includes('1 of 2 approvals'), 10_000, 'the first approval');
     }
     // Each request still needs Li's approval (two are required), so Li's list of decisions is 24 long.
     const li = w.slack.person(PEOPLE.approver2.slack);
     await li.openHome();
-    const home = await w.slack.waitFor(() => li.home, 3000, 'Li’s Home');
+    const home = await w.slack.waitFor(() => li.home, 10_000, 'Li’s Home');
     expect((home.definition.blocks as unknown[]).length).toBeLessThanOrEqual(100);
     expect(JSON.stringify(home.definition)).toContain('…and 9 more');
   });
