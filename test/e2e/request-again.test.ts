@@ -9,6 +9,11 @@ let world: World | undefined;
 const MINUTE = 60_000;
 const REASON = 'Investigating incident INC-42 on db-1';
 
+async function open(options: Parameters<typeof startWorld>[0] = {}): Promise<World> {
+  world = await startWorld(options);
+  return world;
+}
+
 afterEach(async () => {
   const violations = await stopWorld(world);
   world = undefined;
@@ -30,7 +35,7 @@ async function ask(w: World, values: Record<string, string>): Promise<SimMessage
 
 describe('Request again', () => {
   it('after an expiry opens the form with the same target, duration and reason, and sends a new request', async () => {
-    const w = (world = await startWorld({ policy: PROD_DB_POLICY }));
+    const w = await open({ policy: PROD_DB_POLICY });
     const sam = w.slack.person(PEOPLE.requester.slack);
     const first = await ask(w, { reason: REASON, 'duration_prod-db': '120' });
     await w.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: first });
@@ -58,7 +63,7 @@ describe('Request again', () => {
   });
 
   it('is on the receipt of a timed-out request too', async () => {
-    const w = (world = await startWorld({ policy: PROD_DB_POLICY }));
+    const w = await open({ policy: PROD_DB_POLICY });
     const sam = w.slack.person(PEOPLE.requester.slack);
     const card = await ask(w, { reason: REASON });
     await w.advance(4 * 60 * MINUTE);
@@ -73,7 +78,7 @@ describe('Request again', () => {
 
 describe('a denial', () => {
   it('tells the requester by DM who denied it and quotes their reason, escaped', async () => {
-    const w = (world = await startWorld());
+    const w = await open();
     const sam = w.slack.person(PEOPLE.requester.slack);
     const maria = w.slack.person(PEOPLE.approver1.slack);
     const card = await ask(w, { reason: REASON });
@@ -95,7 +100,7 @@ describe('a denial', () => {
 
 describe('/jit why', () => {
   it('explains a known target privately: approvers, approvals, durations, eligibility, timeout and who may ask', async () => {
-    const w = (world = await startWorld());
+    const w = await open();
     const sam = w.slack.person(PEOPLE.requester.slack);
     await sam.slash('/jit', 'why prod-db');
 
@@ -115,7 +120,7 @@ describe('/jit why', () => {
   });
 
   it('answers an unknown target with the targets the person may ask for', async () => {
-    const w = (world = await startWorld());
+    const w = await open();
     const sam = w.slack.person(PEOPLE.requester.slack);
     await sam.slash('/jit', 'why prod-dbx');
 
