@@ -5,8 +5,9 @@
 import { durationChoices, findTarget, isApprover, type Policy, requestableTargets, type Target } from './policy.js';
 
 /**
- * Target blocks that later policy features add (DESIGN: "Optional target blocks"). Each is optional, so a
- * target without it (or a policy type that does not know it yet) reads as the feature being off.
+ * Target blocks that other policy features add: Slack user groups among the approvers, extension, break-glass.
+ * Each is optional, so a target without it (or a `Target` type that does not declare it yet) reads as the
+ * feature being off; once `Target` declares one, it must agree with the shape here or this stops compiling.
  */
 export interface LaterTargetRules {
   approvers: { groups?: readonly string[] };
