@@ -40,6 +40,8 @@ describe('Request again', () => {
     const first = await ask(w, { reason: REASON, 'duration_prod-db': '120' });
     await w.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: first });
     await w.slack.waitFor(() => w.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the grant');
+    // The end is set once the grant is confirmed: move the clock only after the card says so.
+    await w.slack.waitFor(() => first.text.endsWith('active'), 5000, 'the card to show active access');
 
     await w.advance(120 * MINUTE);
     const ended = await w.slack.waitFor(
