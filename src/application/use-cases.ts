@@ -3,6 +3,7 @@
 
 import type { AccessRequest } from '../domain/access-request.js';
 import { findTarget, type Target } from '../domain/policy.js';
+import { explainTarget, type TargetExplanation } from '../domain/target-rules.js';
 import type { ChangeOutcome } from './apply-transition.js';
 import { atMostAtOnce } from './at-most.js';
 import { cancelRequest } from './cancel-request.js';
@@ -16,6 +17,7 @@ import {
   requestOptions,
   warmUpIdentity,
 } from './request-access.js';
+import { type RequestAgainOutcome, requestAgain } from './request-again.js';
 import { describeHomes, type HomeData, homeViewersOf, listRequests } from './request-views.js';
 
 export type PreviewOutcome = Awaited<ReturnType<typeof previewDecision>>;
@@ -49,6 +51,10 @@ export interface UseCases {
   describeHomes(userIds: readonly string[]): Promise<Map<string, HomeData>>;
   /** Whose Home tab shows this request. */
   homeViewersOf(request: AccessRequest): string[];
+  /** The request form pre-filled from one of the person's requests that is over. */
+  requestAgain(input: RequestChoice): Promise<RequestAgainOutcome>;
+  /** What the policy says about a target, as it applies to this person (`/jit why`). */
+  explainTarget(userId: string, targetId: string): TargetExplanation;
 }
 
 /**
@@ -77,5 +83,7 @@ export function bindUseCases(deps: RequestAccessDeps, changed: () => void): UseC
     listRequests: (userId) => listRequests(deps, userId),
     describeHomes: (userIds) => describeHomes(deps, userIds),
     homeViewersOf: (request) => homeViewersOf(deps.policy, request),
+    requestAgain: (input) => requestAgain(deps, input),
+    explainTarget: (userId, targetId) => explainTarget(deps.policy, targetId, userId),
   };
 }

@@ -31,6 +31,8 @@ export function fakeUseCases(answers: Partial<UseCases>): UseCases & { calls: [k
     'listRequests',
     'describeHomes',
     'homeViewersOf',
+    'requestAgain',
+    'explainTarget',
   ];
   const fake = Object.fromEntries(
     names.map((name) => {

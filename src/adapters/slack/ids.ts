@@ -6,6 +6,7 @@ export const ACTION = {
   endAccess: 'jit_end_access',
   revoke: 'jit_revoke',
   targetChanged: 'jit_target',
+  requestAgain: 'jit_request_again',
 } as const;
 
 export const VIEW = {

@@ -13,6 +13,7 @@ export function renderHelp(problem?: string) {
     '• `/jit` — ask for access: pick a target, say why and for how long. Approvers decide in Slack.',
     '• `/jit <target-id>` — the same, with that target picked.',
     '• `/jit list` — your requests and grants.',
+    '• `/jit why <target-id>` — who approves that target, for how long, and whether you may ask for it.',
     '• `/jit help` — this help.',
     'Access starts when it is granted and ends on time by itself; you can end it early from the Home tab or your DM.',
   ];

@@ -1,7 +1,7 @@
 // The news about a request, as thread replies under the card and as DMs to the requester.
 
 import type { KnownBlock } from '@slack/types';
-import { type AccessRequest, type FailedRequest, isGranted } from '../../../domain/access-request.js';
+import { type AccessRequest, type DeniedRequest, type FailedRequest, isGranted } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import { grantCallOf, grantOf } from '../../../domain/membership.js';
 import type { NewsKind } from '../../../domain/news.js';
@@ -9,6 +9,7 @@ import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
 import { actions, context, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
+import { requestAgainActions } from './request-again.js';
 import { type Rendered, targetName } from './request-card.js';
 import { endedBecause, failureForPeople, statusLine } from './request-status.js';
 
@@ -176,6 +177,18 @@ export function renderThreadNews(
   }
 }
 
+/** Who denied the request, when, and their reason quoted line by line (escaped, so it cannot end the quote). */
+function denialText(request: DeniedRequest, name: string): string {
+  const { by, at, comment } = request.denial;
+  const said = comment?.trim()
+    ? `\n*Their reason:*\n${escapeMrkdwn(comment.trim())
+        .split('\n')
+        .map((line) => `> ${line}`)
+        .join('\n')}`
+    : '\nThey gave no reason.';
+  return `:no_entry: ${mention(by)} denied your request for *${name}* ${slackDate(at)}.${said}`;
+}
+
 /** The news for the requester's DM. */
 export function renderDirectNews(
   request: AccessRequest,
@@ -209,7 +222,7 @@ export function renderDirectNews(
       const stays = request.heldBy ? ' You keep the group membership through another assignment that the bot did not make.' : '';
       return {
         text: `Your access to ${name} ended`,
-        blocks: [section(`:lock: Your access to *${name}* ended: ${endedBecause(request)}.${stays}`)],
+        blocks: [section(`:lock: Your access to *${name}* ended: ${endedBecause(request)}.${stays}`), ...requestAgainActions(request)],
       };
     }
     case 'signed_out':
@@ -218,11 +231,16 @@ export function renderDirectNews(
         blocks: [section(`:lock: ${signOutChecklist(request)}`), context('Sign in to Boundary again for the access you still have.')],
       };
     case 'denied':
+      if (request.state !== 'denied') return undefined;
+      return {
+        text: `Your request for ${name}: denied`,
+        blocks: [section(denialText(request, name)), ...requestAgainActions(request)],
+      };
     case 'timed_out':
     case 'failed':
       return {
         text: `Your request for ${name}: ${request.state.replace('_', ' ')}`,
-        blocks: [section(`Your request for *${name}*: ${statusLine(request)}`)],
+        blocks: [section(`Your request for *${name}*: ${statusLine(request)}`), ...requestAgainActions(request)],
       };
     // The receipt, updated in place, says it all; the approvers' troubles are theirs to hear about.
     case 'requested':
@@ -252,6 +270,7 @@ export function renderRequestReceipt(request: AccessRequest, target: Target | un
   ];
   if (request.state === 'pending')
     blocks.push(actions('receipt', [{ actionId: ACTION.cancel, text: 'Cancel request', value: request.id }]));
+  blocks.push(...requestAgainActions(request));
   blocks.push(context(`Request \`${request.id}\``));
   return { text: `Your request for ${name}: ${request.state.replace('_', ' ')}`, blocks };
 }

@@ -4,6 +4,7 @@ import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { formatDuration } from '../../../domain/duration.js';
 import { durationChoices, type Target } from '../../../domain/policy.js';
 import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../domain/reason.js';
+import type { RequestPrefill } from '../../../domain/request-again.js';
 import { ACTION, INPUT, VIEW } from '../ids.js';
 import { context, plain } from './block-elements.js';
 import { clip } from './mrkdwn.js';
@@ -18,7 +19,8 @@ export function durationOption(minutes: number): PlainTextOption {
   return option(formatDuration(minutes), String(minutes));
 }
 
-export function renderRequestModal(targets: readonly Target[], selected: Target): ModalView {
+/** `prefill` (Request again) opens the form with an earlier request's reason and duration. */
+export function renderRequestModal(targets: readonly Target[], selected: Target, prefill?: RequestPrefill): ModalView {
   const blocks: KnownBlock[] = [
     {
       type: 'input',
@@ -49,6 +51,7 @@ export function renderRequestModal(targets: readonly Target[], selected: Target)
         multiline: true,
         min_length: REASON_MIN_LENGTH,
         max_length: REASON_MAX_LENGTH,
+        ...(prefill && { initial_value: prefill.reason }),
       },
     },
     {
@@ -60,7 +63,7 @@ export function renderRequestModal(targets: readonly Target[], selected: Target)
         type: 'static_select',
         action_id: INPUT.value,
         options: durationChoices(selected).map(durationOption),
-        initial_option: durationOption(selected.duration.defaultMinutes),
+        initial_option: durationOption(prefill?.durationMinutes ?? selected.duration.defaultMinutes),
       },
     },
   );

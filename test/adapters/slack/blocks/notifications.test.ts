@@ -154,3 +154,19 @@ describe('the receipt DM', () => {
     );
   });
 });
+
+describe('the denial DM', () => {
+  it('names the approver and quotes their reason line by line, escaped', () => {
+    const denied = requestIn('denied', {
+      denial: { by: 'U0MANAGER1', at: 0, comment: 'Use the <read-only> role\n> not this one & <!here>' },
+    });
+    const [text] = blockTexts(renderDirectNews(denied, 'denied', target)?.blocks ?? []);
+    expect(text).toMatch(/^:no_entry: <@U0MANAGER1> denied your request for \*Production servers \(SSH\)\* <!date\^0\^/);
+    expect(text).toContain('\n*Their reason:*\n> Use the &lt;read-only&gt; role\n> &gt; not this one &amp; &lt;!here&gt;');
+  });
+
+  it('says when the approver gave no reason', () => {
+    const [text] = blockTexts(renderDirectNews(requestIn('denied'), 'denied', target)?.blocks ?? []);
+    expect(text).toMatch(/\.\nThey gave no reason\.$/);
+  });
+});

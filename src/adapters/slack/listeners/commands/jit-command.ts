@@ -2,15 +2,18 @@ import type { App } from '@slack/bolt';
 import { renderHelp, renderMyRequests } from '../../blocks/command-replies.js';
 import { escapeMrkdwn } from '../../blocks/mrkdwn.js';
 import { renderRequestModal } from '../../blocks/request-modal.js';
+import { renderTargetRules } from '../../blocks/target-rules.js';
 import type { ListenerUseCases } from '../use-cases.js';
 
-// `/jit` opens the request modal (`/jit <target-id>` preselects a target); `/jit help`, `/jit list`.
+// `/jit` opens the request modal (`/jit <target-id>` preselects a target); `/jit help`, `/jit list`,
+// `/jit why <target-id>` (the target's rules, as they apply to the person).
 export function register(app: App, { useCases, log }: ListenerUseCases): void {
   app.command('/jit', async ({ ack, body, client }) => {
     const [word = '', ...rest] = body.text.trim().split(/\s+/);
     const subcommand = word.toLowerCase();
     if (subcommand === 'help') return ack(renderHelp());
     if (subcommand === 'list') return ack(renderMyRequests(await useCases.listRequests(body.user_id), useCases.targetOf));
+    if (subcommand === 'why') return ack(renderTargetRules(useCases.explainTarget(body.user_id, rest[0] ?? '')));
 
     if (subcommand && (!useCases.targetOf(word) || rest.length > 0)) return ack(renderHelp(`I don't know \`${word}\`.`));
     const { targets, selected } = useCases.requestOptions(body.user_id, subcommand ? word : undefined);

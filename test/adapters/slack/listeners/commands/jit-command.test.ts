@@ -36,3 +36,36 @@ describe('/jit', () => {
     expect(harness.sim.person(REQUESTER).modal).toBeUndefined();
   });
 });
+
+describe('/jit why', () => {
+  it('answers privately in the ack with the target’s rules as they apply to the person', async () => {
+    const useCases = fakeUseCases({
+      explainTarget: () => ({ known: false, asked: 'nope', requestable: [TARGET] }),
+    });
+    harness = await startListeners(useCases);
+
+    const ack = await harness.sim.person(REQUESTER).slash('/jit', 'why nope');
+    expect(ack.payload).toMatchObject({
+      response_type: 'ephemeral',
+      text: "I don't know `nope`. You may ask for:\n• `prod-ssh` — Production servers (SSH)",
+    });
+    expect(useCases.calls).toEqual([['explainTarget', REQUESTER]]);
+    expect(harness.sim.person(REQUESTER).modal).toBeUndefined();
+  });
+
+  it('asks the use case about the named target, whatever the case of the word why', async () => {
+    const asked: string[] = [];
+    harness = await startListeners(
+      fakeUseCases({
+        explainTarget: (_userId, targetId) => {
+          asked.push(targetId);
+          return { known: false, asked: targetId, requestable: [] };
+        },
+      }),
+    );
+
+    await harness.sim.person(REQUESTER).slash('/jit', 'Why prod-ssh');
+    await harness.sim.person(REQUESTER).slash('/jit', 'why');
+    expect(asked).toEqual(['prod-ssh', '']);
+  });
+});

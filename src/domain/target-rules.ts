@@ -1,0 +1,74 @@
+// What `/jit why <target>` tells a person: who may approve a target, for how long it is granted, and whether
+// this person may ask for it at all — the policy's rules as they apply to them, decided here and rendered by
+// the Slack adapter.
+
+import { durationChoices, findTarget, isApprover, type Policy, requestableTargets, type Target } from './policy.js';
+
+/**
+ * Target blocks that other policy features add: Slack user groups among the approvers, extension, break-glass.
+ * Each is optional, so a target without it (or a `Target` type that does not declare it yet) reads as the
+ * feature being off; once `Target` declares one, it must agree with the shape here or this stops compiling.
+ */
+export interface LaterTargetRules {
+  approvers: { groups?: readonly string[] };
+  extension?: { maxTotalMinutes: number; approval: 'approvers' | 'auto' };
+  breakGlass?: { maxMinutes: number; alertChannel: string };
+}
+
+/** Whether the person may ask for the target, and which rule says so. */
+export type AskRule = { may: true; because: 'anyone' | 'listed' } | { may: false; because: 'not_listed' };
+
+export interface TargetRules {
+  known: true;
+  target: Target;
+  approvers: { channel: string; users: readonly string[]; groups: readonly string[]; required: number };
+  /** The person is one of the approvers, yet nobody approves their own request. */
+  asksAsApprover: boolean;
+  durations: { defaultMinutes: number; maxMinutes: number; offered: number[] };
+  /** For PIM targets: whether PIM must list the person as eligible first; undefined for direct membership. */
+  requireEligibility: boolean | undefined;
+  pendingTimeoutMinutes: number;
+  ask: AskRule;
+  guestsAllowed: boolean;
+  extension?: NonNullable<LaterTargetRules['extension']>;
+  breakGlass?: NonNullable<LaterTargetRules['breakGlass']>;
+}
+
+export interface UnknownTarget {
+  known: false;
+  /** What the person typed after `why` (empty when nothing). */
+  asked: string;
+  /** The targets they may ask for instead. */
+  requestable: Target[];
+}
+
+export type TargetExplanation = TargetRules | UnknownTarget;
+
+function askRule(target: Target, userId: string): AskRule {
+  if (target.requesters === undefined) return { may: true, because: 'anyone' };
+  return target.requesters.users.includes(userId) ? { may: true, because: 'listed' } : { may: false, because: 'not_listed' };
+}
+
+export function explainTarget(policy: Policy, targetId: string, userId: string): TargetExplanation {
+  const found = findTarget(policy, targetId);
+  if (!found) return { known: false, asked: targetId, requestable: requestableTargets(policy, userId) };
+  const target: Target & LaterTargetRules = found;
+  return {
+    known: true,
+    target,
+    approvers: {
+      channel: target.approvers.channel,
+      users: target.approvers.users,
+      groups: target.approvers.groups ?? [],
+      required: target.approvers.required,
+    },
+    asksAsApprover: isApprover(target, userId),
+    durations: { defaultMinutes: target.duration.defaultMinutes, maxMinutes: target.duration.maxMinutes, offered: durationChoices(target) },
+    requireEligibility: target.grant.kind === 'pim_group' ? target.grant.requireEligibility : undefined,
+    pendingTimeoutMinutes: policy.settings.pendingTimeoutMinutes,
+    ask: askRule(target, userId),
+    guestsAllowed: target.allowGuests,
+    ...(target.extension && { extension: target.extension }),
+    ...(target.breakGlass && { breakGlass: target.breakGlass }),
+  };
+}
