@@ -30,7 +30,7 @@ async function ask(w: World, values: Record<string, string>): Promise<SimMessage
   await sam.slash('/jit');
   await sam.waitForModal();
   expect((await sam.submit(values)).errors).toEqual({});
-  return w.slack.waitFor(() => cards(w)[before], 5000, 'the card');
+  return w.slack.waitFor(() => cards(w)[before], 10_000, 'the card');
 }
 
 describe('Request again', () => {
@@ -39,9 +39,9 @@ describe('Request again', () => {
     const sam = w.slack.person(PEOPLE.requester.slack);
     const first = await ask(w, { reason: REASON, 'duration_prod-db': '120' });
     await w.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: first });
-    await w.slack.waitFor(() => w.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 5000, 'the grant');
+    await w.slack.waitFor(() => w.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra), 10_000, 'the grant');
     // The end is set once the grant is confirmed: move the clock only after the card says so.
-    await w.slack.waitFor(() => first.text.endsWith('active'), 5000, 'the card to show active access');
+    await w.slack.waitFor(() => first.text.endsWith('active'), 10_000, 'the card to show active access');
 
     await w.advance(120 * MINUTE);
     const ended = await w.slack.waitFor(
@@ -58,7 +58,7 @@ describe('Request again', () => {
     expect(modal.values['duration_prod-db']?.value).toMatchObject({ selected_option: { value: '120' } });
 
     expect((await sam.submit()).errors).toEqual({});
-    const second = await w.slack.waitFor(() => cards(w)[1], 5000, 'the new card');
+    const second = await w.slack.waitFor(() => cards(w)[1], 10_000, 'the new card');
     expect(second.ts).not.toBe(first.ts);
     expect(blocksOf(second)).toContain(REASON);
     expect(second.text).toContain('Production databases');
@@ -69,9 +69,9 @@ describe('Request again', () => {
     const sam = w.slack.person(PEOPLE.requester.slack);
     const card = await ask(w, { reason: REASON });
     await w.advance(4 * 60 * MINUTE);
-    await w.slack.waitFor(() => card.text.endsWith('timed out'), 5000, 'the timeout');
-    const receipt = await w.slack.waitFor(() => sam.dms()[0], 3000, 'the receipt');
-    await w.slack.waitFor(() => blocksOf(receipt).includes('jit_request_again'), 3000, 'Request again on the receipt');
+    await w.slack.waitFor(() => card.text.endsWith('timed out'), 10_000, 'the timeout');
+    const receipt = await w.slack.waitFor(() => sam.dms()[0], 10_000, 'the receipt');
+    await w.slack.waitFor(() => blocksOf(receipt).includes('jit_request_again'), 10_000, 'Request again on the receipt');
 
     await sam.click('jit_request_again', { message: receipt });
     expect((await sam.waitForModal()).values.reason?.value).toMatchObject({ value: REASON });
