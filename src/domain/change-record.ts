@@ -72,7 +72,7 @@ export function nextChangeStep(request: AccessRequest, wanted: boolean): ChangeS
   return { kind: 'none', why: `change ${change.number} is in ${change.state}` };
 }
 
-/** Records where the change stands: opened (people are told its number), moved, or closed (people are told). */
+/** Records where the change stands: opened (people are told its number), moved (the card shows it), or closed (people are told). */
 export function recordChange(request: AccessRequest, change: RecordedChange): TransitionResult {
   if (!isFollowed(request)) return wrongState(request);
   const before = request.change;
@@ -80,11 +80,12 @@ export function recordChange(request: AccessRequest, change: RecordedChange): Tr
     return { ok: false, code: 'already_recorded' } satisfies Refusal;
   }
   const { changeProblem: _solved, ...rest } = request;
+  // A move in between only brings the card up to date.
   const jobs: JobOrder[] = !before
     ? [notify('change_opened')]
     : change.state === 'closed' || change.state === 'canceled'
       ? [notify('change_closed')]
-      : [];
+      : [notify('changed')];
   const action = before ? 'change_moved' : 'change_opened';
   return move(request, { ...rest, change }, { action, actor: SYSTEM, detail: { ...change } }, jobs);
 }

@@ -68,7 +68,10 @@ describe('the change record of a request', () => {
       jobs: [{ event: 'change_opened' }],
     });
     expect(opened.ok && 'changeProblem' in opened.request).toBe(false);
-    expect(recordChange(requestIn('active', { change: change('new') }), change('implement'))).toMatchObject({ ok: true, jobs: [] });
+    expect(recordChange(requestIn('active', { change: change('new') }), change('implement'))).toMatchObject({
+      ok: true,
+      jobs: [{ event: 'changed' }],
+    });
     expect(recordChange(requestIn('ended', { change: change('review') }), change('closed'))).toMatchObject({
       ok: true,
       jobs: [{ event: 'change_closed' }],
