@@ -23,6 +23,8 @@ export interface TargetYaml {
   approvers: { users: readonly string[]; required?: number };
   requesters?: string[];
   allowGuests?: boolean;
+  /** A ServiceNow standard change for each grant; `required` is left out of the file when absent. */
+  changeRecord?: { templateId: string; required?: boolean };
 }
 
 export interface PolicyYaml {
@@ -68,6 +70,11 @@ export function targetYaml(target: TargetYaml): string {
     ])}`,
     target.requesters && `    requesters: ${flowMap([['users', list(target.requesters)]])}`,
     target.allowGuests !== undefined && `    allow_guests: ${target.allowGuests}`,
+    target.changeRecord &&
+      `    change_record: ${flowMap([
+        ['template_id', target.changeRecord.templateId],
+        ['required', target.changeRecord.required],
+      ])}`,
     '',
   ]
     .filter((line) => typeof line === 'string')
@@ -138,3 +145,13 @@ export const PROD_DB_POLICY = policyYaml({
 
 /** One direct-membership target granted for a minute by default, so that a test sees its end soon. */
 export const ONE_MINUTE_POLICY = policyYaml({ targets: [prodDb({ duration: { default: '1m', max: '2h' } })] });
+
+/** The standard change template the sandbox's ServiceNow simulator is seeded with (a sys_id). */
+export const CHANGE_TEMPLATE = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+
+/** `prod-db` with a ServiceNow change record for each grant, required or not. */
+export function changeRecordPolicy(required: boolean): string {
+  return policyYaml({
+    targets: [prodDb({ approvers: { users: MANAGERS, required: 1 }, changeRecord: { templateId: CHANGE_TEMPLATE, required } })],
+  });
+}

@@ -14,7 +14,8 @@ import { createLogger, type Logger } from '../src/logger.js';
 import type { BoundarySimulator } from './boundary/boundary-simulator.js';
 import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
 import { ensureSimulatorTls } from './graph/tls.js';
-import { APPROVALS, DEFAULT_POLICY, MEMBER_GROUP, PIM_GROUP } from './policies.js';
+import { APPROVALS, CHANGE_TEMPLATE, DEFAULT_POLICY, MEMBER_GROUP, PIM_GROUP } from './policies.js';
+import type { ServiceNowSimulator } from './servicenow/servicenow-simulator.js';
 import { manifestBotScopes } from './slack/manifest-scopes.js';
 import { SlackSimulator } from './slack/slack-simulator.js';
 
@@ -78,6 +79,11 @@ export interface SandboxOptions {
   slack?: SlackSimulator;
   /** A Boundary controller the bot ends sign-ins on (BOUNDARY_* set); absent = no Boundary follow-through. */
   boundary?: BoundarySimulator;
+  /**
+   * A ServiceNow instance the bot keeps change records in (SERVICENOW_* set), seeded with the template
+   * CHANGE_TEMPLATE; absent = no change records.
+   */
+  servicenow?: ServiceNowSimulator;
   /** A PostgreSQL database for the bot (JIT_DATABASE_URL); absent = the SQLite file. */
   databaseUrl?: string;
   /** How often the bot checks the policy file for a change (the bot's default when absent). */
@@ -128,7 +134,15 @@ export async function startSimulators(options: SandboxOptions = {}): Promise<Sim
       BOUNDARY_PASSWORD: options.boundary.botPassword,
       BOUNDARY_OIDC_AUTH_METHOD_ID: options.boundary.oidcAuthMethodId,
     }),
+    ...(options.servicenow && {
+      SERVICENOW_INSTANCE_URL: options.servicenow.url,
+      SERVICENOW_USERNAME: options.servicenow.username,
+      SERVICENOW_PASSWORD: options.servicenow.password,
+    }),
   };
+  if (options.servicenow && !options.servicenow.table.templates.has(CHANGE_TEMPLATE)) {
+    options.servicenow.addTemplate({ sysId: CHANGE_TEMPLATE });
+  }
   return { slack, graph, env, databaseFile };
 }
 

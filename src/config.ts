@@ -27,6 +27,16 @@ export interface Config {
   httpHost: string;
   /** Ending Boundary sign-ins when access ends; absent when BOUNDARY_ADDR is not set. */
   boundary?: BoundaryConfig;
+  /** ServiceNow change records for targets with `change_record`; absent when SERVICENOW_INSTANCE_URL is not set. */
+  servicenow?: ServiceNowConfig;
+}
+
+export interface ServiceNowConfig {
+  /** The instance, such as https://example.service-now.com, without a trailing slash. */
+  instanceUrl: string;
+  /** The integration user (role itil) the bot opens and closes changes as. */
+  username: string;
+  password: string;
 }
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
@@ -62,6 +72,7 @@ export const SECRET_VARIABLES = [
   'SLACK_APP_TOKEN',
   'AZURE_CLIENT_SECRET',
   'BOUNDARY_PASSWORD',
+  'SERVICENOW_PASSWORD',
   'JIT_DATABASE_URL',
 ] as const;
 
@@ -189,6 +200,40 @@ function readBoundary(env: Env, problems: string[]): BoundaryConfig | undefined 
   return Object.freeze({ addr, authMethodId, loginName, password, oidcAuthMethodId });
 }
 
+/** The optional ServiceNow settings: all three, or none (the URL unset turns change records off). */
+function readServiceNow(env: Env, problems: string[]): ServiceNowConfig | undefined {
+  const urlValue = env.SERVICENOW_INSTANCE_URL?.trim() ?? '';
+  const needed = 'required once SERVICENOW_INSTANCE_URL is set';
+  if (!urlValue) {
+    if (env.SERVICENOW_USERNAME?.trim() || env.SERVICENOW_PASSWORD) {
+      problems.push('SERVICENOW_USERNAME and SERVICENOW_PASSWORD are set but SERVICENOW_INSTANCE_URL is not; set it too, or unset them');
+    }
+    return undefined;
+  }
+  let instanceUrl = urlValue;
+  try {
+    const url = new URL(urlValue);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+      problems.push(
+        `SERVICENOW_INSTANCE_URL must use https (plain http is accepted on localhost only); got "${url.protocol}//${url.host}"`,
+      );
+    }
+    if (url.username || url.password || url.search || url.hash) {
+      problems.push('SERVICENOW_INSTANCE_URL must not carry credentials, a query or a fragment; give just the instance address');
+    }
+    instanceUrl = url.origin + url.pathname.replace(/\/+$/, '');
+  } catch {
+    problems.push(
+      `SERVICENOW_INSTANCE_URL is not a URL ("${urlValue}"); give the instance address, such as https://example.service-now.com`,
+    );
+  }
+  const username = env.SERVICENOW_USERNAME?.trim() ?? '';
+  if (!username) problems.push(`SERVICENOW_USERNAME is ${needed}: the integration user (with the itil role) the bot opens changes as`);
+  const password = env.SERVICENOW_PASSWORD ?? '';
+  if (!password) problems.push(`SERVICENOW_PASSWORD is ${needed}: the integration user's password`);
+  return Object.freeze({ instanceUrl, username, password });
+}
+
 /**
  * The password a PostgreSQL URL carries, in its user info or as libpq's `password=` parameter: as written
  * (percent-encoded) and decoded, as pg sends it, since either spelling may reach a message.
@@ -220,12 +265,13 @@ function databasePasswords(url: string): string[] {
  * Every configured secret value, for the logger to replace wherever it turns up: the logger is handed the
  * values, never the configuration.
  */
-export function secretValues(config: Pick<Config, 'slack' | 'azure' | 'boundary' | 'database'>): string[] {
+export function secretValues(config: Pick<Config, 'slack' | 'azure' | 'boundary' | 'database' | 'servicenow'>): string[] {
   return [
     config.slack.botToken,
     config.slack.appToken,
     config.azure.clientSecret,
     ...(config.boundary ? [config.boundary.password] : []),
+    ...(config.servicenow ? [config.servicenow.password] : []),
     ...(config.database.kind === 'postgres' ? databasePasswords(config.database.url) : []),
   ];
 }
@@ -290,9 +336,12 @@ export function loadConfig(env: Env): ConfigLoad {
   }
 
   const boundary = readBoundary(env, problems);
+  const servicenow = readServiceNow(env, problems);
+  // Only the URL decides whether ServiceNow is on: its other missing settings are reported above, not as policy problems.
+  const serviceNowWanted = Boolean(env.SERVICENOW_INSTANCE_URL?.trim());
 
   const policyFile = resolve(read('JIT_POLICY_FILE'));
-  const policy = loadPolicyFile(policyFile);
+  const policy = loadPolicyFile(policyFile, { serviceNow: serviceNowWanted });
   if (!policy.ok) problems.push(...policy.problems.map((problem) => `JIT_POLICY_FILE: ${formatPolicyProblem(problem)}`));
 
   if (problems.length > 0 || !policy.ok) return { ok: false, problems };
@@ -310,6 +359,7 @@ export function loadConfig(env: Env): ConfigLoad {
       httpPort,
       httpHost,
       ...(boundary && { boundary }),
+      ...(servicenow && { servicenow }),
     }),
   };
 }

@@ -41,7 +41,15 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function parsePolicy(text: string, file: string): PolicyParse {
+/**
+ * The outside services the bot was started with, for the policy blocks that need one. Absent (policy:check, which
+ * runs without the bot's environment): blocks are checked for their shape only.
+ */
+export interface ConfiguredServices {
+  serviceNow: boolean;
+}
+
+export function parsePolicy(text: string, file: string, services?: ConfiguredServices): PolicyParse {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const locate = new PolicyLocator(document, lines);
@@ -87,6 +95,16 @@ export function parsePolicy(text: string, file: string): PolicyParse {
       for (const found of crossFieldProblems(target as Record<string, unknown>)) {
         const path = ['targets', index, ...found.path];
         problems.push(problem(locate.node(path), fieldName(path), found.message));
+      }
+      if (services && !services.serviceNow && (target as { change_record?: unknown }).change_record !== undefined) {
+        const path = ['targets', index, 'change_record'];
+        problems.push(
+          problem(
+            locate.node(path),
+            fieldName(path),
+            'needs ServiceNow: set SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME and SERVICENOW_PASSWORD, or remove change_record',
+          ),
+        );
       }
       const id = (target as { id?: unknown }).id;
       if (typeof id !== 'string') return;
@@ -136,7 +154,7 @@ export function policyFileSha256(path: string): string | undefined {
   }
 }
 
-export function loadPolicyFile(path: string): PolicyLoad {
+export function loadPolicyFile(path: string, services?: ConfiguredServices): PolicyLoad {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -147,5 +165,5 @@ export function loadPolicyFile(path: string): PolicyLoad {
       problems: [{ file: path, line: 1, column: 1, field: '', message: `${reason}; set JIT_POLICY_FILE to the policy file` }],
     };
   }
-  return { ...parsePolicy(bytes.toString('utf8'), path), sha256: sha256Of(bytes) };
+  return { ...parsePolicy(bytes.toString('utf8'), path, services), sha256: sha256Of(bytes) };
 }

@@ -272,4 +272,73 @@ describe('loadConfig', () => {
       expect(JSON.stringify(result)).not.toContain(BOUNDARY_PASSWORD);
     });
   });
+
+  describe('ServiceNow', () => {
+    const SERVICENOW_PASSWORD = 'sn0w~s3cret';
+    const serviceNowEnv = {
+      SERVICENOW_INSTANCE_URL: 'https://example.service-now.com/',
+      SERVICENOW_USERNAME: 'svc-jit-bot',
+      SERVICENOW_PASSWORD,
+    };
+    const withChangeRecord = () =>
+      writeFileSync(
+        join(dir, 'policy.yml'),
+        `version: 1
+targets:
+  - id: db
+    name: Databases
+    grant: { kind: group_membership, group_id: 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b }
+    duration: { default: 30m, max: 2h }
+    approvers: { channel: C0APPROVALS, users: [U0MANAGER1] }
+    change_record: { template_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9, required: true }
+`,
+      );
+
+    it('leaves ServiceNow out when SERVICENOW_INSTANCE_URL is not set', () => {
+      const result = loadConfig(env);
+      expect(result.ok && result.config.servicenow).toBeUndefined();
+    });
+
+    it('reads the instance and the integration user, and hands the password to the logger as a secret', () => {
+      const result = loadConfig({ ...env, ...serviceNowEnv });
+      expect(result.ok && result.config.servicenow).toEqual({
+        instanceUrl: 'https://example.service-now.com',
+        username: 'svc-jit-bot',
+        password: SERVICENOW_PASSWORD,
+      });
+      expect(result.ok && secretValues(result.config)).toContain(SERVICENOW_PASSWORD);
+    });
+
+    it('reports every ServiceNow problem at once, with the fix, and never repeats the password', () => {
+      const result = loadConfig({ ...env, SERVICENOW_INSTANCE_URL: 'http://example.service-now.com?x=1', SERVICENOW_PASSWORD });
+      expect(result).toEqual({
+        ok: false,
+        problems: [
+          'SERVICENOW_INSTANCE_URL must use https (plain http is accepted on localhost only); got "http://example.service-now.com"',
+          'SERVICENOW_INSTANCE_URL must not carry credentials, a query or a fragment; give just the instance address',
+          'SERVICENOW_USERNAME is required once SERVICENOW_INSTANCE_URL is set: the integration user (with the itil role) the bot opens changes as',
+        ],
+      });
+      expect(JSON.stringify(result)).not.toContain(SERVICENOW_PASSWORD);
+    });
+
+    it('accepts plain http on loopback, for the simulator', () => {
+      const result = loadConfig({ ...env, ...serviceNowEnv, SERVICENOW_INSTANCE_URL: 'http://127.0.0.1:8443' });
+      expect(result.ok && result.config.servicenow?.instanceUrl).toBe('http://127.0.0.1:8443');
+    });
+
+    it('refuses to start with a target that keeps change records while ServiceNow is not configured, naming the line', () => {
+      withChangeRecord();
+      expect(loadConfig(env)).toEqual({
+        ok: false,
+        problems: [
+          `JIT_POLICY_FILE: ${join(dir, 'policy.yml')}:8:20: targets[0].change_record: needs ServiceNow: set SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME and SERVICENOW_PASSWORD, or remove change_record`,
+        ],
+      });
+      expect(loadConfig({ ...env, ...serviceNowEnv })).toMatchObject({
+        ok: true,
+        config: { policy: { targets: [{ changeRecord: { templateId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9', required: true } }] } },
+      });
+    });
+  });
 });

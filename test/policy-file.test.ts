@@ -87,7 +87,7 @@ targets:
       text: VALID.replace('    approvers:', '    aprovers:'),
       expected: [
         'policy.yml:7:5: targets[0].approvers: is required',
-        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests',
+        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record',
       ],
     },
     {
@@ -223,6 +223,14 @@ targets:
       expected: ['policy.yml:4:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
     },
     {
+      rule: 'a change record template that is not a sys_id',
+      text: `${VALID}    change_record: { template_id: CHG-TEMPLATE, required: maybe }\n`,
+      expected: [
+        'policy.yml:17:35: targets[0].change_record.template_id: must be the sys_id of a ServiceNow standard change template: 32 lowercase hex characters',
+        'policy.yml:17:59: targets[0].change_record.required: must be true or false',
+      ],
+    },
+    {
       rule: 'a file that is not a mapping',
       text: '- just\n- a list\n',
       expected: ['policy.yml:1:1: the policy must be a mapping with version, admins, settings and targets'],
@@ -247,6 +255,24 @@ targets:
     expect(result.ok ? [] : result.problems.map(formatPolicyProblem)).toEqual([
       '/nonexistent/policy.yml:1:1: file not found; set JIT_POLICY_FILE to the policy file',
     ]);
+  });
+
+  it('reads a change record block, not required unless it says so', () => {
+    const result = parsePolicy(`${VALID}    change_record: { template_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9 }\n`, 'policy.yml');
+    expect(result.ok && result.policy.targets[0]?.changeRecord).toEqual({
+      templateId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+      required: false,
+    });
+  });
+
+  it('refuses a change record block when the bot runs without ServiceNow, and checks its shape only without that knowledge', () => {
+    const text = `${VALID}    change_record: { template_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9, required: true }\n`;
+    const refused = parsePolicy(text, 'policy.yml', { serviceNow: false });
+    expect(refused.ok ? [] : refused.problems.map(formatPolicyProblem)).toEqual([
+      'policy.yml:17:20: targets[0].change_record: needs ServiceNow: set SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME and SERVICENOW_PASSWORD, or remove change_record',
+    ]);
+    expect(parsePolicy(text, 'policy.yml', { serviceNow: true }).ok).toBe(true);
+    expect(parsePolicy(text, 'policy.yml').ok).toBe(true);
   });
 
   it('accepts the shipped policy.example.yml', () => {

@@ -1,6 +1,7 @@
 // What the use cases need from the outside world. Adapters implement these; tests give hand-written fakes.
 
 import type { AccessRequest, JobKind, RequestState, Transition } from '../domain/access-request.js';
+import type { ChangeOutcome, RecordedChange } from '../domain/change-record.js';
 import type { NewsKind } from '../domain/news.js';
 import type { GrantSpec } from '../domain/policy.js';
 
@@ -238,11 +239,7 @@ export interface BoundarySignOuts {
   endSignIns(person: BoundaryPerson): Promise<BoundarySignOutResult>;
 }
 
-/** Where a change record stands in its state model (a standard change skips assess and authorize). */
-export type ChangeState = 'new' | 'assess' | 'authorize' | 'scheduled' | 'implement' | 'review' | 'closed' | 'canceled';
-
-/** How the grant behind a change record ended, which the change's close code and notes record. */
-export type ChangeOutcome = 'expired' | 'released' | 'revoked' | 'failed';
+export type { ChangeOutcome, ChangeState } from '../domain/change-record.js';
 
 export interface ChangeOrder {
   /** The standard change template the change is opened from (the target's `change_record.template_id`). */
@@ -254,12 +251,8 @@ export interface ChangeOrder {
   description: string;
 }
 
-export interface ChangeRecord {
-  sysId: string;
-  /** What people quote: CHG0030001. */
-  number: string;
-  state: ChangeState;
-}
+/** A change as ServiceNow answered it: the change the request records. */
+export type ChangeRecord = RecordedChange;
 
 /** `alreadyOpen`: an earlier attempt had opened it (a retry after a crash or a lost answer). */
 export type ChangeOpening = ({ ok: true; alreadyOpen: boolean } & ChangeRecord) | OutsideFailure;

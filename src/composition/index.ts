@@ -67,7 +67,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const { app, receiver } = createSlackApp(config.slack, seams, log);
   const policy = new PolicyHolder({
     initial: { policy: config.policy, sha256: config.policySha256 },
-    load: () => loadPolicyFile(config.policyFile),
+    load: () => loadPolicyFile(config.policyFile, { serviceNow: config.servicenow !== undefined }),
     tellAdmins: (admins, lines) => alertAdmins(app.client, admins, lines),
     log,
   });
@@ -91,6 +91,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     access: outside.access,
     notifier: surfaces.notifier,
     ...(outside.boundary && { boundary: outside.boundary }),
+    ...(outside.changes && { changes: outside.changes }),
     metrics,
     log,
     ...(seams.jobLeaseMs !== undefined && { leaseMs: seams.jobLeaseMs }),

@@ -1,5 +1,6 @@
-// The outside services the bot acts on: Entra ID through Microsoft Graph (memberships, and who is who) and, when
-// BOUNDARY_ADDR is set, HashiCorp Boundary (signing a person out once their membership is removed).
+// The outside services the bot acts on: Entra ID through Microsoft Graph (memberships, and who is who), when
+// BOUNDARY_ADDR is set HashiCorp Boundary (signing a person out once their membership is removed), and when
+// SERVICENOW_INSTANCE_URL is set ServiceNow (a change record for each grant of a target with change_record).
 
 import type { WebClient } from '@slack/web-api';
 import { BoundaryHealth } from '../adapters/boundary/boundary-health.js';
@@ -8,8 +9,10 @@ import { type RejectedCredential, watchCredential } from '../adapters/graph/cred
 import { GraphAccessProvider } from '../adapters/graph/graph-access-provider.js';
 import { createGraphClient } from '../adapters/graph/graph-client.js';
 import { GraphDirectory } from '../adapters/graph/graph-directory.js';
-import { AdminAlarm, credentialRejectedAlarm } from '../adapters/slack/admin-alerts.js';
-import type { Clock } from '../application/ports.js';
+import { type ChangeRefusal, WatchedChangeRecords } from '../adapters/servicenow/refusal-watch.js';
+import { ServiceNowClient } from '../adapters/servicenow/servicenow-client.js';
+import { AdminAlarm, changeRecordsRefusedAlarm, credentialRejectedAlarm } from '../adapters/slack/admin-alerts.js';
+import type { ChangeRecords, Clock } from '../application/ports.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { PolicyHolder } from './policy-holder.js';
@@ -20,6 +23,8 @@ export interface OutsideServices {
   /** Absent without BOUNDARY_ADDR. */
   boundary?: BoundarySessionRevoker;
   boundaryHealth?: BoundaryHealth;
+  /** Absent without SERVICENOW_INSTANCE_URL. */
+  changes?: ChangeRecords;
 }
 
 export interface OutsideServicesDeps {
@@ -31,7 +36,10 @@ export interface OutsideServicesDeps {
   log: Logger;
 }
 
-export function connectOutsideServices(config: Pick<Config, 'azure' | 'graph' | 'boundary'>, deps: OutsideServicesDeps): OutsideServices {
+export function connectOutsideServices(
+  config: Pick<Config, 'azure' | 'graph' | 'boundary' | 'servicenow'>,
+  deps: OutsideServicesDeps,
+): OutsideServices {
   const { clock } = deps;
   const alarm = new AdminAlarm({
     client: deps.slack,
@@ -48,5 +56,10 @@ export function connectOutsideServices(config: Pick<Config, 'azure' | 'graph' | 
   const directory = watchCredential(new GraphDirectory(graph, () => clock.now()), credentialRejected);
   const boundary = config.boundary && new BoundarySessionRevoker(config.boundary);
   const boundaryHealth = boundary && new BoundaryHealth(() => boundary.probe(), { now: () => clock.now() });
-  return { access, directory, ...(boundary && { boundary }), ...(boundaryHealth && { boundaryHealth }) };
+  const changeRecordsRefused = (refusal: ChangeRefusal) => {
+    const { key, lines } = changeRecordsRefusedAlarm(refusal);
+    alarm.raise(key, lines);
+  };
+  const changes = config.servicenow && new WatchedChangeRecords(new ServiceNowClient(config.servicenow), changeRecordsRefused);
+  return { access, directory, ...(boundary && { boundary }), ...(boundaryHealth && { boundaryHealth }), ...(changes && { changes }) };
 }

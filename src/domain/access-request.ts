@@ -2,6 +2,7 @@
 // Each transition takes the current request and `now`, and returns either the next request together
 // with the audit event and the jobs the change needs, or a refusal saying why nothing changed.
 
+import type { RecordedChange } from './change-record.js';
 import { minutesToMs } from './duration.js';
 import type { NewsKind } from './news.js';
 import type { GrantKind, GrantSpec, Target } from './policy.js';
@@ -61,6 +62,8 @@ export interface RequestFields {
   endReason?: EndReason;
   failure?: string;
   expiryWarnedAt?: number;
+  change?: RecordedChange;
+  changeProblem?: string;
 }
 
 export interface Denial {
@@ -122,6 +125,10 @@ export interface ApprovedRequest extends RequestCore {
   /** When the quorum was reached (absent only on rows from before it was recorded). */
   decidedAt?: number;
   grantCall?: GrantCall;
+  /** The change record of a target with `change_record`, once opened. */
+  change?: RecordedChange;
+  /** What the bot last failed to do with the change record, while it keeps trying. */
+  changeProblem?: string;
 }
 
 /** What a confirmed grant always has: what was granted, from when, until when. */
@@ -133,6 +140,8 @@ interface GrantFacts {
   endsAt: number;
   /** When the requester was warned that the grant ends soon. */
   expiryWarnedAt?: number;
+  change?: RecordedChange;
+  changeProblem?: string;
 }
 
 /** Granted, and not yet ended: `ending` once an end was asked for and the revoke job is under way. */
@@ -170,6 +179,8 @@ export interface FailedRequest extends RequestCore {
   decidedAt?: number;
   failure: string;
   grantCall?: GrantCall;
+  change?: RecordedChange;
+  changeProblem?: string;
   cleanup?: Cleanup;
   keptBy?: string;
   heldBy?: string;
@@ -295,12 +306,13 @@ export interface GrantRecord {
 
 /**
  * One meaning each: `revoke` ends an active grant's membership; `cleanup` removes what a failed grant's call may
- * have left; `grant` makes the grant; `sign_out` is the Boundary step after any removal, a kind of its own so
+ * have left; `grant` makes the grant; `change_record` keeps the ServiceNow change in step with the request
+ * (opened, implemented, closed); `sign_out` is the Boundary step after any removal, a kind of its own so
  * that it never takes the slots Entra's need; `notify` tells people. Listed in the order due jobs are handed
- * out: access on time matters more than any message about it, and a slow Boundary must never queue an Entra
- * removal behind it.
+ * out: access on time matters more than any message about it, and a slow Boundary or ServiceNow must never queue
+ * an Entra removal behind it.
  */
-export const JOB_KINDS = ['revoke', 'cleanup', 'grant', 'sign_out', 'notify'] as const;
+export const JOB_KINDS = ['revoke', 'cleanup', 'grant', 'change_record', 'sign_out', 'notify'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** Lower first: the place of `kind` in JOB_KINDS. */
@@ -322,7 +334,7 @@ export interface AuditEntry {
 export type Refusal =
   | { ok: false; code: 'self_approval' | 'not_an_approver' | 'already_approved' | 'pending_timeout_passed' }
   | { ok: false; code: 'not_the_requester' | 'not_allowed' | 'already_ending' | 'not_yet_due' | 'already_journaled' | 'nothing_to_clean' }
-  | { ok: false; code: 'journal_mismatch' }
+  | { ok: false; code: 'journal_mismatch' | 'already_recorded' }
   | { ok: false; code: 'wrong_state'; state: RequestState; decidedBy?: Actor; decidedAt?: number };
 
 export interface Transition {
@@ -354,6 +366,15 @@ export function move(previous: AccessRequest, next: AccessRequest, audit: Omit<A
 }
 
 export const notify = (event: NewsKind): JobOrder => ({ kind: 'notify', event });
+
+/**
+ * A change_record job for an end, when the change is at rest in Implement. A change not there yet still has the job
+ * that opened it at work, which closes it too once it finds the request ended: two jobs never move one change.
+ */
+export function closeChangeJobs(request: AccessRequest): JobOrder[] {
+  const change = request.state === 'approved' || request.state === 'active' ? request.change : undefined;
+  return change?.state === 'implement' ? [{ kind: 'change_record' }] : [];
+}
 
 export interface NewRequestInput {
   id: string;
@@ -425,7 +446,9 @@ export function approve(request: AccessRequest, target: Target, actor: Actor, no
     return move(request, waiting, { action: 'approval_recorded', actor, detail }, [notify('approval_recorded')]);
   }
   const approved: ApprovedRequest = { ...request, approvals, requiredApprovals, state: 'approved', decidedAt: now };
-  return move(request, approved, { action: 'approved', actor, detail }, [{ kind: 'grant' }, notify('approved')]);
+  // The change record is opened beside the grant; a required one holds the grant until it exists.
+  const change: JobOrder[] = target.changeRecord ? [{ kind: 'change_record' }] : [];
+  return move(request, approved, { action: 'approved', actor, detail }, [{ kind: 'grant' }, ...change, notify('approved')]);
 }
 
 export function deny(request: AccessRequest, target: Target, actor: Actor, now: number, comment?: string): TransitionResult {
@@ -506,7 +529,7 @@ export function failGrant(request: AccessRequest, cause: string, now: number, ou
   const failed: FailedRequest = outcome.standing
     ? { ...request, state: 'failed', failure: cause, cleanup: { at: now, result: 'standing' } }
     : { ...request, state: 'failed', failure: cause };
-  const jobs: JobOrder[] = cleanupNeeded ? [{ kind: 'cleanup' }, notify('failed')] : [notify('failed')];
+  const jobs: JobOrder[] = [...(cleanupNeeded ? [{ kind: 'cleanup' } as const] : []), ...closeChangeJobs(request), notify('failed')];
   return move(request, failed, { action: 'grant_failed', actor: SYSTEM, detail: { cause, cleanup: cleanupNeeded } }, jobs);
 }
 

@@ -5,6 +5,7 @@
 import {
   type AccessRequest,
   type Actor,
+  closeChangeJobs,
   type EndedRequest,
   type EndReason,
   type JobOrder,
@@ -62,7 +63,11 @@ export function confirmEnd(request: AccessRequest, now: number, removal: EndRemo
   const { ending } = request;
   const reason = ending.reason;
   const keptBy = removal.outcome === 'kept' ? removal.keptBy : undefined;
-  const jobs: JobOrder[] = signOut && keptBy === undefined ? [{ kind: 'sign_out' }, notify('ended')] : [notify('ended')];
+  const jobs: JobOrder[] = [
+    ...(signOut && keptBy === undefined ? [{ kind: 'sign_out' } as const] : []),
+    ...closeChangeJobs(request),
+    notify('ended'),
+  ];
   const ended: EndedRequest = {
     ...request,
     state: 'ended',
@@ -90,7 +95,8 @@ export function endHeldElsewhere(request: AccessRequest, now: number, heldBy: st
   const { ending } = request;
   const reason = ending.reason;
   const ended: EndedRequest = { ...request, state: 'ended', ending, endedAt: now, endReason: reason, removal: 'held', heldBy };
-  return move(request, ended, { action: 'ended', actor: SYSTEM, detail: { reason, removal: 'held', heldBy } }, [notify('ended')]);
+  const jobs = [...closeChangeJobs(request), notify('ended')];
+  return move(request, ended, { action: 'ended', actor: SYSTEM, detail: { reason, removal: 'held', heldBy } }, jobs);
 }
 
 /** The requester is told once, `warningMinutes` before the end, that the grant is about to end. */

@@ -23,6 +23,10 @@ export const NEWS_KINDS = [
   'cleaned_up',
   // After the end: the person's Boundary sign-ins and sessions ended too.
   'signed_out',
+  // The ServiceNow change record: opened (its number), closed with the outcome, or failing while the bot retries.
+  'change_opened',
+  'change_closed',
+  'change_failing',
   // A notify job stored without its news: the card, the receipt and the Home tabs are brought up to date only.
   'changed',
 ] as const;

@@ -16,6 +16,11 @@ export interface Target {
   requesters?: { users: readonly string[] };
   /** Slack guests, Slack Connect users and Entra guest accounts may request only where this is true. */
   allowGuests: boolean;
+  /**
+   * A ServiceNow standard change (from this template) for each grant; `required`: the grant waits until the change
+   * exists. Absent: no change records.
+   */
+  changeRecord?: { templateId: string; required: boolean };
 }
 
 export interface Policy {

@@ -7,6 +7,8 @@ import { DEFAULT_SETTINGS, type Target } from '../domain/policy.js';
 const SLACK_USER_ID = /^[UW][A-Z0-9]{6,20}$/;
 const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{6,20}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A ServiceNow sys_id: 32 hexadecimal characters.
+const SYS_ID = /^[0-9a-f]{32}$/;
 const TARGET_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const BOUNDARY_TARGET_ID = /^t[a-z]*_[A-Za-z0-9]{1,40}$/;
 // Slack shows a target as a select option, whose text is at most 75 characters.
@@ -72,6 +74,14 @@ const targetSchema = z.strictObject({
     .strictObject({ users: slackUserList.min(1, 'must list at least one user; leave requesters out to let anyone ask') })
     .optional(),
   allow_guests: z.boolean('must be true or false').default(false),
+  change_record: z
+    .strictObject({
+      template_id: z
+        .string('must be the sys_id of a ServiceNow standard change template')
+        .regex(SYS_ID, 'must be the sys_id of a ServiceNow standard change template: 32 lowercase hex characters'),
+      required: z.boolean('must be true or false').default(false),
+    })
+    .optional(),
 });
 
 export const policySchema = z.strictObject({
@@ -103,5 +113,8 @@ export function toTarget(parsed: ParsedTarget): Target {
     approvers: { channel: parsed.approvers.channel, users: parsed.approvers.users, required: parsed.approvers.required },
     ...(parsed.requesters && { requesters: { users: parsed.requesters.users } }),
     allowGuests: parsed.allow_guests,
+    ...(parsed.change_record && {
+      changeRecord: { templateId: parsed.change_record.template_id, required: parsed.change_record.required },
+    }),
   };
 }

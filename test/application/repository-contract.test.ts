@@ -159,6 +159,8 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
       endReason: 'revoked',
       failure: 'lost, then 403',
       expiryWarnedAt: T0 + 3500,
+      change: { sysId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', number: 'CHG0030001', state: 'closed' },
+      changeProblem: 'ServiceNow answered 503',
     };
     const written = (request: RequestFields, from: RequestFields | null): Transition => ({
       ok: true,

@@ -46,6 +46,10 @@ export class BotMetrics {
     'jit_boundary_signout_failures_total',
     'Attempts to end Boundary sign-ins that failed and will be retried.',
   );
+  private readonly changeRecordFailures = this.registry.counter(
+    'jit_change_record_failures_total',
+    'Attempts to open, implement or close a ServiceNow change record that failed and will be retried.',
+  );
   private readonly retries = this.registry.counter('jit_job_retries_total', 'Job attempts that failed and were scheduled again.');
   private readonly failures = this.registry.counter('jit_job_failures_total', 'Jobs that gave up, and grants that failed for good.');
   readonly reconnects = this.registry.counter('jit_socket_reconnects_total', 'Socket Mode reconnections.');
@@ -71,6 +75,7 @@ export class BotMetrics {
     if (outcome.result === 'retry') this.retries.inc(kind);
     const boundaryStep = job.kind === 'sign_out';
     if (outcome.result === 'retry' && boundaryStep) this.signOutFailures.inc();
+    if (outcome.result === 'retry' && job.kind === 'change_record') this.changeRecordFailures.inc();
     if (outcome.result === 'buried') this.failures.inc(kind);
     if (outcome.result !== 'done' || !after) return;
     const decidedAt = fieldsOf(after).decidedAt;

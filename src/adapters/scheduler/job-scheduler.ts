@@ -35,6 +35,9 @@ const ACCESS_JOBS = ['revoke', 'cleanup', 'grant'] as const;
 // the timeout, takes nothing from Entra removals, grants and messages. A sign-out is some nine calls in turn, so
 // with 40 ms a call 16 slots end about 45 people's sign-ins a second.
 const SIGN_OUT_SLOTS = 16;
+// ServiceNow change records have slots of their own too: a ServiceNow that answers slowly or not at all takes
+// nothing from grants and removals (a required change holds only its own grant). A change is a few calls in turn.
+const CHANGE_RECORD_SLOTS = 4;
 // A lease is renewed this many times within its length, so one late heartbeat does not lose it.
 const HEARTBEATS_PER_LEASE = 4;
 export const DEFAULT_LEASE_MS = 8_000;
@@ -158,8 +161,8 @@ export class JobScheduler {
   }
 
   /**
-   * Claims due work for the free slots: grants and revocations first, then messages; Boundary sign-outs in slots
-   * of their own. The slots are counted once, here: one freed while claiming waits for the next round, where it
+   * Claims due work for the free slots: grants and revocations first, then messages; Boundary sign-outs and
+   * ServiceNow change records in slots of their own. The slots are counted once, here: one freed while claiming waits for the next round, where it
    * goes to the most urgent kind, not to whichever is claimed last. True when a job finished meanwhile.
    */
   private async fill(now: number, running: Map<Promise<void>, StoredJob>, start: (job: StoredJob) => void): Promise<boolean> {
@@ -175,6 +178,7 @@ export class JobScheduler {
     const freeShared = () => this.concurrency - count(...ACCESS_JOBS, 'notify');
     await claim(freeShared(), ACCESS_JOBS);
     await claim(SIGN_OUT_SLOTS - count('sign_out'), ['sign_out']);
+    await claim(CHANGE_RECORD_SLOTS - count('change_record'), ['change_record']);
     // Messages may never take the slots reserved for grants and revocations.
     await claim(Math.min(freeShared(), Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - count('notify')), ['notify']);
     return running.size < kinds.length;

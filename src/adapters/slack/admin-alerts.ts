@@ -59,3 +59,31 @@ export function credentialRejectedAlarm(failure: Extract<OutsideFailure, { kind:
     ],
   };
 }
+
+/**
+ * The admins' DM when ServiceNow refuses the bot's change records for a reason of the configuration: what broke,
+ * what it does to grants, and what to check. Keyed by the refusal's code, so a different one is told at once.
+ */
+export function changeRecordsRefusedAlarm(refusal: Extract<OutsideFailure, { kind: 'permanent' }>): { key: string; lines: string[] } {
+  const check: Record<string, string> = {
+    Unauthenticated:
+      '• SERVICENOW_USERNAME and SERVICENOW_PASSWORD are those of the integration user, and its password has not expired or been reset;',
+    Forbidden: '• the integration user has the itil role (or change_manager), which the Change Management API requires;',
+    TemplateNotFound:
+      '• change_record.template_id in the policy is the sys_id of an active standard change template (std_change_record_producer);',
+    TemplateRefused: '• the standard change template is active and its fields satisfy the instance’s data policies;',
+    Redirected: '• SERVICENOW_INSTANCE_URL is the instance itself (https://<name>.service-now.com), not a login or SSO page;',
+    BadReply:
+      '• SERVICENOW_INSTANCE_URL is the instance itself, and the instance is awake (a hibernating developer instance answers a web page);',
+  };
+  return {
+    key: `servicenow:${refusal.code}`,
+    lines: [
+      `ServiceNow refused the bot's change records (${refusal.code}): until it is fixed, no change is opened or closed; grants of targets with change_record.required wait, and then fail.`,
+      'Check:',
+      check[refusal.code] ??
+        '• the ServiceNow settings (SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME, SERVICENOW_PASSWORD) and the policy’s change_record blocks;',
+      'The bot keeps retrying once a minute, and catches up on every change once ServiceNow accepts it.',
+    ],
+  };
+}

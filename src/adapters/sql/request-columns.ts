@@ -4,6 +4,7 @@
 // The decisions and the grant live in tables of their own (see `toRequest`).
 
 import type { RequestFields } from '../../domain/access-request.js';
+import type { ChangeState } from '../../domain/change-record.js';
 
 /** A column's type in PostgreSQL; SQLite's columns have the matching affinities. */
 export type SqlType = 'text' | 'integer' | 'bigint';
@@ -118,6 +119,19 @@ const CHANGING = [
             },
           },
   }),
+  part({
+    columns: { change_sys_id: 'text', change_number: 'text', change_state: 'text' },
+    write: ({ change }) => ({
+      change_sys_id: change?.sysId ?? null,
+      change_number: change?.number ?? null,
+      change_state: change?.state ?? null,
+    }),
+    read: (row) =>
+      row.change_sys_id === null || row.change_number === null || row.change_state === null
+        ? {}
+        : { change: { sysId: row.change_sys_id, number: row.change_number, state: row.change_state as ChangeState } },
+  }),
+  field('changeProblem', 'change_problem', 'text'),
 ];
 
 const PARTS = [...OPENING, ...CHANGING];

@@ -24,6 +24,8 @@ export const GRANT_DEADLINE_MS = 15 * 60_000;
 
 // While a removal of the same membership is under way, a grant waits this long and asks again.
 const REMOVAL_WAIT_MS = 2_000;
+// While a required change record is not open yet, a grant waits this long and looks again.
+const CHANGE_WAIT_MS = 2_000;
 // Ends recorded this long before a call still count as possibly seen by its "already exists": replicas' clocks
 // may differ by a little.
 const ANSWER_MARGIN_MS = 5_000;
@@ -60,6 +62,18 @@ export async function runGrant(deps: JobDeps, job: StoredJob, request: AccessReq
       `the policy moved this target to another group (or grant kind) after the grant call was sent; the bot removes what that call may have created in group ${request.grantCall.groupId}. Ask again to get the access the policy gives now`,
       { mayHaveGranted: true },
     );
+  }
+  // A required change record holds the grant until it exists. A call already sent may have landed: it goes on.
+  if (target.changeRecord?.required && !request.grantCall) {
+    const { change, changeProblem } = request;
+    if (change?.state === 'canceled') {
+      return fail(`ServiceNow change ${change.number} was canceled, and this target grants access only under an open change`);
+    }
+    if (!change) {
+      const why = changeProblem ? ` (ServiceNow: ${changeProblem})` : '';
+      const message = `waiting for the ServiceNow change record this target requires before access is granted${why}`;
+      return retry(deps, job, { ok: false, kind: 'transient', message, retryAfterMs: CHANGE_WAIT_MS });
+    }
   }
   if (target.grant.kind === 'pim_group' && target.grant.requireEligibility) {
     // The policy may have started to require eligibility, or PIM may have dropped it, since the request was made.

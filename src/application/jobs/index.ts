@@ -4,6 +4,7 @@
 
 import type { JobKind } from '../../domain/access-request.js';
 import type { StoredJob } from '../ports.js';
+import { runChangeRecord } from './change-record.js';
 import { runCleanup } from './cleanup.js';
 import { runGrant } from './grant.js';
 import type { JobDeps, JobOutcome, JobRunner } from './job-outcome.js';
@@ -19,6 +20,7 @@ const RUNNERS: Record<JobKind, JobRunner> = {
   grant: runGrant,
   revoke: runRevoke,
   cleanup: runCleanup,
+  change_record: runChangeRecord,
   sign_out: runSignOut,
   notify: runNotify,
 };

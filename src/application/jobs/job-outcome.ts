@@ -7,6 +7,7 @@ import { applyTransition } from '../apply-transition.js';
 import type {
   AccessProvider,
   BoundarySignOuts,
+  ChangeRecords,
   Clock,
   JobQueue,
   Notifier,
@@ -24,6 +25,8 @@ export interface JobDeps {
   notifier: Notifier;
   /** Absent without BOUNDARY_ADDR: the thread then says existing Boundary sign-ins may last until they expire. */
   boundary?: BoundarySignOuts;
+  /** Absent without SERVICENOW_INSTANCE_URL, when no target may keep change records. */
+  changes?: ChangeRecords;
 }
 
 export type JobOutcome = (

@@ -38,7 +38,7 @@ class FakeJobQueue implements JobQueue {
     _now: number,
     limit: number,
     _leaseMs: number,
-    kinds: readonly JobKind[] = ['revoke', 'grant', 'sign_out', 'notify'],
+    kinds: readonly JobKind[] = ['revoke', 'grant', 'change_record', 'sign_out', 'notify'],
   ): Promise<StoredJob[]> {
     const claimed = kinds.flatMap((kind) => this.queued.filter((job) => job.kind === kind)).slice(0, Math.max(0, limit));
     for (const job of claimed) this.queued.splice(this.queued.indexOf(job), 1);
@@ -168,6 +168,15 @@ describe('the job scheduler', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(jobs.started.filter((job) => job.kind === 'revoke')).toHaveLength(4);
     expect(jobs.running).toBe(32);
+  });
+
+  it('gives ServiceNow change records 4 slots of their own: a ServiceNow that hangs holds up no grant or revocation', async () => {
+    queue.add('change_record', 10);
+    queue.add('grant', 20);
+    startScheduler({ concurrency: 16 });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(jobs.started.filter((job) => job.kind === 'change_record')).toHaveLength(4);
+    expect(jobs.started.filter((job) => job.kind === 'grant')).toHaveLength(16);
   });
 
   it('runs the pass again when woken while a pass is running', async () => {

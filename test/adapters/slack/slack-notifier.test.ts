@@ -74,6 +74,9 @@ const requestFor: Record<NewsKind, () => AccessRequest> = {
   revoke_failing: () => grantedIn('active'),
   cleaned_up: () => requestIn('failed', { cleanup: { result: 'removed', at: T0 + 9000 } }),
   signed_out: () => grantedIn('ended', { signOut: { tokensRevoked: 1, sessionsEnded: 1, otherAccounts: 0, at: T0 + 9000 } }),
+  change_opened: () => grantedIn('active', { change: { sysId: 'sys-1', number: 'CHG0030001', state: 'implement' } }),
+  change_closed: () => grantedIn('ended', { change: { sysId: 'sys-1', number: 'CHG0030001', state: 'closed' } }),
+  change_failing: () => grantedIn('active', { changeProblem: 'ServiceNow answered 503' }),
   changed: () => requestIn('pending'),
 };
 
@@ -97,6 +100,9 @@ const whereTold: [NewsKind, { thread: boolean; dm: boolean }][] = [
   ['revoke_failing', { thread: true, dm: false }],
   ['cleaned_up', { thread: true, dm: false }],
   ['signed_out', { thread: true, dm: true }],
+  ['change_opened', { thread: true, dm: false }],
+  ['change_closed', { thread: true, dm: false }],
+  ['change_failing', { thread: true, dm: false }],
   ['changed', { thread: false, dm: false }],
 ];
 

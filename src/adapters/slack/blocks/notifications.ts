@@ -2,6 +2,7 @@
 
 import type { KnownBlock } from '@slack/types';
 import { type AccessRequest, type DeniedRequest, type FailedRequest, isGranted } from '../../../domain/access-request.js';
+import { changeOf } from '../../../domain/change-record.js';
 import { formatDuration } from '../../../domain/duration.js';
 import { grantCallOf, grantOf } from '../../../domain/membership.js';
 import type { NewsKind } from '../../../domain/news.js';
@@ -11,7 +12,7 @@ import { actions, context, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { requestAgainActions } from './request-again.js';
 import { type Rendered, targetName } from './request-card.js';
-import { endedBecause, failureForPeople, statusLine } from './request-status.js';
+import { changeClosedLine, changeTroubleLine, endedBecause, failureForPeople, statusLine } from './request-status.js';
 
 const endNowButton = (request: AccessRequest) =>
   actions('end_access', [
@@ -162,6 +163,24 @@ export function renderThreadNews(
           ),
         ],
       };
+    case 'change_opened': {
+      const change = changeOf(request);
+      if (!change) return undefined;
+      return {
+        text: `ServiceNow change ${change.number} opened for this access`,
+        blocks: [
+          section(`:clipboard: ServiceNow change *${escapeMrkdwn(change.number)}* is opened for this access, and closed when it ends.`),
+        ],
+      };
+    }
+    case 'change_closed': {
+      const line = changeClosedLine(request);
+      return line ? { text: line.replace(/[*:]/g, ''), blocks: [section(`:clipboard: ${line}`)] } : undefined;
+    }
+    case 'change_failing': {
+      const line = changeTroubleLine(request, target);
+      return line ? { text: 'The ServiceNow change record is not up to date yet', blocks: [section(`:warning: ${line}`)] } : undefined;
+    }
     // The card, updated in place, says it all.
     case 'requested':
     case 'approval_recorded':
@@ -230,6 +249,13 @@ export function renderDirectNews(
         text: `Your Boundary sign-ins for ${name} ended`,
         blocks: [section(`:lock: ${signOutChecklist(request)}`), context('Sign in to Boundary again for the access you still have.')],
       };
+    case 'change_failing': {
+      // The requester hears of it only while their grant waits for it.
+      const line = request.state === 'approved' && target?.changeRecord?.required ? changeTroubleLine(request, target) : undefined;
+      return line
+        ? { text: `Your access to ${name} waits for its ServiceNow change record`, blocks: [section(`:warning: ${line}`)] }
+        : undefined;
+    }
     case 'denied':
       if (request.state !== 'denied') return undefined;
       return {
@@ -253,6 +279,8 @@ export function renderDirectNews(
     case 'drift_journal_mismatch':
     case 'revoke_failing':
     case 'cleaned_up':
+    case 'change_opened':
+    case 'change_closed':
     case 'changed':
       return undefined;
     default:

@@ -65,6 +65,7 @@ export function refusalText(refusal: ChangeRefusal): string {
     case 'already_journaled':
     case 'nothing_to_clean':
     case 'journal_mismatch':
+    case 'already_recorded':
       return 'Nothing changed: the bot is already on it.';
     case 'unknown_request':
       return 'That request does not exist (any more).';

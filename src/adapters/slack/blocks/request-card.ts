@@ -8,7 +8,7 @@ import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
 import { actions, context, fields, header, section } from './block-elements.js';
 import { escapeMrkdwn, mention } from './mrkdwn.js';
-import { statusLine } from './request-status.js';
+import { changeField, statusLine } from './request-status.js';
 
 export interface Rendered {
   text: string;
@@ -32,6 +32,8 @@ export function renderRequestCard(request: AccessRequest, target: Target | undef
     if (target.boundary.targetIds.length > 0)
       details.push(`*Boundary targets*\n${target.boundary.targetIds.map((id) => `\`${id}\``).join(', ')}`);
   }
+  const change = changeField(request);
+  if (change) details.push(change);
   const blocks: KnownBlock[] = [
     header(`Access request: ${name}`),
     fields(details),

@@ -30,6 +30,9 @@ const REQUEST_FOR: Record<NewsKind, AccessRequest> = {
   revoke_failing: requestIn('active', { ending: { reason: 'expired', by: SYSTEM, at: 0 } }),
   cleaned_up: requestIn('failed', { cleanup: { at: 0, result: 'removed' } }),
   signed_out: requestIn('ended', { signOut: { at: 0, tokensRevoked: 2, sessionsEnded: 1, otherAccounts: 1 } }),
+  change_opened: requestIn('active', { change: { sysId: 'sys-1', number: 'CHG0030001', state: 'implement' } }),
+  change_closed: requestIn('ended', { change: { sysId: 'sys-1', number: 'CHG0030001', state: 'closed' } }),
+  change_failing: requestIn('active', { changeProblem: 'ServiceNow answered 503' }),
   changed: requestIn('pending'),
 };
 
@@ -48,6 +51,9 @@ describe('the news in the card thread and the requester DM', () => {
       'revoke_failing',
       'cleaned_up',
       'signed_out',
+      'change_opened',
+      'change_closed',
+      'change_failing',
     ]);
   });
 

@@ -27,6 +27,14 @@ describe('the approval card', () => {
     expect(blockTexts(card.blocks)[1]).toContain(`*Requester*\n<@${REQUESTER}>\nsam_&lt;x&gt;@contoso.example`);
   });
 
+  it('shows the ServiceNow change number and where it stands once the change is opened', () => {
+    const change = { sysId: 'sys-1', number: 'CHG0030001', state: 'implement' as const };
+    expect(blockTexts(renderRequestCard(requestIn('active', { change }), makeTarget()).blocks)[1]).toContain(
+      '*ServiceNow change*\nCHG0030001 · Implement',
+    );
+    expect(blockTexts(renderRequestCard(requestIn('active'), makeTarget()).blocks)[1]).not.toContain('ServiceNow');
+  });
+
   it('drops the buttons once the request is decided', () => {
     for (const state of ['approved', 'active', 'ended', 'denied', 'cancelled', 'timed_out', 'failed'] as const) {
       expect(actionIds(renderRequestCard(requestIn(state), makeTarget()).blocks)).toEqual([]);
