@@ -4,6 +4,7 @@
 
 import { minutesToMs } from './duration.js';
 import type { NewsKind } from './news.js';
+import type { OnCallApproval, OnCallFallback } from './on-call.js';
 import type { GrantKind, GrantSpec, Target } from './policy.js';
 
 export const REQUEST_STATES = ['pending', 'approved', 'active', 'ended', 'denied', 'cancelled', 'timed_out', 'failed'] as const;
@@ -44,6 +45,10 @@ export interface RequestFields {
   createdAt: number;
   pendingUntil: number;
   approvals: readonly Approval[];
+  /** The PagerDuty incident the requester named, as PagerDuty described it when they asked. */
+  incident?: IncidentRef;
+  /** What approved the request without its approvers, e.g. "PagerDuty on-call (schedule PSCHED01)". */
+  autoApprovedBy?: string;
   denial?: Denial;
   cancelledAt?: number;
   decidedAt?: number;
@@ -61,6 +66,13 @@ export interface RequestFields {
   endReason?: EndReason;
   failure?: string;
   expiryWarnedAt?: number;
+}
+
+/** A PagerDuty incident, found open when the request was made. */
+export interface IncidentRef {
+  id: string;
+  number: number;
+  title: string;
 }
 
 export interface Denial {
@@ -109,6 +121,7 @@ type RequestCore = Pick<
   | 'createdAt'
   | 'pendingUntil'
   | 'approvals'
+  | 'incident'
 >;
 
 /** Waiting for its approvers. */
@@ -121,12 +134,15 @@ export interface ApprovedRequest extends RequestCore {
   state: 'approved';
   /** When the quorum was reached (absent only on rows from before it was recorded). */
   decidedAt?: number;
+  /** Approved by PagerDuty on-call rather than by its approvers (`approvals` is then empty). */
+  autoApprovedBy?: string;
   grantCall?: GrantCall;
 }
 
 /** What a confirmed grant always has: what was granted, from when, until when. */
 interface GrantFacts {
   decidedAt?: number;
+  autoApprovedBy?: string;
   grantCall?: GrantCall;
   grant: GrantRecord;
   grantedAt: number;
@@ -168,6 +184,7 @@ export interface EndedRequest extends RequestCore, GrantFacts {
 export interface FailedRequest extends RequestCore {
   state: 'failed';
   decidedAt?: number;
+  autoApprovedBy?: string;
   failure: string;
   grantCall?: GrantCall;
   cleanup?: Cleanup;
@@ -363,6 +380,7 @@ export interface NewRequestInput {
   email?: string;
   target: Target;
   reason: string;
+  incident?: IncidentRef;
   durationMinutes: number;
   pendingTimeoutMinutes: number;
   now: number;
@@ -377,6 +395,7 @@ export function openRequest(input: NewRequestInput): Transition {
     ...(input.email !== undefined && { email: input.email }),
     targetId: input.target.id,
     reason: input.reason,
+    ...(input.incident !== undefined && { incident: input.incident }),
     durationMinutes: input.durationMinutes,
     requiredApprovals: input.target.approvers.required,
     state: 'pending',
@@ -393,7 +412,12 @@ export function openRequest(input: NewRequestInput): Transition {
       actor: input.requesterId,
       from: null,
       to: 'pending',
-      detail: { targetId: request.targetId, durationMinutes: request.durationMinutes, reason: request.reason },
+      detail: {
+        targetId: request.targetId,
+        durationMinutes: request.durationMinutes,
+        reason: request.reason,
+        ...(input.incident !== undefined && { incident: input.incident }),
+      },
     },
     jobs: [notify('requested')],
   };
@@ -426,6 +450,45 @@ export function approve(request: AccessRequest, target: Target, actor: Actor, no
   }
   const approved: ApprovedRequest = { ...request, approvals, requiredApprovals, state: 'approved', decidedAt: now };
   return move(request, approved, { action: 'approved', actor, detail }, [{ kind: 'grant' }, notify('approved')]);
+}
+
+/**
+ * Approval without the approvers, by PagerDuty on-call (see on-call.ts): only while the request waits for them,
+ * before its timeout, and only for a target that still offers it for this duration. The audit event names what
+ * approved it and the on-call behind it.
+ */
+export function autoApprove(request: AccessRequest, target: Target, approval: OnCallApproval, now: number): TransitionResult {
+  if (request.state !== 'pending') return wrongState(request);
+  if (now >= request.pendingUntil) return { ok: false, code: 'pending_timeout_passed' };
+  if (!target.autoApprove || request.durationMinutes > target.autoApprove.maxMinutes) return { ok: false, code: 'not_allowed' };
+  const approved: ApprovedRequest = { ...request, state: 'approved', decidedAt: now, autoApprovedBy: approval.by };
+  const { shift } = approval;
+  return move(
+    request,
+    approved,
+    {
+      action: 'auto_approved',
+      actor: approval.by,
+      detail: {
+        by: approval.by,
+        scheduleId: shift.scheduleId,
+        escalationPolicyId: shift.escalationPolicyId,
+        escalationLevel: shift.escalationLevel,
+      },
+    },
+    [{ kind: 'grant' }, notify('approved')],
+  );
+}
+
+/**
+ * PagerDuty did not approve the request: nothing changes but the audit trail, which says why it waits for its
+ * approvers. `message`: what PagerDuty said, when it failed.
+ */
+export function declineAutoApproval(request: AccessRequest, because: OnCallFallback, now: number, message?: string): TransitionResult {
+  if (request.state !== 'pending') return wrongState(request);
+  if (now >= request.pendingUntil) return { ok: false, code: 'pending_timeout_passed' };
+  const detail = { because, ...(message !== undefined && { message }) };
+  return move(request, { ...request }, { action: 'auto_approval_declined', actor: SYSTEM, detail }, []);
 }
 
 export function deny(request: AccessRequest, target: Target, actor: Actor, now: number, comment?: string): TransitionResult {

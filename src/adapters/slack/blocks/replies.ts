@@ -57,7 +57,7 @@ export function refusalText(refusal: ChangeRefusal): string {
     case 'not_the_requester':
       return 'Only the person who asked for this access can do that.';
     case 'not_allowed':
-      return 'Only admins listed in the policy can revoke access.';
+      return 'Only admins listed in the policy (and, for access PagerDuty approved, the target’s approvers) can revoke access.';
     case 'already_ending':
       return 'This access is already being ended.';
     case 'not_yet_due':
