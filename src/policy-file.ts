@@ -20,6 +20,18 @@ export interface PolicyProblem {
   message: string;
 }
 
+/**
+ * What the environment connects the bot to, for the policy blocks that need it; absent (policy:check, which reads
+ * no environment), those blocks are checked for their own shape only.
+ */
+export interface PolicyEnvironment {
+  /** PAGERDUTY_TOKEN is set: `auto_approve` and `incident` can work. */
+  pagerDuty: boolean;
+}
+
+/** The target blocks that need PagerDuty, by their names in the file. */
+const PAGERDUTY_BLOCKS = ['auto_approve', 'incident'] as const;
+
 export type PolicyParse = { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] };
 
 /**
@@ -41,7 +53,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function parsePolicy(text: string, file: string): PolicyParse {
+export function parsePolicy(text: string, file: string, environment?: PolicyEnvironment): PolicyParse {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const locate = new PolicyLocator(document, lines);
@@ -87,6 +99,17 @@ export function parsePolicy(text: string, file: string): PolicyParse {
       for (const found of crossFieldProblems(target as Record<string, unknown>)) {
         const path = ['targets', index, ...found.path];
         problems.push(problem(locate.node(path), fieldName(path), found.message));
+      }
+      for (const block of PAGERDUTY_BLOCKS) {
+        if (!environment || environment.pagerDuty || (target as Record<string, unknown>)[block] === undefined) continue;
+        const path = ['targets', index, block];
+        problems.push(
+          problem(
+            locate.key(['targets', index], block),
+            fieldName(path),
+            'needs PagerDuty, which is not configured: set PAGERDUTY_TOKEN to a read-only REST API key, or remove this block',
+          ),
+        );
       }
       const id = (target as { id?: unknown }).id;
       if (typeof id !== 'string') return;
@@ -136,7 +159,7 @@ export function policyFileSha256(path: string): string | undefined {
   }
 }
 
-export function loadPolicyFile(path: string): PolicyLoad {
+export function loadPolicyFile(path: string, environment?: PolicyEnvironment): PolicyLoad {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -147,5 +170,5 @@ export function loadPolicyFile(path: string): PolicyLoad {
       problems: [{ file: path, line: 1, column: 1, field: '', message: `${reason}; set JIT_POLICY_FILE to the policy file` }],
     };
   }
-  return { ...parsePolicy(bytes.toString('utf8'), path), sha256: sha256Of(bytes) };
+  return { ...parsePolicy(bytes.toString('utf8'), path, environment), sha256: sha256Of(bytes) };
 }
