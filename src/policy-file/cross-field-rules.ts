@@ -53,7 +53,10 @@ export function crossFieldProblems(raw: Record<string, unknown>): FieldProblem[]
       });
     }
     const onCall = autoApprove.on_call as Record<string, unknown> | undefined;
-    const listed = (key: string) => (Array.isArray(onCall?.[key]) ? (onCall?.[key] as unknown[]).length : 0);
+    const listed = (key: string) => {
+      const ids = onCall?.[key];
+      return Array.isArray(ids) ? ids.length : 0;
+    };
     if (onCall && typeof onCall === 'object' && listed('schedule_ids') + listed('escalation_policy_ids') === 0) {
       problems.push({
         path: ['auto_approve', 'on_call'],
