@@ -6,7 +6,7 @@ import { pacer } from '../adapters/common/pacer.js';
 import type { BotMetrics } from '../adapters/ops/bot-metrics.js';
 import { JobScheduler } from '../adapters/scheduler/job-scheduler.js';
 import { runJob } from '../application/jobs/index.js';
-import type { AccessProvider, BoundarySignOuts, Clock, Notifier } from '../application/ports.js';
+import type { AccessProvider, BoundarySignOuts, Clock, Notifier, OnCallDirectory } from '../application/ports.js';
 import { type ReconcileReport, reconcile } from '../application/reconcile.js';
 import { nextSweepAt, sweep } from '../application/sweep.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +26,8 @@ export interface BackgroundWorkDeps {
   notifier: Notifier;
   /** Absent without BOUNDARY_ADDR. */
   boundary?: BoundarySignOuts;
+  /** Absent without PAGERDUTY_TOKEN. */
+  onCall?: OnCallDirectory;
   metrics: BotMetrics;
   log: Logger;
   /** How long a claimed job stays leased without a heartbeat before another process takes it over. */
@@ -51,6 +53,7 @@ export function createBackgroundWork(deps: BackgroundWorkDeps): BackgroundWork {
     access: deps.access,
     notifier: deps.notifier,
     ...(deps.boundary && { boundary: deps.boundary }),
+    ...(deps.onCall && { onCall: deps.onCall }),
     pace: pacer(RECONCILE_CHECKS_PER_SECOND),
   });
   const scheduler = new JobScheduler({

@@ -79,6 +79,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     ids: seams.ids ?? randomIds,
     directory: outside.directory,
     access: outside.access,
+    ...(outside.incidents && { incidents: outside.incidents }),
     boundary: config.boundary,
     log,
   });
@@ -91,6 +92,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     access: outside.access,
     notifier: surfaces.notifier,
     ...(outside.boundary && { boundary: outside.boundary }),
+    ...(outside.onCall && { onCall: outside.onCall }),
     metrics,
     log,
     ...(seams.jobLeaseMs !== undefined && { leaseMs: seams.jobLeaseMs }),

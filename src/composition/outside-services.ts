@@ -1,5 +1,6 @@
-// The outside services the bot acts on: Entra ID through Microsoft Graph (memberships, and who is who) and, when
-// BOUNDARY_ADDR is set, HashiCorp Boundary (signing a person out once their membership is removed).
+// The outside services the bot acts on: Entra ID through Microsoft Graph (memberships, and who is who); when
+// BOUNDARY_ADDR is set, HashiCorp Boundary (signing a person out once their membership is removed); when
+// PAGERDUTY_TOKEN is set, PagerDuty (who is on call, and incidents), read-only.
 
 import type { WebClient } from '@slack/web-api';
 import { BoundaryHealth } from '../adapters/boundary/boundary-health.js';
@@ -8,7 +9,9 @@ import { type RejectedCredential, watchCredential } from '../adapters/graph/cred
 import { GraphAccessProvider } from '../adapters/graph/graph-access-provider.js';
 import { createGraphClient } from '../adapters/graph/graph-client.js';
 import { GraphDirectory } from '../adapters/graph/graph-directory.js';
+import { PagerDutyClient } from '../adapters/pagerduty/pagerduty-client.js';
 import { AdminAlarm, credentialRejectedAlarm } from '../adapters/slack/admin-alerts.js';
+import { INCIDENT_LOOKUP_MS } from '../adapters/slack/listeners/before-ack.js';
 import type { Clock } from '../application/ports.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -20,6 +23,10 @@ export interface OutsideServices {
   /** Absent without BOUNDARY_ADDR. */
   boundary?: BoundarySessionRevoker;
   boundaryHealth?: BoundaryHealth;
+  /** Absent without PAGERDUTY_TOKEN: who is on call, asked once a request's card is posted (3 s at most). */
+  onCall?: PagerDutyClient;
+  /** Absent without PAGERDUTY_TOKEN: incidents, looked up while Slack waits for the form's answer. */
+  incidents?: PagerDutyClient;
 }
 
 export interface OutsideServicesDeps {
@@ -31,7 +38,10 @@ export interface OutsideServicesDeps {
   log: Logger;
 }
 
-export function connectOutsideServices(config: Pick<Config, 'azure' | 'graph' | 'boundary'>, deps: OutsideServicesDeps): OutsideServices {
+export function connectOutsideServices(
+  config: Pick<Config, 'azure' | 'graph' | 'boundary' | 'pagerDuty'>,
+  deps: OutsideServicesDeps,
+): OutsideServices {
   const { clock } = deps;
   const alarm = new AdminAlarm({
     client: deps.slack,
@@ -48,5 +58,16 @@ export function connectOutsideServices(config: Pick<Config, 'azure' | 'graph' | 
   const directory = watchCredential(new GraphDirectory(graph, () => clock.now()), credentialRejected);
   const boundary = config.boundary && new BoundarySessionRevoker(config.boundary);
   const boundaryHealth = boundary && new BoundaryHealth(() => boundary.probe(), { now: () => clock.now() });
-  return { access, directory, ...(boundary && { boundary }), ...(boundaryHealth && { boundaryHealth }) };
+  const pagerDuty = config.pagerDuty && { token: config.pagerDuty.token, apiUrl: config.pagerDuty.apiUrl, now: () => clock.now() };
+  const onCall = pagerDuty && new PagerDutyClient(pagerDuty);
+  // A shorter deadline than the client's own: the answer must still fit the form's inline reply (before-ack.ts).
+  const incidents = pagerDuty && new PagerDutyClient({ ...pagerDuty, timeoutMs: INCIDENT_LOOKUP_MS });
+  return {
+    access,
+    directory,
+    ...(boundary && { boundary }),
+    ...(boundaryHealth && { boundaryHealth }),
+    ...(onCall && { onCall }),
+    ...(incidents && { incidents }),
+  };
 }

@@ -4,12 +4,14 @@
 import type { AccessRequest } from '../../domain/access-request.js';
 import type { Policy } from '../../domain/policy.js';
 import { applyTransition } from '../apply-transition.js';
+import type { OnCallOutcome } from '../approve-on-call.js';
 import type {
   AccessProvider,
   BoundarySignOuts,
   Clock,
   JobQueue,
   Notifier,
+  OnCallDirectory,
   OutsideFailure,
   RequestRepository,
   StoredJob,
@@ -24,6 +26,8 @@ export interface JobDeps {
   notifier: Notifier;
   /** Absent without BOUNDARY_ADDR: the thread then says existing Boundary sign-ins may last until they expire. */
   boundary?: BoundarySignOuts;
+  /** Absent without PAGERDUTY_TOKEN: no request is approved by on-call. */
+  onCall?: OnCallDirectory;
 }
 
 export type JobOutcome = (
@@ -34,6 +38,8 @@ export type JobOutcome = (
   /** The request as the job read it, and as the job left it (the same when it changed nothing), for the metrics. */
   before?: AccessRequest;
   after?: AccessRequest;
+  /** A notify job that told about a new request, for a target that offers approval by on-call: what PagerDuty decided. */
+  onCall?: OnCallOutcome;
 };
 
 /** One kind of job: what it does to the request it was queued for. */
