@@ -23,6 +23,9 @@ export interface TargetYaml {
   approvers: { users: readonly string[]; required?: number };
   requesters?: string[];
   allowGuests?: boolean;
+  /** Approval by PagerDuty on-call; `maxLevel` is left out of the file when absent. */
+  autoApprove?: { scheduleIds?: string[]; escalationPolicyIds?: string[]; maxLevel?: number; max: string };
+  incident?: 'optional' | 'required';
 }
 
 export interface PolicyYaml {
@@ -68,6 +71,13 @@ export function targetYaml(target: TargetYaml): string {
     ])}`,
     target.requesters && `    requesters: ${flowMap([['users', list(target.requesters)]])}`,
     target.allowGuests !== undefined && `    allow_guests: ${target.allowGuests}`,
+    target.autoApprove &&
+      `    auto_approve: { on_call: ${flowMap([
+        ['schedule_ids', list(target.autoApprove.scheduleIds ?? [])],
+        ['escalation_policy_ids', list(target.autoApprove.escalationPolicyIds ?? [])],
+        ['max_level', target.autoApprove.maxLevel],
+      ])}, max: ${target.autoApprove.max} }`,
+    target.incident && `    incident: ${target.incident}`,
     '',
   ]
     .filter((line) => typeof line === 'string')

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../src/logger.js';
 import type { BoundarySimulator } from './boundary/boundary-simulator.js';
 import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
 import { ensureSimulatorTls } from './graph/tls.js';
+import type { PagerDutySimulator } from './pagerduty/pagerduty-simulator.js';
 import { APPROVALS, DEFAULT_POLICY, MEMBER_GROUP, PIM_GROUP } from './policies.js';
 import { manifestBotScopes } from './slack/manifest-scopes.js';
 import { SlackSimulator } from './slack/slack-simulator.js';
@@ -65,7 +66,7 @@ export interface World {
   databaseFile: string;
   /** The policy file the bot reads (tests rewrite it and reload). */
   policyFile: string;
-  /** Moves the bot's, Graph's and Boundary's clocks forward and lets the bot notice. */
+  /** Moves the bot's, Graph's, Boundary's and PagerDuty's clocks forward and lets the bot notice. */
   advance(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -78,6 +79,8 @@ export interface SandboxOptions {
   slack?: SlackSimulator;
   /** A Boundary controller the bot ends sign-ins on (BOUNDARY_* set); absent = no Boundary follow-through. */
   boundary?: BoundarySimulator;
+  /** A PagerDuty the bot reads on-calls and incidents from (PAGERDUTY_* set); absent = no PagerDuty. */
+  pagerDuty?: PagerDutySimulator;
   /** A PostgreSQL database for the bot (JIT_DATABASE_URL); absent = the SQLite file. */
   databaseUrl?: string;
   /** How often the bot checks the policy file for a change (the bot's default when absent). */
@@ -128,6 +131,7 @@ export async function startSimulators(options: SandboxOptions = {}): Promise<Sim
       BOUNDARY_PASSWORD: options.boundary.botPassword,
       BOUNDARY_OIDC_AUTH_METHOD_ID: options.boundary.oidcAuthMethodId,
     }),
+    ...(options.pagerDuty && { PAGERDUTY_TOKEN: options.pagerDuty.token, PAGERDUTY_API_URL: options.pagerDuty.url }),
   };
   return { slack, graph, env, databaseFile };
 }
@@ -158,6 +162,7 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
       clock.offset += ms;
       graph.advance(ms);
       options.boundary?.advance(ms);
+      options.pagerDuty?.advance(ms);
       bot.scheduler.wake();
       await bot.scheduler.idle();
     },
