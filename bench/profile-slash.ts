@@ -20,7 +20,9 @@ async function main(): Promise<void> {
     const start = performance.now();
     await Promise.all((round === 0 ? crowd : people).map((person) => sims.slack.person(person.slack).slash('/jit')));
     const acks = sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
-    console.log(`round ${round}: ${acks.length} acks p50 ${percentile(acks, 50).toFixed(1)} p99 ${percentile(acks, 99).toFixed(1)} ms (${(performance.now() - start).toFixed(0)} ms)`);
+    console.log(
+      `round ${round}: ${acks.length} acks p50 ${percentile(acks, 50).toFixed(1)} p99 ${percentile(acks, 99).toFixed(1)} ms (${(performance.now() - start).toFixed(0)} ms)`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 3000));
     if (round === 0) break;
   }

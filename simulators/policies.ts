@@ -25,6 +25,9 @@ export interface TargetYaml {
   allowGuests?: boolean;
   /** A ServiceNow standard change for each grant; `required` is left out of the file when absent. */
   changeRecord?: { templateId: string; required?: boolean };
+  /** Approval by PagerDuty on-call; `maxLevel` is left out of the file when absent. */
+  autoApprove?: { scheduleIds?: string[]; escalationPolicyIds?: string[]; maxLevel?: number; max: string };
+  incident?: 'optional' | 'required';
 }
 
 export interface PolicyYaml {
@@ -75,6 +78,13 @@ export function targetYaml(target: TargetYaml): string {
         ['template_id', target.changeRecord.templateId],
         ['required', target.changeRecord.required],
       ])}`,
+    target.autoApprove &&
+      `    auto_approve: { on_call: ${flowMap([
+        ['schedule_ids', list(target.autoApprove.scheduleIds ?? [])],
+        ['escalation_policy_ids', list(target.autoApprove.escalationPolicyIds ?? [])],
+        ['max_level', target.autoApprove.maxLevel],
+      ])}, max: ${target.autoApprove.max} }`,
+    target.incident && `    incident: ${target.incident}`,
     '',
   ]
     .filter((line) => typeof line === 'string')

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../src/logger.js';
 import type { BoundarySimulator } from './boundary/boundary-simulator.js';
 import { GraphSimulator, type GraphSimulatorOptions } from './graph/graph-simulator.js';
 import { ensureSimulatorTls } from './graph/tls.js';
+import type { PagerDutySimulator } from './pagerduty/pagerduty-simulator.js';
 import { APPROVALS, CHANGE_TEMPLATE, DEFAULT_POLICY, MEMBER_GROUP, PIM_GROUP } from './policies.js';
 import type { ServiceNowSimulator } from './servicenow/servicenow-simulator.js';
 import { manifestBotScopes } from './slack/manifest-scopes.js';
@@ -66,7 +67,7 @@ export interface World {
   databaseFile: string;
   /** The policy file the bot reads (tests rewrite it and reload). */
   policyFile: string;
-  /** Moves the bot's, Graph's and Boundary's clocks forward and lets the bot notice. */
+  /** Moves the bot's, Graph's, Boundary's and PagerDuty's clocks forward and lets the bot notice. */
   advance(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -84,6 +85,8 @@ export interface SandboxOptions {
    * CHANGE_TEMPLATE; absent = no change records.
    */
   servicenow?: ServiceNowSimulator;
+  /** A PagerDuty the bot reads on-calls and incidents from (PAGERDUTY_* set); absent = no PagerDuty. */
+  pagerDuty?: PagerDutySimulator;
   /** A PostgreSQL database for the bot (JIT_DATABASE_URL); absent = the SQLite file. */
   databaseUrl?: string;
   /** How often the bot checks the policy file for a change (the bot's default when absent). */
@@ -139,6 +142,7 @@ export async function startSimulators(options: SandboxOptions = {}): Promise<Sim
       SERVICENOW_USERNAME: options.servicenow.username,
       SERVICENOW_PASSWORD: options.servicenow.password,
     }),
+    ...(options.pagerDuty && { PAGERDUTY_TOKEN: options.pagerDuty.token, PAGERDUTY_API_URL: options.pagerDuty.url }),
   };
   if (options.servicenow && !options.servicenow.table.templates.has(CHANGE_TEMPLATE)) {
     options.servicenow.addTemplate({ sysId: CHANGE_TEMPLATE });
@@ -172,6 +176,7 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
       clock.offset += ms;
       graph.advance(ms);
       options.boundary?.advance(ms);
+      options.pagerDuty?.advance(ms);
       bot.scheduler.wake();
       await bot.scheduler.idle();
     },

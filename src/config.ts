@@ -5,7 +5,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Policy } from './domain/policy.js';
-import { formatPolicyProblem, loadPolicyFile } from './policy-file.js';
+import { formatPolicyProblem, loadPolicyFile, type PolicyEnvironment } from './policy-file.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -29,6 +29,8 @@ export interface Config {
   boundary?: BoundaryConfig;
   /** ServiceNow change records for targets with `change_record`; absent when SERVICENOW_INSTANCE_URL is not set. */
   servicenow?: ServiceNowConfig;
+  /** On-call approval and incidents; absent when PAGERDUTY_TOKEN is not set. */
+  pagerDuty?: PagerDutyConfig;
 }
 
 export interface ServiceNowConfig {
@@ -37,6 +39,13 @@ export interface ServiceNowConfig {
   /** The integration user (role itil) the bot opens and closes changes as. */
   username: string;
   password: string;
+}
+
+export interface PagerDutyConfig {
+  /** PagerDuty REST API v2 base URL. */
+  apiUrl: string;
+  /** A read-only REST API key. */
+  token: string;
 }
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
@@ -63,6 +72,7 @@ export const DEFAULTS = {
   JIT_HTTP_PORT: '8080',
   // Loopback: /metrics tells who holds access, so it is not served to the network unless asked (Docker sets 0.0.0.0).
   JIT_HTTP_HOST: '127.0.0.1',
+  PAGERDUTY_API_URL: 'https://api.pagerduty.com',
 } as const;
 
 // The variable names the bot reads; anything holding a secret is listed so that it is never echoed.
@@ -74,6 +84,7 @@ export const SECRET_VARIABLES = [
   'BOUNDARY_PASSWORD',
   'SERVICENOW_PASSWORD',
   'JIT_DATABASE_URL',
+  'PAGERDUTY_TOKEN',
 ] as const;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -235,6 +246,25 @@ function readServiceNow(env: Env, problems: string[]): ServiceNowConfig | undefi
 }
 
 /**
+ * PagerDuty is optional: without PAGERDUTY_TOKEN nothing of it is used (and a policy that needs it is refused).
+ * PAGERDUTY_API_URL without a token is a mistake worth reporting: someone meant to turn it on.
+ */
+function readPagerDuty(env: Env, problems: string[]): PagerDutyConfig | undefined {
+  const token = env.PAGERDUTY_TOKEN?.trim() ?? '';
+  const urlValue = env.PAGERDUTY_API_URL?.trim() ?? '';
+  if (!token) {
+    if (urlValue) problems.push('PAGERDUTY_API_URL is set but PAGERDUTY_TOKEN is not: give a read-only REST API key, or unset both');
+    return undefined;
+  }
+  if (/\s/.test(token)) problems.push('PAGERDUTY_TOKEN must be the API key alone, without spaces or a "Token token=" prefix');
+  const apiUrl = checkServiceUrl('PAGERDUTY_API_URL', urlValue || DEFAULTS.PAGERDUTY_API_URL, problems, { httpsOnly: false }).replace(
+    /\/+$/,
+    '',
+  );
+  return Object.freeze({ apiUrl, token });
+}
+
+/**
  * The password a PostgreSQL URL carries, in its user info or as libpq's `password=` parameter: as written
  * (percent-encoded) and decoded, as pg sends it, since either spelling may reach a message.
  */
@@ -265,13 +295,14 @@ function databasePasswords(url: string): string[] {
  * Every configured secret value, for the logger to replace wherever it turns up: the logger is handed the
  * values, never the configuration.
  */
-export function secretValues(config: Pick<Config, 'slack' | 'azure' | 'boundary' | 'database' | 'servicenow'>): string[] {
+export function secretValues(config: Pick<Config, 'slack' | 'azure' | 'boundary' | 'database' | 'servicenow' | 'pagerDuty'>): string[] {
   return [
     config.slack.botToken,
     config.slack.appToken,
     config.azure.clientSecret,
     ...(config.boundary ? [config.boundary.password] : []),
     ...(config.servicenow ? [config.servicenow.password] : []),
+    ...(config.pagerDuty ? [config.pagerDuty.token] : []),
     ...(config.database.kind === 'postgres' ? databasePasswords(config.database.url) : []),
   ];
 }
@@ -341,7 +372,8 @@ export function loadConfig(env: Env): ConfigLoad {
   const serviceNowWanted = Boolean(env.SERVICENOW_INSTANCE_URL?.trim());
 
   const policyFile = resolve(read('JIT_POLICY_FILE'));
-  const policy = loadPolicyFile(policyFile, { serviceNow: serviceNowWanted });
+  const pagerDuty = readPagerDuty(env, problems);
+  const policy = loadPolicyFile(policyFile, { serviceNow: serviceNowWanted, pagerDuty: pagerDuty !== undefined });
   if (!policy.ok) problems.push(...policy.problems.map((problem) => `JIT_POLICY_FILE: ${formatPolicyProblem(problem)}`));
 
   if (problems.length > 0 || !policy.ok) return { ok: false, problems };
@@ -360,6 +392,12 @@ export function loadConfig(env: Env): ConfigLoad {
       httpHost,
       ...(boundary && { boundary }),
       ...(servicenow && { servicenow }),
+      ...(pagerDuty && { pagerDuty }),
     }),
   };
+}
+
+/** What the policy's optional blocks may rely on, as configured: at start and at each reload. */
+export function policyEnvironment(config: Pick<Config, 'servicenow' | 'pagerDuty'>): PolicyEnvironment {
+  return { serviceNow: config.servicenow !== undefined, pagerDuty: config.pagerDuty !== undefined };
 }

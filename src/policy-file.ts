@@ -20,6 +20,20 @@ export interface PolicyProblem {
   message: string;
 }
 
+/**
+ * What the environment connects the bot to, for the policy blocks that need it; absent (policy:check, which reads
+ * no environment), those blocks are checked for their own shape only.
+ */
+export interface PolicyEnvironment {
+  /** SERVICENOW_INSTANCE_URL is set: `change_record` can work. */
+  serviceNow: boolean;
+  /** PAGERDUTY_TOKEN is set: `auto_approve` and `incident` can work. */
+  pagerDuty: boolean;
+}
+
+/** The target blocks that need PagerDuty, by their names in the file. */
+const PAGERDUTY_BLOCKS = ['auto_approve', 'incident'] as const;
+
 export type PolicyParse = { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] };
 
 /**
@@ -41,15 +55,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/**
- * The outside services the bot was started with, for the policy blocks that need one. Absent (policy:check, which
- * runs without the bot's environment): blocks are checked for their shape only.
- */
-export interface ConfiguredServices {
-  serviceNow: boolean;
-}
-
-export function parsePolicy(text: string, file: string, services?: ConfiguredServices): PolicyParse {
+export function parsePolicy(text: string, file: string, environment?: PolicyEnvironment): PolicyParse {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const locate = new PolicyLocator(document, lines);
@@ -96,13 +102,24 @@ export function parsePolicy(text: string, file: string, services?: ConfiguredSer
         const path = ['targets', index, ...found.path];
         problems.push(problem(locate.node(path), fieldName(path), found.message));
       }
-      if (services && !services.serviceNow && (target as { change_record?: unknown }).change_record !== undefined) {
+      if (environment && !environment.serviceNow && (target as { change_record?: unknown }).change_record !== undefined) {
         const path = ['targets', index, 'change_record'];
         problems.push(
           problem(
             locate.node(path),
             fieldName(path),
             'needs ServiceNow: set SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME and SERVICENOW_PASSWORD, or remove change_record',
+          ),
+        );
+      }
+      for (const block of PAGERDUTY_BLOCKS) {
+        if (!environment || environment.pagerDuty || (target as Record<string, unknown>)[block] === undefined) continue;
+        const path = ['targets', index, block];
+        problems.push(
+          problem(
+            locate.key(['targets', index], block),
+            fieldName(path),
+            'needs PagerDuty, which is not configured: set PAGERDUTY_TOKEN to a read-only REST API key, or remove this block',
           ),
         );
       }
@@ -154,7 +171,7 @@ export function policyFileSha256(path: string): string | undefined {
   }
 }
 
-export function loadPolicyFile(path: string, services?: ConfiguredServices): PolicyLoad {
+export function loadPolicyFile(path: string, environment?: PolicyEnvironment): PolicyLoad {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -165,5 +182,5 @@ export function loadPolicyFile(path: string, services?: ConfiguredServices): Pol
       problems: [{ file: path, line: 1, column: 1, field: '', message: `${reason}; set JIT_POLICY_FILE to the policy file` }],
     };
   }
-  return { ...parsePolicy(bytes.toString('utf8'), path, services), sha256: sha256Of(bytes) };
+  return { ...parsePolicy(bytes.toString('utf8'), path, environment), sha256: sha256Of(bytes) };
 }

@@ -341,4 +341,79 @@ targets:
       });
     });
   });
+
+  describe('PagerDuty', () => {
+    const PAGERDUTY_TOKEN = 'y_NbAkKc66ryYTWUXYEu';
+    const usingPagerDuty = `version: 1
+targets:
+  - id: db
+    name: Databases
+    grant: { kind: group_membership, group_id: 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b }
+    duration: { default: 30m, max: 2h }
+    approvers: { channel: C0APPROVALS, users: [U0MANAGER1] }
+    auto_approve: { on_call: { schedule_ids: [PSCHED01], max_level: 1 }, max: 1h }
+    incident: required
+`;
+
+    it('leaves PagerDuty out when PAGERDUTY_TOKEN is not set', () => {
+      const result = loadConfig(env);
+      expect(result.ok && result.config.pagerDuty).toBeUndefined();
+    });
+
+    it('reads the key with the public API by default, and keeps the key among the values the logger hides', () => {
+      const result = loadConfig({ ...env, PAGERDUTY_TOKEN });
+      expect(result).toMatchObject({ ok: true, config: { pagerDuty: { apiUrl: 'https://api.pagerduty.com', token: PAGERDUTY_TOKEN } } });
+      expect(result.ok && secretValues(result.config)).toContain(PAGERDUTY_TOKEN);
+      expect(result.ok && Object.isFrozen(result.config.pagerDuty)).toBe(true);
+    });
+
+    it('accepts plain http for a simulator on loopback, and https elsewhere only', () => {
+      expect(loadConfig({ ...env, PAGERDUTY_TOKEN, PAGERDUTY_API_URL: 'http://127.0.0.1:4010/' })).toMatchObject({
+        ok: true,
+        config: { pagerDuty: { apiUrl: 'http://127.0.0.1:4010' } },
+      });
+      expect(loadConfig({ ...env, PAGERDUTY_TOKEN, PAGERDUTY_API_URL: 'http://pagerduty.example.com' })).toEqual({
+        ok: false,
+        problems: ['PAGERDUTY_API_URL must use https (plain http is accepted on localhost only); got "http://pagerduty.example.com"'],
+      });
+    });
+
+    it('reports an API URL without a key, and a key pasted with its header prefix, without repeating the key', () => {
+      expect(loadConfig({ ...env, PAGERDUTY_API_URL: 'https://api.pagerduty.com' })).toEqual({
+        ok: false,
+        problems: ['PAGERDUTY_API_URL is set but PAGERDUTY_TOKEN is not: give a read-only REST API key, or unset both'],
+      });
+      const prefixed = loadConfig({ ...env, PAGERDUTY_TOKEN: `Token token=${PAGERDUTY_TOKEN}` });
+      expect(prefixed).toEqual({
+        ok: false,
+        problems: ['PAGERDUTY_TOKEN must be the API key alone, without spaces or a "Token token=" prefix'],
+      });
+      expect(JSON.stringify(prefixed)).not.toContain(PAGERDUTY_TOKEN);
+    });
+
+    it('refuses to start on a policy that needs PagerDuty when it is not configured, naming each block with its line', () => {
+      writeFileSync(join(dir, 'policy.yml'), usingPagerDuty);
+      const file = join(dir, 'policy.yml');
+      expect(loadConfig(env)).toEqual({
+        ok: false,
+        problems: [
+          `JIT_POLICY_FILE: ${file}:8:5: targets[0].auto_approve: needs PagerDuty, which is not configured: set PAGERDUTY_TOKEN to a read-only REST API key, or remove this block`,
+          `JIT_POLICY_FILE: ${file}:9:5: targets[0].incident: needs PagerDuty, which is not configured: set PAGERDUTY_TOKEN to a read-only REST API key, or remove this block`,
+        ],
+      });
+      expect(loadConfig({ ...env, PAGERDUTY_TOKEN })).toMatchObject({
+        ok: true,
+        config: {
+          policy: {
+            targets: [
+              {
+                autoApprove: { onCall: { scheduleIds: ['PSCHED01'], escalationPolicyIds: [], maxLevel: 1 }, maxMinutes: 60 },
+                incident: 'required',
+              },
+            ],
+          },
+        },
+      });
+    });
+  });
 });

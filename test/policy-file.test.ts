@@ -87,7 +87,7 @@ targets:
       text: VALID.replace('    approvers:', '    aprovers:'),
       expected: [
         'policy.yml:7:5: targets[0].approvers: is required',
-        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record',
+        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record, auto_approve, incident',
       ],
     },
     {
@@ -239,6 +239,48 @@ targets:
     expect(messages(text)).toEqual(expected);
   });
 
+  it('reads the PagerDuty blocks: approval by on-call and the incident field', () => {
+    const text = `${VALID}    auto_approve: { on_call: { escalation_policy_ids: [PEP0001] }, max: 30m }\n    incident: required\n`;
+    const result = parsePolicy(text, 'policy.yml');
+    expect(result.ok && result.policy.targets[0]).toMatchObject({
+      autoApprove: { onCall: { scheduleIds: [], escalationPolicyIds: ['PEP0001'], maxLevel: 1 }, maxMinutes: 30 },
+      incident: 'required',
+    });
+  });
+
+  it.each([
+    {
+      rule: 'an on-call rule that lists nothing',
+      block: 'auto_approve: { on_call: { max_level: 1 }, max: 1h }',
+      expected: [
+        'policy.yml:17:30: targets[0].auto_approve.on_call: lists no schedule_ids and no escalation_policy_ids: nobody could ever be approved by being on call',
+      ],
+    },
+    {
+      rule: 'an auto-approval longer than the target allows, and a level below 1',
+      block: 'auto_approve: { on_call: { schedule_ids: [PSCHED01], max_level: 0 }, max: 8h }',
+      expected: [
+        'policy.yml:17:69: targets[0].auto_approve.on_call.max_level: must be at least 1 (the first escalation level)',
+        'policy.yml:17:79: targets[0].auto_approve.max: 8h is above duration.max (4h); no request could be that long',
+      ],
+    },
+    {
+      rule: 'a schedule id that is not a PagerDuty id, and a missing max',
+      block: 'auto_approve: { on_call: { schedule_ids: [my-schedule] } }',
+      expected: [
+        'policy.yml:17:19: targets[0].auto_approve.max: is required',
+        "policy.yml:17:47: targets[0].auto_approve.on_call.schedule_ids[0]: must be a PagerDuty schedule id such as P1A2B3C (the last part of its page's URL)",
+      ],
+    },
+    {
+      rule: 'an incident field that is neither optional nor required',
+      block: 'incident: yes',
+      expected: ['policy.yml:17:15: targets[0].incident: must be optional or required'],
+    },
+  ])('refuses $rule, naming the line and the field', ({ block, expected }) => {
+    expect(messages(`${VALID}    ${block}\n`)).toEqual(expected);
+  });
+
   it('reports every problem at once, in file order', () => {
     const text = VALID.replace('admins: [U0ADMIN01]', 'admins: [bob]')
       .replace('default: 1h', 'default: 90x')
@@ -267,11 +309,11 @@ targets:
 
   it('refuses a change record block when the bot runs without ServiceNow, and checks its shape only without that knowledge', () => {
     const text = `${VALID}    change_record: { template_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9, required: true }\n`;
-    const refused = parsePolicy(text, 'policy.yml', { serviceNow: false });
+    const refused = parsePolicy(text, 'policy.yml', { serviceNow: false, pagerDuty: true });
     expect(refused.ok ? [] : refused.problems.map(formatPolicyProblem)).toEqual([
       'policy.yml:17:20: targets[0].change_record: needs ServiceNow: set SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME and SERVICENOW_PASSWORD, or remove change_record',
     ]);
-    expect(parsePolicy(text, 'policy.yml', { serviceNow: true }).ok).toBe(true);
+    expect(parsePolicy(text, 'policy.yml', { serviceNow: true, pagerDuty: true }).ok).toBe(true);
     expect(parsePolicy(text, 'policy.yml').ok).toBe(true);
   });
 

@@ -1,4 +1,4 @@
-import type { AccessRequest } from '../domain/access-request.js';
+import type { AccessRequest, IncidentRef } from '../domain/access-request.js';
 import { openRequest } from '../domain/access-request.js';
 import { openRequestFor } from '../domain/membership.js';
 import { checkRequestedDuration, findTarget, mayRequest, type Policy } from '../domain/policy.js';
@@ -15,6 +15,8 @@ export interface RecordInput {
   targetId: string;
   reason: string | undefined;
   durationMinutes: number;
+  /** The PagerDuty incident named in the form, found open (request-access.ts looks it up). */
+  incident?: IncidentRef;
 }
 
 export type RecordOutcome =
@@ -68,6 +70,7 @@ export async function recordRequest(deps: RecordDeps, input: RecordInput): Promi
     ...(input.email !== undefined && { email: input.email }),
     target,
     reason: reason.reason,
+    ...(input.incident !== undefined && { incident: input.incident }),
     durationMinutes: input.durationMinutes,
     pendingTimeoutMinutes: deps.policy.settings.pendingTimeoutMinutes,
     now,

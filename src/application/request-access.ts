@@ -1,13 +1,18 @@
 // A person asks for access: the cheap checks first (answered inline in the modal), then who they are in Entra
-// and, where the policy demands it, whether PIM lists them as eligible — all before any approver is bothered.
+// and, where the policy demands it, whether PIM lists them as eligible, and the PagerDuty incident they named —
+// all before any approver is bothered.
 
+import type { IncidentRef } from '../domain/access-request.js';
 import { openRequestFor } from '../domain/membership.js';
 import { checkRequestedDuration, findTarget, mayRequest, type Policy, requestableTargets, type Target } from '../domain/policy.js';
 import { checkReason } from '../domain/reason.js';
-import type { AccessProvider, Clock, EntraDirectory, IdSource, RequestRepository, SlackProfiles } from './ports.js';
+import type { AccessProvider, Clock, EntraDirectory, IdSource, IncidentLookup, RequestRepository, SlackProfiles } from './ports.js';
 import { type RecordInput, type RecordOutcome, recordRequest } from './record-request.js';
 
-export type FormInput = Omit<RecordInput, 'principalId'>;
+export type FormInput = Omit<RecordInput, 'principalId' | 'incident'> & {
+  /** The PagerDuty incident as typed: its id or number; empty or absent when none was given. */
+  incident?: string | undefined;
+};
 
 export type FormCheck =
   | { ok: true; target: Target }
@@ -15,7 +20,18 @@ export type FormCheck =
       ok: false;
       field: 'target' | 'reason' | 'duration';
       code: Extract<RecordOutcome, { ok: false }>['code'];
-    };
+    }
+  | { ok: false; field: 'incident'; code: 'incident_missing' };
+
+/**
+ * Why the incident named in the form was refused, on its field: none given where one is required, no such
+ * incident (or not an id or number), resolved, or PagerDuty did not answer (`optional`: the field may be left
+ * empty to ask without it).
+ */
+export type IncidentRefusal =
+  | { ok: false; field: 'incident'; code: 'incident_missing' | 'incident_not_found' }
+  | { ok: false; field: 'incident'; code: 'incident_resolved'; number: number }
+  | { ok: false; field: 'incident'; code: 'incident_unchecked'; optional: boolean; message: string };
 
 /** What the modal can answer within Slack's 3 seconds: the policy and the person's own requests, no outside service. */
 async function checkForm(deps: { policy: Policy; requests: RequestRepository }, input: FormInput): Promise<FormCheck> {
@@ -28,7 +44,34 @@ async function checkForm(deps: { policy: Policy; requests: RequestRepository }, 
   if (!reason.ok) return { ok: false, field: 'reason', code: reason.code };
   const duration = checkRequestedDuration(target, input.durationMinutes);
   if (!duration.ok) return { ok: false, field: 'duration', code: duration.code };
+  if (target.incident === 'required' && !input.incident?.trim()) return { ok: false, field: 'incident', code: 'incident_missing' };
   return { ok: true, target };
+}
+
+/**
+ * The incident named in the form, as PagerDuty describes it now: it must exist and not be resolved. A lookup
+ * that fails or runs out of time is refused too, required or not: an incident nobody could check never reaches
+ * the card, Entra or the audit trail as if it were confirmed, and an optional one can be left out to ask at once.
+ */
+async function findOpenIncident(
+  incidents: IncidentLookup | undefined,
+  target: Target,
+  typed: string | undefined,
+): Promise<{ ok: true; incident?: IncidentRef } | IncidentRefusal> {
+  const reference = typed?.trim() ?? '';
+  if (!target.incident || reference === '') return { ok: true };
+  if (!incidents) {
+    return { ok: false, field: 'incident', code: 'incident_unchecked', optional: true, message: 'PagerDuty is not configured' };
+  }
+  const found = await incidents.findIncident(reference);
+  if (!found.ok) {
+    if (found.kind === 'not_found' || found.kind === 'invalid_reference')
+      return { ok: false, field: 'incident', code: 'incident_not_found' };
+    return { ok: false, field: 'incident', code: 'incident_unchecked', optional: target.incident === 'optional', message: found.message };
+  }
+  const { id, number, title, status } = found.incident;
+  if (status === 'resolved') return { ok: false, field: 'incident', code: 'incident_resolved', number };
+  return { ok: true, incident: { id, number, title } };
 }
 
 /**
@@ -56,7 +99,8 @@ export type RequestAccessOutcome =
         | 'already_held';
       message: string;
     }
-  | { ok: false; code: 'lookup_failed'; message: string };
+  | { ok: false; code: 'lookup_failed'; message: string }
+  | IncidentRefusal;
 
 export interface RequestAccessDeps {
   requests: RequestRepository;
@@ -66,14 +110,42 @@ export interface RequestAccessDeps {
   profiles: SlackProfiles;
   directory: EntraDirectory;
   access: AccessProvider;
+  /**
+   * Absent without PAGERDUTY_TOKEN. Its deadline must leave the listener time to answer inline within Slack's
+   * 3 seconds (the composition gives it a shorter one than the on-call check's).
+   */
+  incidents?: IncidentLookup;
 }
 
-/** Form mistakes come back at once, before any outside call, with the field they concern. */
+type Identity = { ok: true; principalId: string; principalName: string; email: string };
+
+/**
+ * Form mistakes come back at once, before any outside call, with the field they concern. The incident is looked
+ * up while the person is found in Entra, and its refusal comes first: it is the one the form can show on a field.
+ */
 export async function requestAccess(deps: RequestAccessDeps, input: FormInput): Promise<RequestAccessOutcome> {
   const form = await checkForm(deps, input);
   if (!form.ok) return form;
   const { target } = form;
+  const [incident, identity] = await Promise.all([findOpenIncident(deps.incidents, target, input.incident), identify(deps, target, input)]);
+  if (!incident.ok) return incident;
+  if (!identity.ok) return identity;
+  const { incident: _typed, ...fields } = input;
+  return recordRequest(deps, {
+    ...fields,
+    principalId: identity.principalId,
+    principalName: identity.principalName,
+    email: identity.email,
+    ...(incident.incident && { incident: incident.incident }),
+  });
+}
 
+/** Who the person is in Entra, and whether they may have this target's access through the bot. */
+async function identify(
+  deps: RequestAccessDeps,
+  target: Target,
+  input: FormInput,
+): Promise<Identity | Exclude<RequestAccessOutcome, { ok: true } | IncidentRefusal | RecordOutcome>> {
   const email = await deps.profiles.emailOf(input.requesterId);
   if (!email.ok) {
     return email.kind === 'no_email'
@@ -109,7 +181,7 @@ export async function requestAccess(deps: RequestAccessDeps, input: FormInput): 
   if (held.present && (await deps.requests.listCovering(target.grant.groupId, user.principalId, '')).length === 0) {
     return { ok: false, code: 'already_held', message: `${user.userPrincipalName} already has standing access to ${target.name}` };
   }
-  return recordRequest(deps, { ...input, principalId: user.principalId, principalName: user.userPrincipalName, email: email.email });
+  return { ok: true, principalId: user.principalId, principalName: user.userPrincipalName, email: email.email };
 }
 
 /**

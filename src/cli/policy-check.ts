@@ -3,7 +3,7 @@
 // so a CI pipeline can review a policy change before it ships.
 
 import { formatDuration } from '../domain/duration.js';
-import { targetsSharingGroups } from '../domain/policy.js';
+import { pagerDutyBlocks, targetsSharingGroups } from '../domain/policy.js';
 import { formatPolicyProblem, loadPolicyFile } from '../policy-file.js';
 
 function main(files: string[]): number {
@@ -36,6 +36,20 @@ function main(files: string[]): number {
         `  ${target.id}: ${grant.kind} ${grant.groupId}, default ${formatDuration(duration.defaultMinutes)}, max ${formatDuration(duration.maxMinutes)}, ` +
           `${approvers.required} of ${approvers.users.length} approver(s) in ${approvers.channel}\n`,
       );
+      if (target.autoApprove) {
+        const { onCall, maxMinutes } = target.autoApprove;
+        const listed = (what: string, ids: readonly string[]) => (ids.length > 0 ? [`${what} ${ids.join(', ')}`] : []);
+        const scope = [...listed('schedules', onCall.scheduleIds), ...listed('escalation policies', onCall.escalationPolicyIds)];
+        process.stdout.write(
+          `    auto-approved up to ${formatDuration(maxMinutes)} when on call in PagerDuty (${scope.join('; ')}; level ≤ ${onCall.maxLevel})\n`,
+        );
+      }
+      if (target.incident) process.stdout.write(`    asks for a PagerDuty incident (${target.incident})\n`);
+    }
+    // The environment is not read here: whether PagerDuty is configured is checked when the bot starts.
+    const needPagerDuty = targets.filter((target) => pagerDutyBlocks(target).length > 0).map((target) => target.id);
+    if (needPagerDuty.length > 0) {
+      process.stdout.write(`  note: ${needPagerDuty.join(', ')} uses PagerDuty: the bot starts only with PAGERDUTY_TOKEN set\n`);
     }
   }
   return failed ? 1 : 0;

@@ -6,7 +6,7 @@ import { pacer } from '../adapters/common/pacer.js';
 import type { BotMetrics } from '../adapters/ops/bot-metrics.js';
 import { JobScheduler } from '../adapters/scheduler/job-scheduler.js';
 import { runJob } from '../application/jobs/index.js';
-import type { AccessProvider, BoundarySignOuts, ChangeRecords, Clock, Notifier } from '../application/ports.js';
+import type { AccessProvider, BoundarySignOuts, ChangeRecords, Clock, Notifier, OnCallDirectory } from '../application/ports.js';
 import { type ReconcileReport, reconcile } from '../application/reconcile.js';
 import { nextSweepAt, sweep } from '../application/sweep.js';
 import type { Logger } from '../logger.js';
@@ -28,6 +28,8 @@ export interface BackgroundWorkDeps {
   boundary?: BoundarySignOuts;
   /** Absent without SERVICENOW_INSTANCE_URL. */
   changes?: ChangeRecords;
+  /** Absent without PAGERDUTY_TOKEN. */
+  onCall?: OnCallDirectory;
   metrics: BotMetrics;
   log: Logger;
   /** How long a claimed job stays leased without a heartbeat before another process takes it over. */
@@ -54,6 +56,7 @@ export function createBackgroundWork(deps: BackgroundWorkDeps): BackgroundWork {
     notifier: deps.notifier,
     ...(deps.boundary && { boundary: deps.boundary }),
     ...(deps.changes && { changes: deps.changes }),
+    ...(deps.onCall && { onCall: deps.onCall }),
     pace: pacer(RECONCILE_CHECKS_PER_SECOND),
   });
   const scheduler = new JobScheduler({

@@ -12,7 +12,7 @@ import { randomIds } from '../adapters/system/random-ids.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import type { Clock, IdSource, RequestRepository } from '../application/ports.js';
 import type { ReconcileReport } from '../application/reconcile.js';
-import { type Config, secretValues } from '../config.js';
+import { type Config, policyEnvironment, secretValues } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { loadPolicyFile } from '../policy-file.js';
 import { POLICY_CHECK_MS } from '../policy-file-watch.js';
@@ -67,7 +67,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   const { app, receiver } = createSlackApp(config.slack, seams, log);
   const policy = new PolicyHolder({
     initial: { policy: config.policy, sha256: config.policySha256 },
-    load: () => loadPolicyFile(config.policyFile, { serviceNow: config.servicenow !== undefined }),
+    load: () => loadPolicyFile(config.policyFile, policyEnvironment(config)),
     tellAdmins: (admins, lines) => alertAdmins(app.client, admins, lines),
     log,
   });
@@ -80,6 +80,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     directory: outside.directory,
     access: outside.access,
     boundary: config.boundary,
+    ...(outside.incidents && { incidents: outside.incidents }),
     log,
   });
   const metrics = new BotMetrics(storage.requests);
@@ -92,6 +93,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     notifier: surfaces.notifier,
     ...(outside.boundary && { boundary: outside.boundary }),
     ...(outside.changes && { changes: outside.changes }),
+    ...(outside.onCall && { onCall: outside.onCall }),
     metrics,
     log,
     ...(seams.jobLeaseMs !== undefined && { leaseMs: seams.jobLeaseMs }),

@@ -1,6 +1,7 @@
 // The outside services the bot acts on: Entra ID through Microsoft Graph (memberships, and who is who), when
 // BOUNDARY_ADDR is set HashiCorp Boundary (signing a person out once their membership is removed), and when
-// SERVICENOW_INSTANCE_URL is set ServiceNow (a change record for each grant of a target with change_record).
+// SERVICENOW_INSTANCE_URL is set ServiceNow (a change record for each grant of a target with change_record), and
+// when PAGERDUTY_TOKEN is set PagerDuty (who is on call, and incidents), read-only.
 
 import type { WebClient } from '@slack/web-api';
 import { BoundaryHealth } from '../adapters/boundary/boundary-health.js';
@@ -9,9 +10,11 @@ import { type RejectedCredential, watchCredential } from '../adapters/graph/cred
 import { GraphAccessProvider } from '../adapters/graph/graph-access-provider.js';
 import { createGraphClient } from '../adapters/graph/graph-client.js';
 import { GraphDirectory } from '../adapters/graph/graph-directory.js';
+import { PagerDutyClient } from '../adapters/pagerduty/pagerduty-client.js';
 import { type ChangeRefusal, WatchedChangeRecords } from '../adapters/servicenow/refusal-watch.js';
 import { ServiceNowClient } from '../adapters/servicenow/servicenow-client.js';
 import { AdminAlarm, changeRecordsRefusedAlarm, credentialRejectedAlarm } from '../adapters/slack/admin-alerts.js';
+import { INCIDENT_LOOKUP_MS } from '../adapters/slack/listeners/before-ack.js';
 import type { ChangeRecords, Clock } from '../application/ports.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -25,6 +28,10 @@ export interface OutsideServices {
   boundaryHealth?: BoundaryHealth;
   /** Absent without SERVICENOW_INSTANCE_URL. */
   changes?: ChangeRecords;
+  /** Absent without PAGERDUTY_TOKEN: who is on call, asked once a request's card is posted (3 s at most). */
+  onCall?: PagerDutyClient;
+  /** Absent without PAGERDUTY_TOKEN: incidents, looked up while Slack waits for the form's answer. */
+  incidents?: PagerDutyClient;
 }
 
 export interface OutsideServicesDeps {
@@ -37,7 +44,7 @@ export interface OutsideServicesDeps {
 }
 
 export function connectOutsideServices(
-  config: Pick<Config, 'azure' | 'graph' | 'boundary' | 'servicenow'>,
+  config: Pick<Config, 'azure' | 'graph' | 'boundary' | 'servicenow' | 'pagerDuty'>,
   deps: OutsideServicesDeps,
 ): OutsideServices {
   const { clock } = deps;
@@ -61,5 +68,17 @@ export function connectOutsideServices(
     alarm.raise(key, lines);
   };
   const changes = config.servicenow && new WatchedChangeRecords(new ServiceNowClient(config.servicenow), changeRecordsRefused);
-  return { access, directory, ...(boundary && { boundary }), ...(boundaryHealth && { boundaryHealth }), ...(changes && { changes }) };
+  const pagerDuty = config.pagerDuty && { token: config.pagerDuty.token, apiUrl: config.pagerDuty.apiUrl, now: () => clock.now() };
+  const onCall = pagerDuty && new PagerDutyClient(pagerDuty);
+  // A shorter deadline than the client's own: the answer must still fit the form's inline reply (before-ack.ts).
+  const incidents = pagerDuty && new PagerDutyClient({ ...pagerDuty, timeoutMs: INCIDENT_LOOKUP_MS });
+  return {
+    access,
+    directory,
+    ...(boundary && { boundary }),
+    ...(boundaryHealth && { boundaryHealth }),
+    ...(changes && { changes }),
+    ...(onCall && { onCall }),
+    ...(incidents && { incidents }),
+  };
 }

@@ -8,7 +8,7 @@ import { registerListeners } from '../adapters/slack/listeners/index.js';
 import { SlackChatSurface } from '../adapters/slack/slack-chat-surface.js';
 import { SlackNotifier } from '../adapters/slack/slack-notifier.js';
 import { SlackUserProfiles } from '../adapters/slack/slack-profiles.js';
-import type { AccessProvider, Clock, EntraDirectory, IdSource } from '../application/ports.js';
+import type { AccessProvider, Clock, EntraDirectory, IdSource, IncidentLookup } from '../application/ports.js';
 import { bindUseCases, type UseCases } from '../application/use-cases.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -65,6 +65,8 @@ export interface SlackSurfacesDeps {
   ids: IdSource;
   directory: EntraDirectory;
   access: AccessProvider;
+  /** Absent without PAGERDUTY_TOKEN. */
+  incidents?: IncidentLookup;
   boundary: Config['boundary'];
   log: Logger;
 }
@@ -81,6 +83,7 @@ export function createSlackSurfaces(app: App, deps: SlackSurfacesDeps): SlackSur
       profiles: new SlackUserProfiles(app.client, () => clock.now()),
       directory: deps.directory,
       access: deps.access,
+      ...(deps.incidents && { incidents: deps.incidents }),
     }),
     () => changes.mark(),
   );

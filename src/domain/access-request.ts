@@ -5,6 +5,7 @@
 import type { RecordedChange } from './change-record.js';
 import { minutesToMs } from './duration.js';
 import type { NewsKind } from './news.js';
+import type { OnCallApproval, OnCallFallback } from './on-call.js';
 import type { GrantKind, GrantSpec, Target } from './policy.js';
 
 export const REQUEST_STATES = ['pending', 'approved', 'active', 'ended', 'denied', 'cancelled', 'timed_out', 'failed'] as const;
@@ -45,6 +46,10 @@ export interface RequestFields {
   createdAt: number;
   pendingUntil: number;
   approvals: readonly Approval[];
+  /** The PagerDuty incident the requester named, as PagerDuty described it when they asked. */
+  incident?: IncidentRef;
+  /** What approved the request without its approvers, e.g. "PagerDuty on-call (schedule PSCHED01)". */
+  autoApprovedBy?: string;
   denial?: Denial;
   cancelledAt?: number;
   decidedAt?: number;
@@ -64,6 +69,13 @@ export interface RequestFields {
   expiryWarnedAt?: number;
   change?: RecordedChange;
   changeProblem?: string;
+}
+
+/** A PagerDuty incident, found open when the request was made. */
+export interface IncidentRef {
+  id: string;
+  number: number;
+  title: string;
 }
 
 export interface Denial {
@@ -112,6 +124,7 @@ type RequestCore = Pick<
   | 'createdAt'
   | 'pendingUntil'
   | 'approvals'
+  | 'incident'
 >;
 
 /** Waiting for its approvers. */
@@ -124,6 +137,8 @@ export interface ApprovedRequest extends RequestCore {
   state: 'approved';
   /** When the quorum was reached (absent only on rows from before it was recorded). */
   decidedAt?: number;
+  /** Approved by PagerDuty on-call rather than by its approvers (`approvals` is then empty). */
+  autoApprovedBy?: string;
   grantCall?: GrantCall;
   /** The change record of a target with `change_record`, once opened. */
   change?: RecordedChange;
@@ -134,6 +149,7 @@ export interface ApprovedRequest extends RequestCore {
 /** What a confirmed grant always has: what was granted, from when, until when. */
 interface GrantFacts {
   decidedAt?: number;
+  autoApprovedBy?: string;
   grantCall?: GrantCall;
   grant: GrantRecord;
   grantedAt: number;
@@ -177,6 +193,7 @@ export interface EndedRequest extends RequestCore, GrantFacts {
 export interface FailedRequest extends RequestCore {
   state: 'failed';
   decidedAt?: number;
+  autoApprovedBy?: string;
   failure: string;
   grantCall?: GrantCall;
   change?: RecordedChange;
@@ -384,6 +401,7 @@ export interface NewRequestInput {
   email?: string;
   target: Target;
   reason: string;
+  incident?: IncidentRef;
   durationMinutes: number;
   pendingTimeoutMinutes: number;
   now: number;
@@ -398,6 +416,7 @@ export function openRequest(input: NewRequestInput): Transition {
     ...(input.email !== undefined && { email: input.email }),
     targetId: input.target.id,
     reason: input.reason,
+    ...(input.incident !== undefined && { incident: input.incident }),
     durationMinutes: input.durationMinutes,
     requiredApprovals: input.target.approvers.required,
     state: 'pending',
@@ -414,7 +433,12 @@ export function openRequest(input: NewRequestInput): Transition {
       actor: input.requesterId,
       from: null,
       to: 'pending',
-      detail: { targetId: request.targetId, durationMinutes: request.durationMinutes, reason: request.reason },
+      detail: {
+        targetId: request.targetId,
+        durationMinutes: request.durationMinutes,
+        reason: request.reason,
+        ...(input.incident !== undefined && { incident: input.incident }),
+      },
     },
     jobs: [notify('requested')],
   };
@@ -449,6 +473,45 @@ export function approve(request: AccessRequest, target: Target, actor: Actor, no
   // The change record is opened beside the grant; a required one holds the grant until it exists.
   const change: JobOrder[] = target.changeRecord ? [{ kind: 'change_record' }] : [];
   return move(request, approved, { action: 'approved', actor, detail }, [{ kind: 'grant' }, ...change, notify('approved')]);
+}
+
+/**
+ * Approval without the approvers, by PagerDuty on-call (see on-call.ts): only while the request waits for them,
+ * before its timeout, and only for a target that still offers it for this duration. The audit event names what
+ * approved it and the on-call behind it.
+ */
+export function autoApprove(request: AccessRequest, target: Target, approval: OnCallApproval, now: number): TransitionResult {
+  if (request.state !== 'pending') return wrongState(request);
+  if (now >= request.pendingUntil) return { ok: false, code: 'pending_timeout_passed' };
+  if (!target.autoApprove || request.durationMinutes > target.autoApprove.maxMinutes) return { ok: false, code: 'not_allowed' };
+  const approved: ApprovedRequest = { ...request, state: 'approved', decidedAt: now, autoApprovedBy: approval.by };
+  const { shift } = approval;
+  return move(
+    request,
+    approved,
+    {
+      action: 'auto_approved',
+      actor: approval.by,
+      detail: {
+        by: approval.by,
+        scheduleId: shift.scheduleId,
+        escalationPolicyId: shift.escalationPolicyId,
+        escalationLevel: shift.escalationLevel,
+      },
+    },
+    [{ kind: 'grant' }, notify('approved')],
+  );
+}
+
+/**
+ * PagerDuty did not approve the request: nothing changes but the audit trail, which says why it waits for its
+ * approvers. `message`: what PagerDuty said, when it failed.
+ */
+export function declineAutoApproval(request: AccessRequest, because: OnCallFallback, now: number, message?: string): TransitionResult {
+  if (request.state !== 'pending') return wrongState(request);
+  if (now >= request.pendingUntil) return { ok: false, code: 'pending_timeout_passed' };
+  const detail = { because, ...(message !== undefined && { message }) };
+  return move(request, { ...request }, { action: 'auto_approval_declined', actor: SYSTEM, detail }, []);
 }
 
 export function deny(request: AccessRequest, target: Target, actor: Actor, now: number, comment?: string): TransitionResult {

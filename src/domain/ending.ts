@@ -8,6 +8,7 @@ import {
   closeChangeJobs,
   type EndedRequest,
   type EndReason,
+  fieldsOf,
   type JobOrder,
   move,
   notify,
@@ -21,6 +22,11 @@ import { minutesToMs } from './duration.js';
 export interface EndAuthority {
   /** Admins may revoke any grant. */
   isAdmin: boolean;
+  /**
+   * The target's approvers may revoke a grant PagerDuty approved without them: they review it afterwards, and
+   * the card keeps Revoke for them.
+   */
+  isApprover?: boolean;
 }
 
 /**
@@ -35,7 +41,9 @@ export function requestEnd(
   authority: EndAuthority = { isAdmin: false },
 ): TransitionResult {
   if (reason === 'released' && actor !== request.requesterId) return { ok: false, code: 'not_the_requester' };
-  if (reason === 'revoked' && !authority.isAdmin) return { ok: false, code: 'not_allowed' };
+  if (reason === 'revoked' && !authority.isAdmin && !(authority.isApprover && fieldsOf(request).autoApprovedBy !== undefined)) {
+    return { ok: false, code: 'not_allowed' };
+  }
   if (reason === 'expired' && actor !== SYSTEM) return { ok: false, code: 'not_allowed' };
   if (request.state !== 'active') return wrongState(request);
   if (request.ending) return { ok: false, code: 'already_ending' };

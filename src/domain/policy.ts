@@ -21,6 +21,31 @@ export interface Target {
    * exists. Absent: no change records.
    */
   changeRecord?: { templateId: string; required: boolean };
+  /** Absent: every request waits for its approvers. */
+  autoApprove?: AutoApproval;
+  /** Absent: the request form asks for no PagerDuty incident. */
+  incident?: IncidentField;
+}
+
+/** Who counts as on call in PagerDuty: for one of these schedules or escalation policies, at most at `maxLevel`. */
+export interface OnCallRule {
+  scheduleIds: readonly string[];
+  escalationPolicyIds: readonly string[];
+  maxLevel: number;
+}
+
+/** A request of at most `maxMinutes` from someone on call now is approved at once, without the approvers. */
+export interface AutoApproval {
+  onCall: OnCallRule;
+  maxMinutes: number;
+}
+
+/** Whether the request form asks for a PagerDuty incident, and whether it may be left empty. */
+export type IncidentField = 'optional' | 'required';
+
+/** The parts of a target that need PagerDuty (PAGERDUTY_TOKEN), by their names in the policy file. */
+export function pagerDutyBlocks(target: Target): ('auto_approve' | 'incident')[] {
+  return [...(target.autoApprove ? ['auto_approve' as const] : []), ...(target.incident ? ['incident' as const] : [])];
 }
 
 export interface Policy {

@@ -43,6 +43,27 @@ export function crossFieldProblems(raw: Record<string, unknown>): FieldProblem[]
       }
     }
   }
+  const autoApprove = raw.auto_approve as Record<string, unknown> | undefined;
+  if (autoApprove && typeof autoApprove === 'object') {
+    const autoMax = minutesAt(autoApprove.max);
+    if (autoMax !== undefined && max !== undefined && autoMax > max) {
+      problems.push({
+        path: ['auto_approve', 'max'],
+        message: `${formatDuration(autoMax)} is above duration.max (${formatDuration(max)}); no request could be that long`,
+      });
+    }
+    const onCall = autoApprove.on_call as Record<string, unknown> | undefined;
+    const listed = (key: string) => {
+      const ids = onCall?.[key];
+      return Array.isArray(ids) ? ids.length : 0;
+    };
+    if (onCall && typeof onCall === 'object' && listed('schedule_ids') + listed('escalation_policy_ids') === 0) {
+      problems.push({
+        path: ['auto_approve', 'on_call'],
+        message: 'lists no schedule_ids and no escalation_policy_ids: nobody could ever be approved by being on call',
+      });
+    }
+  }
   const quorum = quorumSchema.safeParse(raw.approvers);
   if (quorum.success) {
     const distinct = new Set(quorum.data.users).size;

@@ -11,6 +11,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SYS_ID = /^[0-9a-f]{32}$/;
 const TARGET_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const BOUNDARY_TARGET_ID = /^t[a-z]*_[A-Za-z0-9]{1,40}$/;
+// PagerDuty object ids are short upper-case letters and digits, e.g. PSCHED1 (the last part of the object's URL).
+const PAGERDUTY_ID = /^[A-Z0-9]{2,20}$/;
 // Slack shows a target as a select option, whose text is at most 75 characters.
 const MAX_NAME = 75;
 const MAX_DESCRIPTION = 300;
@@ -54,6 +56,18 @@ const approversSchema = z.strictObject({
   required: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1),
 });
 
+const pagerDutyIds = (what: string) =>
+  z.array(z.string().regex(PAGERDUTY_ID, `must be a PagerDuty ${what} id such as P1A2B3C (the last part of its page's URL)`)).default([]);
+
+const autoApproveSchema = z.strictObject({
+  on_call: z.strictObject({
+    schedule_ids: pagerDutyIds('schedule'),
+    escalation_policy_ids: pagerDutyIds('escalation policy'),
+    max_level: z.number().int('must be a whole number').min(1, 'must be at least 1 (the first escalation level)').default(1),
+  }),
+  max: duration,
+});
+
 // The part of `approvers` the quorum rule needs; other fields of the block are checked by approversSchema.
 export const quorumSchema = z.object({ users: z.array(z.string()), required: approversSchema.shape.required });
 
@@ -82,6 +96,8 @@ const targetSchema = z.strictObject({
       required: z.boolean('must be true or false').default(false),
     })
     .optional(),
+  auto_approve: autoApproveSchema.optional(),
+  incident: z.enum(['optional', 'required'], 'must be optional or required').optional(),
 });
 
 export const policySchema = z.strictObject({
@@ -116,5 +132,16 @@ export function toTarget(parsed: ParsedTarget): Target {
     ...(parsed.change_record && {
       changeRecord: { templateId: parsed.change_record.template_id, required: parsed.change_record.required },
     }),
+    ...(parsed.auto_approve && {
+      autoApprove: {
+        onCall: {
+          scheduleIds: parsed.auto_approve.on_call.schedule_ids,
+          escalationPolicyIds: parsed.auto_approve.on_call.escalation_policy_ids,
+          maxLevel: parsed.auto_approve.on_call.max_level,
+        },
+        maxMinutes: parsed.auto_approve.max,
+      },
+    }),
+    ...(parsed.incident && { incident: parsed.incident }),
   };
 }

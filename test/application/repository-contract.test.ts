@@ -142,6 +142,8 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
       createdAt: T0,
       pendingUntil: T0 + 240 * MINUTE,
       approvals: [{ approverId: APPROVER_1, at: T0 + 1000 }],
+      incident: { id: 'Q1INCIDENT', number: 1234, title: 'Checkout latency above 2 s' },
+      autoApprovedBy: 'PagerDuty on-call (schedule PSCHED01)',
       denial: { by: APPROVER_2, at: T0 + 1100, comment: 'Use the read replica' },
       cancelledAt: T0 + 1200,
       decidedAt: T0 + 1300,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideRequest } from '../../src/application/decide-request.js';
 import { requestAccess } from '../../src/application/request-access.js';
+import { FakePagerDuty } from '../support/fake-pagerduty.js';
 import { APPROVER_1, makePolicy, makeTarget, REQUESTER } from '../support/fixtures.js';
 import { drain, PRINCIPAL, setUpJobs } from '../support/job-harness.js';
 
@@ -127,5 +128,67 @@ describe('approving', () => {
     expect(await decideRequest(deps, { requestId: asked.request.id, actorId: APPROVER_1, decision: 'approve' })).toMatchObject({
       ok: true,
     });
+  });
+});
+
+describe('naming a PagerDuty incident', () => {
+  const incidentTarget = (incident: 'optional' | 'required') => makeTarget({ incident });
+
+  function withIncidents(incident: 'optional' | 'required') {
+    const { deps, store } = world([incidentTarget(incident)]);
+    const pagerDuty = new FakePagerDuty(() => deps.clock.now());
+    pagerDuty.addIncident({ id: 'Q1OPEN', number: 1234, title: 'Checkout latency above 2 s' });
+    pagerDuty.addIncident({ id: 'Q1DONE', number: 1200, title: 'Disk full on db-2', status: 'resolved' });
+    return { deps: { ...deps, incidents: pagerDuty }, store, pagerDuty };
+  }
+
+  it('stores an open incident, by number or id, with its number and title, and records it in the audit trail', async () => {
+    const { deps, store } = withIncidents('required');
+    const asked = await requestAccess(deps, { ...form, incident: '#1234' });
+    expect(asked).toMatchObject({ ok: true, request: { incident: { id: 'Q1OPEN', number: 1234, title: 'Checkout latency above 2 s' } } });
+    expect(store.audit[0]?.detail).toMatchObject({ incident: { id: 'Q1OPEN', number: 1234 } });
+  });
+
+  it.each([
+    ['required', '', { code: 'incident_missing' }],
+    ['required', '9999', { code: 'incident_not_found' }],
+    ['optional', 'not an id!', { code: 'incident_not_found' }],
+    ['required', 'Q1DONE', { code: 'incident_resolved', number: 1200 }],
+  ])('refuses on the incident field, where it is %s, the incident "%s"', async (incident, typed, refusal) => {
+    const { deps, store } = withIncidents(incident as 'optional' | 'required');
+    expect(await requestAccess(deps, { ...form, incident: typed })).toEqual({ ok: false, field: 'incident', ...refusal });
+    expect(store.requests.size).toBe(0);
+  });
+
+  it.each([
+    ['required', false],
+    ['optional', true],
+  ])('refuses an incident PagerDuty could not check where it is %s, saying whether it may be left out', async (incident, optional) => {
+    const { deps, pagerDuty } = withIncidents(incident as 'optional' | 'required');
+    pagerDuty.failNext({ ok: false, kind: 'transient', message: 'PagerDuty GET /incidents/{id}: no answer within 1500 ms' });
+    expect(await requestAccess(deps, { ...form, incident: '1234' })).toMatchObject({
+      ok: false,
+      field: 'incident',
+      code: 'incident_unchecked',
+      optional,
+    });
+  });
+
+  it('accepts an optional incident left empty, without asking PagerDuty', async () => {
+    const { deps, pagerDuty } = withIncidents('optional');
+    const asked = await requestAccess(deps, { ...form, incident: '  ' });
+    expect(asked.ok && asked.request.incident).toBeUndefined();
+    expect(pagerDuty.calls).toEqual([]);
+  });
+
+  it('puts the incident’s number and title into the justification Entra keeps with the grant', async () => {
+    const { deps } = withIncidents('required');
+    const asked = await requestAccess(deps, { ...form, incident: 'Q1OPEN' });
+    if (!asked.ok) throw new Error(asked.code);
+    await decideRequest(deps, { requestId: asked.request.id, actorId: APPROVER_1, decision: 'approve' });
+    await drain(deps);
+    expect(deps.access.calls.find((call) => call.op === 'grant')?.justification).toBe(
+      `Investigating incident INC-42 (PagerDuty incident #1234: Checkout latency above 2 s) (jit-access-bot ${asked.request.id})`,
+    );
   });
 });

@@ -46,9 +46,33 @@ targets:
     expect(result.stderr.trim().split('\n')).toEqual([
       `${file}:3:5: targets[0].approvers: is required`,
       `${file}:6:26: targets[0].duration.default: 3h is above max (2h)`,
-      `${file}:7:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record`,
+      `${file}:7:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record, auto_approve, incident`,
       `${file}: 3 problem(s)`,
     ]);
+  });
+
+  it('checks the PagerDuty blocks for their shape and says what they need from the environment', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'jit-policy-')), 'on-call.yml');
+    writeFileSync(
+      file,
+      `version: 1
+targets:
+  - id: db
+    name: Databases
+    grant: { kind: group_membership, group_id: 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b }
+    duration: { default: 30m, max: 2h }
+    approvers: { channel: C0APPROVALS, users: [U0MANAGER1] }
+    auto_approve: { on_call: { schedule_ids: [PSCHED01], escalation_policy_ids: [PEP0001], max_level: 2 }, max: 1h }
+    incident: optional
+`,
+    );
+    const result = await policyCheck(file);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      '    auto-approved up to 1h when on call in PagerDuty (schedules PSCHED01; escalation policies PEP0001; level ≤ 2)',
+    );
+    expect(result.stdout).toContain('    asks for a PagerDuty incident (optional)');
+    expect(result.stdout).toContain('  note: db uses PagerDuty: the bot starts only with PAGERDUTY_TOKEN set');
   });
 
   it('exits 2 with usage when given no file', async () => {

@@ -1,6 +1,6 @@
 // What operators watch: requests by state, how long decisions and grants take, how late revocations are (in
 // Entra, and in Boundary once sign-ins are ended too), what the Boundary step removed, job retries and
-// failures, and Socket Mode reconnects.
+// failures, approvals by PagerDuty on-call and the requests it left to their approvers, and Socket Mode reconnects.
 
 import type { JobOutcome } from '../../application/jobs/index.js';
 import type { RequestRepository, StoredJob } from '../../application/ports.js';
@@ -52,6 +52,14 @@ export class BotMetrics {
   );
   private readonly retries = this.registry.counter('jit_job_retries_total', 'Job attempts that failed and were scheduled again.');
   private readonly failures = this.registry.counter('jit_job_failures_total', 'Jobs that gave up, and grants that failed for good.');
+  private readonly autoApprovals = this.registry.counter(
+    'jit_auto_approvals_total',
+    'Requests approved at once because the requester was on call in PagerDuty.',
+  );
+  private readonly autoApprovalFallbacks = this.registry.counter(
+    'jit_auto_approval_fallbacks_total',
+    'Requests for a target offering approval by on-call that went to their approvers instead, by why.',
+  );
   readonly reconnects = this.registry.counter('jit_socket_reconnects_total', 'Socket Mode reconnections.');
   private readonly takeovers = this.registry.counter(
     'jit_job_takeovers_total',
@@ -77,6 +85,10 @@ export class BotMetrics {
     if (outcome.result === 'retry' && boundaryStep) this.signOutFailures.inc();
     if (outcome.result === 'retry' && job.kind === 'change_record') this.changeRecordFailures.inc();
     if (outcome.result === 'buried') this.failures.inc(kind);
+    const { onCall } = outcome;
+    if (onCall?.approved) this.autoApprovals.inc();
+    else if (onCall && onCall.because !== 'not_offered' && onCall.because !== 'moved_on')
+      this.autoApprovalFallbacks.inc({ because: onCall.because });
     if (outcome.result !== 'done' || !after) return;
     const decidedAt = fieldsOf(after).decidedAt;
     if (job.kind === 'notify' && (job.event === 'approved' || job.event === 'denied') && decidedAt !== undefined) {

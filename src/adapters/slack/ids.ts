@@ -20,5 +20,7 @@ export const INPUT = {
   /** The duration block's id carries the target, so Slack drops the old pick when the target changes. */
   durationPrefix: 'duration_',
   denyComment: 'comment',
+  /** The PagerDuty incident, where the target asks for one. */
+  incident: 'incident',
   value: 'value',
 } as const;

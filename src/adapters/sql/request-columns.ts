@@ -56,6 +56,18 @@ const OPENING = [
   field('reason', 'reason', 'text'),
   field('createdAt', 'created_at', 'bigint'),
   field('pendingUntil', 'pending_until', 'bigint'),
+  part({
+    columns: { incident_id: 'text', incident_number: 'integer', incident_title: 'text' },
+    write: ({ incident }) => ({
+      incident_id: incident?.id ?? null,
+      incident_number: incident?.number ?? null,
+      incident_title: incident?.title ?? null,
+    }),
+    read: (row) =>
+      row.incident_id === null || row.incident_number === null || row.incident_title === null
+        ? {}
+        : { incident: { id: row.incident_id, number: row.incident_number, title: row.incident_title } },
+  }),
 ];
 
 /** Written when the request is opened, and again by every change. */
@@ -65,6 +77,7 @@ const CHANGING = [
   field('durationMinutes', 'duration_minutes', 'integer'),
   field('requiredApprovals', 'required_approvals', 'integer'),
   field('decidedAt', 'decided_at', 'bigint'),
+  field('autoApprovedBy', 'auto_approved_by', 'text'),
   field('cancelledAt', 'cancelled_at', 'bigint'),
   field('failure', 'failure', 'text'),
   field('expiryWarnedAt', 'expiry_warned_at', 'bigint'),

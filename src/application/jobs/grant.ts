@@ -42,6 +42,20 @@ interface GrantAttempt {
   fail: (cause: string, outcome?: GrantFailure) => Promise<JobOutcome>;
 }
 
+// An incident title is the requester's words as PagerDuty keeps them: kept short, so the reason stays readable.
+const INCIDENT_TITLE_IN_JUSTIFICATION = 120;
+
+/** What Entra's audit log shows next to the assignment: the reason, the PagerDuty incident, and the request. */
+export function justificationOf(request: AccessRequest): string {
+  const { incident } = request;
+  const title =
+    incident && incident.title.length > INCIDENT_TITLE_IN_JUSTIFICATION
+      ? `${incident.title.slice(0, INCIDENT_TITLE_IN_JUSTIFICATION - 1)}…`
+      : incident?.title;
+  const about = incident ? ` (PagerDuty incident #${incident.number}: ${title})` : '';
+  return `${request.reason}${about} (jit-access-bot ${request.id})`;
+}
+
 export async function runGrant(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
   if (request.state !== 'approved') return finish(deps, job, `nothing to grant: the request is ${request.state}`);
   const target = findTarget(deps.policy, request.targetId);
@@ -102,7 +116,7 @@ async function sendGrant(attempt: GrantAttempt): Promise<JobOutcome> {
   if (removing) return waitForRemoval(deps, job, removing);
 
   const durationMinutes = grantedMinutes(request, target.duration.maxMinutes);
-  const justification = `${request.reason} (jit-access-bot ${request.id})`;
+  const justification = justificationOf(request);
   const order = {
     grant: grantedSpec(membership),
     principalId,

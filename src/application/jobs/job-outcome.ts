@@ -4,6 +4,7 @@
 import type { AccessRequest } from '../../domain/access-request.js';
 import type { Policy } from '../../domain/policy.js';
 import { applyTransition } from '../apply-transition.js';
+import type { OnCallOutcome } from '../approve-on-call.js';
 import type {
   AccessProvider,
   BoundarySignOuts,
@@ -11,6 +12,7 @@ import type {
   Clock,
   JobQueue,
   Notifier,
+  OnCallDirectory,
   OutsideFailure,
   RequestRepository,
   StoredJob,
@@ -27,6 +29,8 @@ export interface JobDeps {
   boundary?: BoundarySignOuts;
   /** Absent without SERVICENOW_INSTANCE_URL, when no target may keep change records. */
   changes?: ChangeRecords;
+  /** Absent without PAGERDUTY_TOKEN: no request is approved by on-call. */
+  onCall?: OnCallDirectory;
 }
 
 export type JobOutcome = (
@@ -37,6 +41,8 @@ export type JobOutcome = (
   /** The request as the job read it, and as the job left it (the same when it changed nothing), for the metrics. */
   before?: AccessRequest;
   after?: AccessRequest;
+  /** A notify job that told about a new request, for a target that offers approval by on-call: what PagerDuty decided. */
+  onCall?: OnCallOutcome;
 };
 
 /** One kind of job: what it does to the request it was queued for. */

@@ -47,6 +47,7 @@ describe('PostgreSQL migrations', () => {
       '0007_removal_outcome.sql',
       '0008_cleanup_jobs.sql',
       '0009_change_records.sql',
+      '0010_pagerduty.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -68,6 +69,7 @@ describe('PostgreSQL migrations', () => {
       { version: 7, name: 'removal_outcome' },
       { version: 8, name: 'cleanup_jobs' },
       { version: 9, name: 'change_records' },
+      { version: 10, name: 'pagerduty' },
     ]);
   });
 
@@ -109,7 +111,7 @@ describe('PostgreSQL migrations', () => {
 
     expect(await migrate(pool, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0008_cleanup_jobs.sql' }, { file: '0009_change_records.sql' }],
+      applied: [{ file: '0008_cleanup_jobs.sql' }, { file: '0009_change_records.sql' }, { file: '0010_pagerduty.sql' }],
     });
     const jobs = await pool.query('SELECT request_id AS request, kind, state FROM jobs ORDER BY id');
     expect(jobs.rows).toEqual([
@@ -144,7 +146,14 @@ describe('PostgreSQL migrations', () => {
 
     expect(await migrate(pool, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0005_deadline_indexes.sql' }, {}, { file: '0007_removal_outcome.sql' }, { file: '0008_cleanup_jobs.sql' }, {}],
+      applied: [
+        { file: '0005_deadline_indexes.sql' },
+        { file: '0006_audit_head_moves_past_many.sql' },
+        { file: '0007_removal_outcome.sql' },
+        { file: '0008_cleanup_jobs.sql' },
+        { file: '0009_change_records.sql' },
+        { file: '0010_pagerduty.sql' },
+      ],
     });
     const requests = new PostgresRequestRepository(pool);
     expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);

@@ -39,6 +39,7 @@ describe('migrations', () => {
       '0009_removal_outcome.sql',
       '0010_cleanup_jobs.sql',
       '0011_change_records.sql',
+      '0012_pagerduty.sql',
     ]);
   });
 
@@ -110,7 +111,7 @@ describe('migrations', () => {
 
     expect(migrate(db, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0010_cleanup_jobs.sql' }, { file: '0011_change_records.sql' }],
+      applied: [{ file: '0010_cleanup_jobs.sql' }, { file: '0011_change_records.sql' }, { file: '0012_pagerduty.sql' }],
     });
     expect(db.prepare('SELECT id, request_id AS request, kind, state FROM jobs ORDER BY id').all()).toEqual([
       { id: 1, request: 'req_ENDING', kind: 'revoke', state: 'queued' },
@@ -137,7 +138,10 @@ describe('migrations', () => {
     insertJob.run('notify', 'queued');
     expect(() => insertJob.run('change_record', 'queued')).toThrow(/CHECK constraint failed/);
 
-    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0011_change_records.sql' }] });
+    expect(migrate(db, projectMigrations)).toMatchObject({
+      ok: true,
+      applied: [{ file: '0011_change_records.sql' }, { file: '0012_pagerduty.sql' }],
+    });
     insertJob.run('change_record', 'queued');
     expect(db.prepare('SELECT id, kind, state FROM jobs ORDER BY id').all()).toEqual([
       { id: 1, kind: 'grant', state: 'done' },
@@ -174,7 +178,13 @@ describe('migrations', () => {
 
     expect(migrate(db, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0008_deadline_indexes.sql' }, { file: '0009_removal_outcome.sql' }, { file: '0010_cleanup_jobs.sql' }, {}],
+      applied: [
+        { file: '0008_deadline_indexes.sql' },
+        { file: '0009_removal_outcome.sql' },
+        { file: '0010_cleanup_jobs.sql' },
+        { file: '0011_change_records.sql' },
+        { file: '0012_pagerduty.sql' },
+      ],
     });
     const requests = new SqliteRequestRepository(db);
     expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);

@@ -57,7 +57,7 @@ export function refusalText(refusal: ChangeRefusal): string {
     case 'not_the_requester':
       return 'Only the person who asked for this access can do that.';
     case 'not_allowed':
-      return 'Only admins listed in the policy can revoke access.';
+      return 'Only admins listed in the policy (and, for access PagerDuty approved, the target’s approvers) can revoke access.';
     case 'already_ending':
       return 'This access is already being ended.';
     case 'not_yet_due':
@@ -119,5 +119,15 @@ export function requestRefusalText(outcome: Extract<RequestAccessOutcome, { ok: 
       return 'That is shorter than this target allows.';
     case 'duration_not_offered':
       return 'Please pick one of the offered durations.';
+    case 'incident_missing':
+      return 'This target needs the PagerDuty incident you are working on: its id (Q1ABC…) or its number.';
+    case 'incident_not_found':
+      return 'PagerDuty has no such incident. Give its id (Q1ABC…) or its number, as PagerDuty shows it.';
+    case 'incident_resolved':
+      return `Incident #${outcome.number} is resolved in PagerDuty; name an open incident.`;
+    case 'incident_unchecked':
+      return outcome.optional
+        ? 'PagerDuty did not answer, try again — or leave the incident empty to ask without it.'
+        : 'PagerDuty did not answer, try again.';
   }
 }

@@ -1,13 +1,13 @@
 // The approval card in the approvers' channel: one message, updated in place through the whole lifecycle.
-// Buttons are there only while a decision is possible.
+// Buttons are there only while a decision is possible, and Revoke on a grant PagerDuty approved without them.
 
 import type { KnownBlock } from '@slack/types';
-import type { AccessRequest } from '../../../domain/access-request.js';
+import { type AccessRequest, fieldsOf } from '../../../domain/access-request.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
 import { actions, context, fields, header, section } from './block-elements.js';
-import { escapeMrkdwn, mention } from './mrkdwn.js';
+import { clip, escapeMrkdwn, mention } from './mrkdwn.js';
 import { changeField, statusLine } from './request-status.js';
 
 export interface Rendered {
@@ -34,17 +34,41 @@ export function renderRequestCard(request: AccessRequest, target: Target | undef
   }
   const change = changeField(request);
   if (change) details.push(change);
+  if (request.incident) {
+    details.push(`*PagerDuty incident*\n#${request.incident.number} ${escapeMrkdwn(clip(request.incident.title, 200))}`);
+  }
   const blocks: KnownBlock[] = [
     header(`Access request: ${name}`),
     fields(details),
     section(`*Reason*\n${escapeMrkdwn(request.reason)}`, 'reason'),
     section(statusLine(request), 'status'),
   ];
+  const auto = fieldsOf(request).autoApprovedBy;
+  if (auto !== undefined) {
+    blocks.push(
+      context(
+        `Approved at once by ${escapeMrkdwn(auto)}: the requester is on call now, for no longer than this target allows without approvers. Approvers and admins may revoke it.`,
+      ),
+    );
+  }
   if (request.state === 'pending') {
     blocks.push(
       actions('decision', [
         { actionId: ACTION.approve, text: 'Approve', value: request.id, style: 'primary' },
         { actionId: ACTION.deny, text: 'Deny', value: request.id, style: 'danger' },
+      ]),
+    );
+  }
+  if (request.state === 'active' && auto !== undefined && !request.ending) {
+    blocks.push(
+      actions('review', [
+        {
+          actionId: ACTION.revoke,
+          text: 'Revoke',
+          value: request.id,
+          style: 'danger',
+          confirm: { title: 'Revoke access?', text: 'The membership is removed at once.', confirm: 'Revoke', deny: 'Keep it' },
+        },
       ]),
     );
   }

@@ -1,4 +1,5 @@
-// The /jit modal: target, reason, duration. Picking another target swaps the duration choices in place.
+// The /jit modal: target, reason, duration, and the PagerDuty incident where the target asks for one. Picking
+// another target swaps the duration choices (and the incident field) in place.
 
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { formatDuration } from '../../../domain/duration.js';
@@ -67,6 +68,16 @@ export function renderRequestModal(targets: readonly Target[], selected: Target,
       },
     },
   );
+  if (selected.incident) {
+    blocks.push({
+      type: 'input',
+      block_id: INPUT.incident,
+      optional: selected.incident === 'optional',
+      label: plain(selected.incident === 'required' ? 'PagerDuty incident' : 'PagerDuty incident (optional)'),
+      hint: plain('Its id (Q1ABC…) or number. It must be open; approvers see its title.'),
+      element: { type: 'plain_text_input', action_id: INPUT.value, max_length: 64, placeholder: plain('e.g. 1234') },
+    });
+  }
   return {
     type: 'modal',
     callback_id: VIEW.request,

@@ -1,11 +1,15 @@
-import { type AccessRequest, type EndedRequest, type FailedRequest, SYSTEM } from '../../../domain/access-request.js';
+import { type AccessRequest, type EndedRequest, type FailedRequest, fieldsOf, SYSTEM } from '../../../domain/access-request.js';
 import { type ChangeOutcome, changeOf, changeOutcomeOf } from '../../../domain/change-record.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';
 import { grantFailureText } from './grant-failure.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 
-const approvers = (request: AccessRequest): string => request.approvals.map((approval) => mention(approval.approverId)).join(', ');
+/** Who approved: the approvers, or what approved the request without them (PagerDuty on-call). */
+const approvers = (request: AccessRequest): string => {
+  const auto = fieldsOf(request).autoApprovedBy;
+  return auto !== undefined ? escapeMrkdwn(auto) : request.approvals.map((approval) => mention(approval.approverId)).join(', ');
+};
 
 /** One line saying where a request stands, as the card, the DM and the Home tab show it. */
 export function statusLine(request: AccessRequest): string {

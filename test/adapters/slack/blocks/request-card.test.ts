@@ -60,4 +60,24 @@ describe('the approval card', () => {
     expect(details).toContain('*Boundary managed group*\nprod-ssh-users');
     expect(details).toContain('`ttcp_1234567890`');
   });
+
+  it('says PagerDuty approved it and why, and keeps Revoke while the access is active and not ending', () => {
+    const by = 'PagerDuty on-call (schedule PSCHED01)';
+    const active = requestIn('active', { approvals: [], autoApprovedBy: by });
+    const card = renderRequestCard(active, makeTarget());
+    const texts = blockTexts(card.blocks).join('\n');
+    expect(texts).toContain(`approved by ${by}`);
+    expect(texts).toContain(`Approved at once by ${by}: the requester is on call now`);
+    expect(actionIds(card.blocks)).toEqual([ACTION.revoke]);
+    const ending = renderRequestCard({ ...active, ending: { reason: 'revoked', by: 'U0ADMIN01', at: active.grantedAt } }, makeTarget());
+    expect(actionIds(ending.blocks)).toEqual([]);
+    expect(actionIds(renderRequestCard(requestIn('active'), makeTarget()).blocks)).toEqual([]);
+  });
+
+  it('shows the PagerDuty incident by its number and title', () => {
+    const request = requestIn('pending', { incident: { id: 'Q1OPEN', number: 1234, title: 'Checkout <latency>' } });
+    expect(blockTexts(renderRequestCard(request, makeTarget()).blocks)[1]).toContain(
+      '*PagerDuty incident*\n#1234 Checkout &lt;latency&gt;',
+    );
+  });
 });

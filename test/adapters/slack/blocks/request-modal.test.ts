@@ -52,3 +52,19 @@ describe('the deny modal', () => {
     expect(comment?.optional).toBe(true);
   });
 });
+
+describe('the incident field', () => {
+  it.each([
+    ['required', false, 'PagerDuty incident'],
+    ['optional', true, 'PagerDuty incident (optional)'],
+  ] as const)('is asked for last where the target wants it %s', (incident, optional, label) => {
+    const modal = renderRequestModal([ssh], makeTarget({ incident }));
+    const field = inputs(modal.blocks).at(-1);
+    expect(field).toMatchObject({ block_id: INPUT.incident, optional, label: { text: label } });
+    expect(field?.element as PlainTextInput | undefined).toMatchObject({ type: 'plain_text_input', action_id: INPUT.value });
+  });
+
+  it('is absent where the target asks for no incident', () => {
+    expect(inputs(renderRequestModal([ssh], ssh).blocks).map((block) => block.block_id)).not.toContain(INPUT.incident);
+  });
+});

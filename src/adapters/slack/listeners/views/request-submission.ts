@@ -15,6 +15,7 @@ export function readRequestForm(values: Values, requesterId: string) {
       requesterId,
       targetId,
       reason: values[INPUT.reason]?.[INPUT.value]?.value ?? undefined,
+      incident: values[INPUT.incident]?.[INPUT.value]?.value ?? undefined,
       durationMinutes: Number(values[durationBlock]?.[INPUT.value]?.selected_option?.value ?? Number.NaN),
     },
     durationBlock,
@@ -34,7 +35,7 @@ export function register(app: App, { useCases, log }: ListenerUseCases): void {
     const inTime = await inTimeForAck(pending);
     if (inTime && !inTime.ok) {
       const field = 'field' in inTime ? inTime.field : 'target';
-      const blockId = field === 'duration' ? durationBlock : field === 'reason' ? INPUT.reason : INPUT.target;
+      const blockId = { duration: durationBlock, reason: INPUT.reason, incident: INPUT.incident, target: INPUT.target }[field];
       const maxMinutes = useCases.targetOf(form.targetId)?.duration.maxMinutes;
       log.info({ requesterId: form.requesterId, targetId: form.targetId, code: inTime.code }, 'request refused');
       await ack({ response_action: 'errors', errors: { [blockId]: requestRefusalText(inTime, maxMinutes) } });
