@@ -16,6 +16,17 @@ export interface Target {
   requesters?: { users: readonly string[] };
   /** Slack guests, Slack Connect users and Entra guest accounts may request only where this is true. */
   allowGuests: boolean;
+  /** Absent: grants of this target cannot be extended. */
+  extension?: ExtensionRule;
+}
+
+/**
+ * How a grant may be extended: the whole time granted (the first duration and every extension) stays within
+ * `maxTotalMinutes`; `approvers` decide each extension as they decide requests, `auto` grants it at once.
+ */
+export interface ExtensionRule {
+  maxTotalMinutes: number;
+  approval: 'approvers' | 'auto';
 }
 
 export interface Policy {

@@ -72,6 +72,12 @@ const targetSchema = z.strictObject({
     .strictObject({ users: slackUserList.min(1, 'must list at least one user; leave requesters out to let anyone ask') })
     .optional(),
   allow_guests: z.boolean('must be true or false').default(false),
+  extension: z
+    .strictObject({
+      max_total: duration,
+      approval: z.enum(['approvers', 'auto'], "must be approvers (the target's approvers decide each extension) or auto (granted at once)"),
+    })
+    .optional(),
 });
 
 export const policySchema = z.strictObject({
@@ -103,5 +109,6 @@ export function toTarget(parsed: ParsedTarget): Target {
     approvers: { channel: parsed.approvers.channel, users: parsed.approvers.users, required: parsed.approvers.required },
     ...(parsed.requesters && { requesters: { users: parsed.requesters.users } }),
     allowGuests: parsed.allow_guests,
+    ...(parsed.extension && { extension: { maxTotalMinutes: parsed.extension.max_total, approval: parsed.extension.approval } }),
   };
 }
