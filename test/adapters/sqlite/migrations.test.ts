@@ -38,6 +38,7 @@ describe('migrations', () => {
       '0008_deadline_indexes.sql',
       '0009_removal_outcome.sql',
       '0010_cleanup_jobs.sql',
+      '0011_extensions.sql',
     ]);
   });
 
@@ -107,7 +108,10 @@ describe('migrations', () => {
     insertJob.run('revoke', 'req_FAILED', 'done');
     expect(() => insertJob.run('cleanup', 'req_FAILED', 'queued')).toThrow(/CHECK constraint failed/);
 
-    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0010_cleanup_jobs.sql' }] });
+    expect(migrate(db, projectMigrations)).toMatchObject({
+      ok: true,
+      applied: [{ file: '0010_cleanup_jobs.sql' }, { file: '0011_extensions.sql' }],
+    });
     expect(db.prepare('SELECT id, request_id AS request, kind, state FROM jobs ORDER BY id').all()).toEqual([
       { id: 1, request: 'req_ENDING', kind: 'revoke', state: 'queued' },
       { id: 2, request: 'req_FAILED', kind: 'cleanup', state: 'queued' },
@@ -116,6 +120,35 @@ describe('migrations', () => {
     ]);
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").pluck().all();
     expect(indexes).toEqual(['jobs_by_request', 'jobs_due', 'jobs_queued_by_kind', 'jobs_running']);
+  });
+
+  it('rebuilds the jobs table for extend jobs, keeping every job, its numbering and its indexes', () => {
+    const db = openDatabase(tempDatabaseFile());
+    migrate(
+      db,
+      projectMigrations.filter((migration) => migration.version < 11),
+    );
+    db.prepare(`INSERT INTO requests (id, requester_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
+        VALUES ('req_OLD', 'U0SRE0001', 'prod-ssh', 'Kept across upgrades', 60, 1, 'active', 1, 1, 2, 1)`).run();
+    const insertJob = db.prepare(
+      "INSERT INTO jobs (kind, request_id, state, run_at, created_at, updated_at) VALUES (?, 'req_OLD', ?, 5, 1, 1)",
+    );
+    insertJob.run('grant', 'done');
+    insertJob.run('notify', 'queued');
+    expect(() => insertJob.run('extend', 'queued')).toThrow(/CHECK constraint failed/);
+
+    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0011_extensions.sql' }] });
+    expect(db.prepare('SELECT id, kind, state FROM jobs ORDER BY id').all()).toEqual([
+      { id: 1, kind: 'grant', state: 'done' },
+      { id: 2, kind: 'notify', state: 'queued' },
+    ]);
+    expect(insertJob.run('extend', 'queued').lastInsertRowid).toBe(3);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").pluck().all();
+    expect(indexes).toEqual(['jobs_by_request', 'jobs_due', 'jobs_queued_by_kind', 'jobs_running']);
+    expect(db.prepare("SELECT extended_minutes, extension_minutes FROM requests WHERE id = 'req_OLD'").get()).toEqual({
+      extended_minutes: null,
+      extension_minutes: null,
+    });
   });
 
   it('copies each grant’s end onto its request, so a grant made before the upgrade still ends and is warned on time', async () => {
@@ -136,7 +169,12 @@ describe('migrations', () => {
 
     expect(migrate(db, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0008_deadline_indexes.sql' }, { file: '0009_removal_outcome.sql' }, { file: '0010_cleanup_jobs.sql' }],
+      applied: [
+        { file: '0008_deadline_indexes.sql' },
+        { file: '0009_removal_outcome.sql' },
+        { file: '0010_cleanup_jobs.sql' },
+        { file: '0011_extensions.sql' },
+      ],
     });
     const requests = new SqliteRequestRepository(db);
     expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);
