@@ -5,6 +5,7 @@
 import type { JobKind } from '../../domain/access-request.js';
 import type { StoredJob } from '../ports.js';
 import { runCleanup } from './cleanup.js';
+import { runExtend } from './extend.js';
 import { runGrant } from './grant.js';
 import type { JobDeps, JobOutcome, JobRunner } from './job-outcome.js';
 import { runNotify } from './notify.js';
@@ -19,6 +20,7 @@ const RUNNERS: Record<JobKind, JobRunner> = {
   grant: runGrant,
   revoke: runRevoke,
   cleanup: runCleanup,
+  extend: runExtend,
   sign_out: runSignOut,
   notify: runNotify,
 };
