@@ -6,11 +6,15 @@ export const ACTION = {
   endAccess: 'jit_end_access',
   revoke: 'jit_revoke',
   targetChanged: 'jit_target',
+  extend: 'jit_extend',
+  approveExtension: 'jit_extension_approve',
+  denyExtension: 'jit_extension_deny',
 } as const;
 
 export const VIEW = {
   request: 'jit_request',
   denyReason: 'jit_deny_reason',
+  extend: 'jit_extend',
 } as const;
 
 export const INPUT = {
@@ -19,5 +23,6 @@ export const INPUT = {
   /** The duration block's id carries the target, so Slack drops the old pick when the target changes. */
   durationPrefix: 'duration_',
   denyComment: 'comment',
+  extensionMinutes: 'extension_minutes',
   value: 'value',
 } as const;
