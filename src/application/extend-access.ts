@@ -31,7 +31,15 @@ export type ExtensionAskOutcome =
 /** What the Extend form offers: the grant, its target, and how many more minutes the policy allows. */
 export type ExtensionForm =
   | { ok: true; request: AccessRequest; target: Target; roomMinutes: number }
-  | Extract<ExtensionAskOutcome, { ok: false }>;
+  | Extract<ChangeOutcome, { ok: false }>
+  | { ok: false; code: 'target_removed' };
+
+/** An ask refused for its reason (answered in the form), not for the grant or the policy. */
+export function isReasonRefusal(
+  outcome: Extract<ExtensionAskOutcome, { ok: false }>,
+): outcome is { ok: false; code: 'reason_missing' | 'reason_too_short' | 'reason_too_long' } {
+  return outcome.code === 'reason_missing' || outcome.code === 'reason_too_short' || outcome.code === 'reason_too_long';
+}
 
 /**
  * Whether the person may ask to extend this grant now, and how much room is left, without asking: the same
