@@ -23,6 +23,7 @@ export interface TargetYaml {
   approvers: { users: readonly string[]; required?: number };
   requesters?: string[];
   allowGuests?: boolean;
+  extension?: { maxTotal: string; approval: 'approvers' | 'auto' };
 }
 
 export interface PolicyYaml {
@@ -68,6 +69,11 @@ export function targetYaml(target: TargetYaml): string {
     ])}`,
     target.requesters && `    requesters: ${flowMap([['users', list(target.requesters)]])}`,
     target.allowGuests !== undefined && `    allow_guests: ${target.allowGuests}`,
+    target.extension &&
+      `    extension: ${flowMap([
+        ['max_total', target.extension.maxTotal],
+        ['approval', target.extension.approval],
+      ])}`,
     '',
   ]
     .filter((line) => typeof line === 'string')
@@ -138,3 +144,18 @@ export const PROD_DB_POLICY = policyYaml({
 
 /** One direct-membership target granted for a minute by default, so that a test sees its end soon. */
 export const ONE_MINUTE_POLICY = policyYaml({ targets: [prodDb({ duration: { default: '1m', max: '2h' } })] });
+
+/**
+ * Extensions: `prod-ssh` (PIM) extended by its approvers up to 6h in all, `prod-db` (direct membership) extended
+ * at once up to 3h in all; both warned 10 minutes before their end.
+ */
+export const EXTENSION_POLICY = policyYaml({
+  settings: { pendingTimeout: '4h', expiryWarning: '10m' },
+  targets: [
+    prodSsh({
+      approvers: { users: MANAGERS, required: 1 },
+      extension: { maxTotal: '6h', approval: 'approvers' },
+    }),
+    prodDb({ approvers: { users: MANAGERS, required: 1 }, extension: { maxTotal: '3h', approval: 'auto' } }),
+  ],
+});
