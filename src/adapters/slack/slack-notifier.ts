@@ -27,10 +27,14 @@ export interface SlackNotifierDeps {
 
 const EXTENSION_NEWS: readonly NewsKind[] = ['extension_requested', 'extension_approval_recorded', 'extended', 'extension_denied'];
 
-/** Each extension has one message in the card's thread, kept up to date as the approvers decide. */
+/**
+ * Each extension has one message in the card's thread, kept up to date as the approvers decide, and, when the
+ * grant ends before they did, told so (its buttons go).
+ */
 function extensionMessageKey(request: AccessRequest, news: NewsKind): string | undefined {
-  const ask = request.state === 'active' ? request.extension : undefined;
-  return ask && EXTENSION_NEWS.includes(news) ? `extension:${ask.askedAt}` : undefined;
+  if (request.state === 'active' && request.extension && EXTENSION_NEWS.includes(news)) return `extension:${request.extension.askedAt}`;
+  const undecided = request.state === 'ended' && request.extension && !request.extension.decision ? request.extension : undefined;
+  return undecided && news === 'ended' ? `extension:${undecided.askedAt}` : undefined;
 }
 
 /**

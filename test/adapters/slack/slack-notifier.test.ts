@@ -176,6 +176,19 @@ describe('the notifier', () => {
     expect(chat.messagesAt({ dm: REQUESTER }).at(-1)?.message.text).toMatch(/^Your access to Production servers \(SSH\) is extended until/);
   });
 
+  it('takes the buttons off an extension still waiting when the grant ends', async () => {
+    const { chat, messages, notifier } = setUp();
+    await notifier.notify(requestIn('pending'), 'requested');
+    await notifier.notify(requestFor.extension_requested(), 'extension_requested');
+    const ref = messages.refOf('req_TEST', `extension:${ASKED.askedAt}`);
+
+    await notifier.notify(grantedIn('ended', { extension: ASKED }), 'ended');
+
+    const update = chat.callsOf('updateMessage').find((call) => call.ref.ts === ref?.ts);
+    expect(update?.message.text).toBe('Extension for <@U0SRE0001> not decided');
+    expect(JSON.stringify(update?.message.blocks)).not.toContain('jit_extension_approve');
+  });
+
   it('warns again before the new end of an extended grant, and tells each extension once', async () => {
     const { chat, notifier } = setUp();
     await notifier.notify(requestIn('pending'), 'requested');
