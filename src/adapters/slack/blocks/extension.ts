@@ -12,6 +12,9 @@ import { actions, context, plain, section } from './block-elements.js';
 import { clip, escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { type Rendered, targetName } from './request-card.js';
 
+// The block that says where the extension stands, as the card's status line does.
+const STATUS = 'status';
+
 // The lengths offered, cut to what the policy still allows (which is always offered itself).
 const OFFERED_MINUTES = [15, 30, 60, 120, 240, 480];
 
@@ -86,6 +89,7 @@ export function renderExtensionMessage(request: AccessRequest, target: Target | 
       blocks: [
         section(
           `:stopwatch: ${who} asks to extend access to *${escapeMrkdwn(targetName(target, request))}* by ${more}, until ${until}${count}.`,
+          STATUS,
         ),
         section(why),
         actions('extension_decision', [
@@ -103,19 +107,25 @@ export function renderExtensionMessage(request: AccessRequest, target: Target | 
         : 'granted at once by the policy';
     return {
       text: `Access for ${who} extended by ${more}`,
-      blocks: [section(`:stopwatch: Access for ${who} extended by ${more} (${by}), now until ${slackDate(request.endsAt)}.`), section(why)],
+      blocks: [
+        section(`:stopwatch: Access for ${who} extended by ${more} (${by}), now until ${slackDate(request.endsAt)}.`, STATUS),
+        section(why),
+      ],
     };
   }
   if (decision?.result === 'denied') {
     const comment = decision.comment ? `: “${escapeMrkdwn(decision.comment)}”` : '';
     return {
       text: `Extension for ${who} denied`,
-      blocks: [section(`:no_entry: The extension by ${more} for ${who} was denied by ${mention(decision.by)}${comment}.`), section(why)],
+      blocks: [
+        section(`:no_entry: The extension by ${more} for ${who} was denied by ${mention(decision.by)}${comment}.`, STATUS),
+        section(why),
+      ],
     };
   }
   // Asked while the grant was running; the grant ended before anyone decided.
   return {
     text: `Extension for ${who} not decided`,
-    blocks: [section(`:stopwatch: The extension by ${more} for ${who} was not decided before the access ended.`), section(why)],
+    blocks: [section(`:stopwatch: The extension by ${more} for ${who} was not decided before the access ended.`, STATUS), section(why)],
   };
 }
