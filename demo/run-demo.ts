@@ -1,6 +1,6 @@
 // npm run demo — the whole flow offline: the real bot against the bundled Slack, Graph and Boundary simulators.
-// A request is made, approved, granted, warned about, expired and revoked, and the person's Boundary sign-in
-// and session are ended with it; printed as a transcript of what each person sees in Slack, each Graph and
+// A request is made, approved, granted, warned about, extended by a minute (asked from the warning, approved in
+// the card's thread), expired and revoked, and the person's Boundary sign-in and session are ended with it; printed as a transcript of what each person sees in Slack, each Graph and
 // Boundary call, and the audit trail. Exits 0 once the access is revoked in both.
 
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { formatDuration } from '../src/domain/duration.js';
 import { blocksAsLines, type Names, readableMrkdwn } from './transcript.js';
 
 const DURATION_MINUTES = 2;
+const EXTENSION_MINUTES = 1;
 const DEMO_POLICY = `version: 1
 admins: [U0ADMIN01]
 settings: { pending_timeout: 15m, expiry_warning: 1m }
@@ -25,8 +26,9 @@ targets:
     grant: { kind: group_membership, group_id: ${MEMBER_GROUP} }
     duration: { default: ${DURATION_MINUTES}m, max: ${DURATION_MINUTES}m }
     approvers: { channel: ${APPROVALS}, users: [U0MANAGER1, U0MANAGER2], required: 1 }
+    extension: { max_total: ${DURATION_MINUTES + EXTENSION_MINUTES}m, approval: approvers }
 `;
-const TIMEOUT_MS = (DURATION_MINUTES + 2) * 60_000;
+const TIMEOUT_MS = (DURATION_MINUTES + EXTENSION_MINUTES + 2) * 60_000;
 
 const started = Date.now();
 const stamp = () => {
@@ -88,7 +90,7 @@ async function demo(): Promise<void> {
   };
   watch(slack, names);
   process.stdout.write(
-    `jit-access-bot demo: the real bot against local Slack, Graph and Boundary simulators (about ${DURATION_MINUTES + 1} minutes)\n\n`,
+    `jit-access-bot demo: the real bot against local Slack, Graph and Boundary simulators (about ${DURATION_MINUTES + EXTENSION_MINUTES + 1} minutes)\n\n`,
   );
   const boundary = await BoundarySimulator.start();
   const signedIn = seedBoundary(boundary);
@@ -124,6 +126,26 @@ async function demo(): Promise<void> {
     await waitFor(world, 'the grant', () => world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra));
     print('Entra', [`@${names.user(sam.id)} is now a member of the group behind “Staging database” (Boundary: Staging DB - Boundary)`]);
 
+    const warning = await slack.waitFor(
+      () => sam.dms().find((message) => JSON.stringify(message.blocks).includes('jit_extend')),
+      TIMEOUT_MS,
+      'the expiry warning',
+    );
+    print(`@${names.user(sam.id)} clicks`, ['[Extend]']);
+    await sam.click('jit_extend', { message: warning });
+    await sam.waitForModal();
+    const why = 'The migration needs one more minute';
+    print(`@${names.user(sam.id)} submits`, [`${formatDuration(EXTENSION_MINUTES)} more, “${why}”`]);
+    await sam.submit({ extension_minutes: String(EXTENSION_MINUTES), reason: why });
+    const ask = await slack.waitFor(
+      () => maria.thread(card).find((message) => JSON.stringify(message.blocks).includes('jit_extension_approve')),
+      10_000,
+      'the extension in the thread',
+    );
+    print(`@${names.user(maria.id)} clicks`, ['[Approve extension]']);
+    await maria.click('jit_extension_approve', { message: ask });
+    await waitFor(world, 'the extension', () => ask.text.includes('extended'));
+
     await waitFor(world, 'the revocation', () => !world.graph.isMember(MEMBER_GROUP, PEOPLE.requester.entra));
     print('Entra', [`@${names.user(sam.id)} is no longer a member: access revoked on time`]);
     await waitFor(world, 'the card to show the end', () => card.text.endsWith('ended'));
@@ -153,7 +175,9 @@ async function demo(): Promise<void> {
       );
     }
     if (slack.violations.length > 0) throw new Error(`Slack rules broken: ${slack.violations.join('; ')}`);
-    process.stdout.write('\nDemo finished: the access was granted, warned about, expired and revoked, in Entra and in Boundary.\n');
+    process.stdout.write(
+      '\nDemo finished: the access was granted, warned about, extended, expired and revoked, in Entra and in Boundary.\n',
+    );
   } finally {
     await world.stop();
     await boundary.stop();

@@ -28,6 +28,7 @@ export interface TargetYaml {
   /** Approval by PagerDuty on-call; `maxLevel` is left out of the file when absent. */
   autoApprove?: { scheduleIds?: string[]; escalationPolicyIds?: string[]; maxLevel?: number; max: string };
   incident?: 'optional' | 'required';
+  extension?: { maxTotal: string; approval: 'approvers' | 'auto' };
 }
 
 export interface PolicyYaml {
@@ -85,6 +86,11 @@ export function targetYaml(target: TargetYaml): string {
         ['max_level', target.autoApprove.maxLevel],
       ])}, max: ${target.autoApprove.max} }`,
     target.incident && `    incident: ${target.incident}`,
+    target.extension &&
+      `    extension: ${flowMap([
+        ['max_total', target.extension.maxTotal],
+        ['approval', target.extension.approval],
+      ])}`,
     '',
   ]
     .filter((line) => typeof line === 'string')
@@ -165,3 +171,17 @@ export function changeRecordPolicy(required: boolean): string {
     targets: [prodDb({ approvers: { users: MANAGERS, required: 1 }, changeRecord: { templateId: CHANGE_TEMPLATE, required } })],
   });
 }
+/**
+ * Extensions: `prod-ssh` (PIM) extended by its approvers up to 6h in all, `prod-db` (direct membership) extended
+ * at once up to 3h in all; both warned 10 minutes before their end.
+ */
+export const EXTENSION_POLICY = policyYaml({
+  settings: { pendingTimeout: '4h', expiryWarning: '10m' },
+  targets: [
+    prodSsh({
+      approvers: { users: MANAGERS, required: 1 },
+      extension: { maxTotal: '6h', approval: 'approvers' },
+    }),
+    prodDb({ approvers: { users: MANAGERS, required: 1 }, extension: { maxTotal: '3h', approval: 'auto' } }),
+  ],
+});

@@ -87,7 +87,7 @@ targets:
       text: VALID.replace('    approvers:', '    aprovers:'),
       expected: [
         'policy.yml:7:5: targets[0].approvers: is required',
-        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record, auto_approve, incident',
+        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record, auto_approve, incident, extension',
       ],
     },
     {
@@ -319,5 +319,55 @@ targets:
 
   it('accepts the shipped policy.example.yml', () => {
     expect(loadPolicyFile('policy.example.yml')).toMatchObject({ ok: true });
+  });
+});
+
+describe('the extension block', () => {
+  const withExtension = (block: string) => `${VALID}    extension: ${block}\n`;
+
+  it('reads max_total in minutes and the approval mode', () => {
+    const result = parsePolicy(withExtension('{ max_total: 8h, approval: approvers }'), 'policy.yml');
+    expect(result.ok && result.policy.targets[0]?.extension).toEqual({ maxTotalMinutes: 480, approval: 'approvers' });
+    const auto = parsePolicy(withExtension('{ max_total: 6h, approval: auto }'), 'policy.yml');
+    expect(auto.ok && auto.policy.targets[0]?.extension).toEqual({ maxTotalMinutes: 360, approval: 'auto' });
+  });
+
+  it('leaves a target without the block unable to extend', () => {
+    const result = parsePolicy(VALID, 'policy.yml');
+    expect(result.ok && result.policy.targets[0]?.extension).toBeUndefined();
+  });
+
+  it.each([
+    {
+      rule: 'an unknown approval mode',
+      block: '{ max_total: 8h, approval: manager }',
+      expected: [
+        "policy.yml:17:43: targets[0].extension.approval: must be approvers (the target's approvers decide each extension) or auto (granted at once)",
+      ],
+    },
+    {
+      rule: 'a max_total that is not a duration',
+      block: '{ max_total: 8 hours, approval: auto }',
+      expected: [
+        'policy.yml:17:29: targets[0].extension.max_total: "8 hours" is not a duration; write durations like 30m, 1h, 1h30m or 2d',
+      ],
+    },
+    {
+      rule: 'a max_total no longer than duration.max',
+      block: '{ max_total: 4h, approval: auto }',
+      expected: [
+        'policy.yml:17:29: targets[0].extension.max_total: 4h leaves no room to extend a grant of duration.max (4h); make it longer than that',
+      ],
+    },
+    { rule: 'a missing approval', block: '{ max_total: 8h }', expected: ['policy.yml:17:16: targets[0].extension.approval: is required'] },
+    {
+      rule: 'a misspelt key',
+      block: '{ max_total: 8h, approval: auto, maxtotal: 9h }',
+      expected: [
+        'policy.yml:17:49: targets[0].extension.maxtotal: unknown field "maxtotal" (did you mean "max_total"?); allowed here: max_total, approval',
+      ],
+    },
+  ])('refuses $rule, naming the file, line and field', ({ block, expected }) => {
+    expect(messages(withExtension(block))).toEqual(expected);
   });
 });

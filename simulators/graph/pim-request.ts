@@ -8,7 +8,7 @@ import { GraphError, type Json, policyFailure } from './graph-error.js';
 const MINUTE = 60_000;
 export const PIM_MINIMUM_MS = 5 * MINUTE;
 // The group default of Expiration_Admin_Assignment: maximumDuration P180D.
-const PIM_MAXIMUM_MS = 180 * 24 * 60 * MINUTE;
+export const PIM_MAXIMUM_MS = 180 * 24 * 60 * MINUTE;
 
 const REQUEST_PROPERTIES = new Set([
   '@odata.type',

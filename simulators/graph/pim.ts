@@ -1,4 +1,4 @@
-// PIM for Groups: schedule requests (adminAssign, adminExtend/adminUpdate/adminRenew, adminRemove), the active
+// PIM for Groups: schedule requests (adminAssign, adminExtend, adminUpdate/adminRenew, adminRemove), the active
 // instances, and eligibility schedules, with Entra's error codes
 // (learn.microsoft.com/graph/api/resources/privilegedidentitymanagement-for-groups-api-overview).
 
@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Directory, SimAssignment, SimCreator, SimScheduleRequest } from './directory.js';
 import { GraphError, type Json, policyFailure } from './graph-error.js';
 import { type GraphContext, type GraphRoute, PERMISSIONS } from './graph-route.js';
-import { PIM_MINIMUM_MS, scheduleSpan, validateScheduleRequest } from './pim-request.js';
+import { PIM_MAXIMUM_MS, PIM_MINIMUM_MS, parseIsoDuration, scheduleSpan, validateScheduleRequest } from './pim-request.js';
 
 const PIM_PATTERN = '/v1\\.0/identityGovernance/privilegedAccess/group';
 
@@ -133,7 +133,14 @@ function submitScheduleRequest(context: GraphContext, options: PimOptions, body:
       request.targetScheduleId = assignment.assignmentScheduleId;
       break;
     }
-    case 'adminExtend':
+    case 'adminExtend': {
+      if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
+      if (!input.justification) throw policyFailure('JustificationRule');
+      const end = extendedEnd(existing, input.scheduleInfo, now);
+      if (!input.isValidationOnly) existing.endDateTime = end;
+      request.targetScheduleId = existing.assignmentScheduleId;
+      break;
+    }
     case 'adminUpdate':
     case 'adminRenew': {
       if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
@@ -163,6 +170,47 @@ function submitScheduleRequest(context: GraphContext, options: PimOptions, body:
   }
   directory.requests.push(request);
   return request;
+}
+
+// Entra extends an assignment only as its end approaches: the portal offers Extend, and sends its notices,
+// within 14 days of the end (learn.microsoft.com/entra/id-governance/privileged-identity-management/
+// groups-renew-extend). That an adminExtend outside that window is refused, and with this code and message, is
+// unverified; the bot falls back to adminUpdate on any refusal of an extension.
+const EXTEND_WINDOW_MS = 14 * 24 * 60 * 60_000;
+
+/**
+ * The end an adminExtend asks for, under Entra's rules: only a time-bound assignment close to its end, only to a
+ * later end, and the whole assignment (from its own start, which an extension never moves) within the
+ * ExpirationRule's maximum.
+ */
+function extendedEnd(existing: SimAssignment, scheduleInfo: Json | undefined, now: number): number {
+  if (existing.endDateTime === null)
+    throw new GraphError(
+      400,
+      'InvalidRoleAssignmentRequest',
+      'The role assignment request is invalid: a permanent assignment cannot be extended.',
+    );
+  if (existing.endDateTime - now > EXTEND_WINDOW_MS)
+    throw new GraphError(400, 'InvalidRoleAssignmentRequest', 'The role assignment can be extended only within 14 days of its end.');
+  const expiration = (scheduleInfo?.expiration ?? {}) as Json;
+  const start = typeof scheduleInfo?.startDateTime === 'string' ? Date.parse(scheduleInfo.startDateTime) : now;
+  const length = typeof expiration.duration === 'string' ? parseIsoDuration(expiration.duration) : undefined;
+  const end =
+    expiration.type === 'afterDateTime' && typeof expiration.endDateTime === 'string'
+      ? Date.parse(expiration.endDateTime)
+      : expiration.type === 'afterDuration' && length !== undefined
+        ? start + length
+        : Number.NaN;
+  if (Number.isNaN(end) || Number.isNaN(start))
+    throw new GraphError(400, 'InvalidRoleAssignmentRequest', 'The role assignment request is invalid.');
+  if (end <= existing.endDateTime)
+    throw new GraphError(
+      400,
+      'InvalidRoleAssignmentRequest',
+      'The role assignment request is invalid: an extension must end later than the assignment.',
+    );
+  if (end - existing.startDateTime > PIM_MAXIMUM_MS) throw policyFailure('ExpirationRule');
+  return end;
 }
 
 function requestJson(context: GraphContext, request: SimScheduleRequest): Json {

@@ -41,7 +41,11 @@ type ApproverRefusal =
  * second Slack account with an address Entra does not know looks just like it, so it is refused too. A lookup
  * that fails is refused until it can be made (Slack or Graph down): the approver is asked to try again.
  */
-async function refuseAsRequester(deps: DecideDeps, approverId: string, request: AccessRequest): Promise<ApproverRefusal | undefined> {
+export async function refuseAsRequester(
+  deps: DecideDeps,
+  approverId: string,
+  request: AccessRequest,
+): Promise<ApproverRefusal | undefined> {
   const unidentified = (because: UnidentifiedApprover): ApproverRefusal => ({ ok: false, code: 'approver_not_in_entra', because });
   const email = await deps.profiles.emailOf(approverId);
   if (!email.ok) return email.kind === 'no_email' ? unidentified('no_slack_email') : { ok: false, code: 'identity_unconfirmed' };

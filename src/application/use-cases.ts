@@ -10,6 +10,15 @@ import { cancelRequest } from './cancel-request.js';
 import { type DecideInput, type DecideOutcome, decideRequest, previewDecision } from './decide-request.js';
 import { endAccess } from './end-access.js';
 import {
+  decideExtension,
+  type ExtensionAskInput,
+  type ExtensionAskOutcome,
+  type ExtensionDecisionInput,
+  type ExtensionForm,
+  extensionForm,
+  requestExtension,
+} from './extend-access.js';
+import {
   type FormInput,
   type RequestAccessDeps,
   type RequestAccessOutcome,
@@ -45,6 +54,12 @@ export interface UseCases {
   previewDecision(input: DecideInput): Promise<PreviewOutcome>;
   cancel(input: RequestChoice): Promise<ChangeOutcome>;
   endAccess(input: EndAccessInput): Promise<ChangeOutcome>;
+  /** Whether the person may ask to extend this grant, and how much more the policy allows (for the Extend form). */
+  extensionForm(input: RequestChoice): Promise<ExtensionForm>;
+  /** The requester asks for more time on an active grant. */
+  requestExtension(input: ExtensionAskInput): Promise<ExtensionAskOutcome>;
+  /** An approver's Approve or Deny on a pending extension. */
+  decideExtension(input: ExtensionDecisionInput): Promise<DecideOutcome>;
   /** A person's most recent requests, newest first. */
   listRequests(userId: string): Promise<AccessRequest[]>;
   /** What the Home tabs of these people show, reading what they share once. */
@@ -80,6 +95,9 @@ export function bindUseCases(deps: RequestAccessDeps, changed: () => void): UseC
     previewDecision: (input) => previewDecision(deps, input),
     cancel: async (input) => afterChange(await cancelRequest(deps, input)),
     endAccess: async (input) => afterChange(await endAccess(deps, input)),
+    extensionForm: (input) => extensionForm(deps, input),
+    requestExtension: async (input) => afterChange(await requestExtension(deps, input)),
+    decideExtension: async (input) => afterChange(await decideExtension(deps, input)),
     listRequests: (userId) => listRequests(deps, userId),
     describeHomes: (userIds) => describeHomes(deps, userIds),
     homeViewersOf: (request) => homeViewersOf(deps.policy, request),

@@ -69,6 +69,8 @@ export interface RequestFields {
   expiryWarnedAt?: number;
   change?: RecordedChange;
   changeProblem?: string;
+  extendedMinutes?: number;
+  extension?: ExtensionAsk;
 }
 
 /** A PagerDuty incident, found open when the request was made. */
@@ -106,6 +108,28 @@ export interface Ending {
   reason: EndReason;
   by: Actor;
   at: number;
+}
+
+/**
+ * The requester's ask for more time on an active grant, and what became of it. One at a time: the last one is
+ * kept (with its decision) so its thread message can be brought up to date; every step is also in the audit trail.
+ */
+export interface ExtensionAsk {
+  minutes: number;
+  reason: string;
+  askedAt: number;
+  /** Approvals given so far, each by a distinct approver. */
+  approvals: readonly Approval[];
+  /** Absent while the approvers have still to decide. */
+  decision?: ExtensionDecision;
+}
+
+/** `granted` by the approvers' quorum (`by` the last of them) or at once by the policy (`by` is SYSTEM). */
+export interface ExtensionDecision {
+  result: 'granted' | 'denied';
+  by: Actor;
+  at: number;
+  comment?: string;
 }
 
 /** What every request has, in every state. */
@@ -154,10 +178,17 @@ interface GrantFacts {
   grant: GrantRecord;
   grantedAt: number;
   endsAt: number;
-  /** When the requester was warned that the grant ends soon. */
+  /** When the requester was warned that the grant ends soon (cleared when an extension moves the end). */
   expiryWarnedAt?: number;
   change?: RecordedChange;
   changeProblem?: string;
+  /**
+   * Minutes added by extensions so far (absent: none). Always `endsAt = grantedAt + durationMinutes +
+   * extendedMinutes`: an extension moves the end, the clock never restarts.
+   */
+  extendedMinutes?: number;
+  /** The latest extension asked for; pending while it has no decision. */
+  extension?: ExtensionAsk;
 }
 
 /** Granted, and not yet ended: `ending` once an end was asked for and the revoke job is under way. */
@@ -323,13 +354,13 @@ export interface GrantRecord {
 
 /**
  * One meaning each: `revoke` ends an active grant's membership; `cleanup` removes what a failed grant's call may
- * have left; `grant` makes the grant; `change_record` keeps the ServiceNow change in step with the request
- * (opened, implemented, closed); `sign_out` is the Boundary step after any removal, a kind of its own so
- * that it never takes the slots Entra's need; `notify` tells people. Listed in the order due jobs are handed
- * out: access on time matters more than any message about it, and a slow Boundary or ServiceNow must never queue
- * an Entra removal behind it.
+ * have left; `grant` makes the grant; `extend` moves the end Entra keeps for an extended PIM grant;
+ * `change_record` keeps the ServiceNow change in step with the request (opened, implemented, closed); `sign_out`
+ * is the Boundary step after any removal, a kind of its own so that it never takes the slots Entra's need;
+ * `notify` tells people. Listed in the order due jobs are handed out: access on time matters more than any
+ * message about it, and a slow Boundary or ServiceNow must never queue an Entra removal behind it.
  */
-export const JOB_KINDS = ['revoke', 'cleanup', 'grant', 'change_record', 'sign_out', 'notify'] as const;
+export const JOB_KINDS = ['revoke', 'cleanup', 'grant', 'extend', 'change_record', 'sign_out', 'notify'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** Lower first: the place of `kind` in JOB_KINDS. */
@@ -352,6 +383,10 @@ export type Refusal =
   | { ok: false; code: 'self_approval' | 'not_an_approver' | 'already_approved' | 'pending_timeout_passed' }
   | { ok: false; code: 'not_the_requester' | 'not_allowed' | 'already_ending' | 'not_yet_due' | 'already_journaled' | 'nothing_to_clean' }
   | { ok: false; code: 'journal_mismatch' | 'already_recorded' }
+  | { ok: false; code: 'journal_mismatch' }
+  | { ok: false; code: 'extension_not_offered' | 'extension_pending' | 'no_extension_pending' | 'grant_over' | 'invalid_extension' }
+  /** The extension would take the grant past the target's `extension.max_total`; this much is still allowed. */
+  | { ok: false; code: 'over_max_total'; remainingMinutes: number }
   | { ok: false; code: 'wrong_state'; state: RequestState; decidedBy?: Actor; decidedAt?: number };
 
 export interface Transition {

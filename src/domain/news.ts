@@ -27,6 +27,13 @@ export const NEWS_KINDS = [
   'change_opened',
   'change_closed',
   'change_failing',
+  // Extensions of an active grant: asked (waiting for approvers), one approval of several, granted, denied, and
+  // Entra refusing to move the end of its PIM assignment.
+  'extension_requested',
+  'extension_approval_recorded',
+  'extended',
+  'extension_denied',
+  'extension_failed',
   // A notify job stored without its news: the card, the receipt and the Home tabs are brought up to date only.
   'changed',
 ] as const;

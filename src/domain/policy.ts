@@ -21,6 +21,8 @@ export interface Target {
    * exists. Absent: no change records.
    */
   changeRecord?: { templateId: string; required: boolean };
+  /** Absent: grants of this target cannot be extended. */
+  extension?: ExtensionRule;
   /** Absent: every request waits for its approvers. */
   autoApprove?: AutoApproval;
   /** Absent: the request form asks for no PagerDuty incident. */
@@ -46,6 +48,15 @@ export type IncidentField = 'optional' | 'required';
 /** The parts of a target that need PagerDuty (PAGERDUTY_TOKEN), by their names in the policy file. */
 export function pagerDutyBlocks(target: Target): ('auto_approve' | 'incident')[] {
   return [...(target.autoApprove ? ['auto_approve' as const] : []), ...(target.incident ? ['incident' as const] : [])];
+}
+
+/**
+ * How a grant may be extended: the whole time granted (the first duration and every extension) stays within
+ * `maxTotalMinutes`; `approvers` decide each extension as they decide requests, `auto` grants it at once.
+ */
+export interface ExtensionRule {
+  maxTotalMinutes: number;
+  approval: 'approvers' | 'auto';
 }
 
 export interface Policy {

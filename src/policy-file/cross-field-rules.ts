@@ -64,6 +64,14 @@ export function crossFieldProblems(raw: Record<string, unknown>): FieldProblem[]
       });
     }
   }
+  const extension = (raw.extension ?? {}) as Record<string, unknown>;
+  const maxTotal = minutesAt(extension.max_total);
+  if (maxTotal !== undefined && max !== undefined && maxTotal <= max) {
+    problems.push({
+      path: ['extension', 'max_total'],
+      message: `${formatDuration(maxTotal)} leaves no room to extend a grant of duration.max (${formatDuration(max)}); make it longer than that`,
+    });
+  }
   const quorum = quorumSchema.safeParse(raw.approvers);
   if (quorum.success) {
     const distinct = new Set(quorum.data.users).size;

@@ -98,6 +98,12 @@ const targetSchema = z.strictObject({
     .optional(),
   auto_approve: autoApproveSchema.optional(),
   incident: z.enum(['optional', 'required'], 'must be optional or required').optional(),
+  extension: z
+    .strictObject({
+      max_total: duration,
+      approval: z.enum(['approvers', 'auto'], "must be approvers (the target's approvers decide each extension) or auto (granted at once)"),
+    })
+    .optional(),
 });
 
 export const policySchema = z.strictObject({
@@ -143,5 +149,6 @@ export function toTarget(parsed: ParsedTarget): Target {
       },
     }),
     ...(parsed.incident && { incident: parsed.incident }),
+    ...(parsed.extension && { extension: { maxTotalMinutes: parsed.extension.max_total, approval: parsed.extension.approval } }),
   };
 }

@@ -22,7 +22,8 @@ import {
   type TransitionResult,
   timeOut,
 } from '../../src/domain/access-request.js';
-import { confirmEnd, endHeldElsewhere, recordLingeringAccess, requestEnd } from '../../src/domain/ending.js';
+import { confirmEnd, endHeldElsewhere, recordLingeringAccess, requestEnd, warnOfExpiry } from '../../src/domain/ending.js';
+import { askExtension } from '../../src/domain/extension.js';
 import { openMigratedDatabase } from '../support/database.js';
 import { FakeRequestRepository } from '../support/fakes.js';
 import { APPROVER_1, APPROVER_2, fields, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
@@ -163,6 +164,14 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
       expiryWarnedAt: T0 + 3500,
       change: { sysId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', number: 'CHG0030001', state: 'closed' },
       changeProblem: 'ServiceNow answered 503',
+      extendedMinutes: 30,
+      extension: {
+        minutes: 30,
+        reason: 'The <migration> & its "checks"',
+        askedAt: T0 + 3600,
+        approvals: [{ approverId: APPROVER_2, at: T0 + 3700 }],
+        decision: { result: 'denied', by: APPROVER_1, at: T0 + 3800, comment: 'Tomorrow' },
+      },
     };
     const written = (request: RequestFields, from: RequestFields | null): Transition => ({
       ok: true,
@@ -357,6 +366,31 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     expect(await store.requests.listDue({ kind: 'expiry' }, endsAt - 1, 10)).toEqual([]);
     expect((await store.requests.listDue({ kind: 'expiry' }, endsAt, 10)).map((r) => r.id)).toEqual(['req_A']);
     expect(await store.requests.nextDeadline(10 * MINUTE)).toBe(endsAt - 10 * MINUTE);
+  });
+
+  it('moves the stored end of an extended grant, so the sweep, the warning and the next deadline read the new end', async () => {
+    const store = await makeStore();
+    const active = await activeGrant(store, 'req_A');
+    const warned = await step(store, active, (r) => warnOfExpiry(r, 10, T0 + 55 * MINUTE), T0 + 55 * MINUTE);
+    const endsAt = fieldsOf(warned).endsAt ?? 0;
+    const rule = makeTarget({ extension: { maxTotalMinutes: 120, approval: 'auto' } });
+    const extended = await step(
+      store,
+      warned,
+      (r) => askExtension(r, rule, REQUESTER, { minutes: 30, reason: 'Still migrating' }, T0 + 56 * MINUTE),
+      T0 + 56 * MINUTE,
+    );
+    expect(await store.requests.find('req_A')).toEqual(extended);
+    expect(fields(extended)).toMatchObject({ endsAt: endsAt + 30 * MINUTE, extendedMinutes: 30 });
+    expect(fields(extended)?.expiryWarnedAt).toBeUndefined();
+    expect(await store.requests.listDue({ kind: 'expiry' }, endsAt, 10)).toEqual([]);
+    expect((await store.requests.listDue({ kind: 'expiry' }, endsAt + 30 * MINUTE, 10)).map((r) => r.id)).toEqual(['req_A']);
+    expect(await store.requests.nextDeadline(10 * MINUTE)).toBe(endsAt + 20 * MINUTE);
+    expect(
+      (await store.requests.listDue({ kind: 'expiry_warning', warningMs: 10 * MINUTE }, endsAt + 20 * MINUTE, 10)).map((r) => r.id),
+    ).toEqual(['req_A']);
+    const jobs = await store.jobs.claimDue(T0 + 57 * MINUTE, 100, 30_000, ['extend']);
+    expect(jobs.map((job) => job.kind)).toEqual(['extend']);
   });
 
   it('leases due jobs revocations first, lets nobody else claim them until the lease runs out, and completes them', async () => {

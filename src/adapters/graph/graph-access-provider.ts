@@ -90,13 +90,30 @@ export class GraphAccessProvider implements AccessProvider {
     return this.removeAssignment(grant.groupId, principalId);
   }
 
+  /**
+   * Moves the end Entra keeps for the PIM assignment: `adminExtend` first, as Entra means extensions to be made,
+   * then `adminUpdate` where Entra refuses to extend (it extends only an assignment close to its end; the exact
+   * window for app-only calls is unverified). Neither restarts the assignment: its start stays.
+   */
   async extend(grant: GrantSpec, principalId: string, endsAt: number, justification: string): Promise<RevokeResult> {
     if (grant.kind !== 'pim_group') return { ok: true, alreadyAbsent: false };
+    const extended = await this.moveEnd('adminExtend', grant.groupId, principalId, endsAt, justification);
+    if (extended.ok || extended.kind === 'transient') return extended;
+    return this.moveEnd('adminUpdate', grant.groupId, principalId, endsAt, justification);
+  }
+
+  private async moveEnd(
+    action: 'adminExtend' | 'adminUpdate',
+    groupId: string,
+    principalId: string,
+    endsAt: number,
+    justification: string,
+  ): Promise<RevokeResult> {
     const body = {
       accessId: 'member',
       principalId,
-      groupId: grant.groupId,
-      action: 'adminUpdate',
+      groupId,
+      action,
       justification,
       scheduleInfo: {
         startDateTime: new Date(this.now()).toISOString(),
@@ -107,12 +124,13 @@ export class GraphAccessProvider implements AccessProvider {
       const response = await this.postScheduleRequest(body);
       const status = response.status.toLowerCase();
       if (status === ACTIVE_STATUS || status === 'granted') return { ok: true, alreadyAbsent: false };
-      if (PENDING_STATUSES.has(status)) return { ok: false, kind: 'transient', message: `PIM update ${response.id} is ${response.status}` };
+      if (PENDING_STATUSES.has(status))
+        return { ok: false, kind: 'transient', message: `PIM ${action} ${response.id} is ${response.status}` };
       return {
         ok: false,
         kind: 'permanent',
         code: response.status,
-        message: `PIM answered ${response.status} to the update ${response.id}`,
+        message: `PIM answered ${response.status} to the ${action} ${response.id}`,
       };
     } catch (error) {
       if (isGraphError(error, 400, 'RoleAssignmentDoesNotExist')) return { ok: true, alreadyAbsent: true };

@@ -182,6 +182,8 @@ function grantValues(previous: RequestFields, next: RequestFields): GrantValues 
     grantReference: grant?.reference ?? null,
     grantedAt: grant ? (next.grantedAt ?? null) : null,
     grantEndsAt: grant ? (next.endsAt ?? null) : null,
+    // An extension moves the end of a grant already recorded (a trigger copies it onto the request).
+    grantMovedEndsAt: !grant && previous.grant && next.endsAt !== previous.endsAt ? (next.endsAt ?? null) : null,
   };
 }
 

@@ -34,6 +34,8 @@ export type GrantValues = {
   grantReference: string | null;
   grantedAt: number | null;
   grantEndsAt: number | null;
+  /** The new end of a grant already recorded (an extension), or null. */
+  grantMovedEndsAt: number | null;
 };
 
 /** When and why a change ends the grant, or nulls; then what the end did, if that changed. */
@@ -141,6 +143,10 @@ const apply = statement<ApplyValues>(
     INSERT INTO grants (request_id, kind, group_id, principal_id, reference, granted_at, ends_at)
     SELECT changed.id, ${v.grantKind}, ${v.grantGroupId}, ${v.grantPrincipalId}, ${v.grantReference}, ${v.grantedAt}, ${v.grantEndsAt}
     FROM changed WHERE ${v.grantKind}::text IS NOT NULL),
+  -- The trigger of migration 0005 copies the moved end onto the request, where the deadline indexes read it.
+  grant_moved AS (
+    UPDATE grants SET ends_at = ${v.grantMovedEndsAt}
+    WHERE request_id IN (SELECT id FROM changed) AND ${v.grantMovedEndsAt}::bigint IS NOT NULL AND ended_at IS NULL),
   grant_ended AS (
     UPDATE grants SET ended_at = COALESCE(ended_at, ${v.endedAt}), end_reason = COALESCE(end_reason, ${v.endReason}),
       removal = COALESCE(${v.removalOutcome}, removal)

@@ -30,7 +30,7 @@ const MAX_IDLE_MS = 30_000;
 // Slots that messages and Boundary sign-outs may never take, so a burst of Slack news or a slow Boundary cannot
 // delay a grant or a revocation.
 const RESERVED_FOR_ACCESS = 4;
-const ACCESS_JOBS = ['revoke', 'cleanup', 'grant'] as const;
+const ACCESS_JOBS = ['revoke', 'cleanup', 'grant', 'extend'] as const;
 // Boundary sign-outs have slots of their own, beside `concurrency`: a Boundary that answers slowly, or only at
 // the timeout, takes nothing from Entra removals, grants and messages. A sign-out is some nine calls in turn, so
 // with 40 ms a call 16 slots end about 45 people's sign-ins a second.

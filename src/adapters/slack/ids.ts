@@ -7,11 +7,15 @@ export const ACTION = {
   revoke: 'jit_revoke',
   targetChanged: 'jit_target',
   requestAgain: 'jit_request_again',
+  extend: 'jit_extend',
+  approveExtension: 'jit_extension_approve',
+  denyExtension: 'jit_extension_deny',
 } as const;
 
 export const VIEW = {
   request: 'jit_request',
   denyReason: 'jit_deny_reason',
+  extend: 'jit_extend',
 } as const;
 
 export const INPUT = {
@@ -22,5 +26,6 @@ export const INPUT = {
   denyComment: 'comment',
   /** The PagerDuty incident, where the target asks for one. */
   incident: 'incident',
+  extensionMinutes: 'extension_minutes',
   value: 'value',
 } as const;

@@ -7,6 +7,7 @@ import type { AccessRequest } from '../../domain/access-request.js';
 import type { NewsKind } from '../../domain/news.js';
 import { findTarget, type Policy } from '../../domain/policy.js';
 import type { Logger } from '../../logger.js';
+import { renderExtensionMessage } from './blocks/extension.js';
 import { type BoundarySetup, renderDirectNews, renderRequestReceipt, renderThreadNews } from './blocks/notifications.js';
 import { type Rendered, renderRequestCard } from './blocks/request-card.js';
 import type { ChatSurface, Done, Posted } from './chat-surface.js';
@@ -22,6 +23,29 @@ export interface SlackNotifierDeps {
   boundary?: BoundarySetup;
   clock: Clock;
   log: Logger;
+}
+
+const EXTENSION_NEWS: readonly NewsKind[] = ['extension_requested', 'extension_approval_recorded', 'extended', 'extension_denied'];
+
+/**
+ * Each extension has one message in the card's thread, kept up to date as the approvers decide, and, when the
+ * grant ends before they did, told so (its buttons go).
+ */
+function extensionMessageKey(request: AccessRequest, news: NewsKind): string | undefined {
+  if (request.state === 'active' && request.extension && EXTENSION_NEWS.includes(news)) return `extension:${request.extension.askedAt}`;
+  const undecided = request.state === 'ended' && request.extension && !request.extension.decision ? request.extension : undefined;
+  return undecided && news === 'ended' ? `extension:${undecided.askedAt}` : undefined;
+}
+
+/**
+ * News told once per request, except what may happen again: an expiry warning before each new end, and the
+ * news of each extension. A retried job finds the message it already posted under the same key.
+ */
+function occurrenceOf(request: AccessRequest, news: NewsKind): string {
+  if (request.state !== 'active') return news;
+  if (news === 'expiring_soon' && request.extendedMinutes) return `${news}:${request.endsAt}`;
+  if (request.extension && (EXTENSION_NEWS.includes(news) || news === 'extension_failed')) return `${news}:${request.extension.askedAt}`;
+  return news;
 }
 
 /** A message kept up to date: where it lives, or undefined when there is none and nowhere to post it. */
@@ -46,15 +70,22 @@ export class SlackNotifier implements Notifier {
         chat.sendDirect(request.requesterId, content),
       );
       if (!receipt.ok) return receipt;
-      const thread = renderThreadNews(request, news, target, boundary);
       const cardRef = card.ref;
+      const extension = extensionMessageKey(request, news);
+      if (extension && cardRef) {
+        const content = renderExtensionMessage(request, target);
+        const kept = content && (await this.keepUpdated(request, extension, content, (posted) => chat.replyInThread(cardRef, posted)));
+        if (kept && !kept.ok) return kept;
+      }
+      const occurrence = occurrenceOf(request, news);
+      const thread = renderThreadNews(request, news, target, boundary);
       if (thread && cardRef) {
-        const replied = await this.postOnce(request, `thread:${news}`, () => chat.replyInThread(cardRef, thread));
+        const replied = await this.postOnce(request, `thread:${occurrence}`, () => chat.replyInThread(cardRef, thread));
         if (!replied.ok) return replied;
       }
       const direct = renderDirectNews(request, news, target, boundary);
       if (direct) {
-        const sent = await this.postOnce(request, `dm:${news}`, () => chat.sendDirect(request.requesterId, direct));
+        const sent = await this.postOnce(request, `dm:${occurrence}`, () => chat.sendDirect(request.requesterId, direct));
         if (!sent.ok) return sent;
       }
       return await this.deps.homes.publishFor(request);

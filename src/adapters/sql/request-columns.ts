@@ -3,7 +3,7 @@
 // reads of a request's row from this list; a new field is one entry here and one migration per store.
 // The decisions and the grant live in tables of their own (see `toRequest`).
 
-import type { RequestFields } from '../../domain/access-request.js';
+import type { Approval, RequestFields } from '../../domain/access-request.js';
 import type { ChangeState } from '../../domain/change-record.js';
 
 /** A column's type in PostgreSQL; SQLite's columns have the matching affinities. */
@@ -82,6 +82,51 @@ const CHANGING = [
   field('failure', 'failure', 'text'),
   field('expiryWarnedAt', 'expiry_warned_at', 'bigint'),
   field('keptBy', 'kept_by', 'text'),
+  field('extendedMinutes', 'extended_minutes', 'integer'),
+  part({
+    columns: {
+      extension_minutes: 'integer',
+      extension_reason: 'text',
+      extension_asked_at: 'bigint',
+      // The approvals given so far, as JSON: [{ "approverId": "U…", "at": 1700000000000 }, …].
+      extension_approvals: 'text',
+      extension_result: 'text',
+      extension_decided_by: 'text',
+      extension_decided_at: 'bigint',
+      extension_comment: 'text',
+    },
+    write: ({ extension }) => ({
+      extension_minutes: extension?.minutes ?? null,
+      extension_reason: extension?.reason ?? null,
+      extension_asked_at: extension?.askedAt ?? null,
+      extension_approvals: extension ? JSON.stringify(extension.approvals) : null,
+      extension_result: extension?.decision?.result ?? null,
+      extension_decided_by: extension?.decision?.by ?? null,
+      extension_decided_at: extension?.decision?.at ?? null,
+      extension_comment: extension?.decision?.comment ?? null,
+    }),
+    read: (row) => {
+      if (row.extension_minutes === null || row.extension_reason === null || row.extension_asked_at === null) return {};
+      const decision =
+        row.extension_result === null
+          ? undefined
+          : {
+              result: row.extension_result,
+              by: row.extension_decided_by ?? '',
+              at: row.extension_decided_at ?? 0,
+              ...(row.extension_comment !== null && { comment: row.extension_comment }),
+            };
+      return {
+        extension: {
+          minutes: row.extension_minutes,
+          reason: row.extension_reason,
+          askedAt: row.extension_asked_at,
+          approvals: JSON.parse(row.extension_approvals ?? '[]') as Approval[],
+          ...(decision && { decision }),
+        },
+      };
+    },
+  }),
   field('heldBy', 'held_by', 'text'),
   part({
     columns: { ending_reason: 'text', ending_by: 'text', ending_at: 'bigint' },

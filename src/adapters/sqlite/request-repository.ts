@@ -37,6 +37,8 @@ export class SqliteRequestRepository implements RequestRepository {
       insertDecision: db.prepare('INSERT INTO decisions (request_id, approver_id, decision, comment, decided_at) VALUES (?, ?, ?, ?, ?)'),
       insertGrant: db.prepare(`INSERT INTO grants (request_id, kind, group_id, principal_id, reference, granted_at, ends_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      // The triggers of migration 0008 copy the moved end onto the request, where the deadline indexes read it.
+      moveGrantEnd: db.prepare('UPDATE grants SET ends_at = ? WHERE request_id = ? AND ended_at IS NULL'),
       endGrant: db.prepare('UPDATE grants SET ended_at = ?, end_reason = ? WHERE request_id = ? AND ended_at IS NULL'),
       noteRemoval: db.prepare('UPDATE grants SET removal = ? WHERE request_id = ?'),
       lastAudit: db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
@@ -132,6 +134,9 @@ export class SqliteRequestRepository implements RequestRepository {
           next.grantedAt,
           next.endsAt,
         );
+      }
+      if (next.grant && prior.grant && next.endsAt !== undefined && next.endsAt !== prior.endsAt) {
+        this.statements.moveGrantEnd.run(next.endsAt, next.id);
       }
       if (next.state === 'ended' && previous.state !== 'ended') {
         this.statements.endGrant.run(next.endedAt ?? now, next.endReason ?? null, next.id);

@@ -6,6 +6,7 @@ import type { JobKind } from '../../domain/access-request.js';
 import type { StoredJob } from '../ports.js';
 import { runChangeRecord } from './change-record.js';
 import { runCleanup } from './cleanup.js';
+import { runExtend } from './extend.js';
 import { runGrant } from './grant.js';
 import type { JobDeps, JobOutcome, JobRunner } from './job-outcome.js';
 import { runNotify } from './notify.js';
@@ -21,6 +22,7 @@ const RUNNERS: Record<JobKind, JobRunner> = {
   revoke: runRevoke,
   cleanup: runCleanup,
   change_record: runChangeRecord,
+  extend: runExtend,
   sign_out: runSignOut,
   notify: runNotify,
 };

@@ -118,6 +118,50 @@ describe('GraphAccessProvider with PIM for Groups', () => {
     expect(await provider.isPresent(PIM_GRANT, ALICE)).toEqual({ ok: true, present: true });
   });
 
+  it('moves the end of an assignment with adminExtend, keeping its start', async () => {
+    await provider.grant(order({ durationMinutes: 60 }));
+    const [assignment] = sim.directory.assignments;
+    const start = assignment?.startDateTime ?? 0;
+    sim.advance(50 * MINUTE);
+    expect(await provider.extend(PIM_GRANT, ALICE, start + 90 * MINUTE, 'More time (req_1)')).toEqual({ ok: true, alreadyAbsent: false });
+    expect(sim.directory.assignments[0]).toMatchObject({ startDateTime: start, endDateTime: start + 90 * MINUTE });
+    const actions = sim.log
+      .filter((entry) => entry.method === 'POST' && entry.path.endsWith('assignmentScheduleRequests'))
+      .map((entry) => (entry.body as { action?: string }).action);
+    expect(actions).toEqual(['adminAssign', 'adminExtend']);
+  });
+
+  it('moves the end with adminUpdate where Entra refuses to extend', async () => {
+    await provider.grant(order({ durationMinutes: 20 * 24 * 60 }));
+    const start = sim.directory.assignments[0]?.startDateTime ?? 0;
+    expect(await provider.extend(PIM_GRANT, ALICE, start + 21 * 24 * 60 * MINUTE, 'More time (req_1)')).toEqual({
+      ok: true,
+      alreadyAbsent: false,
+    });
+    expect(sim.directory.assignments[0]?.endDateTime).toBe(start + 21 * 24 * 60 * MINUTE);
+    const posts = sim.log.filter((entry) => entry.method === 'POST' && entry.path.endsWith('assignmentScheduleRequests'));
+    expect(posts.map((entry) => [(entry.body as { action?: string }).action, entry.status])).toEqual([
+      ['adminAssign', 201],
+      ['adminExtend', 400],
+      ['adminUpdate', 201],
+    ]);
+  });
+
+  it('counts an extension of an assignment Entra already ended as absent, and never touches direct membership', async () => {
+    expect(await provider.extend(PIM_GRANT, ALICE, sim.now() + 60 * MINUTE, 'More time (req_1)')).toEqual({
+      ok: true,
+      alreadyAbsent: true,
+    });
+    expect(await provider.extend(MEMBERSHIP, ALICE, sim.now() + 60 * MINUTE, 'More time (req_1)')).toEqual({
+      ok: true,
+      alreadyAbsent: false,
+    });
+    const actions = sim.log
+      .filter((entry) => entry.method === 'POST' && entry.path.endsWith('assignmentScheduleRequests'))
+      .map((entry) => (entry.body as { action?: string }).action);
+    expect(actions).toEqual(['adminExtend']);
+  });
+
   it('reads PIM eligibility', async () => {
     sim.addEligibility(GROUP, ALICE);
     expect(await provider.isEligible(GROUP, ALICE)).toEqual({ ok: true, present: true });

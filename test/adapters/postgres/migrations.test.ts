@@ -48,6 +48,7 @@ describe('PostgreSQL migrations', () => {
       '0008_cleanup_jobs.sql',
       '0009_change_records.sql',
       '0010_pagerduty.sql',
+      '0011_extensions.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -70,6 +71,7 @@ describe('PostgreSQL migrations', () => {
       { version: 8, name: 'cleanup_jobs' },
       { version: 9, name: 'change_records' },
       { version: 10, name: 'pagerduty' },
+      { version: 11, name: 'extensions' },
     ]);
   });
 
@@ -81,6 +83,7 @@ describe('PostgreSQL migrations', () => {
     const insert = (kind: string) =>
       pool.query("INSERT INTO jobs (kind, request_id, run_at, created_at, updated_at) VALUES ($1, 'req_A', 1, 1, 1)", [kind]);
     await insert('sign_out');
+    await insert('extend');
     await expect(insert('sign-out')).rejects.toThrow(/jobs_kind_check/);
   });
 
@@ -111,7 +114,12 @@ describe('PostgreSQL migrations', () => {
 
     expect(await migrate(pool, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0008_cleanup_jobs.sql' }, { file: '0009_change_records.sql' }, { file: '0010_pagerduty.sql' }],
+      applied: [
+        { file: '0008_cleanup_jobs.sql' },
+        { file: '0009_change_records.sql' },
+        { file: '0010_pagerduty.sql' },
+        { file: '0011_extensions.sql' },
+      ],
     });
     const jobs = await pool.query('SELECT request_id AS request, kind, state FROM jobs ORDER BY id');
     expect(jobs.rows).toEqual([
@@ -153,6 +161,7 @@ describe('PostgreSQL migrations', () => {
         { file: '0008_cleanup_jobs.sql' },
         { file: '0009_change_records.sql' },
         { file: '0010_pagerduty.sql' },
+        { file: '0011_extensions.sql' },
       ],
     });
     const requests = new PostgresRequestRepository(pool);

@@ -15,6 +15,12 @@ import { FakeClock, FakeRequestRepository } from '../../support/fakes.js';
 import { ADMIN, APPROVER_1, APPROVER_2, grantedIn, makePolicy, makeTarget, REQUESTER, requestIn, T0 } from '../../support/fixtures.js';
 
 const CHANNEL = 'C0APPROVALS';
+const ASKED = { minutes: 30, reason: 'The <migration> still runs', askedAt: T0 + 60_000, approvals: [] };
+const GRANTED = {
+  ...ASKED,
+  approvals: [{ approverId: APPROVER_1, at: T0 + 61_000 }],
+  decision: { result: 'granted' as const, by: APPROVER_1, at: T0 + 61_000 },
+};
 
 /** The messages the notifier keeps per request, by kind, with when each was saved. */
 class FakeMessageStore implements SlackMessageStore {
@@ -78,6 +84,12 @@ const requestFor: Record<NewsKind, () => AccessRequest> = {
   change_closed: () => grantedIn('ended', { change: { sysId: 'sys-1', number: 'CHG0030001', state: 'closed' } }),
   change_failing: () => grantedIn('active', { changeProblem: 'ServiceNow answered 503' }),
   changed: () => requestIn('pending'),
+  extension_requested: () => grantedIn('active', { extension: ASKED }),
+  extension_approval_recorded: () =>
+    grantedIn('active', { extension: { ...ASKED, approvals: [{ approverId: APPROVER_1, at: T0 + 61_000 }] } }),
+  extended: () => grantedIn('active', { extension: GRANTED, extendedMinutes: 30, endsAt: grantedIn('active').endsAt + 30 * 60_000 }),
+  extension_denied: () => grantedIn('active', { extension: { ...ASKED, decision: { result: 'denied', by: APPROVER_1, at: T0 + 62_000 } } }),
+  extension_failed: () => grantedIn('active'),
 };
 
 // Where each kind of news is told beyond the card and the receipt, which are updated in place for every kind:
@@ -104,6 +116,7 @@ const whereTold: [NewsKind, { thread: boolean; dm: boolean }][] = [
   ['change_closed', { thread: true, dm: false }],
   ['change_failing', { thread: true, dm: false }],
   ['changed', { thread: false, dm: false }],
+  ['extension_failed', { thread: true, dm: true }],
 ];
 
 const besides = ({ thread, dm }: { thread: boolean; dm: boolean }): string =>
@@ -147,6 +160,56 @@ describe('the notifier', () => {
       if (where.dm) expect(messages.refOf('req_TEST', `dm:${news}`)).toEqual(chat.messagesAt({ dm: REQUESTER })[1]?.ref);
     },
   );
+
+  it('keeps one message per extension in the card’s thread, with Approve and Deny while it waits, updated in place once decided', async () => {
+    const { chat, messages, notifier } = setUp(makePolicy([makeTarget({ extension: { maxTotalMinutes: 240, approval: 'approvers' } })]));
+    await notifier.notify(requestIn('pending'), 'requested');
+    const card = messages.refOf('req_TEST', 'card');
+
+    await notifier.notify(requestFor.extension_requested(), 'extension_requested');
+    const [asked] = chat.callsOf('replyInThread');
+    expect(asked?.parent).toEqual(card);
+    expect(JSON.stringify(asked?.message.blocks)).toContain('jit_extension_approve');
+    expect(JSON.stringify(asked?.message.blocks)).toContain('The &lt;migration&gt; still runs');
+    const ref = messages.refOf('req_TEST', `extension:${ASKED.askedAt}`);
+    expect(ref).toBeDefined();
+
+    await notifier.notify(requestFor.extended(), 'extended');
+    expect(chat.callsOf('replyInThread')).toHaveLength(1);
+    const update = chat.callsOf('updateMessage').find((call) => call.ref.ts === ref?.ts);
+    expect(update?.message.text).toBe('Access for <@U0SRE0001> extended by 30m');
+    expect(JSON.stringify(update?.message.blocks)).not.toContain('jit_extension_approve');
+    expect(chat.messagesAt({ dm: REQUESTER }).at(-1)?.message.text).toMatch(/^Your access to Production servers \(SSH\) is extended until/);
+  });
+
+  it('takes the buttons off an extension still waiting when the grant ends', async () => {
+    const { chat, messages, notifier } = setUp();
+    await notifier.notify(requestIn('pending'), 'requested');
+    await notifier.notify(requestFor.extension_requested(), 'extension_requested');
+    const ref = messages.refOf('req_TEST', `extension:${ASKED.askedAt}`);
+
+    await notifier.notify(grantedIn('ended', { extension: ASKED }), 'ended');
+
+    const update = chat.callsOf('updateMessage').find((call) => call.ref.ts === ref?.ts);
+    expect(update?.message.text).toBe('Extension for <@U0SRE0001> not decided');
+    expect(JSON.stringify(update?.message.blocks)).not.toContain('jit_extension_approve');
+  });
+
+  it('warns again before the new end of an extended grant, and tells each extension once', async () => {
+    const { chat, notifier } = setUp();
+    await notifier.notify(requestIn('pending'), 'requested');
+    await notifier.notify(grantedIn('active'), 'expiring_soon');
+    const extended = requestFor.extended();
+    await notifier.notify(extended, 'expiring_soon');
+    await notifier.notify(extended, 'expiring_soon');
+    await notifier.notify(extended, 'extended');
+    await notifier.notify(extended, 'extended');
+    expect(chat.callsOf('replyInThread').map((call) => call.message.text.split(' ends')[0])).toEqual([
+      'Access for <@U0SRE0001>',
+      'Access for <@U0SRE0001>',
+      'Access for <@U0SRE0001> extended by 30m',
+    ]);
+  });
 
   it('republishes the Home tab of the requester and the approvers, and the admins’ once access is granted', async () => {
     const { chat, notifier } = setUp();

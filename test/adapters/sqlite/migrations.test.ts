@@ -40,6 +40,7 @@ describe('migrations', () => {
       '0010_cleanup_jobs.sql',
       '0011_change_records.sql',
       '0012_pagerduty.sql',
+      '0013_extensions.sql',
     ]);
   });
 
@@ -111,7 +112,12 @@ describe('migrations', () => {
 
     expect(migrate(db, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0010_cleanup_jobs.sql' }, { file: '0011_change_records.sql' }, { file: '0012_pagerduty.sql' }],
+      applied: [
+        { file: '0010_cleanup_jobs.sql' },
+        { file: '0011_change_records.sql' },
+        { file: '0012_pagerduty.sql' },
+        { file: '0013_extensions.sql' },
+      ],
     });
     expect(db.prepare('SELECT id, request_id AS request, kind, state FROM jobs ORDER BY id').all()).toEqual([
       { id: 1, request: 'req_ENDING', kind: 'revoke', state: 'queued' },
@@ -140,7 +146,7 @@ describe('migrations', () => {
 
     expect(migrate(db, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0011_change_records.sql' }, { file: '0012_pagerduty.sql' }],
+      applied: [{ file: '0011_change_records.sql' }, { file: '0012_pagerduty.sql' }, { file: '0013_extensions.sql' }],
     });
     insertJob.run('change_record', 'queued');
     expect(db.prepare('SELECT id, kind, state FROM jobs ORDER BY id').all()).toEqual([
@@ -158,6 +164,36 @@ describe('migrations', () => {
     });
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").pluck().all();
     expect(indexes).toEqual(['jobs_by_request', 'jobs_due', 'jobs_queued_by_kind', 'jobs_running']);
+  });
+
+  it('rebuilds the jobs table for extend jobs, keeping every job, its numbering and its indexes', () => {
+    const db = openDatabase(tempDatabaseFile());
+    migrate(
+      db,
+      projectMigrations.filter((migration) => migration.version < 13),
+    );
+    db.prepare(`INSERT INTO requests (id, requester_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at, pending_until, updated_at)
+        VALUES ('req_OLD', 'U0SRE0001', 'prod-ssh', 'Kept across upgrades', 60, 1, 'active', 1, 1, 2, 1)`).run();
+    const insertJob = db.prepare(
+      "INSERT INTO jobs (kind, request_id, state, run_at, created_at, updated_at) VALUES (?, 'req_OLD', ?, 5, 1, 1)",
+    );
+    insertJob.run('grant', 'done');
+    insertJob.run('change_record', 'queued');
+    expect(() => insertJob.run('extend', 'queued')).toThrow(/CHECK constraint failed/);
+
+    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0013_extensions.sql' }] });
+    expect(db.prepare('SELECT id, kind, state FROM jobs ORDER BY id').all()).toEqual([
+      { id: 1, kind: 'grant', state: 'done' },
+      { id: 2, kind: 'change_record', state: 'queued' },
+    ]);
+    expect(insertJob.run('extend', 'queued').lastInsertRowid).toBe(3);
+    expect(insertJob.run('change_record', 'queued').lastInsertRowid).toBe(4);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").pluck().all();
+    expect(indexes).toEqual(['jobs_by_request', 'jobs_due', 'jobs_queued_by_kind', 'jobs_running']);
+    expect(db.prepare("SELECT extended_minutes, extension_minutes FROM requests WHERE id = 'req_OLD'").get()).toEqual({
+      extended_minutes: null,
+      extension_minutes: null,
+    });
   });
 
   it('copies each grant’s end onto its request, so a grant made before the upgrade still ends and is warned on time', async () => {
@@ -184,6 +220,7 @@ describe('migrations', () => {
         { file: '0010_cleanup_jobs.sql' },
         { file: '0011_change_records.sql' },
         { file: '0012_pagerduty.sql' },
+        { file: '0013_extensions.sql' },
       ],
     });
     const requests = new SqliteRequestRepository(db);

@@ -137,6 +137,42 @@ describe('adminExtend and adminUpdate', () => {
     expect(Date.parse((await instances(ALICE))[0].endDateTime)).toBe(endOf(extension, 120));
   });
 
+  it('extends only to a later end, keeping the start, and refuses an extension that would shorten it', async () => {
+    const granted = await post(request(ALICE, 'adminAssign', 'PT1H'));
+    const [before] = await instances(ALICE);
+    expect(await graphFailure(post(request(ALICE, 'adminExtend', 'PT30M')))).toEqual({
+      statusCode: 400,
+      code: 'InvalidRoleAssignmentRequest',
+      message: 'The role assignment request is invalid: an extension must end later than the assignment.',
+    });
+    sim.advance(50 * MINUTE);
+    expect((await post(request(ALICE, 'adminExtend', 'PT40M'))).targetScheduleId).toBe(granted.targetScheduleId);
+    const [after] = await instances(ALICE);
+    expect(after.startDateTime).toBe(before.startDateTime);
+    expect(Date.parse(after.endDateTime) - Date.parse(before.endDateTime)).toBe(30 * MINUTE);
+  });
+
+  it('refuses to extend an assignment more than 14 days from its end, where adminUpdate still moves it', async () => {
+    await post(request(ALICE, 'adminAssign', 'P20D'));
+    expect(await graphFailure(post(request(ALICE, 'adminExtend', 'P21D')))).toEqual({
+      statusCode: 400,
+      code: 'InvalidRoleAssignmentRequest',
+      message: 'The role assignment can be extended only within 14 days of its end.',
+    });
+    expect(await post(request(ALICE, 'adminUpdate', 'P21D'))).toMatchObject({ action: 'adminUpdate', status: 'Provisioned' });
+    sim.advance(8 * 24 * 60 * MINUTE);
+    expect(await post(request(ALICE, 'adminExtend', 'P14D'))).toMatchObject({ action: 'adminExtend', status: 'Provisioned' });
+  });
+
+  it('refuses an extension that takes the assignment past 180 days from its start (ExpirationRule)', async () => {
+    await post(request(ALICE, 'adminAssign', 'P170D'));
+    sim.advance(160 * 24 * 60 * MINUTE);
+    expect(await graphFailure(post(request(ALICE, 'adminExtend', 'P21D')))).toMatchObject({
+      code: 'RoleAssignmentRequestPolicyValidationFailed',
+      message: 'The following policy rules failed: ["ExpirationRule"]',
+    });
+  });
+
   it('answers RoleAssignmentDoesNotExist when there is nothing to extend or update', async () => {
     for (const action of ['adminExtend', 'adminUpdate']) {
       expect(await graphFailure(post(request(ALICE, action)))).toEqual({

@@ -4,24 +4,32 @@ import type { KnownBlock } from '@slack/types';
 import { type AccessRequest, type DeniedRequest, type FailedRequest, isGranted } from '../../../domain/access-request.js';
 import { changeOf } from '../../../domain/change-record.js';
 import { formatDuration } from '../../../domain/duration.js';
+import { mayOfferExtension } from '../../../domain/extension.js';
 import { grantCallOf, grantOf } from '../../../domain/membership.js';
 import type { NewsKind } from '../../../domain/news.js';
 import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
-import { actions, context, section } from './block-elements.js';
+import { actions, type ButtonSpec, context, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { requestAgainActions } from './request-again.js';
 import { type Rendered, targetName } from './request-card.js';
 import { changeClosedLine, changeTroubleLine, endedBecause, failureForPeople, statusLine } from './request-status.js';
 
-const endNowButton = (request: AccessRequest) =>
+const END_NOW: Omit<ButtonSpec, 'value'> = {
+  actionId: ACTION.endAccess,
+  text: 'End access now',
+  confirm: { title: 'End access now?', text: 'Your membership is removed at once.', confirm: 'End access', deny: 'Keep it' },
+};
+
+const endNowButton = (request: AccessRequest) => actions('end_access', [{ ...END_NOW, value: request.id }]);
+
+/** The expiry warning's choices: Extend (where the target allows it and there is room) and I'm done. */
+const warningButtons = (request: AccessRequest, target: Target | undefined) =>
   actions('end_access', [
-    {
-      actionId: ACTION.endAccess,
-      text: 'End access now',
-      value: request.id,
-      confirm: { title: 'End access now?', text: 'Your membership is removed at once.', confirm: 'End access', deny: 'Keep it' },
-    },
+    ...(mayOfferExtension(request, target)
+      ? [{ actionId: ACTION.extend, text: 'Extend', value: request.id, style: 'primary' as const }]
+      : []),
+    { ...END_NOW, text: "I'm done", value: request.id },
   ]);
 
 /** Fails to compile when a kind of news has no case; throws if a value outside the union slips in at run time. */
@@ -54,6 +62,10 @@ function signOutChecklist(request: AccessRequest): string {
       : '';
   return `Entra membership removed :white_check_mark: · Boundary: ${plural(done.tokensRevoked, 'sign-in')} revoked, ${plural(done.sessionsEnded, 'session')} ended :white_check_mark: (verified)${warning}`;
 }
+
+/** The extension moved the bot's end, but Entra kept its own: the PIM assignment may end first. */
+const entraRefusal = (request: AccessRequest) =>
+  `Entra refused to move the end of the PIM assignment for ${mention(request.requesterId)}${isGranted(request) ? ` to ${slackDate(request.endsAt)}` : ''}, so the access may end at its earlier end. Ask again with \`/jit\` if it does; an admin can check the assignment in Entra.`;
 
 /** Which assignment outside the bot holds the access, as people are told it. */
 const heldByOther = (heldBy: string) =>
@@ -94,7 +106,7 @@ export function renderThreadNews(
       if (!isGranted(request)) return undefined;
       return {
         text: `Access for ${who} ends ${slackDate(request.endsAt)}`,
-        blocks: [section(`:hourglass: Access for ${who} ends ${slackDate(request.endsAt)}.`), endNowButton(request)],
+        blocks: [section(`:hourglass: Access for ${who} ends ${slackDate(request.endsAt)}.`), warningButtons(request, target)],
       };
     case 'ended': {
       if (request.state !== 'ended') return undefined;
@@ -181,6 +193,17 @@ export function renderThreadNews(
       const line = changeTroubleLine(request, target);
       return line ? { text: 'The ServiceNow change record is not up to date yet', blocks: [section(`:warning: ${line}`)] } : undefined;
     }
+    case 'extension_failed':
+      return {
+        text: `Entra did not move the end of the access for ${who}`,
+        blocks: [section(`:warning: ${entraRefusal(request)}`)],
+      };
+    // The extension's own message in the thread, updated in place, says it all (see renderExtensionMessage).
+    case 'extension_requested':
+    case 'extension_approval_recorded':
+    case 'extended':
+    case 'extension_denied':
+      return undefined;
     // The card, updated in place, says it all.
     case 'requested':
     case 'approval_recorded':
@@ -232,8 +255,12 @@ export function renderDirectNews(
       return {
         text: `Your access to ${name} ends ${slackDate(request.endsAt)}`,
         blocks: [
-          section(`:hourglass: Your access to *${name}* ends ${slackDate(request.endsAt)}. Ask again with \`/jit\` if you need more time.`),
-          endNowButton(request),
+          section(
+            mayOfferExtension(request, target)
+              ? `:hourglass: Your access to *${name}* ends ${slackDate(request.endsAt)}. Need more time? Extend it.`
+              : `:hourglass: Your access to *${name}* ends ${slackDate(request.endsAt)}. Ask again with \`/jit\` if you need more time.`,
+          ),
+          warningButtons(request, target),
         ],
       };
     case 'ended': {
@@ -268,7 +295,38 @@ export function renderDirectNews(
         text: `Your request for ${name}: ${request.state.replace('_', ' ')}`,
         blocks: [section(`Your request for *${name}*: ${statusLine(request)}`), ...requestAgainActions(request)],
       };
+    case 'extended':
+      if (request.state !== 'active' || !request.extension) return undefined;
+      return {
+        text: `Your access to ${name} is extended until ${slackDate(request.endsAt)}`,
+        blocks: [
+          section(
+            `:stopwatch: Your access to *${name}* is extended by ${formatDuration(request.extension.minutes)}, until ${slackDate(request.endsAt)}.`,
+          ),
+          endNowButton(request),
+        ],
+      };
+    case 'extension_denied': {
+      const decision = request.state === 'active' ? request.extension?.decision : undefined;
+      if (!decision) return undefined;
+      const comment = decision.comment ? `: “${escapeMrkdwn(decision.comment)}”` : '';
+      return {
+        text: `Your extension of ${name} was denied`,
+        blocks: [
+          section(
+            `:no_entry: Your extension of *${name}* was denied by ${mention(decision.by)}${comment}. The access still ends ${request.state === 'active' ? slackDate(request.endsAt) : 'as before'}.`,
+          ),
+        ],
+      };
+    }
+    case 'extension_failed':
+      return {
+        text: `Entra did not move the end of your access to ${name}`,
+        blocks: [section(`:warning: ${entraRefusal(request)}`)],
+      };
     // The receipt, updated in place, says it all; the approvers' troubles are theirs to hear about.
+    case 'extension_requested':
+    case 'extension_approval_recorded':
     case 'requested':
     case 'approval_recorded':
     case 'approved':

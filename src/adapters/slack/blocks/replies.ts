@@ -75,6 +75,20 @@ export function refusalText(refusal: ChangeRefusal): string {
       return 'The bot could not confirm who you are in Entra just now, so your approval was not counted. Please try again in a minute.';
     case 'conflict':
       return 'Too many changes at once; please try again.';
+    case 'extension_not_offered':
+      return 'This target does not allow extensions. Request it again with `/jit` when this access ends.';
+    case 'extension_pending':
+      return 'An extension of this access is already waiting for the approvers.';
+    case 'no_extension_pending':
+      return 'Nothing changed: no extension of this access is waiting for a decision (any more).';
+    case 'grant_over':
+      return 'This access has ended (or is ending), so it can no longer be extended. *Request again* with `/jit`.';
+    case 'invalid_extension':
+      return 'Please pick how much longer you need, and say why.';
+    case 'over_max_total':
+      return refusal.remainingMinutes > 0
+        ? `That would take this access past the most the policy allows in total; at most ${formatDuration(refusal.remainingMinutes)} more can be granted.`
+        : 'This access already lasts as long as the policy allows in total. Request it again with `/jit` when it ends.';
   }
 }
 

@@ -23,7 +23,8 @@ export function statusLine(request: AccessRequest): string {
       return `:white_check_mark: *Approved* by ${approvers(request)} ${slackDate(request.decidedAt ?? request.createdAt)} — granting access…`;
     case 'active': {
       const ending = request.ending ? ` — ending now (${request.ending.reason})…` : '';
-      return `:unlock: *Active until ${slackDate(request.endsAt)}* — approved by ${approvers(request)}${ending}`;
+      const extended = request.extendedMinutes ? ` — extended by ${formatDuration(request.extendedMinutes)}` : '';
+      return `:unlock: *Active until ${slackDate(request.endsAt)}* — approved by ${approvers(request)}${extended}${ending}`;
     }
     case 'ended':
       return `:lock: *Ended* ${slackDate(request.endedAt)} — ${endedBecause(request)}`;
@@ -53,7 +54,7 @@ export function endedBecause(request: EndedRequest): string {
   if (request.endReason === 'revoked' && request.ending.by === SYSTEM)
     return 'the membership was removed outside the bot (found by reconciliation)';
   if (request.endReason === 'revoked') return `revoked by ${mention(request.ending.by)}`;
-  return `the ${formatDuration(request.durationMinutes)} ran out`;
+  return `the ${formatDuration(request.durationMinutes + (request.extendedMinutes ?? 0))} ran out`;
 }
 
 /** The words of a change's close code, as ServiceNow labels them (close_code Successful / Unsuccessful …). */

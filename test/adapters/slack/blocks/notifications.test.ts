@@ -34,6 +34,16 @@ const REQUEST_FOR: Record<NewsKind, AccessRequest> = {
   change_closed: requestIn('ended', { change: { sysId: 'sys-1', number: 'CHG0030001', state: 'closed' } }),
   change_failing: requestIn('active', { changeProblem: 'ServiceNow answered 503' }),
   changed: requestIn('pending'),
+  extension_requested: requestIn('active', { extension: { minutes: 30, reason: 'More', askedAt: 0, approvals: [] } }),
+  extension_approval_recorded: requestIn('active', { extension: { minutes: 30, reason: 'More', askedAt: 0, approvals: [] } }),
+  extended: requestIn('active', {
+    extendedMinutes: 30,
+    extension: { minutes: 30, reason: 'More', askedAt: 0, approvals: [], decision: { result: 'granted', by: SYSTEM, at: 0 } },
+  }),
+  extension_denied: requestIn('active', {
+    extension: { minutes: 30, reason: 'More', askedAt: 0, approvals: [], decision: { result: 'denied', by: 'U0MANAGER1', at: 0 } },
+  }),
+  extension_failed: requestIn('active'),
 };
 
 const told = (render: typeof renderThreadNews) => NEWS_KINDS.filter((news) => render(REQUEST_FOR[news], news, target) !== undefined);
@@ -54,11 +64,23 @@ describe('the news in the card thread and the requester DM', () => {
       'change_opened',
       'change_closed',
       'change_failing',
+      'extension_failed',
     ]);
   });
 
   it('sends the requester a DM when their request is closed, granted, about to end or ended', () => {
-    expect(told(renderDirectNews)).toEqual(['denied', 'timed_out', 'granted', 'failed', 'ended', 'expiring_soon', 'signed_out']);
+    expect(told(renderDirectNews)).toEqual([
+      'denied',
+      'timed_out',
+      'granted',
+      'failed',
+      'ended',
+      'expiring_soon',
+      'signed_out',
+      'extended',
+      'extension_denied',
+      'extension_failed',
+    ]);
   });
 
   it('posts one checklist once Boundary sign-ins ended, warning of accounts that sign in without Entra', () => {
@@ -174,5 +196,29 @@ describe('the denial DM', () => {
   it('says when the approver gave no reason', () => {
     const [text] = blockTexts(renderDirectNews(requestIn('denied'), 'denied', target)?.blocks ?? []);
     expect(text).toMatch(/\.\nThey gave no reason\.$/);
+  });
+});
+
+describe('the expiry warning', () => {
+  const extendable = makeTarget({ extension: { maxTotalMinutes: 240, approval: 'approvers' } });
+
+  it('offers Extend and I’m done where the target allows extensions', () => {
+    for (const render of [renderThreadNews, renderDirectNews]) {
+      const warning = render(requestIn('active'), 'expiring_soon', extendable);
+      expect(actionIds(warning?.blocks ?? [])).toEqual([ACTION.extend, ACTION.endAccess]);
+      expect(buttons(warning?.blocks ?? []).map((button) => button.text.text)).toEqual(['Extend', "I'm done"]);
+    }
+  });
+
+  it('offers only I’m done on a target without extensions, with no room left, or while an extension waits', () => {
+    const full = requestIn('active', { extendedMinutes: 180 });
+    const waiting = requestIn('active', { extension: { minutes: 30, reason: 'More', askedAt: 0, approvals: [] } });
+    for (const [request, target] of [
+      [requestIn('active'), makeTarget()],
+      [full, extendable],
+      [waiting, extendable],
+    ] as const) {
+      expect(actionIds(renderDirectNews(request, 'expiring_soon', target)?.blocks ?? [])).toEqual([ACTION.endAccess]);
+    }
   });
 });
