@@ -16,6 +16,8 @@ export interface Target {
   requesters?: { users: readonly string[] };
   /** Slack guests, Slack Connect users and Entra guest accounts may request only where this is true. */
   allowGuests: boolean;
+  /** Absent: no break-glass. Present: a requester may take the access at once, for at most `maxMinutes`, reviewed afterwards. */
+  breakGlass?: { maxMinutes: number; alertChannel: string };
 }
 
 export interface Policy {

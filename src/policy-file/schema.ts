@@ -72,6 +72,12 @@ const targetSchema = z.strictObject({
     .strictObject({ users: slackUserList.min(1, 'must list at least one user; leave requesters out to let anyone ask') })
     .optional(),
   allow_guests: z.boolean('must be true or false').default(false),
+  break_glass: z
+    .strictObject({
+      max: duration,
+      alert_channel: approversSchema.shape.channel,
+    })
+    .optional(),
 });
 
 export const policySchema = z.strictObject({
@@ -103,5 +109,6 @@ export function toTarget(parsed: ParsedTarget): Target {
     approvers: { channel: parsed.approvers.channel, users: parsed.approvers.users, required: parsed.approvers.required },
     ...(parsed.requesters && { requesters: { users: parsed.requesters.users } }),
     allowGuests: parsed.allow_guests,
+    ...(parsed.break_glass && { breakGlass: { maxMinutes: parsed.break_glass.max, alertChannel: parsed.break_glass.alert_channel } }),
   };
 }
