@@ -1,5 +1,6 @@
 import type { AccessRequest } from '../domain/access-request.js';
 import { openRequest } from '../domain/access-request.js';
+import { breakGlass } from '../domain/break-glass.js';
 import { openRequestFor } from '../domain/membership.js';
 import { checkRequestedDuration, findTarget, mayRequest, type Policy } from '../domain/policy.js';
 import { checkReason } from '../domain/reason.js';
@@ -15,6 +16,8 @@ export interface RecordInput {
   targetId: string;
   reason: string | undefined;
   durationMinutes: number;
+  /** Break-glass: granted at once, capped at the target's `break_glass.max`, reviewed afterwards. */
+  breakGlass?: boolean;
 }
 
 export type RecordOutcome =
@@ -30,7 +33,8 @@ export type RecordOutcome =
         | 'reason_too_long'
         | 'duration_too_long'
         | 'duration_too_short'
-        | 'duration_not_offered';
+        | 'duration_not_offered'
+        | 'break_glass_not_offered';
     };
 
 // Open requests are recent ones: a pending request times out within hours, a grant ends within days.
@@ -59,8 +63,11 @@ export async function recordRequest(deps: RecordDeps, input: RecordInput): Promi
   const duration = checkRequestedDuration(target, input.durationMinutes);
   if (!duration.ok) return duration;
 
+  // A submission that claims break-glass for a target without it is refused, whatever the modal showed.
+  if (input.breakGlass && !target.breakGlass) return { ok: false, code: 'break_glass_not_offered' };
+
   const now = deps.clock.now();
-  const opened = openRequest({
+  const opened = (input.breakGlass ? breakGlass : openRequest)({
     id: deps.ids.requestId(),
     requesterId: input.requesterId,
     principalId: input.principalId,
@@ -72,6 +79,7 @@ export async function recordRequest(deps: RecordDeps, input: RecordInput): Promi
     pendingTimeoutMinutes: deps.policy.settings.pendingTimeoutMinutes,
     now,
   });
+  if (!opened.ok) return { ok: false, code: 'break_glass_not_offered' };
   await deps.requests.create(opened, now);
   return { ok: true, request: opened.request };
 }

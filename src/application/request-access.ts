@@ -28,6 +28,7 @@ async function checkForm(deps: { policy: Policy; requests: RequestRepository }, 
   if (!reason.ok) return { ok: false, field: 'reason', code: reason.code };
   const duration = checkRequestedDuration(target, input.durationMinutes);
   if (!duration.ok) return { ok: false, field: 'duration', code: duration.code };
+  if (input.breakGlass && !target.breakGlass) return { ok: false, field: 'target', code: 'break_glass_not_offered' };
   return { ok: true, target };
 }
 

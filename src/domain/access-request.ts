@@ -61,6 +61,17 @@ export interface RequestFields {
   endReason?: EndReason;
   failure?: string;
   expiryWarnedAt?: number;
+  breakGlass?: BreakGlass;
+}
+
+/**
+ * A request whose requester broke the glass: approved by no one, granted at once, and reviewed afterwards by
+ * another approver of the target or an admin. Unreviewed at `realertAt`, the alert goes out again (once).
+ */
+export interface BreakGlass {
+  at: number;
+  realertAt?: number;
+  review?: { by: Actor; at: number };
 }
 
 export interface Denial {
@@ -109,6 +120,7 @@ type RequestCore = Pick<
   | 'createdAt'
   | 'pendingUntil'
   | 'approvals'
+  | 'breakGlass'
 >;
 
 /** Waiting for its approvers. */
@@ -323,6 +335,8 @@ export type Refusal =
   | { ok: false; code: 'self_approval' | 'not_an_approver' | 'already_approved' | 'pending_timeout_passed' }
   | { ok: false; code: 'not_the_requester' | 'not_allowed' | 'already_ending' | 'not_yet_due' | 'already_journaled' | 'nothing_to_clean' }
   | { ok: false; code: 'journal_mismatch' }
+  | { ok: false; code: 'break_glass_not_offered' | 'not_break_glass' | 'self_review' | 'not_a_reviewer' }
+  | { ok: false; code: 'already_reviewed'; reviewedBy: Actor; reviewedAt: number }
   | { ok: false; code: 'wrong_state'; state: RequestState; decidedBy?: Actor; decidedAt?: number };
 
 export interface Transition {

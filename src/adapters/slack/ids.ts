@@ -6,6 +6,7 @@ export const ACTION = {
   endAccess: 'jit_end_access',
   revoke: 'jit_revoke',
   targetChanged: 'jit_target',
+  acknowledgeBreakGlass: 'jit_break_glass_ack',
 } as const;
 
 export const VIEW = {
@@ -19,5 +20,7 @@ export const INPUT = {
   /** The duration block's id carries the target, so Slack drops the old pick when the target changes. */
   durationPrefix: 'duration_',
   denyComment: 'comment',
+  /** The request modal's choice of how to ask: the approvers, or break-glass (where the target offers it). */
+  how: 'how',
   value: 'value',
 } as const;

@@ -46,6 +46,7 @@ describe('PostgreSQL migrations', () => {
       '0006_audit_head_moves_past_many.sql',
       '0007_removal_outcome.sql',
       '0008_cleanup_jobs.sql',
+      '0009_break_glass.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -66,6 +67,7 @@ describe('PostgreSQL migrations', () => {
       { version: 6, name: 'audit_head_moves_past_many' },
       { version: 7, name: 'removal_outcome' },
       { version: 8, name: 'cleanup_jobs' },
+      { version: 9, name: 'break_glass' },
     ]);
   });
 
@@ -105,7 +107,10 @@ describe('PostgreSQL migrations', () => {
     }
     await insertJob('req_FAILED', 'done');
 
-    expect(await migrate(pool, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0008_cleanup_jobs.sql' }] });
+    expect(await migrate(pool, projectMigrations)).toMatchObject({
+      ok: true,
+      applied: [{ file: '0008_cleanup_jobs.sql' }, { file: '0009_break_glass.sql' }],
+    });
     const jobs = await pool.query('SELECT request_id AS request, kind, state FROM jobs ORDER BY id');
     expect(jobs.rows).toEqual([
       { request: 'req_ENDING', kind: 'revoke', state: 'queued' },
@@ -139,7 +144,13 @@ describe('PostgreSQL migrations', () => {
 
     expect(await migrate(pool, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0005_deadline_indexes.sql' }, {}, { file: '0007_removal_outcome.sql' }, { file: '0008_cleanup_jobs.sql' }],
+      applied: [
+        { file: '0005_deadline_indexes.sql' },
+        {},
+        { file: '0007_removal_outcome.sql' },
+        { file: '0008_cleanup_jobs.sql' },
+        { file: '0009_break_glass.sql' },
+      ],
     });
     const requests = new PostgresRequestRepository(pool);
     expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);

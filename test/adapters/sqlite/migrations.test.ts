@@ -38,6 +38,7 @@ describe('migrations', () => {
       '0008_deadline_indexes.sql',
       '0009_removal_outcome.sql',
       '0010_cleanup_jobs.sql',
+      '0011_break_glass.sql',
     ]);
   });
 
@@ -107,7 +108,10 @@ describe('migrations', () => {
     insertJob.run('revoke', 'req_FAILED', 'done');
     expect(() => insertJob.run('cleanup', 'req_FAILED', 'queued')).toThrow(/CHECK constraint failed/);
 
-    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0010_cleanup_jobs.sql' }] });
+    expect(migrate(db, projectMigrations)).toMatchObject({
+      ok: true,
+      applied: [{ file: '0010_cleanup_jobs.sql' }, { file: '0011_break_glass.sql' }],
+    });
     expect(db.prepare('SELECT id, request_id AS request, kind, state FROM jobs ORDER BY id').all()).toEqual([
       { id: 1, request: 'req_ENDING', kind: 'revoke', state: 'queued' },
       { id: 2, request: 'req_FAILED', kind: 'cleanup', state: 'queued' },
@@ -136,7 +140,12 @@ describe('migrations', () => {
 
     expect(migrate(db, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0008_deadline_indexes.sql' }, { file: '0009_removal_outcome.sql' }, { file: '0010_cleanup_jobs.sql' }],
+      applied: [
+        { file: '0008_deadline_indexes.sql' },
+        { file: '0009_removal_outcome.sql' },
+        { file: '0010_cleanup_jobs.sql' },
+        { file: '0011_break_glass.sql' },
+      ],
     });
     const requests = new SqliteRequestRepository(db);
     expect(await requests.nextDeadline(60_000)).toBe(3_601_000 - 60_000);

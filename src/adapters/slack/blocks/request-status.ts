@@ -3,7 +3,10 @@ import { formatDuration } from '../../../domain/duration.js';
 import { grantFailureText } from './grant-failure.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 
-const approvers = (request: AccessRequest): string => request.approvals.map((approval) => mention(approval.approverId)).join(', ');
+const approvers = (request: AccessRequest): string =>
+  request.breakGlass && request.approvals.length === 0
+    ? `break-glass (${mention(request.requesterId)}, no approver)`
+    : request.approvals.map((approval) => mention(approval.approverId)).join(', ');
 
 /** One line saying where a request stands, as the card, the DM and the Home tab show it. */
 export function statusLine(request: AccessRequest): string {

@@ -30,6 +30,9 @@ const REQUEST_FOR: Record<NewsKind, AccessRequest> = {
   revoke_failing: requestIn('active', { ending: { reason: 'expired', by: SYSTEM, at: 0 } }),
   cleaned_up: requestIn('failed', { cleanup: { at: 0, result: 'removed' } }),
   signed_out: requestIn('ended', { signOut: { at: 0, tokensRevoked: 2, sessionsEnded: 1, otherAccounts: 1 } }),
+  break_glass: requestIn('approved', { approvals: [], breakGlass: { at: 0, realertAt: 3_600_000 } }),
+  break_glass_unreviewed: requestIn('active', { approvals: [], breakGlass: { at: 0 } }),
+  break_glass_reviewed: requestIn('active', { approvals: [], breakGlass: { at: 0, review: { by: 'U0MANAGER2', at: 1 } } }),
   changed: requestIn('pending'),
 };
 
@@ -48,11 +51,21 @@ describe('the news in the card thread and the requester DM', () => {
       'revoke_failing',
       'cleaned_up',
       'signed_out',
+      'break_glass_reviewed',
     ]);
   });
 
-  it('sends the requester a DM when their request is closed, granted, about to end or ended', () => {
-    expect(told(renderDirectNews)).toEqual(['denied', 'timed_out', 'granted', 'failed', 'ended', 'expiring_soon', 'signed_out']);
+  it('sends the requester a DM when their request is closed, granted, about to end, ended or its break-glass reviewed', () => {
+    expect(told(renderDirectNews)).toEqual([
+      'denied',
+      'timed_out',
+      'granted',
+      'failed',
+      'ended',
+      'expiring_soon',
+      'signed_out',
+      'break_glass_reviewed',
+    ]);
   });
 
   it('posts one checklist once Boundary sign-ins ended, warning of accounts that sign in without Entra', () => {
