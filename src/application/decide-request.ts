@@ -29,7 +29,7 @@ export type DecideOutcome =
   /** The approver's Slack email leads to no Entra account, so nothing shows they are not the requester. */
   | { ok: false; code: 'approver_not_in_entra'; because: UnidentifiedApprover };
 
-type ApproverRefusal =
+export type ApproverRefusal =
   | { ok: false; code: 'identity_unconfirmed' }
   | Extract<DecideOutcome, { code: 'same_entra_account' | 'approver_not_in_entra' }>;
 
@@ -41,7 +41,11 @@ type ApproverRefusal =
  * second Slack account with an address Entra does not know looks just like it, so it is refused too. A lookup
  * that fails is refused until it can be made (Slack or Graph down): the approver is asked to try again.
  */
-async function refuseAsRequester(deps: DecideDeps, approverId: string, request: AccessRequest): Promise<ApproverRefusal | undefined> {
+export async function refuseAsRequester(
+  deps: Pick<DecideDeps, 'profiles' | 'directory'>,
+  approverId: string,
+  request: AccessRequest,
+): Promise<ApproverRefusal | undefined> {
   const unidentified = (because: UnidentifiedApprover): ApproverRefusal => ({ ok: false, code: 'approver_not_in_entra', because });
   const email = await deps.profiles.emailOf(approverId);
   if (!email.ok) return email.kind === 'no_email' ? unidentified('no_slack_email') : { ok: false, code: 'identity_unconfirmed' };

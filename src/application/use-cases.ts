@@ -3,6 +3,7 @@
 
 import type { AccessRequest } from '../domain/access-request.js';
 import { findTarget, type Target } from '../domain/policy.js';
+import { type AcknowledgeOutcome, acknowledgeBreakGlassAccess } from './acknowledge-break-glass.js';
 import type { ChangeOutcome } from './apply-transition.js';
 import { cancelRequest } from './cancel-request.js';
 import { type DecideInput, type DecideOutcome, decideRequest, previewDecision } from './decide-request.js';
@@ -42,6 +43,8 @@ export interface UseCases {
   previewDecision(input: DecideInput): Promise<PreviewOutcome>;
   cancel(input: RequestChoice): Promise<ChangeOutcome>;
   endAccess(input: EndAccessInput): Promise<ChangeOutcome>;
+  /** Another approver of the target or an admin reviews a break-glass. */
+  acknowledgeBreakGlass(input: RequestChoice): Promise<AcknowledgeOutcome>;
   /** A person's most recent requests, newest first. */
   listRequests(userId: string): Promise<AccessRequest[]>;
   /** What the Home tabs of these people show, reading what they share once. */
@@ -68,6 +71,7 @@ export function bindUseCases(deps: RequestAccessDeps, changed: () => void): UseC
     previewDecision: (input) => previewDecision(deps, input),
     cancel: async (input) => afterChange(await cancelRequest(deps, input)),
     endAccess: async (input) => afterChange(await endAccess(deps, input)),
+    acknowledgeBreakGlass: async (input) => afterChange(await acknowledgeBreakGlassAccess(deps, input)),
     listRequests: (userId) => listRequests(deps, userId),
     describeHomes: (userIds) => describeHomes(deps, userIds),
     homeViewersOf: (request) => homeViewersOf(deps.policy, request),

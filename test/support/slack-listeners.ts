@@ -28,6 +28,7 @@ export function fakeUseCases(answers: Partial<UseCases>): UseCases & { calls: [k
     'previewDecision',
     'cancel',
     'endAccess',
+    'acknowledgeBreakGlass',
     'listRequests',
     'describeHomes',
     'homeViewersOf',

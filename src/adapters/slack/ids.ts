@@ -9,6 +9,12 @@ export const ACTION = {
   acknowledgeBreakGlass: 'jit_break_glass_ack',
 } as const;
 
+/** The values of the request modal's `how` choice. */
+export const HOW = {
+  approvers: 'approvers',
+  breakGlass: 'break_glass',
+} as const;
+
 export const VIEW = {
   request: 'jit_request',
   denyReason: 'jit_deny_reason',

@@ -1,7 +1,8 @@
 // Every Slack listener of the app. Commands: /jit. Actions: jit_approve, jit_deny, jit_cancel,
-// jit_end_access, jit_revoke, jit_target. Views: jit_request, jit_deny_reason. Events: app_home_opened.
+// jit_end_access, jit_revoke, jit_target, jit_break_glass_ack. Views: jit_request, jit_deny_reason. Events: app_home_opened.
 
 import type { App } from '@slack/bolt';
+import * as breakGlassActions from './actions/break-glass-actions.js';
 import * as decisionActions from './actions/decision-actions.js';
 import * as requestActions from './actions/request-actions.js';
 import * as targetChanged from './actions/target-changed.js';
@@ -12,7 +13,16 @@ import * as denySubmission from './views/deny-submission.js';
 import * as requestSubmission from './views/request-submission.js';
 
 export function registerListeners(app: App, deps: ListenerUseCases): void {
-  for (const listener of [jitCommand, targetChanged, requestSubmission, decisionActions, denySubmission, requestActions, appHomeOpened]) {
+  for (const listener of [
+    jitCommand,
+    targetChanged,
+    requestSubmission,
+    decisionActions,
+    denySubmission,
+    requestActions,
+    appHomeOpened,
+    breakGlassActions,
+  ]) {
     listener.register(app, deps);
   }
 }
