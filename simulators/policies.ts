@@ -23,6 +23,7 @@ export interface TargetYaml {
   approvers: { users: readonly string[]; required?: number };
   requesters?: string[];
   allowGuests?: boolean;
+  breakGlass?: { max: string; alertChannel: string };
 }
 
 export interface PolicyYaml {
@@ -68,6 +69,11 @@ export function targetYaml(target: TargetYaml): string {
     ])}`,
     target.requesters && `    requesters: ${flowMap([['users', list(target.requesters)]])}`,
     target.allowGuests !== undefined && `    allow_guests: ${target.allowGuests}`,
+    target.breakGlass &&
+      `    break_glass: ${flowMap([
+        ['max', target.breakGlass.max],
+        ['alert_channel', target.breakGlass.alertChannel],
+      ])}`,
     '',
   ]
     .filter((line) => typeof line === 'string')
