@@ -29,6 +29,7 @@ export interface TargetYaml {
   autoApprove?: { scheduleIds?: string[]; escalationPolicyIds?: string[]; maxLevel?: number; max: string };
   incident?: 'optional' | 'required';
   extension?: { maxTotal: string; approval: 'approvers' | 'auto' };
+  breakGlass?: { max: string; alertChannel: string };
 }
 
 export interface PolicyYaml {
@@ -90,6 +91,11 @@ export function targetYaml(target: TargetYaml): string {
       `    extension: ${flowMap([
         ['max_total', target.extension.maxTotal],
         ['approval', target.extension.approval],
+      ])}`,
+    target.breakGlass &&
+      `    break_glass: ${flowMap([
+        ['max', target.breakGlass.max],
+        ['alert_channel', target.breakGlass.alertChannel],
       ])}`,
     '',
   ]

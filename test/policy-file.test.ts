@@ -87,7 +87,7 @@ targets:
       text: VALID.replace('    approvers:', '    aprovers:'),
       expected: [
         'policy.yml:7:5: targets[0].approvers: is required',
-        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record, auto_approve, incident, extension',
+        'policy.yml:15:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record, auto_approve, incident, extension, break_glass',
       ],
     },
     {
@@ -181,6 +181,28 @@ targets:
       expected: [
         'policy.yml:13:86: targets[0].grant.require_eligibility: unknown field "require_eligibility"; allowed here: kind, group_id',
       ],
+    },
+    {
+      rule: 'a break_glass block without its alert channel',
+      text: VALID.replace('    requesters:', '    break_glass: { max: 1h }\n    requesters:'),
+      expected: ['policy.yml:16:18: targets[0].break_glass.alert_channel: is required'],
+    },
+    {
+      rule: 'a break_glass alert channel that is not a channel id',
+      text: VALID.replace('    requesters:', '    break_glass: { max: 1h, alert_channel: "#security" }\n    requesters:'),
+      expected: [
+        'policy.yml:16:44: targets[0].break_glass.alert_channel: must be a Slack channel id such as C0123ABCD (channel details → About → Channel ID)',
+      ],
+    },
+    {
+      rule: 'a pim_group break_glass max under 5 minutes',
+      text: VALID.replace('    requesters:', '    break_glass: { max: 2m, alert_channel: C0SECURITY }\n    requesters:'),
+      expected: ['policy.yml:16:25: targets[0].break_glass.max: 2m is under 5m, the shortest PIM assignment Entra accepts'],
+    },
+    {
+      rule: 'a break_glass block with an unknown field',
+      text: VALID.replace('    requesters:', '    break_glass: { max: 1h, alert_channel: C0SECURITY, channel: C0X }\n    requesters:'),
+      expected: ['policy.yml:16:56: targets[0].break_glass.channel: unknown field "channel"; allowed here: max, alert_channel'],
     },
     {
       rule: 'an empty target list',
@@ -279,6 +301,16 @@ targets:
     },
   ])('refuses $rule, naming the line and the field', ({ block, expected }) => {
     expect(messages(`${VALID}    ${block}\n`)).toEqual(expected);
+  });
+
+  it('reads a break_glass block as its cap in minutes and its alert channel, and leaves it out where absent', () => {
+    const result = parsePolicy(
+      VALID.replace('    requesters:', '    break_glass: { max: 1h, alert_channel: C0SECURITY }\n    requesters:'),
+      'policy.yml',
+    );
+    expect(result.ok && result.policy.targets[0]?.breakGlass).toEqual({ maxMinutes: 60, alertChannel: 'C0SECURITY' });
+    const without = parsePolicy(VALID, 'policy.yml');
+    expect(without.ok && without.policy.targets[0]).not.toHaveProperty('breakGlass');
   });
 
   it('reports every problem at once, in file order', () => {

@@ -29,7 +29,7 @@ export type DecideOutcome =
   /** The approver's Slack email leads to no Entra account, so nothing shows they are not the requester. */
   | { ok: false; code: 'approver_not_in_entra'; because: UnidentifiedApprover };
 
-type ApproverRefusal =
+export type ApproverRefusal =
   | { ok: false; code: 'identity_unconfirmed' }
   | Extract<DecideOutcome, { code: 'same_entra_account' | 'approver_not_in_entra' }>;
 
@@ -42,7 +42,7 @@ type ApproverRefusal =
  * that fails is refused until it can be made (Slack or Graph down): the approver is asked to try again.
  */
 export async function refuseAsRequester(
-  deps: DecideDeps,
+  deps: Pick<DecideDeps, 'profiles' | 'directory'>,
   approverId: string,
   request: AccessRequest,
 ): Promise<ApproverRefusal | undefined> {

@@ -88,8 +88,13 @@ export interface RequestRepository {
   listEndedSince(since: number, afterId: string, limit: number): Promise<AccessRequest[]>;
   /** Grants active and not ending, a page at a time in id order (ids after `afterId`), for reconciliation. */
   listActiveGrants(afterId: string, limit: number): Promise<AccessRequest[]>;
-  /** Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning. */
+  /**
+   * Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning, an
+   * unreviewed break-glass past its second alert.
+   */
   listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]>;
+  /** Break-glass requests nobody has reviewed yet, in any state, the oldest first. */
+  listUnreviewedBreakGlass(limit: number): Promise<AccessRequest[]>;
   /** The earliest deadline still ahead, for the precise timer. */
   nextDeadline(warningMs: number): Promise<number | undefined>;
 }
@@ -100,7 +105,12 @@ export interface DecidedChange {
   change: Transition;
 }
 
-export type Deadline = { kind: 'pending_timeout' } | { kind: 'expiry' } | { kind: 'expiry_warning'; warningMs: number };
+export type Deadline =
+  | { kind: 'pending_timeout' }
+  | { kind: 'expiry' }
+  | { kind: 'expiry_warning'; warningMs: number }
+  /** An unreviewed break-glass whose alert is due to go out again. */
+  | { kind: 'break_glass_realert' };
 
 /**
  * The durable jobs written with each transition. A claimed job is leased to this process; its holder keeps the

@@ -1,5 +1,6 @@
 import type { AccessRequest, IncidentRef } from '../domain/access-request.js';
 import { openRequest } from '../domain/access-request.js';
+import { breakGlass } from '../domain/break-glass.js';
 import { openRequestFor } from '../domain/membership.js';
 import { checkRequestedDuration, findTarget, mayRequest, type Policy } from '../domain/policy.js';
 import { checkReason } from '../domain/reason.js';
@@ -17,6 +18,8 @@ export interface RecordInput {
   durationMinutes: number;
   /** The PagerDuty incident named in the form, found open (request-access.ts looks it up). */
   incident?: IncidentRef;
+  /** Break-glass: granted at once, capped at the target's `break_glass.max`, reviewed afterwards. */
+  breakGlass?: boolean;
 }
 
 export type RecordOutcome =
@@ -32,7 +35,8 @@ export type RecordOutcome =
         | 'reason_too_long'
         | 'duration_too_long'
         | 'duration_too_short'
-        | 'duration_not_offered';
+        | 'duration_not_offered'
+        | 'break_glass_not_offered';
     };
 
 // Open requests are recent ones: a pending request times out within hours, a grant ends within days.
@@ -61,8 +65,11 @@ export async function recordRequest(deps: RecordDeps, input: RecordInput): Promi
   const duration = checkRequestedDuration(target, input.durationMinutes);
   if (!duration.ok) return duration;
 
+  // A submission that claims break-glass for a target without it is refused, whatever the modal showed.
+  if (input.breakGlass && !target.breakGlass) return { ok: false, code: 'break_glass_not_offered' };
+
   const now = deps.clock.now();
-  const opened = openRequest({
+  const opened = (input.breakGlass ? breakGlass : openRequest)({
     id: deps.ids.requestId(),
     requesterId: input.requesterId,
     principalId: input.principalId,
@@ -75,6 +82,7 @@ export async function recordRequest(deps: RecordDeps, input: RecordInput): Promi
     pendingTimeoutMinutes: deps.policy.settings.pendingTimeoutMinutes,
     now,
   });
+  if (!opened.ok) return { ok: false, code: 'break_glass_not_offered' };
   await deps.requests.create(opened, now);
   return { ok: true, request: opened.request };
 }

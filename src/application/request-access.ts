@@ -45,6 +45,7 @@ async function checkForm(deps: { policy: Policy; requests: RequestRepository }, 
   const duration = checkRequestedDuration(target, input.durationMinutes);
   if (!duration.ok) return { ok: false, field: 'duration', code: duration.code };
   if (target.incident === 'required' && !input.incident?.trim()) return { ok: false, field: 'incident', code: 'incident_missing' };
+  if (input.breakGlass && !target.breakGlass) return { ok: false, field: 'target', code: 'break_glass_not_offered' };
   return { ok: true, target };
 }
 

@@ -1,6 +1,7 @@
 // Read models for Slack surfaces: a person's Home tab and their /jit list.
 
 import { type AccessRequest, type GrantedRequest, isGranted } from '../domain/access-request.js';
+import { awaitsReview } from '../domain/break-glass.js';
 import { findTarget, isAdmin, isApprover, type Policy } from '../domain/policy.js';
 import type { RequestRepository } from './ports.js';
 
@@ -11,11 +12,15 @@ export interface HomeData {
   awaitingMe: AccessRequest[];
   allActive: GrantedRequest[];
   allActiveCount: number;
+  /** Break-glass grants this person may review and nobody has yet, the oldest first. */
+  breakGlassToReview: AccessRequest[];
 }
 
 // A Home tab shows at most this many of each list; more is summarised.
 const SHOWN = 16;
 const RECENT = 200;
+// Break-glass grants still unreviewed, read for every Home tab: there are few, as each is reviewed within hours.
+const UNREVIEWED = 200;
 
 /** Whether `userId` could decide on the request now: a listed approver, not its requester, not yet approved. */
 export function awaitsDecisionOf(policy: Policy, request: AccessRequest, userId: string): boolean {
@@ -29,6 +34,13 @@ export function awaitsDecisionOf(policy: Policy, request: AccessRequest, userId:
   );
 }
 
+/** Whether `userId` could acknowledge the break-glass now: another approver of its target, or an admin. */
+export function awaitsReviewOf(policy: Policy, request: AccessRequest, userId: string): boolean {
+  const target = findTarget(policy, request.targetId);
+  const reviewer = isAdmin(policy, userId) || (target !== undefined && isApprover(target, userId));
+  return awaitsReview(request) && request.requesterId !== userId && reviewer;
+}
+
 /** The Home tabs of several people, reading what they share (pending and active requests) once. */
 export async function describeHomes(
   deps: { requests: RequestRepository; policy: Policy },
@@ -38,6 +50,7 @@ export async function describeHomes(
   const anyAdmin = userIds.some((userId) => isAdmin(deps.policy, userId));
   const allActive = anyAdmin ? (await deps.requests.listByState('active', SHOWN)).filter(isGranted) : [];
   const allActiveCount = anyAdmin ? await deps.requests.countByState('active') : 0;
+  const unreviewed = await deps.requests.listUnreviewedBreakGlass(UNREVIEWED);
   const homes = new Map<string, HomeData>();
   for (const userId of userIds) {
     const mine = await deps.requests.listByRequester(userId, RECENT);
@@ -49,6 +62,7 @@ export async function describeHomes(
       awaitingMe: pending.filter((request) => awaitsDecisionOf(deps.policy, request, userId)),
       allActive: admin ? allActive : [],
       allActiveCount: admin ? allActiveCount : 0,
+      breakGlassToReview: unreviewed.filter((request) => awaitsReviewOf(deps.policy, request, userId)),
     });
   }
   return homes;
@@ -62,11 +76,14 @@ export function listRequests(deps: { requests: RequestRepository }, userId: stri
   return deps.requests.listByRequester(userId, LISTED_REQUESTS);
 }
 
-/** Whose Home tab shows a request: its requester, whoever may decide on it, and the admins once it is approved (their list of active grants changes). */
+/**
+ * Whose Home tab shows a request: its requester, whoever may decide on it, and the admins once it is approved
+ * (their list of active grants changes) or when it is a break-glass (their list to review changes).
+ */
 export function homeViewersOf(policy: Policy, request: AccessRequest): string[] {
   const target = findTarget(policy, request.targetId);
   const viewers = new Set([request.requesterId, ...(target?.approvers.users ?? [])]);
-  if (request.state === 'active' || request.state === 'ended' || request.state === 'approved')
+  if (request.state === 'active' || request.state === 'ended' || request.state === 'approved' || request.breakGlass)
     for (const admin of policy.admins) viewers.add(admin);
   return [...viewers];
 }

@@ -3,6 +3,7 @@
 // start to catch up on everything missed while the bot was down.
 
 import { type AccessRequest, SYSTEM, type TransitionResult, timeOut } from '../domain/access-request.js';
+import { realertBreakGlass } from '../domain/break-glass.js';
 import { minutesToMs } from '../domain/duration.js';
 import { requestEnd, warnOfExpiry } from '../domain/ending.js';
 import type { Policy } from '../domain/policy.js';
@@ -20,6 +21,8 @@ export interface SweepResult {
   timedOut: number;
   expired: number;
   warned: number;
+  /** Break-glass grants nobody reviewed within the hour, alerted again. */
+  realerted: number;
 }
 
 // At most this many of each kind per sweep: a sweep runs between the jobs, and must hand the bot back to them
@@ -53,12 +56,13 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const warned = await count({ kind: 'expiry_warning', warningMs }, (request, at) =>
     warnOfExpiry(request, deps.policy.settings.expiryWarningMinutes, at),
   );
-  return { timedOut, expired, warned };
+  const realerted = await count({ kind: 'break_glass_realert' }, (request, at) => realertBreakGlass(request, at));
+  return { timedOut, expired, warned, realerted };
 }
 
 /** How many requests a sweep changed. */
 export function changedBy(swept: SweepResult): number {
-  return swept.timedOut + swept.expired + swept.warned;
+  return swept.timedOut + swept.expired + swept.warned + swept.realerted;
 }
 
 /** When the next sweep has something to do. */

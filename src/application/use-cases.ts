@@ -4,6 +4,7 @@
 import type { AccessRequest } from '../domain/access-request.js';
 import { findTarget, type Target } from '../domain/policy.js';
 import { explainTarget, type TargetExplanation } from '../domain/target-rules.js';
+import { type AcknowledgeOutcome, acknowledgeBreakGlassAccess } from './acknowledge-break-glass.js';
 import type { ChangeOutcome } from './apply-transition.js';
 import { atMostAtOnce } from './at-most.js';
 import { cancelRequest } from './cancel-request.js';
@@ -60,6 +61,8 @@ export interface UseCases {
   requestExtension(input: ExtensionAskInput): Promise<ExtensionAskOutcome>;
   /** An approver's Approve or Deny on a pending extension. */
   decideExtension(input: ExtensionDecisionInput): Promise<DecideOutcome>;
+  /** Another approver of the target or an admin reviews a break-glass. */
+  acknowledgeBreakGlass(input: RequestChoice): Promise<AcknowledgeOutcome>;
   /** A person's most recent requests, newest first. */
   listRequests(userId: string): Promise<AccessRequest[]>;
   /** What the Home tabs of these people show, reading what they share once. */
@@ -98,6 +101,7 @@ export function bindUseCases(deps: RequestAccessDeps, changed: () => void): UseC
     extensionForm: (input) => extensionForm(deps, input),
     requestExtension: async (input) => afterChange(await requestExtension(deps, input)),
     decideExtension: async (input) => afterChange(await decideExtension(deps, input)),
+    acknowledgeBreakGlass: async (input) => afterChange(await acknowledgeBreakGlassAccess(deps, input)),
     listRequests: (userId) => listRequests(deps, userId),
     describeHomes: (userIds) => describeHomes(deps, userIds),
     homeViewersOf: (request) => homeViewersOf(deps.policy, request),

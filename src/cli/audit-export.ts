@@ -1,6 +1,6 @@
-// npm run audit -- [--since 2026-01-01] [--until 2026-02-01] [--format csv|jsonl] [--database file] [--verify]
+// npm run audit -- [--since 2026-01-01] [--until 2026-02-01] [--format csv|jsonl] [--database file] [--break-glass] [--verify]
 // Prints the audit trail for auditors, or with --verify checks the hash chain and exits 1 if anything was
-// edited or deleted. Reads the SQLite file named by --database; else the PostgreSQL at JIT_DATABASE_URL; else
+// edited or deleted. --break-glass keeps the break-glass requests only: each one's events, its review among them. Reads the SQLite file named by --database; else the PostgreSQL at JIT_DATABASE_URL; else
 // the SQLite file at JIT_DATABASE, else ./data/jit.sqlite.
 
 import { existsSync } from 'node:fs';
@@ -55,6 +55,15 @@ function csvField(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/**
+ * The events of break-glass requests: every `break_glass…` event (taken, alerted again, acknowledged), and the
+ * other events of the requests those belong to (the grant, its end), in the trail's order.
+ */
+function breakGlassRows(rows: readonly AuditExportRow[]): AuditExportRow[] {
+  const marked = new Set(rows.filter((row) => row.action.startsWith('break_glass')).map((row) => row.requestId));
+  return rows.filter((row) => row.requestId !== null && marked.has(row.requestId));
+}
+
 function parseDate(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = Date.parse(text);
@@ -71,6 +80,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       format: { type: 'string', default: 'jsonl' },
       database: { type: 'string' },
       verify: { type: 'boolean', default: false },
+      'break-glass': { type: 'boolean', default: false },
     },
   });
   if (values.format !== 'csv' && values.format !== 'jsonl') throw new Error(`--format must be csv or jsonl; got "${values.format}"`);
@@ -85,7 +95,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       process.stderr.write(`audit trail TAMPERED (${check.rows} rows):\n${check.problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
       return 1;
     }
-    const rows = await source.read({ since: parseDate('since', values.since), until: parseDate('until', values.until) });
+    const read = await source.read({ since: parseDate('since', values.since), until: parseDate('until', values.until) });
+    const rows = values['break-glass'] ? breakGlassRows(read) : read;
     if (values.format === 'csv') process.stdout.write(`${CSV_COLUMNS.join(',')}\n`);
     for (const row of rows) {
       const time = new Date(row.at).toISOString();

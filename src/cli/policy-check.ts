@@ -34,7 +34,10 @@ function main(files: string[]): number {
       const { approvers, duration, grant } = target;
       process.stdout.write(
         `  ${target.id}: ${grant.kind} ${grant.groupId}, default ${formatDuration(duration.defaultMinutes)}, max ${formatDuration(duration.maxMinutes)}, ` +
-          `${approvers.required} of ${approvers.users.length} approver(s) in ${approvers.channel}\n`,
+          `${approvers.required} of ${approvers.users.length} approver(s) in ${approvers.channel}` +
+          (target.breakGlass
+            ? `, break-glass up to ${formatDuration(target.breakGlass.maxMinutes)} alerting ${target.breakGlass.alertChannel}\n`
+            : '\n'),
       );
       if (target.autoApprove) {
         const { onCall, maxMinutes } = target.autoApprove;

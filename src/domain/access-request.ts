@@ -71,6 +71,7 @@ export interface RequestFields {
   changeProblem?: string;
   extendedMinutes?: number;
   extension?: ExtensionAsk;
+  breakGlass?: BreakGlass;
 }
 
 /** A PagerDuty incident, found open when the request was made. */
@@ -78,6 +79,16 @@ export interface IncidentRef {
   id: string;
   number: number;
   title: string;
+}
+
+/**
+ * A request whose requester broke the glass: approved by no one, granted at once, and reviewed afterwards by
+ * another approver of the target or an admin. Unreviewed at `realertAt`, the alert goes out again (once).
+ */
+export interface BreakGlass {
+  at: number;
+  realertAt?: number;
+  review?: { by: Actor; at: number };
 }
 
 export interface Denial {
@@ -149,6 +160,7 @@ type RequestCore = Pick<
   | 'pendingUntil'
   | 'approvals'
   | 'incident'
+  | 'breakGlass'
 >;
 
 /** Waiting for its approvers. */
@@ -387,6 +399,8 @@ export type Refusal =
   | { ok: false; code: 'extension_not_offered' | 'extension_pending' | 'no_extension_pending' | 'grant_over' | 'invalid_extension' }
   /** The extension would take the grant past the target's `extension.max_total`; this much is still allowed. */
   | { ok: false; code: 'over_max_total'; remainingMinutes: number }
+  | { ok: false; code: 'break_glass_not_offered' | 'not_break_glass' | 'self_review' | 'not_a_reviewer' }
+  | { ok: false; code: 'already_reviewed'; reviewedBy: Actor; reviewedAt: number }
   | { ok: false; code: 'wrong_state'; state: RequestState; decidedBy?: Actor; decidedAt?: number };
 
 export interface Transition {

@@ -34,6 +34,10 @@ export const NEWS_KINDS = [
   'extended',
   'extension_denied',
   'extension_failed',
+  // Break-glass: the access was taken at once; still not reviewed an hour later; reviewed by another approver.
+  'break_glass',
+  'break_glass_unreviewed',
+  'break_glass_reviewed',
   // A notify job stored without its news: the card, the receipt and the Home tabs are brought up to date only.
   'changed',
 ] as const;

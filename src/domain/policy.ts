@@ -23,6 +23,8 @@ export interface Target {
   changeRecord?: { templateId: string; required: boolean };
   /** Absent: grants of this target cannot be extended. */
   extension?: ExtensionRule;
+  /** Absent: no break-glass. Present: a requester may take the access at once, for at most `maxMinutes`, reviewed afterwards. */
+  breakGlass?: { maxMinutes: number; alertChannel: string };
   /** Absent: every request waits for its approvers. */
   autoApprove?: AutoApproval;
   /** Absent: the request form asks for no PagerDuty incident. */

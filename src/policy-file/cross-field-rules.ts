@@ -36,8 +36,10 @@ export function crossFieldProblems(raw: Record<string, unknown>): FieldProblem[]
   if (preset !== undefined && choices.length > 0 && choices.every((choice) => choice !== undefined) && !choices.includes(preset)) {
     problems.push({ path: ['duration', 'default'], message: `${formatDuration(preset)} must be one of the choices` });
   }
+  const breakGlassMax = minutesAt((raw.break_glass as { max?: unknown } | undefined)?.max);
   if ((raw.grant as { kind?: unknown } | undefined)?.kind === 'pim_group') {
-    for (const [path, minutes] of named) {
+    const withBreakGlass: typeof named = [...named, [['break_glass', 'max'], breakGlassMax]];
+    for (const [path, minutes] of withBreakGlass) {
       if (minutes !== undefined && minutes < PIM_MIN_MINUTES) {
         problems.push({ path, message: `${formatDuration(minutes)} is under 5m, the shortest PIM assignment Entra accepts` });
       }

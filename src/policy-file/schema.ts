@@ -104,6 +104,12 @@ const targetSchema = z.strictObject({
       approval: z.enum(['approvers', 'auto'], "must be approvers (the target's approvers decide each extension) or auto (granted at once)"),
     })
     .optional(),
+  break_glass: z
+    .strictObject({
+      max: duration,
+      alert_channel: approversSchema.shape.channel,
+    })
+    .optional(),
 });
 
 export const policySchema = z.strictObject({
@@ -150,5 +156,6 @@ export function toTarget(parsed: ParsedTarget): Target {
     }),
     ...(parsed.incident && { incident: parsed.incident }),
     ...(parsed.extension && { extension: { maxTotalMinutes: parsed.extension.max_total, approval: parsed.extension.approval } }),
+    ...(parsed.break_glass && { breakGlass: { maxMinutes: parsed.break_glass.max, alertChannel: parsed.break_glass.alert_channel } }),
   };
 }

@@ -22,6 +22,7 @@ import {
   type TransitionResult,
   timeOut,
 } from '../../src/domain/access-request.js';
+import { acknowledgeBreakGlass, breakGlass, realertBreakGlass } from '../../src/domain/break-glass.js';
 import { confirmEnd, endHeldElsewhere, recordLingeringAccess, requestEnd, warnOfExpiry } from '../../src/domain/ending.js';
 import { askExtension } from '../../src/domain/extension.js';
 import { openMigratedDatabase } from '../support/database.js';
@@ -172,6 +173,7 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
         approvals: [{ approverId: APPROVER_2, at: T0 + 3700 }],
         decision: { result: 'denied', by: APPROVER_1, at: T0 + 3800, comment: 'Tomorrow' },
       },
+      breakGlass: { at: T0, realertAt: T0 + 60 * MINUTE, review: { by: APPROVER_2, at: T0 + 4500 } },
     };
     const written = (request: RequestFields, from: RequestFields | null): Transition => ({
       ok: true,
@@ -391,6 +393,32 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     ).toEqual(['req_A']);
     const jobs = await store.jobs.claimDue(T0 + 57 * MINUTE, 100, 30_000, ['extend']);
     expect(jobs.map((job) => job.kind)).toEqual(['extend']);
+  });
+
+  it('lists a break-glass as unreviewed until someone reviews it, and as due to alert again once its hour is up', async () => {
+    const store = await makeStore();
+    const glassTarget = makeTarget({ breakGlass: { maxMinutes: 60, alertChannel: 'C0SECURITY' } });
+    const input = { requesterId: REQUESTER, principalId: PERSON, target: glassTarget, reason: 'Outage', durationMinutes: 60 };
+    const opening = { ...input, pendingTimeoutMinutes: 240 };
+    const first = must(breakGlass({ ...opening, id: 'req_A', now: T0 }));
+    const second = must(breakGlass({ ...opening, id: 'req_B', now: T0 + MINUTE }));
+    await store.requests.create(first, T0);
+    await store.requests.create(second, T0 + MINUTE);
+    await opened(store, 'req_C');
+    expect((await store.requests.listUnreviewedBreakGlass(10)).map((r) => r.id)).toEqual(['req_A', 'req_B']);
+    expect(await store.requests.nextDeadline(10 * MINUTE)).toBe(T0 + 60 * MINUTE);
+    expect((await store.requests.listDue({ kind: 'break_glass_realert' }, T0 + 60 * MINUTE, 10)).map((r) => r.id)).toEqual(['req_A']);
+
+    const realerted = await step(store, first.request, (r) => realertBreakGlass(r, T0 + 60 * MINUTE), T0 + 60 * MINUTE);
+    expect(await store.requests.find('req_A')).toEqual(realerted);
+    expect(await store.requests.listDue({ kind: 'break_glass_realert' }, T0 + 60 * MINUTE, 10)).toEqual([]);
+    const reviewer = { approver: true, admin: false };
+    await step(store, second.request, (r) => acknowledgeBreakGlass(r, APPROVER_1, T0 + 2 * MINUTE, reviewer), T0 + 2 * MINUTE);
+    expect((await store.requests.listUnreviewedBreakGlass(10)).map((r) => r.id)).toEqual(['req_A']);
+    expect(fields(await store.requests.find('req_B'))?.breakGlass).toEqual({
+      at: T0 + MINUTE,
+      review: { by: APPROVER_1, at: T0 + 2 * MINUTE },
+    });
   });
 
   it('leases due jobs revocations first, lets nobody else claim them until the lease runs out, and completes them', async () => {

@@ -421,11 +421,11 @@ describe('the sweep', () => {
     const id = await submitted(deps);
     expect(await nextSweepAt(deps)).toBe(T0 + 240 * MINUTE);
     deps.clock.advance(240 * MINUTE - 1);
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0, realerted: 0 });
     deps.clock.advance(1);
-    expect(await sweep(deps)).toEqual({ timedOut: 1, expired: 0, warned: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 1, expired: 0, warned: 0, realerted: 0 });
     expect((await deps.requests.find(id))?.state).toBe('timed_out');
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0, realerted: 0 });
   });
 
   it('warns once before the end, then ends the grant through a revoke job', async () => {
@@ -435,11 +435,11 @@ describe('the sweep', () => {
     const endsAt = fields(await deps.requests.find(id))?.endsAt ?? 0;
     expect(await nextSweepAt(deps)).toBe(endsAt - 10 * MINUTE);
     deps.clock.advance(endsAt - 10 * MINUTE - deps.clock.now());
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 1 });
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 1, realerted: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0, realerted: 0 });
     expect(await nextSweepAt(deps)).toBe(endsAt);
     deps.clock.advance(10 * MINUTE);
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0, realerted: 0 });
     await drain(deps);
     expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'expired' });
     expect(deps.notifier.told.map((told) => told.event)).toEqual(['requested', 'approved', 'granted', 'expiring_soon', 'ended']);
@@ -486,7 +486,7 @@ describe('the sweep', () => {
     const id = await approved(deps);
     await drain(deps);
     deps.clock.advance(3 * 60 * MINUTE);
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0, realerted: 0 });
     await drain(deps);
     expect((await deps.requests.find(id))?.state).toBe('ended');
   });

@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { PostgresRequestRepository } from '../../src/adapters/postgres/request-repository.js';
 import { SqliteRequestRepository } from '../../src/adapters/sqlite/request-repository.js';
 import { approve, openRequest } from '../../src/domain/access-request.js';
+import { acknowledgeBreakGlass, breakGlass } from '../../src/domain/break-glass.js';
 import { openMigratedDatabase, tempDatabaseFile } from '../support/database.js';
 import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
 import { migratedDatabaseForThisTest } from '../support/postgres.js';
@@ -78,6 +79,39 @@ describe('npm run audit', () => {
         .slice(1)
         .map((line) => line.split(',')[2]),
     ).toEqual(['req_NEW', 'req_NEW']);
+  });
+
+  it('lists with --break-glass only the break-glass requests: each one taken, granted and reviewed', async () => {
+    file = tempDatabaseFile();
+    const db = openMigratedDatabase(file);
+    const requests = new SqliteRequestRepository(db);
+    const target = makeTarget({ breakGlass: { maxMinutes: 60, alertChannel: 'C0SECURITY' } });
+    const input = {
+      requesterId: REQUESTER,
+      principalId: 'p-1',
+      target,
+      reason: 'Outage INC-7',
+      durationMinutes: 60,
+      pendingTimeoutMinutes: 60,
+    };
+    await requests.create(openRequest({ ...input, id: 'req_ASKED', now: T0 }), T0);
+    const broken = breakGlass({ ...input, id: 'req_GLASS', now: T0 + 1000 });
+    if (!broken.ok) throw new Error(broken.code);
+    await requests.create(broken, T0 + 1000);
+    const reviewed = acknowledgeBreakGlass(broken.request, APPROVER_1, T0 + 2000, { approver: true, admin: false });
+    if (reviewed.ok) await requests.apply(broken.request, reviewed, T0 + 2000);
+    db.close();
+
+    const result = await audit('--format', 'jsonl', '--break-glass');
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => [line.requestId, line.action, line.actor])).toEqual([
+      ['req_GLASS', 'break_glass', REQUESTER],
+      ['req_GLASS', 'break_glass_acknowledged', APPROVER_1],
+    ]);
+    expect(lines[0]?.detail).toMatchObject({ breakGlass: true, reason: 'Outage INC-7' });
   });
 
   it('verifies an untouched trail', async () => {

@@ -46,7 +46,7 @@ targets:
     expect(result.stderr.trim().split('\n')).toEqual([
       `${file}:3:5: targets[0].approvers: is required`,
       `${file}:6:26: targets[0].duration.default: 3h is above max (2h)`,
-      `${file}:7:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record, auto_approve, incident, extension`,
+      `${file}:7:5: targets[0].aprovers: unknown field "aprovers" (did you mean "approvers"?); allowed here: id, name, description, boundary, grant, duration, approvers, requesters, allow_guests, change_record, auto_approve, incident, extension, break_glass`,
       `${file}: 3 problem(s)`,
     ]);
   });

@@ -115,6 +115,8 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
   async listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]> {
     const due = (request: AccessRequest): boolean => {
       if (deadline.kind === 'pending_timeout') return request.state === 'pending' && request.pendingUntil <= now;
+      if (deadline.kind === 'break_glass_realert')
+        return request.breakGlass?.realertAt !== undefined && request.breakGlass.realertAt <= now;
       if (request.state !== 'active' || request.ending || request.endsAt === undefined) return false;
       if (deadline.kind === 'expiry') return request.endsAt <= now;
       return request.expiryWarnedAt === undefined && request.endsAt - deadline.warningMs <= now;
@@ -122,13 +124,24 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return [...this.requests.values()].filter(due).slice(0, limit);
   }
 
+  async listUnreviewedBreakGlass(limit: number): Promise<AccessRequest[]> {
+    return [...this.requests.values()]
+      .filter((request) => request.breakGlass !== undefined && request.breakGlass.review === undefined)
+      .sort((a, b) => (a.breakGlass?.at ?? 0) - (b.breakGlass?.at ?? 0))
+      .slice(0, limit);
+  }
+
   async nextDeadline(warningMs: number): Promise<number | undefined> {
-    const times = [...this.requests.values()].flatMap((request) => {
-      if (request.state === 'pending') return [request.pendingUntil];
-      if (request.state !== 'active' || request.ending || request.endsAt === undefined) return [];
-      return request.expiryWarnedAt === undefined ? [request.endsAt, request.endsAt - warningMs] : [request.endsAt];
-    });
+    const times = [...this.requests.values()].flatMap((request) => this.deadlinesOf(request, warningMs));
     return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  private deadlinesOf(request: AccessRequest, warningMs: number): number[] {
+    const realert = request.breakGlass?.realertAt;
+    const glass = realert === undefined ? [] : [realert];
+    if (request.state === 'pending') return [...glass, request.pendingUntil];
+    if (request.state !== 'active' || request.ending || request.endsAt === undefined) return glass;
+    return request.expiryWarnedAt === undefined ? [...glass, request.endsAt, request.endsAt - warningMs] : [...glass, request.endsAt];
   }
 
   async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {

@@ -31,6 +31,7 @@ export function fakeUseCases(answers: Partial<UseCases>): UseCases & { calls: [k
     'extensionForm',
     'requestExtension',
     'decideExtension',
+    'acknowledgeBreakGlass',
     'listRequests',
     'describeHomes',
     'homeViewersOf',

@@ -116,7 +116,13 @@ export class PostgresRequestRepository implements RequestRepository {
         return this.read(SQL.expiryDue, { now, limit });
       case 'expiry_warning':
         return this.read(SQL.warningDue, { endsBy: now + deadline.warningMs, limit });
+      case 'break_glass_realert':
+        return this.read(SQL.realertDue, { now, limit });
     }
+  }
+
+  listUnreviewedBreakGlass(limit: number): Promise<AccessRequest[]> {
+    return this.read(SQL.unreviewed, { limit });
   }
 
   async nextDeadline(warningMs: number): Promise<number | undefined> {

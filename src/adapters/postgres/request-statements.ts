@@ -267,9 +267,18 @@ export const SQL = {
     WHERE r.state = 'active' AND r.ending_reason IS NULL AND r.expiry_warned_at IS NULL AND r.ends_at <= ${v.endsBy}
     ORDER BY r.ends_at LIMIT ${v.limit}`),
   ),
+  realertDue: statement<{ now: number; limit: number }>((v) =>
+    hydrated(`FROM requests r WHERE r.break_glass_realert_at IS NOT NULL AND r.break_glass_realert_at <= ${v.now}
+    ORDER BY r.break_glass_realert_at LIMIT ${v.limit}`),
+  ),
+  unreviewed: statement<{ limit: number }>((v) =>
+    hydrated(`FROM requests r WHERE r.break_glass_at IS NOT NULL AND r.break_glass_reviewed_at IS NULL
+    ORDER BY r.break_glass_at LIMIT ${v.limit}`),
+  ),
   nextDeadline: statement<{ warningMs: number }>(
     (v) => `SELECT LEAST(
       (SELECT MIN(pending_until) FROM requests WHERE state = 'pending'),
+      (SELECT MIN(break_glass_realert_at) FROM requests WHERE break_glass_realert_at IS NOT NULL),
       (SELECT MIN(ends_at) FROM requests WHERE state = 'active' AND ending_reason IS NULL),
       (SELECT MIN(ends_at) - ${v.warningMs}::bigint FROM requests
         WHERE state = 'active' AND ending_reason IS NULL AND expiry_warned_at IS NULL)) AS at`,

@@ -10,6 +10,13 @@ export const ACTION = {
   extend: 'jit_extend',
   approveExtension: 'jit_extension_approve',
   denyExtension: 'jit_extension_deny',
+  acknowledgeBreakGlass: 'jit_break_glass_ack',
+} as const;
+
+/** The values of the request modal's `how` choice. */
+export const HOW = {
+  approvers: 'approvers',
+  breakGlass: 'break_glass',
 } as const;
 
 export const VIEW = {
@@ -27,5 +34,7 @@ export const INPUT = {
   /** The PagerDuty incident, where the target asks for one. */
   incident: 'incident',
   extensionMinutes: 'extension_minutes',
+  /** The request modal's choice of how to ask: the approvers, or break-glass (where the target offers it). */
+  how: 'how',
   value: 'value',
 } as const;

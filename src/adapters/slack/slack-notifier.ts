@@ -5,8 +5,9 @@
 import type { Clock, MessageRef, Notifier, OutsideFailure, SlackMessageStore } from '../../application/ports.js';
 import type { AccessRequest } from '../../domain/access-request.js';
 import type { NewsKind } from '../../domain/news.js';
-import { findTarget, type Policy } from '../../domain/policy.js';
+import { findTarget, type Policy, type Target } from '../../domain/policy.js';
 import type { Logger } from '../../logger.js';
+import { renderBreakGlassAlert } from './blocks/break-glass-alert.js';
 import { renderExtensionMessage } from './blocks/extension.js';
 import { type BoundarySetup, renderDirectNews, renderRequestReceipt, renderThreadNews } from './blocks/notifications.js';
 import { type Rendered, renderRequestCard } from './blocks/request-card.js';
@@ -59,13 +60,18 @@ export class SlackNotifier implements Notifier {
     try {
       const target = findTarget(policy, request.targetId);
       const channel = target?.approvers.channel;
+      // A break-glass has its alert for a card: in the approvers' channel, and a copy in the alert channel.
       const card = await this.keepUpdated(
         request,
         'card',
-        renderRequestCard(request, target),
+        request.breakGlass ? renderBreakGlassAlert(request, target) : renderRequestCard(request, target),
         channel === undefined ? undefined : (content) => chat.postCard(channel, content),
       );
       if (!card.ok) return card;
+      if (request.breakGlass) {
+        const alerted = await this.keepBreakGlassAlerts(request, news, target);
+        if (!alerted.ok) return alerted;
+      }
       const receipt = await this.keepUpdated(request, 'receipt', renderRequestReceipt(request, target, channel), (content) =>
         chat.sendDirect(request.requesterId, content),
       );
@@ -93,6 +99,35 @@ export class SlackNotifier implements Notifier {
       // The message store or the Home tab's reads failed (the database): the job tries again, as after an outage.
       return { ok: false, kind: 'transient', message: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /**
+   * The break-glass alert's other copies: the one in the alert channel (posted with the first news, unless it is
+   * the approvers' channel), and the copies posted again in both channels when nobody reviewed it within the
+   * hour. Every later news updates them all, so no copy keeps an Acknowledge that no longer applies.
+   */
+  private async keepBreakGlassAlerts(
+    request: AccessRequest,
+    news: NewsKind,
+    target: Target | undefined,
+  ): Promise<{ ok: true } | OutsideFailure> {
+    const { chat } = this.deps;
+    const channel = target?.approvers.channel;
+    const alertChannel = target?.breakGlass?.alertChannel;
+    const separate = alertChannel !== undefined && alertChannel !== channel ? alertChannel : undefined;
+    const postTo = (where: string | undefined, when: boolean) =>
+      where !== undefined && when ? (content: Rendered) => chat.postCard(where, content) : undefined;
+    const again = news === 'break_glass_unreviewed';
+    const copies: [string, Rendered, ((content: Rendered) => Promise<Posted>) | undefined][] = [
+      ['alert', renderBreakGlassAlert(request, target), postTo(separate, true)],
+      ['card_again', renderBreakGlassAlert(request, target, true), postTo(channel, again)],
+      ['alert_again', renderBreakGlassAlert(request, target, true), postTo(separate, again)],
+    ];
+    for (const [kind, content, post] of copies) {
+      const kept = await this.keepUpdated(request, kind, content, post);
+      if (!kept.ok) return kept;
+    }
+    return { ok: true };
   }
 
   /** Posts the message the first time (when `post` says where), updates it in place afterwards. */

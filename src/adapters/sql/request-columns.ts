@@ -190,6 +190,32 @@ const CHANGING = [
         : { change: { sysId: row.change_sys_id, number: row.change_number, state: row.change_state as ChangeState } },
   }),
   field('changeProblem', 'change_problem', 'text'),
+  part({
+    columns: {
+      break_glass_at: 'bigint',
+      break_glass_realert_at: 'bigint',
+      break_glass_reviewed_by: 'text',
+      break_glass_reviewed_at: 'bigint',
+    },
+    write: ({ breakGlass }) => ({
+      break_glass_at: breakGlass?.at ?? null,
+      break_glass_realert_at: breakGlass?.realertAt ?? null,
+      break_glass_reviewed_by: breakGlass?.review?.by ?? null,
+      break_glass_reviewed_at: breakGlass?.review?.at ?? null,
+    }),
+    read: (row) =>
+      row.break_glass_at === null
+        ? {}
+        : {
+            breakGlass: {
+              at: row.break_glass_at,
+              ...(row.break_glass_realert_at !== null && { realertAt: row.break_glass_realert_at }),
+              ...(row.break_glass_reviewed_by !== null && {
+                review: { by: row.break_glass_reviewed_by, at: row.break_glass_reviewed_at ?? row.break_glass_at },
+              }),
+            },
+          },
+  }),
 ];
 
 const PARTS = [...OPENING, ...CHANGING];

@@ -80,8 +80,13 @@ export class SqliteRequestRepository implements RequestRepository {
         WHERE state = 'active' AND ending_reason IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?`),
       warningDue: db.prepare(`SELECT * FROM requests INDEXED BY requests_unwarned_by_end
         WHERE state = 'active' AND ending_reason IS NULL AND expiry_warned_at IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?`),
+      realertDue: db.prepare(`SELECT * FROM requests INDEXED BY requests_break_glass_realert
+        WHERE break_glass_realert_at IS NOT NULL AND break_glass_realert_at <= ? ORDER BY break_glass_realert_at LIMIT ?`),
+      unreviewed: db.prepare(`SELECT * FROM requests INDEXED BY requests_break_glass_unreviewed
+        WHERE break_glass_at IS NOT NULL AND break_glass_reviewed_at IS NULL ORDER BY break_glass_at LIMIT ?`),
       nextDeadline: db.prepare(`SELECT MIN(at) AS at FROM (
           SELECT MIN(pending_until) AS at FROM requests WHERE state = 'pending'
+          UNION ALL SELECT MIN(break_glass_realert_at) FROM requests WHERE break_glass_realert_at IS NOT NULL
           UNION ALL SELECT ends_at FROM (SELECT ends_at FROM requests INDEXED BY requests_open_by_end
             WHERE state = 'active' AND ending_reason IS NULL ORDER BY ends_at LIMIT 1)
           UNION ALL SELECT ends_at - @warning FROM (SELECT ends_at FROM requests INDEXED BY requests_unwarned_by_end
@@ -201,8 +206,14 @@ export class SqliteRequestRepository implements RequestRepository {
         ? this.statements.pendingDue.all(now, limit)
         : deadline.kind === 'expiry'
           ? this.statements.expiryDue.all(now, limit)
-          : this.statements.warningDue.all(now + deadline.warningMs, limit);
+          : deadline.kind === 'break_glass_realert'
+            ? this.statements.realertDue.all(now, limit)
+            : this.statements.warningDue.all(now + deadline.warningMs, limit);
     return (rows as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  async listUnreviewedBreakGlass(limit: number): Promise<AccessRequest[]> {
+    return (this.statements.unreviewed.all(limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
   async nextDeadline(warningMs: number): Promise<number | undefined> {

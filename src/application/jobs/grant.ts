@@ -12,6 +12,7 @@ import {
   journalGrantCall,
   sameGrantCall,
 } from '../../domain/access-request.js';
+import { grantCapMinutes } from '../../domain/break-glass.js';
 import { minutesToMs } from '../../domain/duration.js';
 import { grantCallOf, grantedSpec, holderRole } from '../../domain/membership.js';
 import { findTarget, type Target } from '../../domain/policy.js';
@@ -115,7 +116,8 @@ async function sendGrant(attempt: GrantAttempt): Promise<JobOutcome> {
   const removing = await removalUnderWay(deps, membership, request.id, Number.MAX_SAFE_INTEGER);
   if (removing) return waitForRemoval(deps, job, removing);
 
-  const durationMinutes = grantedMinutes(request, target.duration.maxMinutes);
+  const cap = grantCapMinutes(target, request);
+  const durationMinutes = grantedMinutes(request, cap);
   const justification = justificationOf(request);
   const order = {
     grant: grantedSpec(membership),
@@ -139,7 +141,7 @@ async function sendGrant(attempt: GrantAttempt): Promise<JobOutcome> {
   }
   const granted = { ...membership, ...(result.reference !== undefined && { reference: result.reference }) };
   const detail = result.alreadyPresent ? 'already granted' : 'granted';
-  return record(deps, job, (current, now) => confirmGrant(current, granted, now, target.duration.maxMinutes), detail, journaled.request);
+  return record(deps, job, (current, now) => confirmGrant(current, granted, now, cap), detail, journaled.request);
 }
 
 /**

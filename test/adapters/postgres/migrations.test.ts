@@ -49,6 +49,7 @@ describe('PostgreSQL migrations', () => {
       '0009_change_records.sql',
       '0010_pagerduty.sql',
       '0011_extensions.sql',
+      '0012_break_glass.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -72,6 +73,7 @@ describe('PostgreSQL migrations', () => {
       { version: 9, name: 'change_records' },
       { version: 10, name: 'pagerduty' },
       { version: 11, name: 'extensions' },
+      { version: 12, name: 'break_glass' },
     ]);
   });
 
@@ -119,6 +121,7 @@ describe('PostgreSQL migrations', () => {
         { file: '0009_change_records.sql' },
         { file: '0010_pagerduty.sql' },
         { file: '0011_extensions.sql' },
+        { file: '0012_break_glass.sql' },
       ],
     });
     const jobs = await pool.query('SELECT request_id AS request, kind, state FROM jobs ORDER BY id');
@@ -162,6 +165,7 @@ describe('PostgreSQL migrations', () => {
         { file: '0009_change_records.sql' },
         { file: '0010_pagerduty.sql' },
         { file: '0011_extensions.sql' },
+        { file: '0012_break_glass.sql' },
       ],
     });
     const requests = new PostgresRequestRepository(pool);

@@ -21,6 +21,8 @@ const GRANTED = {
   approvals: [{ approverId: APPROVER_1, at: T0 + 61_000 }],
   decision: { result: 'granted' as const, by: APPROVER_1, at: T0 + 61_000 },
 };
+const SECURITY = 'C0SECURITY';
+const HOUR = 3_600_000;
 
 /** The messages the notifier keeps per request, by kind, with when each was saved. */
 class FakeMessageStore implements SlackMessageStore {
@@ -83,6 +85,9 @@ const requestFor: Record<NewsKind, () => AccessRequest> = {
   change_opened: () => grantedIn('active', { change: { sysId: 'sys-1', number: 'CHG0030001', state: 'implement' } }),
   change_closed: () => grantedIn('ended', { change: { sysId: 'sys-1', number: 'CHG0030001', state: 'closed' } }),
   change_failing: () => grantedIn('active', { changeProblem: 'ServiceNow answered 503' }),
+  break_glass: () => requestIn('approved', { approvals: [], breakGlass: { at: T0, realertAt: T0 + HOUR } }),
+  break_glass_unreviewed: () => grantedIn('active', { approvals: [], breakGlass: { at: T0 } }),
+  break_glass_reviewed: () => grantedIn('active', { approvals: [], breakGlass: { at: T0, review: { by: APPROVER_2, at: T0 + HOUR } } }),
   changed: () => requestIn('pending'),
   extension_requested: () => grantedIn('active', { extension: ASKED }),
   extension_approval_recorded: () =>
@@ -209,6 +214,49 @@ describe('the notifier', () => {
       'Access for <@U0SRE0001>',
       'Access for <@U0SRE0001> extended by 30m',
     ]);
+  });
+
+  it('posts a break-glass alert with Acknowledge in the approvers’ channel and the alert channel, and updates both', async () => {
+    const { chat, messages, notifier } = setUp(makePolicy([makeTarget({ breakGlass: { maxMinutes: 60, alertChannel: SECURITY } })]));
+    const broken = requestIn('approved', { approvals: [], breakGlass: { at: T0, realertAt: T0 + HOUR } });
+
+    await notifier.notify(broken, 'break_glass');
+
+    const alerts = [chat.messagesAt({ channel: CHANNEL })[0], chat.messagesAt({ channel: SECURITY })[0]];
+    for (const alert of alerts) {
+      expect(alert?.message.text).toBe('Break-glass by <@U0SRE0001> for Production servers (SSH): not reviewed, approved');
+      expect(JSON.stringify(alert?.message.blocks)).toContain('jit_break_glass_ack');
+    }
+    expect([messages.refOf('req_TEST', 'card'), messages.refOf('req_TEST', 'alert')]).toEqual(alerts.map((alert) => alert?.ref));
+
+    await notifier.notify({ ...broken, breakGlass: { at: T0, review: { by: APPROVER_2, at: T0 + 1 } } }, 'break_glass_reviewed');
+    expect(chat.callsOf('postCard')).toHaveLength(2);
+    for (const ref of alerts.map((alert) => alert?.ref)) {
+      const updates = chat.callsOf('updateMessage').filter((call) => call.ref.channel === ref?.channel && call.ref.ts === ref?.ts);
+      expect(updates.map((call) => call.message.text)).toEqual([
+        'Break-glass by <@U0SRE0001> for Production servers (SSH): reviewed, approved',
+      ]);
+      expect(JSON.stringify(updates[0]?.message.blocks)).not.toContain('jit_break_glass_ack');
+    }
+  });
+
+  it('posts the break-glass alert again in both channels, naming the approvers, when nobody reviewed it within the hour', async () => {
+    const { chat, notifier } = setUp(makePolicy([makeTarget({ breakGlass: { maxMinutes: 60, alertChannel: SECURITY } })]));
+    const broken = grantedIn('active', { approvals: [], breakGlass: { at: T0, realertAt: T0 + HOUR } });
+    await notifier.notify(broken, 'break_glass');
+
+    const { realertAt: _due, ...unreviewed } = broken.breakGlass ?? { at: T0 };
+    await notifier.notify({ ...broken, breakGlass: unreviewed }, 'break_glass_unreviewed');
+    await notifier.notify({ ...broken, breakGlass: unreviewed }, 'break_glass_unreviewed');
+
+    for (const channel of [CHANNEL, SECURITY]) {
+      const [first, again, ...more] = chat.messagesAt({ channel });
+      expect(first?.message.text).toContain('Break-glass by <@U0SRE0001>');
+      expect(more).toEqual([]);
+      expect(JSON.stringify(again?.message.blocks)).toContain('Still not reviewed');
+      expect(JSON.stringify(again?.message.blocks)).toContain('<@U0MANAGER1> <@U0MANAGER2>: please review this break-glass.');
+      expect(JSON.stringify(again?.message.blocks)).toContain('jit_revoke');
+    }
   });
 
   it('republishes the Home tab of the requester and the approvers, and the admins’ once access is granted', async () => {

@@ -41,6 +41,7 @@ describe('migrations', () => {
       '0011_change_records.sql',
       '0012_pagerduty.sql',
       '0013_extensions.sql',
+      '0014_break_glass.sql',
     ]);
   });
 
@@ -117,6 +118,7 @@ describe('migrations', () => {
         { file: '0011_change_records.sql' },
         { file: '0012_pagerduty.sql' },
         { file: '0013_extensions.sql' },
+        { file: '0014_break_glass.sql' },
       ],
     });
     expect(db.prepare('SELECT id, request_id AS request, kind, state FROM jobs ORDER BY id').all()).toEqual([
@@ -146,7 +148,12 @@ describe('migrations', () => {
 
     expect(migrate(db, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0011_change_records.sql' }, { file: '0012_pagerduty.sql' }, { file: '0013_extensions.sql' }],
+      applied: [
+        { file: '0011_change_records.sql' },
+        { file: '0012_pagerduty.sql' },
+        { file: '0013_extensions.sql' },
+        { file: '0014_break_glass.sql' },
+      ],
     });
     insertJob.run('change_record', 'queued');
     expect(db.prepare('SELECT id, kind, state FROM jobs ORDER BY id').all()).toEqual([
@@ -181,7 +188,10 @@ describe('migrations', () => {
     insertJob.run('change_record', 'queued');
     expect(() => insertJob.run('extend', 'queued')).toThrow(/CHECK constraint failed/);
 
-    expect(migrate(db, projectMigrations)).toMatchObject({ ok: true, applied: [{ file: '0013_extensions.sql' }] });
+    expect(migrate(db, projectMigrations)).toMatchObject({
+      ok: true,
+      applied: [{ file: '0013_extensions.sql' }, { file: '0014_break_glass.sql' }],
+    });
     expect(db.prepare('SELECT id, kind, state FROM jobs ORDER BY id').all()).toEqual([
       { id: 1, kind: 'grant', state: 'done' },
       { id: 2, kind: 'change_record', state: 'queued' },
@@ -221,6 +231,7 @@ describe('migrations', () => {
         { file: '0011_change_records.sql' },
         { file: '0012_pagerduty.sql' },
         { file: '0013_extensions.sql' },
+        { file: '0014_break_glass.sql' },
       ],
     });
     const requests = new SqliteRequestRepository(db);

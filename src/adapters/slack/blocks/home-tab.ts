@@ -17,8 +17,9 @@ export interface HomeContent extends HomeData {
 }
 
 // Three lists of (heading + 15 items + "more"), the decisions list at two blocks an item, dividers and the
-// intro: at most 89 blocks, under Slack's 100.
+// intro: at most 89 blocks; the break-glass grants to review, first, add at most 3 + 5: 97, under Slack's 100.
 export const ITEMS_PER_LIST = 15;
+export const BREAK_GLASS_ITEMS = 5;
 
 const item = (text: string, action?: ButtonSpec): SectionBlock => ({
   type: 'section',
@@ -43,12 +44,36 @@ function list<R extends AccessRequest>(
 /** A Home tab whose blocks are all Block Kit's known kinds. */
 export type HomeTab = HomeView & { blocks: KnownBlock[] };
 
+/** Break-glass grants the viewer may review and nobody has: shown first, only when there are some. */
+function breakGlassToReview(content: HomeContent, name: (request: AccessRequest) => string): KnownBlock[] {
+  const { breakGlassToReview: toReview } = content;
+  if (toReview.length === 0) return [];
+  const blocks: KnownBlock[] = [section('*:rotating_light: Break-glass to review*')];
+  for (const request of toReview.slice(0, BREAK_GLASS_ITEMS)) {
+    blocks.push(
+      item(
+        `${mention(request.requesterId)} took *${name(request)}* for ${formatDuration(request.durationMinutes)} ${slackDate(request.breakGlass?.at ?? request.createdAt)}: ${escapeMrkdwn(request.reason)}`.slice(
+          0,
+          2900,
+        ),
+        { actionId: ACTION.acknowledgeBreakGlass, text: 'Acknowledge', value: request.id, style: 'primary' },
+      ),
+    );
+  }
+  if (toReview.length > BREAK_GLASS_ITEMS)
+    blocks.push(
+      context(`…and ${toReview.length - BREAK_GLASS_ITEMS} more; each alert card in the approvers' channel has Acknowledge too.`),
+    );
+  return [...blocks, divider()];
+}
+
 export function renderHome(content: HomeContent): HomeTab {
   const name = (request: AccessRequest) => escapeMrkdwn(targetName(content.targetOf(request), request));
   const blocks: KnownBlock[] = [
     header('Just-in-time access'),
     context('Type `/jit` to ask for access, `/jit list` for your requests, `/jit help` for help.'),
     divider(),
+    ...breakGlassToReview(content, name),
     ...list('Your active access', 'No active access.', content.myActive, (request) =>
       item(
         `:unlock: *${name(request)}* until ${slackDate(request.endsAt)}${request.ending ? ' — ending now…' : ''}`,

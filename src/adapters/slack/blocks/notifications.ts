@@ -204,7 +204,17 @@ export function renderThreadNews(
     case 'extended':
     case 'extension_denied':
       return undefined;
-    // The card, updated in place, says it all.
+    case 'break_glass_reviewed': {
+      const review = request.breakGlass?.review;
+      if (!review) return undefined;
+      return {
+        text: `Break-glass by ${who} acknowledged by ${mention(review.by)}`,
+        blocks: [section(`:white_check_mark: Break-glass by ${who} acknowledged by ${mention(review.by)}.`)],
+      };
+    }
+    // The card, updated in place, says it all; the break-glass alerts are cards of their own.
+    case 'break_glass':
+    case 'break_glass_unreviewed':
     case 'requested':
     case 'approval_recorded':
     case 'approved':
@@ -324,9 +334,19 @@ export function renderDirectNews(
         text: `Entra did not move the end of your access to ${name}`,
         blocks: [section(`:warning: ${entraRefusal(request)}`)],
       };
+    case 'break_glass_reviewed': {
+      const review = request.breakGlass?.review;
+      if (!review) return undefined;
+      return {
+        text: `Your break-glass access to ${name} was reviewed`,
+        blocks: [section(`:white_check_mark: Your break-glass access to *${name}* was acknowledged by ${mention(review.by)}.`)],
+      };
+    }
     // The receipt, updated in place, says it all; the approvers' troubles are theirs to hear about.
     case 'extension_requested':
     case 'extension_approval_recorded':
+    case 'break_glass':
+    case 'break_glass_unreviewed':
     case 'requested':
     case 'approval_recorded':
     case 'approved':

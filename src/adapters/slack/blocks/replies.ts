@@ -33,16 +33,27 @@ const STATE_WORDS: Record<string, string> = {
   pending: 'still waiting',
 };
 
-export function refusalText(refusal: ChangeRefusal): string {
+/** `doing`: what the refused click would have done, for the identity refusals Approve and Acknowledge share. */
+export function refusalText(refusal: ChangeRefusal, doing = 'approve this request'): string {
   switch (refusal.code) {
     case 'self_approval':
       return 'You cannot decide on your own request; another approver has to.';
     case 'same_entra_account':
-      return `You cannot approve this request: your Slack email is an address of the Entra account that would receive the access (${escapeMrkdwn(refusal.account)}). Another approver has to.`;
+      return `You cannot ${doing}: your Slack email is an address of the Entra account that would receive the access (${escapeMrkdwn(refusal.account)}). Another approver has to.`;
     case 'approver_not_in_entra': {
       const [why, fix] = UNIDENTIFIED_APPROVER[refusal.because];
-      return `You cannot approve this request: ${why}, so the bot cannot prove you are not the requester. ${fix}; meanwhile another approver has to.`;
+      return `You cannot ${doing}: ${why}, so the bot cannot prove you are not the requester. ${fix}; meanwhile another approver has to.`;
     }
+    case 'break_glass_not_offered':
+      return 'This target offers no break-glass access; ask the approvers instead.';
+    case 'not_break_glass':
+      return 'This request was not a break-glass, so there is nothing to acknowledge.';
+    case 'self_review':
+      return 'You broke the glass yourself, so you cannot acknowledge it; another approver of this target or an admin has to.';
+    case 'not_a_reviewer':
+      return 'Only another approver of this target or an admin can acknowledge a break-glass.';
+    case 'already_reviewed':
+      return `Nothing changed: this break-glass was already acknowledged by ${mention(refusal.reviewedBy)} ${slackDate(refusal.reviewedAt)}.`;
     case 'not_an_approver':
       return 'Only the approvers listed for this target in the policy can decide on it.';
     case 'already_approved':
@@ -143,5 +154,7 @@ export function requestRefusalText(outcome: Extract<RequestAccessOutcome, { ok: 
       return outcome.optional
         ? 'PagerDuty did not answer, try again — or leave the incident empty to ask without it.'
         : 'PagerDuty did not answer, try again.';
+    case 'break_glass_not_offered':
+      return 'This target offers no break-glass access; ask the approvers instead.';
   }
 }

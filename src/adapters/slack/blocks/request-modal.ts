@@ -6,7 +6,7 @@ import { formatDuration } from '../../../domain/duration.js';
 import { durationChoices, type Target } from '../../../domain/policy.js';
 import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../domain/reason.js';
 import type { RequestPrefill } from '../../../domain/request-again.js';
-import { ACTION, INPUT, VIEW } from '../ids.js';
+import { ACTION, HOW, INPUT, VIEW } from '../ids.js';
 import { context, plain } from './block-elements.js';
 import { clip } from './mrkdwn.js';
 
@@ -76,6 +76,26 @@ export function renderRequestModal(targets: readonly Target[], selected: Target,
       label: plain(selected.incident === 'required' ? 'PagerDuty incident' : 'PagerDuty incident (optional)'),
       hint: plain('Its id (Q1ABC…) or number. It must be open; approvers see its title.'),
       element: { type: 'plain_text_input', action_id: INPUT.value, max_length: 64, placeholder: plain('e.g. 1234') },
+    });
+  }
+  if (selected.breakGlass) {
+    const max = formatDuration(selected.breakGlass.maxMinutes);
+    blocks.push({
+      type: 'input',
+      block_id: INPUT.how,
+      label: plain('How'),
+      hint: plain(
+        `Break-glass is for emergencies: the access is granted at once for at most ${max}, the security channel is alerted, and another approver reviews it afterwards.`,
+      ),
+      element: {
+        type: 'radio_buttons',
+        action_id: INPUT.value,
+        options: [
+          option('Ask the approvers', HOW.approvers),
+          option('Emergency access (break-glass)', HOW.breakGlass, `Granted at once for at most ${max}, reviewed afterwards`),
+        ],
+        initial_option: option('Ask the approvers', HOW.approvers),
+      },
     });
   }
   return {

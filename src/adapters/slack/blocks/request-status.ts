@@ -5,9 +5,10 @@ import type { Target } from '../../../domain/policy.js';
 import { grantFailureText } from './grant-failure.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 
-/** Who approved: the approvers, or what approved the request without them (PagerDuty on-call). */
+/** Who approved: the approvers, or what approved the request without them (PagerDuty on-call, break-glass). */
 const approvers = (request: AccessRequest): string => {
-  const auto = fieldsOf(request).autoApprovedBy;
+  const { autoApprovedBy: auto, breakGlass } = fieldsOf(request);
+  if (breakGlass && request.approvals.length === 0) return `break-glass (${mention(request.requesterId)}, no approver)`;
   return auto !== undefined ? escapeMrkdwn(auto) : request.approvals.map((approval) => mention(approval.approverId)).join(', ');
 };
 

@@ -1,10 +1,9 @@
 // Every Slack listener of the app. Commands: /jit. Actions: jit_approve, jit_deny, jit_cancel,
-// jit_end_access, jit_revoke, jit_target, jit_request_again. Views: jit_request, jit_deny_reason.
-// Events: app_home_opened.
-// jit_end_access, jit_revoke, jit_target, jit_extend, jit_extension_approve, jit_extension_deny. Views:
-// jit_request, jit_deny_reason, jit_extend. Events: app_home_opened.
+// jit_end_access, jit_revoke, jit_target, jit_request_again, jit_extend, jit_extension_approve,
+// jit_extension_deny, jit_break_glass_ack. Views: jit_request, jit_deny_reason, jit_extend. Events: app_home_opened.
 
 import type { App } from '@slack/bolt';
+import * as breakGlassActions from './actions/break-glass-actions.js';
 import * as decisionActions from './actions/decision-actions.js';
 import * as extensionActions from './actions/extension-actions.js';
 import * as requestActions from './actions/request-actions.js';
@@ -29,6 +28,7 @@ export function registerListeners(app: App, deps: ListenerUseCases): void {
     extensionActions,
     extendSubmission,
     appHomeOpened,
+    breakGlassActions,
   ]) {
     listener.register(app, deps);
   }

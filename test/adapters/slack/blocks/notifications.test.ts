@@ -33,6 +33,9 @@ const REQUEST_FOR: Record<NewsKind, AccessRequest> = {
   change_opened: requestIn('active', { change: { sysId: 'sys-1', number: 'CHG0030001', state: 'implement' } }),
   change_closed: requestIn('ended', { change: { sysId: 'sys-1', number: 'CHG0030001', state: 'closed' } }),
   change_failing: requestIn('active', { changeProblem: 'ServiceNow answered 503' }),
+  break_glass: requestIn('approved', { approvals: [], breakGlass: { at: 0, realertAt: 3_600_000 } }),
+  break_glass_unreviewed: requestIn('active', { approvals: [], breakGlass: { at: 0 } }),
+  break_glass_reviewed: requestIn('active', { approvals: [], breakGlass: { at: 0, review: { by: 'U0MANAGER2', at: 1 } } }),
   changed: requestIn('pending'),
   extension_requested: requestIn('active', { extension: { minutes: 30, reason: 'More', askedAt: 0, approvals: [] } }),
   extension_approval_recorded: requestIn('active', { extension: { minutes: 30, reason: 'More', askedAt: 0, approvals: [] } }),
@@ -65,10 +68,11 @@ describe('the news in the card thread and the requester DM', () => {
       'change_closed',
       'change_failing',
       'extension_failed',
+      'break_glass_reviewed',
     ]);
   });
 
-  it('sends the requester a DM when their request is closed, granted, about to end or ended', () => {
+  it('sends the requester a DM when their request is closed, granted, about to end, ended or its break-glass reviewed', () => {
     expect(told(renderDirectNews)).toEqual([
       'denied',
       'timed_out',
@@ -80,6 +84,7 @@ describe('the news in the card thread and the requester DM', () => {
       'extended',
       'extension_denied',
       'extension_failed',
+      'break_glass_reviewed',
     ]);
   });
 

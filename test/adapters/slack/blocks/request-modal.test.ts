@@ -1,7 +1,7 @@
-import type { InputBlock, PlainTextInput, StaticSelect } from '@slack/types';
+import type { InputBlock, PlainTextInput, RadioButtons, StaticSelect } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { renderDenyModal, renderRequestModal } from '../../../../src/adapters/slack/blocks/request-modal.js';
-import { ACTION, INPUT, VIEW } from '../../../../src/adapters/slack/ids.js';
+import { ACTION, HOW, INPUT, VIEW } from '../../../../src/adapters/slack/ids.js';
 import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../../../src/domain/reason.js';
 import { makeTarget } from '../../../support/fixtures.js';
 
@@ -17,6 +17,20 @@ const inputs = (blocks: readonly { type: string }[]) => blocks.filter((block): b
 const select = (block: InputBlock | undefined) => block?.element as StaticSelect | undefined;
 
 describe('the request modal', () => {
+  it('offers break-glass beside asking the approvers only for a target with break_glass, asking the approvers by default', () => {
+    const glass = makeTarget({ breakGlass: { maxMinutes: 60, alertChannel: 'C0SECURITY' } });
+    const how = inputs(renderRequestModal([glass], glass).blocks).find((block) => block.block_id === INPUT.how);
+    const radio = how?.element as RadioButtons | undefined;
+
+    expect(radio?.options?.map((option) => [option.value, option.text.text])).toEqual([
+      [HOW.approvers, 'Ask the approvers'],
+      [HOW.breakGlass, 'Emergency access (break-glass)'],
+    ]);
+    expect(radio?.options?.[1]?.description?.text).toBe('Granted at once for at most 1h, reviewed afterwards');
+    expect(radio?.initial_option?.value).toBe(HOW.approvers);
+    expect(inputs(renderRequestModal([ssh], ssh).blocks).map((block) => block.block_id)).not.toContain(INPUT.how);
+  });
+
   it('asks for a target, a reason and a duration, with the picked target shown', () => {
     const modal = renderRequestModal([ssh, db], db);
 

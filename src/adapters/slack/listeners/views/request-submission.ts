@@ -1,6 +1,6 @@
 import type { App, ViewStateValue } from '@slack/bolt';
 import { requestRefusalText } from '../../blocks/replies.js';
-import { INPUT, VIEW } from '../../ids.js';
+import { HOW, INPUT, VIEW } from '../../ids.js';
 import { inTimeForAck } from '../before-ack.js';
 import type { ListenerUseCases } from '../use-cases.js';
 
@@ -17,6 +17,8 @@ export function readRequestForm(values: Values, requesterId: string) {
       reason: values[INPUT.reason]?.[INPUT.value]?.value ?? undefined,
       incident: values[INPUT.incident]?.[INPUT.value]?.value ?? undefined,
       durationMinutes: Number(values[durationBlock]?.[INPUT.value]?.selected_option?.value ?? Number.NaN),
+      // Read whatever the submission says: the use case refuses it for a target without break-glass.
+      ...(values[INPUT.how]?.[INPUT.value]?.selected_option?.value === HOW.breakGlass && { breakGlass: true }),
     },
     durationBlock,
   };

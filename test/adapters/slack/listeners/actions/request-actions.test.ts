@@ -27,6 +27,7 @@ describe('Cancel, End access now and Revoke', () => {
       awaitingMe: [],
       allActive: [],
       allActiveCount: 0,
+      breakGlassToReview: [],
       targetOf: () => TARGET,
     };
     await homeWith(harness, { ...base, myActive: [grantedIn()] });
@@ -44,6 +45,7 @@ describe('Cancel, End access now and Revoke', () => {
       awaitingMe: [],
       allActive: [],
       allActiveCount: 0,
+      breakGlassToReview: [],
       targetOf: () => TARGET,
     };
     await homeWith(harness, { ...base, myPending: [requestIn('pending')] });

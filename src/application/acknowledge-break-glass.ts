@@ -1,0 +1,40 @@
+// Another approver of the target or an admin acknowledges a break-glass: the review afterwards that the grant
+// made at once owes. Never the person who broke the glass, under any Slack account: as for an approval, the
+// reviewer's Slack email must lead to Entra accounts none of which is the one that received the access.
+
+import { acknowledgeBreakGlass, mayReview, type ReviewAuthority } from '../domain/break-glass.js';
+import { findTarget, isAdmin, isApprover, type Policy } from '../domain/policy.js';
+import { applyTransition, type ChangeOutcome } from './apply-transition.js';
+import { type ApproverRefusal, refuseAsRequester } from './decide-request.js';
+import type { Clock, EntraDirectory, RequestRepository, SlackProfiles } from './ports.js';
+
+export interface AcknowledgeDeps {
+  requests: RequestRepository;
+  policy: Policy;
+  clock: Clock;
+  profiles: SlackProfiles;
+  directory: EntraDirectory;
+}
+
+export type AcknowledgeOutcome = ChangeOutcome | ApproverRefusal;
+
+export async function acknowledgeBreakGlassAccess(
+  deps: AcknowledgeDeps,
+  input: { requestId: string; actorId: string },
+): Promise<AcknowledgeOutcome> {
+  const stored = await deps.requests.find(input.requestId);
+  if (!stored) return { ok: false, code: 'unknown_request' };
+  // The policy as it is now: a target gone from the policy has no approvers left, only admins.
+  const target = findTarget(deps.policy, stored.targetId);
+  const authority: ReviewAuthority = {
+    approver: target !== undefined && isApprover(target, input.actorId),
+    admin: isAdmin(deps.policy, input.actorId),
+  };
+  const refused = mayReview(stored, input.actorId, authority);
+  if (refused) return refused;
+  const asRequester = await refuseAsRequester(deps, input.actorId, stored);
+  if (asRequester) return asRequester;
+  return applyTransition(deps, input.requestId, (request, now) => acknowledgeBreakGlass(request, input.actorId, now, authority), {
+    read: stored,
+  });
+}
