@@ -4,8 +4,22 @@
 
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { DEFAULTS } from './config-defaults.js';
+import {
+  type BoundaryConfig,
+  checkServiceUrl,
+  type Env,
+  type PagerDutyConfig,
+  readBoundary,
+  readPagerDuty,
+  readServiceNow,
+  type ServiceNowConfig,
+} from './config-services.js';
 import type { Policy } from './domain/policy.js';
 import { formatPolicyProblem, loadPolicyFile, type PolicyEnvironment } from './policy-file.js';
+
+export { DEFAULTS } from './config-defaults.js';
+export type { BoundaryConfig, PagerDutyConfig, ServiceNowConfig } from './config-services.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -33,47 +47,9 @@ export interface Config {
   pagerDuty?: PagerDutyConfig;
 }
 
-export interface ServiceNowConfig {
-  /** The instance, such as https://example.service-now.com, without a trailing slash. */
-  instanceUrl: string;
-  /** The integration user (role itil) the bot opens and closes changes as. */
-  username: string;
-  password: string;
-}
-
-export interface PagerDutyConfig {
-  /** PagerDuty REST API v2 base URL. */
-  apiUrl: string;
-  /** A read-only REST API key. */
-  token: string;
-}
-
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
-export interface BoundaryConfig {
-  addr: string;
-  /** The bot's own password (`ampw_…`) or LDAP (`amldap_…`) auth method. */
-  authMethodId: string;
-  loginName: string;
-  password: string;
-  /** The OIDC auth method (`amoidc_…`) people sign in with through Entra. */
-  oidcAuthMethodId: string;
-}
-
 export type ConfigLoad = { ok: true; config: Config } | { ok: false; problems: string[] };
-
-export const DEFAULTS = {
-  SLACK_API_URL: 'https://slack.com/api/',
-  AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com',
-  GRAPH_BASE_URL: 'https://graph.microsoft.com',
-  JIT_POLICY_FILE: './policy.yml',
-  JIT_DATABASE: './data/jit.sqlite',
-  LOG_LEVEL: 'info',
-  JIT_HTTP_PORT: '8080',
-  // Loopback: /metrics tells who holds access, so it is not served to the network unless asked (Docker sets 0.0.0.0).
-  JIT_HTTP_HOST: '127.0.0.1',
-  PAGERDUTY_API_URL: 'https://api.pagerduty.com',
-} as const;
 
 // The variable names the bot reads; anything holding a secret is listed so that it is never echoed.
 // JIT_DATABASE_URL may carry the database password.
@@ -89,36 +65,6 @@ export const SECRET_VARIABLES = [
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN = /^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/i;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function isLoopback(url: URL): boolean {
-  return LOOPBACK_HOSTS.has(url.hostname);
-}
-
-/**
- * A URL the bot sends credentials to: https, or plain http on loopback only (the local simulators), and never
- * with user info, a query or a fragment.
- */
-function checkServiceUrl(name: string, value: string, problems: string[], options: { httpsOnly: boolean }): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    problems.push(`${name} is not a URL ("${value}"); give an absolute URL such as ${DEFAULTS[name as keyof typeof DEFAULTS]}`);
-    return value;
-  }
-  const httpAllowed = !options.httpsOnly && url.protocol === 'http:' && isLoopback(url);
-  if (url.protocol !== 'https:' && !httpAllowed) {
-    const rule = options.httpsOnly ? 'must use https' : 'must use https (plain http is accepted on localhost only)';
-    problems.push(`${name} ${rule}; got "${url.protocol}//${url.host}"`);
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    problems.push(`${name} must not carry credentials, a query or a fragment; give just the base URL`);
-  }
-  return url.toString();
-}
 
 function checkToken(name: string, value: string | undefined, prefix: string, where: string, problems: string[]): string {
   if (!value) {
@@ -170,98 +116,6 @@ function readDatabase(env: Env, problems: string[]): DatabaseConfig {
     problems.push('JIT_DATABASE_URL names no database; add it after the host, as in postgres://…@host:5432/jit');
   }
   return { kind: 'postgres', url };
-}
-
-/**
- * The optional Boundary settings: all or none. Boundary ids carry their type as a prefix (ampw_, amldap_,
- * amoidc_; developer.hashicorp.com/boundary/docs/concepts/domain-model/auth-methods).
- */
-function readBoundary(env: Env, problems: string[]): BoundaryConfig | undefined {
-  const addrValue = env.BOUNDARY_ADDR?.trim() ?? '';
-  if (!addrValue) return undefined;
-  const needed = 'required once BOUNDARY_ADDR is set';
-  let addr = addrValue;
-  try {
-    const url = new URL(addrValue);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
-      problems.push(`BOUNDARY_ADDR must use https (plain http is accepted on localhost only); got "${url.protocol}//${url.host}"`);
-    }
-    if (url.username || url.password || url.search || url.hash) {
-      problems.push('BOUNDARY_ADDR must not carry credentials, a query or a fragment; give just the controller address');
-    }
-    addr = url.origin + url.pathname.replace(/\/+$/, '');
-  } catch {
-    problems.push(`BOUNDARY_ADDR is not a URL ("${addrValue}"); give the controller address, such as https://boundary.example.com:9200`);
-  }
-  const authMethodId = env.BOUNDARY_AUTH_METHOD_ID?.trim() ?? '';
-  if (!authMethodId)
-    problems.push(`BOUNDARY_AUTH_METHOD_ID is ${needed}: the password (ampw_…) or LDAP (amldap_…) auth method of the bot's account`);
-  else if (!/^(ampw|amldap)_\w+$/.test(authMethodId)) {
-    problems.push(`BOUNDARY_AUTH_METHOD_ID must be a password (ampw_…) or LDAP (amldap_…) auth method id; got "${authMethodId}"`);
-  }
-  const loginName = env.BOUNDARY_LOGIN_NAME?.trim() ?? '';
-  if (!loginName) problems.push(`BOUNDARY_LOGIN_NAME is ${needed}: the login name of the bot's Boundary account`);
-  const password = env.BOUNDARY_PASSWORD ?? '';
-  if (!password) problems.push(`BOUNDARY_PASSWORD is ${needed}: the password of the bot's Boundary account`);
-  const oidcAuthMethodId = env.BOUNDARY_OIDC_AUTH_METHOD_ID?.trim() ?? '';
-  if (!oidcAuthMethodId) problems.push(`BOUNDARY_OIDC_AUTH_METHOD_ID is ${needed}: the OIDC auth method (amoidc_…) people sign in with`);
-  else if (!/^amoidc_\w+$/.test(oidcAuthMethodId)) {
-    problems.push(`BOUNDARY_OIDC_AUTH_METHOD_ID must be an OIDC auth method id (amoidc_…); got "${oidcAuthMethodId}"`);
-  }
-  return Object.freeze({ addr, authMethodId, loginName, password, oidcAuthMethodId });
-}
-
-/** The optional ServiceNow settings: all three, or none (the URL unset turns change records off). */
-function readServiceNow(env: Env, problems: string[]): ServiceNowConfig | undefined {
-  const urlValue = env.SERVICENOW_INSTANCE_URL?.trim() ?? '';
-  const needed = 'required once SERVICENOW_INSTANCE_URL is set';
-  if (!urlValue) {
-    if (env.SERVICENOW_USERNAME?.trim() || env.SERVICENOW_PASSWORD) {
-      problems.push('SERVICENOW_USERNAME and SERVICENOW_PASSWORD are set but SERVICENOW_INSTANCE_URL is not; set it too, or unset them');
-    }
-    return undefined;
-  }
-  let instanceUrl = urlValue;
-  try {
-    const url = new URL(urlValue);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
-      problems.push(
-        `SERVICENOW_INSTANCE_URL must use https (plain http is accepted on localhost only); got "${url.protocol}//${url.host}"`,
-      );
-    }
-    if (url.username || url.password || url.search || url.hash) {
-      problems.push('SERVICENOW_INSTANCE_URL must not carry credentials, a query or a fragment; give just the instance address');
-    }
-    instanceUrl = url.origin + url.pathname.replace(/\/+$/, '');
-  } catch {
-    problems.push(
-      `SERVICENOW_INSTANCE_URL is not a URL ("${urlValue}"); give the instance address, such as https://example.service-now.com`,
-    );
-  }
-  const username = env.SERVICENOW_USERNAME?.trim() ?? '';
-  if (!username) problems.push(`SERVICENOW_USERNAME is ${needed}: the integration user (with the itil role) the bot opens changes as`);
-  const password = env.SERVICENOW_PASSWORD ?? '';
-  if (!password) problems.push(`SERVICENOW_PASSWORD is ${needed}: the integration user's password`);
-  return Object.freeze({ instanceUrl, username, password });
-}
-
-/**
- * PagerDuty is optional: without PAGERDUTY_TOKEN nothing of it is used (and a policy that needs it is refused).
- * PAGERDUTY_API_URL without a token is a mistake worth reporting: someone meant to turn it on.
- */
-function readPagerDuty(env: Env, problems: string[]): PagerDutyConfig | undefined {
-  const token = env.PAGERDUTY_TOKEN?.trim() ?? '';
-  const urlValue = env.PAGERDUTY_API_URL?.trim() ?? '';
-  if (!token) {
-    if (urlValue) problems.push('PAGERDUTY_API_URL is set but PAGERDUTY_TOKEN is not: give a read-only REST API key, or unset both');
-    return undefined;
-  }
-  if (/\s/.test(token)) problems.push('PAGERDUTY_TOKEN must be the API key alone, without spaces or a "Token token=" prefix');
-  const apiUrl = checkServiceUrl('PAGERDUTY_API_URL', urlValue || DEFAULTS.PAGERDUTY_API_URL, problems, { httpsOnly: false }).replace(
-    /\/+$/,
-    '',
-  );
-  return Object.freeze({ apiUrl, token });
 }
 
 /**
