@@ -102,26 +102,11 @@ export function parsePolicy(text: string, file: string, environment?: PolicyEnvi
         const path = ['targets', index, ...found.path];
         problems.push(problem(locate.node(path), fieldName(path), found.message));
       }
-      if (environment && !environment.serviceNow && (target as { change_record?: unknown }).change_record !== undefined) {
-        const path = ['targets', index, 'change_record'];
-        problems.push(
-          problem(
-            locate.node(path),
-            fieldName(path),
-            'needs ServiceNow: set SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME and SERVICENOW_PASSWORD, or remove change_record',
-          ),
-        );
-      }
-      for (const block of PAGERDUTY_BLOCKS) {
-        if (!environment || environment.pagerDuty || (target as Record<string, unknown>)[block] === undefined) continue;
-        const path = ['targets', index, block];
-        problems.push(
-          problem(
-            locate.key(['targets', index], block),
-            fieldName(path),
-            'needs PagerDuty, which is not configured: set PAGERDUTY_TOKEN to a read-only REST API key, or remove this block',
-          ),
-        );
+      for (const found of unconfiguredServiceProblems(target as Record<string, unknown>, environment)) {
+        const path = ['targets', index, found.block];
+        // A missing service is reported where the block's value starts (change_record) or at its key (PagerDuty's).
+        const where = found.block === 'change_record' ? locate.node(path) : locate.key(['targets', index], found.block);
+        problems.push(problem(where, fieldName(path), found.message));
       }
       const id = (target as { id?: unknown }).id;
       if (typeof id !== 'string') return;
@@ -156,6 +141,29 @@ export function parsePolicy(text: string, file: string, environment?: PolicyEnvi
       targets: data.targets.map(toTarget),
     }),
   };
+}
+
+/** The blocks of a target that need an outside service the environment does not configure. */
+function unconfiguredServiceProblems(
+  target: Record<string, unknown>,
+  environment: PolicyEnvironment | undefined,
+): { block: string; message: string }[] {
+  if (!environment) return [];
+  const found: { block: string; message: string }[] = [];
+  if (!environment.serviceNow && target.change_record !== undefined) {
+    found.push({
+      block: 'change_record',
+      message: 'needs ServiceNow: set SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME and SERVICENOW_PASSWORD, or remove change_record',
+    });
+  }
+  for (const block of PAGERDUTY_BLOCKS) {
+    if (environment.pagerDuty || target[block] === undefined) continue;
+    found.push({
+      block,
+      message: 'needs PagerDuty, which is not configured: set PAGERDUTY_TOKEN to a read-only REST API key, or remove this block',
+    });
+  }
+  return found;
 }
 
 function sha256Of(bytes: Buffer): string {
