@@ -53,9 +53,27 @@ function occurrenceOf(request: AccessRequest, news: NewsKind): string {
 type Kept = { ok: true; ref: MessageRef | undefined } | OutsideFailure;
 
 export class SlackNotifier implements Notifier {
+  /** The news of each request being told now: the next news of the same request waits for it. */
+  private readonly telling = new Map<string, Promise<unknown>>();
+
   constructor(private readonly deps: SlackNotifierDeps) {}
 
-  async notify(request: AccessRequest, news: NewsKind): Promise<{ ok: true } | OutsideFailure> {
+  /**
+   * One request's news is told one at a time: two jobs of the same request running at once (a break-glass alert
+   * still being posted when its grant's news comes) would each find no card yet and post one.
+   */
+  notify(request: AccessRequest, news: NewsKind): Promise<{ ok: true } | OutsideFailure> {
+    const before = this.telling.get(request.id) ?? Promise.resolve();
+    const told = before.then(() => this.tell(request, news));
+    const settled = told.catch(() => undefined);
+    this.telling.set(request.id, settled);
+    void settled.then(() => {
+      if (this.telling.get(request.id) === settled) this.telling.delete(request.id);
+    });
+    return told;
+  }
+
+  private async tell(request: AccessRequest, news: NewsKind): Promise<{ ok: true } | OutsideFailure> {
     const { chat, policy, boundary } = this.deps;
     try {
       const target = findTarget(policy, request.targetId);

@@ -128,6 +128,17 @@ const besides = ({ thread, dm }: { thread: boolean; dm: boolean }): string =>
   [thread && 'in the card’s thread', dm && 'in the requester’s DM'].filter(Boolean).join(' and ') || 'nowhere else';
 
 describe('the notifier', () => {
+  it('tells one request’s news one at a time, so two jobs at once post one card, and the later news has the last word', async () => {
+    const { chat, notifier } = setUp();
+    const [first, second] = await Promise.all([
+      notifier.notify(requestIn('pending'), 'requested'),
+      notifier.notify(requestIn('approved'), 'approved'),
+    ]);
+    expect([first, second]).toEqual([{ ok: true }, { ok: true }]);
+    expect(chat.callsOf('postCard')).toHaveLength(1);
+    expect(chat.callsOf('updateMessage').at(-1)?.message.text).toMatch(/approved$/);
+  });
+
   it('posts the card in the approvers’ channel and the receipt in the requester’s DM, and keeps where each lives', async () => {
     const { chat, messages, notifier } = setUp();
 
