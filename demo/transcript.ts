@@ -41,7 +41,9 @@ export function blocksAsLines(blocks: unknown[], names: Names): string[] {
         break;
       case 'section': {
         if (block.text) lines.push(...read(textOf(block.text)).split('\n'));
-        for (const field of (block.fields as unknown[] | undefined) ?? []) lines.push(read(textOf(field)).replace('\n', ': '));
+        // A field is a bold title, a line break and its value (which may have lines of its own).
+        for (const field of (block.fields as unknown[] | undefined) ?? [])
+          lines.push(...read(textOf(field)).replace('\n', ': ').split('\n'));
         const accessory = block.accessory as Json | undefined;
         if (accessory?.type === 'button') lines.push(buttons([accessory]));
         break;
