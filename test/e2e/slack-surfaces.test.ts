@@ -204,6 +204,8 @@ describe('the approval card', () => {
     const card = await request(w, PEOPLE.requester.slack, { reason: REASON });
     await w.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
     await w.slack.waitFor(() => w.graph.isMember(PIM_GROUP, PEOPLE.requester.entra), 5000, 'the grant');
+    // Li still sees the card as it was first posted: its first version, kept once the card was updated.
+    await w.slack.waitFor(() => card.history.length > 0, 10_000, 'the card updated');
     const li = w.slack.person(PEOPLE.approver2.slack);
     await li.click('jit_deny', { message: card, version: 0 });
     await w.slack.waitFor(() => li.ephemerals().length > 0, 3000, 'the answer');
