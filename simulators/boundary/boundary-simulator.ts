@@ -3,9 +3,9 @@
 // error bodies; per-route faults, a request log, seeding helpers, and grants a test can take away.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { answerFault, type Fault, FaultPlan, waitOut } from '../fault-plan.js';
+import { LoopbackServer, parseJson, readBody } from '../loopback-server.js';
 import { Paginator } from './listing.js';
 import { type Answer, route } from './routes.js';
 import {
@@ -73,7 +73,7 @@ export class BoundarySimulator {
   private readonly paginator: Paginator;
   private readonly baseNow: () => number;
   private offset = 0;
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer('Boundary');
 
   constructor(options: BoundarySimulatorOptions = {}) {
     this.baseNow = options.now ?? Date.now;
@@ -172,26 +172,19 @@ export class BoundarySimulator {
   // ── server ──────────────────────────────────────────────────────────────────────────────────────────────
 
   async start(): Promise<void> {
-    const server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
-        this.send(response, 500, { kind: 'Internal', message: String(error) });
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
+    await this.http.start(
+      createServer,
+      (request, response) => this.handle(request, response),
+      (response, error) => this.send(response, 500, { kind: 'Internal', message: String(error) }),
+    );
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   get url(): string {
-    if (!this.server) throw new Error('the Boundary simulator is not started');
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${this.http.port}`;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -263,19 +256,4 @@ function redactPassword(body: unknown): unknown {
   const attributes = (body as { attributes?: Record<string, unknown> } | undefined)?.attributes;
   if (!attributes || typeof attributes !== 'object' || !('password' in attributes)) return body;
   return { ...(body as object), attributes: { ...attributes, password: '[redacted]' } };
-}
-
-function parseJson(raw: string): unknown {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -4,9 +4,9 @@
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:https';
 import { answerFault, type Fault, FaultPlan, waitOut } from '../fault-plan.js';
+import { LoopbackServer, parseJson, readBody } from '../loopback-server.js';
 import type { Authority } from './authority.js';
 import { defaultFaultError, GraphError, graphErrorBody } from './graph-error.js';
 import type { GraphRoute } from './graph-route.js';
@@ -45,7 +45,7 @@ export class GraphServer {
   /** Called for every request once it is answered, for the demo's transcript. */
   onRequest: ((record: GraphRequestRecord) => void) | undefined;
   private readonly recentWrites: number[] = [];
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer('Graph');
 
   constructor(private readonly options: GraphServerOptions) {
     this.faults = new FaultPlan(options.now);
@@ -53,27 +53,20 @@ export class GraphServer {
   }
 
   async start(): Promise<void> {
-    const server = createServer({ key: this.options.tls.key, cert: this.options.tls.cert }, (request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
-        this.send(response, 500, { error: { code: 'InternalServerError', message: String(error) } });
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
+    await this.http.start(
+      (listener) => createServer({ key: this.options.tls.key, cert: this.options.tls.cert }, listener),
+      (request, response) => this.handle(request, response),
+      (response, error) => this.send(response, 500, { error: { code: 'InternalServerError', message: String(error) } }),
+    );
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   /** Both the authority host and the Graph root; `localhost` so the certificate and customHosts match. */
   get url(): string {
-    if (!this.server) throw new Error('the Graph simulator is not started');
-    return `https://localhost:${(this.server.address() as AddressInfo).port}`;
+    return `https://localhost:${this.http.port}`;
   }
 
   /**
@@ -193,19 +186,4 @@ function headersOf(request: IncomingMessage): Record<string, string> {
       value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value]],
     ),
   );
-}
-
-function parseJson(raw: string): unknown {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

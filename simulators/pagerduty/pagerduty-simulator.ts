@@ -5,9 +5,9 @@
 // docs/REST-API/ (02-Authentication, 03-Versioning, 04-Rate-Limits, 09-Pagination, 14-Errors).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { type Fault, FaultPlan, waitOut } from '../fault-plan.js';
+import { LoopbackServer } from '../loopback-server.js';
 import { type Answer, route } from './routes.js';
 import {
   type IncidentStatus,
@@ -63,7 +63,7 @@ export class PagerDutySimulator {
   private readonly baseNow: () => number;
   private offset = 0;
   private window = { start: Number.NEGATIVE_INFINITY, count: 0 };
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer('PagerDuty');
 
   constructor(options: PagerDutySimulatorOptions = {}) {
     this.baseNow = options.now ?? Date.now;
@@ -150,26 +150,19 @@ export class PagerDutySimulator {
   // ── server ──────────────────────────────────────────────────────────────────────────────────────────────
 
   async start(): Promise<void> {
-    const server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
-        this.send(response, 500, { error: { message: String(error), code: 2000 } });
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
+    await this.http.start(
+      createServer,
+      (request, response) => this.handle(request, response),
+      (response, error) => this.send(response, 500, { error: { message: String(error), code: 2000 } }),
+    );
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   get url(): string {
-    if (!this.server) throw new Error('the PagerDuty simulator is not started');
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${this.http.port}`;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -4,9 +4,9 @@
 // log and seeding helpers. servicenow.com/docs/r/api-reference/rest-apis/change-management-api.html
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { answerFault, type Fault, FaultPlan, waitOut } from '../fault-plan.js';
+import { LoopbackServer, parseJson, readBody } from '../loopback-server.js';
 import { ChangeTable, type SimChange, type SimTemplate, type StateValues, serializeChange } from './change-table.js';
 import { ServiceNowApiError } from './wire.js';
 
@@ -54,7 +54,7 @@ export class ServiceNowSimulator {
   /** Called for every request once it is answered: the demo's transcript, a test's kill at an exact point. */
   onRequest: ((record: ServiceNowRequestRecord) => void) | undefined;
   private readonly now: () => number;
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer('ServiceNow');
 
   constructor(options: ServiceNowSimulatorOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -124,27 +124,20 @@ export class ServiceNowSimulator {
   // ── server ──────────────────────────────────────────────────────────────────────────────────────────────
 
   async start(): Promise<void> {
-    const server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
-        this.send(response, 500, new ServiceNowApiError(500, 'Internal Server Error', String(error)).body());
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
+    await this.http.start(
+      createServer,
+      (request, response) => this.handle(request, response),
+      (response, error) => this.send(response, 500, new ServiceNowApiError(500, 'Internal Server Error', String(error)).body()),
+    );
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   /** The instance URL, as SERVICENOW_INSTANCE_URL would give it. */
   get url(): string {
-    if (!this.server) throw new Error('the ServiceNow simulator is not started');
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${this.http.port}`;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -267,19 +260,4 @@ function readJsonObject(request: IncomingMessage, raw: string): Record<string, u
     throw new ServiceNowApiError(400, 'Exception while reading request', 'The payload is not valid JSON.');
   }
   return body as Record<string, unknown>;
-}
-
-function parseJson(raw: string): unknown {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultPlan } from '../fault-plan.js';
+import { readBody } from '../loopback-server.js';
 import { Messages } from './messages.js';
 import { Person } from './person.js';
 import { ResponseUrls, type ResponseUrlTarget } from './response-urls.js';
@@ -242,10 +243,4 @@ export class SlackSimulator implements SlackHost {
       await sleep(10);
     }
   }
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
