@@ -3,6 +3,7 @@
 // pagination, and every failure as the port's OutsideFailure. The password and tokens never reach a message.
 
 import type { OutsideFailure } from '../../application/ports.js';
+import { describeNetworkError, retryAfterMs } from '../common/http-answers.js';
 
 export interface BoundaryClientOptions {
   /** The controller's address, e.g. https://boundary.example.com:9200 */
@@ -170,7 +171,7 @@ function classify(response: Response, body: Record<string, unknown> | undefined,
   const kind = typeof body?.kind === 'string' ? body.kind : `HTTP ${response.status}`;
   const detail = typeof body?.message === 'string' ? `: ${body.message}` : '';
   if (response.status === 429 || response.status >= 500) {
-    const wait = retryAfterMs(response.headers.get('retry-after'));
+    const wait = retryAfterMs(response.headers);
     return {
       ok: false,
       kind: 'transient',
@@ -187,23 +188,6 @@ function classify(response: Response, body: Record<string, unknown> | undefined,
     };
   }
   return { ok: false, kind: 'permanent', code: kind, message: `Boundary ${what} answered ${response.status} ${kind}${detail}` };
-}
-
-function retryAfterMs(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function describeNetworkError(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return `connection failed (${cause.code})`;
-  return error instanceof Error ? error.message : String(error);
 }
 
 function parseBody(text: string): Record<string, unknown> | undefined {

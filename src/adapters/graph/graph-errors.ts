@@ -1,18 +1,10 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { OutsideFailure } from '../../application/ports.js';
+import { retryAfterMs } from '../common/http-answers.js';
 
 // Graph asks for these to be retried; Retry-After, when present, is how long to wait (https://learn.microsoft.com/graph/throttling).
 // A 401 means the token was refused; the credential fetches a fresh one on the next attempt.
 const TRANSIENT_STATUS = new Set([401, 429, 500, 502, 503, 504]);
-
-export function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const value = headers?.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
 
 // Sign-in answers that waiting will not heal: an invalid (7000215) or expired (7000222) client secret, an app
 // unknown to the tenant (700016). https://learn.microsoft.com/entra/identity-platform/reference-error-codes

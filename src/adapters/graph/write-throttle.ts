@@ -11,7 +11,7 @@
 // kin) included.
 
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { retryAfterMs } from './graph-errors.js';
+import { retryAfterMs } from '../common/http-answers.js';
 
 // Below the Graph call's own deadline (GRAPH_TIMEOUT_MS, counted from before the wait), with room for the call.
 export const MAX_HOLD_MS = 10_000;

@@ -14,6 +14,7 @@ import type {
   OnCallUserLookup,
   OutsideFailure,
 } from '../../application/ports.js';
+import { describeNetworkError } from '../common/http-answers.js';
 import { LookupCache } from '../common/lookup-cache.js';
 
 export const PAGERDUTY_API_URL = 'https://api.pagerduty.com';
@@ -222,12 +223,7 @@ export class PagerDutyClient implements OnCallDirectory, IncidentLookup {
   }
 
   private describeNetworkError(error: unknown): string {
-    if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-      return `no answer within ${this.timeoutMs} ms`;
-    }
-    const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-    if (typeof cause?.code === 'string') return `connection failed (${cause.code})`;
-    return this.redact(error instanceof Error ? error.message : String(error));
+    return this.redact(describeNetworkError(error, this.timeoutMs));
   }
 
   /** Whatever PagerDuty or the network says is shown without the key, should it ever be echoed. */

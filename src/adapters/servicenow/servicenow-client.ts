@@ -13,6 +13,7 @@ import type {
   ChangeState,
   OutsideFailure,
 } from '../../application/ports.js';
+import { describeNetworkError, retryAfterMs } from '../common/http-answers.js';
 import {
   CLOSE_CODE,
   closeNotes,
@@ -220,7 +221,7 @@ export class ServiceNowClient implements ChangeRecords {
     const text = said(body);
     const answered = `ServiceNow ${what} answered ${response.status}${text ? ` (${text})` : ''}`;
     if (response.status === 429 || response.status >= 500) {
-      const wait = retryAfterMs(response.headers.get('retry-after'));
+      const wait = retryAfterMs(response.headers);
       return { ok: false, kind: 'transient', message: answered, ...(wait !== undefined && { retryAfterMs: wait }) };
     }
     if (response.status === 401) {
@@ -263,23 +264,6 @@ function permanent(code: string, message: string): OutsideFailure {
 /** An answer the bot cannot read, such as a login page or a hibernating instance's page instead of JSON. */
 function badReply(what: string, said: string): OutsideFailure {
   return permanent('BadReply', `ServiceNow ${what} answered with ${said}; check SERVICENOW_INSTANCE_URL`);
-}
-
-function retryAfterMs(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function describeNetworkError(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return `connection failed (${cause.code})`;
-  return error instanceof Error ? error.message : String(error);
 }
 
 function parseJson(text: string): unknown {
