@@ -5,8 +5,7 @@
 import { pacer } from '../adapters/common/pacer.js';
 import type { BotMetrics } from '../adapters/ops/bot-metrics.js';
 import { JobScheduler } from '../adapters/scheduler/job-scheduler.js';
-import { runJob } from '../application/jobs/index.js';
-import type { AccessProvider, BoundarySignOuts, ChangeRecords, Clock, Notifier, OnCallDirectory } from '../application/ports.js';
+import { type JobDeps, runJob } from '../application/jobs/index.js';
 import { type ReconcileReport, reconcile } from '../application/reconcile.js';
 import { nextSweepAt, sweep } from '../application/sweep.js';
 import type { Logger } from '../logger.js';
@@ -18,23 +17,15 @@ import type { Storage } from './storage.js';
 const RECONCILE_CHECKS_PER_SECOND = 25;
 const NOTHING_SWEPT = { timedOut: 0, expired: 0, warned: 0, realerted: 0 };
 
-export interface BackgroundWorkDeps {
+/** The outside world the jobs act on (JobDeps' own optional parts), and what this part adds to run them. */
+export type BackgroundWorkDeps = Pick<JobDeps, 'clock' | 'access' | 'notifier' | 'boundary' | 'changes' | 'onCall'> & {
   storage: Storage;
   policy: PolicyHolder;
-  clock: Clock;
-  access: AccessProvider;
-  notifier: Notifier;
-  /** Absent without BOUNDARY_ADDR. */
-  boundary?: BoundarySignOuts;
-  /** Absent without SERVICENOW_INSTANCE_URL. */
-  changes?: ChangeRecords;
-  /** Absent without PAGERDUTY_TOKEN. */
-  onCall?: OnCallDirectory;
   metrics: BotMetrics;
   log: Logger;
   /** How long a claimed job stays leased without a heartbeat before another process takes it over. */
   leaseMs?: number;
-}
+};
 
 export interface BackgroundWork {
   scheduler: JobScheduler;
@@ -47,16 +38,12 @@ export interface BackgroundWork {
 }
 
 export function createBackgroundWork(deps: BackgroundWorkDeps): BackgroundWork {
-  const { storage, clock, metrics, log } = deps;
-  const jobDeps = readingPolicy(deps.policy, {
+  const { storage, policy, metrics, log, leaseMs, ...outside } = deps;
+  const { clock } = outside;
+  const jobDeps = readingPolicy(policy, {
+    ...outside,
     requests: storage.requests,
     jobs: storage.jobs,
-    clock,
-    access: deps.access,
-    notifier: deps.notifier,
-    ...(deps.boundary && { boundary: deps.boundary }),
-    ...(deps.changes && { changes: deps.changes }),
-    ...(deps.onCall && { onCall: deps.onCall }),
     pace: pacer(RECONCILE_CHECKS_PER_SECOND),
   });
   const scheduler = new JobScheduler({
@@ -74,7 +61,7 @@ export function createBackgroundWork(deps: BackgroundWorkDeps): BackgroundWork {
     // sweep taken looks again a second later, and takes over within that second if the sweeping one died.
     sweep: async () => (await storage.alone('sweep', () => sweep(jobDeps))) ?? NOTHING_SWEPT,
     nextSweepAt: () => nextSweepAt(jobDeps),
-    ...(deps.leaseMs !== undefined && { leaseMs: deps.leaseMs }),
+    ...(leaseMs !== undefined && { leaseMs }),
   });
 
   async function reconcileNow(): Promise<ReconcileReport> {
