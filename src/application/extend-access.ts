@@ -13,7 +13,8 @@ export interface ExtensionAskInput {
   requestId: string;
   actorId: string;
   minutes: number;
-  reason: string;
+  /** As typed in the form; checked here, before anything is read. */
+  reason: string | undefined;
 }
 
 export interface ExtensionDecisionInput {

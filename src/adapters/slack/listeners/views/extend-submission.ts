@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { isReasonRefusal } from '../../../../application/extend-access.js';
-import { checkReason, REASON_MAX_LENGTH, REASON_MIN_LENGTH, type ReasonCheck } from '../../../../domain/reason.js';
+import { REASON_MAX_LENGTH, REASON_MIN_LENGTH, type ReasonCheck } from '../../../../domain/reason.js';
 import { refusalText } from '../../blocks/replies.js';
 import { INPUT, VIEW } from '../../ids.js';
 import type { ListenerUseCases } from '../use-cases.js';
@@ -13,20 +13,19 @@ export function register(app: App, { useCases, log }: ListenerUseCases): void {
     const values = view.state.values;
     const reason = values[INPUT.reason]?.[INPUT.value]?.value ?? undefined;
     const minutes = Number(values[INPUT.extensionMinutes]?.[INPUT.value]?.selected_option?.value ?? Number.NaN);
-    const checked = checkReason(reason);
-    if (!checked.ok) {
-      await ack({ response_action: 'errors', errors: { [INPUT.reason]: reasonProblem(checked.code) } });
+    // The use case checks the reason first, before any read: a reason that says too little is answered in the form.
+    const outcome = await useCases.requestExtension({ requestId: requestId ?? '', actorId: body.user.id, minutes, reason });
+    if (!outcome.ok && isReasonRefusal(outcome)) {
+      await ack({ response_action: 'errors', errors: { [INPUT.reason]: reasonProblem(outcome.code) } });
       return;
     }
-    const outcome = await useCases.requestExtension({ requestId: requestId ?? '', actorId: body.user.id, minutes, reason: checked.reason });
     await ack();
     if (outcome.ok) {
       log.info({ requestId, requesterId: body.user.id, minutes }, 'extension asked');
       return;
     }
     log.info({ requestId, requesterId: body.user.id, code: outcome.code }, 'extension refused');
-    const text = isReasonRefusal(outcome) ? reasonProblem(outcome.code) : refusalText(outcome);
-    await client.chat.postMessage({ channel: body.user.id, text: `Your access was not extended. ${text}` });
+    await client.chat.postMessage({ channel: body.user.id, text: `Your access was not extended. ${refusalText(outcome)}` });
   });
 }
 
