@@ -15,6 +15,7 @@ export interface BotProcess {
   startToConnectedMs: number;
   advance(ms: number, options?: { wait: boolean }): Promise<void>;
   rss(): Promise<number>;
+  memory(): Promise<NodeJS.MemoryUsage>;
   kill9(): Promise<void>;
 }
 
@@ -67,6 +68,7 @@ export async function spawnBotProcess(
       if (options.wait) await idle;
     },
     rss: () => ask<number>(child, { rss: true }, 'rss'),
+    memory: () => ask<NodeJS.MemoryUsage>(child, { memory: true }, 'memory'),
     async kill9() {
       if (child.exitCode !== null) return;
       // Other replicas may hold connections of their own: wait for this one's to close.

@@ -1,7 +1,9 @@
 // The real bot as its own process, for the restart tests and the benchmark: configured from the environment
 // exactly as `npm start` is, plus seams — a clock the parent moves over IPC, a short job lease (unless
 // JIT_TEST_JOB_LEASE_MS sets one), logs to stderr.
-// IPC: {advance: ms} moves the clock and answers {advanced} once idle; {rss: true} answers {rss: bytes}.
+// IPC: {advance: ms} moves the clock and answers {advanced} once idle; {rss: true} answers {rss: bytes};
+// {memory: true} answers {memory: process.memoryUsage()}, after a full garbage collection when started with
+// --expose-gc (so that what is read is what the bot holds, not when the collector last ran).
 
 import type { Clock } from '../src/application/ports.js';
 import { startBot } from '../src/composition/index.js';
@@ -27,9 +29,14 @@ const bot = await startBot(loaded.config, {
   jobLeaseMs: Number(process.env.JIT_TEST_JOB_LEASE_MS ?? 1000),
 });
 
-process.on('message', (message: { advance?: number; rss?: boolean }) => {
+process.on('message', (message: { advance?: number; rss?: boolean; memory?: boolean }) => {
   if (message.rss) {
     process.send?.({ rss: process.memoryUsage().rss });
+    return;
+  }
+  if (message.memory) {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ memory: process.memoryUsage() });
     return;
   }
   if (typeof message.advance !== 'number') return;
