@@ -84,7 +84,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     log,
   });
   const metrics = new BotMetrics(storage.requests);
-  const socket = trackSocket(receiver.client, () => metrics.reconnects.inc());
+  const socket = trackSocket(receiver.client, () => metrics.socketReconnected());
   const work = createBackgroundWork({
     storage,
     policy,
@@ -135,6 +135,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
       await work.scheduler.stop();
       await app.stop();
       await storage.close();
+      metrics.stop();
     },
   };
 }

@@ -24,7 +24,7 @@ export function serveOps(config: Pick<Config, 'httpPort' | 'httpHost'>, deps: Op
       isDatabaseWritable: () => deps.storage.isWritable(),
       isSocketConnected: deps.isSocketConnected,
       policySha256: () => deps.policy.sha256(),
-      metrics: deps.metrics.registry,
+      metrics: deps.metrics,
       ...(boundaryHealth && { boundary: () => boundaryHealth.check() }),
     },
     config.httpPort,

@@ -2,6 +2,7 @@
 // Entra, and in Boundary once sign-ins are ended too), what the Boundary step removed, job retries and
 // failures, approvals by PagerDuty on-call and the requests it left to their approvers, and Socket Mode reconnects.
 
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobOutcome } from '../../application/jobs/index.js';
 import type { RequestRepository, StoredJob } from '../../application/ports.js';
 import {
@@ -12,64 +13,86 @@ import {
   REQUEST_STATES,
   type SignOutRecord,
 } from '../../domain/access-request.js';
-import { Registry } from './metrics.js';
+import { collectProcessMetrics } from './process-metrics.js';
 
 const SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 14_400];
 
+/**
+ * The bot's metrics and the process's, in a registry of its own (never prom-client's global one: a process
+ * may run several bots, as the tests do). Fed by what the jobs report they did; read by /metrics.
+ */
 export class BotMetrics {
-  readonly registry = new Registry();
-  private readonly timeToDecision = this.registry.histogram('jit_time_to_decision_seconds', 'From request to approval or denial.', SECONDS);
-  private readonly timeToGrant = this.registry.histogram(
-    'jit_time_to_grant_seconds',
-    'From approval to the grant confirmed by Graph.',
-    SECONDS,
-  );
-  private readonly revocationLag = this.registry.histogram(
+  private readonly registry = new Registry();
+  readonly contentType = this.registry.contentType;
+  private readonly timeToDecision = this.histogram('jit_time_to_decision_seconds', 'From request to approval or denial.');
+  private readonly timeToGrant = this.histogram('jit_time_to_grant_seconds', 'From approval to the grant confirmed by Graph.');
+  private readonly revocationLag = this.histogram(
     'jit_revocation_lag_seconds',
     'From the scheduled (or asked-for) end to the revocation confirmed by Graph.',
-    SECONDS,
   );
-  private readonly boundaryLag = this.registry.histogram(
+  private readonly boundaryLag = this.histogram(
     'jit_boundary_revocation_lag_seconds',
     'From the scheduled (or asked-for) end to the Boundary sign-ins and sessions ended and verified.',
-    SECONDS,
   );
-  private readonly tokensRevoked = this.registry.counter(
-    'jit_boundary_tokens_revoked_total',
-    'Boundary auth tokens deleted as grants ended.',
-  );
-  private readonly sessionsCancelled = this.registry.counter(
+  private readonly tokensRevoked = this.counter('jit_boundary_tokens_revoked_total', 'Boundary auth tokens deleted as grants ended.');
+  private readonly sessionsCancelled = this.counter(
     'jit_boundary_sessions_cancelled_total',
     'Live Boundary sessions cancelled as grants ended (besides those that ended with their token).',
   );
-  private readonly signOutFailures = this.registry.counter(
+  private readonly signOutFailures = this.counter(
     'jit_boundary_signout_failures_total',
     'Attempts to end Boundary sign-ins that failed and will be retried.',
   );
-  private readonly changeRecordFailures = this.registry.counter(
+  private readonly changeRecordFailures = this.counter(
     'jit_change_record_failures_total',
     'Attempts to open, implement or close a ServiceNow change record that failed and will be retried.',
   );
-  private readonly retries = this.registry.counter('jit_job_retries_total', 'Job attempts that failed and were scheduled again.');
-  private readonly failures = this.registry.counter('jit_job_failures_total', 'Jobs that gave up, and grants that failed for good.');
-  private readonly autoApprovals = this.registry.counter(
+  private readonly retries = this.counter('jit_job_retries_total', 'Job attempts that failed and were scheduled again.', ['kind']);
+  private readonly failures = this.counter('jit_job_failures_total', 'Jobs that gave up, and grants that failed for good.', ['kind']);
+  private readonly autoApprovals = this.counter(
     'jit_auto_approvals_total',
     'Requests approved at once because the requester was on call in PagerDuty.',
   );
-  private readonly autoApprovalFallbacks = this.registry.counter(
+  private readonly autoApprovalFallbacks = this.counter(
     'jit_auto_approval_fallbacks_total',
     'Requests for a target offering approval by on-call that went to their approvers instead, by why.',
+    ['because'],
   );
-  readonly reconnects = this.registry.counter('jit_socket_reconnects_total', 'Socket Mode reconnections.');
-  private readonly takeovers = this.registry.counter(
+  private readonly reconnects = this.counter('jit_socket_reconnects_total', 'Socket Mode reconnections.');
+  private readonly takeovers = this.counter(
     'jit_job_takeovers_total',
     'Jobs claimed after the lease of another process (a replica that stopped) ran out.',
+    ['kind'],
   );
+  private readonly stopProcessMetrics: () => void;
 
-  constructor(requests: RequestRepository) {
-    this.registry.gauge('jit_requests', 'Requests by state.', () =>
-      Promise.all(REQUEST_STATES.map(async (state) => ({ labels: { state }, value: await requests.countByState(state) }))),
-    );
+  constructor(requests: Pick<RequestRepository, 'countByState'>) {
+    new Gauge({
+      name: 'jit_requests',
+      help: 'Requests by state.',
+      labelNames: ['state'],
+      registers: [this.registry],
+      // Read from the store when Prometheus scrapes.
+      async collect() {
+        const counts = await Promise.all(REQUEST_STATES.map(async (state) => ({ state, count: await requests.countByState(state) })));
+        for (const { state, count } of counts) this.set({ state }, count);
+      },
+    });
+    this.stopProcessMetrics = collectProcessMetrics(this.registry);
+  }
+
+  /** The text /metrics answers, in `contentType`. */
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Stops what keeps the process metrics running (an event-loop monitor, a GC observer). */
+  stop(): void {
+    this.stopProcessMetrics();
+  }
+
+  socketReconnected(): void {
+    this.reconnects.inc();
   }
 
   /**
@@ -103,9 +126,17 @@ export class BotMetrics {
     const signOut = signOutOf(after);
     if (boundaryStep && signOut && signOut.at !== (before && signOutOf(before))?.at) {
       if (after.state === 'ended') this.boundaryLag.observe(lagSeconds(after, signOut.at));
-      this.tokensRevoked.inc({}, signOut.tokensRevoked);
-      this.sessionsCancelled.inc({}, signOut.sessionsEnded);
+      this.tokensRevoked.inc(signOut.tokensRevoked);
+      this.sessionsCancelled.inc(signOut.sessionsEnded);
     }
+  }
+
+  private counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram(name: string, help: string): Histogram {
+    return new Histogram({ name, help, buckets: SECONDS, registers: [this.registry] });
   }
 }
 

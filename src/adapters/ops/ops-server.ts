@@ -3,9 +3,14 @@
 
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from './metrics.js';
 
 export type Reachability = { ok: true } | { ok: false; error: string };
+
+/** What /metrics answers with: Prometheus' text exposition format, in `contentType`. */
+export interface MetricsSource {
+  contentType: string;
+  scrape(): Promise<string>;
+}
 
 export interface OpsServerDeps {
   isDatabaseWritable: () => Promise<boolean>;
@@ -20,7 +25,7 @@ export interface OpsServerDeps {
    * bot still ends Entra access on time, and the Boundary step waits for Boundary to return.
    */
   boundary?: () => Promise<Reachability>;
-  metrics: Registry;
+  metrics: MetricsSource;
 }
 
 export async function startOpsServer(deps: OpsServerDeps, port: number, host: string): Promise<{ server: Server; port: number }> {
@@ -51,8 +56,8 @@ async function answer(deps: OpsServerDeps, url: string | undefined, method: stri
     return;
   }
   if (method === 'GET' && url === '/metrics') {
-    const text = await deps.metrics.render();
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    const text = await deps.metrics.scrape();
+    response.writeHead(200, { 'content-type': deps.metrics.contentType });
     response.end(text);
     return;
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BotMetrics } from '../../../src/adapters/ops/bot-metrics.js';
 import type { StoredJob } from '../../../src/application/ports.js';
 import { FakeRequestRepository } from '../../support/fakes.js';
@@ -16,26 +16,29 @@ const job = (id: number, takenOver: boolean): StoredJob => ({
   takenOver,
 });
 
+let metrics: BotMetrics;
+beforeEach(() => {
+  metrics = new BotMetrics(new FakeRequestRepository());
+});
+afterEach(() => metrics.stop());
+
 describe('BotMetrics', () => {
   it('counts the jobs taken over from a process whose lease ran out, and only those', async () => {
-    const requests = new FakeRequestRepository();
-    const metrics = new BotMetrics(requests);
     metrics.observe(job(1, true), { result: 'done', detail: 'revoked' });
     metrics.observe(job(2, false), { result: 'done', detail: 'revoked' });
-    const text = await metrics.registry.render();
+    const text = await metrics.scrape();
     expect(text).toContain('jit_job_takeovers_total{kind="revoke"} 1');
     expect(text).toContain('jit_requests{state="active"} 0');
   });
 
   it('counts requests PagerDuty approved, and those it left to their approvers by why, but not targets without it', async () => {
-    const metrics = new BotMetrics(new FakeRequestRepository());
     const told = { ...job(3, false), kind: 'notify' as const, event: 'requested' as const };
     const approved = requestIn('approved', { approvals: [], autoApprovedBy: 'PagerDuty on-call (schedule PSCHED01)' });
     metrics.observe(told, { result: 'done', detail: 'told', onCall: { approved: true, request: approved, by: 'PagerDuty on-call' } });
     metrics.observe(told, { result: 'done', detail: 'told', onCall: { approved: false, because: 'off_call' } });
     metrics.observe(told, { result: 'done', detail: 'told', onCall: { approved: false, because: 'pagerduty_failed' } });
     metrics.observe(told, { result: 'done', detail: 'told', onCall: { approved: false, because: 'not_offered' } });
-    const text = await metrics.registry.render();
+    const text = await metrics.scrape();
     expect(text).toContain('jit_auto_approvals_total 1');
     expect(text).toContain('jit_auto_approval_fallbacks_total{because="off_call"} 1');
     expect(text).toContain('jit_auto_approval_fallbacks_total{because="pagerduty_failed"} 1');

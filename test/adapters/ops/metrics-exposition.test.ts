@@ -1,7 +1,7 @@
 // What operators' dashboards and alerts are written against: every jit_* metric's name, type, help, labels and
 // buckets, read from a scrape of /metrics. Changing one of these breaks someone's queries; this test says so.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BotMetrics } from '../../../src/adapters/ops/bot-metrics.js';
 import { startOpsServer } from '../../../src/adapters/ops/ops-server.js';
 import type { JobOutcome } from '../../../src/application/jobs/index.js';
@@ -55,7 +55,7 @@ const job = (kind: StoredJob['kind'], overrides: Partial<StoredJob> = {}): Store
 });
 
 /** One outcome of each kind the metrics count, so that every labelled series has appeared. */
-function observeOneOfEach(metrics: BotMetrics): void {
+function observeOneOfEach(): void {
   const retry: JobOutcome = { result: 'retry', detail: 'Graph answered 503', runAt: T0 };
   const active = requestIn('active');
   const ended = requestIn('ended', { signOut: { at: T0 + 3_604_000, tokensRevoked: 2, sessionsEnded: 1, otherAccounts: 0 } });
@@ -70,22 +70,27 @@ function observeOneOfEach(metrics: BotMetrics): void {
   const approved = requestIn('approved', { autoApprovedBy: 'PagerDuty on-call (schedule PSCHED01)' });
   metrics.observe(told, { result: 'done', detail: 'told', onCall: { approved: true, request: approved, by: 'PagerDuty on-call' } });
   metrics.observe(told, { result: 'done', detail: 'told', onCall: { approved: false, because: 'off_call' } });
-  metrics.reconnects.inc();
+  metrics.socketReconnected();
 }
 
 let stop: (() => Promise<void>) | undefined;
+let metrics: BotMetrics;
+beforeEach(() => {
+  metrics = new BotMetrics(new FakeRequestRepository());
+});
 afterEach(async () => {
+  metrics.stop();
   await stop?.();
   stop = undefined;
 });
 
-async function scrape(metrics: BotMetrics): Promise<{ contentType: string | null; body: string }> {
+async function scrape(): Promise<{ contentType: string | null; body: string }> {
   const { server, port } = await startOpsServer(
     {
       isDatabaseWritable: async () => true,
       isSocketConnected: () => true,
       policySha256: () => 'sha',
-      metrics: metrics.registry,
+      metrics,
     },
     0,
     '127.0.0.1',
@@ -97,9 +102,8 @@ async function scrape(metrics: BotMetrics): Promise<{ contentType: string | null
 
 describe('/metrics', () => {
   it('keeps every jit_* metric’s name, type, help, labels and buckets', async () => {
-    const metrics = new BotMetrics(new FakeRequestRepository());
-    observeOneOfEach(metrics);
-    const { contentType, body } = await scrape(metrics);
+    observeOneOfEach();
+    const { contentType, body } = await scrape();
 
     expect(contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
     const families = [...parseExposition(body).values()].filter((family) => family.name.startsWith('jit_'));
@@ -118,9 +122,8 @@ describe('/metrics', () => {
   });
 
   it('writes one series per request state, and a histogram’s buckets cumulative with its count and sum', async () => {
-    const metrics = new BotMetrics(new FakeRequestRepository());
-    observeOneOfEach(metrics);
-    const families = parseExposition((await scrape(metrics)).body);
+    observeOneOfEach();
+    const families = parseExposition((await scrape()).body);
 
     expect(families.get('jit_requests')?.samples.map((sample) => sample.labels.state)).toEqual([
       'pending',
