@@ -13,6 +13,8 @@ export interface BotProcess {
   child: ChildProcess;
   /** Milliseconds from spawning the process to its Socket Mode connection. */
   startToConnectedMs: number;
+  /** Where its /healthz and /metrics listen (on loopback). */
+  httpPort: number;
   advance(ms: number, options?: { wait: boolean }): Promise<void>;
   rss(): Promise<number>;
   memory(): Promise<NodeJS.MemoryUsage>;
@@ -56,13 +58,14 @@ export async function spawnBotProcess(
   await sims.slack.waitFor(() => sims.slack.connectionsOpened > connectionsBefore || child.exitCode !== null, 30_000, 'the bot to connect');
   if (child.exitCode !== null) throw new Error(`the bot exited with ${child.exitCode}:\n${stderr}`);
   const startToConnectedMs = performance.now() - started;
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
+  const { httpPort } = await new Promise<{ httpPort: number }>((resolve, reject) => {
+    child.once('message', (ready: { httpPort: number }) => resolve(ready));
     child.once('exit', (code) => reject(new Error(`the bot exited with ${code} before it was ready:\n${stderr}`)));
   });
   return {
     child,
     startToConnectedMs,
+    httpPort,
     async advance(ms, options = { wait: true }) {
       const idle = ask(child, { advance: ms }, 'advanced');
       if (options.wait) await idle;

@@ -44,7 +44,7 @@ process.on('message', (message: { advance?: number; rss?: boolean; memory?: bool
   bot.scheduler.wake();
   void bot.scheduler.idle().then(() => process.send?.({ advanced: clock.offset }));
 });
-process.send?.({ ready: true });
+process.send?.({ ready: true, httpPort: bot.httpPort });
 // A graceful stop, so that a profile asked for with --cpu-prof is written at exit.
 process.once('SIGTERM', () => {
   void bot.stop().finally(() => process.exit(0));

@@ -155,6 +155,10 @@ describe('several replicas on one PostgreSQL', () => {
     expect(takeoverMs).toBeLessThan(10_000);
     const { rows } = await pool.query<{ owner: string }>("SELECT lease_owner AS owner FROM jobs WHERE kind = 'revoke'");
     expect(rows.map((row) => row.owner)).not.toContain(owner);
+    // Operators see the takeover in the survivor's /metrics.
+    const survivor = replicas[0];
+    const metrics = await (await fetch(`http://127.0.0.1:${survivor?.httpPort}/metrics`)).text();
+    expect(metrics).toContain('jit_job_takeovers_total{kind="revoke"} 1');
   }, 90_000);
 
   it.each([2, 3])(
