@@ -17,6 +17,11 @@ export interface BotProcess {
   httpPort: number;
   advance(ms: number, options?: { wait: boolean }): Promise<void>;
   rss(): Promise<number>;
+  /**
+   * Stops the bot without ending its process, and resolves with the process's exit code once it has ended by
+   * itself (nothing left running), or rejects, with what kept it alive, after `timeoutMs`.
+   */
+  stopAndLetExit(timeoutMs: number): Promise<number | null>;
   memory(): Promise<NodeJS.MemoryUsage>;
   kill9(): Promise<void>;
 }
@@ -72,6 +77,17 @@ export async function spawnBotProcess(
     },
     rss: () => ask<number>(child, { rss: true }, 'rss'),
     memory: () => ask<NodeJS.MemoryUsage>(child, { memory: true }, 'memory'),
+    stopAndLetExit(timeoutMs) {
+      const exited = new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the stopped bot was still running after ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+      });
+      child.send({ stop: true });
+      return exited;
+    },
     async kill9() {
       if (child.exitCode !== null) return;
       // Other replicas may hold connections of their own: wait for this one's to close.

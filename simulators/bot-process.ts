@@ -3,7 +3,8 @@
 // JIT_TEST_JOB_LEASE_MS sets one), logs to stderr.
 // IPC: {advance: ms} moves the clock and answers {advanced} once idle; {rss: true} answers {rss: bytes};
 // {memory: true} answers {memory: process.memoryUsage()}, after a full garbage collection when started with
-// --expose-gc (so that what is read is what the bot holds, not when the collector last ran).
+// --expose-gc (so that what is read is what the bot holds, not when the collector last ran); {stop: true} stops
+// the bot and lets go of the IPC channel without exiting: with nothing left running, the process then ends by itself.
 
 import type { Clock } from '../src/application/ports.js';
 import { startBot } from '../src/composition/index.js';
@@ -29,7 +30,15 @@ const bot = await startBot(loaded.config, {
   jobLeaseMs: Number(process.env.JIT_TEST_JOB_LEASE_MS ?? 1000),
 });
 
-process.on('message', (message: { advance?: number; rss?: boolean; memory?: boolean }) => {
+process.on('message', (message: { advance?: number; rss?: boolean; memory?: boolean; stop?: boolean }) => {
+  if (message.stop) {
+    void bot.stop().then(() => {
+      // Named in the parent's failure should something still keep the process alive.
+      setTimeout(() => process.stderr.write(`still running: ${process.getActiveResourcesInfo().join(', ')}\n`), 5000).unref();
+      process.disconnect();
+    });
+    return;
+  }
   if (message.rss) {
     process.send?.({ rss: process.memoryUsage().rss });
     return;

@@ -3,6 +3,9 @@ import { BotMetrics } from '../../../src/adapters/ops/bot-metrics.js';
 import type { StoredJob } from '../../../src/application/ports.js';
 import { FakeRequestRepository } from '../../support/fakes.js';
 import { requestIn, T0 } from '../../support/fixtures.js';
+import { causeGarbageCollection } from '../../support/process-activity.js';
+import { parseExposition } from '../../support/prometheus-text.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const job = (id: number, takenOver: boolean): StoredJob => ({
   id,
@@ -29,6 +32,27 @@ describe('BotMetrics', () => {
     const text = await metrics.scrape();
     expect(text).toContain('jit_job_takeovers_total{kind="revoke"} 1');
     expect(text).toContain('jit_requests{state="active"} 0');
+  });
+
+  it('stops watching the process’s garbage collections when stopped, and keeps serving the rest', async () => {
+    const collections = async () =>
+      (parseExposition(await metrics.scrape()).get('nodejs_gc_duration_seconds')?.samples ?? [])
+        .filter((sample) => sample.name === 'nodejs_gc_duration_seconds_count')
+        .reduce((sum, sample) => sum + sample.value, 0);
+    await waitFor(
+      async () => {
+        await causeGarbageCollection();
+        return (await collections()) > 0;
+      },
+      10_000,
+      'a collection counted',
+    );
+
+    metrics.stop();
+    const counted = await collections();
+    await causeGarbageCollection();
+    expect(await collections()).toBe(counted);
+    expect(await metrics.scrape()).toContain('jit_requests{state="active"} 0');
   });
 
   it('counts requests PagerDuty approved, and those it left to their approvers by why, but not targets without it', async () => {
