@@ -135,7 +135,6 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
       await work.scheduler.stop();
       await app.stop();
       await storage.close();
-      metrics.stop();
     },
   };
 }

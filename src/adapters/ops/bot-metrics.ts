@@ -13,13 +13,13 @@ import {
   REQUEST_STATES,
   type SignOutRecord,
 } from '../../domain/access-request.js';
-import { collectProcessMetrics } from './process-metrics.js';
+import { processMetrics } from './process-metrics.js';
 
 const SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 14_400];
 
 /**
- * The bot's metrics and the process's, in a registry of its own (never prom-client's global one: a process
- * may run several bots, as the tests do). Fed by what the jobs report they did; read by /metrics.
+ * The bot's metrics, in a registry of its own (never prom-client's global one: a process may run several
+ * bots, as the tests do), served with the process's. Fed by what the jobs report they did; read by /metrics.
  */
 export class BotMetrics {
   private readonly registry = new Registry();
@@ -64,7 +64,6 @@ export class BotMetrics {
     'Jobs claimed after the lease of another process (a replica that stopped) ran out.',
     ['kind'],
   );
-  private readonly stopProcessMetrics: () => void;
 
   constructor(requests: Pick<RequestRepository, 'countByState'>) {
     new Gauge({
@@ -78,17 +77,11 @@ export class BotMetrics {
         for (const { state, count } of counts) this.set({ state }, count);
       },
     });
-    this.stopProcessMetrics = collectProcessMetrics(this.registry);
   }
 
-  /** The text /metrics answers, in `contentType`. */
-  scrape(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  /** Stops what keeps the process metrics running (an event-loop monitor, a GC observer). */
-  stop(): void {
-    this.stopProcessMetrics();
+  /** The text /metrics answers, in `contentType`: the bot's metrics, then the process's (`processMetrics`). */
+  async scrape(): Promise<string> {
+    return `${await this.registry.metrics()}${await processMetrics().metrics()}`;
   }
 
   socketReconnected(): void {

@@ -1,41 +1,22 @@
 // The process's own metrics, as every Node service exposes them: prom-client's default metrics (CPU, resident
 // memory, heap and heap spaces, event-loop lag, garbage collection, handles, file descriptors, Node version;
-// github.com/siimon/prom-client#default-metrics), in the registry they are given.
+// github.com/siimon/prom-client#default-metrics).
 //
-// prom-client offers no way to stop them (github.com/siimon/prom-client/issues/494 and /issues/500): the event-loop
-// monitor samples the loop every 10 ms and the GC observer is called at every collection, for as long as the
-// process lives. A process that starts several bots (the tests do) would keep every stopped bot's pair running. So
-// the two are caught as prom-client creates them, and stopped with the bot.
+// They describe the process, not a bot, so the process collects them once, in a registry of its own that every
+// bot's /metrics serves beside its own metrics. prom-client offers no way to stop them
+// (github.com/siimon/prom-client/issues/494 and /issues/500): its event-loop monitor and GC observer run for as
+// long as the process lives, which neither keeps alive; collected once, a process that starts many bots (the
+// tests do) still runs one pair.
 
-import perfHooks, { type IntervalHistogram, type PerformanceObserver } from 'node:perf_hooks';
-import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
-/** Starts the default metrics in `register`; the function returned stops what keeps them running. */
-export function collectProcessMetrics(register: Registry): () => void {
-  const monitors: IntervalHistogram[] = [];
-  const observers: PerformanceObserver[] = [];
-  const { monitorEventLoopDelay, PerformanceObserver: Observer } = perfHooks;
-  // prom-client looks both up on the perf_hooks module while collectDefaultMetrics runs (synchronously), so
-  // nothing else can create one of either in between.
-  perfHooks.monitorEventLoopDelay = (options) => {
-    const monitor = monitorEventLoopDelay(options);
-    monitors.push(monitor);
-    return monitor;
-  };
-  perfHooks.PerformanceObserver = class extends Observer {
-    constructor(callback: ConstructorParameters<typeof Observer>[0]) {
-      super(callback);
-      observers.push(this);
-    }
-  };
-  try {
-    collectDefaultMetrics({ register });
-  } finally {
-    perfHooks.monitorEventLoopDelay = monitorEventLoopDelay;
-    perfHooks.PerformanceObserver = Observer;
+let processRegistry: Registry | undefined;
+
+/** The registry holding the default metrics, collecting from the first call on. */
+export function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
   }
-  return () => {
-    for (const monitor of monitors) monitor.disable();
-    for (const observer of observers) observer.disconnect();
-  };
+  return processRegistry;
 }

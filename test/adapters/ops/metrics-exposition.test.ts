@@ -79,7 +79,6 @@ beforeEach(() => {
   metrics = new BotMetrics(new FakeRequestRepository());
 });
 afterEach(async () => {
-  metrics.stop();
   await stop?.();
   stop = undefined;
 });
