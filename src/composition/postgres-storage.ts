@@ -31,14 +31,17 @@ export async function openPostgres(url: string, log: Logger): Promise<Storage> {
     max: POOL_SIZE,
     onIdleError: (error) => log.warn({ err: error }, 'an idle database connection was lost'),
   });
-  const migrated = await migratePostgres(pool, readMigrations(findPostgresMigrationsDirectory()));
-  if (!migrated.ok) {
-    await pool.end();
-    throw new Error(`database: ${migrated.error}`);
+  try {
+    const migrated = await migratePostgres(pool, readMigrations(findPostgresMigrationsDirectory()));
+    if (!migrated.ok) throw new Error(`database: ${migrated.error}`);
+    if (migrated.applied.length > 0) log.info({ applied: migrated.applied.map((m) => m.file) }, 'database migrated');
+    // Opened now, and kept (see openPool): the first burst of work finds them ready.
+    await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.query('SELECT 1')));
+  } catch (error) {
+    // The connections kept open would keep the process alive after a failed start.
+    await pool.end().catch(() => undefined);
+    throw error;
   }
-  if (migrated.applied.length > 0) log.info({ applied: migrated.applied.map((m) => m.file) }, 'database migrated');
-  // Opened now, and kept (see openPool): the first burst of work finds them ready.
-  await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.query('SELECT 1')));
   const replica = replicaName();
   log.info({ replica }, 'sharing PostgreSQL with any other replicas');
   let listener: JobListener | undefined;

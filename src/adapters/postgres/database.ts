@@ -32,8 +32,32 @@ export interface PoolOptions {
   onIdleError?: (error: Error) => void;
 }
 
+/**
+ * pg's Client, with a connection attempt that fails closed at once. pg leaves the socket of an attempt it gave up
+ * on itself (a SCRAM exchange it cannot finish, as without a password) open until the server drops it after its
+ * authentication_timeout, 60 s by default; meanwhile that socket alone keeps a process that has nothing else to
+ * do from ending, and a bot that cannot start lingers instead of being restarted.
+ */
+export class BotClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (error: Error | null, client?: pg.Client) => void): void;
+  override connect(callback?: (error: Error | null, client?: pg.Client) => void): Promise<pg.Client> | undefined {
+    const connecting = super.connect().catch((error: unknown) => {
+      this.end().catch(() => undefined);
+      throw error;
+    });
+    if (!callback) return connecting;
+    connecting.then(
+      (client) => callback(null, client),
+      (error: Error) => callback(error),
+    );
+    return undefined;
+  }
+}
+
 export function openPool(url: string, options: PoolOptions = {}): PostgresPool {
   const pool = new pg.Pool({
+    Client: BotClient,
     connectionString: url,
     types: { getTypeParser },
     max: options.max ?? 10,
