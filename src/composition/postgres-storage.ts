@@ -9,6 +9,7 @@ import { findPostgresMigrationsDirectory, migrate as migratePostgres } from '../
 import { PostgresRequestRepository } from '../adapters/postgres/request-repository.js';
 import { PostgresSlackMessageStore } from '../adapters/postgres/slack-message-refs.js';
 import { readMigrations } from '../adapters/sql/migration-files.js';
+import type { PostgresConfig } from '../config-database.js';
 import type { Logger } from '../logger.js';
 import type { SharedTask, Storage } from './storage.js';
 
@@ -26,9 +27,11 @@ function replicaName(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
-export async function openPostgres(url: string, log: Logger): Promise<Storage> {
+export async function openPostgres(database: PostgresConfig, log: Logger): Promise<Storage> {
+  const { url, password } = database;
   const pool = openPool(url, {
     max: POOL_SIZE,
+    ...(password !== undefined && { password }),
     onIdleError: (error) => log.warn({ err: error }, 'an idle database connection was lost'),
   });
   try {
@@ -52,6 +55,7 @@ export async function openPostgres(url: string, log: Logger): Promise<Storage> {
     isWritable: () => isReachable(pool),
     watchOtherReplicas: async (wake) => {
       listener = await listenForJobs(url, wake, {
+        ...(password !== undefined && { password }),
         onConnectionLost: (error) => log.warn({ err: error }, 'lost the wake-up connection; reconnecting (polling goes on)'),
       });
     },
