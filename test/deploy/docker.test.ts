@@ -3,9 +3,11 @@
 // and publishes nothing beyond loopback; the README's examples do the same. `npm run smoke:compose` runs the
 // real thing where an engine is.
 
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readDatabase } from '../../src/config-database.js';
@@ -81,4 +83,14 @@ describe('the Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).not.toMatch(/^ENTRYPOINT/m);
   });
+});
+
+describe('npm run smoke:compose', () => {
+  it('says it skipped, and why, and succeeds where there is no Docker', async () => {
+    // No docker on the PATH: what a machine without Docker looks like, whatever this one has.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'compose-smoke.ts')], {
+      env: { ...process.env, PATH: mkdtempSync(join(tmpdir(), 'jit-no-docker-')) },
+    });
+    expect(stdout).toBe('smoke:compose skipped: no Docker engine (docker info failed: spawn docker ENOENT)\n');
+  }, 30_000);
 });
