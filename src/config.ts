@@ -2,8 +2,8 @@
 // validated once at start into a frozen, typed object. Every problem is reported at once, each with its fix.
 // Secret values never appear in a message.
 
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { type DatabaseConfig, databaseSecrets, readDatabase } from './config-database.js';
 import { DEFAULTS } from './config-defaults.js';
 import {
   type BoundaryConfig,
@@ -18,6 +18,8 @@ import {
 import type { Policy } from './domain/policy.js';
 import { formatPolicyProblem, loadPolicyFile, type PolicyEnvironment } from './policy-file.js';
 
+export type { DatabaseConfig } from './config-database.js';
+export { databaseFileFrom } from './config-database.js';
 export { DEFAULTS } from './config-defaults.js';
 export type { BoundaryConfig, PagerDutyConfig, ServiceNowConfig } from './config-services.js';
 
@@ -47,8 +49,6 @@ export interface Config {
   pagerDuty?: PagerDutyConfig;
 }
 
-export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
-
 export type ConfigLoad = { ok: true; config: Config } | { ok: false; problems: string[] };
 
 // The variable names the bot reads; anything holding a secret is listed so that it is never echoed.
@@ -77,74 +77,6 @@ function checkToken(name: string, value: string | undefined, prefix: string, whe
   return value;
 }
 
-function checkDatabaseFile(value: string, problems: string[]): string {
-  const file = resolve(value);
-  let directory = dirname(file);
-  // The directory is created at start when missing; then its nearest existing ancestor must be writable.
-  while (!existsSync(directory) && dirname(directory) !== directory) directory = dirname(directory);
-  try {
-    if (!statSync(directory).isDirectory()) throw new Error('not a directory');
-    accessSync(directory, constants.W_OK);
-  } catch {
-    problems.push(
-      `JIT_DATABASE: the directory ${directory} is not writable; point JIT_DATABASE at a writable location (a volume in Docker)`,
-    );
-  }
-  if (existsSync(file) && statSync(file).isDirectory()) {
-    problems.push(`JIT_DATABASE is a directory (${file}); give the path of the SQLite file, e.g. ${DEFAULTS.JIT_DATABASE}`);
-  }
-  return file;
-}
-
-/**
- * JIT_DATABASE_URL selects PostgreSQL; without it, the SQLite file at JIT_DATABASE. The URL may hold a password,
- * so no message repeats it.
- */
-function readDatabase(env: Env, problems: string[]): DatabaseConfig {
-  const url = env.JIT_DATABASE_URL?.trim();
-  if (!url) return { kind: 'sqlite', file: checkDatabaseFile(env.JIT_DATABASE?.trim() || DEFAULTS.JIT_DATABASE, problems) };
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    problems.push('JIT_DATABASE_URL is not a URL; write it as postgres://user:password@host:5432/database?sslmode=verify-full');
-    return { kind: 'postgres', url };
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    problems.push(`JIT_DATABASE_URL must start with postgres:// (PostgreSQL); it starts with ${parsed.protocol}//`);
-  } else if (!parsed.pathname.replace(/^\//, '')) {
-    problems.push('JIT_DATABASE_URL names no database; add it after the host, as in postgres://…@host:5432/jit');
-  }
-  return { kind: 'postgres', url };
-}
-
-/**
- * The password a PostgreSQL URL carries, in its user info or as libpq's `password=` parameter: as written
- * (percent-encoded) and decoded, as pg sends it, since either spelling may reach a message.
- */
-function databasePasswords(url: string): string[] {
-  const decode = (value: string): string => {
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
-  };
-  // The URL class re-encodes what it parses, so the password as written is taken from the text: the user info
-  // runs to the last @ before the path, the password from its first colon.
-  const userInfo = /^[^:]+:\/\/([^/?#]*)@/.exec(url)?.[1] ?? '';
-  const written = [
-    userInfo.includes(':') ? userInfo.slice(userInfo.indexOf(':') + 1) : '',
-    ...[...url.matchAll(/[?&]password=([^&#]*)/gi)].map((match) => match[1] ?? ''),
-  ];
-  const passwords = [...written, ...written.map(decode)];
-  if (URL.canParse(url)) {
-    const parsed = new URL(url);
-    passwords.push(parsed.password, decode(parsed.password), ...parsed.searchParams.getAll('password'));
-  }
-  return [...new Set(passwords)].filter((password) => password !== '');
-}
-
 /**
  * Every configured secret value, for the logger to replace wherever it turns up: the logger is handed the
  * values, never the configuration.
@@ -157,13 +89,8 @@ export function secretValues(config: Pick<Config, 'slack' | 'azure' | 'boundary'
     ...(config.boundary ? [config.boundary.password] : []),
     ...(config.servicenow ? [config.servicenow.password] : []),
     ...(config.pagerDuty ? [config.pagerDuty.token] : []),
-    ...(config.database.kind === 'postgres' ? databasePasswords(config.database.url) : []),
+    ...databaseSecrets(config.database),
   ];
-}
-
-/** The database file alone, for tools (the audit export) that need nothing else from the configuration. */
-export function databaseFileFrom(env: Env): string {
-  return resolve(env.JIT_DATABASE?.trim() || DEFAULTS.JIT_DATABASE);
 }
 
 export function loadConfig(env: Env): ConfigLoad {

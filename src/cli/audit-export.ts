@@ -1,7 +1,8 @@
 // npm run audit -- [--since 2026-01-01] [--until 2026-02-01] [--format csv|jsonl] [--database file] [--break-glass] [--verify]
 // Prints the audit trail for auditors, or with --verify checks the hash chain and exits 1 if anything was
-// edited or deleted. --break-glass keeps the break-glass requests only: each one's events, its review among them. Reads the SQLite file named by --database; else the PostgreSQL at JIT_DATABASE_URL; else
-// the SQLite file at JIT_DATABASE, else ./data/jit.sqlite.
+// edited or deleted. --break-glass keeps the break-glass requests only: each one's events, its review among them.
+// Reads the SQLite file named by --database; else the PostgreSQL at JIT_DATABASE_URL (with the password in
+// JIT_DATABASE_PASSWORD_FILE when it names one); else the SQLite file at JIT_DATABASE, else ./data/jit.sqlite.
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -10,7 +11,7 @@ import { openPool } from '../adapters/postgres/database.js';
 import type { AuditExportRow, ChainCheck } from '../adapters/sql/audit-chain.js';
 import { readAuditTrail, verifyAuditChain } from '../adapters/sqlite/audit-trail.js';
 import { openDatabase } from '../adapters/sqlite/database.js';
-import { databaseFileFrom } from '../config.js';
+import { databaseFileFrom, readDatabase } from '../config-database.js';
 
 interface AuditSource {
   read(range: { since: number | undefined; until: number | undefined }): Promise<AuditExportRow[]>;
@@ -19,9 +20,11 @@ interface AuditSource {
 }
 
 function openSource(file: string | undefined, env: NodeJS.ProcessEnv): AuditSource {
-  const url = env.JIT_DATABASE_URL?.trim();
-  if (file === undefined && url) {
-    const pool = openPool(url, { max: 1 });
+  if (file === undefined && env.JIT_DATABASE_URL?.trim()) {
+    const problems: string[] = [];
+    const database = readDatabase(env, problems);
+    if (problems.length > 0 || database.kind !== 'postgres') throw new Error(problems.join('\n'));
+    const pool = openPool(database.url, { max: 1, ...(database.password !== undefined && { password: database.password }) });
     return { read: (range) => readPostgresTrail(pool, range), verify: () => verifyPostgresChain(pool), close: () => pool.end() };
   }
   const path = file ?? databaseFileFrom(env);

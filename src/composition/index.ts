@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { loadPolicyFile } from '../policy-file.js';
 import { POLICY_CHECK_MS } from '../policy-file-watch.js';
 import { createBackgroundWork } from './background-work.js';
+import { OpenedParts } from './opened-parts.js';
 import { serveOps } from './ops.js';
 import { connectOutsideServices } from './outside-services.js';
 import { followPolicyFile, PolicyHolder, type PolicyReload, type PolicyReloadCause } from './policy-holder.js';
@@ -58,12 +59,43 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+// A start that fails gives up on closing what it had opened after this long: the error still reaches the caller,
+// which ends the process (main.ts) rather than wait on a part that does not close.
+const CLOSE_AFTER_FAILED_START_MS = 5000;
+
 export async function startBot(config: Config, seams: BotSeams = {}): Promise<RunningBot> {
   // The logger is handed the secret values alone, to replace wherever they turn up; never the configuration.
   const log = seams.log ?? createLogger(config.logLevel, undefined, secretValues(config));
+  const opened = new OpenedParts();
+  try {
+    return await startParts(config, seams, log, opened);
+  } catch (error) {
+    await closeAfterFailedStart(opened, log);
+    throw error;
+  }
+}
+
+async function closeAfterFailedStart(opened: OpenedParts, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      log.warn({ afterMs: CLOSE_AFTER_FAILED_START_MS }, 'gave up closing what the failed start had opened');
+      resolve();
+    }, CLOSE_AFTER_FAILED_START_MS);
+  });
+  const closed = opened.closeAll().catch((error: unknown) => log.warn({ err: error }, 'closing after a failed start failed'));
+  try {
+    await Promise.race([closed, gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function startParts(config: Config, seams: BotSeams, log: Logger, opened: OpenedParts): Promise<RunningBot> {
   const clock = seams.clock ?? systemClock;
 
   const storage = await openStorage(config.database, log.child({ module: 'storage' }));
+  opened.add(() => storage.close());
   const { app, receiver } = createSlackApp(config.slack, seams, log);
   const policy = new PolicyHolder({
     initial: { policy: config.policy, sha256: config.policySha256 },
@@ -103,7 +135,11 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   policy.onReload(() => work.scheduler.wake());
 
   await app.init();
+  // A Socket Mode client whose start failed may still be trying to connect: stopping it ends that.
+  opened.add(() => app.stop().then(() => undefined));
   await app.start();
+  // Stopped after the ops server and before Slack, as the scheduler's running jobs may still need both.
+  opened.add(() => work.scheduler.stop());
   const ops = await serveOps(config, {
     storage,
     isSocketConnected: socket.isConnected,
@@ -111,6 +147,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     metrics,
     ...(outside.boundaryHealth && { boundaryHealth: outside.boundaryHealth }),
   });
+  opened.add(() => new Promise((resolve) => ops.server.close(() => resolve())));
   await work.start();
   log.info(
     { targets: policy.current().targets.length, policySha256: policy.sha256(), httpPort: ops.port },
@@ -118,6 +155,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   );
   work.reconcileAtStart();
   const policyWatch = followPolicyFile(policy, { file: config.policyFile, intervalMs: seams.policyCheckMs ?? POLICY_CHECK_MS, log });
+  opened.add(() => policyWatch.stop());
 
   return {
     app,
@@ -129,12 +167,6 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     metrics,
     httpPort: ops.port,
     reloadPolicy: (cause = 'SIGHUP') => policy.reload(cause),
-    async stop() {
-      await policyWatch.stop();
-      await new Promise((resolve) => ops.server.close(resolve));
-      await work.scheduler.stop();
-      await app.stop();
-      await storage.close();
-    },
+    stop: () => opened.closeAll(),
   };
 }

@@ -9,6 +9,7 @@ import { findPostgresMigrationsDirectory, migrate as migratePostgres } from '../
 import { PostgresRequestRepository } from '../adapters/postgres/request-repository.js';
 import { PostgresSlackMessageStore } from '../adapters/postgres/slack-message-refs.js';
 import { readMigrations } from '../adapters/sql/migration-files.js';
+import type { PostgresConfig } from '../config-database.js';
 import type { Logger } from '../logger.js';
 import type { SharedTask, Storage } from './storage.js';
 
@@ -26,19 +27,24 @@ function replicaName(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
-export async function openPostgres(url: string, log: Logger): Promise<Storage> {
+export async function openPostgres(database: PostgresConfig, log: Logger): Promise<Storage> {
+  const { url, password } = database;
   const pool = openPool(url, {
     max: POOL_SIZE,
+    ...(password !== undefined && { password }),
     onIdleError: (error) => log.warn({ err: error }, 'an idle database connection was lost'),
   });
-  const migrated = await migratePostgres(pool, readMigrations(findPostgresMigrationsDirectory()));
-  if (!migrated.ok) {
-    await pool.end();
-    throw new Error(`database: ${migrated.error}`);
+  try {
+    const migrated = await migratePostgres(pool, readMigrations(findPostgresMigrationsDirectory()));
+    if (!migrated.ok) throw new Error(`database: ${migrated.error}`);
+    if (migrated.applied.length > 0) log.info({ applied: migrated.applied.map((m) => m.file) }, 'database migrated');
+    // Opened now, and kept (see openPool): the first burst of work finds them ready.
+    await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.query('SELECT 1')));
+  } catch (error) {
+    // The connections kept open would keep the process alive after a failed start.
+    await pool.end().catch(() => undefined);
+    throw error;
   }
-  if (migrated.applied.length > 0) log.info({ applied: migrated.applied.map((m) => m.file) }, 'database migrated');
-  // Opened now, and kept (see openPool): the first burst of work finds them ready.
-  await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.query('SELECT 1')));
   const replica = replicaName();
   log.info({ replica }, 'sharing PostgreSQL with any other replicas');
   let listener: JobListener | undefined;
@@ -49,6 +55,7 @@ export async function openPostgres(url: string, log: Logger): Promise<Storage> {
     isWritable: () => isReachable(pool),
     watchOtherReplicas: async (wake) => {
       listener = await listenForJobs(url, wake, {
+        ...(password !== undefined && { password }),
         onConnectionLost: (error) => log.warn({ err: error }, 'lost the wake-up connection; reconnecting (polling goes on)'),
       });
     },

@@ -12,7 +12,10 @@ import type { Storage } from './storage.js';
 export function openSqlite(file: string, log: Logger): Storage {
   const db = openDatabase(file);
   const migrated = migrate(db, readMigrations(findMigrationsDirectory()));
-  if (!migrated.ok) throw new Error(`database ${file}: ${migrated.error}`);
+  if (!migrated.ok) {
+    db.close();
+    throw new Error(`database ${file}: ${migrated.error}`);
+  }
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied.map((m) => m.file) }, 'database migrated');
   const jobs = new SqliteJobQueue(db);
   return {

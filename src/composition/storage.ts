@@ -34,5 +34,5 @@ export type SharedTask = 'reconcile' | 'sweep';
 
 export async function openStorage(config: DatabaseConfig, log: Logger): Promise<Storage> {
   if (config.kind === 'sqlite') return (await import('./sqlite-storage.js')).openSqlite(config.file, log);
-  return (await import('./postgres-storage.js')).openPostgres(config.url, log);
+  return (await import('./postgres-storage.js')).openPostgres(config, log);
 }

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -161,17 +164,26 @@ describe('the audit export on PostgreSQL (JIT_DATABASE_URL)', () => {
       now: T0,
     });
     await requests.create(opened, T0);
-    const run = async (...args: string[]) => {
+    const runWith = async (settings: Record<string, string>, ...args: string[]) => {
       try {
-        const env = { ...process.env, JIT_DATABASE_URL: database.url };
+        const env = { ...process.env, ...settings };
         const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, ...args], { env });
         return { code: 0, stdout };
       } catch (error) {
         return error as { code: number; stdout: string; stderr: string };
       }
     };
+    const run = (...args: string[]) => runWith({ JIT_DATABASE_URL: database.url }, ...args);
     expect((await run('--format', 'jsonl')).stdout).toContain('"requestId":"req_PG"');
     expect(await run('--verify')).toMatchObject({ code: 0, stdout: 'audit trail intact: 1 rows, hash chain verified\n' });
+
+    // As in Docker Compose: the URL without the password, the password in a secret's file.
+    const url = new URL(database.url);
+    const passwordFile = join(mkdtempSync(join(tmpdir(), 'jit-audit-')), 'postgres-password');
+    writeFileSync(passwordFile, `${decodeURIComponent(url.password)}\n`);
+    url.password = '';
+    const fromFile = { JIT_DATABASE_URL: url.toString(), JIT_DATABASE_PASSWORD_FILE: passwordFile };
+    expect(await runWith(fromFile, '--verify')).toMatchObject({ code: 0, stdout: 'audit trail intact: 1 rows, hash chain verified\n' });
 
     await database.pool.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
     await database.pool.query("UPDATE audit_events SET actor = 'U0EVIL0001' WHERE seq = 1");

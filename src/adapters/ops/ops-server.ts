@@ -35,7 +35,14 @@ export async function startOpsServer(deps: OpsServerDeps, port: number, host: st
       response.end('internal error\n');
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  // A port already taken fails the start with the reason, rather than as an error event nobody listens for.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
   return { server, port: (server.address() as AddressInfo).port };
 }
 

@@ -25,6 +25,8 @@ const getTypeParser: pg.CustomTypesConfig['getTypeParser'] = (id, format) => (id
 
 export interface PoolOptions {
   max?: number;
+  /** The password, when the URL has none: handed to the driver as it is, never written into the URL. */
+  password?: string;
   /**
    * A pooled connection that fails while idle (the server restarted, the network dropped) is discarded and
    * the next query opens a new one; this hears about it. Without a listener pg would crash the process.
@@ -32,9 +34,41 @@ export interface PoolOptions {
   onIdleError?: (error: Error) => void;
 }
 
+/**
+ * pg's Client, with two differences. A `password` given beside the URL is the one sent: pg lets the URL override
+ * the other settings, and a URL without a password would blank it. And a connection attempt that fails is closed
+ * at once: pg leaves the socket of an attempt it gave up on itself (a SCRAM exchange it cannot finish, as without
+ * a password) open until the server drops it after its authentication_timeout, 60 s by default; meanwhile that
+ * socket alone keeps a process that has nothing else to do from ending, and a bot that cannot start lingers
+ * instead of being restarted.
+ */
+export class BotClient extends pg.Client {
+  constructor(config?: pg.ClientConfig) {
+    super(config);
+    if (typeof config?.password === 'string') this.password = config.password;
+  }
+
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (error: Error | null, client?: pg.Client) => void): void;
+  override connect(callback?: (error: Error | null, client?: pg.Client) => void): Promise<pg.Client> | undefined {
+    const connecting = super.connect().catch((error: unknown) => {
+      this.end().catch(() => undefined);
+      throw error;
+    });
+    if (!callback) return connecting;
+    connecting.then(
+      (client) => callback(null, client),
+      (error: Error) => callback(error),
+    );
+    return undefined;
+  }
+}
+
 export function openPool(url: string, options: PoolOptions = {}): PostgresPool {
   const pool = new pg.Pool({
+    Client: BotClient,
     connectionString: url,
+    ...(options.password !== undefined && { password: options.password }),
     types: { getTypeParser },
     max: options.max ?? 10,
     // A database that does not answer fails the call rather than queueing it forever.

@@ -3,7 +3,8 @@
 // notification is a hint to look again, never the work itself: one missed while disconnected is made up for
 // by a wake-up after reconnecting, and the scheduler's own timers catch anything else.
 
-import pg from 'pg';
+import type pg from 'pg';
+import { BotClient } from './database.js';
 
 export const JOBS_CHANNEL = 'jit_jobs';
 
@@ -12,6 +13,8 @@ export interface JobListener {
 }
 
 export interface ListenOptions {
+  /** The password, when the URL has none (see openPool). */
+  password?: string;
   /** How often the idle connection is checked, so a connection the network dropped silently is noticed. */
   pingEveryMs?: number;
   /** The longest wait between two reconnection attempts. */
@@ -25,7 +28,7 @@ export interface ListenOptions {
  */
 export async function listenForJobs(url: string, onNotify: () => void, options: ListenOptions = {}): Promise<JobListener> {
   const listener = new Listener(url, onNotify, options);
-  listener.watch(await connectListening(url, onNotify));
+  listener.watch(await connectListening(url, onNotify, options.password));
   return { close: () => listener.close() };
 }
 
@@ -69,7 +72,7 @@ class Listener {
   private reconnect(attempt: number): void {
     const pause = Math.min(this.options.maxBackoffMs ?? 30_000, 100 * 2 ** attempt);
     this.retry = setTimeout(() => {
-      connectListening(this.url, this.onNotify).then(
+      connectListening(this.url, this.onNotify, this.options.password).then(
         (client) => this.reconnected(client),
         () => this.reconnect(attempt + 1),
       );
@@ -86,10 +89,11 @@ class Listener {
   }
 }
 
-async function connectListening(url: string, onNotify: () => void): Promise<pg.Client> {
+async function connectListening(url: string, onNotify: () => void, password: string | undefined): Promise<pg.Client> {
   // The timeout bounds the pings: one that hangs means a connection the network dropped without a word.
-  const client = new pg.Client({
+  const client = new BotClient({
     connectionString: url,
+    ...(password !== undefined && { password }),
     keepAlive: true,
     query_timeout: 10_000,
     application_name: 'jit-access-bot listener',

@@ -1,3 +1,4 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { inTransaction, isReachable, openPool } from '../../../src/adapters/postgres/database.js';
 import { PostgresJobQueue } from '../../../src/adapters/postgres/job-queue.js';
@@ -6,6 +7,33 @@ import { PostgresSlackMessageStore } from '../../../src/adapters/postgres/slack-
 import { openRequest } from '../../../src/domain/access-request.js';
 import { makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
 import { databaseForThisTest, migratedDatabaseForThisTest } from '../../support/postgres.js';
+import { waitFor } from '../../support/wait-for.js';
+
+/** A loopback TCP relay to `target` that counts the connections open through it. */
+async function countingRelay(target: URL): Promise<{ port: number; open(): number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    const upstream = connect(Number(target.port), target.hostname);
+    socket.pipe(upstream).pipe(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      upstream.destroy();
+    });
+    upstream.once('close', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    open: () => sockets.size,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 describe('the PostgreSQL pool', () => {
   it('reads BIGINT columns as numbers', async () => {
@@ -43,6 +71,24 @@ describe('the PostgreSQL pool', () => {
     ).rejects.toThrow();
     // The pool's one connection was discarded, not handed out again broken.
     expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('closes a connection attempt it gave up on itself, rather than leave it to the server to time out', async () => {
+    // Without a password pg cannot answer the server's SCRAM challenge (which came through the relay) and stops
+    // there; PostgreSQL would drop the half-open session only after its authentication_timeout (60 s by default).
+    const database = await databaseForThisTest();
+    const relay = await countingRelay(new URL(database.url));
+    try {
+      const url = new URL(database.url);
+      url.port = String(relay.port);
+      url.password = '';
+      const passwordless = openPool(url.toString());
+      await expect(passwordless.query('SELECT 1')).rejects.toThrow('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string');
+      await waitFor(() => relay.open() === 0, 10_000, 'the refused connection to be closed');
+      await passwordless.end();
+    } finally {
+      await relay.close();
+    }
   });
 
   it('tells /healthz whether the database answers', async () => {
