@@ -2,10 +2,11 @@
 // Docker and Kubernetes secrets hold it, in the file JIT_DATABASE_PASSWORD_FILE names.
 
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, secretValues } from '../src/config.js';
 import { type DatabaseConfig, readDatabase, unreadableReason } from '../src/config-database.js';
@@ -134,18 +135,36 @@ describe('the database password in JIT_DATABASE_PASSWORD_FILE', () => {
   });
 });
 
-/** What readDatabase reports for `env` in a process of another user (only root may start one). */
+/**
+ * What readDatabase reports for `env` in a process of another user (only root may start one). That user may not
+ * be able to reach the checkout (a clone in a 0700 folder), so the module and the one it imports are compiled
+ * into a folder of their own that anyone may read, and run there by Node alone.
+ */
 async function problemsAsUser(uid: number, env: Record<string, string>): Promise<string[]> {
+  const folder = mkdtempSync(join(tmpdir(), 'jit-config-as-user-'));
+  chmodSync(folder, 0o755);
+  writeFileSync(join(folder, 'package.json'), '{"type":"module"}');
+  for (const name of ['config-database', 'config-defaults']) {
+    const source = readFileSync(join(__dirname, '..', 'src', `${name}.ts`), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    writeFileSync(join(folder, `${name}.js`), outputText);
+  }
   const script = `
-    const { readDatabase } = await import('./src/config-database.ts');
+    const { readDatabase } = await import('./config-database.js');
     const problems = [];
     readDatabase(${JSON.stringify(env)}, problems);
     console.log(JSON.stringify(problems));`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: join(__dirname, '..'),
-    uid,
-    gid: uid,
-    env: { ...process.env, HOME: tmpdir() },
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as string[];
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: folder,
+      uid,
+      gid: uid,
+      env: { PATH: process.env.PATH ?? '', HOME: folder },
+    });
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as string[];
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
