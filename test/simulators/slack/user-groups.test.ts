@@ -1,7 +1,7 @@
 // The Slack simulator's user groups: usergroups.users.list with Slack's answers and errors, its Tier 2 rate limit
 // (HTTP 429 with Retry-After), and accounts deactivated when people leave.
 
-import { LogLevel, WebClient } from '@slack/web-api';
+import { LogLevel, WebClient, WebClientEvent } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BOT_SCOPES, SlackSimulator } from '../../../simulators/slack/slack-simulator.js';
 
@@ -121,7 +121,7 @@ describe('the Tier 2 rate limit of usergroups.users.list', () => {
       logLevel: LogLevel.ERROR,
     });
     const limited: number[] = [];
-    patient.on('rate_limited', (seconds: number) => {
+    patient.on(WebClientEvent.RATE_LIMITED, (seconds: number) => {
       limited.push(seconds);
       clock += seconds * 1000;
     });
