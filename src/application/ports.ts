@@ -1,6 +1,7 @@
 // What the use cases need from the outside world. Adapters implement these; tests give hand-written fakes.
 
 import type { AccessRequest, JobKind, RequestState, Transition } from '../domain/access-request.js';
+import type { GroupProblem } from '../domain/approvers.js';
 import type { ChangeOutcome, RecordedChange } from '../domain/change-record.js';
 import type { NewsKind } from '../domain/news.js';
 import type { GrantSpec } from '../domain/policy.js';
@@ -220,6 +221,24 @@ export type EmailLookup = { ok: true; email: string; guest: boolean } | { ok: fa
 /** The requester's Slack profile, the bridge from a Slack user to an Entra account. */
 export interface SlackProfiles {
   emailOf(userId: string): Promise<EmailLookup>;
+}
+
+/**
+ * A Slack user group's members as Slack lists them now, or why not: `unreadable` for a reason an admin must fix
+ * (no such group, a plan without user groups, a token without usergroups:read), which no retry cures.
+ */
+export type GroupMembersLookup =
+  | { ok: true; members: string[] }
+  | { ok: false; kind: 'unreadable'; code: GroupProblem; message: string }
+  | OutsideFailure;
+
+/** Whether a Slack account can still act: not when it was deleted or deactivated, or Slack does not know it. */
+export type AccountLookup = { ok: true; active: boolean } | OutsideFailure;
+
+/** Who a target's approvers are in Slack now: the members of its user groups, and whether a listed person is still there. */
+export interface ApproverDirectory {
+  membersOf(groupId: string): Promise<GroupMembersLookup>;
+  isActive(userId: string): Promise<AccountLookup>;
 }
 
 /** The person whose Boundary sign-ins end with a grant: matched by Entra object id, else by email. */
