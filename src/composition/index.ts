@@ -73,6 +73,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   });
   const outside = connectOutsideServices(config, { clock, policy, slack: app.client, log });
   const surfaces = createSlackSurfaces(app, {
+    slack: config.slack,
     storage,
     policy,
     clock,
@@ -91,6 +92,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     clock,
     access: outside.access,
     notifier: surfaces.notifier,
+    ...surfaces.approvers,
     ...(outside.boundary && { boundary: outside.boundary }),
     ...(outside.changes && { changes: outside.changes }),
     ...(outside.onCall && { onCall: outside.onCall }),

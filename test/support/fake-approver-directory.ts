@@ -2,7 +2,14 @@
 // answered as the Slack adapter answers them (test/adapters/slack/approver-directory-contract.test.ts holds the two
 // together). Unlike the adapter it keeps nothing: a test that changes a group sees the change at once.
 
-import type { AccountLookup, ApproverDirectory, GroupMembersLookup, OutsideFailure } from '../../src/application/ports.js';
+import type {
+  AccountLookup,
+  ApproverDirectory,
+  ApproverProblem,
+  ApproverProblems,
+  GroupMembersLookup,
+  OutsideFailure,
+} from '../../src/application/ports.js';
 import type { GroupProblem } from '../../src/domain/approvers.js';
 
 export class FakeApproverDirectory implements ApproverDirectory {
@@ -35,5 +42,14 @@ export class FakeApproverDirectory implements ApproverDirectory {
     const failure = this.failures.shift();
     if (failure) return failure;
     return { ok: true, active: !this.departed.has(userId) };
+  }
+}
+
+/** The problems reported, in order, for tests that check what the admins would be told. */
+export class FakeApproverProblems implements ApproverProblems {
+  readonly reported: ApproverProblem[] = [];
+
+  report(problem: ApproverProblem): void {
+    this.reported.push(problem);
   }
 }
