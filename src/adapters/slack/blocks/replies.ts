@@ -55,7 +55,7 @@ export function refusalText(refusal: ChangeRefusal, doing = 'approve this reques
     case 'already_reviewed':
       return `Nothing changed: this break-glass was already acknowledged by ${mention(refusal.reviewedBy)} ${slackDate(refusal.reviewedAt)}.`;
     case 'not_an_approver':
-      return 'Only the approvers listed for this target in the policy can decide on it.';
+      return 'Only the approvers listed for this target in the policy, and the members of its approver groups, can decide on it.';
     case 'already_approved':
       return 'You have already approved this request; it needs another approver too.';
     case 'pending_timeout_passed':
