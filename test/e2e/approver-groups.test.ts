@@ -169,6 +169,9 @@ describe('approvers who left Slack', () => {
       `Approver ${PEOPLE.approver2.slack} of target prod-db has left Slack or was deactivated: the bot no longer names them or waits for them.`,
     );
 
+    const why = await w.slack.person(PEOPLE.requester.slack).slash('/jit', 'why prod-db');
+    expect(JSON.stringify(why.payload)).toContain(`*Who may approve:* <@${PEOPLE.approver1.slack}> — in`);
+
     await w.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
     await w.slack.waitFor(() => card.text.endsWith('active'), 10_000, 'the grant');
     expect(adminDms(w)).toHaveLength(1);
