@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import formatsPlugin from 'ajv-formats';
 import { parse } from 'yaml';
-import { checkManifest, methodsCalled, requiredScopes } from './manifest-rules.js';
+import { checkManifest, methodsCalled, OPTIONAL_SCOPES, requiredScopes } from './manifest-rules.js';
 
 const root = join(import.meta.dirname, '..');
 const text = readFileSync(join(root, 'manifest.yml'), 'utf8');
-const { scopes, unknown } = requiredScopes(methodsCalled(join(root, 'src')));
+const { scopes, optional, unknown } = requiredScopes(methodsCalled(join(root, 'src')));
 const problems = [
   ...unknown.map((method) => `the code calls ${method}, whose scope manifest-rules.ts does not know`),
-  ...checkManifest(text, scopes),
+  ...checkManifest(text, scopes, optional),
 ];
 
 const schemaAt = process.argv.indexOf('--schema');
@@ -32,4 +32,5 @@ if (problems.length > 0) {
   process.exitCode = 1;
 } else {
   process.stdout.write(`manifest.yml is fine${schemaPath ? ', and matches the schema' : ''}; bot scopes: ${scopes.join(', ')}\n`);
+  for (const scope of optional) process.stdout.write(`add ${scope} to the app only if the policy uses ${OPTIONAL_SCOPES[scope]}\n`);
 }

@@ -16,6 +16,7 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   'chat.postEphemeral': 'chat:write',
   'chat.update': 'chat:write',
   'users.info': 'users:read',
+  'usergroups.users.list': 'usergroups:read',
   'views.open': null,
   'views.push': null,
   'views.update': null,
@@ -24,6 +25,13 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
 // Scopes no method call shows: `commands` receives the slash command; users:read.email adds `profile.email`
 // to users.info, which is how a Slack user is matched to an Entra account.
 const IMPLIED_SCOPES = ['commands', 'users:read.email'];
+/**
+ * Scopes only an optional part of the policy needs, with that part: the shipped manifest leaves them out (least
+ * permission) and a deployment that uses the part adds them (the README says which). A manifest may ask for them.
+ */
+export const OPTIONAL_SCOPES: Readonly<Record<string, string>> = {
+  'usergroups:read': 'approvers.groups (Slack user groups among a target’s approvers)',
+};
 
 interface Manifest {
   _metadata?: { major_version?: number };
@@ -47,23 +55,29 @@ export function methodsCalled(sourceDirectory: string): string[] {
   for (const entry of readdirSync(sourceDirectory, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
     const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
-    for (const match of text.matchAll(/\bclient\.([a-z]+)\.([a-zA-Z]+)\(/g)) methods.add(`${match[1]}.${match[2]}`);
+    // Method families may be nested: client.chat.postMessage(…), client.usergroups.users.list(…).
+    for (const match of text.matchAll(/\bclient\.([a-z]+(?:\.[a-z]+)*)\.([a-zA-Z]+)\(/g)) methods.add(`${match[1]}.${match[2]}`);
   }
   return [...methods].sort();
 }
 
-/** The scopes the code needs, given the methods it calls; a method without a known scope is a problem. */
-export function requiredScopes(methods: readonly string[]): { scopes: string[]; unknown: string[] } {
+/**
+ * The scopes the code needs, given the methods it calls, apart from those only an optional part of the policy
+ * needs (`optional`); a method without a known scope is a problem.
+ */
+export function requiredScopes(methods: readonly string[]): { scopes: string[]; optional: string[]; unknown: string[] } {
   const unknown = methods.filter((method) => !(method in METHOD_SCOPES));
   const scopes = new Set(IMPLIED_SCOPES);
+  const optional = new Set<string>();
   for (const method of methods) {
     const scope = METHOD_SCOPES[method];
-    if (scope) scopes.add(scope);
+    if (scope) (scope in OPTIONAL_SCOPES ? optional : scopes).add(scope);
   }
-  return { scopes: [...scopes].sort(), unknown };
+  return { scopes: [...scopes].sort(), optional: [...optional].sort(), unknown };
 }
 
-export function checkManifest(text: string, neededScopes: readonly string[]): string[] {
+/** `optionalScopes`: scopes the manifest may ask for or not (see OPTIONAL_SCOPES). */
+export function checkManifest(text: string, neededScopes: readonly string[], optionalScopes: readonly string[] = []): string[] {
   const manifest = parse(text) as Manifest;
   const problems: string[] = [];
   const expect = (condition: boolean, problem: string) => {
@@ -85,7 +99,8 @@ export function checkManifest(text: string, neededScopes: readonly string[]): st
   expect(Boolean(jit?.description), 'features.slash_commands[/jit].description is required');
   const declared = [...(manifest.oauth_config?.scopes?.bot ?? [])].sort();
   for (const scope of neededScopes) expect(declared.includes(scope), `oauth_config.scopes.bot lacks ${scope}, which the code needs`);
-  for (const scope of declared) expect(neededScopes.includes(scope), `oauth_config.scopes.bot asks for ${scope}, which no code uses`);
+  for (const scope of declared)
+    expect(neededScopes.includes(scope) || optionalScopes.includes(scope), `oauth_config.scopes.bot asks for ${scope}, which no code uses`);
   for (const scope of declared) {
     expect(
       new RegExp(`- ${scope.replace('.', '\\.')}\\s+# \\S`).test(text),

@@ -19,8 +19,8 @@ export interface TargetYaml {
   boundary?: { managedGroup: string; targetIds: string[] };
   grant: { kind: 'pim_group' | 'group_membership'; groupId: string; requireEligibility?: boolean };
   duration: { default: string; max: string; choices?: string[] };
-  /** Always in the APPROVALS channel; `required` is left out of the file when absent. */
-  approvers: { users: readonly string[]; required?: number };
+  /** Always in the APPROVALS channel; `groups` (Slack user groups) and `required` are left out of the file when absent. */
+  approvers: { users: readonly string[]; groups?: readonly string[]; required?: number };
   requesters?: string[];
   allowGuests?: boolean;
   /** A ServiceNow standard change for each grant; `required` is left out of the file when absent. */
@@ -71,6 +71,7 @@ export function targetYaml(target: TargetYaml): string {
     `    approvers: ${flowMap([
       ['channel', APPROVALS],
       ['users', list(approvers.users)],
+      ['groups', approvers.groups && list(approvers.groups)],
       ['required', approvers.required],
     ])}`,
     target.requesters && `    requesters: ${flowMap([['users', list(target.requesters)]])}`,

@@ -52,6 +52,27 @@ describe('the policy file', () => {
     expect(result.ok && Object.isFrozen(result.policy.targets[0]?.approvers.users)).toBe(true);
   });
 
+  it('reads Slack user groups among the approvers, with or without people listed by name', () => {
+    const both = parsePolicy(VALID.replace('users: [U0MANAGER1, U0MANAGER2],', 'users: [U0MANAGER1], groups: [S0ONCALL01],'), 'policy.yml');
+    expect(both.ok && both.policy.targets[0]?.approvers).toEqual({
+      channel: 'C0APPROVALS',
+      users: ['U0MANAGER1'],
+      groups: ['S0ONCALL01'],
+      required: 1,
+    });
+    // How many people a group holds is Slack's to say at each decision, so a quorum above the listed people is no error.
+    const groupsOnly = parsePolicy(
+      VALID.replace('users: [U0MANAGER1, U0MANAGER2], required: 1', 'groups: [S0ONCALL01, S0LEADS001], required: 3'),
+      'policy.yml',
+    );
+    expect(groupsOnly.ok && groupsOnly.policy.targets[0]?.approvers).toEqual({
+      channel: 'C0APPROVALS',
+      users: [],
+      groups: ['S0ONCALL01', 'S0LEADS001'],
+      required: 3,
+    });
+  });
+
   it('fills the optional parts with their defaults', () => {
     const result = parsePolicy(
       `version: 1
@@ -150,6 +171,23 @@ targets:
       expected: [
         'policy.yml:15:60: targets[0].approvers.users[1]: must be a Slack user id such as U0123ABCD (profile → ⋮ → Copy member ID)',
       ],
+    },
+    {
+      rule: 'a Slack user group named by its handle instead of its id',
+      text: VALID.replace('users: [U0MANAGER1, U0MANAGER2],', 'users: [U0MANAGER1, U0MANAGER2], groups: [S0ONCALL01, "@oncall"],'),
+      expected: [
+        'policy.yml:15:94: targets[0].approvers.groups[1]: must be a Slack user group id such as S0123ABCD (the id usergroups.list gives; a @handle or a name is not an id)',
+      ],
+    },
+    {
+      rule: 'approvers with neither users nor groups',
+      text: VALID.replace('users: [U0MANAGER1, U0MANAGER2], ', ''),
+      expected: ['policy.yml:15:16: targets[0].approvers.users: must list at least one approver, here or as a user group in groups'],
+    },
+    {
+      rule: 'an empty list of users and no groups',
+      text: VALID.replace('[U0MANAGER1, U0MANAGER2]', '[]'),
+      expected: ['policy.yml:15:47: targets[0].approvers.users: must list at least one approver, here or as a user group in groups'],
     },
     {
       rule: 'a malformed Slack channel id',

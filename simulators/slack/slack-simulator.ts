@@ -14,12 +14,14 @@ import { Person } from './person.js';
 import { ResponseUrls, type ResponseUrlTarget } from './response-urls.js';
 import type { SlackActivity, SlackHost } from './slack-host.js';
 import { type AckResult, type Envelope, SocketModeLink } from './socket-mode.js';
+import type { SimUserGroup } from './user-groups.js';
 import { Views } from './views.js';
 import { type ApiCall, sleep, WebApi } from './web-api.js';
 import { type PersonSeed, type SimChannel, type SimMessage, type SimUser, type SimView, Workspace } from './workspace.js';
 
 export { type Params, type SlackActivity, SlackApiError } from './slack-host.js';
 export type { AckResult, Envelope } from './socket-mode.js';
+export type { SimUserGroup } from './user-groups.js';
 export { initialValues } from './views.js';
 export type { ApiCall } from './web-api.js';
 export { sleep };
@@ -111,6 +113,26 @@ export class SlackSimulator implements SlackHost {
     const added = { id: channel.id, name: channel.name, isIm: false, isPrivate: channel.isPrivate ?? false, members };
     this.workspace.channels.set(channel.id, added);
     return added;
+  }
+
+  /** A user group (`S…`) with these members; `setUserGroupMembers` changes them later, as an admin would. */
+  addUserGroup(group: { id: string; handle: string; members: string[]; disabled?: boolean }): SimUserGroup {
+    const added = { ...group, members: [...group.members] };
+    this.workspace.userGroups.set(group.id, added);
+    return added;
+  }
+
+  setUserGroupMembers(groupId: string, members: string[]): void {
+    const group = this.workspace.userGroups.get(groupId);
+    if (!group) throw new Error(`no user group ${groupId}`);
+    group.members = [...members];
+  }
+
+  /** Deactivates an account, as a workspace admin does when someone leaves: users.info then says `deleted: true`. */
+  deactivateUser(userId: string): void {
+    const user = this.workspace.users.get(userId);
+    if (!user) throw new Error(`no user ${userId}`);
+    user.deleted = true;
   }
 
   /** A person-level driver acting as `userId`. */

@@ -8,6 +8,7 @@ import type { FaultPlan } from '../fault-plan.js';
 import type { Messages } from './messages.js';
 import { type Params, SlackApiError, type SlackHost } from './slack-host.js';
 import type { SocketModeLink } from './socket-mode.js';
+import { listUserGroupMembers, RateLimits } from './user-groups.js';
 import { userJson } from './users.js';
 import type { Views } from './views.js';
 
@@ -19,6 +20,7 @@ const METHOD_SCOPES: Record<string, string> = {
   'users.info': 'users:read',
   'users.lookupByEmail': 'users:read.email',
   'conversations.open': 'im:write',
+  'usergroups.users.list': 'usergroups:read',
 };
 
 export interface ApiCall {
@@ -39,7 +41,11 @@ export interface WebApiParts {
 }
 
 export class WebApi {
-  constructor(private readonly parts: WebApiParts) {}
+  private readonly rateLimits: RateLimits;
+
+  constructor(private readonly parts: WebApiParts) {
+    this.rateLimits = new RateLimits(() => parts.host.now());
+  }
 
   async handle(method: string, request: IncomingMessage, body: string, response: ServerResponse): Promise<void> {
     const { calls, host } = this.parts;
@@ -64,6 +70,15 @@ export class WebApi {
       response.writeHead(200, { 'content-type': 'application/json', 'x-oauth-scopes': host.scopes.join(',') });
       response.end(JSON.stringify({ ok: false, error: fault.error.code }));
       calls.push({ method, params, ok: false, error: fault.error.code });
+      return;
+    }
+
+    const retryAfter = this.rateLimits.retryAfterSeconds(method);
+    if (retryAfter !== undefined) {
+      // Over the method's tier: HTTP 429 with Retry-After in seconds, as Slack answers a rate-limited call.
+      response.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) });
+      response.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      calls.push({ method, params, ok: false, error: 'http_429' });
       return;
     }
 
@@ -132,6 +147,8 @@ export class WebApi {
         if (!user) throw new SlackApiError('users_not_found');
         return { user: userJson(host, user) };
       }
+      case 'usergroups.users.list':
+        return listUserGroupMembers(host.workspace, params);
       case 'conversations.open': {
         const users = String(params.users ?? '')
           .split(',')

@@ -1,4 +1,6 @@
-// What the simulated workspace holds: people, conversations, messages and views, as Slack would show them.
+// What the simulated workspace holds: people, user groups, conversations, messages and views, as Slack would show them.
+
+import type { SimUserGroup } from './user-groups.js';
 
 export interface SimUser {
   id: string;
@@ -78,6 +80,9 @@ export class Workspace {
   /** Each person's open modals, root first. */
   readonly modalStacks = new Map<string, string[]>();
   readonly homeViews = new Map<string, string>();
+  readonly userGroups = new Map<string, SimUserGroup>();
+  /** User groups need a paid plan; on the free plan usergroups.* answer plan_upgrade_required. */
+  plan: 'free' | 'pro' = 'pro';
   private lastTs = 0;
   private counter = 0;
 

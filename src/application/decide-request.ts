@@ -1,9 +1,10 @@
 import { type AccessRequest, approve, deny, timeOut } from '../domain/access-request.js';
 import { findTarget, type Policy } from '../domain/policy.js';
 import { applyTransition, type ChangeOutcome } from './apply-transition.js';
+import { type ApproverDeps, approversNow, type GroupsUnavailable } from './approvers-now.js';
 import type { Clock, EntraDirectory, RequestRepository, SlackProfiles } from './ports.js';
 
-export interface DecideDeps {
+export interface DecideDeps extends ApproverDeps {
   requests: RequestRepository;
   policy: Policy;
   clock: Clock;
@@ -24,6 +25,7 @@ export type UnidentifiedApprover = 'no_slack_email' | 'email_not_usable' | 'no_e
 export type DecideOutcome =
   | ChangeOutcome
   | { ok: false; code: 'target_removed' | 'identity_unconfirmed' }
+  | GroupsUnavailable
   /** The approver's Slack email is an address of `account`, the Entra account that would receive the access. */
   | { ok: false; code: 'same_entra_account'; account: string }
   /** The approver's Slack email leads to no Entra account, so nothing shows they are not the requester. */
@@ -60,18 +62,22 @@ export async function refuseAsRequester(
 }
 
 /**
- * An approver's Approve or Deny. The approver list is the policy's as it is now, so removing someone from the
- * policy takes away their say over requests already waiting. Only Approve needs the approver told apart from the
- * requester in Entra: a Deny can only take a chance of access away (the requester may cancel their own request
- * anyway), and an approver the bot cannot place in Entra must still be able to stop a request.
+ * An approver's Approve or Deny. The approver list is the policy's as it is now, and its user groups' members as
+ * Slack lists them now, so removing someone from the policy or a group takes away their say over requests already
+ * waiting. Only Approve needs the approver told apart from the requester in Entra: a Deny can only take a chance
+ * of access away (the requester may cancel their own request anyway), and an approver the bot cannot place in
+ * Entra must still be able to stop a request.
  */
 export async function decideRequest(deps: DecideDeps, input: DecideInput): Promise<DecideOutcome> {
   const stored = await deps.requests.find(input.requestId);
   if (!stored) return { ok: false, code: 'unknown_request' };
   const target = findTarget(deps.policy, stored.targetId);
   if (!target) return { ok: false, code: 'target_removed' };
+  const now = await approversNow(deps, target);
+  if (!now.ok) return now;
+  const { approvers } = now;
   if (input.decision === 'approve' && stored.principalId !== undefined) {
-    const preview = approve(stored, target, input.actorId, deps.clock.now());
+    const preview = approve(stored, target, input.actorId, deps.clock.now(), approvers);
     if (preview.ok) {
       const refused = await refuseAsRequester(deps, input.actorId, stored);
       if (refused) return refused;
@@ -83,8 +89,8 @@ export async function decideRequest(deps: DecideDeps, input: DecideInput): Promi
     input.requestId,
     (request, now) =>
       input.decision === 'approve'
-        ? approve(request, target, input.actorId, now)
-        : deny(request, target, input.actorId, now, input.comment),
+        ? approve(request, target, input.actorId, now, approvers)
+        : deny(request, target, input.actorId, now, input.comment, approvers),
     { read: stored },
   );
   if (!outcome.ok && outcome.code === 'pending_timeout_passed') {
@@ -104,7 +110,12 @@ export async function previewDecision(
   if (!request) return { ok: false, code: 'unknown_request' };
   const target = findTarget(deps.policy, request.targetId);
   if (!target) return { ok: false, code: 'target_removed' };
+  const approvers = await approversNow(deps, target);
+  if (!approvers.ok) return approvers;
   const now = deps.clock.now();
-  const result = input.decision === 'approve' ? approve(request, target, input.actorId, now) : deny(request, target, input.actorId, now);
+  const result =
+    input.decision === 'approve'
+      ? approve(request, target, input.actorId, now, approvers.approvers)
+      : deny(request, target, input.actorId, now, undefined, approvers.approvers);
   return result.ok ? { ok: true, request } : result;
 }

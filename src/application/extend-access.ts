@@ -7,6 +7,7 @@ import { approveExtension, askExtension, denyExtension, extensionRoom } from '..
 import { findTarget, type Target } from '../domain/policy.js';
 import { checkReason } from '../domain/reason.js';
 import { applyTransition, type ChangeOutcome } from './apply-transition.js';
+import { approversNow } from './approvers-now.js';
 import { type DecideDeps, type DecideOutcome, refuseAsRequester } from './decide-request.js';
 
 export interface ExtensionAskInput {
@@ -78,16 +79,20 @@ export async function requestExtension(
 
 /**
  * An approver's Approve or Deny on a pending extension, by the rules of the main decision: the target's approvers
- * as the policy lists them now, the current quorum, and never the requester, not even through a second Slack
- * account whose email belongs to the Entra account that holds the access.
+ * as the policy lists them now (and its user groups' members as Slack lists them now), the current quorum, and
+ * never the requester, not even through a second Slack account whose email belongs to the Entra account that
+ * holds the access.
  */
 export async function decideExtension(deps: DecideDeps, input: ExtensionDecisionInput): Promise<DecideOutcome> {
   const stored = await deps.requests.find(input.requestId);
   if (!stored) return { ok: false, code: 'unknown_request' };
   const target = findTarget(deps.policy, stored.targetId);
   if (!target) return { ok: false, code: 'target_removed' };
+  const now = await approversNow(deps, target);
+  if (!now.ok) return now;
+  const { approvers } = now;
   if (input.decision === 'approve' && stored.principalId !== undefined) {
-    const preview = approveExtension(stored, target, input.actorId, deps.clock.now());
+    const preview = approveExtension(stored, target, input.actorId, deps.clock.now(), approvers);
     if (preview.ok) {
       const refused = await refuseAsRequester(deps, input.actorId, stored);
       if (refused) return refused;
@@ -98,8 +103,8 @@ export async function decideExtension(deps: DecideDeps, input: ExtensionDecision
     input.requestId,
     (request, now) =>
       input.decision === 'approve'
-        ? approveExtension(request, target, input.actorId, now)
-        : denyExtension(request, target, input.actorId, now, input.comment),
+        ? approveExtension(request, target, input.actorId, now, approvers)
+        : denyExtension(request, target, input.actorId, now, input.comment, approvers),
     { read: stored },
   );
 }

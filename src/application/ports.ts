@@ -1,6 +1,7 @@
 // What the use cases need from the outside world. Adapters implement these; tests give hand-written fakes.
 
 import type { AccessRequest, JobKind, RequestState, Transition } from '../domain/access-request.js';
+import type { ApproverRoster, GroupProblem } from '../domain/approvers.js';
 import type { ChangeOutcome, RecordedChange } from '../domain/change-record.js';
 import type { NewsKind } from '../domain/news.js';
 import type { GrantSpec } from '../domain/policy.js';
@@ -209,9 +210,12 @@ export interface SlackMessageStore {
   save(requestId: string, kind: string, ref: MessageRef, now: number): Promise<void>;
 }
 
-/** Tells the people involved about a change: the card, its thread, the requester's DM, the Home tabs. */
+/**
+ * Tells the people involved about a change: the card, its thread, the requester's DM, the Home tabs. `approvers`:
+ * the target's approvers as Slack knows them now, for what names them (absent: as the policy lists them).
+ */
 export interface Notifier {
-  notify(request: AccessRequest, news: NewsKind): Promise<{ ok: true } | OutsideFailure>;
+  notify(request: AccessRequest, news: NewsKind, approvers?: ApproverRoster): Promise<{ ok: true } | OutsideFailure>;
 }
 
 /** `guest`: a Slack guest (single- or multi-channel) or a Slack Connect user from another organisation. */
@@ -220,6 +224,39 @@ export type EmailLookup = { ok: true; email: string; guest: boolean } | { ok: fa
 /** The requester's Slack profile, the bridge from a Slack user to an Entra account. */
 export interface SlackProfiles {
   emailOf(userId: string): Promise<EmailLookup>;
+}
+
+/**
+ * A Slack user group's members as Slack lists them now, or why not: `unreadable` for a reason an admin must fix
+ * (no such group, a plan without user groups, a token without usergroups:read), which no retry cures.
+ */
+export type GroupMembersLookup =
+  | { ok: true; members: string[] }
+  | { ok: false; kind: 'unreadable'; code: GroupProblem; message: string }
+  | OutsideFailure;
+
+/** Whether a Slack account can still act: not when it was deleted or deactivated, or Slack does not know it. */
+export type AccountLookup = { ok: true; active: boolean } | OutsideFailure;
+
+/** Who a target's approvers are in Slack now: the members of its user groups, and whether a listed person is still there. */
+export interface ApproverDirectory {
+  membersOf(groupId: string): Promise<GroupMembersLookup>;
+  isActive(userId: string): Promise<AccountLookup>;
+}
+
+/**
+ * What an admin must fix or know of a target's approvers: a user group Slack cannot read (it counts as empty), a
+ * listed approver who left Slack (skipped), a waiting request those left cannot approve (its quorum is never
+ * lowered).
+ */
+export type ApproverProblem =
+  | { kind: 'group_unreadable'; targetId: string; groupId: string; code: GroupProblem; message: string }
+  | { kind: 'approver_departed'; targetId: string; userId: string }
+  | { kind: 'quorum_unreachable'; targetId: string; requestId: string; available: number; required: number };
+
+/** Tells the admins and the log; never throws, and never holds up the decision or the message that found it. */
+export interface ApproverProblems {
+  report(problem: ApproverProblem): void;
 }
 
 /** The person whose Boundary sign-ins end with a grant: matched by Entra object id, else by email. */

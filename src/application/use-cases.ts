@@ -6,6 +6,7 @@ import { findTarget, type Target } from '../domain/policy.js';
 import { explainTarget, type TargetExplanation } from '../domain/target-rules.js';
 import { type AcknowledgeOutcome, acknowledgeBreakGlassAccess } from './acknowledge-break-glass.js';
 import type { ChangeOutcome } from './apply-transition.js';
+import { type ApproverDeps, departedApprovers, type GroupsUnavailable } from './approvers-now.js';
 import { atMostAtOnce } from './at-most.js';
 import { cancelRequest } from './cancel-request.js';
 import { type DecideInput, type DecideOutcome, decideRequest, previewDecision } from './decide-request.js';
@@ -54,7 +55,7 @@ export interface UseCases {
   /** Whether a decision would be accepted, without making it (Deny asks for a reason first). */
   previewDecision(input: DecideInput): Promise<PreviewOutcome>;
   cancel(input: RequestChoice): Promise<ChangeOutcome>;
-  endAccess(input: EndAccessInput): Promise<ChangeOutcome>;
+  endAccess(input: EndAccessInput): Promise<ChangeOutcome | GroupsUnavailable>;
   /** Whether the person may ask to extend this grant, and how much more the policy allows (for the Extend form). */
   extensionForm(input: RequestChoice): Promise<ExtensionForm>;
   /** The requester asks for more time on an active grant. */
@@ -71,8 +72,8 @@ export interface UseCases {
   homeViewersOf(request: AccessRequest): string[];
   /** The request form pre-filled from one of the person's requests that is over. */
   requestAgain(input: RequestChoice): Promise<RequestAgainOutcome>;
-  /** What the policy says about a target, as it applies to this person (`/jit why`). */
-  explainTarget(userId: string, targetId: string): TargetExplanation;
+  /** What the policy says about a target, as it applies to this person (`/jit why`), its approvers still in Slack. */
+  explainTarget(userId: string, targetId: string): Promise<TargetExplanation>;
 }
 
 /**
@@ -81,7 +82,9 @@ export interface UseCases {
  */
 const WARM_UPS_AT_ONCE = 4;
 
-export function bindUseCases(deps: RequestAccessDeps, changed: () => void): UseCases {
+export type UseCaseDeps = RequestAccessDeps & ApproverDeps;
+
+export function bindUseCases(deps: UseCaseDeps, changed: () => void): UseCases {
   const afterChange = <T extends { ok: boolean }>(outcome: T): T => {
     if (outcome.ok) changed();
     return outcome;
@@ -106,6 +109,10 @@ export function bindUseCases(deps: RequestAccessDeps, changed: () => void): UseC
     describeHomes: (userIds) => describeHomes(deps, userIds),
     homeViewersOf: (request) => homeViewersOf(deps.policy, request),
     requestAgain: (input) => requestAgain(deps, input),
-    explainTarget: (userId, targetId) => explainTarget(deps.policy, targetId, userId),
+    explainTarget: async (userId, targetId) => {
+      const target = findTarget(deps.policy, targetId);
+      const departed = target ? await departedApprovers(deps, target) : new Set<string>();
+      return explainTarget(deps.policy, targetId, userId, departed);
+    },
   };
 }

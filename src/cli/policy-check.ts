@@ -6,6 +6,9 @@ import { formatDuration } from '../domain/duration.js';
 import { pagerDutyBlocks, targetsSharingGroups } from '../domain/policy.js';
 import { formatPolicyProblem, loadPolicyFile } from '../policy-file.js';
 
+const groupsNamed = (groups: readonly string[] | undefined) =>
+  groups && groups.length > 0 ? ` and members of ${groups.length} user group(s) (${groups.join(', ')})` : '';
+
 function main(files: string[]): number {
   if (files.length === 0) {
     process.stderr.write('usage: npm run policy:check -- <policy.yml> [more.yml …]\n');
@@ -34,7 +37,7 @@ function main(files: string[]): number {
       const { approvers, duration, grant } = target;
       process.stdout.write(
         `  ${target.id}: ${grant.kind} ${grant.groupId}, default ${formatDuration(duration.defaultMinutes)}, max ${formatDuration(duration.maxMinutes)}, ` +
-          `${approvers.required} of ${approvers.users.length} approver(s) in ${approvers.channel}` +
+          `${approvers.required} of ${approvers.users.length} approver(s)${groupsNamed(approvers.groups)} in ${approvers.channel}` +
           (target.breakGlass
             ? `, break-glass up to ${formatDuration(target.breakGlass.maxMinutes)} alerting ${target.breakGlass.alertChannel}\n`
             : '\n'),

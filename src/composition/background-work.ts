@@ -18,7 +18,10 @@ const RECONCILE_CHECKS_PER_SECOND = 25;
 const NOTHING_SWEPT = { timedOut: 0, expired: 0, warned: 0, realerted: 0 };
 
 /** The outside world the jobs act on (JobDeps' own optional parts), and what this part adds to run them. */
-export type BackgroundWorkDeps = Pick<JobDeps, 'clock' | 'access' | 'notifier' | 'boundary' | 'changes' | 'onCall'> & {
+export type BackgroundWorkDeps = Pick<
+  JobDeps,
+  'clock' | 'access' | 'notifier' | 'approverDirectory' | 'problems' | 'boundary' | 'changes' | 'onCall'
+> & {
   storage: Storage;
   policy: PolicyHolder;
   metrics: BotMetrics;

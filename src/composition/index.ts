@@ -105,6 +105,7 @@ async function startParts(config: Config, seams: BotSeams, log: Logger, opened: 
   });
   const outside = connectOutsideServices(config, { clock, policy, slack: app.client, log });
   const surfaces = createSlackSurfaces(app, {
+    slack: config.slack,
     storage,
     policy,
     clock,
@@ -123,6 +124,7 @@ async function startParts(config: Config, seams: BotSeams, log: Logger, opened: 
     clock,
     access: outside.access,
     notifier: surfaces.notifier,
+    ...surfaces.approvers,
     ...(outside.boundary && { boundary: outside.boundary }),
     ...(outside.changes && { changes: outside.changes }),
     ...(outside.onCall && { onCall: outside.onCall }),

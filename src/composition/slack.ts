@@ -2,12 +2,16 @@
 // notifier that writes the request cards, and the listeners themselves.
 
 import type { App, SocketModeReceiver } from '@slack/bolt';
-import { createBoltApp } from '../adapters/slack/bolt-app.js';
+import { WebClient } from '@slack/web-api';
+import { AdminAlarm, approverProblemsFor } from '../adapters/slack/admin-alerts.js';
+import { createBoltApp, toSlackLogger } from '../adapters/slack/bolt-app.js';
 import { SlackHomePublisher } from '../adapters/slack/home-publisher.js';
 import { registerListeners } from '../adapters/slack/listeners/index.js';
+import { SlackApproverDirectory } from '../adapters/slack/slack-approver-directory.js';
 import { SlackChatSurface } from '../adapters/slack/slack-chat-surface.js';
 import { SlackNotifier } from '../adapters/slack/slack-notifier.js';
 import { SlackUserProfiles } from '../adapters/slack/slack-profiles.js';
+import type { ApproverDeps } from '../application/approvers-now.js';
 import type { AccessProvider, Clock, EntraDirectory, IdSource, IncidentLookup } from '../application/ports.js';
 import { bindUseCases, type UseCases } from '../application/use-cases.js';
 import type { Config } from '../config.js';
@@ -51,14 +55,36 @@ class ChangesInListener {
   }
 }
 
+// A group lookup waits out a 429's Retry-After and retries a failed call this many times (within the directory's
+// deadline for a click), on a client of its own.
+const APPROVER_LOOKUP_RETRIES = 2;
+const APPROVER_REQUEST_TIMEOUT_MS = 5000;
+
+/**
+ * Who the approvers are in Slack, on a WebClient of its own with the bot's token: a 429 on usergroups.users.list
+ * (Tier 2) pauses that client's queue for Retry-After, never the Bolt app's messages and modals.
+ */
+function approverDirectoryFor(slack: Config['slack'], clock: Clock, log: Logger): SlackApproverDirectory {
+  const client = new WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: APPROVER_LOOKUP_RETRIES },
+    timeout: APPROVER_REQUEST_TIMEOUT_MS,
+    logger: toSlackLogger(log),
+  });
+  return new SlackApproverDirectory(client, () => clock.now());
+}
+
 export interface SlackSurfaces {
   useCases: UseCases;
   homes: SlackHomePublisher;
   notifier: SlackNotifier;
   changes: ChangesInListener;
+  /** Who the approvers are in Slack, and where their problems are told (the admins, the log), for the jobs too. */
+  approvers: ApproverDeps;
 }
 
 export interface SlackSurfacesDeps {
+  slack: Config['slack'];
   storage: Pick<Storage, 'requests' | 'messages'>;
   policy: PolicyHolder;
   clock: Clock;
@@ -75,6 +101,16 @@ export interface SlackSurfacesDeps {
 export function createSlackSurfaces(app: App, deps: SlackSurfacesDeps): SlackSurfaces {
   const { clock, log } = deps;
   const changes = new ChangesInListener();
+  const alarm = new AdminAlarm({
+    client: app.client,
+    admins: () => deps.policy.current().admins,
+    clock,
+    log: log.child({ module: 'approvers' }),
+  });
+  const approvers: ApproverDeps = {
+    approverDirectory: approverDirectoryFor(deps.slack, clock, log.child({ module: 'slack-approvers' })),
+    problems: approverProblemsFor(alarm),
+  };
   const useCases = bindUseCases(
     readingPolicy(deps.policy, {
       requests: deps.storage.requests,
@@ -84,6 +120,7 @@ export function createSlackSurfaces(app: App, deps: SlackSurfacesDeps): SlackSur
       directory: deps.directory,
       access: deps.access,
       ...(deps.incidents && { incidents: deps.incidents }),
+      ...approvers,
     }),
     () => changes.mark(),
   );
@@ -99,7 +136,7 @@ export function createSlackSurfaces(app: App, deps: SlackSurfacesDeps): SlackSur
       log: log.child({ module: 'notifier' }),
     }),
   );
-  return { useCases, homes, notifier, changes };
+  return { useCases, homes, notifier, changes, approvers };
 }
 
 /** Registers every listener; `wake` runs once a listener that stored a change has answered Slack. */

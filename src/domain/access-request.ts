@@ -2,6 +2,7 @@
 // Each transition takes the current request and `now`, and returns either the next request together
 // with the audit event and the jobs the change needs, or a refusal saying why nothing changed.
 
+import { type Approvers, listedApprovers } from './approvers.js';
 import { minutesToMs } from './duration.js';
 import type { NewsKind } from './news.js';
 import type { OnCallApproval, OnCallFallback } from './on-call.js';
@@ -155,25 +156,38 @@ export function openRequest(input: NewRequestInput): Transition {
   };
 }
 
-/** Checks shared by approve and deny: who may decide, and whether there is still something to decide. */
-function refuseDecision(request: AccessRequest, target: Target, actor: Actor, now: number): Refusal | undefined {
+/**
+ * Checks shared by approve and deny: who may decide (never the requester, even as a member of an approver group),
+ * and whether there is still something to decide.
+ */
+function refuseDecision(request: AccessRequest, approvers: Approvers, actor: Actor, now: number): Refusal | undefined {
   if (actor === request.requesterId) return { ok: false, code: 'self_approval' };
-  if (!target.approvers.users.includes(actor)) return { ok: false, code: 'not_an_approver' };
+  if (!approvers.has(actor)) return { ok: false, code: 'not_an_approver' };
   if (request.state !== 'pending') return wrongState(request);
   if (now >= request.pendingUntil) return { ok: false, code: 'pending_timeout_passed' };
   return undefined;
 }
 
-export function approve(request: AccessRequest, target: Target, actor: Actor, now: number): TransitionResult {
-  const refusal = refuseDecision(request, target, actor, now);
+/**
+ * `approvers`: who may decide now (see approvers.ts); without it, the people the target lists by name, so a
+ * target's user groups never count unless someone asked Slack who is in them.
+ */
+export function approve(
+  request: AccessRequest,
+  target: Target,
+  actor: Actor,
+  now: number,
+  approvers: Approvers = listedApprovers(target),
+): TransitionResult {
+  const refusal = refuseDecision(request, approvers, actor, now);
   if (refusal) return refusal;
   if (request.state !== 'pending') return wrongState(request);
   if (request.approvals.some((approval) => approval.approverId === actor)) return { ok: false, code: 'already_approved' };
 
   const approvals = [...request.approvals, { approverId: actor, at: now }];
-  // The policy as it is now decides: approvals of people no longer approvers stop counting, and the quorum is
-  // the current one.
-  const counted = approvals.filter((approval) => target.approvers.users.includes(approval.approverId)).length;
+  // The policy as it is now decides: approvals of people no longer approvers (or no longer in an approver group)
+  // stop counting, and the quorum is the current one.
+  const counted = approvals.filter((approval) => approvers.has(approval.approverId)).length;
   const requiredApprovals = target.approvers.required;
   const detail = { approvals: counted, required: requiredApprovals };
   if (counted < requiredApprovals) {
@@ -225,8 +239,15 @@ export function declineAutoApproval(request: AccessRequest, because: OnCallFallb
   return move(request, { ...request }, { action: 'auto_approval_declined', actor: SYSTEM, detail }, []);
 }
 
-export function deny(request: AccessRequest, target: Target, actor: Actor, now: number, comment?: string): TransitionResult {
-  const refusal = refuseDecision(request, target, actor, now);
+export function deny(
+  request: AccessRequest,
+  target: Target,
+  actor: Actor,
+  now: number,
+  comment?: string,
+  approvers: Approvers = listedApprovers(target),
+): TransitionResult {
+  const refusal = refuseDecision(request, approvers, actor, now);
   if (refusal) return refusal;
   if (request.state !== 'pending') return wrongState(request);
   const denial = comment ? { by: actor, at: now, comment } : { by: actor, at: now };

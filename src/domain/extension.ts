@@ -20,8 +20,9 @@ import {
   type TransitionResult,
   wrongState,
 } from './access-request.js';
+import { type Approvers, listedApprovers } from './approvers.js';
 import { minutesToMs } from './duration.js';
-import { isApprover, type Target } from './policy.js';
+import type { Target } from './policy.js';
 
 /** The extension waiting for the approvers, if any. */
 export function pendingExtension(request: AccessRequest): ExtensionAsk | undefined {
@@ -92,16 +93,25 @@ export function askExtension(request: AccessRequest, target: Target, actor: Acto
   return move(checked, { ...checked, extension: ask }, { action: 'extension_requested', actor, detail }, [notify('extension_requested')]);
 }
 
-/** Who may decide on an extension: the target's approvers as the policy lists them now, never the requester. */
-function refuseDecider(request: AccessRequest, target: Target, actor: Actor): Refusal | undefined {
+/**
+ * Who may decide on an extension: the target's approvers as the policy lists them now (and its user groups' members
+ * as Slack lists them, when `approvers` was read), never the requester.
+ */
+function refuseDecider(request: AccessRequest, approvers: Approvers, actor: Actor): Refusal | undefined {
   if (actor === request.requesterId) return { ok: false, code: 'self_approval' };
-  if (!isApprover(target, actor)) return { ok: false, code: 'not_an_approver' };
+  if (!approvers.has(actor)) return { ok: false, code: 'not_an_approver' };
   return undefined;
 }
 
 /** An approver's Approve on the pending extension: granted once the target's current quorum is reached. */
-export function approveExtension(request: AccessRequest, target: Target, actor: Actor, now: number): TransitionResult {
-  const refusal = refuseDecider(request, target, actor);
+export function approveExtension(
+  request: AccessRequest,
+  target: Target,
+  actor: Actor,
+  now: number,
+  approvers: Approvers = listedApprovers(target),
+): TransitionResult {
+  const refusal = refuseDecider(request, approvers, actor);
   if (refusal) return refusal;
   const ask = pendingExtension(request);
   if (!ask) return grantOver(request, now) ? { ok: false, code: 'grant_over' } : { ok: false, code: 'no_extension_pending' };
@@ -111,7 +121,7 @@ export function approveExtension(request: AccessRequest, target: Target, actor: 
 
   const approvals = [...ask.approvals, { approverId: actor, at: now }];
   // As for requests, the policy as it is now decides: approvals of people no longer approvers stop counting.
-  const counted = approvals.filter((approval) => isApprover(target, approval.approverId)).length;
+  const counted = approvals.filter((approval) => approvers.has(approval.approverId)).length;
   const required = target.approvers.required;
   if (counted < required) {
     const detail = { minutes: ask.minutes, approvals: counted, required };
@@ -123,8 +133,15 @@ export function approveExtension(request: AccessRequest, target: Target, actor: 
 }
 
 /** An approver's Deny on the pending extension: the end stays where it was. */
-export function denyExtension(request: AccessRequest, target: Target, actor: Actor, now: number, comment?: string): TransitionResult {
-  const refusal = refuseDecider(request, target, actor);
+export function denyExtension(
+  request: AccessRequest,
+  target: Target,
+  actor: Actor,
+  now: number,
+  comment?: string,
+  approvers: Approvers = listedApprovers(target),
+): TransitionResult {
+  const refusal = refuseDecider(request, approvers, actor);
   if (refusal) return refusal;
   const ask = pendingExtension(request);
   if (!ask || request.state !== 'active') return { ok: false, code: 'no_extension_pending' };

@@ -11,7 +11,11 @@ export interface Target {
   boundary?: { managedGroup: string; targetIds: readonly string[] };
   grant: GrantSpec;
   duration: { defaultMinutes: number; maxMinutes: number; choices: readonly number[] };
-  approvers: { channel: string; users: readonly string[]; required: number };
+  /**
+   * `users`: people by Slack user id; `groups`: Slack user groups (`S…`), whose members may decide too, as Slack
+   * lists them when they do (absent: none). Together they name at least one approver.
+   */
+  approvers: { channel: string; users: readonly string[]; groups?: readonly string[]; required: number };
   /** Absent: anyone in the workspace may request. */
   requesters?: { users: readonly string[] };
   /** Slack guests, Slack Connect users and Entra guest accounts may request only where this is true. */
@@ -95,6 +99,7 @@ export function requestableTargets(policy: Policy, userId: string): Target[] {
   return policy.targets.filter((target) => mayRequest(target, userId));
 }
 
+/** Listed by name among the target's approvers (members of its user groups are known only by asking Slack: approvers.ts). */
 export function isApprover(target: Target, userId: string): boolean {
   return target.approvers.users.includes(userId);
 }

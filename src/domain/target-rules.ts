@@ -2,18 +2,8 @@
 // this person may ask for it at all — the policy's rules as they apply to them, decided here and rendered by
 // the Slack adapter.
 
-import { durationChoices, findTarget, isApprover, type Policy, requestableTargets, type Target } from './policy.js';
-
-/**
- * Target blocks that other policy features add: Slack user groups among the approvers, extension, break-glass.
- * Each is optional, so a target without it (or a `Target` type that does not declare it yet) reads as the
- * feature being off; once `Target` declares one, it must agree with the shape here or this stops compiling.
- */
-export interface LaterTargetRules {
-  approvers: { groups?: readonly string[] };
-  extension?: { maxTotalMinutes: number; approval: 'approvers' | 'auto' };
-  breakGlass?: { maxMinutes: number; alertChannel: string };
-}
+import { groupsOf } from './approvers.js';
+import { durationChoices, type ExtensionRule, findTarget, isApprover, type Policy, requestableTargets, type Target } from './policy.js';
 
 /** Whether the person may ask for the target, and which rule says so. */
 export type AskRule = { may: true; because: 'anyone' | 'listed' } | { may: false; because: 'not_listed' };
@@ -30,8 +20,8 @@ export interface TargetRules {
   pendingTimeoutMinutes: number;
   ask: AskRule;
   guestsAllowed: boolean;
-  extension?: NonNullable<LaterTargetRules['extension']>;
-  breakGlass?: NonNullable<LaterTargetRules['breakGlass']>;
+  extension?: ExtensionRule;
+  breakGlass?: NonNullable<Target['breakGlass']>;
 }
 
 export interface UnknownTarget {
@@ -49,17 +39,22 @@ function askRule(target: Target, userId: string): AskRule {
   return target.requesters.users.includes(userId) ? { may: true, because: 'listed' } : { may: false, because: 'not_listed' };
 }
 
-export function explainTarget(policy: Policy, targetId: string, userId: string): TargetExplanation {
-  const found = findTarget(policy, targetId);
-  if (!found) return { known: false, asked: targetId, requestable: requestableTargets(policy, userId) };
-  const target: Target & LaterTargetRules = found;
+/** `departed`: listed approvers who left Slack, left out of who may approve. */
+export function explainTarget(
+  policy: Policy,
+  targetId: string,
+  userId: string,
+  departed: ReadonlySet<string> = new Set(),
+): TargetExplanation {
+  const target = findTarget(policy, targetId);
+  if (!target) return { known: false, asked: targetId, requestable: requestableTargets(policy, userId) };
   return {
     known: true,
     target,
     approvers: {
       channel: target.approvers.channel,
-      users: target.approvers.users,
-      groups: target.approvers.groups ?? [],
+      users: target.approvers.users.filter((user) => !departed.has(user)),
+      groups: groupsOf(target),
       required: target.approvers.required,
     },
     asksAsApprover: isApprover(target, userId),

@@ -75,7 +75,10 @@ export function crossFieldProblems(raw: Record<string, unknown>): FieldProblem[]
     });
   }
   const quorum = quorumSchema.safeParse(raw.approvers);
-  if (quorum.success) {
+  if (quorum.success && quorum.data.users.length + quorum.data.groups.length === 0) {
+    problems.push({ path: ['approvers', 'users'], message: 'must list at least one approver, here or as a user group in groups' });
+  } else if (quorum.success && quorum.data.groups.length === 0) {
+    // How many people a user group holds is known only when Slack is asked, at each decision.
     const distinct = new Set(quorum.data.users).size;
     if (quorum.data.required > distinct) {
       problems.push({

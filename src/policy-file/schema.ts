@@ -6,6 +6,8 @@ import { DEFAULT_SETTINGS, type Target } from '../domain/policy.js';
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]{6,20}$/;
 const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{6,20}$/;
+// A Slack user group ("subteam") id, as usergroups.list gives it and <!subteam^S…> mentions it.
+const SLACK_USER_GROUP_ID = /^S[A-Z0-9]{6,20}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A ServiceNow sys_id: 32 hexadecimal characters.
 const SYS_ID = /^[0-9a-f]{32}$/;
@@ -50,9 +52,20 @@ const durationBlockSchema = z.strictObject({
   choices: z.array(duration).max(100, 'may list at most 100 choices (Slack select limit)').default([]),
 });
 
+// That users and groups name at least one approver between them is a cross-field rule (cross-field-rules.ts).
 const approversSchema = z.strictObject({
   channel: z.string().regex(SLACK_CHANNEL_ID, 'must be a Slack channel id such as C0123ABCD (channel details → About → Channel ID)'),
-  users: slackUserList.min(1, 'must list at least one approver'),
+  users: slackUserList.default([]),
+  groups: z
+    .array(
+      z
+        .string()
+        .regex(
+          SLACK_USER_GROUP_ID,
+          'must be a Slack user group id such as S0123ABCD (the id usergroups.list gives; a @handle or a name is not an id)',
+        ),
+    )
+    .default([]),
   required: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1),
 });
 
@@ -69,7 +82,11 @@ const autoApproveSchema = z.strictObject({
 });
 
 // The part of `approvers` the quorum rule needs; other fields of the block are checked by approversSchema.
-export const quorumSchema = z.object({ users: z.array(z.string()), required: approversSchema.shape.required });
+export const quorumSchema = z.object({
+  users: z.array(z.string()).default([]),
+  groups: z.array(z.string()).default([]),
+  required: approversSchema.shape.required,
+});
 
 const targetSchema = z.strictObject({
   id: z.string().regex(TARGET_ID, 'must be lowercase letters, digits, - or _ (at most 64), starting with a letter or digit'),
@@ -138,7 +155,12 @@ export function toTarget(parsed: ParsedTarget): Target {
     ...(parsed.boundary && { boundary: { managedGroup: parsed.boundary.managed_group, targetIds: parsed.boundary.target_ids } }),
     grant,
     duration: { defaultMinutes: parsed.duration.default, maxMinutes: parsed.duration.max, choices: parsed.duration.choices },
-    approvers: { channel: parsed.approvers.channel, users: parsed.approvers.users, required: parsed.approvers.required },
+    approvers: {
+      channel: parsed.approvers.channel,
+      users: parsed.approvers.users,
+      ...(parsed.approvers.groups.length > 0 && { groups: parsed.approvers.groups }),
+      required: parsed.approvers.required,
+    },
     ...(parsed.requesters && { requesters: { users: parsed.requesters.users } }),
     allowGuests: parsed.allow_guests,
     ...(parsed.change_record && {

@@ -51,6 +51,28 @@ targets:
     ]);
   });
 
+  it('reports a user group named other than by its id, and summarises the groups of a valid file', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'jit-policy-'));
+    const policy = (groups: string) => `version: 1
+targets:
+  - id: db
+    name: Databases
+    grant: { kind: group_membership, group_id: 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b }
+    duration: { default: 30m, max: 2h }
+    approvers: { channel: C0APPROVALS, groups: ${groups}, required: 2 }
+`;
+    writeFileSync(join(directory, 'bad.yml'), policy('[db-oncall]'));
+    writeFileSync(join(directory, 'good.yml'), policy('[S0ONCALL01]'));
+    const bad = await policyCheck(join(directory, 'bad.yml'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(
+      `${join(directory, 'bad.yml')}:7:49: targets[0].approvers.groups[0]: must be a Slack user group id such as S0123ABCD`,
+    );
+    const good = await policyCheck(join(directory, 'good.yml'));
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('2 of 0 approver(s) and members of 1 user group(s) (S0ONCALL01) in C0APPROVALS');
+  });
+
   it('checks the PagerDuty blocks for their shape and says what they need from the environment', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'jit-policy-')), 'on-call.yml');
     writeFileSync(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../src/domain/policy.js';
-import { explainTarget, type LaterTargetRules } from '../../src/domain/target-rules.js';
+import { explainTarget } from '../../src/domain/target-rules.js';
 import { APPROVER_1, APPROVER_2, makePolicy, makeTarget, OUTSIDER, REQUESTER } from '../support/fixtures.js';
 
 const MEMBERSHIP = { kind: 'group_membership', groupId: '5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b' } as const;
@@ -38,7 +38,7 @@ describe('/jit why for a target in the policy', () => {
   });
 
   it('includes user groups, extension and break-glass only where the policy has them', () => {
-    const later: Target & LaterTargetRules = {
+    const later: Target = {
       ...makeTarget(),
       approvers: { channel: 'C0APPROVALS', users: [APPROVER_1], groups: ['S0ONCALLLEADS'], required: 2 },
       extension: { maxTotalMinutes: 480, approval: 'auto' },
@@ -50,8 +50,15 @@ describe('/jit why for a target in the policy', () => {
       breakGlass: { maxMinutes: 60, alertChannel: 'C0SECURITY' },
     });
     const plain = explainTarget(makePolicy([makeTarget()]), 'prod-ssh', REQUESTER);
+    expect(plain).toMatchObject({ approvers: { groups: [] } });
     expect(plain).not.toHaveProperty('extension');
     expect(plain).not.toHaveProperty('breakGlass');
+  });
+
+  it('leaves out the listed approvers who left Slack', () => {
+    expect(explainTarget(makePolicy([makeTarget()]), 'prod-ssh', REQUESTER, new Set([APPROVER_2]))).toMatchObject({
+      approvers: { users: [APPROVER_1], required: 1 },
+    });
   });
 });
 

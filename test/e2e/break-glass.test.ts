@@ -117,7 +117,8 @@ describe('break-glass on the real bot', () => {
     for (const card of [again, securityAgain]) {
       const shown = JSON.stringify(card.blocks);
       expect(shown).toContain('Still not reviewed');
-      expect(shown).toContain('<@U0MANAGER1> <@U0MANAGER2> <@U0SAMALT01>: please review this break-glass.');
+      // Sam's second account has no Slack account in this world: an approver Slack does not know is not named.
+      expect(shown).toContain('<@U0MANAGER1> <@U0MANAGER2>: please review this break-glass.');
       expect(shown).toContain('jit_break_glass_ack');
     }
     await w.advance(2 * 60 * MINUTE);

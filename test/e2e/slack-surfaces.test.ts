@@ -192,8 +192,8 @@ describe('the approval card', () => {
     await ada.click('jit_deny', { message: card });
     await w.slack.waitFor(() => ada.ephemerals().length === 2, 3000, 'the refusals');
     expect(ada.ephemerals().map((message) => message.text)).toEqual([
-      'Only the approvers listed for this target in the policy can decide on it.',
-      'Only the approvers listed for this target in the policy can decide on it.',
+      'Only the approvers listed for this target in the policy, and the members of its approver groups, can decide on it.',
+      'Only the approvers listed for this target in the policy, and the members of its approver groups, can decide on it.',
     ]);
     expect(ada.modal).toBeUndefined();
     expect(card.history).toHaveLength(0);

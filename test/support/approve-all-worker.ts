@@ -5,6 +5,7 @@ import { openDatabase } from '../../src/adapters/sqlite/database.js';
 import { SqliteRequestRepository } from '../../src/adapters/sqlite/request-repository.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { decideRequest } from '../../src/application/decide-request.js';
+import { FakeApproverDirectory, FakeApproverProblems } from './fake-approver-directory.js';
 import { FakeEntraDirectory, FakeSlackProfiles } from './fakes.js';
 import { makePolicy, makeTarget } from './fixtures.js';
 import { knowPeople } from './job-harness.js';
@@ -20,10 +21,11 @@ while (Date.now() < Number(startAt)) {
 const outcomes: Record<string, number> = {};
 const profiles = new FakeSlackProfiles();
 const directory = new FakeEntraDirectory();
+const approverDirectory = new FakeApproverDirectory();
 knowPeople(profiles, directory, RACE_APPROVERS);
 for (let index = 0; index < Number(count); index++) {
   const outcome = await decideRequest(
-    { requests, policy, clock: systemClock, profiles, directory },
+    { requests, policy, clock: systemClock, profiles, directory, approverDirectory, problems: new FakeApproverProblems() },
     { requestId: `req_${index}`, actorId: approver, decision: 'approve' },
   );
   const key = outcome.ok ? outcome.request.state : outcome.code;

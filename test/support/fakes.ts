@@ -33,6 +33,7 @@ import {
   type RequestState,
   type Transition,
 } from '../../src/domain/access-request.js';
+import type { ApproverRoster } from '../../src/domain/approvers.js';
 import { coversSameMembership, grantOf } from '../../src/domain/membership.js';
 import type { NewsKind } from '../../src/domain/news.js';
 import type { GrantSpec } from '../../src/domain/policy.js';
@@ -308,10 +309,13 @@ export class FakeAccessProvider implements AccessProvider {
 
 export class FakeNotifier implements Notifier {
   readonly told: { requestId: string; event: NewsKind; state: string }[] = [];
+  /** The approvers each notification was given, in order. */
+  readonly rosters: (ApproverRoster | undefined)[] = [];
   answers: ({ ok: true } | OutsideFailure)[] = [];
 
-  async notify(request: AccessRequest, event: NewsKind): Promise<{ ok: true } | OutsideFailure> {
+  async notify(request: AccessRequest, event: NewsKind, approvers?: ApproverRoster): Promise<{ ok: true } | OutsideFailure> {
     const answer = this.answers.shift() ?? { ok: true };
+    this.rosters.push(approvers);
     if (answer.ok) this.told.push({ requestId: request.id, event, state: request.state });
     return answer;
   }

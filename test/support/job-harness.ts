@@ -3,6 +3,7 @@
 import { decideRequest } from '../../src/application/decide-request.js';
 import { runJob } from '../../src/application/jobs/index.js';
 import { recordRequest } from '../../src/application/record-request.js';
+import { FakeApproverDirectory, FakeApproverProblems } from './fake-approver-directory.js';
 import {
   FakeAccessProvider,
   FakeClock,
@@ -40,6 +41,8 @@ export function setUpJobs(policy = makePolicy()) {
     notifier: new FakeNotifier(),
     profiles: new FakeSlackProfiles(),
     directory: new FakeEntraDirectory(),
+    approverDirectory: new FakeApproverDirectory(),
+    problems: new FakeApproverProblems(),
   };
   knowPeople(deps.profiles, deps.directory, [APPROVER_1, APPROVER_2, ADMIN]);
   return { deps, store };

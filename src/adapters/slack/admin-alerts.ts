@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { Clock, OutsideFailure } from '../../application/ports.js';
+import type { ApproverProblem, ApproverProblems, Clock, OutsideFailure } from '../../application/ports.js';
 import type { Logger } from '../../logger.js';
 import { escapeMrkdwn } from './blocks/mrkdwn.js';
 
@@ -20,17 +20,20 @@ export interface AdminAlarmDeps {
 // A trouble that every job and every request runs into would otherwise DM the admins once per call.
 export const ALARM_REPEAT_MS = 60 * 60_000;
 
-/** Tells the admins about a trouble once, and again only if it is still there an hour later. */
+/** Tells the admins about a trouble once, and again only if it is still there an hour later (or never again). */
 export class AdminAlarm {
   private readonly lastRaised = new Map<string, number>();
 
   constructor(private readonly deps: AdminAlarmDeps) {}
 
-  /** `key` names the trouble; the same key within the hour sends nothing. Never throws: a failed DM is logged. */
-  raise(key: string, lines: readonly string[]): void {
+  /**
+   * `key` names the trouble; the same key within `repeatAfterMs` (an hour; Infinity: never again while the bot
+   * runs) sends nothing. Never throws: a failed DM is logged.
+   */
+  raise(key: string, lines: readonly string[], repeatAfterMs = ALARM_REPEAT_MS): void {
     const now = this.deps.clock.now();
     const last = this.lastRaised.get(key);
-    if (last !== undefined && now - last < ALARM_REPEAT_MS) return;
+    if (last !== undefined && now - last < repeatAfterMs) return;
     this.lastRaised.set(key, now);
     this.deps.log.error({ alarm: key }, lines[0] ?? key);
     alertAdmins(this.deps.client, this.deps.admins(), lines).catch((error: unknown) => {
@@ -85,5 +88,51 @@ export function changeRecordsRefusedAlarm(refusal: Extract<OutsideFailure, { kin
         '• the ServiceNow settings (SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME, SERVICENOW_PASSWORD) and the policy’s change_record blocks;',
       'The bot keeps retrying once a minute, and catches up on every change once ServiceNow accepts it.',
     ],
+  };
+}
+
+/**
+ * The admins' DM about a target's approvers. A group Slack cannot read and a request nobody left can approve are
+ * told again hourly while they last; an approver who left Slack is told once.
+ */
+export function approverProblemAlarm(problem: ApproverProblem): { key: string; lines: string[]; repeatAfterMs: number } {
+  switch (problem.kind) {
+    case 'group_unreadable':
+      return {
+        key: `approver_group:${problem.targetId}:${problem.groupId}:${problem.code}`,
+        repeatAfterMs: ALARM_REPEAT_MS,
+        lines: [
+          `The policy's approver group ${problem.groupId} of target ${problem.targetId} cannot be read: ${problem.message} (${problem.code}).`,
+          "Until it is fixed it counts as empty: only the people listed in the target's approvers.users can decide its requests.",
+        ],
+      };
+    case 'approver_departed':
+      return {
+        key: `approver_departed:${problem.targetId}:${problem.userId}`,
+        repeatAfterMs: Number.POSITIVE_INFINITY,
+        lines: [
+          `Approver ${problem.userId} of target ${problem.targetId} has left Slack or was deactivated: the bot no longer names them or waits for them.`,
+          "Remove them from the target's approvers.users in the policy.",
+        ],
+      };
+    case 'quorum_unreachable':
+      return {
+        key: `quorum_unreachable:${problem.targetId}`,
+        repeatAfterMs: ALARM_REPEAT_MS,
+        lines: [
+          `Request ${problem.requestId} for target ${problem.targetId} needs ${problem.required} approvals, but only ${problem.available} approver(s) other than the requester are still in Slack.`,
+          'It cannot be approved until the policy names more approvers; the bot never lowers the quorum.',
+        ],
+      };
+  }
+}
+
+/** Approver problems told to the admins through `alarm` (and logged by it). */
+export function approverProblemsFor(alarm: AdminAlarm): ApproverProblems {
+  return {
+    report(problem) {
+      const { key, lines, repeatAfterMs } = approverProblemAlarm(problem);
+      alarm.raise(key, lines, repeatAfterMs);
+    },
   };
 }

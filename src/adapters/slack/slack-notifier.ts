@@ -4,6 +4,7 @@
 
 import type { Clock, MessageRef, Notifier, OutsideFailure, SlackMessageStore } from '../../application/ports.js';
 import type { AccessRequest } from '../../domain/access-request.js';
+import type { ApproverRoster } from '../../domain/approvers.js';
 import type { NewsKind } from '../../domain/news.js';
 import { findTarget, type Policy, type Target } from '../../domain/policy.js';
 import type { Logger } from '../../logger.js';
@@ -62,9 +63,9 @@ export class SlackNotifier implements Notifier {
    * One request's news is told one at a time: two jobs of the same request running at once (a break-glass alert
    * still being posted when its grant's news comes) would each find no card yet and post one.
    */
-  notify(request: AccessRequest, news: NewsKind): Promise<{ ok: true } | OutsideFailure> {
+  notify(request: AccessRequest, news: NewsKind, approvers?: ApproverRoster): Promise<{ ok: true } | OutsideFailure> {
     const before = this.telling.get(request.id) ?? Promise.resolve();
-    const told = before.then(() => this.tell(request, news));
+    const told = before.then(() => this.tell(request, news, approvers));
     const settled = told.catch(() => undefined);
     this.telling.set(request.id, settled);
     void settled.then(() => {
@@ -73,7 +74,11 @@ export class SlackNotifier implements Notifier {
     return told;
   }
 
-  private async tell(request: AccessRequest, news: NewsKind): Promise<{ ok: true } | OutsideFailure> {
+  private async tell(
+    request: AccessRequest,
+    news: NewsKind,
+    approvers: ApproverRoster | undefined,
+  ): Promise<{ ok: true } | OutsideFailure> {
     const { chat, policy, boundary } = this.deps;
     try {
       const target = findTarget(policy, request.targetId);
@@ -82,12 +87,12 @@ export class SlackNotifier implements Notifier {
       const card = await this.keepUpdated(
         request,
         'card',
-        request.breakGlass ? renderBreakGlassAlert(request, target) : renderRequestCard(request, target),
+        request.breakGlass ? renderBreakGlassAlert(request, target, false, approvers) : renderRequestCard(request, target, approvers),
         channel === undefined ? undefined : (content) => chat.postCard(channel, content),
       );
       if (!card.ok) return card;
       if (request.breakGlass) {
-        const alerted = await this.keepBreakGlassAlerts(request, news, target);
+        const alerted = await this.keepBreakGlassAlerts(request, news, target, approvers);
         if (!alerted.ok) return alerted;
       }
       const receipt = await this.keepUpdated(request, 'receipt', renderRequestReceipt(request, target, channel), (content) =>
@@ -128,6 +133,7 @@ export class SlackNotifier implements Notifier {
     request: AccessRequest,
     news: NewsKind,
     target: Target | undefined,
+    approvers: ApproverRoster | undefined,
   ): Promise<{ ok: true } | OutsideFailure> {
     const { chat } = this.deps;
     const channel = target?.approvers.channel;
@@ -137,9 +143,9 @@ export class SlackNotifier implements Notifier {
       where !== undefined && when ? (content: Rendered) => chat.postCard(where, content) : undefined;
     const again = news === 'break_glass_unreviewed';
     const copies: [string, Rendered, ((content: Rendered) => Promise<Posted>) | undefined][] = [
-      ['alert', renderBreakGlassAlert(request, target), postTo(separate, true)],
-      ['card_again', renderBreakGlassAlert(request, target, true), postTo(channel, again)],
-      ['alert_again', renderBreakGlassAlert(request, target, true), postTo(separate, again)],
+      ['alert', renderBreakGlassAlert(request, target, false, approvers), postTo(separate, true)],
+      ['card_again', renderBreakGlassAlert(request, target, true, approvers), postTo(channel, again)],
+      ['alert_again', renderBreakGlassAlert(request, target, true, approvers), postTo(separate, again)],
     ];
     for (const [kind, content, post] of copies) {
       const kept = await this.keepUpdated(request, kind, content, post);

@@ -5,6 +5,7 @@ import type { AccessRequest } from '../../domain/access-request.js';
 import type { Policy } from '../../domain/policy.js';
 import { applyTransition } from '../apply-transition.js';
 import type { OnCallOutcome } from '../approve-on-call.js';
+import type { ApproverDeps } from '../approvers-now.js';
 import type {
   AccessProvider,
   BoundarySignOuts,
@@ -18,7 +19,8 @@ import type {
   StoredJob,
 } from '../ports.js';
 
-export interface JobDeps {
+/** `approverDirectory` and `problems`: who a request's approvers are in Slack, for the messages that name them. */
+export interface JobDeps extends ApproverDeps {
   requests: RequestRepository;
   jobs: JobQueue;
   policy: Policy;

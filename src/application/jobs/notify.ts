@@ -2,14 +2,20 @@
 // request's card is posted, a target that offers it has PagerDuty asked whether the requester is on call.
 
 import type { AccessRequest } from '../../domain/access-request.js';
+import { findTarget } from '../../domain/policy.js';
 import { approveIfOnCall } from '../approve-on-call.js';
+import { readRoster } from '../approvers-now.js';
 import type { StoredJob } from '../ports.js';
 import { finish, type JobDeps, type JobOutcome, retry } from './job-outcome.js';
 
 export const NOTIFY_MAX_ATTEMPTS = 8;
 
 export async function runNotify(deps: JobDeps, job: StoredJob, request: AccessRequest): Promise<JobOutcome> {
-  const result = await deps.notifier.notify(request, job.event ?? 'changed');
+  // The card names the approvers: those who left Slack are left out (and reported), and a waiting request those
+  // left cannot approve says so.
+  const target = findTarget(deps.policy, request.targetId);
+  const approvers = target && (await readRoster(deps, target, request));
+  const result = await deps.notifier.notify(request, job.event ?? 'changed', approvers);
   if (result.ok) {
     const told = `told about ${job.event}`;
     const { onCall } = deps;

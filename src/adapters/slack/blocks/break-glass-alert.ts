@@ -4,12 +4,13 @@
 
 import type { KnownBlock } from '@slack/types';
 import type { AccessRequest } from '../../../domain/access-request.js';
+import type { ApproverRoster } from '../../../domain/approvers.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
 import { actions, type ButtonSpec, context, fields, header, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
-import { type Rendered, targetName } from './request-card.js';
+import { approverMentions, type Rendered, targetName } from './request-card.js';
 import { statusLine } from './request-status.js';
 
 /** Where the review stands, in one line. */
@@ -20,8 +21,16 @@ export function reviewLine(request: AccessRequest): string {
   return ':eyes: *Not reviewed yet*: another approver of this target or an admin must acknowledge it.';
 }
 
-/** `again`: the copy posted when nobody reviewed the break-glass within the hour. */
-export function renderBreakGlassAlert(request: AccessRequest, target: Target | undefined, again = false): Rendered {
+/**
+ * `again`: the copy posted when nobody reviewed the break-glass within the hour, which asks the reviewers by name
+ * (`approvers`: those still in Slack, and the user groups).
+ */
+export function renderBreakGlassAlert(
+  request: AccessRequest,
+  target: Target | undefined,
+  again = false,
+  approvers?: ApproverRoster,
+): Rendered {
   const name = targetName(target, request);
   const at = request.breakGlass?.at ?? request.createdAt;
   const details = [
@@ -42,9 +51,9 @@ export function renderBreakGlassAlert(request: AccessRequest, target: Target | u
     section(statusLine(request), 'status'),
     section(reviewLine(request), 'review'),
   ];
-  const reviewers = (target?.approvers.users ?? []).filter((user) => user !== request.requesterId);
+  const reviewers = approverMentions(target, approvers, request.requesterId);
   if (again && !request.breakGlass?.review && reviewers.length > 0)
-    blocks.push(context(`${reviewers.map(mention).join(' ')}: please review this break-glass.`));
+    blocks.push(context(`${reviewers.join(' ')}: please review this break-glass.`));
   const buttons: ButtonSpec[] = [];
   if (request.breakGlass && !request.breakGlass.review)
     buttons.push({ actionId: ACTION.acknowledgeBreakGlass, text: 'Acknowledge', value: request.id, style: 'primary' });

@@ -6,6 +6,8 @@ export function escapeMrkdwn(text: string): string {
 }
 
 export const mention = (userId: string): string => `<@${userId}>`;
+/** A Slack user group, shown by its handle (docs.slack.dev/messaging/formatting-message-text#mentioning-groups). */
+export const groupMention = (groupId: string): string => `<!subteam^${groupId}>`;
 export const channelLink = (channelId: string): string => `<#${channelId}>`;
 
 /** A time each viewer sees in their own time zone; the fallback is UTC for clients that cannot render it. */

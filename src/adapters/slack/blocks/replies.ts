@@ -9,7 +9,7 @@ import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 /** Why a click on the card, the Home tab or a DM changed nothing. */
 export type ChangeRefusal =
   | Extract<ChangeOutcome, { ok: false }>
-  | { ok: false; code: 'target_removed' | 'identity_unconfirmed' }
+  | { ok: false; code: 'target_removed' | 'identity_unconfirmed' | 'approver_groups_unavailable' }
   /** The approver's Slack email is an address (an alias too) of `account`, the Entra account that would receive the access. */
   | { ok: false; code: 'same_entra_account'; account: string }
   /** The approver's Slack email leads to no Entra account, so the bot cannot tell them apart from the requester. */
@@ -55,7 +55,7 @@ export function refusalText(refusal: ChangeRefusal, doing = 'approve this reques
     case 'already_reviewed':
       return `Nothing changed: this break-glass was already acknowledged by ${mention(refusal.reviewedBy)} ${slackDate(refusal.reviewedAt)}.`;
     case 'not_an_approver':
-      return 'Only the approvers listed for this target in the policy can decide on it.';
+      return 'Only the approvers listed for this target in the policy, and the members of its approver groups, can decide on it.';
     case 'already_approved':
       return 'You have already approved this request; it needs another approver too.';
     case 'pending_timeout_passed':
@@ -86,6 +86,8 @@ export function refusalText(refusal: ChangeRefusal, doing = 'approve this reques
       return 'The bot could not confirm who you are in Entra just now, so your approval was not counted. Please try again in a minute.';
     case 'conflict':
       return 'Too many changes at once; please try again.';
+    case 'approver_groups_unavailable':
+      return 'The bot could not check the approver groups just now (Slack did not say who is in them), so nothing changed. Please try again in a minute.';
     case 'extension_not_offered':
       return 'This target does not allow extensions. Request it again with `/jit` when this access ends.';
     case 'extension_pending':

@@ -6,7 +6,7 @@ import { formatDuration } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';
 import type { TargetExplanation, TargetRules, UnknownTarget } from '../../../domain/target-rules.js';
 import { context, section } from './block-elements.js';
-import { channelLink, clip, escapeMrkdwn, mention } from './mrkdwn.js';
+import { channelLink, clip, escapeMrkdwn, groupMention, mention } from './mrkdwn.js';
 
 export interface TargetRulesReply {
   response_type: 'ephemeral';
@@ -14,14 +14,11 @@ export interface TargetRulesReply {
   blocks: KnownBlock[];
 }
 
-/** A Slack user group, shown by its handle (docs.slack.dev/messaging/formatting-message-text#mentioning-groups). */
-const userGroup = (groupId: string) => `<!subteam^${groupId}>`;
-
 const listed = (targets: readonly Target[]) =>
   targets.map((target) => `• \`${escapeMrkdwn(target.id)}\` — ${escapeMrkdwn(target.name)}`).join('\n');
 
 function approversLine({ approvers }: TargetRules): string {
-  const people = [...approvers.users.map(mention), ...approvers.groups.map((group) => `a member of ${userGroup(group)}`)];
+  const people = [...approvers.users.map(mention), ...approvers.groups.map((group) => `a member of ${groupMention(group)}`)];
   const needed = approvers.required === 1 ? 'one approval' : `${approvers.required} approvals from different approvers`;
   return `*Who may approve:* ${people.join(', ')} — in ${channelLink(approvers.channel)}. It takes ${needed}, never your own.`;
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { renderBreakGlassAlert } from '../../../../src/adapters/slack/blocks/break-glass-alert.js';
 import { renderRequestCard } from '../../../../src/adapters/slack/blocks/request-card.js';
 import { ACTION } from '../../../../src/adapters/slack/ids.js';
 import { actionIds, blockTexts, blockTypes, buttons } from '../../../support/block-kit.js';
-import { makeTarget, REQUESTER, requestIn } from '../../../support/fixtures.js';
+import { APPROVER_1, APPROVER_2, grantedIn, makeTarget, REQUESTER, requestIn, T0 } from '../../../support/fixtures.js';
 
 describe('the approval card', () => {
   it('shows the requester, target, duration, reason and status, with Approve and Deny while pending', () => {
@@ -20,6 +21,38 @@ describe('the approval card', () => {
       [ACTION.deny, 'req_TEST', 'danger'],
     ]);
     expect(card.text).toBe(`Access request from <@${REQUESTER}> for Production servers (SSH): pending`);
+  });
+
+  it('mentions the approvers: the listed people as they are, the user groups as groups', () => {
+    const target = makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1], groups: ['S0ONCALL01'], required: 1 } });
+    expect(blockTexts(renderRequestCard(requestIn('pending'), target).blocks)[1]).toContain(
+      `*Approvers*\n<@${APPROVER_1}>, <!subteam^S0ONCALL01>`,
+    );
+  });
+
+  it('leaves out the approvers who left Slack, and says so while the rest cannot meet the quorum', () => {
+    const target = makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2], required: 2 } });
+    const roster = { users: [APPROVER_1], departed: [APPROVER_2], groups: [], required: 2, available: 1 };
+    const card = renderRequestCard(requestIn('pending'), target, roster);
+    expect(blockTexts(card.blocks)[1]).toContain(`*Approvers*\n<@${APPROVER_1}>`);
+    expect(JSON.stringify(card.blocks)).not.toContain(APPROVER_2);
+    expect(blockTexts(card.blocks)).toContain(
+      ':warning: This request needs 2 approval(s), but only 1 approver(s) other than the requester are still in Slack: it cannot be approved until the policy names more. The admins have been told.',
+    );
+    expect(actionIds(card.blocks)).toEqual([ACTION.approve, ACTION.deny]);
+    // Once the request is over, nothing is waiting for a quorum any more.
+    expect(JSON.stringify(renderRequestCard(requestIn('cancelled'), target, roster).blocks)).not.toContain(':warning:');
+    expect(JSON.stringify(renderRequestCard(requestIn('pending'), target, { ...roster, available: 2 }).blocks)).not.toContain(':warning:');
+  });
+
+  it('asks the reviewers of an ignored break-glass by name, but not those who left Slack or the person themself', () => {
+    const target = makeTarget({
+      approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2, REQUESTER], groups: ['S0ONCALL01'], required: 1 },
+      breakGlass: { maxMinutes: 60, alertChannel: 'C0SECURITY' },
+    });
+    const roster = { users: [APPROVER_1, REQUESTER], departed: [APPROVER_2], groups: ['S0ONCALL01'], required: 1 };
+    const alert = renderBreakGlassAlert(grantedIn('active', { approvals: [], breakGlass: { at: T0 } }), target, true, roster);
+    expect(blockTexts(alert.blocks)).toContain(`<@${APPROVER_1}> <!subteam^S0ONCALL01>: please review this break-glass.`);
   });
 
   it('shows the Entra account that will receive the access, escaped', () => {

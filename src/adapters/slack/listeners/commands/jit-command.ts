@@ -13,7 +13,7 @@ export function register(app: App, { useCases, log }: ListenerUseCases): void {
     const subcommand = word.toLowerCase();
     if (subcommand === 'help') return ack(renderHelp());
     if (subcommand === 'list') return ack(renderMyRequests(await useCases.listRequests(body.user_id), useCases.targetOf));
-    if (subcommand === 'why') return ack(renderTargetRules(useCases.explainTarget(body.user_id, rest[0] ?? '')));
+    if (subcommand === 'why') return ack(renderTargetRules(await useCases.explainTarget(body.user_id, rest[0] ?? '')));
 
     if (subcommand && (!useCases.targetOf(word) || rest.length > 0)) return ack(renderHelp(`I don't know \`${word}\`.`));
     const { targets, selected } = useCases.requestOptions(body.user_id, subcommand ? word : undefined);

@@ -31,7 +31,9 @@ describe('Approve and Deny on the card', () => {
     const [reply] = await harness.sim.waitFor(
       () => harness?.sim.person(APPROVER_1).ephemerals().length === 1 && harness.sim.person(APPROVER_1).ephemerals(),
     );
-    expect(reply?.text).toBe('Only the approvers listed for this target in the policy can decide on it.');
+    expect(reply?.text).toBe(
+      'Only the approvers listed for this target in the policy, and the members of its approver groups, can decide on it.',
+    );
   });
 
   it('opens the deny modal, naming the target, when a denial would be accepted', async () => {

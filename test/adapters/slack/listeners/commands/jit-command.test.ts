@@ -40,7 +40,7 @@ describe('/jit', () => {
 describe('/jit why', () => {
   it('answers privately in the ack with the target’s rules as they apply to the person', async () => {
     const useCases = fakeUseCases({
-      explainTarget: () => ({ known: false, asked: 'nope', requestable: [TARGET] }),
+      explainTarget: async () => ({ known: false, asked: 'nope', requestable: [TARGET] }),
     });
     harness = await startListeners(useCases);
 
@@ -57,7 +57,7 @@ describe('/jit why', () => {
     const asked: string[] = [];
     harness = await startListeners(
       fakeUseCases({
-        explainTarget: (_userId, targetId) => {
+        explainTarget: async (_userId, targetId) => {
           asked.push(targetId);
           return { known: false, asked: targetId, requestable: [] };
         },
