@@ -11,7 +11,7 @@ export interface Target {
   boundary?: { managedGroup: string; targetIds: readonly string[] };
   grant: GrantSpec;
   duration: { defaultMinutes: number; maxMinutes: number; choices: readonly number[] };
-  approvers: { channel: string; users: readonly string[]; required: number };
+  approvers: Approvers;
   /** Absent: anyone in the workspace may request. */
   requesters?: { users: readonly string[] };
   /** Slack guests, Slack Connect users and Entra guest accounts may request only where this is true. */
@@ -29,6 +29,25 @@ export interface Target {
   autoApprove?: AutoApproval;
   /** Absent: the request form asks for no PagerDuty incident. */
   incident?: IncidentField;
+}
+
+/**
+ * Who decides on a target's requests, where, and how many of them it takes. While a request waits, the approvers
+ * are reminded after `remindAfterMinutes` (then at doubling intervals), and after `escalate.afterMinutes` the
+ * people of `escalate.users` become approvers of it too; each absent: no reminders, no escalation.
+ */
+export interface Approvers {
+  channel: string;
+  users: readonly string[];
+  required: number;
+  remindAfterMinutes?: number;
+  escalate?: Escalation;
+}
+
+/** Approvers added to a request still waiting `afterMinutes` after it was made. */
+export interface Escalation {
+  afterMinutes: number;
+  users: readonly string[];
 }
 
 /** Who counts as on call in PagerDuty: for one of these schedules or escalation policies, at most at `maxLevel`. */

@@ -54,6 +54,13 @@ const approversSchema = z.strictObject({
   channel: z.string().regex(SLACK_CHANNEL_ID, 'must be a Slack channel id such as C0123ABCD (channel details → About → Channel ID)'),
   users: slackUserList.min(1, 'must list at least one approver'),
   required: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1),
+  remind_after: duration.optional(),
+  escalate: z
+    .strictObject({
+      after: duration,
+      users: slackUserList.min(1, 'must list at least one person who becomes an approver when the request escalates'),
+    })
+    .optional(),
 });
 
 const pagerDutyIds = (what: string) =>
@@ -138,7 +145,15 @@ export function toTarget(parsed: ParsedTarget): Target {
     ...(parsed.boundary && { boundary: { managedGroup: parsed.boundary.managed_group, targetIds: parsed.boundary.target_ids } }),
     grant,
     duration: { defaultMinutes: parsed.duration.default, maxMinutes: parsed.duration.max, choices: parsed.duration.choices },
-    approvers: { channel: parsed.approvers.channel, users: parsed.approvers.users, required: parsed.approvers.required },
+    approvers: {
+      channel: parsed.approvers.channel,
+      users: parsed.approvers.users,
+      required: parsed.approvers.required,
+      ...(parsed.approvers.remind_after !== undefined && { remindAfterMinutes: parsed.approvers.remind_after }),
+      ...(parsed.approvers.escalate && {
+        escalate: { afterMinutes: parsed.approvers.escalate.after, users: parsed.approvers.escalate.users },
+      }),
+    },
     ...(parsed.requesters && { requesters: { users: parsed.requesters.users } }),
     allowGuests: parsed.allow_guests,
     ...(parsed.change_record && {

@@ -75,6 +75,46 @@ targets:
     expect(result.stdout).toContain('  note: db uses PagerDuty: the bot starts only with PAGERDUTY_TOKEN set');
   });
 
+  it('says when a target reminds its approvers and to whom it escalates', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'jit-policy-')), 'routing.yml');
+    writeFileSync(
+      file,
+      `version: 1
+targets:
+  - id: db
+    name: Databases
+    grant: { kind: group_membership, group_id: 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b }
+    duration: { default: 30m, max: 2h }
+    approvers: { channel: C0APPROVALS, users: [U0MANAGER1], remind_after: 15m, escalate: { after: 1h, users: [U0DIRECTOR1, U0CTO00001] } }
+`,
+    );
+    const result = await policyCheck(file);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('    reminds its approvers after 15m, then at doubling intervals');
+    expect(result.stdout).toContain('    escalates to U0DIRECTOR1, U0CTO00001 after 1h without a decision');
+  });
+
+  it('refuses an escalation without anyone to escalate to, naming the line and the field', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'jit-policy-')), 'no-one.yml');
+    writeFileSync(
+      file,
+      `version: 1
+targets:
+  - id: db
+    name: Databases
+    grant: { kind: group_membership, group_id: 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b }
+    duration: { default: 30m, max: 2h }
+    approvers: { channel: C0APPROVALS, users: [U0MANAGER1], escalate: { after: 1h } }
+`,
+    );
+    const result = await policyCheck(file);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `${file}:7:71: targets[0].approvers.escalate.users: is required`,
+      `${file}: 1 problem(s)`,
+    ]);
+  });
+
   it('exits 2 with usage when given no file', async () => {
     const result = await policyCheck();
     expect(result.code).toBe(2);
