@@ -2,6 +2,7 @@
 // Each transition takes the current request and `now`, and returns either the next request together
 // with the audit event and the jobs the change needs, or a refusal saying why nothing changed.
 
+import { mayDecide } from './deciders.js';
 import { minutesToMs } from './duration.js';
 import type { NewsKind } from './news.js';
 import type { OnCallApproval, OnCallFallback } from './on-call.js';
@@ -118,7 +119,12 @@ export interface NewRequestInput {
   now: number;
 }
 
+/**
+ * A request waits for its approvers with the reminder and the escalation its target has as it is opened; the
+ * interval between reminders, and who is escalated to, are the policy's as it is when each falls due.
+ */
 export function openRequest(input: NewRequestInput): Transition {
+  const { remindAfterMinutes, escalate } = input.target.approvers;
   const request: PendingRequest = {
     id: input.id,
     requesterId: input.requesterId,
@@ -135,6 +141,8 @@ export function openRequest(input: NewRequestInput): Transition {
     createdAt: input.now,
     pendingUntil: input.now + minutesToMs(input.pendingTimeoutMinutes),
     approvals: [],
+    ...(remindAfterMinutes !== undefined && { remindAt: input.now + minutesToMs(remindAfterMinutes), remindersSent: 0 }),
+    ...(escalate && { escalateAt: input.now + minutesToMs(escalate.afterMinutes) }),
   };
   return {
     ok: true,
@@ -155,10 +163,13 @@ export function openRequest(input: NewRequestInput): Transition {
   };
 }
 
-/** Checks shared by approve and deny: who may decide, and whether there is still something to decide. */
+/**
+ * Checks shared by approve and deny: who may decide (the target's approvers, and its escalate.users once the
+ * request has escalated; see deciders.ts), and whether there is still something to decide.
+ */
 function refuseDecision(request: AccessRequest, target: Target, actor: Actor, now: number): Refusal | undefined {
   if (actor === request.requesterId) return { ok: false, code: 'self_approval' };
-  if (!target.approvers.users.includes(actor)) return { ok: false, code: 'not_an_approver' };
+  if (!mayDecide(request, target, actor)) return { ok: false, code: 'not_an_approver' };
   if (request.state !== 'pending') return wrongState(request);
   if (now >= request.pendingUntil) return { ok: false, code: 'pending_timeout_passed' };
   return undefined;
@@ -173,7 +184,7 @@ export function approve(request: AccessRequest, target: Target, actor: Actor, no
   const approvals = [...request.approvals, { approverId: actor, at: now }];
   // The policy as it is now decides: approvals of people no longer approvers stop counting, and the quorum is
   // the current one.
-  const counted = approvals.filter((approval) => target.approvers.users.includes(approval.approverId)).length;
+  const counted = approvals.filter((approval) => mayDecide(request, target, approval.approverId)).length;
   const requiredApprovals = target.approvers.required;
   const detail = { approvals: counted, required: requiredApprovals };
   if (counted < requiredApprovals) {

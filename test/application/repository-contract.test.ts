@@ -25,9 +25,10 @@ import {
 import { acknowledgeBreakGlass, breakGlass, realertBreakGlass } from '../../src/domain/break-glass.js';
 import { confirmEnd, endHeldElsewhere, recordLingeringAccess, requestEnd, warnOfExpiry } from '../../src/domain/ending.js';
 import { askExtension } from '../../src/domain/extension.js';
+import { escalateRequest, remindApprovers } from '../../src/domain/reminders.js';
 import { openMigratedDatabase } from '../support/database.js';
 import { FakeRequestRepository } from '../support/fakes.js';
-import { APPROVER_1, APPROVER_2, fields, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
+import { APPROVER_1, APPROVER_2, fields, makeTarget, OUTSIDER, REQUESTER, T0 } from '../support/fixtures.js';
 import { migratedDatabaseForThisTest } from '../support/postgres.js';
 
 const MINUTE = 60_000;
@@ -174,6 +175,10 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
         decision: { result: 'denied', by: APPROVER_1, at: T0 + 3800, comment: 'Tomorrow' },
       },
       breakGlass: { at: T0, realertAt: T0 + 60 * MINUTE, review: { by: APPROVER_2, at: T0 + 4500 } },
+      remindAt: T0 + 45 * MINUTE,
+      remindersSent: 1,
+      escalateAt: T0 + 60 * MINUTE,
+      escalatedAt: T0 + 61 * MINUTE,
     };
     const written = (request: RequestFields, from: RequestFields | null): Transition => ({
       ok: true,
@@ -419,6 +424,51 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
       at: T0 + MINUTE,
       review: { by: APPROVER_1, at: T0 + 2 * MINUTE },
     });
+  });
+
+  it('lists a waiting request as due for its reminder and its escalation until each is done, and neither once it is decided', async () => {
+    const store = await makeStore();
+    const chased = makeTarget({
+      approvers: { ...target.approvers, remindAfterMinutes: 15, escalate: { afterMinutes: 60, users: [OUTSIDER] } },
+    });
+    const open = async (id: string, at: number) => {
+      const opening = openRequest({
+        id,
+        requesterId: REQUESTER,
+        principalId: PERSON,
+        target: chased,
+        reason: 'Investigating INC-42',
+        durationMinutes: 60,
+        pendingTimeoutMinutes: 240,
+        now: at,
+      });
+      await store.requests.create(opening, at);
+      return opening.request;
+    };
+    const first = await open('req_A', T0);
+    const second = await open('req_B', T0 + MINUTE);
+    await opened(store, 'req_C');
+    const due = async (kind: 'reminder' | 'escalation', at: number) =>
+      (await store.requests.listDue({ kind }, at, 10)).map((request) => request.id);
+    expect(await store.requests.nextDeadline(10 * MINUTE)).toBe(T0 + 15 * MINUTE);
+    expect(await due('reminder', T0 + 15 * MINUTE - 1)).toEqual([]);
+    expect(await due('reminder', T0 + 16 * MINUTE)).toEqual(['req_A', 'req_B']);
+    expect(await due('escalation', T0 + 60 * MINUTE - 1)).toEqual([]);
+
+    const reminded = await step(store, first, (r) => remindApprovers(r, chased, T0 + 15 * MINUTE), T0 + 15 * MINUTE);
+    expect(await store.requests.find('req_A')).toEqual(reminded);
+    expect(fields(reminded)).toMatchObject({ remindersSent: 1, remindAt: T0 + 45 * MINUTE });
+    expect(await due('reminder', T0 + 16 * MINUTE)).toEqual(['req_B']);
+    await step(store, second, (r) => approve(r, chased, APPROVER_1, T0 + 17 * MINUTE), T0 + 17 * MINUTE);
+    expect(await due('reminder', T0 + 2 * 60 * MINUTE)).toEqual(['req_A']);
+    expect(await due('escalation', T0 + 2 * 60 * MINUTE)).toEqual(['req_A']);
+    expect(await store.requests.nextDeadline(10 * MINUTE)).toBe(T0 + 45 * MINUTE);
+
+    const escalated = await step(store, reminded, (r) => escalateRequest(r, chased, T0 + 60 * MINUTE), T0 + 60 * MINUTE);
+    expect(await store.requests.find('req_A')).toEqual(escalated);
+    expect(fields(escalated)).toMatchObject({ escalatedAt: T0 + 60 * MINUTE });
+    expect(fields(escalated)?.escalateAt).toBeUndefined();
+    expect(await due('escalation', T0 + 2 * 60 * MINUTE)).toEqual([]);
   });
 
   it('leases due jobs revocations first, lets nobody else claim them until the lease runs out, and completes them', async () => {

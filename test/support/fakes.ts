@@ -117,6 +117,9 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
       if (deadline.kind === 'pending_timeout') return request.state === 'pending' && request.pendingUntil <= now;
       if (deadline.kind === 'break_glass_realert')
         return request.breakGlass?.realertAt !== undefined && request.breakGlass.realertAt <= now;
+      if (deadline.kind === 'reminder') return request.state === 'pending' && request.remindAt !== undefined && request.remindAt <= now;
+      if (deadline.kind === 'escalation')
+        return request.state === 'pending' && request.escalateAt !== undefined && request.escalateAt <= now;
       if (request.state !== 'active' || request.ending || request.endsAt === undefined) return false;
       if (deadline.kind === 'expiry') return request.endsAt <= now;
       return request.expiryWarnedAt === undefined && request.endsAt - deadline.warningMs <= now;
@@ -139,7 +142,10 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
   private deadlinesOf(request: AccessRequest, warningMs: number): number[] {
     const realert = request.breakGlass?.realertAt;
     const glass = realert === undefined ? [] : [realert];
-    if (request.state === 'pending') return [...glass, request.pendingUntil];
+    if (request.state === 'pending') {
+      const followUps = [request.remindAt, request.escalateAt].filter((at) => at !== undefined);
+      return [...glass, request.pendingUntil, ...followUps];
+    }
     if (request.state !== 'active' || request.ending || request.endsAt === undefined) return glass;
     return request.expiryWarnedAt === undefined ? [...glass, request.endsAt, request.endsAt - warningMs] : [...glass, request.endsAt];
   }

@@ -39,10 +39,12 @@ function extensionMessageKey(request: AccessRequest, news: NewsKind): string | u
 }
 
 /**
- * News told once per request, except what may happen again: an expiry warning before each new end, and the
- * news of each extension. A retried job finds the message it already posted under the same key.
+ * News told once per request, except what may happen again: each reminder to the approvers, an expiry warning
+ * before each new end, and the news of each extension. A retried job finds the message it already posted under
+ * the same key.
  */
 function occurrenceOf(request: AccessRequest, news: NewsKind): string {
+  if (news === 'reminder') return `${news}:${request.remindersSent ?? 0}`;
   if (request.state !== 'active') return news;
   if (news === 'expiring_soon' && request.extendedMinutes) return `${news}:${request.endsAt}`;
   if (request.extension && (EXTENSION_NEWS.includes(news) || news === 'extension_failed')) return `${news}:${request.extension.askedAt}`;

@@ -50,6 +50,7 @@ describe('PostgreSQL migrations', () => {
       '0010_pagerduty.sql',
       '0011_extensions.sql',
       '0012_break_glass.sql',
+      '0013_reminders_and_escalation.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -74,6 +75,7 @@ describe('PostgreSQL migrations', () => {
       { version: 10, name: 'pagerduty' },
       { version: 11, name: 'extensions' },
       { version: 12, name: 'break_glass' },
+      { version: 13, name: 'reminders_and_escalation' },
     ]);
   });
 
@@ -122,6 +124,7 @@ describe('PostgreSQL migrations', () => {
         { file: '0010_pagerduty.sql' },
         { file: '0011_extensions.sql' },
         { file: '0012_break_glass.sql' },
+        { file: '0013_reminders_and_escalation.sql' },
       ],
     });
     const jobs = await pool.query('SELECT request_id AS request, kind, state FROM jobs ORDER BY id');
@@ -166,6 +169,7 @@ describe('PostgreSQL migrations', () => {
         { file: '0010_pagerduty.sql' },
         { file: '0011_extensions.sql' },
         { file: '0012_break_glass.sql' },
+        { file: '0013_reminders_and_escalation.sql' },
       ],
     });
     const requests = new PostgresRequestRepository(pool);

@@ -95,6 +95,8 @@ const requestFor: Record<NewsKind, () => AccessRequest> = {
   extended: () => grantedIn('active', { extension: GRANTED, extendedMinutes: 30, endsAt: grantedIn('active').endsAt + 30 * 60_000 }),
   extension_denied: () => grantedIn('active', { extension: { ...ASKED, decision: { result: 'denied', by: APPROVER_1, at: T0 + 62_000 } } }),
   extension_failed: () => grantedIn('active'),
+  reminder: () => requestIn('pending', { remindAt: T0 + 45 * 60_000, remindersSent: 1 }),
+  escalated: () => requestIn('pending', { escalatedAt: T0 + HOUR }),
 };
 
 // Where each kind of news is told beyond the card and the receipt, which are updated in place for every kind:
@@ -319,6 +321,32 @@ describe('the notifier', () => {
       'Your request for prod-ssh (no longer in the policy): denied',
       'Your request for prod-ssh (no longer in the policy): denied',
     ]);
+  });
+
+  it('posts each reminder once in the card’s thread, a retried job posting nothing more, and tells the requester nothing', async () => {
+    const { chat, messages, notifier } = setUp();
+    await notifier.notify(requestIn('pending'), 'requested');
+    const card = messages.refOf('req_TEST', 'card') as MessageRef;
+    const first = requestIn('pending', { remindersSent: 1, remindAt: T0 + 45 * 60_000 });
+    const second = requestIn('pending', { remindersSent: 2, remindAt: T0 + 105 * 60_000 });
+
+    for (const request of [first, first, second]) expect(await notifier.notify(request, 'reminder')).toEqual({ ok: true });
+
+    const reminders = chat.messagesAt({ thread: card });
+    expect(reminders.map((posted) => posted.message.text)).toEqual([
+      'Reminder: the request from <@U0SRE0001> for Production servers (SSH) still waits for a decision',
+      'Reminder: the request from <@U0SRE0001> for Production servers (SSH) still waits for a decision',
+    ]);
+    expect(messages.refOf('req_TEST', 'thread:reminder:1')).toEqual(reminders[0]?.ref);
+    expect(messages.refOf('req_TEST', 'thread:reminder:2')).toEqual(reminders[1]?.ref);
+    expect(chat.messagesAt({ dm: REQUESTER })).toHaveLength(1);
+  });
+
+  it('posts no reminder once the request was decided before its job ran', async () => {
+    const { chat, messages, notifier } = setUp();
+    await notifier.notify(requestIn('pending'), 'requested');
+    expect(await notifier.notify(requestIn('approved', { remindersSent: 1 }), 'reminder')).toEqual({ ok: true });
+    expect(chat.messagesAt({ thread: messages.refOf('req_TEST', 'card') as MessageRef })).toEqual([]);
   });
 
   it('answers a Slack outage as a failure to retry, after the delay Slack asked for', async () => {

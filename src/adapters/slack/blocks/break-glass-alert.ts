@@ -9,6 +9,7 @@ import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
 import { actions, type ButtonSpec, context, fields, header, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
+import { approverMentions } from './reminders.js';
 import { type Rendered, targetName } from './request-card.js';
 import { statusLine } from './request-status.js';
 
@@ -42,9 +43,9 @@ export function renderBreakGlassAlert(request: AccessRequest, target: Target | u
     section(statusLine(request), 'status'),
     section(reviewLine(request), 'review'),
   ];
-  const reviewers = (target?.approvers.users ?? []).filter((user) => user !== request.requesterId);
+  const reviewers = target ? approverMentions(request, target) : [];
   if (again && !request.breakGlass?.review && reviewers.length > 0)
-    blocks.push(context(`${reviewers.map(mention).join(' ')}: please review this break-glass.`));
+    blocks.push(context(`${reviewers.join(' ')}: please review this break-glass.`));
   const buttons: ButtonSpec[] = [];
   if (request.breakGlass && !request.breakGlass.review)
     buttons.push({ actionId: ACTION.acknowledgeBreakGlass, text: 'Acknowledge', value: request.id, style: 'primary' });

@@ -11,6 +11,7 @@ import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
 import { actions, type ButtonSpec, context, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
+import { renderEscalationNotice, renderReminder } from './reminders.js';
 import { requestAgainActions } from './request-again.js';
 import { type Rendered, targetName } from './request-card.js';
 import { changeClosedLine, changeTroubleLine, endedBecause, failureForPeople, statusLine } from './request-status.js';
@@ -212,6 +213,10 @@ export function renderThreadNews(
         blocks: [section(`:white_check_mark: Break-glass by ${who} acknowledged by ${mention(review.by)}.`)],
       };
     }
+    case 'reminder':
+      return renderReminder(request, target);
+    case 'escalated':
+      return renderEscalationNotice(request, target);
     // The card, updated in place, says it all; the break-glass alerts are cards of their own.
     case 'break_glass':
     case 'break_glass_unreviewed':
@@ -342,7 +347,9 @@ export function renderDirectNews(
         blocks: [section(`:white_check_mark: Your break-glass access to *${name}* was acknowledged by ${mention(review.by)}.`)],
       };
     }
-    // The receipt, updated in place, says it all; the approvers' troubles are theirs to hear about.
+    // The receipt, updated in place, says it all; the approvers' troubles and reminders are theirs to hear about.
+    case 'reminder':
+    case 'escalated':
     case 'extension_requested':
     case 'extension_approval_recorded':
     case 'break_glass':

@@ -1,0 +1,30 @@
+// Who may decide on a request: the target's approvers as the policy lists them now and, once the request has
+// escalated, the target's `escalate.users` as well (as the policy lists them now too), never its requester. The
+// decision rule, the quorum count, the reminders and the Home tabs all ask here, so they never disagree.
+
+import { isApprover, type Target } from './policy.js';
+import type { AccessRequest } from './request-states.js';
+
+/** The people escalation has made approvers of this request: none before it escalated, never its requester. */
+export function escalatedApprovers(request: AccessRequest, target: Target): string[] {
+  if (request.escalatedAt === undefined || !target.approvers.escalate) return [];
+  return target.approvers.escalate.users.filter((user) => user !== request.requesterId);
+}
+
+/** Everyone who may decide on the request now, each once, the target's approvers first. */
+export function decidersOf(request: AccessRequest, target: Target): string[] {
+  const everyone = [...target.approvers.users, ...escalatedApprovers(request, target)];
+  return [...new Set(everyone)].filter((user) => user !== request.requesterId);
+}
+
+/** Whether `actor` may approve or deny the request, leaving aside whether it still waits. */
+export function mayDecide(request: AccessRequest, target: Target, actor: string): boolean {
+  if (actor === request.requesterId) return false;
+  return isApprover(target, actor) || escalatedApprovers(request, target).includes(actor);
+}
+
+/** Those who may decide and have not approved yet: whom a reminder pings. */
+export function awaitedDeciders(request: AccessRequest, target: Target): string[] {
+  const approved = new Set(request.approvals.map((approval) => approval.approverId));
+  return decidersOf(request, target).filter((user) => !approved.has(user));
+}
