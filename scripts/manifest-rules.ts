@@ -15,6 +15,7 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   'chat.postMessage': 'chat:write',
   'chat.postEphemeral': 'chat:write',
   'chat.update': 'chat:write',
+  'chat.getPermalink': null,
   'users.info': 'users:read',
   'views.open': null,
   'views.push': null,

@@ -2,6 +2,7 @@
 
 import { type AccessRequest, type GrantedRequest, isGranted } from '../domain/access-request.js';
 import { awaitsReview } from '../domain/break-glass.js';
+import { decidersOf, mayDecide } from '../domain/deciders.js';
 import { findTarget, isAdmin, isApprover, type Policy } from '../domain/policy.js';
 import type { RequestRepository } from './ports.js';
 
@@ -22,14 +23,16 @@ const RECENT = 200;
 // Break-glass grants still unreviewed, read for every Home tab: there are few, as each is reviewed within hours.
 const UNREVIEWED = 200;
 
-/** Whether `userId` could decide on the request now: a listed approver, not its requester, not yet approved. */
+/**
+ * Whether `userId` could decide on the request now: a listed approver (or, once it escalated, a person it
+ * escalated to), not its requester, not yet approved.
+ */
 export function awaitsDecisionOf(policy: Policy, request: AccessRequest, userId: string): boolean {
   const target = findTarget(policy, request.targetId);
   return (
     request.state === 'pending' &&
     target !== undefined &&
-    isApprover(target, userId) &&
-    request.requesterId !== userId &&
+    mayDecide(request, target, userId) &&
     !request.approvals.some((approval) => approval.approverId === userId)
   );
 }
@@ -77,12 +80,13 @@ export function listRequests(deps: { requests: RequestRepository }, userId: stri
 }
 
 /**
- * Whose Home tab shows a request: its requester, whoever may decide on it, and the admins once it is approved
- * (their list of active grants changes) or when it is a break-glass (their list to review changes).
+ * Whose Home tab shows a request: its requester, whoever may decide on it (the people it escalated to among
+ * them), and the admins once it is approved (their list of active grants changes) or when it is a break-glass
+ * (their list to review changes).
  */
 export function homeViewersOf(policy: Policy, request: AccessRequest): string[] {
   const target = findTarget(policy, request.targetId);
-  const viewers = new Set([request.requesterId, ...(target?.approvers.users ?? [])]);
+  const viewers = new Set([request.requesterId, ...(target ? decidersOf(request, target) : [])]);
   if (request.state === 'active' || request.state === 'ended' || request.state === 'approved' || request.breakGlass)
     for (const admin of policy.admins) viewers.add(admin);
   return [...viewers];

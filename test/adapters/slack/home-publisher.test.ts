@@ -9,10 +9,9 @@ import { createLogger } from '../../../src/logger.js';
 import { blockTexts } from '../../support/block-kit.js';
 import { FakeChatSurface } from '../../support/fake-chat-surface.js';
 import { FakeRequestRepository } from '../../support/fakes.js';
-import { ADMIN, APPROVER_1, APPROVER_2, grantedIn, makePolicy, REQUESTER, requestIn } from '../../support/fixtures.js';
+import { ADMIN, APPROVER_1, APPROVER_2, grantedIn, makePolicy, makeTarget, REQUESTER, requestIn, T0 } from '../../support/fixtures.js';
 
-function setUp() {
-  const policy = makePolicy();
+function setUp(policy = makePolicy()) {
   const chat = new FakeChatSurface();
   const requests = new FakeRequestRepository();
   const homes = new SlackHomePublisher({
@@ -57,6 +56,24 @@ describe('the Home publisher', () => {
     expect(tabOf(REQUESTER)).toContain('Nothing to decide.');
     expect(tabOf(APPROVER_1)).toContain('Nothing waiting.');
     expect(tabOf(APPROVER_1)).toContain(`<@${REQUESTER}> asks for *Production servers (SSH)* for 1h: Investigating incident INC-42`);
+  });
+
+  it('publishes the tab of the people a request escalated to once it did, and shows it to them to decide, never before', async () => {
+    const DIRECTOR = 'U0DIRECTOR1';
+    const escalating = makeTarget({
+      approvers: { channel: 'C0APPROVALS', users: [APPROVER_1], required: 1, escalate: { afterMinutes: 60, users: [DIRECTOR] } },
+    });
+    const { chat, requests, homes, tabOf } = setUp(makePolicy([escalating]));
+    const waiting = requestIn('pending');
+    requests.requests.set(waiting.id, waiting);
+    await homes.publishFor(waiting);
+    expect(chat.callsOf('publishHome').map((call) => call.personId)).toEqual([REQUESTER, APPROVER_1]);
+
+    const escalated = requestIn('pending', { escalatedAt: T0 + 3_600_000 });
+    requests.requests.set(escalated.id, escalated);
+    await homes.publishFor(escalated);
+    expect(chat.callsOf('publishHome').map((call) => call.personId)).toEqual([REQUESTER, APPROVER_1, REQUESTER, APPROVER_1, DIRECTOR]);
+    expect(tabOf(DIRECTOR)).toContain(`<@${REQUESTER}> asks for *Production servers (SSH)* for 1h`);
   });
 
   it('passes over a person Slack refuses a tab for, and publishes the others', async () => {
