@@ -95,6 +95,8 @@ export interface RequestRepository {
   listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]>;
   /** Break-glass requests nobody has reviewed yet, in any state, the oldest first. */
   listUnreviewedBreakGlass(limit: number): Promise<AccessRequest[]>;
+  /** Active grants with an extension still waiting for the approvers, the one asked for first first. */
+  listPendingExtensions(limit: number): Promise<AccessRequest[]>;
   /** The earliest deadline still ahead, for the precise timer. */
   nextDeadline(warningMs: number): Promise<number | undefined>;
 }

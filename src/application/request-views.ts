@@ -1,8 +1,9 @@
 // Read models for Slack surfaces: a person's Home tab and their /jit list.
 
-import { type AccessRequest, type GrantedRequest, isGranted } from '../domain/access-request.js';
+import { type AccessRequest, type ActiveRequest, type GrantedRequest, isGranted } from '../domain/access-request.js';
 import { awaitsReview } from '../domain/break-glass.js';
 import { decidersOf, mayDecide } from '../domain/deciders.js';
+import { pendingExtension } from '../domain/extension.js';
 import { findTarget, isAdmin, isApprover, type Policy } from '../domain/policy.js';
 import type { RequestRepository } from './ports.js';
 
@@ -15,6 +16,8 @@ export interface HomeData {
   allActiveCount: number;
   /** Break-glass grants this person may review and nobody has yet, the oldest first. */
   breakGlassToReview: AccessRequest[];
+  /** Extensions waiting for this person's decision, the one asked for first first. */
+  extensionsAwaitingMe: ActiveRequest[];
 }
 
 // A Home tab shows at most this many of each list; more is summarised.
@@ -22,6 +25,8 @@ const SHOWN = 16;
 const RECENT = 200;
 // Break-glass grants still unreviewed, read for every Home tab: there are few, as each is reviewed within hours.
 const UNREVIEWED = 200;
+// Extensions waiting for their approvers, read for every Home tab: few, as each waits minutes before its grant ends.
+const EXTENSIONS = 200;
 
 /**
  * Whether `userId` could decide on the request now: a listed approver (or, once it escalated, a person it
@@ -44,6 +49,22 @@ export function awaitsReviewOf(policy: Policy, request: AccessRequest, userId: s
   return awaitsReview(request) && request.requesterId !== userId && reviewer;
 }
 
+/**
+ * Whether `userId` could decide on the request's pending extension now: an approver of its target as the policy
+ * lists them now, not its requester, not one who approved it already.
+ */
+export function awaitsExtensionDecisionOf(policy: Policy, request: AccessRequest, userId: string): request is ActiveRequest {
+  const ask = pendingExtension(request);
+  const target = findTarget(policy, request.targetId);
+  return (
+    ask !== undefined &&
+    target !== undefined &&
+    isApprover(target, userId) &&
+    request.requesterId !== userId &&
+    !ask.approvals.some((approval) => approval.approverId === userId)
+  );
+}
+
 /** The Home tabs of several people, reading what they share (pending and active requests) once. */
 export async function describeHomes(
   deps: { requests: RequestRepository; policy: Policy },
@@ -54,6 +75,7 @@ export async function describeHomes(
   const allActive = anyAdmin ? (await deps.requests.listByState('active', SHOWN)).filter(isGranted) : [];
   const allActiveCount = anyAdmin ? await deps.requests.countByState('active') : 0;
   const unreviewed = await deps.requests.listUnreviewedBreakGlass(UNREVIEWED);
+  const extensions = await deps.requests.listPendingExtensions(EXTENSIONS);
   const homes = new Map<string, HomeData>();
   for (const userId of userIds) {
     const mine = await deps.requests.listByRequester(userId, RECENT);
@@ -66,6 +88,7 @@ export async function describeHomes(
       allActive: admin ? allActive : [],
       allActiveCount: admin ? allActiveCount : 0,
       breakGlassToReview: unreviewed.filter((request) => awaitsReviewOf(deps.policy, request, userId)),
+      extensionsAwaitingMe: extensions.filter((request) => awaitsExtensionDecisionOf(deps.policy, request, userId)),
     });
   }
   return homes;

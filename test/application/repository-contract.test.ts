@@ -24,7 +24,7 @@ import {
 } from '../../src/domain/access-request.js';
 import { acknowledgeBreakGlass, breakGlass, realertBreakGlass } from '../../src/domain/break-glass.js';
 import { confirmEnd, endHeldElsewhere, recordLingeringAccess, requestEnd, warnOfExpiry } from '../../src/domain/ending.js';
-import { askExtension } from '../../src/domain/extension.js';
+import { approveExtension, askExtension, denyExtension } from '../../src/domain/extension.js';
 import { escalateRequest, remindApprovers } from '../../src/domain/reminders.js';
 import { openMigratedDatabase } from '../support/database.js';
 import { FakeRequestRepository } from '../support/fakes.js';
@@ -469,6 +469,25 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     expect(fields(escalated)).toMatchObject({ escalatedAt: T0 + 60 * MINUTE });
     expect(fields(escalated)?.escalateAt).toBeUndefined();
     expect(await due('escalation', T0 + 2 * 60 * MINUTE)).toEqual([]);
+  });
+
+  it('lists the extensions still waiting for the approvers, the one asked for first first, and none once decided', async () => {
+    const store = await makeStore();
+    const rule = makeTarget({ extension: { maxTotalMinutes: 240, approval: 'approvers' } });
+    const ask = (request: AccessRequest, at: number) =>
+      step(store, request, (r) => askExtension(r, rule, REQUESTER, { minutes: 30, reason: 'Still migrating' }, at), at);
+    const later = await ask(await activeGrant(store, 'req_A'), T0 + 56 * MINUTE);
+    const earlier = await ask(await activeGrant(store, 'req_B', '44444444-4444-4444-8444-444444444444'), T0 + 50 * MINUTE);
+    await activeGrant(store, 'req_C', '55555555-5555-4555-8555-555555555555');
+    const denied = await ask(await activeGrant(store, 'req_D', '66666666-6666-4666-8666-666666666666'), T0 + 40 * MINUTE);
+    await step(store, denied, (r) => denyExtension(r, rule, APPROVER_1, T0 + 41 * MINUTE), T0 + 41 * MINUTE);
+    const listed = async (limit: number) => (await store.requests.listPendingExtensions(limit)).map((request) => request.id);
+
+    expect(await listed(10)).toEqual(['req_B', 'req_A']);
+    expect(await listed(1)).toEqual(['req_B']);
+    expect((await store.requests.listPendingExtensions(10))[0]).toEqual(earlier);
+    await step(store, later, (r) => approveExtension(r, rule, APPROVER_1, T0 + 57 * MINUTE), T0 + 57 * MINUTE);
+    expect(await listed(10)).toEqual(['req_B']);
   });
 
   it('leases due jobs revocations first, lets nobody else claim them until the lease runs out, and completes them', async () => {

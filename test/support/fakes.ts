@@ -33,6 +33,7 @@ import {
   type RequestState,
   type Transition,
 } from '../../src/domain/access-request.js';
+import { pendingExtension } from '../../src/domain/extension.js';
 import { coversSameMembership, grantOf } from '../../src/domain/membership.js';
 import type { NewsKind } from '../../src/domain/news.js';
 import type { GrantSpec } from '../../src/domain/policy.js';
@@ -131,6 +132,13 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
     return [...this.requests.values()]
       .filter((request) => request.breakGlass !== undefined && request.breakGlass.review === undefined)
       .sort((a, b) => (a.breakGlass?.at ?? 0) - (b.breakGlass?.at ?? 0))
+      .slice(0, limit);
+  }
+
+  async listPendingExtensions(limit: number): Promise<AccessRequest[]> {
+    return [...this.requests.values()]
+      .filter((request) => pendingExtension(request) !== undefined)
+      .sort((a, b) => (pendingExtension(a)?.askedAt ?? 0) - (pendingExtension(b)?.askedAt ?? 0))
       .slice(0, limit);
   }
 

@@ -129,6 +129,10 @@ export class PostgresRequestRepository implements RequestRepository {
     return this.read(SQL.unreviewed, { limit });
   }
 
+  listPendingExtensions(limit: number): Promise<AccessRequest[]> {
+    return this.read(SQL.pendingExtensions, { limit });
+  }
+
   async nextDeadline(warningMs: number): Promise<number | undefined> {
     const result = await this.pool.query<{ at: number | null }>(SQL.nextDeadline.bind({ warningMs }));
     return result.rows[0]?.at ?? undefined;

@@ -284,6 +284,10 @@ export const SQL = {
     hydrated(`FROM requests r WHERE r.break_glass_at IS NOT NULL AND r.break_glass_reviewed_at IS NULL
     ORDER BY r.break_glass_at LIMIT ${v.limit}`),
   ),
+  pendingExtensions: statement<{ limit: number }>((v) =>
+    hydrated(`FROM requests r WHERE r.state = 'active' AND r.extension_asked_at IS NOT NULL AND r.extension_result IS NULL
+    ORDER BY r.extension_asked_at LIMIT ${v.limit}`),
+  ),
   nextDeadline: statement<{ warningMs: number }>(
     (v) => `SELECT LEAST(
       (SELECT MIN(pending_until) FROM requests WHERE state = 'pending'),

@@ -88,6 +88,8 @@ export class SqliteRequestRepository implements RequestRepository {
         WHERE state = 'pending' AND escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at LIMIT ?`),
       unreviewed: db.prepare(`SELECT * FROM requests INDEXED BY requests_break_glass_unreviewed
         WHERE break_glass_at IS NOT NULL AND break_glass_reviewed_at IS NULL ORDER BY break_glass_at LIMIT ?`),
+      pendingExtensions: db.prepare(`SELECT * FROM requests INDEXED BY requests_pending_extension
+        WHERE state = 'active' AND extension_asked_at IS NOT NULL AND extension_result IS NULL ORDER BY extension_asked_at LIMIT ?`),
       nextDeadline: db.prepare(`SELECT MIN(at) AS at FROM (
           SELECT MIN(pending_until) AS at FROM requests WHERE state = 'pending'
           UNION ALL SELECT MIN(break_glass_realert_at) FROM requests WHERE break_glass_realert_at IS NOT NULL
@@ -229,6 +231,10 @@ export class SqliteRequestRepository implements RequestRepository {
 
   async listUnreviewedBreakGlass(limit: number): Promise<AccessRequest[]> {
     return (this.statements.unreviewed.all(limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  async listPendingExtensions(limit: number): Promise<AccessRequest[]> {
+    return (this.statements.pendingExtensions.all(limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
   async nextDeadline(warningMs: number): Promise<number | undefined> {

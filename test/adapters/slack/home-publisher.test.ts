@@ -76,6 +76,28 @@ describe('the Home publisher', () => {
     expect(tabOf(DIRECTOR)).toContain(`<@${REQUESTER}> asks for *Production servers (SSH)* for 1h`);
   });
 
+  it('shows a pending extension to the approvers who have still to decide on it, not to its requester nor once they approved it', async () => {
+    const { requests, homes, tabOf } = setUp(
+      makePolicy([makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2, REQUESTER], required: 2 } })]),
+    );
+    const asked = { minutes: 30, reason: 'Still migrating', askedAt: T0 + 50 * 60_000 };
+    const extending = grantedIn('active', { extension: { ...asked, approvals: [{ approverId: APPROVER_2, at: T0 + 51 * 60_000 }] } });
+    requests.requests.set(extending.id, extending);
+    const decided = grantedIn('active', {
+      id: 'req_DECIDED',
+      extension: { ...asked, approvals: [], decision: { result: 'denied', by: APPROVER_1, at: T0 + 52 * 60_000 } },
+    });
+    requests.requests.set(decided.id, decided);
+
+    await homes.publish([APPROVER_1, APPROVER_2, REQUESTER]);
+
+    expect(tabOf(APPROVER_1)).toContain('Extensions waiting for your decision');
+    expect(tabOf(APPROVER_1)).toContain(`<@${REQUESTER}> asks for *Production servers (SSH)* 30m longer`);
+    expect(tabOf(APPROVER_1)).toContain('1 of 2 approvals: Still migrating');
+    expect(tabOf(APPROVER_2)).not.toContain('Extensions waiting');
+    expect(tabOf(REQUESTER)).not.toContain('Extensions waiting');
+  });
+
   it('passes over a person Slack refuses a tab for, and publishes the others', async () => {
     const { chat, homes } = setUp();
     chat.failNext({ kind: 'permanent', code: 'user_not_found' }, 'publishHome');

@@ -43,6 +43,7 @@ describe('migrations', () => {
       '0013_extensions.sql',
       '0014_break_glass.sql',
       '0015_reminders_and_escalation.sql',
+      '0016_pending_extensions.sql',
     ]);
   });
 
@@ -121,6 +122,7 @@ describe('migrations', () => {
         { file: '0013_extensions.sql' },
         { file: '0014_break_glass.sql' },
         { file: '0015_reminders_and_escalation.sql' },
+        { file: '0016_pending_extensions.sql' },
       ],
     });
     expect(db.prepare('SELECT id, request_id AS request, kind, state FROM jobs ORDER BY id').all()).toEqual([
@@ -156,6 +158,7 @@ describe('migrations', () => {
         { file: '0013_extensions.sql' },
         { file: '0014_break_glass.sql' },
         { file: '0015_reminders_and_escalation.sql' },
+        { file: '0016_pending_extensions.sql' },
       ],
     });
     insertJob.run('change_record', 'queued');
@@ -193,7 +196,12 @@ describe('migrations', () => {
 
     expect(migrate(db, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0013_extensions.sql' }, { file: '0014_break_glass.sql' }, { file: '0015_reminders_and_escalation.sql' }],
+      applied: [
+        { file: '0013_extensions.sql' },
+        { file: '0014_break_glass.sql' },
+        { file: '0015_reminders_and_escalation.sql' },
+        { file: '0016_pending_extensions.sql' },
+      ],
     });
     expect(db.prepare('SELECT id, kind, state FROM jobs ORDER BY id').all()).toEqual([
       { id: 1, kind: 'grant', state: 'done' },
@@ -236,6 +244,7 @@ describe('migrations', () => {
         { file: '0013_extensions.sql' },
         { file: '0014_break_glass.sql' },
         { file: '0015_reminders_and_escalation.sql' },
+        { file: '0016_pending_extensions.sql' },
       ],
     });
     const requests = new SqliteRequestRepository(db);
