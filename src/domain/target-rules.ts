@@ -1,8 +1,8 @@
-// What `/jit why <target>` tells a person: who may approve a target, for how long it is granted, and whether
-// this person may ask for it at all — the policy's rules as they apply to them, decided here and rendered by
+// What `/jit why <target>` tells a person: who may approve a target (and who is reminded, or added, when they do
+// not answer), for how long it is granted, and whether this person may ask for it at all — the policy's rules as they apply to them, decided here and rendered by
 // the Slack adapter.
 
-import { durationChoices, findTarget, isApprover, type Policy, requestableTargets, type Target } from './policy.js';
+import { durationChoices, type Escalation, findTarget, isApprover, type Policy, requestableTargets, type Target } from './policy.js';
 
 /**
  * Target blocks that other policy features add: Slack user groups among the approvers, extension, break-glass.
@@ -32,6 +32,10 @@ export interface TargetRules {
   guestsAllowed: boolean;
   extension?: NonNullable<LaterTargetRules['extension']>;
   breakGlass?: NonNullable<LaterTargetRules['breakGlass']>;
+  /** While a request waits: its approvers reminded after this long, then at doubling intervals. */
+  remindAfterMinutes?: number;
+  /** While a request waits this long undecided, these people become its approvers too. */
+  escalate?: Escalation;
 }
 
 export interface UnknownTarget {
@@ -70,5 +74,7 @@ export function explainTarget(policy: Policy, targetId: string, userId: string):
     guestsAllowed: target.allowGuests,
     ...(target.extension && { extension: target.extension }),
     ...(target.breakGlass && { breakGlass: target.breakGlass }),
+    ...(target.approvers.remindAfterMinutes !== undefined && { remindAfterMinutes: target.approvers.remindAfterMinutes }),
+    ...(target.approvers.escalate && { escalate: target.approvers.escalate }),
   };
 }
