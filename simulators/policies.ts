@@ -19,8 +19,8 @@ export interface TargetYaml {
   boundary?: { managedGroup: string; targetIds: string[] };
   grant: { kind: 'pim_group' | 'group_membership'; groupId: string; requireEligibility?: boolean };
   duration: { default: string; max: string; choices?: string[] };
-  /** Always in the APPROVALS channel; `required` is left out of the file when absent. */
-  approvers: { users: readonly string[]; required?: number };
+  /** Always in the APPROVALS channel; `required`, `remindAfter` and `escalate` are left out of the file when absent. */
+  approvers: { users: readonly string[]; required?: number; remindAfter?: string; escalate?: { after: string; users: string[] } };
   requesters?: string[];
   allowGuests?: boolean;
   /** A ServiceNow standard change for each grant; `required` is left out of the file when absent. */
@@ -72,6 +72,15 @@ export function targetYaml(target: TargetYaml): string {
       ['channel', APPROVALS],
       ['users', list(approvers.users)],
       ['required', approvers.required],
+      ['remind_after', approvers.remindAfter],
+      [
+        'escalate',
+        approvers.escalate &&
+          flowMap([
+            ['after', approvers.escalate.after],
+            ['users', list(approvers.escalate.users)],
+          ]),
+      ],
     ])}`,
     target.requesters && `    requesters: ${flowMap([['users', list(target.requesters)]])}`,
     target.allowGuests !== undefined && `    allow_guests: ${target.allowGuests}`,

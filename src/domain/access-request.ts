@@ -63,6 +63,8 @@ export type Refusal =
   /** The extension would take the grant past the target's `extension.max_total`; this much is still allowed. */
   | { ok: false; code: 'over_max_total'; remainingMinutes: number }
   | { ok: false; code: 'break_glass_not_offered' | 'not_break_glass' | 'self_review' | 'not_a_reviewer' }
+  /** The person is among the target's escalate.users, and may decide once the request escalates, at `at`. */
+  | { ok: false; code: 'not_yet_escalated'; at: number }
   | { ok: false; code: 'already_reviewed'; reviewedBy: Actor; reviewedAt: number }
   | { ok: false; code: 'wrong_state'; state: RequestState; decidedBy?: Actor; decidedAt?: number };
 
@@ -169,7 +171,12 @@ export function openRequest(input: NewRequestInput): Transition {
  */
 function refuseDecision(request: AccessRequest, target: Target, actor: Actor, now: number): Refusal | undefined {
   if (actor === request.requesterId) return { ok: false, code: 'self_approval' };
-  if (!mayDecide(request, target, actor)) return { ok: false, code: 'not_an_approver' };
+  if (!mayDecide(request, target, actor)) {
+    // One the request will escalate to is told when they may decide.
+    const at = request.state === 'pending' ? request.escalateAt : undefined;
+    if (at !== undefined && target.approvers.escalate?.users.includes(actor)) return { ok: false, code: 'not_yet_escalated', at };
+    return { ok: false, code: 'not_an_approver' };
+  }
   if (request.state !== 'pending') return wrongState(request);
   if (now >= request.pendingUntil) return { ok: false, code: 'pending_timeout_passed' };
   return undefined;

@@ -182,12 +182,21 @@ describe('who may decide on a request', () => {
   });
 
   it.each([
-    { case: 'before escalation', request: requestIn('pending'), expected: { ok: false, code: 'not_an_approver' } },
+    {
+      case: 'before escalation, telling them when it escalates',
+      request: requestIn('pending', { escalateAt: T0 + 60 * MINUTE }),
+      expected: { ok: false, code: 'not_yet_escalated', at: T0 + 60 * MINUTE },
+    },
     { case: 'after escalation', request: escalatedAt(), expected: { ok: true, request: { state: 'approved' } } },
-  ])('takes an approval from a person escalated to only $case', ({ request, expected }) => {
-    expect(approve(request, target, DIRECTOR, T0 + 61 * MINUTE)).toMatchObject(expected);
-    const denial = deny(request, target, DIRECTOR, T0 + 61 * MINUTE);
+  ])('takes a decision from a person escalated to only $case', ({ request, expected }) => {
+    expect(approve(request, target, DIRECTOR, T0 + 30 * MINUTE)).toMatchObject(expected);
+    const denial = deny(request, target, DIRECTOR, T0 + 30 * MINUTE);
     expect(denial.ok).toBe(expected.ok);
+  });
+
+  it('refuses a person escalated to as any outsider where the request will never escalate', () => {
+    expect(approve(requestIn('pending'), target, DIRECTOR, T0)).toEqual({ ok: false, code: 'not_an_approver' });
+    expect(approve(requestIn('pending', { escalateAt: T0 + 1 }), target, OUTSIDER, T0)).toEqual({ ok: false, code: 'not_an_approver' });
   });
 
   it('keeps the quorum: two approvals still take two, one of them by a person escalated to', () => {
