@@ -91,18 +91,18 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     return change.request;
   }
 
-  async function opened(store: Store, id: string, principalId = PERSON): Promise<AccessRequest> {
+  async function opened(store: Store, id: string, principalId = PERSON, on = target, at = T0): Promise<AccessRequest> {
     const transition = openRequest({
       id,
       requesterId: REQUESTER,
       principalId,
-      target,
+      target: on,
       reason: 'Investigating INC-42',
       durationMinutes: 60,
       pendingTimeoutMinutes: 240,
-      now: T0,
+      now: at,
     });
-    await store.requests.create(transition, T0);
+    await store.requests.create(transition, at);
     return transition.request;
   }
 
@@ -431,22 +431,8 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     const chased = makeTarget({
       approvers: { ...target.approvers, remindAfterMinutes: 15, escalate: { afterMinutes: 60, users: [OUTSIDER] } },
     });
-    const open = async (id: string, at: number) => {
-      const opening = openRequest({
-        id,
-        requesterId: REQUESTER,
-        principalId: PERSON,
-        target: chased,
-        reason: 'Investigating INC-42',
-        durationMinutes: 60,
-        pendingTimeoutMinutes: 240,
-        now: at,
-      });
-      await store.requests.create(opening, at);
-      return opening.request;
-    };
-    const first = await open('req_A', T0);
-    const second = await open('req_B', T0 + MINUTE);
+    const first = await opened(store, 'req_A', PERSON, chased, T0);
+    const second = await opened(store, 'req_B', PERSON, chased, T0 + MINUTE);
     await opened(store, 'req_C');
     const due = async (kind: 'reminder' | 'escalation', at: number) =>
       (await store.requests.listDue({ kind }, at, 10)).map((request) => request.id);
