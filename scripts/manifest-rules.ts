@@ -15,6 +15,7 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   'chat.postMessage': 'chat:write',
   'chat.postEphemeral': 'chat:write',
   'chat.update': 'chat:write',
+  'chat.getPermalink': null,
   'users.info': 'users:read',
   'usergroups.users.list': 'usergroups:read',
   'views.open': null,

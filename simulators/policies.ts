@@ -19,8 +19,17 @@ export interface TargetYaml {
   boundary?: { managedGroup: string; targetIds: string[] };
   grant: { kind: 'pim_group' | 'group_membership'; groupId: string; requireEligibility?: boolean };
   duration: { default: string; max: string; choices?: string[] };
-  /** Always in the APPROVALS channel; `groups` (Slack user groups) and `required` are left out of the file when absent. */
-  approvers: { users: readonly string[]; groups?: readonly string[]; required?: number };
+  /**
+   * Always in the APPROVALS channel; `groups` (Slack user groups), `required`, `remindAfter` and `escalate` are left
+   * out of the file when absent.
+   */
+  approvers: {
+    users: readonly string[];
+    groups?: readonly string[];
+    required?: number;
+    remindAfter?: string;
+    escalate?: { after: string; users: string[] };
+  };
   requesters?: string[];
   allowGuests?: boolean;
   /** A ServiceNow standard change for each grant; `required` is left out of the file when absent. */
@@ -73,6 +82,15 @@ export function targetYaml(target: TargetYaml): string {
       ['users', list(approvers.users)],
       ['groups', approvers.groups && list(approvers.groups)],
       ['required', approvers.required],
+      ['remind_after', approvers.remindAfter],
+      [
+        'escalate',
+        approvers.escalate &&
+          flowMap([
+            ['after', approvers.escalate.after],
+            ['users', list(approvers.escalate.users)],
+          ]),
+      ],
     ])}`,
     target.requesters && `    requesters: ${flowMap([['users', list(target.requesters)]])}`,
     target.allowGuests !== undefined && `    allow_guests: ${target.allowGuests}`,

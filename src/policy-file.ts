@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Policy } from './domain/policy.js';
-import { crossFieldProblems } from './policy-file/cross-field-rules.js';
+import { crossFieldProblems, pendingTimeoutOf } from './policy-file/cross-field-rules.js';
 import { fieldName, type Located, PolicyLocator, valueAt } from './policy-file/locate.js';
 import { policySchema, toTarget } from './policy-file/schema.js';
 import { allowedKeys, unknownKeyMessage } from './policy-file/unknown-keys.js';
@@ -95,10 +95,11 @@ export function parsePolicy(text: string, file: string, environment?: PolicyEnvi
 
   const targets = (raw as { targets?: unknown }).targets;
   if (Array.isArray(targets)) {
+    const pendingTimeout = pendingTimeoutOf(raw as Record<string, unknown>);
     const seen = new Map<string, number>();
     targets.forEach((target: unknown, index) => {
       if (target === null || typeof target !== 'object') return;
-      for (const found of crossFieldProblems(target as Record<string, unknown>)) {
+      for (const found of crossFieldProblems(target as Record<string, unknown>, pendingTimeout)) {
         const path = ['targets', index, ...found.path];
         problems.push(problem(locate.node(path), fieldName(path), found.message));
       }

@@ -441,3 +441,107 @@ describe('the extension block', () => {
     expect(messages(withExtension(block))).toEqual(expected);
   });
 });
+
+describe('reminders and escalation in the approvers block', () => {
+  const withApprovers = (extra: string) => VALID.replace('required: 1 }', `required: 1, ${extra} }`);
+
+  it('reads remind_after and escalate in minutes, with the people escalated to', () => {
+    const result = parsePolicy(withApprovers('remind_after: 15m, escalate: { after: 1h, users: [U0DIRECTOR1] }'), 'policy.yml');
+    expect(result.ok && result.policy.targets[0]?.approvers).toEqual({
+      channel: 'C0APPROVALS',
+      users: ['U0MANAGER1', 'U0MANAGER2'],
+      required: 1,
+      remindAfterMinutes: 15,
+      escalate: { afterMinutes: 60, users: ['U0DIRECTOR1'] },
+    });
+  });
+
+  it('leaves both out where the block has neither: no reminders, no escalation', () => {
+    const result = parsePolicy(VALID, 'policy.yml');
+    expect(result.ok && result.policy.targets[0]?.approvers).toEqual({
+      channel: 'C0APPROVALS',
+      users: ['U0MANAGER1', 'U0MANAGER2'],
+      required: 1,
+    });
+  });
+
+  it('accepts an escalation before the first reminder, or without any reminder', () => {
+    expect(messages(withApprovers('remind_after: 1h, escalate: { after: 30m, users: [U0DIRECTOR1] }'))).toEqual([]);
+    expect(messages(withApprovers('escalate: { after: 30m, users: [U0DIRECTOR1] }'))).toEqual([]);
+  });
+
+  it.each([
+    {
+      rule: 'a remind_after that is not a duration',
+      extra: 'remind_after: soon',
+      expected: [
+        'policy.yml:15:100: targets[0].approvers.remind_after: "soon" is not a duration; write durations like 30m, 1h, 1h30m or 2d',
+      ],
+    },
+    {
+      rule: 'a remind_after of nothing',
+      extra: 'remind_after: 0m',
+      expected: ['policy.yml:15:100: targets[0].approvers.remind_after: "0m" is shorter than the smallest duration, 1m'],
+    },
+    {
+      rule: 'an escalate.after of nothing',
+      extra: 'escalate: { after: 0m, users: [U0DIRECTOR1] }',
+      expected: ['policy.yml:15:105: targets[0].approvers.escalate.after: "0m" is shorter than the smallest duration, 1m'],
+    },
+    {
+      rule: 'an escalate block without users',
+      extra: 'escalate: { after: 1h }',
+      expected: ['policy.yml:15:96: targets[0].approvers.escalate.users: is required'],
+    },
+    {
+      rule: 'an escalate block with an empty list of users',
+      extra: 'escalate: { after: 1h, users: [] }',
+      expected: [
+        'policy.yml:15:116: targets[0].approvers.escalate.users: must list at least one person who becomes an approver when the request escalates',
+      ],
+    },
+    {
+      rule: 'an escalate block without after',
+      extra: 'escalate: { users: [U0DIRECTOR1] }',
+      expected: ['policy.yml:15:96: targets[0].approvers.escalate.after: is required'],
+    },
+    {
+      rule: 'a malformed user id to escalate to',
+      extra: 'escalate: { after: 1h, users: ["@director"] }',
+      expected: [
+        'policy.yml:15:117: targets[0].approvers.escalate.users[0]: must be a Slack user id such as U0123ABCD (profile → ⋮ → Copy member ID)',
+      ],
+    },
+    {
+      rule: 'a misspelt key in the escalate block',
+      extra: 'escalate: { after: 1h, user: [U0DIRECTOR1] }',
+      expected: [
+        'policy.yml:15:96: targets[0].approvers.escalate.users: is required',
+        'policy.yml:15:109: targets[0].approvers.escalate.user: unknown field "user" (did you mean "users"?); allowed here: after, users',
+      ],
+    },
+    {
+      rule: 'a reminder no sooner than the pending timeout',
+      extra: 'remind_after: 4h',
+      expected: [
+        'policy.yml:15:100: targets[0].approvers.remind_after: 4h is not before settings.pending_timeout (4h): requests time out first, so nobody would ever be reminded',
+      ],
+    },
+    {
+      rule: 'an escalation after the pending timeout',
+      extra: 'escalate: { after: 5h, users: [U0DIRECTOR1] }',
+      expected: [
+        'policy.yml:15:105: targets[0].approvers.escalate.after: 5h is not before settings.pending_timeout (4h): requests time out first, so no request would ever escalate',
+      ],
+    },
+  ])('refuses $rule, naming the file, line and field', ({ extra, expected }) => {
+    expect(messages(withApprovers(extra))).toEqual(expected);
+  });
+
+  it('compares them with the default pending timeout (4h) when the settings leave it out', () => {
+    const text = withApprovers('remind_after: 5h').replace('  pending_timeout: 4h\n', '');
+    expect(messages(text)).toEqual([
+      'policy.yml:14:100: targets[0].approvers.remind_after: 5h is not before settings.pending_timeout (4h): requests time out first, so nobody would ever be reminded',
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
-// chat.postMessage, chat.update and chat.postEphemeral with Slack's checks: the channel must let the bot in,
-// blocks and text must fit Slack's limits, and only the bot's own messages can be updated
-// (docs.slack.dev/reference/methods/chat.postMessage, …/chat.update, …/chat.postEphemeral).
+// chat.postMessage, chat.update, chat.postEphemeral and chat.getPermalink with Slack's checks: the channel must
+// let the bot in, blocks and text must fit Slack's limits, only the bot's own messages can be updated, and only
+// a message that exists has a permalink (docs.slack.dev/reference/methods/chat.postMessage, …/chat.update,
+// …/chat.postEphemeral, …/chat.getPermalink).
 
 import { checkBlocks, checkMessageText } from './block-limits.js';
 import { type Params, SlackApiError, type SlackHost } from './slack-host.js';
@@ -88,6 +89,19 @@ export class Messages {
     this.host.workspace.ephemerals.push({ channel: channel.id, user: user.id, ts, ...content });
     this.host.onActivity?.({ kind: 'ephemeral', user: user.id, ...content });
     return { message_ts: ts };
+  }
+
+  /**
+   * A message's link as Slack gives it: the workspace's archives URL with the ts as `p` and its 16 digits; a reply
+   * in a thread carries the thread's ts and channel as well.
+   */
+  permalink(params: Params): Record<string, unknown> {
+    const channel = String(params.channel ?? '');
+    if (!this.host.workspace.channels.has(channel)) throw new SlackApiError('channel_not_found');
+    const message = this.host.workspace.findMessage(channel, String(params.message_ts ?? ''));
+    if (!message) throw new SlackApiError('message_not_found');
+    const thread = message.threadTs ? `?thread_ts=${message.threadTs}&cid=${channel}` : '';
+    return { channel, permalink: `https://sim.slack.test/archives/${channel}/p${message.ts.replace('.', '')}${thread}` };
   }
 
   messageJson(message: SimMessage): Record<string, unknown> {

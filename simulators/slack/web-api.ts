@@ -130,6 +130,8 @@ export class WebApi {
         return messages.updateMessage(params);
       case 'chat.postEphemeral':
         return messages.postEphemeral(params);
+      case 'chat.getPermalink':
+        return messages.permalink(params);
       case 'views.open':
         return views.openView(params, 'open');
       case 'views.push':

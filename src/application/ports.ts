@@ -90,12 +90,14 @@ export interface RequestRepository {
   /** Grants active and not ending, a page at a time in id order (ids after `afterId`), for reconciliation. */
   listActiveGrants(afterId: string, limit: number): Promise<AccessRequest[]>;
   /**
-   * Requests with a deadline passed at `now`: pending past their timeout, active past their end or warning, an
-   * unreviewed break-glass past its second alert.
+   * Requests with a deadline passed at `now`: pending past their timeout, their next reminder or their
+   * escalation, active past their end or warning, an unreviewed break-glass past its second alert.
    */
   listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]>;
   /** Break-glass requests nobody has reviewed yet, in any state, the oldest first. */
   listUnreviewedBreakGlass(limit: number): Promise<AccessRequest[]>;
+  /** Active grants with an extension still waiting for the approvers, the one asked for first first. */
+  listPendingExtensions(limit: number): Promise<AccessRequest[]>;
   /** The earliest deadline still ahead, for the precise timer. */
   nextDeadline(warningMs: number): Promise<number | undefined>;
 }
@@ -111,7 +113,11 @@ export type Deadline =
   | { kind: 'expiry' }
   | { kind: 'expiry_warning'; warningMs: number }
   /** An unreviewed break-glass whose alert is due to go out again. */
-  | { kind: 'break_glass_realert' };
+  | { kind: 'break_glass_realert' }
+  /** A pending request whose approvers are due to be reminded. */
+  | { kind: 'reminder' }
+  /** A pending request whose escalate.users are due to become its approvers. */
+  | { kind: 'escalation' };
 
 /**
  * The durable jobs written with each transition. A claimed job is leased to this process; its holder keeps the

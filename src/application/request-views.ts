@@ -1,7 +1,9 @@
 // Read models for Slack surfaces: a person's Home tab and their /jit list.
 
-import { type AccessRequest, type GrantedRequest, isGranted } from '../domain/access-request.js';
+import { type AccessRequest, type ActiveRequest, type GrantedRequest, isGranted } from '../domain/access-request.js';
 import { awaitsReview } from '../domain/break-glass.js';
+import { decidersOf, mayDecide } from '../domain/deciders.js';
+import { pendingExtension } from '../domain/extension.js';
 import { findTarget, isAdmin, isApprover, type Policy } from '../domain/policy.js';
 import type { RequestRepository } from './ports.js';
 
@@ -14,6 +16,8 @@ export interface HomeData {
   allActiveCount: number;
   /** Break-glass grants this person may review and nobody has yet, the oldest first. */
   breakGlassToReview: AccessRequest[];
+  /** Extensions waiting for this person's decision, the one asked for first first. */
+  extensionsAwaitingMe: ActiveRequest[];
 }
 
 // A Home tab shows at most this many of each list; more is summarised.
@@ -21,15 +25,19 @@ const SHOWN = 16;
 const RECENT = 200;
 // Break-glass grants still unreviewed, read for every Home tab: there are few, as each is reviewed within hours.
 const UNREVIEWED = 200;
+// Extensions waiting for their approvers, read for every Home tab: few, as each waits minutes before its grant ends.
+const EXTENSIONS = 200;
 
-/** Whether `userId` could decide on the request now: a listed approver, not its requester, not yet approved. */
+/**
+ * Whether `userId` could decide on the request now: a listed approver (or, once it escalated, a person it
+ * escalated to), not its requester, not yet approved.
+ */
 export function awaitsDecisionOf(policy: Policy, request: AccessRequest, userId: string): boolean {
   const target = findTarget(policy, request.targetId);
   return (
     request.state === 'pending' &&
     target !== undefined &&
-    isApprover(target, userId) &&
-    request.requesterId !== userId &&
+    mayDecide(request, target, userId) &&
     !request.approvals.some((approval) => approval.approverId === userId)
   );
 }
@@ -39,6 +47,22 @@ export function awaitsReviewOf(policy: Policy, request: AccessRequest, userId: s
   const target = findTarget(policy, request.targetId);
   const reviewer = isAdmin(policy, userId) || (target !== undefined && isApprover(target, userId));
   return awaitsReview(request) && request.requesterId !== userId && reviewer;
+}
+
+/**
+ * Whether `userId` could decide on the request's pending extension now: an approver of its target as the policy
+ * lists them now, not its requester, not one who approved it already.
+ */
+export function awaitsExtensionDecisionOf(policy: Policy, request: AccessRequest, userId: string): request is ActiveRequest {
+  const ask = pendingExtension(request);
+  const target = findTarget(policy, request.targetId);
+  return (
+    ask !== undefined &&
+    target !== undefined &&
+    isApprover(target, userId) &&
+    request.requesterId !== userId &&
+    !ask.approvals.some((approval) => approval.approverId === userId)
+  );
 }
 
 /** The Home tabs of several people, reading what they share (pending and active requests) once. */
@@ -51,6 +75,7 @@ export async function describeHomes(
   const allActive = anyAdmin ? (await deps.requests.listByState('active', SHOWN)).filter(isGranted) : [];
   const allActiveCount = anyAdmin ? await deps.requests.countByState('active') : 0;
   const unreviewed = await deps.requests.listUnreviewedBreakGlass(UNREVIEWED);
+  const extensions = await deps.requests.listPendingExtensions(EXTENSIONS);
   const homes = new Map<string, HomeData>();
   for (const userId of userIds) {
     const mine = await deps.requests.listByRequester(userId, RECENT);
@@ -63,6 +88,7 @@ export async function describeHomes(
       allActive: admin ? allActive : [],
       allActiveCount: admin ? allActiveCount : 0,
       breakGlassToReview: unreviewed.filter((request) => awaitsReviewOf(deps.policy, request, userId)),
+      extensionsAwaitingMe: extensions.filter((request) => awaitsExtensionDecisionOf(deps.policy, request, userId)),
     });
   }
   return homes;
@@ -77,12 +103,13 @@ export function listRequests(deps: { requests: RequestRepository }, userId: stri
 }
 
 /**
- * Whose Home tab shows a request: its requester, whoever may decide on it, and the admins once it is approved
- * (their list of active grants changes) or when it is a break-glass (their list to review changes).
+ * Whose Home tab shows a request: its requester, whoever may decide on it (the people it escalated to among
+ * them), and the admins once it is approved (their list of active grants changes) or when it is a break-glass
+ * (their list to review changes).
  */
 export function homeViewersOf(policy: Policy, request: AccessRequest): string[] {
   const target = findTarget(policy, request.targetId);
-  const viewers = new Set([request.requesterId, ...(target?.approvers.users ?? [])]);
+  const viewers = new Set([request.requesterId, ...(target ? decidersOf(request, target) : [])]);
   if (request.state === 'active' || request.state === 'ended' || request.state === 'approved' || request.breakGlass)
     for (const admin of policy.admins) viewers.add(admin);
   return [...viewers];

@@ -1,12 +1,13 @@
-// What time alone changes: pending requests time out, grants past their end are ended (through a revoke job),
-// and requesters are warned shortly before the end. Run by a precise timer, by cron as a safety net, and at
+// What time alone changes: pending requests time out, or have their approvers reminded or escalated; grants past
+// their end are ended (through a revoke job), and requesters are warned shortly before the end. Run by a precise timer, by cron as a safety net, and at
 // start to catch up on everything missed while the bot was down.
 
 import { type AccessRequest, SYSTEM, type TransitionResult, timeOut } from '../domain/access-request.js';
 import { realertBreakGlass } from '../domain/break-glass.js';
 import { minutesToMs } from '../domain/duration.js';
 import { requestEnd, warnOfExpiry } from '../domain/ending.js';
-import type { Policy } from '../domain/policy.js';
+import { findTarget, type Policy } from '../domain/policy.js';
+import { escalateRequest, remindApprovers } from '../domain/reminders.js';
 import { applyTransition } from './apply-transition.js';
 import { atMost } from './at-most.js';
 import type { Clock, Deadline, RequestRepository } from './ports.js';
@@ -23,6 +24,10 @@ export interface SweepResult {
   warned: number;
   /** Break-glass grants nobody reviewed within the hour, alerted again. */
   realerted: number;
+  /** Waiting requests whose approvers were reminded. */
+  reminded: number;
+  /** Waiting requests whose escalate.users became approvers. */
+  escalated: number;
 }
 
 // At most this many of each kind per sweep: a sweep runs between the jobs, and must hand the bot back to them
@@ -57,12 +62,17 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
     warnOfExpiry(request, deps.policy.settings.expiryWarningMinutes, at),
   );
   const realerted = await count({ kind: 'break_glass_realert' }, (request, at) => realertBreakGlass(request, at));
-  return { timedOut, expired, warned, realerted };
+  // After the timeouts, so nobody is chased about a request that just timed out; the escalation before the
+  // reminder due with it, so that the reminder pings the people escalated to as well.
+  const targetOf = (request: AccessRequest) => findTarget(deps.policy, request.targetId);
+  const escalated = await count({ kind: 'escalation' }, (request, at) => escalateRequest(request, targetOf(request), at));
+  const reminded = await count({ kind: 'reminder' }, (request, at) => remindApprovers(request, targetOf(request), at));
+  return { timedOut, expired, warned, realerted, reminded, escalated };
 }
 
 /** How many requests a sweep changed. */
 export function changedBy(swept: SweepResult): number {
-  return swept.timedOut + swept.expired + swept.warned + swept.realerted;
+  return swept.timedOut + swept.expired + swept.warned + swept.realerted + swept.reminded + swept.escalated;
 }
 
 /** When the next sweep has something to do. */

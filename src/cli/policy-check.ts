@@ -50,6 +50,13 @@ function main(files: string[]): number {
           `    auto-approved up to ${formatDuration(maxMinutes)} when on call in PagerDuty (${scope.join('; ')}; level ≤ ${onCall.maxLevel})\n`,
         );
       }
+      const { remindAfterMinutes, escalate } = approvers;
+      if (remindAfterMinutes !== undefined)
+        process.stdout.write(`    reminds its approvers after ${formatDuration(remindAfterMinutes)}, then at doubling intervals\n`);
+      if (escalate)
+        process.stdout.write(
+          `    escalates to ${escalate.users.join(', ')} after ${formatDuration(escalate.afterMinutes)} without a decision\n`,
+        );
       if (target.incident) process.stdout.write(`    asks for a PagerDuty incident (${target.incident})\n`);
     }
     // The environment is not read here: whether PagerDuty is configured is checked when the bot starts.

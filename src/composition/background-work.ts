@@ -15,7 +15,7 @@ import type { Storage } from './storage.js';
 // Graph checks a second when reconciling: 10,000 active grants in under seven minutes, a small share of what
 // Graph allows an app, and little of the bot's time beside grants and ends falling due meanwhile.
 const RECONCILE_CHECKS_PER_SECOND = 25;
-const NOTHING_SWEPT = { timedOut: 0, expired: 0, warned: 0, realerted: 0 };
+const NOTHING_SWEPT = { timedOut: 0, expired: 0, warned: 0, realerted: 0, reminded: 0, escalated: 0 };
 
 /** The outside world the jobs act on (JobDeps' own optional parts), and what this part adds to run them. */
 export type BackgroundWorkDeps = Pick<

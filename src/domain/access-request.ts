@@ -3,6 +3,7 @@
 // with the audit event and the jobs the change needs, or a refusal saying why nothing changed.
 
 import { type Approvers, listedApprovers } from './approvers.js';
+import { mayDecide } from './deciders.js';
 import { minutesToMs } from './duration.js';
 import type { NewsKind } from './news.js';
 import type { OnCallApproval, OnCallFallback } from './on-call.js';
@@ -63,6 +64,8 @@ export type Refusal =
   /** The extension would take the grant past the target's `extension.max_total`; this much is still allowed. */
   | { ok: false; code: 'over_max_total'; remainingMinutes: number }
   | { ok: false; code: 'break_glass_not_offered' | 'not_break_glass' | 'self_review' | 'not_a_reviewer' }
+  /** The person is among the target's escalate.users, and may decide once the request escalates, at `at`. */
+  | { ok: false; code: 'not_yet_escalated'; at: number }
   | { ok: false; code: 'already_reviewed'; reviewedBy: Actor; reviewedAt: number }
   | { ok: false; code: 'wrong_state'; state: RequestState; decidedBy?: Actor; decidedAt?: number };
 
@@ -119,7 +122,12 @@ export interface NewRequestInput {
   now: number;
 }
 
+/**
+ * A request waits for its approvers with the reminder and the escalation its target has as it is opened; the
+ * interval between reminders, and who is escalated to, are the policy's as it is when each falls due.
+ */
 export function openRequest(input: NewRequestInput): Transition {
+  const { remindAfterMinutes, escalate } = input.target.approvers;
   const request: PendingRequest = {
     id: input.id,
     requesterId: input.requesterId,
@@ -136,6 +144,8 @@ export function openRequest(input: NewRequestInput): Transition {
     createdAt: input.now,
     pendingUntil: input.now + minutesToMs(input.pendingTimeoutMinutes),
     approvals: [],
+    ...(remindAfterMinutes !== undefined && { remindAt: input.now + minutesToMs(remindAfterMinutes), remindersSent: 0 }),
+    ...(escalate && { escalateAt: input.now + minutesToMs(escalate.afterMinutes) }),
   };
   return {
     ok: true,
@@ -157,12 +167,18 @@ export function openRequest(input: NewRequestInput): Transition {
 }
 
 /**
- * Checks shared by approve and deny: who may decide (never the requester, even as a member of an approver group),
- * and whether there is still something to decide.
+ * Checks shared by approve and deny: who may decide (`approvers` now, and the target's escalate.users once the
+ * request has escalated; see deciders.ts; never the requester, even as a member of an approver group), and
+ * whether there is still something to decide.
  */
-function refuseDecision(request: AccessRequest, approvers: Approvers, actor: Actor, now: number): Refusal | undefined {
+function refuseDecision(request: AccessRequest, target: Target, approvers: Approvers, actor: Actor, now: number): Refusal | undefined {
   if (actor === request.requesterId) return { ok: false, code: 'self_approval' };
-  if (!approvers.has(actor)) return { ok: false, code: 'not_an_approver' };
+  if (!mayDecide(request, target, actor, approvers)) {
+    // One the request will escalate to is told when they may decide.
+    const at = request.state === 'pending' ? request.escalateAt : undefined;
+    if (at !== undefined && target.approvers.escalate?.users.includes(actor)) return { ok: false, code: 'not_yet_escalated', at };
+    return { ok: false, code: 'not_an_approver' };
+  }
   if (request.state !== 'pending') return wrongState(request);
   if (now >= request.pendingUntil) return { ok: false, code: 'pending_timeout_passed' };
   return undefined;
@@ -179,7 +195,7 @@ export function approve(
   now: number,
   approvers: Approvers = listedApprovers(target),
 ): TransitionResult {
-  const refusal = refuseDecision(request, approvers, actor, now);
+  const refusal = refuseDecision(request, target, approvers, actor, now);
   if (refusal) return refusal;
   if (request.state !== 'pending') return wrongState(request);
   if (request.approvals.some((approval) => approval.approverId === actor)) return { ok: false, code: 'already_approved' };
@@ -187,7 +203,7 @@ export function approve(
   const approvals = [...request.approvals, { approverId: actor, at: now }];
   // The policy as it is now decides: approvals of people no longer approvers (or no longer in an approver group)
   // stop counting, and the quorum is the current one.
-  const counted = approvals.filter((approval) => approvers.has(approval.approverId)).length;
+  const counted = approvals.filter((approval) => mayDecide(request, target, approval.approverId, approvers)).length;
   const requiredApprovals = target.approvers.required;
   const detail = { approvals: counted, required: requiredApprovals };
   if (counted < requiredApprovals) {
@@ -247,7 +263,7 @@ export function deny(
   comment?: string,
   approvers: Approvers = listedApprovers(target),
 ): TransitionResult {
-  const refusal = refuseDecision(request, approvers, actor, now);
+  const refusal = refuseDecision(request, target, approvers, actor, now);
   if (refusal) return refusal;
   if (request.state !== 'pending') return wrongState(request);
   const denial = comment ? { by: actor, at: now, comment } : { by: actor, at: now };

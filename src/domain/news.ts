@@ -38,6 +38,9 @@ export const NEWS_KINDS = [
   'break_glass',
   'break_glass_unreviewed',
   'break_glass_reviewed',
+  // A request still waiting: its approvers reminded in the card's thread; escalate.users made approvers of it.
+  'reminder',
+  'escalated',
   // A notify job stored without its news: the card, the receipt and the Home tabs are brought up to date only.
   'changed',
 ] as const;

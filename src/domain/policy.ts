@@ -11,11 +11,7 @@ export interface Target {
   boundary?: { managedGroup: string; targetIds: readonly string[] };
   grant: GrantSpec;
   duration: { defaultMinutes: number; maxMinutes: number; choices: readonly number[] };
-  /**
-   * `users`: people by Slack user id; `groups`: Slack user groups (`S…`), whose members may decide too, as Slack
-   * lists them when they do (absent: none). Together they name at least one approver.
-   */
-  approvers: { channel: string; users: readonly string[]; groups?: readonly string[]; required: number };
+  approvers: ApproverRule;
   /** Absent: anyone in the workspace may request. */
   requesters?: { users: readonly string[] };
   /** Slack guests, Slack Connect users and Entra guest accounts may request only where this is true. */
@@ -33,6 +29,30 @@ export interface Target {
   autoApprove?: AutoApproval;
   /** Absent: the request form asks for no PagerDuty incident. */
   incident?: IncidentField;
+}
+
+/**
+ * Who decides on a target's requests, where, and how many of them it takes. While a request waits, the approvers
+ * are reminded after `remindAfterMinutes` (then at doubling intervals), and after `escalate.afterMinutes` the
+ * people of `escalate.users` become approvers of it too; each absent: no reminders, no escalation.
+ */
+/**
+ * `users`: people by Slack user id; `groups`: Slack user groups (`S…`), whose members may decide too, as Slack
+ * lists them when they do (absent: none). Together they name at least one approver.
+ */
+export interface ApproverRule {
+  channel: string;
+  users: readonly string[];
+  groups?: readonly string[];
+  required: number;
+  remindAfterMinutes?: number;
+  escalate?: Escalation;
+}
+
+/** Approvers added to a request still waiting `afterMinutes` after it was made. */
+export interface Escalation {
+  afterMinutes: number;
+  users: readonly string[];
 }
 
 /** Who counts as on call in PagerDuty: for one of these schedules or escalation policies, at most at `maxLevel`. */

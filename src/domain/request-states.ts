@@ -23,7 +23,7 @@ export interface Approval {
  * Every field a stored request may carry, whatever its state: how the stores write and read a request. The
  * lifecycle itself works on `AccessRequest`, one type per state, built from these by `parseRequest`.
  */
-export interface RequestFields {
+export interface RequestFields extends FollowUps {
   id: string;
   requesterId: string;
   /** The requester's Entra object id, resolved from their Slack email when they asked. */
@@ -139,25 +139,39 @@ export interface ExtensionDecision {
   comment?: string;
 }
 
+/**
+ * A request of a target with `remind_after` or `escalate`, while it waits: when its approvers are reminded next
+ * (absent: no more reminders), how many reminders went out, when `escalate.users` become approvers of it (absent
+ * once they have, or for a target without `escalate`), and when they did. Kept in every state as the record of
+ * what happened; only a pending request is reminded or escalated.
+ */
+interface FollowUps {
+  remindAt?: number;
+  remindersSent?: number;
+  escalateAt?: number;
+  escalatedAt?: number;
+}
+
 /** What every request has, in every state. */
-type RequestCore = Pick<
-  RequestFields,
-  | 'id'
-  | 'requesterId'
-  | 'principalId'
-  | 'principalName'
-  | 'email'
-  | 'targetId'
-  | 'reason'
-  | 'durationMinutes'
-  | 'requiredApprovals'
-  | 'version'
-  | 'createdAt'
-  | 'pendingUntil'
-  | 'approvals'
-  | 'incident'
-  | 'breakGlass'
->;
+type RequestCore = FollowUps &
+  Pick<
+    RequestFields,
+    | 'id'
+    | 'requesterId'
+    | 'principalId'
+    | 'principalName'
+    | 'email'
+    | 'targetId'
+    | 'reason'
+    | 'durationMinutes'
+    | 'requiredApprovals'
+    | 'version'
+    | 'createdAt'
+    | 'pendingUntil'
+    | 'approvals'
+    | 'incident'
+    | 'breakGlass'
+  >;
 
 /** Waiting for its approvers. */
 export interface PendingRequest extends RequestCore {

@@ -1,9 +1,18 @@
-// What `/jit why <target>` tells a person: who may approve a target, for how long it is granted, and whether
-// this person may ask for it at all — the policy's rules as they apply to them, decided here and rendered by
+// What `/jit why <target>` tells a person: who may approve a target (and who is reminded, or added, when they do
+// not answer), for how long it is granted, and whether this person may ask for it at all — the policy's rules as they apply to them, decided here and rendered by
 // the Slack adapter.
 
 import { groupsOf } from './approvers.js';
-import { durationChoices, type ExtensionRule, findTarget, isApprover, type Policy, requestableTargets, type Target } from './policy.js';
+import {
+  durationChoices,
+  type Escalation,
+  type ExtensionRule,
+  findTarget,
+  isApprover,
+  type Policy,
+  requestableTargets,
+  type Target,
+} from './policy.js';
 
 /** Whether the person may ask for the target, and which rule says so. */
 export type AskRule = { may: true; because: 'anyone' | 'listed' } | { may: false; because: 'not_listed' };
@@ -22,6 +31,10 @@ export interface TargetRules {
   guestsAllowed: boolean;
   extension?: ExtensionRule;
   breakGlass?: NonNullable<Target['breakGlass']>;
+  /** While a request waits: its approvers reminded after this long, then at doubling intervals. */
+  remindAfterMinutes?: number;
+  /** While a request waits this long undecided, these people become its approvers too. */
+  escalate?: Escalation;
 }
 
 export interface UnknownTarget {
@@ -65,5 +78,7 @@ export function explainTarget(
     guestsAllowed: target.allowGuests,
     ...(target.extension && { extension: target.extension }),
     ...(target.breakGlass && { breakGlass: target.breakGlass }),
+    ...(target.approvers.remindAfterMinutes !== undefined && { remindAfterMinutes: target.approvers.remindAfterMinutes }),
+    ...(target.approvers.escalate && { escalate: target.approvers.escalate }),
   };
 }

@@ -1,5 +1,5 @@
 import { formatDuration } from '../domain/duration.js';
-import { PIM_MIN_MINUTES } from '../domain/policy.js';
+import { DEFAULT_SETTINGS, PIM_MIN_MINUTES } from '../domain/policy.js';
 import { duration, quorumSchema } from './schema.js';
 
 export interface FieldProblem {
@@ -7,16 +7,25 @@ export interface FieldProblem {
   message: string;
 }
 
+const minutesAt = (value: unknown): number | undefined => {
+  const parsed = duration.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+};
+
+/** The policy's `settings.pending_timeout` in minutes (its default when absent), or undefined when it is not valid. */
+export function pendingTimeoutOf(policy: Record<string, unknown>): number | undefined {
+  const settings = policy.settings as Record<string, unknown> | undefined;
+  const written = settings && typeof settings === 'object' ? settings.pending_timeout : undefined;
+  return written === undefined ? DEFAULT_SETTINGS.pendingTimeoutMinutes : minutesAt(written);
+}
+
 /**
- * Rules that relate one field of a target to another. Each field is parsed on its own, so these are checked
- * (and reported with everything else) even when an unrelated field of the same target is wrong.
+ * Rules that relate one field of a target to another, or to the policy's pending timeout. Each field is parsed
+ * on its own, so these are checked (and reported with everything else) even when an unrelated field of the same
+ * target is wrong.
  */
-export function crossFieldProblems(raw: Record<string, unknown>): FieldProblem[] {
+export function crossFieldProblems(raw: Record<string, unknown>, pendingTimeoutMinutes?: number): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const minutesAt = (value: unknown): number | undefined => {
-    const parsed = duration.safeParse(value);
-    return parsed.success ? parsed.data : undefined;
-  };
   const block = (raw.duration ?? {}) as Record<string, unknown>;
   const preset = minutesAt(block.default);
   const max = minutesAt(block.max);
@@ -74,6 +83,7 @@ export function crossFieldProblems(raw: Record<string, unknown>): FieldProblem[]
       message: `${formatDuration(maxTotal)} leaves no room to extend a grant of duration.max (${formatDuration(max)}); make it longer than that`,
     });
   }
+  problems.push(...followUpProblems(raw, pendingTimeoutMinutes));
   const quorum = quorumSchema.safeParse(raw.approvers);
   if (quorum.success && quorum.data.users.length + quorum.data.groups.length === 0) {
     problems.push({ path: ['approvers', 'users'], message: 'must list at least one approver, here or as a user group in groups' });
@@ -88,4 +98,28 @@ export function crossFieldProblems(raw: Record<string, unknown>): FieldProblem[]
     }
   }
   return problems;
+}
+
+/**
+ * A reminder or an escalation due no sooner than the pending timeout never happens: the request times out first.
+ * (An escalation before the first reminder, or at the same time, is fine.)
+ */
+function followUpProblems(raw: Record<string, unknown>, pendingTimeoutMinutes: number | undefined): FieldProblem[] {
+  const approvers = raw.approvers as Record<string, unknown> | undefined;
+  if (!approvers || typeof approvers !== 'object' || pendingTimeoutMinutes === undefined) return [];
+  const escalate = approvers.escalate as Record<string, unknown> | undefined;
+  const named: [(string | number)[], number | undefined, string][] = [
+    [['approvers', 'remind_after'], minutesAt(approvers.remind_after), 'nobody would ever be reminded'],
+    [
+      ['approvers', 'escalate', 'after'],
+      minutesAt(escalate && typeof escalate === 'object' ? escalate.after : undefined),
+      'no request would ever escalate',
+    ],
+  ];
+  return named
+    .filter(([, minutes]) => minutes !== undefined && minutes >= pendingTimeoutMinutes)
+    .map(([path, minutes, never]) => ({
+      path,
+      message: `${formatDuration(minutes ?? 0)} is not before settings.pending_timeout (${formatDuration(pendingTimeoutMinutes)}): requests time out first, so ${never}`,
+    }));
 }

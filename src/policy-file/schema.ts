@@ -67,6 +67,13 @@ const approversSchema = z.strictObject({
     )
     .default([]),
   required: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1),
+  remind_after: duration.optional(),
+  escalate: z
+    .strictObject({
+      after: duration,
+      users: slackUserList.min(1, 'must list at least one person who becomes an approver when the request escalates'),
+    })
+    .optional(),
 });
 
 const pagerDutyIds = (what: string) =>
@@ -160,6 +167,10 @@ export function toTarget(parsed: ParsedTarget): Target {
       users: parsed.approvers.users,
       ...(parsed.approvers.groups.length > 0 && { groups: parsed.approvers.groups }),
       required: parsed.approvers.required,
+      ...(parsed.approvers.remind_after !== undefined && { remindAfterMinutes: parsed.approvers.remind_after }),
+      ...(parsed.approvers.escalate && {
+        escalate: { afterMinutes: parsed.approvers.escalate.after, users: parsed.approvers.escalate.users },
+      }),
     },
     ...(parsed.requesters && { requesters: { users: parsed.requesters.users } }),
     allowGuests: parsed.allow_guests,

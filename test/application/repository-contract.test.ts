@@ -24,10 +24,11 @@ import {
 } from '../../src/domain/access-request.js';
 import { acknowledgeBreakGlass, breakGlass, realertBreakGlass } from '../../src/domain/break-glass.js';
 import { confirmEnd, endHeldElsewhere, recordLingeringAccess, requestEnd, warnOfExpiry } from '../../src/domain/ending.js';
-import { askExtension } from '../../src/domain/extension.js';
+import { approveExtension, askExtension, denyExtension } from '../../src/domain/extension.js';
+import { escalateRequest, remindApprovers } from '../../src/domain/reminders.js';
 import { openMigratedDatabase } from '../support/database.js';
 import { FakeRequestRepository } from '../support/fakes.js';
-import { APPROVER_1, APPROVER_2, fields, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
+import { APPROVER_1, APPROVER_2, fields, makeTarget, OUTSIDER, REQUESTER, T0 } from '../support/fixtures.js';
 import { migratedDatabaseForThisTest } from '../support/postgres.js';
 
 const MINUTE = 60_000;
@@ -90,18 +91,18 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
     return change.request;
   }
 
-  async function opened(store: Store, id: string, principalId = PERSON): Promise<AccessRequest> {
+  async function opened(store: Store, id: string, principalId = PERSON, on = target, at = T0): Promise<AccessRequest> {
     const transition = openRequest({
       id,
       requesterId: REQUESTER,
       principalId,
-      target,
+      target: on,
       reason: 'Investigating INC-42',
       durationMinutes: 60,
       pendingTimeoutMinutes: 240,
-      now: T0,
+      now: at,
     });
-    await store.requests.create(transition, T0);
+    await store.requests.create(transition, at);
     return transition.request;
   }
 
@@ -174,6 +175,10 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
         decision: { result: 'denied', by: APPROVER_1, at: T0 + 3800, comment: 'Tomorrow' },
       },
       breakGlass: { at: T0, realertAt: T0 + 60 * MINUTE, review: { by: APPROVER_2, at: T0 + 4500 } },
+      remindAt: T0 + 45 * MINUTE,
+      remindersSent: 1,
+      escalateAt: T0 + 60 * MINUTE,
+      escalatedAt: T0 + 61 * MINUTE,
     };
     const written = (request: RequestFields, from: RequestFields | null): Transition => ({
       ok: true,
@@ -419,6 +424,56 @@ describe.each(stores)('the request store contract: %s', (_name, makeStore) => {
       at: T0 + MINUTE,
       review: { by: APPROVER_1, at: T0 + 2 * MINUTE },
     });
+  });
+
+  it('lists a waiting request as due for its reminder and its escalation until each is done, and neither once it is decided', async () => {
+    const store = await makeStore();
+    const chased = makeTarget({
+      approvers: { ...target.approvers, remindAfterMinutes: 15, escalate: { afterMinutes: 60, users: [OUTSIDER] } },
+    });
+    const first = await opened(store, 'req_A', PERSON, chased, T0);
+    const second = await opened(store, 'req_B', PERSON, chased, T0 + MINUTE);
+    await opened(store, 'req_C');
+    const due = async (kind: 'reminder' | 'escalation', at: number) =>
+      (await store.requests.listDue({ kind }, at, 10)).map((request) => request.id);
+    expect(await store.requests.nextDeadline(10 * MINUTE)).toBe(T0 + 15 * MINUTE);
+    expect(await due('reminder', T0 + 15 * MINUTE - 1)).toEqual([]);
+    expect(await due('reminder', T0 + 16 * MINUTE)).toEqual(['req_A', 'req_B']);
+    expect(await due('escalation', T0 + 60 * MINUTE - 1)).toEqual([]);
+
+    const reminded = await step(store, first, (r) => remindApprovers(r, chased, T0 + 15 * MINUTE), T0 + 15 * MINUTE);
+    expect(await store.requests.find('req_A')).toEqual(reminded);
+    expect(fields(reminded)).toMatchObject({ remindersSent: 1, remindAt: T0 + 45 * MINUTE });
+    expect(await due('reminder', T0 + 16 * MINUTE)).toEqual(['req_B']);
+    await step(store, second, (r) => approve(r, chased, APPROVER_1, T0 + 17 * MINUTE), T0 + 17 * MINUTE);
+    expect(await due('reminder', T0 + 2 * 60 * MINUTE)).toEqual(['req_A']);
+    expect(await due('escalation', T0 + 2 * 60 * MINUTE)).toEqual(['req_A']);
+    expect(await store.requests.nextDeadline(10 * MINUTE)).toBe(T0 + 45 * MINUTE);
+
+    const escalated = await step(store, reminded, (r) => escalateRequest(r, chased, T0 + 60 * MINUTE), T0 + 60 * MINUTE);
+    expect(await store.requests.find('req_A')).toEqual(escalated);
+    expect(fields(escalated)).toMatchObject({ escalatedAt: T0 + 60 * MINUTE });
+    expect(fields(escalated)?.escalateAt).toBeUndefined();
+    expect(await due('escalation', T0 + 2 * 60 * MINUTE)).toEqual([]);
+  });
+
+  it('lists the extensions still waiting for the approvers, the one asked for first first, and none once decided', async () => {
+    const store = await makeStore();
+    const rule = makeTarget({ extension: { maxTotalMinutes: 240, approval: 'approvers' } });
+    const ask = (request: AccessRequest, at: number) =>
+      step(store, request, (r) => askExtension(r, rule, REQUESTER, { minutes: 30, reason: 'Still migrating' }, at), at);
+    const later = await ask(await activeGrant(store, 'req_A'), T0 + 56 * MINUTE);
+    const earlier = await ask(await activeGrant(store, 'req_B', '44444444-4444-4444-8444-444444444444'), T0 + 50 * MINUTE);
+    await activeGrant(store, 'req_C', '55555555-5555-4555-8555-555555555555');
+    const denied = await ask(await activeGrant(store, 'req_D', '66666666-6666-4666-8666-666666666666'), T0 + 40 * MINUTE);
+    await step(store, denied, (r) => denyExtension(r, rule, APPROVER_1, T0 + 41 * MINUTE), T0 + 41 * MINUTE);
+    const listed = async (limit: number) => (await store.requests.listPendingExtensions(limit)).map((request) => request.id);
+
+    expect(await listed(10)).toEqual(['req_B', 'req_A']);
+    expect(await listed(1)).toEqual(['req_B']);
+    expect((await store.requests.listPendingExtensions(10))[0]).toEqual(earlier);
+    await step(store, later, (r) => approveExtension(r, rule, APPROVER_1, T0 + 57 * MINUTE), T0 + 57 * MINUTE);
+    expect(await listed(10)).toEqual(['req_B']);
   });
 
   it('leases due jobs revocations first, lets nobody else claim them until the lease runs out, and completes them', async () => {

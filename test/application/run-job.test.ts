@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { decideRequest } from '../../src/application/decide-request.js';
 import { endAccess } from '../../src/application/end-access.js';
 import { backoffMs, NOTIFY_MAX_ATTEMPTS, REVOKE_ALERT_AFTER, runJob } from '../../src/application/jobs/index.js';
 import { nextSweepAt, sweep } from '../../src/application/sweep.js';
 import { approve, confirmGrant, journalGrantCall, openRequest } from '../../src/domain/access-request.js';
+import { remindApprovers } from '../../src/domain/reminders.js';
 import { FakeBoundarySignOuts } from '../support/fakes.js';
 import { ADMIN, APPROVER_1, fields, makePolicy, makeTarget, REQUESTER, T0 } from '../support/fixtures.js';
 import { approved, drain, PRINCIPAL, setUpJobs, submitted } from '../support/job-harness.js';
@@ -421,11 +423,11 @@ describe('the sweep', () => {
     const id = await submitted(deps);
     expect(await nextSweepAt(deps)).toBe(T0 + 240 * MINUTE);
     deps.clock.advance(240 * MINUTE - 1);
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0, realerted: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0, realerted: 0, reminded: 0, escalated: 0 });
     deps.clock.advance(1);
-    expect(await sweep(deps)).toEqual({ timedOut: 1, expired: 0, warned: 0, realerted: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 1, expired: 0, warned: 0, realerted: 0, reminded: 0, escalated: 0 });
     expect((await deps.requests.find(id))?.state).toBe('timed_out');
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0, realerted: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0, realerted: 0, reminded: 0, escalated: 0 });
   });
 
   it('warns once before the end, then ends the grant through a revoke job', async () => {
@@ -435,11 +437,11 @@ describe('the sweep', () => {
     const endsAt = fields(await deps.requests.find(id))?.endsAt ?? 0;
     expect(await nextSweepAt(deps)).toBe(endsAt - 10 * MINUTE);
     deps.clock.advance(endsAt - 10 * MINUTE - deps.clock.now());
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 1, realerted: 0 });
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0, realerted: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 1, realerted: 0, reminded: 0, escalated: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 0, warned: 0, realerted: 0, reminded: 0, escalated: 0 });
     expect(await nextSweepAt(deps)).toBe(endsAt);
     deps.clock.advance(10 * MINUTE);
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0, realerted: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0, realerted: 0, reminded: 0, escalated: 0 });
     await drain(deps);
     expect(await deps.requests.find(id)).toMatchObject({ state: 'ended', endReason: 'expired' });
     expect(deps.notifier.told.map((told) => told.event)).toEqual(['requested', 'approved', 'granted', 'expiring_soon', 'ended']);
@@ -486,9 +488,78 @@ describe('the sweep', () => {
     const id = await approved(deps);
     await drain(deps);
     deps.clock.advance(3 * 60 * MINUTE);
-    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0, realerted: 0 });
+    expect(await sweep(deps)).toEqual({ timedOut: 0, expired: 1, warned: 0, realerted: 0, reminded: 0, escalated: 0 });
     await drain(deps);
     expect((await deps.requests.find(id))?.state).toBe('ended');
+  });
+});
+
+describe('the sweep chases a request that waits', () => {
+  const DIRECTOR = 'U0DIRECTOR1';
+  const chasing = makePolicy([
+    makeTarget({
+      approvers: {
+        channel: 'C0APPROVALS',
+        users: [APPROVER_1],
+        required: 1,
+        remindAfterMinutes: 15,
+        escalate: { afterMinutes: 60, users: [DIRECTOR] },
+      },
+    }),
+  ]);
+
+  it('reminds at 15m, 45m and 105m, escalates at 1h, and stops both once the request is decided', async () => {
+    const { deps } = setUpJobs(chasing);
+    const id = await submitted(deps);
+    const swept: string[] = [];
+    for (const minutes of [15, 45, 60, 105]) {
+      expect(await nextSweepAt(deps)).toBe(T0 + minutes * MINUTE);
+      deps.clock.advance(T0 + minutes * MINUTE - deps.clock.now());
+      const { reminded, escalated } = await sweep(deps);
+      swept.push(`${minutes}m: ${reminded} reminded, ${escalated} escalated`);
+      expect(await sweep(deps)).toMatchObject({ reminded: 0, escalated: 0 });
+    }
+    expect(swept).toEqual([
+      '15m: 1 reminded, 0 escalated',
+      '45m: 1 reminded, 0 escalated',
+      '60m: 0 reminded, 1 escalated',
+      '105m: 1 reminded, 0 escalated',
+    ]);
+    await drain(deps);
+    expect(deps.notifier.told.map((told) => told.event)).toEqual(['requested', 'reminder', 'reminder', 'escalated', 'reminder']);
+
+    const decided = await decideRequest(deps, { requestId: id, actorId: DIRECTOR, decision: 'deny' });
+    expect(decided).toMatchObject({ ok: true, request: { state: 'denied' } });
+    expect(await nextSweepAt(deps)).toBeUndefined();
+    deps.clock.advance(4 * 60 * MINUTE);
+    expect(await sweep(deps)).toMatchObject({ reminded: 0, escalated: 0, timedOut: 0 });
+  });
+
+  it('sends one reminder, not each one missed, after the bot was down, and none for a request that timed out meanwhile', async () => {
+    const { deps } = setUpJobs(chasing);
+    await submitted(deps);
+    deps.clock.advance(100 * MINUTE);
+    expect(await sweep(deps)).toMatchObject({ reminded: 1, escalated: 1 });
+    expect(await sweep(deps)).toMatchObject({ reminded: 0, escalated: 0 });
+    deps.clock.advance(5 * 60 * MINUTE);
+    expect(await sweep(deps)).toMatchObject({ timedOut: 1, reminded: 0, escalated: 0 });
+  });
+
+  it('decides a reminder another writer got to first again on what it wrote, so it goes out once', async () => {
+    const { deps, store } = setUpJobs(chasing);
+    const id = await submitted(deps);
+    deps.clock.advance(15 * MINUTE);
+    const [listed] = await store.listDue({ kind: 'reminder' }, deps.clock.now(), 10);
+    if (!listed) throw new Error('nothing due');
+    // Another replica's sweep writes the same reminder between this sweep's read and its write.
+    store.beforeNextApply = () => {
+      const change = remindApprovers(listed, chasing.targets[0], deps.clock.now());
+      if (!change.ok) throw new Error(change.code);
+      store.requests.set(id, change.request);
+      store.audit.push({ ...change.audit, requestId: id, at: deps.clock.now() });
+    };
+    expect(await sweep(deps)).toMatchObject({ reminded: 0 });
+    expect(store.audit.filter((event) => event.action === 'reminded')).toHaveLength(1);
   });
 });
 

@@ -18,6 +18,23 @@ async function policyCheck(...files: string[]): Promise<{ code: number; stdout: 
   }
 }
 
+/** A policy file with one direct-membership target, `db`: its approvers block as given, then any more lines. */
+function dbPolicy(name: string, approvers: string, more = ''): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'jit-policy-')), name);
+  writeFileSync(
+    file,
+    `version: 1
+targets:
+  - id: db
+    name: Databases
+    grant: { kind: group_membership, group_id: 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b }
+    duration: { default: 30m, max: 2h }
+    approvers: ${approvers}
+${more}`,
+  );
+  return file;
+}
+
 describe('npm run policy:check', () => {
   it('passes the shipped example and summarises it', async () => {
     const result = await policyCheck('policy.example.yml');
@@ -74,17 +91,10 @@ targets:
   });
 
   it('checks the PagerDuty blocks for their shape and says what they need from the environment', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'jit-policy-')), 'on-call.yml');
-    writeFileSync(
-      file,
-      `version: 1
-targets:
-  - id: db
-    name: Databases
-    grant: { kind: group_membership, group_id: 5b1e7f0a-3c2d-4e8f-9a6b-1c2d3e4f5a6b }
-    duration: { default: 30m, max: 2h }
-    approvers: { channel: C0APPROVALS, users: [U0MANAGER1] }
-    auto_approve: { on_call: { schedule_ids: [PSCHED01], escalation_policy_ids: [PEP0001], max_level: 2 }, max: 1h }
+    const file = dbPolicy(
+      'on-call.yml',
+      '{ channel: C0APPROVALS, users: [U0MANAGER1] }',
+      `    auto_approve: { on_call: { schedule_ids: [PSCHED01], escalation_policy_ids: [PEP0001], max_level: 2 }, max: 1h }
     incident: optional
 `,
     );
@@ -95,6 +105,27 @@ targets:
     );
     expect(result.stdout).toContain('    asks for a PagerDuty incident (optional)');
     expect(result.stdout).toContain('  note: db uses PagerDuty: the bot starts only with PAGERDUTY_TOKEN set');
+  });
+
+  it('says when a target reminds its approvers and to whom it escalates', async () => {
+    const file = dbPolicy(
+      'routing.yml',
+      '{ channel: C0APPROVALS, users: [U0MANAGER1], remind_after: 15m, escalate: { after: 1h, users: [U0DIRECTOR1, U0CTO00001] } }',
+    );
+    const result = await policyCheck(file);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('    reminds its approvers after 15m, then at doubling intervals');
+    expect(result.stdout).toContain('    escalates to U0DIRECTOR1, U0CTO00001 after 1h without a decision');
+  });
+
+  it('refuses an escalation without anyone to escalate to, naming the line and the field', async () => {
+    const file = dbPolicy('no-one.yml', '{ channel: C0APPROVALS, users: [U0MANAGER1], escalate: { after: 1h } }');
+    const result = await policyCheck(file);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `${file}:7:71: targets[0].approvers.escalate.users: is required`,
+      `${file}: 1 problem(s)`,
+    ]);
   });
 
   it('exits 2 with usage when given no file', async () => {

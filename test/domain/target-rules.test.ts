@@ -60,6 +60,25 @@ describe('/jit why for a target in the policy', () => {
       approvers: { users: [APPROVER_1], required: 1 },
     });
   });
+
+  it('includes reminders and escalation only where the approvers block has them', () => {
+    const chased = makeTarget({
+      approvers: {
+        channel: 'C0APPROVALS',
+        users: [APPROVER_1],
+        required: 1,
+        remindAfterMinutes: 15,
+        escalate: { afterMinutes: 60, users: ['U0DIRECTOR1'] },
+      },
+    });
+    expect(explainTarget(makePolicy([chased]), 'prod-ssh', REQUESTER)).toMatchObject({
+      remindAfterMinutes: 15,
+      escalate: { afterMinutes: 60, users: ['U0DIRECTOR1'] },
+    });
+    const plain = explainTarget(makePolicy([makeTarget()]), 'prod-ssh', REQUESTER);
+    expect(plain).not.toHaveProperty('remindAfterMinutes');
+    expect(plain).not.toHaveProperty('escalate');
+  });
 });
 
 describe('/jit why for a target not in the policy', () => {

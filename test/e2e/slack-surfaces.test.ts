@@ -392,11 +392,13 @@ describe('the Home tab', () => {
       // Generous: 24 requests in a row on a busy machine; the promise is the block count, not the speed.
       await w.slack.waitFor(() => text(card).includes('1 of 2 approvals'), 10_000, 'the first approval');
     }
-    // Each request still needs Li's approval (two are required), so Li's list of decisions is 24 long.
+    // Each request still needs Li's approval (two are required), so Li's list of decisions is 24 long: 48 blocks,
+    // which her other lists, being empty, leave room for (the builder's tests cut lists that do not fit).
     const li = w.slack.person(PEOPLE.approver2.slack);
     await li.openHome();
     const home = await w.slack.waitFor(() => li.home, 10_000, 'Li’s Home');
     expect((home.definition.blocks as unknown[]).length).toBeLessThanOrEqual(100);
-    expect(JSON.stringify(home.definition)).toContain('…and 9 more');
+    expect(JSON.stringify(home.definition).match(/"action_id":"jit_approve"/g)).toHaveLength(24);
+    expect(JSON.stringify(home.definition)).not.toContain('…and');
   });
 });

@@ -4,7 +4,7 @@
 
 import type { HomeTab } from '../../src/adapters/slack/blocks/home-tab.js';
 import type { Rendered } from '../../src/adapters/slack/blocks/request-card.js';
-import type { ChatSurface, Done, Posted } from '../../src/adapters/slack/chat-surface.js';
+import type { ChatSurface, Done, Linked, Posted } from '../../src/adapters/slack/chat-surface.js';
 import type { MessageRef, OutsideFailure } from '../../src/application/ports.js';
 
 export type ChatCall =
@@ -12,6 +12,7 @@ export type ChatCall =
   | { op: 'replyInThread'; parent: MessageRef; message: Rendered }
   | { op: 'sendDirect'; personId: string; message: Rendered }
   | { op: 'updateMessage'; ref: MessageRef; message: Rendered }
+  | { op: 'linkTo'; ref: MessageRef }
   | { op: 'publishHome'; personId: string; home: HomeTab };
 
 /** Where a message stands, as the person reading it would say. */
@@ -29,7 +30,7 @@ export type InjectedFailure = { kind: 'transient'; retryAfterMs?: number } | { k
 
 export class FakeChatSurface implements ChatSurface {
   /** Every call in order, failed ones too, with what it answered. */
-  readonly calls: (ChatCall & { answer: Posted | Done })[] = [];
+  readonly calls: (ChatCall & { answer: Posted | Done | Linked })[] = [];
   readonly homes = new Map<string, HomeTab>();
   private readonly posted: SeenMessage[] = [];
   private readonly failures: { failure: InjectedFailure; op: ChatCall['op'] | undefined }[] = [];
@@ -55,8 +56,8 @@ export class FakeChatSurface implements ChatSurface {
   }
 
   /** The calls of one kind, in order. */
-  callsOf<Op extends ChatCall['op']>(op: Op): (Extract<ChatCall, { op: Op }> & { answer: Posted | Done })[] {
-    return this.calls.filter((call): call is Extract<ChatCall, { op: Op }> & { answer: Posted | Done } => call.op === op);
+  callsOf<Op extends ChatCall['op']>(op: Op): (Extract<ChatCall, { op: Op }> & { answer: Posted | Done | Linked })[] {
+    return this.calls.filter((call): call is Extract<ChatCall, { op: Op }> & { answer: Posted | Done | Linked } => call.op === op);
   }
 
   async postCard(channel: string, card: Rendered): Promise<Posted> {
@@ -83,6 +84,14 @@ export class FakeChatSurface implements ChatSurface {
     });
   }
 
+  async linkTo(ref: MessageRef): Promise<Linked> {
+    return this.answer({ op: 'linkTo', ref }, () =>
+      this.find(ref)
+        ? { ok: true, url: `https://fake.slack.test/archives/${ref.channel}/p${ref.ts.replace('.', '')}` }
+        : refusal('message_not_found'),
+    );
+  }
+
   async publishHome(personId: string, home: HomeTab): Promise<Done> {
     return this.answer({ op: 'publishHome', personId, home }, () => {
       this.homes.set(personId, home);
@@ -90,7 +99,7 @@ export class FakeChatSurface implements ChatSurface {
     });
   }
 
-  private answer<A extends Posted | Done>(call: ChatCall, perform: () => A | OutsideFailure): A | OutsideFailure {
+  private answer<A extends Posted | Done | Linked>(call: ChatCall, perform: () => A | OutsideFailure): A | OutsideFailure {
     const index = this.failures.findIndex(({ op }) => op === undefined || op === call.op);
     const [told] = index === -1 ? [] : this.failures.splice(index, 1);
     const answer = told ? injected(told.failure) : perform();

@@ -34,6 +34,7 @@ import {
   type Transition,
 } from '../../src/domain/access-request.js';
 import type { ApproverRoster } from '../../src/domain/approvers.js';
+import { pendingExtension } from '../../src/domain/extension.js';
 import { coversSameMembership, grantOf } from '../../src/domain/membership.js';
 import type { NewsKind } from '../../src/domain/news.js';
 import type { GrantSpec } from '../../src/domain/policy.js';
@@ -118,6 +119,9 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
       if (deadline.kind === 'pending_timeout') return request.state === 'pending' && request.pendingUntil <= now;
       if (deadline.kind === 'break_glass_realert')
         return request.breakGlass?.realertAt !== undefined && request.breakGlass.realertAt <= now;
+      if (deadline.kind === 'reminder') return request.state === 'pending' && request.remindAt !== undefined && request.remindAt <= now;
+      if (deadline.kind === 'escalation')
+        return request.state === 'pending' && request.escalateAt !== undefined && request.escalateAt <= now;
       if (request.state !== 'active' || request.ending || request.endsAt === undefined) return false;
       if (deadline.kind === 'expiry') return request.endsAt <= now;
       return request.expiryWarnedAt === undefined && request.endsAt - deadline.warningMs <= now;
@@ -132,6 +136,13 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
       .slice(0, limit);
   }
 
+  async listPendingExtensions(limit: number): Promise<AccessRequest[]> {
+    return [...this.requests.values()]
+      .filter((request) => pendingExtension(request) !== undefined)
+      .sort((a, b) => (pendingExtension(a)?.askedAt ?? 0) - (pendingExtension(b)?.askedAt ?? 0))
+      .slice(0, limit);
+  }
+
   async nextDeadline(warningMs: number): Promise<number | undefined> {
     const times = [...this.requests.values()].flatMap((request) => this.deadlinesOf(request, warningMs));
     return times.length > 0 ? Math.min(...times) : undefined;
@@ -140,7 +151,10 @@ export class FakeRequestRepository implements RequestRepository, JobQueue {
   private deadlinesOf(request: AccessRequest, warningMs: number): number[] {
     const realert = request.breakGlass?.realertAt;
     const glass = realert === undefined ? [] : [realert];
-    if (request.state === 'pending') return [...glass, request.pendingUntil];
+    if (request.state === 'pending') {
+      const followUps = [request.remindAt, request.escalateAt].filter((at) => at !== undefined);
+      return [...glass, request.pendingUntil, ...followUps];
+    }
     if (request.state !== 'active' || request.ending || request.endsAt === undefined) return glass;
     return request.expiryWarnedAt === undefined ? [...glass, request.endsAt, request.endsAt - warningMs] : [...glass, request.endsAt];
   }

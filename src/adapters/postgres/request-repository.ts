@@ -118,11 +118,19 @@ export class PostgresRequestRepository implements RequestRepository {
         return this.read(SQL.warningDue, { endsBy: now + deadline.warningMs, limit });
       case 'break_glass_realert':
         return this.read(SQL.realertDue, { now, limit });
+      case 'reminder':
+        return this.read(SQL.reminderDue, { now, limit });
+      case 'escalation':
+        return this.read(SQL.escalationDue, { now, limit });
     }
   }
 
   listUnreviewedBreakGlass(limit: number): Promise<AccessRequest[]> {
     return this.read(SQL.unreviewed, { limit });
+  }
+
+  listPendingExtensions(limit: number): Promise<AccessRequest[]> {
+    return this.read(SQL.pendingExtensions, { limit });
   }
 
   async nextDeadline(warningMs: number): Promise<number | undefined> {

@@ -271,14 +271,29 @@ export const SQL = {
     hydrated(`FROM requests r WHERE r.break_glass_realert_at IS NOT NULL AND r.break_glass_realert_at <= ${v.now}
     ORDER BY r.break_glass_realert_at LIMIT ${v.limit}`),
   ),
+  // Read through the partial indexes of migration 0013, which hold only the requests still waiting with one to come.
+  reminderDue: statement<{ now: number; limit: number }>((v) =>
+    hydrated(`FROM requests r WHERE r.state = 'pending' AND r.remind_at IS NOT NULL AND r.remind_at <= ${v.now}
+    ORDER BY r.remind_at LIMIT ${v.limit}`),
+  ),
+  escalationDue: statement<{ now: number; limit: number }>((v) =>
+    hydrated(`FROM requests r WHERE r.state = 'pending' AND r.escalate_at IS NOT NULL AND r.escalate_at <= ${v.now}
+    ORDER BY r.escalate_at LIMIT ${v.limit}`),
+  ),
   unreviewed: statement<{ limit: number }>((v) =>
     hydrated(`FROM requests r WHERE r.break_glass_at IS NOT NULL AND r.break_glass_reviewed_at IS NULL
     ORDER BY r.break_glass_at LIMIT ${v.limit}`),
+  ),
+  pendingExtensions: statement<{ limit: number }>((v) =>
+    hydrated(`FROM requests r WHERE r.state = 'active' AND r.extension_asked_at IS NOT NULL AND r.extension_result IS NULL
+    ORDER BY r.extension_asked_at LIMIT ${v.limit}`),
   ),
   nextDeadline: statement<{ warningMs: number }>(
     (v) => `SELECT LEAST(
       (SELECT MIN(pending_until) FROM requests WHERE state = 'pending'),
       (SELECT MIN(break_glass_realert_at) FROM requests WHERE break_glass_realert_at IS NOT NULL),
+      (SELECT MIN(remind_at) FROM requests WHERE state = 'pending' AND remind_at IS NOT NULL),
+      (SELECT MIN(escalate_at) FROM requests WHERE state = 'pending' AND escalate_at IS NOT NULL),
       (SELECT MIN(ends_at) FROM requests WHERE state = 'active' AND ending_reason IS NULL),
       (SELECT MIN(ends_at) - ${v.warningMs}::bigint FROM requests
         WHERE state = 'active' AND ending_reason IS NULL AND expiry_warned_at IS NULL)) AS at`,

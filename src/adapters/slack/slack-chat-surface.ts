@@ -1,12 +1,12 @@
 // The chat surface over Slack's Web API (docs.slack.dev/reference/methods/chat.postMessage, …/chat.update,
-// …/views.publish). Slack's errors become values here: its refusals are permanent, rate limits and outages
+// …/chat.getPermalink, …/views.publish). Slack's errors become values here: its refusals are permanent, rate limits and outages
 // transient, with the Retry-After Slack sent.
 
 import type { WebClient } from '@slack/web-api';
 import type { MessageRef } from '../../application/ports.js';
 import type { HomeTab } from './blocks/home-tab.js';
 import type { Rendered } from './blocks/request-card.js';
-import type { ChatSurface, Done, Posted } from './chat-surface.js';
+import type { ChatSurface, Done, Linked, Posted } from './chat-surface.js';
 import { classifySlackError } from './slack-errors.js';
 
 export class SlackChatSurface implements ChatSurface {
@@ -29,6 +29,16 @@ export class SlackChatSurface implements ChatSurface {
     try {
       await this.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
       return { ok: true };
+    } catch (error) {
+      return classifySlackError(error);
+    }
+  }
+
+  /** chat.getPermalink needs no scope; Slack answers message_not_found for a message it does not have. */
+  async linkTo(ref: MessageRef): Promise<Linked> {
+    try {
+      const linked = await this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts });
+      return { ok: true, url: String(linked.permalink) };
     } catch (error) {
       return classifySlackError(error);
     }

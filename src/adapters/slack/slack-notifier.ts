@@ -5,12 +5,14 @@
 import type { Clock, MessageRef, Notifier, OutsideFailure, SlackMessageStore } from '../../application/ports.js';
 import type { AccessRequest } from '../../domain/access-request.js';
 import type { ApproverRoster } from '../../domain/approvers.js';
+import { escalatedApprovers } from '../../domain/deciders.js';
 import type { NewsKind } from '../../domain/news.js';
 import { findTarget, type Policy, type Target } from '../../domain/policy.js';
 import type { Logger } from '../../logger.js';
 import { renderBreakGlassAlert } from './blocks/break-glass-alert.js';
 import { renderExtensionMessage } from './blocks/extension.js';
 import { type BoundarySetup, renderDirectNews, renderRequestReceipt, renderThreadNews } from './blocks/notifications.js';
+import { renderEscalationDirect } from './blocks/reminders.js';
 import { type Rendered, renderRequestCard } from './blocks/request-card.js';
 import type { ChatSurface, Done, Posted } from './chat-surface.js';
 import type { HomePublisher } from './home-publisher.js';
@@ -40,10 +42,12 @@ function extensionMessageKey(request: AccessRequest, news: NewsKind): string | u
 }
 
 /**
- * News told once per request, except what may happen again: an expiry warning before each new end, and the
- * news of each extension. A retried job finds the message it already posted under the same key.
+ * News told once per request, except what may happen again: each reminder to the approvers, an expiry warning
+ * before each new end, and the news of each extension. A retried job finds the message it already posted under
+ * the same key.
  */
 function occurrenceOf(request: AccessRequest, news: NewsKind): string {
+  if (news === 'reminder') return `${news}:${request.remindersSent ?? 0}`;
   if (request.state !== 'active') return news;
   if (news === 'expiring_soon' && request.extendedMinutes) return `${news}:${request.endsAt}`;
   if (request.extension && (EXTENSION_NEWS.includes(news) || news === 'extension_failed')) return `${news}:${request.extension.askedAt}`;
@@ -107,7 +111,7 @@ export class SlackNotifier implements Notifier {
         if (kept && !kept.ok) return kept;
       }
       const occurrence = occurrenceOf(request, news);
-      const thread = renderThreadNews(request, news, target, boundary);
+      const thread = renderThreadNews(request, news, target, boundary, approvers);
       if (thread && cardRef) {
         const replied = await this.postOnce(request, `thread:${occurrence}`, () => chat.replyInThread(cardRef, thread));
         if (!replied.ok) return replied;
@@ -116,6 +120,10 @@ export class SlackNotifier implements Notifier {
       if (direct) {
         const sent = await this.postOnce(request, `dm:${occurrence}`, () => chat.sendDirect(request.requesterId, direct));
         if (!sent.ok) return sent;
+      }
+      if (news === 'escalated' && target && cardRef) {
+        const told = await this.tellEscalatedApprovers(request, target, cardRef);
+        if (!told.ok) return told;
       }
       return await this.deps.homes.publishFor(request);
     } catch (error) {
@@ -150,6 +158,30 @@ export class SlackNotifier implements Notifier {
     for (const [kind, content, post] of copies) {
       const kept = await this.keepUpdated(request, kind, content, post);
       if (!kept.ok) return kept;
+    }
+    return { ok: true };
+  }
+
+  /**
+   * Each person a request escalated to is sent it once, with a link to its card. One who cannot be written to
+   * (gone from Slack, say) is logged and passed over, so that the others still hear of it.
+   */
+  private async tellEscalatedApprovers(request: AccessRequest, target: Target, card: MessageRef): Promise<{ ok: true } | OutsideFailure> {
+    const { chat, messages, log } = this.deps;
+    let link: string | undefined;
+    for (const userId of escalatedApprovers(request, target)) {
+      const kind = `escalation_dm:${userId}`;
+      if (await messages.find(request.id, kind)) continue;
+      if (link === undefined) {
+        const linked = await chat.linkTo(card);
+        if (!linked.ok && linked.kind === 'transient') return linked;
+        link = linked.ok ? linked.url : '';
+      }
+      const content = renderEscalationDirect(request, target, link || undefined);
+      if (!content) return { ok: true };
+      const sent = await this.saved(request, kind, await chat.sendDirect(userId, content));
+      if (!sent.ok && sent.kind === 'transient') return sent;
+      if (!sent.ok) log.warn({ requestId: request.id, userId, error: sent.message }, 'escalation not sent to a person escalated to');
     }
     return { ok: true };
   }

@@ -190,6 +190,10 @@ const CHANGING = [
         : { change: { sysId: row.change_sys_id, number: row.change_number, state: row.change_state as ChangeState } },
   }),
   field('changeProblem', 'change_problem', 'text'),
+  field('remindAt', 'remind_at', 'bigint'),
+  field('remindersSent', 'reminders_sent', 'integer'),
+  field('escalateAt', 'escalate_at', 'bigint'),
+  field('escalatedAt', 'escalated_at', 'bigint'),
   part({
     columns: {
       break_glass_at: 'bigint',

@@ -82,11 +82,19 @@ export class SqliteRequestRepository implements RequestRepository {
         WHERE state = 'active' AND ending_reason IS NULL AND expiry_warned_at IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?`),
       realertDue: db.prepare(`SELECT * FROM requests INDEXED BY requests_break_glass_realert
         WHERE break_glass_realert_at IS NOT NULL AND break_glass_realert_at <= ? ORDER BY break_glass_realert_at LIMIT ?`),
+      reminderDue: db.prepare(`SELECT * FROM requests INDEXED BY requests_reminder_due
+        WHERE state = 'pending' AND remind_at IS NOT NULL AND remind_at <= ? ORDER BY remind_at LIMIT ?`),
+      escalationDue: db.prepare(`SELECT * FROM requests INDEXED BY requests_escalation_due
+        WHERE state = 'pending' AND escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at LIMIT ?`),
       unreviewed: db.prepare(`SELECT * FROM requests INDEXED BY requests_break_glass_unreviewed
         WHERE break_glass_at IS NOT NULL AND break_glass_reviewed_at IS NULL ORDER BY break_glass_at LIMIT ?`),
+      pendingExtensions: db.prepare(`SELECT * FROM requests INDEXED BY requests_pending_extension
+        WHERE state = 'active' AND extension_asked_at IS NOT NULL AND extension_result IS NULL ORDER BY extension_asked_at LIMIT ?`),
       nextDeadline: db.prepare(`SELECT MIN(at) AS at FROM (
           SELECT MIN(pending_until) AS at FROM requests WHERE state = 'pending'
           UNION ALL SELECT MIN(break_glass_realert_at) FROM requests WHERE break_glass_realert_at IS NOT NULL
+          UNION ALL SELECT MIN(remind_at) FROM requests WHERE state = 'pending' AND remind_at IS NOT NULL
+          UNION ALL SELECT MIN(escalate_at) FROM requests WHERE state = 'pending' AND escalate_at IS NOT NULL
           UNION ALL SELECT ends_at FROM (SELECT ends_at FROM requests INDEXED BY requests_open_by_end
             WHERE state = 'active' AND ending_reason IS NULL ORDER BY ends_at LIMIT 1)
           UNION ALL SELECT ends_at - @warning FROM (SELECT ends_at FROM requests INDEXED BY requests_unwarned_by_end
@@ -201,19 +209,32 @@ export class SqliteRequestRepository implements RequestRepository {
   }
 
   async listDue(deadline: Deadline, now: number, limit: number): Promise<AccessRequest[]> {
-    const rows =
-      deadline.kind === 'pending_timeout'
-        ? this.statements.pendingDue.all(now, limit)
-        : deadline.kind === 'expiry'
-          ? this.statements.expiryDue.all(now, limit)
-          : deadline.kind === 'break_glass_realert'
-            ? this.statements.realertDue.all(now, limit)
-            : this.statements.warningDue.all(now + deadline.warningMs, limit);
-    return (rows as RequestRow[]).map((row) => this.hydrate(row));
+    return (this.dueRows(deadline, now, limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  private dueRows(deadline: Deadline, now: number, limit: number): unknown[] {
+    switch (deadline.kind) {
+      case 'pending_timeout':
+        return this.statements.pendingDue.all(now, limit);
+      case 'expiry':
+        return this.statements.expiryDue.all(now, limit);
+      case 'expiry_warning':
+        return this.statements.warningDue.all(now + deadline.warningMs, limit);
+      case 'break_glass_realert':
+        return this.statements.realertDue.all(now, limit);
+      case 'reminder':
+        return this.statements.reminderDue.all(now, limit);
+      case 'escalation':
+        return this.statements.escalationDue.all(now, limit);
+    }
   }
 
   async listUnreviewedBreakGlass(limit: number): Promise<AccessRequest[]> {
     return (this.statements.unreviewed.all(limit) as RequestRow[]).map((row) => this.hydrate(row));
+  }
+
+  async listPendingExtensions(limit: number): Promise<AccessRequest[]> {
+    return (this.statements.pendingExtensions.all(limit) as RequestRow[]).map((row) => this.hydrate(row));
   }
 
   async nextDeadline(warningMs: number): Promise<number | undefined> {

@@ -50,6 +50,8 @@ describe('PostgreSQL migrations', () => {
       '0010_pagerduty.sql',
       '0011_extensions.sql',
       '0012_break_glass.sql',
+      '0013_reminders_and_escalation.sql',
+      '0014_pending_extensions.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
@@ -74,6 +76,8 @@ describe('PostgreSQL migrations', () => {
       { version: 10, name: 'pagerduty' },
       { version: 11, name: 'extensions' },
       { version: 12, name: 'break_glass' },
+      { version: 13, name: 'reminders_and_escalation' },
+      { version: 14, name: 'pending_extensions' },
     ]);
   });
 
@@ -122,6 +126,8 @@ describe('PostgreSQL migrations', () => {
         { file: '0010_pagerduty.sql' },
         { file: '0011_extensions.sql' },
         { file: '0012_break_glass.sql' },
+        { file: '0013_reminders_and_escalation.sql' },
+        { file: '0014_pending_extensions.sql' },
       ],
     });
     const jobs = await pool.query('SELECT request_id AS request, kind, state FROM jobs ORDER BY id');
@@ -166,6 +172,8 @@ describe('PostgreSQL migrations', () => {
         { file: '0010_pagerduty.sql' },
         { file: '0011_extensions.sql' },
         { file: '0012_break_glass.sql' },
+        { file: '0013_reminders_and_escalation.sql' },
+        { file: '0014_pending_extensions.sql' },
       ],
     });
     const requests = new PostgresRequestRepository(pool);

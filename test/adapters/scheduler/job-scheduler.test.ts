@@ -104,7 +104,7 @@ function startScheduler(overrides: Partial<SchedulerDeps> = {}): JobScheduler {
     runJob: jobs.run,
     sweep: async () => {
       sweeps += 1;
-      return { timedOut: 0, expired: 0, warned: 0, realerted: 0 };
+      return { timedOut: 0, expired: 0, warned: 0, realerted: 0, reminded: 0, escalated: 0 };
     },
     nextSweepAt: async () => undefined,
     ...overrides,
@@ -235,7 +235,7 @@ describe('the job scheduler', () => {
       sweep: () => {
         sweeps += 1;
         return new Promise((resolve) => {
-          endSweep = () => resolve({ timedOut: 0, expired: 100, warned: 0, realerted: 0 });
+          endSweep = () => resolve({ timedOut: 0, expired: 100, warned: 0, realerted: 0, reminded: 0, escalated: 0 });
         });
       },
     });
@@ -257,9 +257,9 @@ describe('the job scheduler', () => {
       // The first sweep runs until the test ends it; the next one finds nothing left.
       sweep: () => {
         sweeps += 1;
-        if (sweeps > 1) return Promise.resolve({ timedOut: 0, expired: 0, warned: 0, realerted: 0 });
+        if (sweeps > 1) return Promise.resolve({ timedOut: 0, expired: 0, warned: 0, realerted: 0, reminded: 0, escalated: 0 });
         return new Promise((resolve) => {
-          endSweep = () => resolve({ timedOut: 0, expired: 100, warned: 0, realerted: 0 });
+          endSweep = () => resolve({ timedOut: 0, expired: 100, warned: 0, realerted: 0, reminded: 0, escalated: 0 });
         });
       },
     });

@@ -93,6 +93,7 @@ const operations: [string, (surface: ChatSurface, card: MessageRef) => Promise<{
   ['sendDirect', (surface) => surface.sendDirect(REQUESTER, message('a DM'))],
   ['updateMessage', (surface, card) => surface.updateMessage(card, message('changed'))],
   ['publishHome', (surface) => surface.publishHome(REQUESTER, home('a tab'))],
+  ['linkTo', (surface, card) => surface.linkTo(card)],
 ];
 
 describe.each(subjects)('the chat surface contract: %s', (_name, makeSubject) => {
@@ -164,6 +165,21 @@ describe.each(subjects)('the chat surface contract: %s', (_name, makeSubject) =>
     expect(await surface.updateMessage(NOWHERE, message('x'))).toMatchObject({ ok: false, kind: 'permanent', code: 'message_not_found' });
     expect(await surface.replyInThread(NOWHERE, message('x'))).toMatchObject({ ok: false, kind: 'permanent', code: 'thread_not_found' });
     expect(messages()).toEqual([]);
+  });
+
+  it('links to a message it posted, the card or a reply in its thread, each link its own, and to none it did not', async () => {
+    const { surface } = await start();
+    const card = await postedCard(surface);
+    const reply = await surface.replyInThread(card, message('news'));
+    if (!reply.ok) throw new Error(reply.message);
+
+    const cardLink = await surface.linkTo(card);
+    const replyLink = await surface.linkTo(reply.ref);
+
+    expect(cardLink).toMatchObject({ ok: true, url: expect.stringMatching(/^https:\/\/.+\/archives\/C0APPROVALS\/p\d{16}/) });
+    expect(replyLink).toMatchObject({ ok: true });
+    expect(replyLink).not.toEqual(cardLink);
+    expect(await surface.linkTo(NOWHERE)).toMatchObject({ ok: false, kind: 'permanent', code: 'message_not_found' });
   });
 
   it('shows a person the Home tab last published for them', async () => {

@@ -9,10 +9,9 @@ import { createLogger } from '../../../src/logger.js';
 import { blockTexts } from '../../support/block-kit.js';
 import { FakeChatSurface } from '../../support/fake-chat-surface.js';
 import { FakeRequestRepository } from '../../support/fakes.js';
-import { ADMIN, APPROVER_1, APPROVER_2, grantedIn, makePolicy, REQUESTER, requestIn } from '../../support/fixtures.js';
+import { ADMIN, APPROVER_1, APPROVER_2, grantedIn, makePolicy, makeTarget, REQUESTER, requestIn, T0 } from '../../support/fixtures.js';
 
-function setUp() {
-  const policy = makePolicy();
+function setUp(policy = makePolicy()) {
   const chat = new FakeChatSurface();
   const requests = new FakeRequestRepository();
   const homes = new SlackHomePublisher({
@@ -57,6 +56,46 @@ describe('the Home publisher', () => {
     expect(tabOf(REQUESTER)).toContain('Nothing to decide.');
     expect(tabOf(APPROVER_1)).toContain('Nothing waiting.');
     expect(tabOf(APPROVER_1)).toContain(`<@${REQUESTER}> asks for *Production servers (SSH)* for 1h: Investigating incident INC-42`);
+  });
+
+  it('publishes the tab of the people a request escalated to once it did, and shows it to them to decide, never before', async () => {
+    const DIRECTOR = 'U0DIRECTOR1';
+    const escalating = makeTarget({
+      approvers: { channel: 'C0APPROVALS', users: [APPROVER_1], required: 1, escalate: { afterMinutes: 60, users: [DIRECTOR] } },
+    });
+    const { chat, requests, homes, tabOf } = setUp(makePolicy([escalating]));
+    const waiting = requestIn('pending');
+    requests.requests.set(waiting.id, waiting);
+    await homes.publishFor(waiting);
+    expect(chat.callsOf('publishHome').map((call) => call.personId)).toEqual([REQUESTER, APPROVER_1]);
+
+    const escalated = requestIn('pending', { escalatedAt: T0 + 3_600_000 });
+    requests.requests.set(escalated.id, escalated);
+    await homes.publishFor(escalated);
+    expect(chat.callsOf('publishHome').map((call) => call.personId)).toEqual([REQUESTER, APPROVER_1, REQUESTER, APPROVER_1, DIRECTOR]);
+    expect(tabOf(DIRECTOR)).toContain(`<@${REQUESTER}> asks for *Production servers (SSH)* for 1h`);
+  });
+
+  it('shows a pending extension to the approvers who have still to decide on it, not to its requester nor once they approved it', async () => {
+    const { requests, homes, tabOf } = setUp(
+      makePolicy([makeTarget({ approvers: { channel: 'C0APPROVALS', users: [APPROVER_1, APPROVER_2, REQUESTER], required: 2 } })]),
+    );
+    const asked = { minutes: 30, reason: 'Still migrating', askedAt: T0 + 50 * 60_000 };
+    const extending = grantedIn('active', { extension: { ...asked, approvals: [{ approverId: APPROVER_2, at: T0 + 51 * 60_000 }] } });
+    requests.requests.set(extending.id, extending);
+    const decided = grantedIn('active', {
+      id: 'req_DECIDED',
+      extension: { ...asked, approvals: [], decision: { result: 'denied', by: APPROVER_1, at: T0 + 52 * 60_000 } },
+    });
+    requests.requests.set(decided.id, decided);
+
+    await homes.publish([APPROVER_1, APPROVER_2, REQUESTER]);
+
+    expect(tabOf(APPROVER_1)).toContain('Extensions waiting for your decision');
+    expect(tabOf(APPROVER_1)).toContain(`<@${REQUESTER}> asks for *Production servers (SSH)* 30m longer`);
+    expect(tabOf(APPROVER_1)).toContain('1 of 2 approvals: Still migrating');
+    expect(tabOf(APPROVER_2)).not.toContain('Extensions waiting');
+    expect(tabOf(REQUESTER)).not.toContain('Extensions waiting');
   });
 
   it('passes over a person Slack refuses a tab for, and publishes the others', async () => {

@@ -22,6 +22,7 @@ const GRANTED = {
   decision: { result: 'granted' as const, by: APPROVER_1, at: T0 + 61_000 },
 };
 const SECURITY = 'C0SECURITY';
+const ACTION_APPROVE = 'jit_approve';
 const HOUR = 3_600_000;
 
 /** The messages the notifier keeps per request, by kind, with when each was saved. */
@@ -95,6 +96,8 @@ const requestFor: Record<NewsKind, () => AccessRequest> = {
   extended: () => grantedIn('active', { extension: GRANTED, extendedMinutes: 30, endsAt: grantedIn('active').endsAt + 30 * 60_000 }),
   extension_denied: () => grantedIn('active', { extension: { ...ASKED, decision: { result: 'denied', by: APPROVER_1, at: T0 + 62_000 } } }),
   extension_failed: () => grantedIn('active'),
+  reminder: () => requestIn('pending', { remindAt: T0 + 45 * 60_000, remindersSent: 1 }),
+  escalated: () => requestIn('pending', { escalatedAt: T0 + HOUR }),
 };
 
 // Where each kind of news is told beyond the card and the receipt, which are updated in place for every kind:
@@ -319,6 +322,103 @@ describe('the notifier', () => {
       'Your request for prod-ssh (no longer in the policy): denied',
       'Your request for prod-ssh (no longer in the policy): denied',
     ]);
+  });
+
+  it('posts each reminder once in the card’s thread, a retried job posting nothing more, and tells the requester nothing', async () => {
+    const { chat, messages, notifier } = setUp();
+    await notifier.notify(requestIn('pending'), 'requested');
+    const card = messages.refOf('req_TEST', 'card') as MessageRef;
+    const first = requestIn('pending', { remindersSent: 1, remindAt: T0 + 45 * 60_000 });
+    const second = requestIn('pending', { remindersSent: 2, remindAt: T0 + 105 * 60_000 });
+
+    for (const request of [first, first, second]) expect(await notifier.notify(request, 'reminder')).toEqual({ ok: true });
+
+    const reminders = chat.messagesAt({ thread: card });
+    expect(reminders.map((posted) => posted.message.text)).toEqual([
+      'Reminder: the request from <@U0SRE0001> for Production servers (SSH) still waits for a decision',
+      'Reminder: the request from <@U0SRE0001> for Production servers (SSH) still waits for a decision',
+    ]);
+    expect(messages.refOf('req_TEST', 'thread:reminder:1')).toEqual(reminders[0]?.ref);
+    expect(messages.refOf('req_TEST', 'thread:reminder:2')).toEqual(reminders[1]?.ref);
+    expect(chat.messagesAt({ dm: REQUESTER })).toHaveLength(1);
+  });
+
+  it('posts no reminder once the request was decided before its job ran', async () => {
+    const { chat, messages, notifier } = setUp();
+    await notifier.notify(requestIn('pending'), 'requested');
+    expect(await notifier.notify(requestIn('approved', { remindersSent: 1 }), 'reminder')).toEqual({ ok: true });
+    expect(chat.messagesAt({ thread: messages.refOf('req_TEST', 'card') as MessageRef })).toEqual([]);
+  });
+
+  describe('an escalation', () => {
+    const DIRECTOR = 'U0DIRECTOR1';
+    const CTO = 'U0CTO00001';
+    const escalating = makePolicy([
+      makeTarget({
+        approvers: {
+          channel: CHANNEL,
+          users: [APPROVER_1],
+          required: 1,
+          escalate: { afterMinutes: 60, users: [DIRECTOR, CTO, REQUESTER] },
+        },
+      }),
+    ]);
+    const escalated = () => requestIn('pending', { escalatedAt: T0 + HOUR });
+
+    it('is said in the card’s thread, sent once to each person escalated to with a link to the card, and put on their Home tab', async () => {
+      const { chat, messages, requests, notifier } = setUp(escalating);
+      await notifier.notify(requestIn('pending'), 'requested');
+      const card = messages.refOf('req_TEST', 'card') as MessageRef;
+      requests.requests.set('req_TEST', escalated());
+
+      expect(await notifier.notify(escalated(), 'escalated')).toEqual({ ok: true });
+      expect(await notifier.notify(escalated(), 'escalated')).toEqual({ ok: true });
+
+      expect(chat.messagesAt({ thread: card }).map((posted) => posted.message.text)).toEqual(['Escalated: nobody decided within 1h']);
+      const link = `https://fake.slack.test/archives/${card.channel}/p${card.ts.replace('.', '')}`;
+      for (const person of [DIRECTOR, CTO]) {
+        const sent = chat.messagesAt({ dm: person });
+        expect(sent).toHaveLength(1);
+        expect(JSON.stringify(sent[0]?.message.blocks)).toContain(`<${link}|Open the request>`);
+        expect(JSON.stringify(chat.homes.get(person)?.blocks)).toContain('Waiting for your decision');
+        expect(JSON.stringify(chat.homes.get(person)?.blocks)).toContain(ACTION_APPROVE);
+      }
+      expect(chat.messagesAt({ dm: REQUESTER })).toHaveLength(1);
+    });
+
+    it('is sent to the others when one of them cannot be written to, and retried when Slack is down', async () => {
+      const { chat, messages, notifier } = setUp(escalating);
+      await notifier.notify(requestIn('pending'), 'requested');
+      chat.failNext({ kind: 'permanent', code: 'user_not_found' }, 'sendDirect');
+      expect(await notifier.notify(escalated(), 'escalated')).toEqual({ ok: true });
+      expect(chat.messagesAt({ dm: DIRECTOR })).toEqual([]);
+      expect(chat.messagesAt({ dm: CTO })).toHaveLength(1);
+      expect(messages.refOf('req_TEST', `escalation_dm:${DIRECTOR}`)).toBeUndefined();
+
+      const { chat: down, notifier: again } = setUp(escalating);
+      await again.notify(requestIn('pending'), 'requested');
+      down.failNext({ kind: 'transient', retryAfterMs: 3000 }, 'sendDirect');
+      expect(await again.notify(escalated(), 'escalated')).toMatchObject({ ok: false, kind: 'transient', retryAfterMs: 3000 });
+      expect(await again.notify(escalated(), 'escalated')).toEqual({ ok: true });
+      expect([DIRECTOR, CTO].map((person) => down.messagesAt({ dm: person }).length)).toEqual([1, 1]);
+    });
+
+    it('sends the approvers’ channel instead of a link Slack would not give', async () => {
+      const { chat, notifier } = setUp(escalating);
+      await notifier.notify(requestIn('pending'), 'requested');
+      chat.failNext({ kind: 'permanent', code: 'message_not_found' }, 'linkTo');
+      expect(await notifier.notify(escalated(), 'escalated')).toEqual({ ok: true });
+      expect(JSON.stringify(chat.messagesAt({ dm: DIRECTOR })[0]?.message.blocks)).toContain(`The request is in <#${CHANNEL}>`);
+      expect(chat.callsOf('linkTo')).toHaveLength(1);
+    });
+
+    it('sends nothing to anyone once the request was decided before its job ran', async () => {
+      const { chat, notifier } = setUp(escalating);
+      await notifier.notify(requestIn('pending'), 'requested');
+      expect(await notifier.notify(requestIn('approved', { escalatedAt: T0 + HOUR }), 'escalated')).toEqual({ ok: true });
+      expect(chat.callsOf('replyInThread')).toEqual([]);
+      expect(chat.messagesAt({ dm: DIRECTOR })).toEqual([]);
+    });
   });
 
   it('answers a Slack outage as a failure to retry, after the delay Slack asked for', async () => {

@@ -42,6 +42,8 @@ describe('migrations', () => {
       '0012_pagerduty.sql',
       '0013_extensions.sql',
       '0014_break_glass.sql',
+      '0015_reminders_and_escalation.sql',
+      '0016_pending_extensions.sql',
     ]);
   });
 
@@ -119,6 +121,8 @@ describe('migrations', () => {
         { file: '0012_pagerduty.sql' },
         { file: '0013_extensions.sql' },
         { file: '0014_break_glass.sql' },
+        { file: '0015_reminders_and_escalation.sql' },
+        { file: '0016_pending_extensions.sql' },
       ],
     });
     expect(db.prepare('SELECT id, request_id AS request, kind, state FROM jobs ORDER BY id').all()).toEqual([
@@ -153,6 +157,8 @@ describe('migrations', () => {
         { file: '0012_pagerduty.sql' },
         { file: '0013_extensions.sql' },
         { file: '0014_break_glass.sql' },
+        { file: '0015_reminders_and_escalation.sql' },
+        { file: '0016_pending_extensions.sql' },
       ],
     });
     insertJob.run('change_record', 'queued');
@@ -190,7 +196,12 @@ describe('migrations', () => {
 
     expect(migrate(db, projectMigrations)).toMatchObject({
       ok: true,
-      applied: [{ file: '0013_extensions.sql' }, { file: '0014_break_glass.sql' }],
+      applied: [
+        { file: '0013_extensions.sql' },
+        { file: '0014_break_glass.sql' },
+        { file: '0015_reminders_and_escalation.sql' },
+        { file: '0016_pending_extensions.sql' },
+      ],
     });
     expect(db.prepare('SELECT id, kind, state FROM jobs ORDER BY id').all()).toEqual([
       { id: 1, kind: 'grant', state: 'done' },
@@ -232,6 +243,8 @@ describe('migrations', () => {
         { file: '0012_pagerduty.sql' },
         { file: '0013_extensions.sql' },
         { file: '0014_break_glass.sql' },
+        { file: '0015_reminders_and_escalation.sql' },
+        { file: '0016_pending_extensions.sql' },
       ],
     });
     const requests = new SqliteRequestRepository(db);

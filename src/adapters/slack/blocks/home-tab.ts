@@ -1,10 +1,12 @@
-// The Home tab: my active grants, my pending requests, requests awaiting my decision, and for admins every
-// active grant. Each list is capped so the tab stays within Slack's 100 blocks however much there is.
+// The Home tab: break-glass grants to review, my active grants, my pending requests, requests and extensions
+// awaiting my decision, and for admins every active grant. Slack refuses a view of more than 100 blocks
+// (docs.slack.dev/reference/block-kit/blocks), so the lists share the room left by the headings: each gets one
+// item in turn while there is room (see `shareRoom`), and a list cut short says how many more there are.
 
 import type { HomeView, KnownBlock, SectionBlock } from '@slack/types';
 import type { HomeData } from '../../../application/request-views.js';
-import type { AccessRequest } from '../../../domain/access-request.js';
-import { formatDuration } from '../../../domain/duration.js';
+import type { AccessRequest, ActiveRequest, GrantedRequest } from '../../../domain/access-request.js';
+import { formatDuration, minutesToMs } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
 import { actions, type ButtonSpec, button, context, divider, header, markdown, section } from './block-elements.js';
@@ -16,10 +18,24 @@ export interface HomeContent extends HomeData {
   targetOf: (request: AccessRequest) => Target | undefined;
 }
 
-// Three lists of (heading + 15 items + "more"), the decisions list at two blocks an item, dividers and the
-// intro: at most 89 blocks; the break-glass grants to review, first, add at most 3 + 5: 97, under Slack's 100.
-export const ITEMS_PER_LIST = 15;
-export const BREAK_GLASS_ITEMS = 5;
+/** Slack's most blocks in a view. */
+export const HOME_BLOCK_LIMIT = 100;
+
+/** A Home tab whose blocks are all Block Kit's known kinds. */
+export type HomeTab = HomeView & { blocks: KnownBlock[] };
+
+/** One list of the tab: its heading, its items as far as there is room, and what it says when cut or empty. */
+interface Listing {
+  title: string;
+  /** Shown when there is nothing; absent: the list is left out altogether then. */
+  empty?: string;
+  /** What was read, in the order shown; at most `total`. */
+  items: KnownBlock[][];
+  /** How many there are in all. */
+  total: number;
+  /** The line that ends a list cut short, told how many it leaves out. */
+  more: (hidden: number) => string;
+}
 
 const item = (text: string, action?: ButtonSpec): SectionBlock => ({
   type: 'section',
@@ -27,113 +43,188 @@ const item = (text: string, action?: ButtonSpec): SectionBlock => ({
   ...(action && { accessory: button(action) }),
 });
 
-function list<R extends AccessRequest>(
-  title: string,
-  empty: string,
-  requests: R[],
-  line: (request: R) => KnownBlock | KnownBlock[],
-  total = requests.length,
-): KnownBlock[] {
-  const blocks: KnownBlock[] = [section(`*${title}*`)];
-  if (requests.length === 0) return [...blocks, context(empty)];
-  blocks.push(...requests.slice(0, ITEMS_PER_LIST).flatMap((request): KnownBlock[] => [line(request)].flat()));
-  if (total > ITEMS_PER_LIST) blocks.push(context(`…and ${total - ITEMS_PER_LIST} more. Type \`/jit list\` to see all of yours.`));
-  return blocks;
+const shown = (listing: Listing): boolean => listing.total > 0 || listing.empty !== undefined;
+
+/**
+ * How many items each list shows within `room` blocks: one item to each list in turn, as long as the next fits
+ * (with the "more" line it may still need), so that no list crowds out the others, and a list that needs little
+ * leaves the rest to those that need more.
+ */
+export function shareRoom(listings: readonly { items: readonly KnownBlock[][]; total: number }[], room: number): number[] {
+  const counts = listings.map(() => 0);
+  const cost = (index: number, count: number) => {
+    const listing = listings[index];
+    if (!listing) return 0;
+    const blocks = listing.items.slice(0, count).reduce((sum, blocksOfItem) => sum + blocksOfItem.length, 0);
+    return blocks + (count < listing.total ? 1 : 0);
+  };
+  let used = listings.reduce((sum, _, index) => sum + cost(index, 0), 0);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [index, listing] of listings.entries()) {
+      const count = counts[index] ?? 0;
+      if (count >= listing.items.length) continue;
+      const added = cost(index, count + 1) - cost(index, count);
+      if (used + added > room) continue;
+      counts[index] = count + 1;
+      used += added;
+      grew = true;
+    }
+  }
+  return counts;
 }
 
-/** A Home tab whose blocks are all Block Kit's known kinds. */
-export type HomeTab = HomeView & { blocks: KnownBlock[] };
-
-/** Break-glass grants the viewer may review and nobody has: shown first, only when there are some. */
-function breakGlassToReview(content: HomeContent, name: (request: AccessRequest) => string): KnownBlock[] {
-  const { breakGlassToReview: toReview } = content;
-  if (toReview.length === 0) return [];
-  const blocks: KnownBlock[] = [section('*:rotating_light: Break-glass to review*')];
-  for (const request of toReview.slice(0, BREAK_GLASS_ITEMS)) {
-    blocks.push(
-      item(
-        `${mention(request.requesterId)} took *${name(request)}* for ${formatDuration(request.durationMinutes)} ${slackDate(request.breakGlass?.at ?? request.createdAt)}: ${escapeMrkdwn(request.reason)}`.slice(
-          0,
-          2900,
-        ),
-        { actionId: ACTION.acknowledgeBreakGlass, text: 'Acknowledge', value: request.id, style: 'primary' },
-      ),
-    );
-  }
-  if (toReview.length > BREAK_GLASS_ITEMS)
-    blocks.push(
-      context(`…and ${toReview.length - BREAK_GLASS_ITEMS} more; each alert card in the approvers' channel has Acknowledge too.`),
-    );
+function render(listing: Listing, count: number): KnownBlock[] {
+  const blocks: KnownBlock[] = [section(`*${listing.title}*`)];
+  if (listing.total === 0) return [...blocks, context(listing.empty ?? ''), divider()];
+  blocks.push(...listing.items.slice(0, count).flat());
+  if (count < listing.total) blocks.push(context(listing.more(listing.total - count)));
   return [...blocks, divider()];
 }
 
-export function renderHome(content: HomeContent): HomeTab {
+const yours = (hidden: number) => `…and ${hidden} more. Type \`/jit list\` to see all of yours.`;
+
+function breakGlassItems(content: HomeContent, name: (request: AccessRequest) => string): KnownBlock[][] {
+  return content.breakGlassToReview.map((request) => [
+    item(
+      `${mention(request.requesterId)} took *${name(request)}* for ${formatDuration(request.durationMinutes)} ${slackDate(request.breakGlass?.at ?? request.createdAt)}: ${escapeMrkdwn(request.reason)}`.slice(
+        0,
+        2900,
+      ),
+      { actionId: ACTION.acknowledgeBreakGlass, text: 'Acknowledge', value: request.id, style: 'primary' },
+    ),
+  ]);
+}
+
+/** An extension to decide: whose grant, of what, how much longer (and until when), why; Approve and Deny. */
+function extensionItem(request: ActiveRequest, name: string, target: Target | undefined): KnownBlock[] {
+  const ask = request.extension;
+  if (!ask) return [];
+  const required = target?.approvers.required ?? request.requiredApprovals;
+  const count = required > 1 ? ` — ${ask.approvals.length} of ${required} approvals` : '';
+  const until = slackDate(request.endsAt + minutesToMs(ask.minutes));
+  return [
+    item(
+      `:stopwatch: ${mention(request.requesterId)} asks for *${name}* ${formatDuration(ask.minutes)} longer, until ${until}${count}: ${escapeMrkdwn(ask.reason)}`.slice(
+        0,
+        2900,
+      ),
+    ),
+    actions(`extension_${request.id}`, [
+      { actionId: ACTION.approveExtension, text: 'Approve extension', value: request.id, style: 'primary' },
+      { actionId: ACTION.denyExtension, text: 'Deny extension', value: request.id, style: 'danger' },
+    ]),
+  ];
+}
+
+function decisionItem(request: AccessRequest, name: string): KnownBlock[] {
+  return [
+    item(
+      `${mention(request.requesterId)} asks for *${name}* for ${formatDuration(request.durationMinutes)}: ${escapeMrkdwn(request.reason)}`.slice(
+        0,
+        2900,
+      ),
+    ),
+    actions(`decide_${request.id}`, [
+      { actionId: ACTION.approve, text: 'Approve', value: request.id, style: 'primary' },
+      { actionId: ACTION.deny, text: 'Deny', value: request.id, style: 'danger' },
+    ]),
+  ];
+}
+
+const activeItem = (request: GrantedRequest, name: string): KnownBlock[] => [
+  item(
+    `:unlock: *${name}* until ${slackDate(request.endsAt)}${request.state === 'active' && request.ending ? ' — ending now…' : ''}`,
+    request.state === 'active' && request.ending ? undefined : { actionId: ACTION.endAccess, text: 'End access now', value: request.id },
+  ),
+];
+
+const pendingItem = (request: AccessRequest, name: string): KnownBlock[] => [
+  item(
+    `:hourglass_flowing_sand: *${name}* for ${formatDuration(request.durationMinutes)} — ${request.approvals.length} of ${request.requiredApprovals} approvals, times out ${slackDate(request.pendingUntil)}`,
+    { actionId: ACTION.cancel, text: 'Cancel', value: request.id },
+  ),
+];
+
+const adminItem = (request: GrantedRequest, name: string): KnownBlock[] => {
+  const ending = request.state === 'active' && request.ending;
+  return [
+    item(
+      `${mention(request.requesterId)} — *${name}* until ${slackDate(request.endsAt)}${ending ? ' — ending now…' : ''}`,
+      ending
+        ? undefined
+        : {
+            actionId: ACTION.revoke,
+            text: 'Revoke',
+            value: request.id,
+            style: 'danger',
+            confirm: { title: 'Revoke access?', text: 'The membership is removed at once.', confirm: 'Revoke', deny: 'Cancel' },
+          },
+    ),
+  ];
+};
+
+/** The tab's lists, in the order shown: break-glass to review first, where there is any. */
+function listingsOf(content: HomeContent): Listing[] {
   const name = (request: AccessRequest) => escapeMrkdwn(targetName(content.targetOf(request), request));
-  const blocks: KnownBlock[] = [
+  const listings: Listing[] = [
+    {
+      title: ':rotating_light: Break-glass to review',
+      items: breakGlassItems(content, name),
+      total: content.breakGlassToReview.length,
+      more: (hidden) => `…and ${hidden} more; each alert card in the approvers' channel has Acknowledge too.`,
+    },
+    {
+      title: 'Your active access',
+      empty: 'No active access.',
+      items: content.myActive.map((request) => activeItem(request, name(request))),
+      total: content.myActive.length,
+      more: yours,
+    },
+    {
+      title: 'Your pending requests',
+      empty: 'Nothing waiting.',
+      items: content.myPending.map((request) => pendingItem(request, name(request))),
+      total: content.myPending.length,
+      more: yours,
+    },
+    {
+      title: 'Waiting for your decision',
+      empty: 'Nothing to decide.',
+      items: content.awaitingMe.map((request) => decisionItem(request, name(request))),
+      total: content.awaitingMe.length,
+      more: (hidden) => `…and ${hidden} more; each card in the approvers' channel has Approve and Deny too.`,
+    },
+    {
+      title: ':stopwatch: Extensions waiting for your decision',
+      items: content.extensionsAwaitingMe.map((request) => extensionItem(request, name(request), content.targetOf(request))),
+      total: content.extensionsAwaitingMe.length,
+      more: (hidden) => `…and ${hidden} more; each waits in its request's thread, with Approve extension and Deny extension.`,
+    },
+  ];
+  if (content.isAdmin)
+    listings.push({
+      title: 'All active access (admin)',
+      empty: 'Nobody holds access right now.',
+      items: content.allActive.map((request) => adminItem(request, name(request))),
+      total: Math.max(content.allActiveCount, content.allActive.length),
+      more: (hidden) => `…and ${hidden} more.`,
+    });
+  return listings.filter(shown);
+}
+
+export function renderHome(content: HomeContent): HomeTab {
+  const top: KnownBlock[] = [
     header('Just-in-time access'),
     context('Type `/jit` to ask for access, `/jit list` for your requests, `/jit help` for help.'),
     divider(),
-    ...breakGlassToReview(content, name),
-    ...list('Your active access', 'No active access.', content.myActive, (request) =>
-      item(
-        `:unlock: *${name(request)}* until ${slackDate(request.endsAt)}${request.ending ? ' — ending now…' : ''}`,
-        request.ending
-          ? undefined
-          : {
-              actionId: ACTION.endAccess,
-              text: 'End access now',
-              value: request.id,
-            },
-      ),
-    ),
-    divider(),
-    ...list('Your pending requests', 'Nothing waiting.', content.myPending, (request) =>
-      item(
-        `:hourglass_flowing_sand: *${name(request)}* for ${formatDuration(request.durationMinutes)} — ${request.approvals.length} of ${request.requiredApprovals} approvals, times out ${slackDate(request.pendingUntil)}`,
-        {
-          actionId: ACTION.cancel,
-          text: 'Cancel',
-          value: request.id,
-        },
-      ),
-    ),
-    divider(),
-    ...list('Waiting for your decision', 'Nothing to decide.', content.awaitingMe, (request) => [
-      item(
-        `${mention(request.requesterId)} asks for *${name(request)}* for ${formatDuration(request.durationMinutes)}: ${escapeMrkdwn(request.reason)}`.slice(
-          0,
-          2900,
-        ),
-      ),
-      actions(`decide_${request.id}`, [
-        { actionId: ACTION.approve, text: 'Approve', value: request.id, style: 'primary' },
-        { actionId: ACTION.deny, text: 'Deny', value: request.id, style: 'danger' },
-      ]),
-    ]),
   ];
-  if (content.isAdmin) {
-    blocks.push(
-      divider(),
-      ...list(
-        'All active access (admin)',
-        'Nobody holds access right now.',
-        content.allActive,
-        (request) =>
-          item(
-            `${mention(request.requesterId)} — *${name(request)}* until ${slackDate(request.endsAt)}${request.ending ? ' — ending now…' : ''}`,
-            request.ending
-              ? undefined
-              : {
-                  actionId: ACTION.revoke,
-                  text: 'Revoke',
-                  value: request.id,
-                  style: 'danger',
-                  confirm: { title: 'Revoke access?', text: 'The membership is removed at once.', confirm: 'Revoke', deny: 'Cancel' },
-                },
-          ),
-        content.allActiveCount,
-      ),
-    );
-  }
+  const listings = listingsOf(content);
+  // Each list's heading, its line when empty and the divider after it (none after the last) come first; the
+  // items, and the "more" lines of the lists cut short, share the rest.
+  const fixed = top.length + listings.reduce((sum, listing) => sum + 2 + (listing.total === 0 ? 1 : 0), 0) - 1;
+  const counts = shareRoom(listings, HOME_BLOCK_LIMIT - fixed);
+  const blocks = [...top, ...listings.flatMap((listing, index) => render(listing, counts[index] ?? 0))];
+  blocks.pop();
   return { type: 'home', blocks };
 }

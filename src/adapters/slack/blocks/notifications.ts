@@ -2,6 +2,7 @@
 
 import type { KnownBlock } from '@slack/types';
 import { type AccessRequest, type DeniedRequest, type FailedRequest, isGranted } from '../../../domain/access-request.js';
+import type { ApproverRoster } from '../../../domain/approvers.js';
 import { changeOf } from '../../../domain/change-record.js';
 import { formatDuration } from '../../../domain/duration.js';
 import { mayOfferExtension } from '../../../domain/extension.js';
@@ -11,6 +12,7 @@ import type { Target } from '../../../domain/policy.js';
 import { ACTION } from '../ids.js';
 import { actions, type ButtonSpec, context, section } from './block-elements.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
+import { renderEscalationNotice, renderReminder } from './reminders.js';
 import { requestAgainActions } from './request-again.js';
 import { type Rendered, targetName } from './request-card.js';
 import { changeClosedLine, changeTroubleLine, endedBecause, failureForPeople, statusLine } from './request-status.js';
@@ -87,12 +89,16 @@ function cleanupLine(request: FailedRequest): string {
   }
 }
 
-/** The news for a thread reply (everyone involved) — undefined when the card's update says it all. */
+/**
+ * The news for a thread reply (everyone involved) — undefined when the card's update says it all. `approvers`:
+ * the roster read for this news (who left Slack), for a reminder's mentions.
+ */
 export function renderThreadNews(
   request: AccessRequest,
   news: NewsKind,
   target: Target | undefined,
   boundary?: BoundarySetup,
+  approvers?: ApproverRoster,
 ): Rendered | undefined {
   const who = mention(request.requesterId);
   switch (news) {
@@ -212,6 +218,10 @@ export function renderThreadNews(
         blocks: [section(`:white_check_mark: Break-glass by ${who} acknowledged by ${mention(review.by)}.`)],
       };
     }
+    case 'reminder':
+      return renderReminder(request, target, approvers);
+    case 'escalated':
+      return renderEscalationNotice(request, target);
     // The card, updated in place, says it all; the break-glass alerts are cards of their own.
     case 'break_glass':
     case 'break_glass_unreviewed':
@@ -342,7 +352,9 @@ export function renderDirectNews(
         blocks: [section(`:white_check_mark: Your break-glass access to *${name}* was acknowledged by ${mention(review.by)}.`)],
       };
     }
-    // The receipt, updated in place, says it all; the approvers' troubles are theirs to hear about.
+    // The receipt, updated in place, says it all; the approvers' troubles and reminders are theirs to hear about.
+    case 'reminder':
+    case 'escalated':
     case 'extension_requested':
     case 'extension_approval_recorded':
     case 'break_glass':

@@ -56,6 +56,8 @@ export function refusalText(refusal: ChangeRefusal, doing = 'approve this reques
       return `Nothing changed: this break-glass was already acknowledged by ${mention(refusal.reviewedBy)} ${slackDate(refusal.reviewedAt)}.`;
     case 'not_an_approver':
       return 'Only the approvers listed for this target in the policy, and the members of its approver groups, can decide on it.';
+    case 'not_yet_escalated':
+      return `You may decide on this request once it escalates to you, ${slackDate(refusal.at)}, if nobody has decided by then.`;
     case 'already_approved':
       return 'You have already approved this request; it needs another approver too.';
     case 'pending_timeout_passed':

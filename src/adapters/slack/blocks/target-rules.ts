@@ -4,6 +4,7 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Target } from '../../../domain/policy.js';
+import { reminderIntervalMinutes } from '../../../domain/reminders.js';
 import type { TargetExplanation, TargetRules, UnknownTarget } from '../../../domain/target-rules.js';
 import { context, section } from './block-elements.js';
 import { channelLink, clip, escapeMrkdwn, groupMention, mention } from './mrkdwn.js';
@@ -21,6 +22,18 @@ function approversLine({ approvers }: TargetRules): string {
   const people = [...approvers.users.map(mention), ...approvers.groups.map((group) => `a member of ${groupMention(group)}`)];
   const needed = approvers.required === 1 ? 'one approval' : `${approvers.required} approvals from different approvers`;
   return `*Who may approve:* ${people.join(', ')} — in ${channelLink(approvers.channel)}. It takes ${needed}, never your own.`;
+}
+
+/** The waits between reminders, as the policy doubles them: "15m, then 30m later, 1h later, and so on". */
+function remindersLine({ remindAfterMinutes }: TargetRules): string | undefined {
+  if (remindAfterMinutes === undefined) return undefined;
+  const [first, second, third] = [0, 1, 2].map((sent) => formatDuration(reminderIntervalMinutes(remindAfterMinutes, sent)));
+  return `*Reminders:* while a request waits, its approvers are reminded in the card's thread after ${first}, then ${second} later, ${third} later, and so on.`;
+}
+
+function escalationLine({ escalate }: TargetRules): string | undefined {
+  if (!escalate) return undefined;
+  return `*Escalation:* if nobody has decided after ${formatDuration(escalate.afterMinutes)}, ${escalate.users.map(mention).join(', ')} may approve or deny it too, and ${escalate.users.length === 1 ? 'is' : 'are'} told so.`;
 }
 
 function durationLine({ durations }: TargetRules): string {
@@ -67,6 +80,8 @@ function renderRules(rules: TargetRules): TargetRulesReply {
   const title = `*${name}* (\`${escapeMrkdwn(target.id)}\`)${target.description ? `\n${escapeMrkdwn(clip(target.description, 300))}` : ''}`;
   const lines = [
     approversLine(rules),
+    remindersLine(rules),
+    escalationLine(rules),
     durationLine(rules),
     eligibilityLine(rules),
     `*Unanswered requests* time out after ${formatDuration(rules.pendingTimeoutMinutes)}.`,

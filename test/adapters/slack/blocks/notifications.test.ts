@@ -6,7 +6,10 @@ import { NEWS_KINDS, type NewsKind } from '../../../../src/domain/news.js';
 import { actionIds, blockTexts, blockTypes, buttons } from '../../../support/block-kit.js';
 import { makeTarget, REQUESTER, requestIn } from '../../../support/fixtures.js';
 
-const target = makeTarget({ boundary: { managedGroup: 'prod <ssh> & co', targetIds: [] } });
+const target = makeTarget({
+  boundary: { managedGroup: 'prod <ssh> & co', targetIds: [] },
+  approvers: { channel: 'C0APPROVALS', users: ['U0MANAGER1'], required: 1, escalate: { afterMinutes: 60, users: ['U0DIRECTOR1'] } },
+});
 
 /** The request as it stands when each kind of news is told. */
 const REQUEST_FOR: Record<NewsKind, AccessRequest> = {
@@ -47,6 +50,8 @@ const REQUEST_FOR: Record<NewsKind, AccessRequest> = {
     extension: { minutes: 30, reason: 'More', askedAt: 0, approvals: [], decision: { result: 'denied', by: 'U0MANAGER1', at: 0 } },
   }),
   extension_failed: requestIn('active'),
+  reminder: requestIn('pending', { remindAt: 45 * 60_000, remindersSent: 1 }),
+  escalated: requestIn('pending', { escalatedAt: 60 * 60_000 }),
 };
 
 const told = (render: typeof renderThreadNews) => NEWS_KINDS.filter((news) => render(REQUEST_FOR[news], news, target) !== undefined);
@@ -69,6 +74,8 @@ describe('the news in the card thread and the requester DM', () => {
       'change_failing',
       'extension_failed',
       'break_glass_reviewed',
+      'reminder',
+      'escalated',
     ]);
   });
 

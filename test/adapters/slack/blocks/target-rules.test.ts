@@ -55,6 +55,21 @@ describe('/jit why for a target in the policy', () => {
     ],
     ['an extension granted at once', { extension: { maxTotalMinutes: 480, approval: 'auto' } }, 'extended, granted at once, up to 8h'],
     [
+      'reminders at doubling intervals',
+      { remindAfterMinutes: 15 },
+      "*Reminders:* while a request waits, its approvers are reminded in the card's thread after 15m, then 30m later, 1h later, and so on.",
+    ],
+    [
+      'an escalation',
+      { escalate: { afterMinutes: 60, users: ['U0DIRECTOR1'] } },
+      '*Escalation:* if nobody has decided after 1h, <@U0DIRECTOR1> may approve or deny it too, and is told so.',
+    ],
+    [
+      'an escalation to several people',
+      { escalate: { afterMinutes: 90, users: ['U0DIRECTOR1', 'U0CTO00001'] } },
+      'after 1h30m, <@U0DIRECTOR1>, <@U0CTO00001> may approve or deny it too, and are told so.',
+    ],
+    [
       'break-glass',
       { breakGlass: { maxMinutes: 60, alertChannel: 'C0SECURITY' } },
       '*Break-glass:* you may grant yourself up to 1h at once; the approvers and <#C0SECURITY> are alerted',
@@ -69,6 +84,13 @@ describe('/jit why for a target in the policy', () => {
     expect(text).not.toContain('Extension');
     expect(text).not.toContain('Break-glass');
     expect(text).not.toContain('subteam');
+    expect(text).not.toContain('Reminders');
+    expect(text).not.toContain('Escalation');
+  });
+
+  it('says who may approve, then who is reminded and added when they do not answer', () => {
+    const lines = texts({ ...RULES, remindAfterMinutes: 15, escalate: { afterMinutes: 60, users: ['U0DIRECTOR1'] } })[1]?.split('\n') ?? [];
+    expect(lines.slice(0, 3).map((line) => line.split(':*')[0])).toEqual(['*Who may approve', '*Reminders', '*Escalation']);
   });
 });
 

@@ -28,6 +28,7 @@ describe('Cancel, End access now and Revoke', () => {
       allActive: [],
       allActiveCount: 0,
       breakGlassToReview: [],
+      extensionsAwaitingMe: [],
       targetOf: () => TARGET,
     };
     await homeWith(harness, { ...base, myActive: [grantedIn()] });
@@ -46,6 +47,7 @@ describe('Cancel, End access now and Revoke', () => {
       allActive: [],
       allActiveCount: 0,
       breakGlassToReview: [],
+      extensionsAwaitingMe: [],
       targetOf: () => TARGET,
     };
     await homeWith(harness, { ...base, myPending: [requestIn('pending')] });
