@@ -42,13 +42,16 @@ export const REPLICAS = 'PostgreSQL, 2 replicas';
 
 // ── which parts run ─────────────────────────────────────────────────────────────────────────────────────
 
-export const PARTS = ['sqlite', 'replicas', 'throttle', 'boundary'] as const;
+export const PARTS = ['sqlite', 'replicas', 'throttle', 'boundary', 'interactions'] as const;
 export type Part = (typeof PARTS)[number];
 
-/** JIT_BENCH_ONLY (comma-separated parts) re-runs some parts without the rest; all of them by default. */
-export function selected(part: Part): boolean {
+/**
+ * JIT_BENCH_ONLY (comma-separated parts) re-runs some parts without the rest; without it, every part that
+ * belongs to the full run (`inFullRun`; the others repeat figures of the full run's parts).
+ */
+export function selected(part: Part, { inFullRun = true }: { inFullRun?: boolean } = {}): boolean {
   const only = process.env.JIT_BENCH_ONLY;
-  if (!only) return true;
+  if (!only) return inFullRun;
   const wanted = only.split(',').map((name) => name.trim());
   const unknown = wanted.filter((name) => !(PARTS as readonly string[]).includes(name));
   if (unknown.length > 0) throw new Error(`JIT_BENCH_ONLY: unknown part ${unknown.join(', ')} (parts: ${PARTS.join(', ')})`);
