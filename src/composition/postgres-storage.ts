@@ -2,6 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { AuditChainer } from '../adapters/postgres/audit-chainer.js';
 import { aloneAmongReplicas, isReachable, openPool } from '../adapters/postgres/database.js';
 import { type JobListener, listenForJobs } from '../adapters/postgres/job-notifications.js';
 import { PostgresJobQueue } from '../adapters/postgres/job-queue.js';
@@ -13,8 +14,8 @@ import type { Logger } from '../logger.js';
 import type { SharedTask, Storage } from './storage.js';
 
 // Connections per replica (and one more for LISTEN): 32 job slots each run one query at a time, a sweep writes
-// a batch in one statement (and decides up to 8 lost races again at once), and a sweep or reconciliation in
-// progress holds one for its lock.
+// a batch in one statement (and decides up to 8 lost races again at once), a sweep or reconciliation in
+// progress holds one for its lock, and the audit chainer runs one statement at a time.
 const POOL_SIZE = 20;
 
 // Advisory lock keys: any fixed numbers, as long as nothing else in the database takes the same ones (the
@@ -41,9 +42,15 @@ export async function openPostgres(url: string, log: Logger): Promise<Storage> {
   await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.query('SELECT 1')));
   const replica = replicaName();
   log.info({ replica }, 'sharing PostgreSQL with any other replicas');
+  // Links the audit events of this replica's changes onto the chain right after each, and whatever another
+  // replica left waiting, from now on (audit-chainer.ts).
+  const chainer = new AuditChainer(pool, {
+    onError: (error) => log.error({ err: error }, 'chaining the audit events failed; trying again'),
+  });
+  chainer.start();
   let listener: JobListener | undefined;
   return {
-    requests: new PostgresRequestRepository(pool),
+    requests: new PostgresRequestRepository(pool, { onWritten: () => chainer.kick() }),
     jobs: new PostgresJobQueue(pool, replica),
     messages: new PostgresSlackMessageStore(pool),
     isWritable: () => isReachable(pool),
@@ -55,6 +62,7 @@ export async function openPostgres(url: string, log: Logger): Promise<Storage> {
     recoverLeases: async () => 0,
     alone: (task, work) => aloneAmongReplicas(pool, TASK_LOCKS[task], work),
     close: async () => {
+      await chainer.stop();
       await listener?.close();
       await pool.end();
     },

@@ -8,7 +8,6 @@ import { auditBody } from '../sql/audit-chain.js';
 import { type RequestRow, requestRow } from '../sql/request-columns.js';
 import { type DecisionRow, type GrantRow, toRequest } from '../sql/rows.js';
 import type { PostgresPool } from './database.js';
-import { JOBS_CHANNEL } from './job-notifications.js';
 import {
   type AuditValues,
   type DecisionValues,
@@ -21,8 +20,19 @@ import { arraysOf, type Statement } from './statement.js';
 
 type HydratedRow = { request: RequestRow; decisions: DecisionRow[]; grant_row: GrantRow | null };
 
+export interface RequestRepositoryOptions {
+  /**
+   * Called after each write that stored a change, whose audit event now waits to be chained: the replica's
+   * chainer (`AuditChainer.kick`). Without it, the events wait for a chainer elsewhere.
+   */
+  onWritten?: () => void;
+}
+
 export class PostgresRequestRepository implements RequestRepository {
-  constructor(private readonly pool: PostgresPool) {}
+  constructor(
+    private readonly pool: PostgresPool,
+    private readonly options: RequestRepositoryOptions = {},
+  ) {}
 
   async create(opened: Transition, now: number): Promise<void> {
     await this.write(SQL.create, { ...recordValues(opened.request.id, opened, now), ...requestRow(opened.request) });
@@ -65,13 +75,13 @@ export class PostgresRequestRepository implements RequestRepository {
           })),
         ),
         now,
-        channel: JOBS_CHANNEL,
         jobChanges: jobs.map(({ change }) => change),
         jobKinds: jobs.map(({ job }) => job.kind),
         jobEvents: jobs.map(({ job }) => job.event ?? null),
       }),
     );
     const written = new Set(result.rows[0]?.written ?? []);
+    if (written.size > 0) this.options.onWritten?.();
     return changes.map(({ previous }) => written.has(previous.id));
   }
 
@@ -137,7 +147,9 @@ export class PostgresRequestRepository implements RequestRepository {
 
   private async write<Values>(sql: Statement<Values>, values: Values): Promise<boolean> {
     const result = await this.pool.query<{ written: boolean }>(sql.bind(values));
-    return result.rows[0]?.written === true;
+    const written = result.rows[0]?.written === true;
+    if (written) this.options.onWritten?.();
+    return written;
   }
 }
 
@@ -148,7 +160,6 @@ function recordValues(requestId: string, change: Transition, now: number): Recor
     now,
     jobKinds: jobs.map((job) => job.kind),
     jobEvents: jobs.map((job) => job.event ?? null),
-    channel: JOBS_CHANNEL,
     ...auditValues(requestId, change, now),
   };
 }
