@@ -7,8 +7,9 @@ import { type AccessRequest, fieldsOf, type RequestFields, type RequestState, ty
 import { auditBody } from '../sql/audit-chain.js';
 import { type RequestRow, requestRow } from '../sql/request-columns.js';
 import { type DecisionRow, type GrantRow, toRequest } from '../sql/rows.js';
-import type { PostgresPool } from './database.js';
+import type { PostgresClient, PostgresPool } from './database.js';
 import {
+  type ApplyValues,
   type AuditValues,
   type DecisionValues,
   type GrantEndValues,
@@ -151,6 +152,17 @@ export class PostgresRequestRepository implements RequestRepository {
     if (written) this.options.onWritten?.();
     return written;
   }
+}
+
+/**
+ * Runs a decision's statements (read the request, apply the change) once on `client`, changing nothing, so that
+ * its connection has them parsed and planned, and the tables they touch described, before a burst of clicks
+ * needs them. Every write of `apply` hangs on the request row it locks by id: with every value null it finds no
+ * row and writes nothing.
+ */
+export async function prepareDecision(client: PostgresClient): Promise<void> {
+  await client.query(SQL.find.bind({ id: '' }));
+  await client.query(SQL.apply.bind(Object.fromEntries(SQL.apply.names.map((name) => [name, null])) as unknown as ApplyValues));
 }
 
 function recordValues(requestId: string, change: Transition, now: number): RecordValues {
