@@ -13,12 +13,11 @@ import {
   approve,
   confirmGrant,
   journalGrantCall,
-  openRequest,
   type Transition,
   type TransitionResult,
 } from '../../../src/domain/access-request.js';
 import { postgresAuditTrail } from '../../support/audit-and-jobs.js';
-import { APPROVER_1, makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
+import { APPROVER_1, makeTarget, opening, T0 } from '../../support/fixtures.js';
 import { migratedDatabaseForThisTest } from '../../support/postgres.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -27,19 +26,6 @@ const target = makeTarget();
 function must(result: TransitionResult): Transition {
   if (!result.ok) throw new Error(`transition refused: ${result.code}`);
   return result;
-}
-
-function opening(id: string) {
-  return openRequest({
-    id,
-    requesterId: REQUESTER,
-    principalId: `principal-${id}`,
-    target,
-    reason: 'Investigating INC-42',
-    durationMinutes: 60,
-    pendingTimeoutMinutes: 240,
-    now: T0,
-  });
 }
 
 /** The changes of a request from its opening to its grant, each decided on the one before. */
@@ -56,7 +42,9 @@ async function count(pool: PostgresPool, table: 'audit_events' | 'audit_pending'
 }
 
 async function openMany(requests: PostgresRequestRepository, howMany: number, prefix = 'req_'): Promise<Transition[]> {
-  const opened = Array.from({ length: howMany }, (_, index) => opening(`${prefix}${String(index).padStart(3, '0')}`));
+  const opened = Array.from({ length: howMany }, (_, index) =>
+    opening(`${prefix}${String(index).padStart(3, '0')}`, target, { principalId: `principal-${index}` }),
+  );
   for (const transition of opened) await requests.create(transition, T0);
   return opened;
 }
@@ -91,7 +79,7 @@ describe('the audit chainer', () => {
     for (const chainer of chainers) chainer.start();
     const opened = await Promise.all(
       Array.from({ length: 40 }, async (_, index) => {
-        const transition = opening(`req_${String(index).padStart(3, '0')}`);
+        const transition = opening(`req_${String(index).padStart(3, '0')}`, target, { principalId: `principal-${index}` });
         await replicas[index % 2]?.create(transition, T0);
         return transition;
       }),

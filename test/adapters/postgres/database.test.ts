@@ -4,7 +4,7 @@ import { PostgresJobQueue, prepareClaim } from '../../../src/adapters/postgres/j
 import { PostgresRequestRepository, prepareDecision } from '../../../src/adapters/postgres/request-repository.js';
 import { PostgresSlackMessageStore } from '../../../src/adapters/postgres/slack-message-refs.js';
 import { openRequest } from '../../../src/domain/access-request.js';
-import { makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
+import { makeTarget, opening, REQUESTER, T0 } from '../../support/fixtures.js';
 import { databaseForThisTest, migratedDatabaseForThisTest } from '../../support/postgres.js';
 
 describe('the PostgreSQL pool', () => {
@@ -90,16 +90,7 @@ describe('prepared statements during a rolling upgrade', () => {
 describe('PostgresSlackMessageStore', () => {
   it('remembers where each message about a request was posted, the latest one winning', async () => {
     const { pool } = await migratedDatabaseForThisTest();
-    const opened = openRequest({
-      id: 'req_A',
-      requesterId: REQUESTER,
-      target: makeTarget(),
-      reason: 'Investigating INC-42',
-      durationMinutes: 60,
-      pendingTimeoutMinutes: 240,
-      now: T0,
-    });
-    await new PostgresRequestRepository(pool).create(opened, T0);
+    await new PostgresRequestRepository(pool).create(opening('req_A'), T0);
     const messages = new PostgresSlackMessageStore(pool);
     expect(await messages.find('req_A', 'card')).toBeUndefined();
     await messages.save('req_A', 'card', { channel: 'C0APPROVALS', ts: '1790000000.000100' }, T0);
@@ -107,20 +98,13 @@ describe('PostgresSlackMessageStore', () => {
     expect(await messages.find('req_A', 'card')).toEqual({ channel: 'C0APPROVALS', ts: '1790000000.000200' });
     expect(await messages.find('req_A', 'receipt')).toBeUndefined();
   });
+});
 
+describe('preparing the frequent statements', () => {
   it('prepares a decision’s statements and the job claim on a connection, changing nothing', async () => {
     const database = await migratedDatabaseForThisTest();
     const { pool } = database;
-    const opened = openRequest({
-      id: 'req_A',
-      requesterId: REQUESTER,
-      target: makeTarget(),
-      reason: 'Investigating INC-42',
-      durationMinutes: 60,
-      pendingTimeoutMinutes: 240,
-      now: T0,
-    });
-    await new PostgresRequestRepository(pool).create(opened, T0);
+    await new PostgresRequestRepository(pool).create(opening('req_A'), T0);
     const tables = ['requests', 'decisions', 'grants', 'jobs', 'audit_pending', 'audit_events'];
     const counts = () => pool.query(`SELECT ${tables.map((table) => `(SELECT COUNT(*) FROM ${table}) AS ${table}`).join(', ')}`);
     const before = (await counts()).rows;
