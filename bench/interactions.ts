@@ -4,10 +4,14 @@
 import { type BotProcess, spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { APPROVALS } from '../simulators/policies.js';
 import { addPerson, crowdMember, PEOPLE, type Simulators } from '../simulators/sandbox.js';
+import { describeSamples, type LockWaitSampler, sampleLockWaits } from './lock-waits.js';
 import { BOT_ENV, CONCURRENT, mb, ms, pause, percentile, perReplica, record, SEQUENTIAL } from './measure.js';
 
-/** `replicas` bots against `sims`, each figure recorded under `setup`; the bots are killed at the end. */
-export async function benchInteractions(sims: Simulators, replicas: number, setup: string): Promise<void> {
+/**
+ * `replicas` bots against `sims`, each figure recorded under `setup`; the bots are killed at the end. With
+ * `databaseUrl` (PostgreSQL), what the bots' sessions wait on is sampled from the Approve clicks to the last grant.
+ */
+export async function benchInteractions(sims: Simulators, replicas: number, setup: string, databaseUrl?: string): Promise<void> {
   const crowd = Array.from({ length: CONCURRENT }, (_, index) => crowdMember(index));
   for (const person of crowd) addPerson(sims, person);
 
@@ -60,6 +64,7 @@ export async function benchInteractions(sims: Simulators, replicas: number, setu
     if (entry.method === 'POST' && reference) grantSentAt.set(reference.split('/').pop() ?? '', performance.now());
   };
   const clickedAt = new Map<string, number>();
+  const sampler: LockWaitSampler | undefined = databaseUrl ? await sampleLockWaits(databaseUrl) : undefined;
   mark = sims.slack.envelopes.length;
   await Promise.all(
     cards.map((card, index) => {
@@ -80,6 +85,13 @@ export async function benchInteractions(sims: Simulators, replicas: number, setu
     setup,
   );
   await sims.slack.waitFor(() => grantSentAt.size >= CONCURRENT, 30_000, 'the grants');
+  if (sampler)
+    record(
+      `database sessions from the ${CONCURRENT} Approve clicks to the last grant, sampled every 5 ms: running or waiting on`,
+      describeSamples(await sampler.stop()),
+      'few lock waits',
+      setup,
+    );
   // Cards and requesters pair up by the order the cards were posted, which is the order of submission.
   const toGrant = crowd.flatMap((person) => {
     const sent = grantSentAt.get(person.entra);

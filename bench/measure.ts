@@ -8,6 +8,7 @@ import type { GraphSimulator } from '../simulators/graph/graph-simulator.js';
 import { APPROVALS, MANAGERS, MEMBER_GROUP, policyYaml, prodDb } from '../simulators/policies.js';
 import { createDatabase, type RunningPostgres, startPostgres, type TestDatabase } from '../simulators/postgres-server.js';
 import { addPerson, crowdMember, PEOPLE, type Simulators } from '../simulators/sandbox.js';
+import { chainPending } from '../src/adapters/postgres/audit-chainer.js';
 import { openPool } from '../src/adapters/postgres/database.js';
 import { findPostgresMigrationsDirectory, migrate as migratePostgres } from '../src/adapters/postgres/migrations.js';
 import { PostgresRequestRepository } from '../src/adapters/postgres/request-repository.js';
@@ -42,13 +43,16 @@ export const REPLICAS = 'PostgreSQL, 2 replicas';
 
 // ── which parts run ─────────────────────────────────────────────────────────────────────────────────────
 
-export const PARTS = ['sqlite', 'replicas', 'throttle', 'boundary'] as const;
+export const PARTS = ['sqlite', 'replicas', 'throttle', 'boundary', 'interactions'] as const;
 export type Part = (typeof PARTS)[number];
 
-/** JIT_BENCH_ONLY (comma-separated parts) re-runs some parts without the rest; all of them by default. */
-export function selected(part: Part): boolean {
+/**
+ * JIT_BENCH_ONLY (comma-separated parts) re-runs some parts without the rest; without it, every part that
+ * belongs to the full run (`inFullRun`; the others repeat figures of the full run's parts).
+ */
+export function selected(part: Part, { inFullRun = true }: { inFullRun?: boolean } = {}): boolean {
   const only = process.env.JIT_BENCH_ONLY;
-  if (!only) return true;
+  if (!only) return inFullRun;
   const wanted = only.split(',').map((name) => name.trim());
   const unknown = wanted.filter((name) => !(PARTS as readonly string[]).includes(name));
   if (unknown.length > 0) throw new Error(`JIT_BENCH_ONLY: unknown part ${unknown.join(', ')} (parts: ${PARTS.join(', ')})`);
@@ -215,8 +219,8 @@ const SEED_CONNECTIONS = 8;
 
 /**
  * PostgreSQL with `count` grants seeded once, through the repository, into a template database; each run gets
- * a copy of it. Seeding 10,000 grants takes about a minute here (30,000 transactions, each appending to the
- * one audit chain), too long to repeat for every run.
+ * a copy of it. Seeding 10,000 grants takes about a minute here (30,000 transactions, and their audit events
+ * chained), too long to repeat for every run.
  */
 export class SeededPostgres {
   private constructor(
@@ -241,6 +245,8 @@ export class SeededPostgres {
           for (let index = next++; index < count; index = next++) await seedOne(requests, plan, index);
         };
         await Promise.all(Array.from({ length: SEED_CONNECTIONS }, worker));
+        // Chained now, as the bots' chainers would have done by then, so that no run starts by chaining 30,000.
+        await chainPending(pool);
         await pool.query(NOTIFICATIONS_SENT);
         // Statistics, as autovacuum keeps them on a database in use, and each copy inherits them. Without them
         // the planner takes the 10,000 rows written since the tables were created for none, and chose to walk

@@ -2,6 +2,7 @@
 // latency with the envelopes spread over both sockets, approve click → grant request at Graph, and 10,000 grants
 // ending in one minute; then the same minute with one replica killed (kill -9) as the ends start coming due.
 
+import type { TestDatabase } from '../simulators/postgres-server.js';
 import { startSimulators } from '../simulators/sandbox.js';
 import { benchInteractions } from './interactions.js';
 import { GRANTS, MINUTE, ms, POLICY, percentile, REPLICAS, record, type SeededPostgres, seconds } from './measure.js';
@@ -12,17 +13,21 @@ const REPLICA_COUNT = 2;
 const KILL_AFTER_MS = 5000;
 
 export async function benchReplicas(postgres: SeededPostgres): Promise<void> {
-  const database = await postgres.empty();
+  await benchReplicaInteractions(await postgres.empty());
+  reportMinute(REPLICAS, await revocationRun({ postgres, replicas: REPLICA_COUNT, count: GRANTS, spreadMs: MINUTE }));
+  killed(await revocationRun({ postgres, replicas: REPLICA_COUNT, count: GRANTS, spreadMs: MINUTE, killAfterMs: KILL_AFTER_MS }));
+}
+
+/** The interactions of two replicas sharing `database` (empty), which is dropped afterwards. */
+export async function benchReplicaInteractions(database: TestDatabase): Promise<void> {
   const sims = await startSimulators({ policy: POLICY, databaseUrl: database.url });
   try {
-    await benchInteractions(sims, REPLICA_COUNT, REPLICAS);
+    await benchInteractions(sims, REPLICA_COUNT, REPLICAS, database.url);
   } finally {
     await sims.slack.stop();
     await sims.graph.stop();
     await database.drop();
   }
-  reportMinute(REPLICAS, await revocationRun({ postgres, replicas: REPLICA_COUNT, count: GRANTS, spreadMs: MINUTE }));
-  killed(await revocationRun({ postgres, replicas: REPLICA_COUNT, count: GRANTS, spreadMs: MINUTE, killAfterMs: KILL_AFTER_MS }));
 }
 
 function killed(run: RevocationRun): void {

@@ -61,8 +61,8 @@ export interface RequestRepository {
   apply(previous: AccessRequest, change: Transition, now: number, options?: { completeJob?: JobLease }): Promise<boolean>;
   /**
    * Changes that time alone makes (see `isTimedChange`), each a compare-and-set of its own as `apply`, all at
-   * once: on PostgreSQL one round trip and one turn at the audit chain for the lot, their events chained in the
-   * order given. Whether each was written, in that order.
+   * once: on PostgreSQL one round trip for the lot, their events stored, and so chained, in the order given.
+   * Whether each was written, in that order.
    */
   applyAll(changes: readonly DecidedChange[], now: number): Promise<boolean[]>;
   listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]>;

@@ -3,18 +3,21 @@
 // edited or deleted. --break-glass keeps the break-glass requests only: each one's events, its review among them.
 // Reads the SQLite file named by --database; else the PostgreSQL at JIT_DATABASE_URL (with the password in
 // JIT_DATABASE_PASSWORD_FILE when it names one); else the SQLite file at JIT_DATABASE, else ./data/jit.sqlite.
+// On PostgreSQL, the events a chainer has not linked onto the chain yet (a moment after their change) come
+// last, without seq and hash; --verify checks them against their requests, and exits 1 if they have waited so
+// long that no replica can be chaining.
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readAuditTrail as readPostgresTrail, verifyAuditChain as verifyPostgresChain } from '../adapters/postgres/audit-trail.js';
 import { openPool } from '../adapters/postgres/database.js';
-import type { AuditExportRow, ChainCheck } from '../adapters/sql/audit-chain.js';
+import type { AuditTrailRow, ChainCheck, UnchainedEvents } from '../adapters/sql/audit-chain.js';
 import { readAuditTrail, verifyAuditChain } from '../adapters/sqlite/audit-trail.js';
 import { openDatabase } from '../adapters/sqlite/database.js';
 import { databaseFileFrom, readDatabase } from '../config-database.js';
 
 interface AuditSource {
-  read(range: { since: number | undefined; until: number | undefined }): Promise<AuditExportRow[]>;
+  read(range: { since: number | undefined; until: number | undefined }): Promise<AuditTrailRow[]>;
   verify(): Promise<ChainCheck>;
   close(): Promise<void>;
 }
@@ -62,7 +65,7 @@ function csvField(value: unknown): string {
  * The events of break-glass requests: every `break_glass…` event (taken, alerted again, acknowledged), and the
  * other events of the requests those belong to (the grant, its end), in the trail's order.
  */
-function breakGlassRows(rows: readonly AuditExportRow[]): AuditExportRow[] {
+function breakGlassRows(rows: readonly AuditTrailRow[]): AuditTrailRow[] {
   const marked = new Set(rows.filter((row) => row.action.startsWith('break_glass')).map((row) => row.requestId));
   return rows.filter((row) => row.requestId !== null && marked.has(row.requestId));
 }
@@ -72,6 +75,28 @@ function parseDate(name: string, text: string | undefined): number | undefined {
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new Error(`--${name} must be a date such as 2026-01-01 or 2026-01-01T12:00:00Z; got "${text}"`);
   return ms;
+}
+
+function report(check: ChainCheck): number {
+  const waiting = check.unchained;
+  if (!check.ok) {
+    process.stderr.write(`audit trail TAMPERED (${check.rows} rows):\n${check.problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
+    if (waiting?.stuck) process.stderr.write(`${stuck(waiting)}\n`);
+    return 1;
+  }
+  if (waiting?.stuck) {
+    process.stderr.write(`audit trail not whole yet: ${check.rows} rows, hash chain verified; ${stuck(waiting)}\n`);
+    return 1;
+  }
+  const more = waiting
+    ? `; ${waiting.count} more events not chained yet (stored since ${new Date(waiting.oldestAt).toISOString()}), checked against their requests`
+    : '';
+  process.stdout.write(`audit trail intact: ${check.rows} rows, hash chain verified${more}\n`);
+  return 0;
+}
+
+function stuck(waiting: UnchainedEvents): string {
+  return `${waiting.count} events have waited to be chained since ${new Date(waiting.oldestAt).toISOString()}: no replica is chaining them (is one running? its log says why a chainer fails)`;
 }
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -89,15 +114,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (values.format !== 'csv' && values.format !== 'jsonl') throw new Error(`--format must be csv or jsonl; got "${values.format}"`);
   const source = openSource(values.database, env);
   try {
-    if (values.verify) {
-      const check = await source.verify();
-      if (check.ok) {
-        process.stdout.write(`audit trail intact: ${check.rows} rows, hash chain verified\n`);
-        return 0;
-      }
-      process.stderr.write(`audit trail TAMPERED (${check.rows} rows):\n${check.problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
-      return 1;
-    }
+    if (values.verify) return report(await source.verify());
     const read = await source.read({ since: parseDate('since', values.since), until: parseDate('until', values.until) });
     const rows = values['break-glass'] ? breakGlassRows(read) : read;
     if (values.format === 'csv') process.stdout.write(`${CSV_COLUMNS.join(',')}\n`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { chainPending } from '../../src/adapters/postgres/audit-chainer.js';
 import { PostgresRequestRepository } from '../../src/adapters/postgres/request-repository.js';
 import { SqliteRequestRepository } from '../../src/adapters/sqlite/request-repository.js';
 import { approve, openRequest } from '../../src/domain/access-request.js';
@@ -150,7 +151,7 @@ describe('npm run audit', () => {
 });
 
 describe('the audit export on PostgreSQL (JIT_DATABASE_URL)', () => {
-  it('prints and verifies the shared trail, and names an edited row', async () => {
+  async function storedRequest() {
     const database = await migratedDatabaseForThisTest();
     const requests = new PostgresRequestRepository(database.pool);
     const opened = openRequest({
@@ -174,19 +175,47 @@ describe('the audit export on PostgreSQL (JIT_DATABASE_URL)', () => {
       }
     };
     const run = (...args: string[]) => runWith({ JIT_DATABASE_URL: database.url }, ...args);
+    return { pool: database.pool, url: database.url, run, runWith };
+  }
+
+  it('prints and verifies the shared trail, and names an edited row', async () => {
+    const { pool, url: databaseUrl, run, runWith } = await storedRequest();
+    await chainPending(pool);
     expect((await run('--format', 'jsonl')).stdout).toContain('"requestId":"req_PG"');
     expect(await run('--verify')).toMatchObject({ code: 0, stdout: 'audit trail intact: 1 rows, hash chain verified\n' });
 
     // As in Docker Compose: the URL without the password, the password in a secret's file.
-    const url = new URL(database.url);
+    const url = new URL(databaseUrl);
     const passwordFile = join(mkdtempSync(join(tmpdir(), 'jit-audit-')), 'postgres-password');
     writeFileSync(passwordFile, `${decodeURIComponent(url.password)}\n`);
     url.password = '';
     const fromFile = { JIT_DATABASE_URL: url.toString(), JIT_DATABASE_PASSWORD_FILE: passwordFile };
     expect(await runWith(fromFile, '--verify')).toMatchObject({ code: 0, stdout: 'audit trail intact: 1 rows, hash chain verified\n' });
 
-    await database.pool.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
-    await database.pool.query("UPDATE audit_events SET actor = 'U0EVIL0001' WHERE seq = 1");
+    await pool.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
+    await pool.query("UPDATE audit_events SET actor = 'U0EVIL0001' WHERE seq = 1");
     expect(await run('--verify')).toMatchObject({ code: 1, stderr: expect.stringContaining('row 1: its content does not match its hash') });
+  });
+
+  it('prints the events not chained yet last, without seq or hash, and verifies them until they have waited too long', async () => {
+    const { pool, run } = await storedRequest();
+    const printed = (await run('--format', 'csv')).stdout.trim().split('\n');
+    expect(printed).toHaveLength(2);
+    expect(printed[1]).toMatch(/^,2026-11-21T09:00:00\.000Z,req_PG,.*,$/);
+    expect(await run('--verify')).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^audit trail intact: 0 rows, hash chain verified; 1 more events not chained yet \(stored since .+\), checked against their requests\n$/,
+      ),
+    });
+
+    await pool.query('ALTER TABLE audit_pending DISABLE TRIGGER USER');
+    await pool.query('UPDATE audit_pending SET queued_at = queued_at - 3600000');
+    expect(await run('--verify')).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /^audit trail not whole yet: 0 rows, hash chain verified; 1 events have waited to be chained since .+: no replica is chaining them/,
+      ),
+    });
   });
 });

@@ -16,7 +16,21 @@ export function sqliteJobs(db: SqliteDatabase, requestId: string): StoredJob[] {
   return rows.map((row) => toStoredJob(row));
 }
 
-export async function postgresAuditTrail(pool: PostgresPool, requestId: string): Promise<AuditRecord[]> {
-  const result = await pool.query<AuditRow>('SELECT * FROM audit_events WHERE request_id = $1 ORDER BY seq', [requestId]);
-  return result.rows.map(toAuditRecord);
+/** An event of a request on PostgreSQL: chained, or still waiting for a chainer (see audit-chainer.ts). */
+export type PostgresAuditEvent = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'> & { chained: boolean };
+
+/** The request's events in the order of its changes: the chained ones, then those waiting, read in one statement. */
+export async function postgresAuditTrail(pool: PostgresPool, requestId: string): Promise<PostgresAuditEvent[]> {
+  const result = await pool.query<AuditRow & { chained: boolean }>(
+    `SELECT * FROM (
+      SELECT true AS chained, seq AS place, at, request_id, actor, action, state_before, state_after, detail FROM audit_events WHERE request_id = $1
+      UNION ALL
+      SELECT false, id, at, request_id, actor, action, state_before, state_after, detail FROM audit_pending WHERE request_id = $1) events
+    ORDER BY chained DESC, place`,
+    [requestId],
+  );
+  return result.rows.map((row) => {
+    const { seq: _seq, prevHash: _prev, hash: _hash, ...event } = toAuditRecord({ ...row, seq: 0, prev_hash: '', hash: '' });
+    return { ...event, chained: row.chained };
+  });
 }

@@ -3,10 +3,12 @@ import {
   fieldsOf,
   type GrantedRequest,
   isGranted,
+  openRequest,
   parseRequest,
   type RequestFields,
   type RequestIn,
   type RequestState,
+  type Transition,
 } from '../../src/domain/access-request.js';
 import type { Policy, Target } from '../../src/domain/policy.js';
 
@@ -27,6 +29,20 @@ export function makeTarget(overrides: Partial<Target> = {}): Target {
     allowGuests: false,
     ...overrides,
   };
+}
+
+/** The request REQUESTER opens at T0 for `target`, as a store's tests open one: its opening, to store with `create`. */
+export function opening(id: string, target: Target = makeTarget(), overrides: { principalId?: string } = {}): Transition {
+  return openRequest({
+    id,
+    requesterId: REQUESTER,
+    ...overrides,
+    target,
+    reason: 'Investigating INC-42',
+    durationMinutes: 60,
+    pendingTimeoutMinutes: 240,
+    now: T0,
+  });
 }
 
 export function makePolicy(targets: Target[] = [makeTarget()]): Policy {

@@ -15,7 +15,7 @@
 import type { JobLease, JobQueue, StoredJob } from '../../application/ports.js';
 import { JOB_KINDS, type JobKind, jobPriority } from '../../domain/access-request.js';
 import { type JobRow, toStoredJob } from '../sql/rows.js';
-import { type PostgresPool, prepared } from './database.js';
+import { type PostgresClient, type PostgresPool, prepared } from './database.js';
 
 // The database's time in epoch milliseconds, as the bot stores times. statement_timestamp() is when the statement
 // began: one value for every row the statement touches, and stable, so the lease index can use it (the time
@@ -98,6 +98,11 @@ export class PostgresJobQueue implements JobQueue {
     const result = await this.pool.query<{ at: number | null }>(prepared(SQL.next, [now]));
     return result.rows[0]?.at ?? undefined;
   }
+}
+
+/** Runs the claim once on `client` for no kind of job, claiming nothing, so that its connection has it prepared. */
+export async function prepareClaim(client: PostgresClient): Promise<void> {
+  await client.query(prepared(CLAIM, [0, 1, 0, '', []]));
 }
 
 // UPDATE … RETURNING promises no order.

@@ -7,9 +7,9 @@ import { type AccessRequest, fieldsOf, type RequestFields, type RequestState, ty
 import { auditBody } from '../sql/audit-chain.js';
 import { type RequestRow, requestRow } from '../sql/request-columns.js';
 import { type DecisionRow, type GrantRow, toRequest } from '../sql/rows.js';
-import type { PostgresPool } from './database.js';
-import { JOBS_CHANNEL } from './job-notifications.js';
+import type { PostgresClient, PostgresPool } from './database.js';
 import {
+  type ApplyValues,
   type AuditValues,
   type DecisionValues,
   type GrantEndValues,
@@ -21,8 +21,19 @@ import { arraysOf, type Statement } from './statement.js';
 
 type HydratedRow = { request: RequestRow; decisions: DecisionRow[]; grant_row: GrantRow | null };
 
+export interface RequestRepositoryOptions {
+  /**
+   * Called after each write that stored a change, whose audit event now waits to be chained: the replica's
+   * chainer (`AuditChainer.kick`). Without it, the events wait for a chainer elsewhere.
+   */
+  onWritten?: () => void;
+}
+
 export class PostgresRequestRepository implements RequestRepository {
-  constructor(private readonly pool: PostgresPool) {}
+  constructor(
+    private readonly pool: PostgresPool,
+    private readonly options: RequestRepositoryOptions = {},
+  ) {}
 
   async create(opened: Transition, now: number): Promise<void> {
     await this.write(SQL.create, { ...recordValues(opened.request.id, opened, now), ...requestRow(opened.request) });
@@ -65,13 +76,13 @@ export class PostgresRequestRepository implements RequestRepository {
           })),
         ),
         now,
-        channel: JOBS_CHANNEL,
         jobChanges: jobs.map(({ change }) => change),
         jobKinds: jobs.map(({ job }) => job.kind),
         jobEvents: jobs.map(({ job }) => job.event ?? null),
       }),
     );
     const written = new Set(result.rows[0]?.written ?? []);
+    if (written.size > 0) this.options.onWritten?.();
     return changes.map(({ previous }) => written.has(previous.id));
   }
 
@@ -145,8 +156,21 @@ export class PostgresRequestRepository implements RequestRepository {
 
   private async write<Values>(sql: Statement<Values>, values: Values): Promise<boolean> {
     const result = await this.pool.query<{ written: boolean }>(sql.bind(values));
-    return result.rows[0]?.written === true;
+    const written = result.rows[0]?.written === true;
+    if (written) this.options.onWritten?.();
+    return written;
   }
+}
+
+/**
+ * Runs a decision's statements (read the request, apply the change) once on `client`, changing nothing, so that
+ * its connection has them parsed and planned, and the tables they touch described, before a burst of clicks
+ * needs them. Every write of `apply` hangs on the request row it locks by id: with every value null it finds no
+ * row and writes nothing.
+ */
+export async function prepareDecision(client: PostgresClient): Promise<void> {
+  await client.query(SQL.find.bind({ id: '' }));
+  await client.query(SQL.apply.bind(Object.fromEntries(SQL.apply.names.map((name) => [name, null])) as unknown as ApplyValues));
 }
 
 function recordValues(requestId: string, change: Transition, now: number): RecordValues {
@@ -156,7 +180,6 @@ function recordValues(requestId: string, change: Transition, now: number): Recor
     now,
     jobKinds: jobs.map((job) => job.kind),
     jobEvents: jobs.map((job) => job.event ?? null),
-    channel: JOBS_CHANNEL,
     ...auditValues(requestId, change, now),
   };
 }

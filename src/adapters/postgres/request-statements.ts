@@ -1,8 +1,8 @@
 // The statements of the PostgreSQL request store, and the values each names. Each write is one statement, so
 // one round trip and one implicit transaction: the compare-and-set on the request's version, its decisions and
-// grant, its jobs, the job it settles, its audit event and the wake-up of the other replicas. Every writer of
-// every replica appends to the one audit chain under the lock of its head; taken inside the statement, that
-// lock is held for the rest of the statement and its commit, never across a round trip to the bot.
+// grant, its jobs, the job it settles and its audit event. The event waits in audit_pending, unchained, until a
+// chainer links it onto the audit chain (audit-chainer.ts): a write takes no lock but its request's row, so the
+// writes of different requests, on any replica, never wait for each other.
 
 import type { RequestState } from '../../domain/access-request.js';
 import { CHANGED_COLUMNS, REQUEST_COLUMNS, type RequestColumnName, type RequestRow } from '../sql/request-columns.js';
@@ -11,13 +11,12 @@ import { type Placeholders, statement } from './statement.js';
 /** A change's audit event: actor, action, states before and after, detail, and the hashed body (`auditBody`). */
 export type AuditValues = { actor: string; action: string; stateBefore: string | null; stateAfter: string; detail: string; body: string };
 
-/** What every single write records with the request: its jobs, its audit event, and the channel that wakes the replicas. */
+/** What every single write records with the request: its jobs and its audit event. */
 export type RecordValues = AuditValues & {
   requestId: string;
   now: number;
   jobKinds: string[];
   jobEvents: (string | null)[];
-  channel: string;
 };
 
 /** The compare-and-set key: the version and state the change was decided on. */
@@ -52,7 +51,6 @@ type Arrays<Values> = { [Name in keyof Values]: Values[Name][] };
 /** `applyAll`'s values: one array per name of a single change, and the jobs, each with the number of its change. */
 export type ApplyAllValues = Arrays<ExpectedValues & RequestRow & AuditValues> & {
   now: number;
-  channel: string;
   jobChanges: number[];
   jobKinds: string[];
   jobEvents: (string | null)[];
@@ -68,37 +66,20 @@ function hydrated(fromWhere: string): string {
 }
 
 /**
- * The hash of an audit event, in SQL: the same text and hash as `auditHash`, from the event's seq, the rest of
- * its hashed text from the bot (`auditBody`) and the hash before it.
+ * The end of every single write: the jobs it queues and its audit event, both only if `source` (the CTE that
+ * wrote the request, returning its id) wrote a row. The event is stored with the request's new version and the
+ * hashed text of its fields as the bot wrote it (`body`), for the chainer to hash.
  */
-function chainHash(seq: string, body: string, previousHash: string): string {
-  return `encode(sha256(convert_to('[' || (${seq}) || ',' || ${body} || ',"' || ${previousHash} || '"]', 'UTF8')), 'hex')`;
-}
-
-/**
- * The end of every single write: the jobs it queues, its audit event chained under the head's lock, and one
- * notification for the other replicas, all only if `source` (the CTE that wrote the request, returning its id)
- * wrote a row. The hash is computed here, from the seq and previous hash read under the lock and the rest of
- * the hashed text from the bot (`body`): the same hash as `auditHash`.
- */
-function recorded(source: string, v: Placeholders<RecordValues>): string {
+function recorded(source: string, v: Placeholders<RecordValues & Pick<RequestRow, 'version'>>): string {
   return `queued AS (
     INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at)
     SELECT job.kind, ${source}.id, job.event, ${v.now}, ${v.now}, ${v.now}
     FROM ${source}, unnest(${v.jobKinds}::text[], ${v.jobEvents}::text[]) WITH ORDINALITY AS job(kind, event, n) ORDER BY job.n),
-  head AS (
-    SELECT seq, hash FROM audit_chain_head WHERE EXISTS (SELECT 1 FROM ${source}) FOR UPDATE),
-  -- Read through scalar subqueries, so that a missing head (a database never migrated) makes seq null and
-  -- fails the whole statement, rather than writing the change without its audit event.
-  appended AS (
-    INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
-    SELECT chain.seq + 1, ${v.now}, ${v.requestId}, ${v.actor}, ${v.action}, ${v.stateBefore}, ${v.stateAfter}, ${v.detail},
-      chain.hash, ${chainHash('chain.seq + 1', v.body, 'chain.hash')}
-    FROM ${source}, (SELECT (SELECT seq FROM head) AS seq, (SELECT hash FROM head) AS hash) chain
-    RETURNING seq, hash),
-  moved AS (
-    UPDATE audit_chain_head SET seq = appended.seq, hash = appended.hash FROM appended RETURNING audit_chain_head.seq)
-  SELECT EXISTS (SELECT 1 FROM moved) AS written, (SELECT pg_notify(${v.channel}, '') FROM moved) IS NOT NULL AS woken`;
+  pended AS (
+    INSERT INTO audit_pending (at, request_id, request_version, actor, action, state_before, state_after, detail, body)
+    SELECT ${v.now}, ${source}.id, ${v.version}, ${v.actor}, ${v.action}, ${v.stateBefore}, ${v.stateAfter}, ${v.detail}, ${v.body}
+    FROM ${source})
+  SELECT EXISTS (SELECT 1 FROM ${source}) AS written`;
 }
 
 const names = (columns: readonly { name: RequestColumnName }[]) => columns.map(({ name }) => name).join(', ');
@@ -119,10 +100,12 @@ const create = statement<RecordValues & RequestRow>(
 // The request's row is locked first (by key alone, so that no cached plan ever looks for it any other way),
 // and goes on only while its version is still the one the change was decided on: from then on the settled
 // job and the update both hold or neither does. A job whose lease ran out belongs to another pass now: its
-// outcome must not be recorded twice, so then nothing is written.
+// outcome must not be recorded twice, so then nothing is written. The lock is FOR NO KEY UPDATE (what the
+// update takes anyway, the key never changes): it keeps out other changes of the request, but not the key
+// check of a row that refers to it, such as the chainer's insert of an earlier event of the same request.
 const apply = statement<ApplyValues>(
   (v) => `WITH latest AS MATERIALIZED (
-    SELECT id, version, state FROM requests WHERE id = ${v.requestId} FOR UPDATE),
+    SELECT id, version, state FROM requests WHERE id = ${v.requestId} FOR NO KEY UPDATE),
   locked AS (
     SELECT id FROM latest WHERE version = ${v.expectedVersion} AND state = ${v.expectedState}),
   settled AS (
@@ -157,9 +140,8 @@ const apply = statement<ApplyValues>(
 
 // `apply` for many requests at once (timed changes: no decisions, grant or settled job). The rows are locked
 // in id order, so two of these never wait on each other in a cycle; each is changed only while its version is
-// still the one its change was decided on. The audit events of the changed ones are chained under one lock of
-// the head, in the order given: `chain` numbers them on from the head, each hash computed from the one before
-// it exactly as `recorded` computes one.
+// still the one its change was decided on. The audit events of the changed ones are stored in the order given,
+// which is the order they take ids in, and so the order the chainer links them in.
 const applyAll = statement<ApplyAllValues>(
   (v) => `WITH RECURSIVE given AS MATERIALIZED (
     SELECT * FROM unnest(${v.requestId}::text[], ${v.expectedVersion}::integer[], ${v.expectedState}::text[],
@@ -168,39 +150,26 @@ const applyAll = statement<ApplyAllValues>(
       WITH ORDINALITY AS c(id, was_version, was_state, ${names(CHANGED_COLUMNS)},
         actor, action, state_before, state_after, detail, body, n)),
   latest AS MATERIALIZED (
-    SELECT id, version, state FROM requests WHERE id = ANY(${v.requestId}::text[]) ORDER BY id FOR UPDATE),
+    SELECT id, version, state FROM requests WHERE id = ANY(${v.requestId}::text[]) ORDER BY id FOR NO KEY UPDATE),
   changed AS (
     UPDATE requests SET ${setChanged((column) => `c.${column}`)}, updated_at = ${v.now}
     FROM given c JOIN latest ON latest.id = c.id AND latest.version = c.was_version AND latest.state = c.was_state
     WHERE requests.id = c.id
     RETURNING requests.id),
   written AS MATERIALIZED (
-    SELECT c.*, row_number() OVER (ORDER BY c.n) AS k FROM given c WHERE c.id IN (SELECT id FROM changed)),
+    SELECT c.* FROM given c WHERE c.id IN (SELECT id FROM changed)),
   queued AS (
     INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at)
     SELECT job.kind, written.id, job.event, ${v.now}, ${v.now}, ${v.now}
     FROM unnest(${v.jobChanges}::integer[], ${v.jobKinds}::text[], ${v.jobEvents}::text[]) WITH ORDINALITY AS job(change, kind, event, m)
       JOIN written ON written.n = job.change
     ORDER BY job.m),
-  head AS (
-    SELECT seq, hash FROM audit_chain_head WHERE EXISTS (SELECT 1 FROM written) FOR UPDATE),
-  -- As in \`recorded\`, a missing head makes seq null, and the insert fails the whole statement.
-  chain (k, seq, prev_hash, hash) AS (
-    SELECT 0::bigint, (SELECT seq FROM head), NULL::text, (SELECT hash FROM head)
-    UNION ALL
-    SELECT written.k, chain.seq + 1, chain.hash, ${chainHash('chain.seq + 1', 'written.body', 'chain.hash')}
-    FROM chain JOIN written ON written.k = chain.k + 1),
-  appended AS (
-    INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
-    SELECT chain.seq, ${v.now}, written.id, written.actor, written.action, written.state_before, written.state_after,
-      written.detail, chain.prev_hash, chain.hash
-    FROM chain JOIN written ON written.k = chain.k ORDER BY chain.k
-    RETURNING seq, hash),
-  moved AS (
-    UPDATE audit_chain_head SET seq = last.seq, hash = last.hash
-    FROM (SELECT seq, hash FROM appended ORDER BY seq DESC LIMIT 1) last RETURNING audit_chain_head.seq)
-  SELECT COALESCE((SELECT json_agg(id) FROM changed), '[]') AS written,
-    (SELECT pg_notify(${v.channel}, '') FROM moved) IS NOT NULL AS woken`,
+  pended AS (
+    INSERT INTO audit_pending (at, request_id, request_version, actor, action, state_before, state_after, detail, body)
+    SELECT ${v.now}, written.id, written.version, written.actor, written.action, written.state_before, written.state_after,
+      written.detail, written.body
+    FROM written ORDER BY written.n)
+  SELECT COALESCE((SELECT json_agg(id) FROM changed), '[]') AS written`,
 );
 
 type Membership = { groupId: string; principalId: string; exclude: string };

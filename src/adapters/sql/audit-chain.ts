@@ -17,7 +17,25 @@ export type ChainedFields = Omit<StoredAuditRecord, 'hash'>;
 /** A stored audit row with the request's requester and target, for auditors. */
 export type AuditExportRow = StoredAuditRecord & { requesterId: string | null; targetId: string | null };
 
-export type ChainCheck = { ok: true; rows: number } | { ok: false; rows: number; problems: string[] };
+/**
+ * An event stored with its change and not linked onto the chain yet (PostgreSQL, see audit-chainer.ts): it
+ * has no seq and no hashes until then.
+ */
+export type UnchainedExportRow = Omit<AuditExportRow, 'seq' | 'prevHash' | 'hash'> & { seq: null; prevHash: null; hash: null };
+
+/** The trail as auditors read it: the chained rows, then any events not chained yet. */
+export type AuditTrailRow = AuditExportRow | UnchainedExportRow;
+
+/** The events not chained yet when the trail was checked, each checked against what its change wrote. */
+export interface UnchainedEvents {
+  count: number;
+  /** When the oldest of them was stored, by the database's clock. */
+  oldestAt: number;
+  /** Whether the oldest has waited far longer than a chainer takes: no replica is chaining. */
+  stuck: boolean;
+}
+
+export type ChainCheck = ({ ok: true; rows: number } | { ok: false; rows: number; problems: string[] }) & { unchained?: UnchainedEvents };
 
 /** The last row the store remembers writing; its hash, where the store keeps that too. */
 export interface ChainEnd {

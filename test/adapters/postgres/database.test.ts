@@ -1,11 +1,11 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { inTransaction, isReachable, openPool } from '../../../src/adapters/postgres/database.js';
-import { PostgresJobQueue } from '../../../src/adapters/postgres/job-queue.js';
-import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
+import { PostgresJobQueue, prepareClaim } from '../../../src/adapters/postgres/job-queue.js';
+import { PostgresRequestRepository, prepareDecision } from '../../../src/adapters/postgres/request-repository.js';
 import { PostgresSlackMessageStore } from '../../../src/adapters/postgres/slack-message-refs.js';
 import { openRequest } from '../../../src/domain/access-request.js';
-import { makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
+import { makeTarget, opening, REQUESTER, T0 } from '../../support/fixtures.js';
 import { databaseForThisTest, migratedDatabaseForThisTest } from '../../support/postgres.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -136,21 +136,34 @@ describe('prepared statements during a rolling upgrade', () => {
 describe('PostgresSlackMessageStore', () => {
   it('remembers where each message about a request was posted, the latest one winning', async () => {
     const { pool } = await migratedDatabaseForThisTest();
-    const opened = openRequest({
-      id: 'req_A',
-      requesterId: REQUESTER,
-      target: makeTarget(),
-      reason: 'Investigating INC-42',
-      durationMinutes: 60,
-      pendingTimeoutMinutes: 240,
-      now: T0,
-    });
-    await new PostgresRequestRepository(pool).create(opened, T0);
+    await new PostgresRequestRepository(pool).create(opening('req_A'), T0);
     const messages = new PostgresSlackMessageStore(pool);
     expect(await messages.find('req_A', 'card')).toBeUndefined();
     await messages.save('req_A', 'card', { channel: 'C0APPROVALS', ts: '1790000000.000100' }, T0);
     await messages.save('req_A', 'card', { channel: 'C0APPROVALS', ts: '1790000000.000200' }, T0 + 1);
     expect(await messages.find('req_A', 'card')).toEqual({ channel: 'C0APPROVALS', ts: '1790000000.000200' });
     expect(await messages.find('req_A', 'receipt')).toBeUndefined();
+  });
+});
+
+describe('preparing the frequent statements', () => {
+  it('prepares a decision’s statements and the job claim on a connection, changing nothing', async () => {
+    const database = await migratedDatabaseForThisTest();
+    const { pool } = database;
+    await new PostgresRequestRepository(pool).create(opening('req_A'), T0);
+    const tables = ['requests', 'decisions', 'grants', 'jobs', 'audit_pending', 'audit_events'];
+    const counts = () => pool.query(`SELECT ${tables.map((table) => `(SELECT COUNT(*) FROM ${table}) AS ${table}`).join(', ')}`);
+    const before = (await counts()).rows;
+    const client = await database.openPool({ max: 1 }).connect();
+    try {
+      await prepareDecision(client);
+      await prepareClaim(client);
+      const { rows } = await client.query<{ n: number }>("SELECT COUNT(*) AS n FROM pg_prepared_statements WHERE name LIKE 'jit_%'");
+      expect(rows).toEqual([{ n: 3 }]);
+    } finally {
+      client.release();
+    }
+    expect((await counts()).rows).toEqual(before);
+    expect(await new PostgresJobQueue(pool, 'replica-a').claimDue(T0, 10, 1000)).toHaveLength(1);
   });
 });

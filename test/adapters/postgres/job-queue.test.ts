@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PostgresPool } from '../../../src/adapters/postgres/database.js';
 import { PostgresJobQueue } from '../../../src/adapters/postgres/job-queue.js';
 import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
-import { openRequest } from '../../../src/domain/access-request.js';
-import { makeTarget, REQUESTER, T0 } from '../../support/fixtures.js';
+import { opening, T0 } from '../../support/fixtures.js';
 import { migratedDatabaseForThisTest } from '../../support/postgres.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -18,18 +17,7 @@ const BEHIND = T0;
 /** Opens `count` requests, each of which queues one job (the message to the approvers), due at T0. */
 async function queueJobs(pool: PostgresPool, count: number): Promise<void> {
   const requests = new PostgresRequestRepository(pool);
-  for (let index = 0; index < count; index++) {
-    const opened = openRequest({
-      id: `req_${index}`,
-      requesterId: REQUESTER,
-      target: makeTarget(),
-      reason: 'Investigating INC-42',
-      durationMinutes: 60,
-      pendingTimeoutMinutes: 240,
-      now: T0,
-    });
-    await requests.create(opened, T0);
-  }
+  for (let index = 0; index < count; index++) await requests.create(opening(`req_${index}`), T0);
 }
 
 async function twoReplicas() {

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { chainPending } from '../../../src/adapters/postgres/audit-chainer.js';
+import { verifyAuditChain } from '../../../src/adapters/postgres/audit-trail.js';
 import type { PostgresPool } from '../../../src/adapters/postgres/database.js';
 import { findPostgresMigrationsDirectory, migrate } from '../../../src/adapters/postgres/migrations.js';
 import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
+import { auditHash, GENESIS_HASH } from '../../../src/adapters/sql/audit-chain.js';
 import { type Migration, readMigrations } from '../../../src/adapters/sql/migration-files.js';
+import { cancel } from '../../../src/domain/access-request.js';
 import { databaseForThisTest } from '../../support/postgres.js';
 
 const projectMigrations = readMigrations(findPostgresMigrationsDirectory());
@@ -52,10 +56,12 @@ describe('PostgreSQL migrations', () => {
       '0012_break_glass.sql',
       '0013_reminders_and_escalation.sql',
       '0014_pending_extensions.sql',
+      '0015_audit_pending.sql',
     ]);
     expect(await tableNames(pool)).toEqual([
       'audit_chain_head',
       'audit_events',
+      'audit_pending',
       'decisions',
       'grants',
       'jobs',
@@ -78,6 +84,7 @@ describe('PostgreSQL migrations', () => {
       { version: 12, name: 'break_glass' },
       { version: 13, name: 'reminders_and_escalation' },
       { version: 14, name: 'pending_extensions' },
+      { version: 15, name: 'audit_pending' },
     ]);
   });
 
@@ -128,6 +135,7 @@ describe('PostgreSQL migrations', () => {
         { file: '0012_break_glass.sql' },
         { file: '0013_reminders_and_escalation.sql' },
         { file: '0014_pending_extensions.sql' },
+        { file: '0015_audit_pending.sql' },
       ],
     });
     const jobs = await pool.query('SELECT request_id AS request, kind, state FROM jobs ORDER BY id');
@@ -174,6 +182,7 @@ describe('PostgreSQL migrations', () => {
         { file: '0012_break_glass.sql' },
         { file: '0013_reminders_and_escalation.sql' },
         { file: '0014_pending_extensions.sql' },
+        { file: '0015_audit_pending.sql' },
       ],
     });
     const requests = new PostgresRequestRepository(pool);
@@ -190,6 +199,41 @@ describe('PostgreSQL migrations', () => {
     expect(await requests.nextDeadline(60_000)).toBe(2_000_000 - 60_000);
     await pool.query("UPDATE grants SET ends_at = 2500000 WHERE request_id = 'req_OLD_WRITER'");
     expect(await requests.nextDeadline(60_000)).toBe(2_500_000 - 60_000);
+  });
+
+  it('keeps a trail chained before the upgrade whole, the events chained after it following on, and a request’s earlier events counted', async () => {
+    const pool = (await databaseForThisTest()).openPool();
+    await migrate(
+      pool,
+      projectMigrations.filter((migration) => migration.version < 13),
+    );
+    const requests = new PostgresRequestRepository(pool);
+    // Opened before the upgrade: its event appended to the chain by the change itself, as the bot did then.
+    const opened = { at: 1000, requestId: 'req_OLD', actor: 'U0SRE0001', action: 'requested', stateBefore: null, stateAfter: 'pending' };
+    await pool.query(
+      `INSERT INTO requests (id, requester_id, target_id, reason, duration_minutes, required_approvals, state, version, created_at,
+        pending_until, updated_at) VALUES ('req_OLD', 'U0SRE0001', 'prod-ssh', 'why', 60, 1, 'pending', 1, 1000, 999999, 1000)`,
+    );
+    const row = { seq: 1, ...opened, detail: '{}', prevHash: GENESIS_HASH };
+    await pool.query(
+      `INSERT INTO audit_events (seq, at, request_id, actor, action, state_before, state_after, detail, prev_hash, hash)
+        VALUES (1, 1000, 'req_OLD', 'U0SRE0001', 'requested', NULL, 'pending', '{}', $1, $2)`,
+      [GENESIS_HASH, auditHash(row)],
+    );
+    await pool.query('UPDATE audit_chain_head SET seq = 1, hash = $1', [auditHash(row)]);
+
+    await migrate(pool, projectMigrations);
+    const stored = await requests.find('req_OLD');
+    if (!stored) throw new Error('no request');
+    const cancelled = cancel(stored, 'U0SRE0001', 2000);
+    if (!cancelled.ok) throw new Error('refused');
+    expect(await requests.apply(stored, cancelled, 2000)).toBe(true);
+    await chainPending(pool);
+    expect(await verifyAuditChain(pool)).toEqual({ ok: true, rows: 2 });
+    expect((await pool.query('SELECT seq, action, request_version FROM audit_events ORDER BY seq')).rows).toEqual([
+      { seq: 1, action: 'requested', request_version: null },
+      { seq: 2, action: 'cancelled', request_version: 2 },
+    ]);
   });
 
   it('applies nothing the second time', async () => {

@@ -2,6 +2,7 @@
 // owner id of its own), all racing on the same rows.
 
 import { describe, expect, it } from 'vitest';
+import { chainPending } from '../../../src/adapters/postgres/audit-chainer.js';
 import { verifyAuditChain } from '../../../src/adapters/postgres/audit-trail.js';
 import { aloneAmongReplicas, type PostgresPool } from '../../../src/adapters/postgres/database.js';
 import { listenForJobs } from '../../../src/adapters/postgres/job-notifications.js';
@@ -112,6 +113,7 @@ describe('PostgreSQL shared by several replicas', () => {
       ),
     );
     expect(outcomes.every(Boolean)).toBe(true);
+    await chainPending(database.pool);
     expect(await verifyAuditChain(database.pool)).toEqual({ ok: true, rows: 100 });
   });
 
@@ -134,12 +136,13 @@ describe('PostgreSQL shared by several replicas', () => {
       ),
     ]);
     expect(outcomes.flat().every(Boolean)).toBe(true);
+    await chainPending(database.pool);
     expect(await verifyAuditChain(database.pool)).toEqual({ ok: true, rows: 120 });
     const { rows } = await database.pool.query("SELECT request_id FROM audit_events WHERE action = 'timed_out' ORDER BY seq");
     expect(rows.map((row) => row.request_id)).toEqual(timedOut.map((request) => request.id));
   });
 
-  it('wakes a listening replica when a change commits, and not when it rolls back', async () => {
+  it('wakes a listening replica when a chainer links changes, and not when a notification rolls back', async () => {
     const database = await migratedDatabaseForThisTest();
     let wakeUps = 0;
     const listener = await listenForJobs(database.url, () => {
@@ -147,6 +150,7 @@ describe('PostgreSQL shared by several replicas', () => {
     });
     try {
       await openRequests(database.pool, 1);
+      await chainPending(database.pool);
       await waitFor(() => wakeUps === 1);
 
       await database.pool.query("BEGIN; SELECT pg_notify('jit_jobs', ''); ROLLBACK;");
@@ -176,6 +180,7 @@ describe('PostgreSQL shared by several replicas', () => {
       );
       await waitFor(() => wakeUps === 1);
       await openRequests(database.pool, 1);
+      await chainPending(database.pool);
       await waitFor(() => wakeUps === 2);
     } finally {
       await listener.close();
