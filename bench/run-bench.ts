@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startSimulators } from '../simulators/sandbox.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
 import { benchBoundary } from './boundary.js';
-import { benchInteractions } from './interactions.js';
+import { benchAckFloor, benchInteractions } from './interactions.js';
 import { GRANTS, MINUTE, mb, POLICY, printTable, SeededPostgres, SQLITE, selected } from './measure.js';
 import { benchReplicas } from './replicas.js';
 import { reportMinute, revocationRun } from './revocations.js';
@@ -35,8 +35,15 @@ async function bench(): Promise<void> {
   printTable();
 }
 
-/** One bot process on SQLite: interactions, then 10,000 grants ending in one minute. */
+/** One bot process on SQLite: the floor under its acks, interactions, then 10,000 grants ending in one minute. */
 async function sqlite(): Promise<void> {
+  const floor = await startSimulators({ policy: POLICY });
+  try {
+    await benchAckFloor(floor, SQLITE);
+  } finally {
+    await floor.slack.stop();
+    await floor.graph.stop();
+  }
   const sims = await startSimulators({ policy: POLICY });
   try {
     await benchInteractions(sims, 1, SQLITE);
