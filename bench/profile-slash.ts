@@ -1,7 +1,8 @@
 // Not part of the bench: profiles one bot process through a burst of 50 /jit commands from 50 new people.
+// JIT_PROFILE_PROGRAM=bare-bolt-process runs the same burst against a Bolt app that only acks (the floor).
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { spawnBotProcess } from '../simulators/bot-process-handle.js';
+import { type Program, spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { addPerson, crowdMember, startSimulators } from '../simulators/sandbox.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
 import { POLICY, percentile } from './measure.js';
@@ -12,7 +13,11 @@ async function main(): Promise<void> {
   for (const person of crowd) addPerson(sims, person);
   const dir = process.env.PROFILE_DIR ?? '';
   if (dir) rmSync(dir, { recursive: true, force: true });
-  const bot = await spawnBotProcess(sims, 0, { execArgv: dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] : [] });
+  const program = (process.env.JIT_PROFILE_PROGRAM ?? 'bot-process') as Program;
+  const bot = await spawnBotProcess(sims, 0, {
+    program,
+    execArgv: dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] : [],
+  });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   for (let round = 0; round < 3; round++) {
     const mark = sims.slack.envelopes.length;

@@ -15,7 +15,7 @@ import { createDatabase, startPostgres } from '../simulators/postgres-server.js'
 import { startSimulators } from '../simulators/sandbox.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
 import { benchBoundary } from './boundary.js';
-import { benchInteractions } from './interactions.js';
+import { benchAckFloor, benchInteractions } from './interactions.js';
 import { GRANTS, MINUTE, mb, POLICY, printTable, SeededPostgres, SQLITE, selected } from './measure.js';
 import { benchReplicaInteractions, benchReplicas } from './replicas.js';
 import { reportMinute, revocationRun } from './revocations.js';
@@ -39,13 +39,21 @@ async function bench(): Promise<void> {
   printTable();
 }
 
-/** One bot process on SQLite: interactions, then 10,000 grants ending in one minute. */
+/** One bot process on SQLite: the floor under its acks, interactions, then 10,000 grants ending in one minute. */
 async function sqlite(): Promise<void> {
   await sqliteInteractions();
   reportMinute(SQLITE, await revocationRun({ replicas: 1, count: GRANTS, spreadMs: MINUTE }));
 }
 
+/** The floor under the acks (a Bolt app that only acks), then the interactions of one bot process on SQLite. */
 async function sqliteInteractions(): Promise<void> {
+  const floor = await startSimulators({ policy: POLICY });
+  try {
+    await benchAckFloor(floor, SQLITE);
+  } finally {
+    await floor.slack.stop();
+    await floor.graph.stop();
+  }
   const sims = await startSimulators({ policy: POLICY });
   try {
     await benchInteractions(sims, 1, SQLITE);

@@ -5,9 +5,14 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Simulators } from './sandbox.js';
 
-const SOURCE_ENTRY = fileURLToPath(new URL('./bot-process.ts', import.meta.url));
-// The compiled bot, as `tsc -p tsconfig.bench.json` leaves it (the bench measures compiled code, as it ships).
-const BUILT_ENTRY = fileURLToPath(new URL('../dist-bench/simulators/bot-process.js', import.meta.url));
+/** The real bot, or the benchmark's floor under it: a Bolt app that only acks `/jit` (bare-bolt-process.ts). */
+export type Program = 'bot-process' | 'bare-bolt-process';
+
+function entry(program: Program, built: boolean): string {
+  // Built: as `tsc -p tsconfig.bench.json` leaves it (the bench measures compiled code, as it ships).
+  const path = built ? `../dist-bench/simulators/${program}.js` : `./${program}.ts`;
+  return fileURLToPath(new URL(path, import.meta.url));
+}
 
 export interface BotProcess {
   child: ChildProcess;
@@ -47,11 +52,11 @@ function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
 export async function spawnBotProcess(
   sims: Simulators,
   clockOffsetMs: number,
-  options: { built?: boolean; env?: Record<string, string>; execArgv?: string[] } = {},
+  options: { built?: boolean; env?: Record<string, string>; execArgv?: string[]; program?: Program } = {},
 ): Promise<BotProcess> {
   const started = performance.now();
   const connectionsBefore = sims.slack.connectionsOpened;
-  const child = fork(options.built ? BUILT_ENTRY : SOURCE_ENTRY, [], {
+  const child = fork(entry(options.program ?? 'bot-process', options.built ?? false), [], {
     execArgv: [...(options.built ? [] : ['--import', 'tsx']), ...(options.execArgv ?? [])],
     env: { ...process.env, ...sims.env, LOG_LEVEL: 'warn', ...options.env, JIT_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs) },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
