@@ -3,6 +3,7 @@ import { renderHelp, renderMyRequests } from '../../blocks/command-replies.js';
 import { escapeMrkdwn } from '../../blocks/mrkdwn.js';
 import { renderRequestModal } from '../../blocks/request-modal.js';
 import { renderTargetRules } from '../../blocks/target-rules.js';
+import { afterAcks } from '../after-acks.js';
 import type { ListenerUseCases } from '../use-cases.js';
 
 // `/jit` opens the request modal (`/jit <target-id>` preselects a target); `/jit help`, `/jit list`,
@@ -25,7 +26,8 @@ export function register(app: App, { useCases, log }: ListenerUseCases): void {
       return ack({ text, response_type: 'ephemeral' });
     }
     await ack();
-    // The trigger id lives 3 seconds from the command; open the modal before anything else.
+    // The trigger id lives 3 seconds from the command: ample for the other acks of a burst to go first.
+    await afterAcks();
     await client.views.open({ trigger_id: body.trigger_id, view: renderRequestModal(targets, selected) });
     useCases
       .warmUpIdentity(body.user_id)
