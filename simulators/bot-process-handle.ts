@@ -3,11 +3,22 @@
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { MemoryReport } from './bot-process.js';
 import type { Simulators } from './sandbox.js';
+import { shippedNodeFlags } from './shipped-node-flags.js';
 
 const SOURCE_ENTRY = fileURLToPath(new URL('./bot-process.ts', import.meta.url));
 // The compiled bot, as `tsc -p tsconfig.bench.json` leaves it (the bench measures compiled code, as it ships).
 const BUILT_ENTRY = fileURLToPath(new URL('../dist-bench/simulators/bot-process.js', import.meta.url));
+
+/**
+ * The built bot runs with the Node flags it ships with; JIT_BENCH_NODE_FLAGS (space-separated, possibly empty)
+ * replaces them, for comparing V8 settings.
+ */
+function builtFlags(): string[] {
+  const tried = process.env.JIT_BENCH_NODE_FLAGS;
+  return tried === undefined ? shippedNodeFlags() : tried.split(' ').filter(Boolean);
+}
 
 export interface BotProcess {
   child: ChildProcess;
@@ -15,6 +26,10 @@ export interface BotProcess {
   startToConnectedMs: number;
   advance(ms: number, options?: { wait: boolean }): Promise<void>;
   rss(): Promise<number>;
+  /** Memory by step of the start and now, by heap space, threads and mappings (bench/memory.ts). */
+  memory(): Promise<MemoryReport>;
+  /** Writes a heap snapshot into `directory`; resolves to its file. */
+  heapSnapshot(directory: string): Promise<string>;
   kill9(): Promise<void>;
 }
 
@@ -44,7 +59,7 @@ export async function spawnBotProcess(
   const started = performance.now();
   const connectionsBefore = sims.slack.connectionsOpened;
   const child = fork(options.built ? BUILT_ENTRY : SOURCE_ENTRY, [], {
-    execArgv: [...(options.built ? [] : ['--import', 'tsx']), ...(options.execArgv ?? [])],
+    execArgv: [...(options.built ? builtFlags() : ['--import', 'tsx']), ...(options.execArgv ?? [])],
     env: { ...process.env, ...sims.env, LOG_LEVEL: 'warn', ...options.env, JIT_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs) },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -67,6 +82,8 @@ export async function spawnBotProcess(
       if (options.wait) await idle;
     },
     rss: () => ask<number>(child, { rss: true }, 'rss'),
+    memory: () => ask<MemoryReport>(child, { memory: true }, 'memory'),
+    heapSnapshot: (directory) => ask<string>(child, { heapSnapshot: directory }, 'heapSnapshot'),
     async kill9() {
       if (child.exitCode !== null) return;
       // Other replicas may hold connections of their own: wait for this one's to close.

@@ -33,7 +33,12 @@ export interface BotSeams extends SlackSeams {
   jobLeaseMs?: number;
   /** How often the policy file is checked for a change (default 10 s). */
   policyCheckMs?: number;
+  /** Called as the start passes each step, for measuring what each step costs (bench/memory.ts). */
+  onStartStep?(step: StartStep): void;
 }
+
+/** The steps of a start, in order. */
+export type StartStep = 'storage opened' | 'outside services built' | 'connected to Slack' | 'running';
 
 export interface RunningBot {
   app: App;
@@ -62,8 +67,10 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   // The logger is handed the secret values alone, to replace wherever they turn up; never the configuration.
   const log = seams.log ?? createLogger(config.logLevel, undefined, secretValues(config));
   const clock = seams.clock ?? systemClock;
+  const step = seams.onStartStep ?? (() => undefined);
 
   const storage = await openStorage(config.database, log.child({ module: 'storage' }));
+  step('storage opened');
   const { app, receiver } = createSlackApp(config.slack, seams, log);
   const policy = new PolicyHolder({
     initial: { policy: config.policy, sha256: config.policySha256 },
@@ -72,6 +79,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
     log,
   });
   const outside = connectOutsideServices(config, { clock, policy, slack: app.client, log });
+  step('outside services built');
   const surfaces = createSlackSurfaces(app, {
     storage,
     policy,
@@ -104,6 +112,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
 
   await app.init();
   await app.start();
+  step('connected to Slack');
   const ops = await serveOps(config, {
     storage,
     isSocketConnected: socket.isConnected,
@@ -118,6 +127,7 @@ export async function startBot(config: Config, seams: BotSeams = {}): Promise<Ru
   );
   work.reconcileAtStart();
   const policyWatch = followPolicyFile(policy, { file: config.policyFile, intervalMs: seams.policyCheckMs ?? POLICY_CHECK_MS, log });
+  step('running');
 
   return {
     app,
