@@ -63,7 +63,7 @@ export async function benchInteractions(sims: Simulators, replicas: number, setu
     setup,
   );
   await pause(2000);
-  record('idle RSS', perReplica(await Promise.all(bots.map((bot) => bot.rss())), mb), '< 120 MB', setup);
+  record('idle RSS', perReplica(await Promise.all(bots.map((bot) => bot.rss())), mb), '< 100 MB', setup);
 
   // ── ack latency: 50 concurrent slash commands, then 50 concurrent approvals ────────────────────────────
   const acks = (from: number) =>

@@ -4,6 +4,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import pg from 'pg';
+import type { MemoryReport } from '../simulators/bot-process.js';
 import { type BotProcess, spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { startSimulators } from '../simulators/sandbox.js';
 import { openDatabase } from '../src/adapters/sqlite/database.js';
@@ -17,7 +18,6 @@ import {
   POLICY,
   pause,
   percentile,
-  perReplica,
   RevocationWatch,
   record,
   retimeSqlite,
@@ -82,7 +82,7 @@ export async function revocationRun(options: RevocationRunOptions): Promise<Revo
     const watch = new RevocationWatch(sims.graph);
     for (let replica = 0; replica < options.replicas; replica++) bots.push(await spawnBotProcess(sims, 0, { built: true, env: BOT_ENV }));
     store = database ? await probePostgres(database.url) : probeSqlite(sims.databaseFile);
-    const trace = process.env.JIT_BENCH_TRACE === '1' ? traceProgress(store, watch, plan.endsFrom) : undefined;
+    const trace = process.env.JIT_BENCH_TRACE === '1' ? traceProgress(store, watch, plan.endsFrom, bots) : undefined;
     await pause(RSS_AFTER_MS);
     const rssAtStart = await Promise.all(bots.map((bot) => bot.rss()));
     const peaks = sampleRss(bots);
@@ -136,10 +136,10 @@ async function probePostgres(url: string): Promise<StoreProbe> {
 }
 
 /**
- * JIT_BENCH_TRACE=1: every two seconds, the removals so far, the 429s, the unfinished jobs and the requests by
- * state, for seeing where a run spends its time.
+ * JIT_BENCH_TRACE=1: every two seconds, the removals so far, the 429s, the unfinished jobs, the requests by
+ * state and each bot's memory, for seeing where a run spends its time and what grows.
  */
-function traceProgress(store: StoreProbe, watch: RevocationWatch, endsFrom: number): () => void {
+function traceProgress(store: StoreProbe, watch: RevocationWatch, endsFrom: number, bots: BotProcess[]): () => void {
   const counts = async (sql: string) => (await store.rows(sql)).map((row) => `${String(row.k)} ${String(row.n)}`).join(', ');
   const timer = setInterval(() => {
     void Promise.all([
@@ -147,10 +147,11 @@ function traceProgress(store: StoreProbe, watch: RevocationWatch, endsFrom: numb
       counts(
         "SELECT state || CASE WHEN ending_reason IS NULL THEN '' ELSE ' (ending)' END AS k, COUNT(*) AS n FROM requests GROUP BY 1 ORDER BY 1",
       ),
+      Promise.all(bots.filter((bot) => bot.child.connected).map((bot) => bot.memoryReport())),
     ]).then(
-      ([jobs, requests]) =>
+      ([jobs, requests, memory]) =>
         process.stderr.write(
-          `  t=${seconds(Date.now() - endsFrom)} removed ${watch.revokedAt.size}, 429s ${watch.throttled()}; jobs: ${jobs}; requests: ${requests}\n`,
+          `  t=${seconds(Date.now() - endsFrom)} removed ${watch.revokedAt.size}, 429s ${watch.throttled()}; jobs: ${jobs}; requests: ${requests}; ${memory.map(memoryLine).join('; ')}\n`,
         ),
       () => undefined,
     );
@@ -158,10 +159,18 @@ function traceProgress(store: StoreProbe, watch: RevocationWatch, endsFrom: numb
   return () => clearInterval(timer);
 }
 
+const memoryLine = ({ now }: MemoryReport) =>
+  `RSS ${mb(now.rss)} (heap ${mb(now.heapUsed)} of ${mb(now.heapTotal)}, external ${mb(now.external)})`;
+
 /** The figures of a run of every grant ending within one minute, under `setup`. */
 export function reportMinute(setup: string, run: RevocationRun): void {
   const { plan, watch } = run;
-  record(`RSS with ${plan.count} active grants`, perReplica(run.rssAtStart, mb), '< 120 MB idle', setup);
+  record(
+    `RSS with ${plan.count} active grants, at start / peak of the removals`,
+    run.rssAtStart.map((rss, index) => `${mb(rss)} / ${mb(run.peakRss[index] ?? Number.NaN)}`).join('; '),
+    '< 100 MB idle, < 200 MB peak',
+    setup,
+  );
   const lags = watch.lags(plan);
   record(
     `revocation lag, ${plan.count} grants ending in one minute: p50 / p99`,

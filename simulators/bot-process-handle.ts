@@ -3,7 +3,9 @@
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { MemoryReport } from './bot-process.js';
 import type { Simulators } from './sandbox.js';
+import { shippedNodeFlags } from './shipped-node-flags.js';
 
 /** The real bot, or the benchmark's floor under it: a Bolt app that only acks `/jit` (bare-bolt-process.ts). */
 export type Program = 'bot-process' | 'bare-bolt-process';
@@ -12,6 +14,15 @@ function entry(program: Program, built: boolean): string {
   // Built: as `tsc -p tsconfig.bench.json` leaves it (the bench measures compiled code, as it ships).
   const path = built ? `../dist-bench/simulators/${program}.js` : `./${program}.ts`;
   return fileURLToPath(new URL(path, import.meta.url));
+}
+
+/**
+ * The built bot runs with the Node flags it ships with; JIT_BENCH_NODE_FLAGS (space-separated, possibly empty)
+ * replaces them, for comparing V8 settings.
+ */
+function builtFlags(): string[] {
+  const tried = process.env.JIT_BENCH_NODE_FLAGS;
+  return tried === undefined ? shippedNodeFlags() : tried.split(' ').filter(Boolean);
 }
 
 export interface BotProcess {
@@ -28,6 +39,10 @@ export interface BotProcess {
    */
   stopAndLetExit(timeoutMs: number): Promise<number | null>;
   memory(): Promise<NodeJS.MemoryUsage>;
+  /** Memory by step of the start and now, by heap space, threads and mappings (bench/memory.ts). */
+  memoryReport(): Promise<MemoryReport>;
+  /** Writes a heap snapshot into `directory`; resolves to its file. */
+  heapSnapshot(directory: string): Promise<string>;
   kill9(): Promise<void>;
 }
 
@@ -57,7 +72,7 @@ export async function spawnBotProcess(
   const started = performance.now();
   const connectionsBefore = sims.slack.connectionsOpened;
   const child = fork(entry(options.program ?? 'bot-process', options.built ?? false), [], {
-    execArgv: [...(options.built ? [] : ['--import', 'tsx']), ...(options.execArgv ?? [])],
+    execArgv: [...(options.built ? builtFlags() : ['--import', 'tsx']), ...(options.execArgv ?? [])],
     env: { ...process.env, ...sims.env, LOG_LEVEL: 'warn', ...options.env, JIT_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs) },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -93,6 +108,8 @@ export async function spawnBotProcess(
       child.send({ stop: true });
       return exited;
     },
+    memoryReport: () => ask<MemoryReport>(child, { memoryReport: true }, 'memoryReport'),
+    heapSnapshot: (directory) => ask<string>(child, { heapSnapshot: directory }, 'heapSnapshot'),
     async kill9() {
       if (child.exitCode !== null) return;
       // Other replicas may hold connections of their own: wait for this one's to close.

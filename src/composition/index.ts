@@ -34,7 +34,12 @@ export interface BotSeams extends SlackSeams {
   jobLeaseMs?: number;
   /** How often the policy file is checked for a change (default 10 s). */
   policyCheckMs?: number;
+  /** Called as the start passes each step, for measuring what each step costs (bench/memory.ts). */
+  onStartStep?(step: StartStep): void;
 }
+
+/** The steps of a start, in order. */
+export type StartStep = 'storage opened' | 'outside services built' | 'connected to Slack' | 'running';
 
 export interface RunningBot {
   app: App;
@@ -93,9 +98,11 @@ async function closeAfterFailedStart(opened: OpenedParts, log: Logger): Promise<
 
 async function startParts(config: Config, seams: BotSeams, log: Logger, opened: OpenedParts): Promise<RunningBot> {
   const clock = seams.clock ?? systemClock;
+  const step = seams.onStartStep ?? (() => undefined);
 
   const storage = await openStorage(config.database, log.child({ module: 'storage' }));
   opened.add(() => storage.close());
+  step('storage opened');
   const { app, receiver } = createSlackApp(config.slack, seams, log);
   const policy = new PolicyHolder({
     initial: { policy: config.policy, sha256: config.policySha256 },
@@ -104,6 +111,7 @@ async function startParts(config: Config, seams: BotSeams, log: Logger, opened: 
     log,
   });
   const outside = connectOutsideServices(config, { clock, policy, slack: app.client, log });
+  step('outside services built');
   const surfaces = createSlackSurfaces(app, {
     slack: config.slack,
     storage,
@@ -142,6 +150,7 @@ async function startParts(config: Config, seams: BotSeams, log: Logger, opened: 
   await app.start();
   // Stopped after the ops server and before Slack, as the scheduler's running jobs may still need both.
   opened.add(() => work.scheduler.stop());
+  step('connected to Slack');
   const ops = await serveOps(config, {
     storage,
     isSocketConnected: socket.isConnected,
@@ -158,6 +167,7 @@ async function startParts(config: Config, seams: BotSeams, log: Logger, opened: 
   work.reconcileAtStart();
   const policyWatch = followPolicyFile(policy, { file: config.policyFile, intervalMs: seams.policyCheckMs ?? POLICY_CHECK_MS, log });
   opened.add(() => policyWatch.stop());
+  step('running');
 
   return {
     app,
