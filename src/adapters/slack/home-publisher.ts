@@ -17,16 +17,49 @@ export interface HomePublisher {
 
 export type HomeReads = Pick<UseCases, 'describeHomes' | 'homeViewersOf' | 'targetOf'>;
 
+/** The people whose tabs the next round publishes, and that round's result. */
+interface Round {
+  userIds: Set<string>;
+  done: Promise<Done>;
+}
+
+/**
+ * Publishes in rounds, one at a time: a change asks for its viewers' tabs, and every ask made before a round
+ * starts joins it, so each person's tab is read and published once a round however many of their requests
+ * changed. Fifty approvals at once republished the approvers' tabs fifty times, each reading every waiting
+ * request: that work ran beside the acks and the grants and held them back (bench/profile-approve.ts). An ask
+ * made while a round runs waits for the next one, whose read comes after it, so no tab misses a change.
+ */
 export class SlackHomePublisher implements HomePublisher {
+  private next: Round | undefined;
+  private previous: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly deps: { chat: Pick<ChatSurface, 'publishHome'>; reads: HomeReads; log: Logger }) {}
 
   async publish(userIds: readonly string[]): Promise<void> {
-    const published = await this.publishAll(userIds);
+    const published = await this.inNextRound(userIds);
     if (!published.ok) throw new Error(`Home tab not published: ${published.message}`);
   }
 
   publishFor(request: AccessRequest): Promise<{ ok: true } | OutsideFailure> {
-    return this.publishAll(this.deps.reads.homeViewersOf(request));
+    return this.inNextRound(this.deps.reads.homeViewersOf(request));
+  }
+
+  private inNextRound(userIds: readonly string[]): Promise<Done> {
+    if (!this.next) {
+      const round: Round = {
+        userIds: new Set(),
+        // On a later turn of the event loop, so that the asks of one burst share the round.
+        done: this.previous.then(nextTurn).then(() => {
+          this.next = undefined;
+          return this.publishAll([...round.userIds]);
+        }),
+      };
+      this.next = round;
+      this.previous = round.done.catch(() => undefined);
+    }
+    for (const userId of userIds) this.next.userIds.add(userId);
+    return this.next.done;
   }
 
   private async publishAll(userIds: readonly string[]): Promise<Done> {
@@ -41,4 +74,8 @@ export class SlackHomePublisher implements HomePublisher {
     }
     return { ok: true };
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

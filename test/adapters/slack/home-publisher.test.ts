@@ -14,17 +14,30 @@ import { ADMIN, APPROVER_1, APPROVER_2, grantedIn, makePolicy, makeTarget, REQUE
 function setUp(policy = makePolicy()) {
   const chat = new FakeChatSurface();
   const requests = new FakeRequestRepository();
+  const reads: string[][] = [];
+  let held: Promise<void> = Promise.resolve();
   const homes = new SlackHomePublisher({
-    chat,
+    // Publishing waits while a test holds it, to ask again while a round runs.
+    chat: { publishHome: async (personId, home) => held.then(() => chat.publishHome(personId, home)) },
     reads: {
-      describeHomes: (userIds) => describeHomes({ requests, policy }, userIds),
+      describeHomes: (userIds) => {
+        reads.push([...userIds]);
+        return describeHomes({ requests, policy }, userIds);
+      },
       homeViewersOf: (request) => homeViewersOf(policy, request),
       targetOf: (targetId) => findTarget(policy, targetId),
     },
     log: createLogger('silent'),
   });
   const tabOf = (personId: string) => blockTexts(chat.homes.get(personId)?.blocks ?? []).join('\n');
-  return { chat, requests, homes, tabOf };
+  const hold = () => {
+    let release = () => {};
+    held = new Promise((resolve) => {
+      release = resolve;
+    });
+    return release;
+  };
+  return { chat, requests, homes, tabOf, reads, hold };
 }
 
 describe('the Home publisher', () => {
@@ -98,6 +111,39 @@ describe('the Home publisher', () => {
     expect(tabOf(REQUESTER)).not.toContain('Extensions waiting');
   });
 
+  it('publishes each person once for changes asked at the same time, from one read of the store', async () => {
+    const { chat, requests, homes, tabOf, reads } = setUp();
+    const waiting = ['req_ONE', 'req_TWO', 'req_THREE'].map((id) => requestIn('pending', { id, reason: `Asked as ${id}` }));
+    for (const request of waiting) requests.requests.set(request.id, request);
+
+    const answers = await Promise.all(waiting.map((request) => homes.publishFor(request)));
+
+    expect(answers).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    expect(reads).toHaveLength(1);
+    expect(chat.callsOf('publishHome').map((call) => call.personId)).toEqual([REQUESTER, APPROVER_1, APPROVER_2]);
+    for (const request of waiting) expect(tabOf(APPROVER_1)).toContain(`Asked as ${request.id}`);
+  });
+
+  it('publishes again, from a later read, the tabs asked for while a round was publishing', async () => {
+    const { requests, homes, tabOf, reads, hold } = setUp();
+    const first = requestIn('pending', { id: 'req_FIRST', reason: 'The first' });
+    requests.requests.set(first.id, first);
+    const release = hold();
+    const firstRound = homes.publishFor(first);
+    await waitUntil(() => reads.length === 1);
+
+    const second = requestIn('pending', { id: 'req_SECOND', reason: 'The second' });
+    requests.requests.set(second.id, second);
+    const secondRound = homes.publishFor(second);
+    release();
+
+    expect(await firstRound).toEqual({ ok: true });
+    expect(await secondRound).toEqual({ ok: true });
+    expect(reads).toHaveLength(2);
+    expect(tabOf(APPROVER_1)).toContain('The first');
+    expect(tabOf(APPROVER_1)).toContain('The second');
+  });
+
   it('passes over a person Slack refuses a tab for, and publishes the others', async () => {
     const { chat, homes } = setUp();
     chat.failNext({ kind: 'permanent', code: 'user_not_found' }, 'publishHome');
@@ -121,3 +167,7 @@ describe('the Home publisher', () => {
     await expect(homes.publish([REQUESTER])).rejects.toThrow(/Home tab not published/);
   });
 });
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
