@@ -139,13 +139,17 @@ export function createSlackSurfaces(app: App, deps: SlackSurfacesDeps): SlackSur
   return { useCases, homes, notifier, changes, approvers };
 }
 
-/** Registers every listener; `wake` runs once a listener that stored a change has answered Slack. */
+/**
+ * Registers every listener; `wake` runs once a listener that stored a change has answered Slack, on the next
+ * turn of the event loop: begun at once, the jobs' reads and requests ran between the work of the envelopes
+ * already read from the socket (fifty Approve clicks at once) and held back their acks.
+ */
 export function listenToSlack(app: App, surfaces: SlackSurfaces, wake: () => void, log: Logger): void {
   app.use(async ({ next }) => {
     try {
       await next();
     } finally {
-      if (surfaces.changes.take()) wake();
+      if (surfaces.changes.take()) setImmediate(wake);
     }
   });
   registerListeners(app, { useCases: surfaces.useCases, homes: surfaces.homes, log: log.child({ module: 'listeners' }) });

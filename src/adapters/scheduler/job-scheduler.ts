@@ -30,6 +30,11 @@ const MAX_IDLE_MS = 30_000;
 // Slots that messages and Boundary sign-outs may never take, so a burst of Slack news or a slow Boundary cannot
 // delay a grant or a revocation.
 const RESERVED_FOR_ACCESS = 4;
+// While grants or revocations run, messages take at most this many slots. Fifty approvals at once queue fifty
+// grants beside fifty messages (a card update, a thread reply, a DM and Home tabs each): with twelve slots the
+// messages' Slack calls and reads ran beside the grants and held the later ones back (bench/profile-approve.ts).
+// Messages wait seconds without harm; a grant is what the approver is waiting for.
+const NOTIFY_BESIDE_ACCESS = 4;
 const ACCESS_JOBS = ['revoke', 'cleanup', 'grant', 'extend'] as const;
 // Boundary sign-outs have slots of their own, beside `concurrency`: a Boundary that answers slowly, or only at
 // the timeout, takes nothing from Entra removals, grants and messages. A sign-out is some nine calls in turn, so
@@ -179,8 +184,9 @@ export class JobScheduler {
     await claim(freeShared(), ACCESS_JOBS);
     await claim(SIGN_OUT_SLOTS - count('sign_out'), ['sign_out']);
     await claim(CHANGE_RECORD_SLOTS - count('change_record'), ['change_record']);
-    // Messages may never take the slots reserved for grants and revocations.
-    await claim(Math.min(freeShared(), Math.max(1, this.concurrency - RESERVED_FOR_ACCESS) - count('notify')), ['notify']);
+    // Messages may never take the slots reserved for grants and revocations, and take fewer while those run.
+    const notifySlots = count(...ACCESS_JOBS) > 0 ? NOTIFY_BESIDE_ACCESS : Math.max(1, this.concurrency - RESERVED_FOR_ACCESS);
+    await claim(Math.min(freeShared(), notifySlots - count('notify')), ['notify']);
     return running.size < kinds.length;
   }
 

@@ -155,6 +155,20 @@ describe('the job scheduler', () => {
     expect(jobs.started.filter((job) => job.kind === 'notify')).toHaveLength(12);
   });
 
+  it('gives messages a quarter of the slots while grants or revocations run, and their share back once those are done', async () => {
+    queue.add('grant', 6);
+    queue.add('notify', 20);
+    startScheduler({ concurrency: 16 });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(jobs.started.filter((job) => job.kind === 'grant')).toHaveLength(6);
+    expect(jobs.started.filter((job) => job.kind === 'notify')).toHaveLength(4);
+
+    for (const grant of jobs.started.filter((job) => job.kind === 'grant')) jobs.finish(grant.id);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(jobs.running).toBe(12);
+    expect(jobs.started.filter((job) => job.kind === 'notify')).toHaveLength(12);
+  });
+
   it('gives Boundary sign-outs 16 slots of their own: however many wait, grants, revocations and messages keep theirs', async () => {
     queue.add('sign_out', 30);
     queue.add('notify', 20);
