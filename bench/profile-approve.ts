@@ -1,0 +1,95 @@
+// Not part of the bench: profiles one bot process on SQLite, or with JIT_PROFILE_STORE=postgres two replicas
+// (JIT_PROFILE_REPLICAS) sharing PostgreSQL, through
+// the bench's burst of 50 simultaneous Approve clicks, and prints the acks and click → grant request at Graph.
+// PROFILE_DIR=… writes a V8 CPU profile of the bot there (taken at 200 µs intervals).
+//   npx tsc -p tsconfig.bench.json && PROFILE_DIR=/tmp/prof-approve npx tsx bench/profile-approve.ts
+import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { spawnBotProcess } from '../simulators/bot-process-handle.js';
+import { APPROVALS } from '../simulators/policies.js';
+import { createDatabase, startPostgres } from '../simulators/postgres-server.js';
+import { addPerson, crowdMember, PEOPLE, startSimulators } from '../simulators/sandbox.js';
+import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
+import { BOT_ENV, POLICY, pause, percentile } from './measure.js';
+
+const COUNT = 50;
+const REPLICAS = Number(process.env.JIT_PROFILE_REPLICAS ?? 2);
+
+async function main(): Promise<void> {
+  const postgres = process.env.JIT_PROFILE_STORE === 'postgres' ? await startPostgres() : undefined;
+  const databaseUrl = postgres && (await createDatabase(postgres.url)).url;
+  const sims = await startSimulators({ policy: POLICY });
+  const crowd = Array.from({ length: COUNT }, (_, index) => crowdMember(index));
+  for (const person of crowd) addPerson(sims, person);
+  const dir = process.env.PROFILE_DIR ?? '';
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  const spawn = () =>
+    spawnBotProcess(sims, 0, {
+      built: true,
+      env: { ...BOT_ENV, ...(databaseUrl && { JIT_DATABASE_URL: databaseUrl }) },
+      execArgv: dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] : [],
+    });
+  const bots = [await spawn()];
+  if (databaseUrl && REPLICAS > 1) bots.push(await spawn());
+  await pause(2000);
+  await Promise.all(crowd.map((person) => sims.slack.person(person.slack).slash('/jit')));
+  for (const person of crowd) {
+    const requester = sims.slack.person(person.slack);
+    await requester.waitForModal();
+    await requester.submit({ reason: `Profile request from ${person.slack}` });
+  }
+  const cards = await sims.slack.waitFor(
+    () => {
+      const posted = sims.slack.workspace.messages.filter((message) => message.channel === APPROVALS && !message.threadTs);
+      return posted.length >= COUNT && posted;
+    },
+    30_000,
+    'the cards',
+  );
+  await pause(3000);
+  const grantSentAt = new Map<string, number>();
+  sims.graph.onRequest = (entry) => {
+    const reference = (entry.body as { '@odata.id'?: string } | undefined)?.['@odata.id'];
+    if (entry.method === 'POST' && reference) grantSentAt.set(reference.split('/').pop() ?? '', performance.now());
+  };
+  const clickedAt = new Map<string, number>();
+  const cpuBefore = bots.map((bot) => cpuMs(bot.child.pid));
+  const callsBefore = sims.slack.calls.length;
+  const mark = sims.slack.envelopes.length;
+  await Promise.all(
+    cards.map((card, index) => {
+      const person = crowd[index];
+      if (person) clickedAt.set(person.entra, performance.now());
+      return sims.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
+    }),
+  );
+  const acks = sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
+  await sims.slack.waitFor(() => grantSentAt.size >= COUNT, 30_000, 'the grants');
+  const toGrant = crowd.map((person) => (grantSentAt.get(person.entra) ?? Number.NaN) - (clickedAt.get(person.entra) ?? Number.NaN));
+  const line = (values: number[]) =>
+    `min ${Math.min(...values).toFixed(1)} p50 ${percentile(values, 50).toFixed(1)} p99 ${percentile(values, 99).toFixed(1)} ms`;
+  console.log(`acks: ${line(acks)}; click → grant: ${line(toGrant)}`);
+  const cpuAtGrants = bots.map((bot, index) => cpuMs(bot.child.pid) - (cpuBefore[index] ?? 0));
+  await pause(3000);
+  const cpuAfter = bots.map((bot, index) => cpuMs(bot.child.pid) - (cpuBefore[index] ?? 0));
+  const calls = new Map<string, number>();
+  for (const call of sims.slack.calls.slice(callsBefore)) calls.set(call.method, (calls.get(call.method) ?? 0) + 1);
+  console.log(
+    `bots' CPU from the clicks to the last grant ${cpuAtGrants.join(' + ')} ms, and 3 s later ${cpuAfter.join(' + ')} ms; Slack calls: ${[...calls].map(([method, count]) => `${method} ${count}`).join(', ')}`,
+  );
+  for (const bot of bots) {
+    bot.child.kill('SIGTERM');
+    await new Promise((resolve) => bot.child.once('exit', resolve));
+  }
+  await sims.slack.stop();
+  await sims.graph.stop();
+  await postgres?.stop();
+}
+
+/** User and system CPU time of a process so far (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+void runTrustingSimulatorCa(fileURLToPath(import.meta.url), main);
