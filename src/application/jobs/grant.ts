@@ -105,7 +105,7 @@ async function sendGrant(attempt: GrantAttempt): Promise<JobOutcome> {
   // Journal the call before it is sent. A retry keeps the first entry: its time is where the grant's clock starts.
   const journaled = request.grantCall
     ? { ok: true as const, request }
-    : await applyTransition(deps, request.id, (current, now) => journalGrantCall(current, target.grant, now));
+    : await applyTransition(deps, request.id, (current, now) => journalGrantCall(current, target.grant, now), { read: request });
   if (!journaled.ok) return finish(deps, job, `nothing to grant: ${journaled.code}`);
   const call = grantCallOf(journaled.request) ?? { sentAt: deps.clock.now(), kind: target.grant.kind, groupId: target.grant.groupId };
   const membership = { kind: call.kind, groupId: call.groupId, principalId };
