@@ -25,6 +25,11 @@ export interface StoredJob {
   lastError: string | null;
   /** Claimed after another holder's lease ran out: that holder stopped (a crash, a replica gone). */
   takenOver: boolean;
+  /**
+   * Its request as the claim read it, in the same statement, where a store does (PostgreSQL, where reading it
+   * apart is one more round trip on the way from an approval to Graph); a job without it reads it itself.
+   */
+  request?: AccessRequest;
 }
 
 /**

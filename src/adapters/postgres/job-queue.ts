@@ -16,6 +16,7 @@ import type { JobLease, JobQueue, StoredJob } from '../../application/ports.js';
 import { JOB_KINDS, type JobKind, jobPriority } from '../../domain/access-request.js';
 import { type JobRow, toStoredJob } from '../sql/rows.js';
 import { type PostgresClient, type PostgresPool, prepared } from './database.js';
+import { type HydratedRow, requestColumns, requestOf } from './request-statements.js';
 
 // The database's time in epoch milliseconds, as the bot stores times. statement_timestamp() is when the statement
 // began: one value for every row the statement touches, and stable, so the lease index can use it (the time
@@ -27,21 +28,22 @@ const DATABASE_NOW = '(extract(epoch from statement_timestamp()) * 1000)::bigint
 // so one round trip, for all the kinds a pass claims at once. Expired leases are a handful. SKIP LOCKED lets
 // replicas claiming at the same moment take different jobs instead of queueing behind each other's row locks;
 // taken_over is read before the update, while the row still shows the expired lease. $1 is the caller's clock,
-// for run_at and updated_at; the lease is the database's.
+// for run_at and updated_at; the lease is the database's. Each job comes with its request, read as `find` reads
+// it: the job reads it first thing, which was one more round trip on the way from an approval to Graph.
 const CLAIM = `WITH wanted AS (
     SELECT kind, rank FROM unnest($5::text[]) WITH ORDINALITY AS wanted(kind, rank)),
   due AS (
-    SELECT wanted.rank, queued.id, queued.run_at, false AS taken_over FROM wanted CROSS JOIN LATERAL (
-      SELECT id, run_at FROM jobs WHERE state = 'queued' AND kind = wanted.kind AND run_at <= $1
+    SELECT wanted.rank, queued.id, queued.run_at, queued.request_id, false AS taken_over FROM wanted CROSS JOIN LATERAL (
+      SELECT id, run_at, request_id FROM jobs WHERE state = 'queued' AND kind = wanted.kind AND run_at <= $1
       ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) queued
     UNION ALL
-    SELECT wanted.rank, expired.id, expired.run_at, true AS taken_over FROM wanted CROSS JOIN LATERAL (
-      SELECT id, run_at FROM jobs WHERE state = 'running' AND kind = wanted.kind AND locked_until <= ${DATABASE_NOW}
+    SELECT wanted.rank, expired.id, expired.run_at, expired.request_id, true AS taken_over FROM wanted CROSS JOIN LATERAL (
+      SELECT id, run_at, request_id FROM jobs WHERE state = 'running' AND kind = wanted.kind AND locked_until <= ${DATABASE_NOW}
       ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) expired),
-  picked AS (SELECT id, taken_over FROM due ORDER BY rank, run_at, id LIMIT $2)
+  picked AS (SELECT id, request_id, taken_over FROM due ORDER BY rank, run_at, id LIMIT $2)
   UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, locked_until = ${DATABASE_NOW} + $3, lease_owner = $4, updated_at = $1
-  FROM picked WHERE jobs.id = picked.id
-  RETURNING row_to_json(jobs) AS job, picked.taken_over`;
+  FROM picked LEFT JOIN requests r ON r.id = picked.request_id WHERE jobs.id = picked.id
+  RETURNING row_to_json(jobs) AS job, picked.taken_over, ${requestColumns('r')}`;
 
 const FENCE = "id = $1 AND attempts = $2 AND state = 'running'";
 
@@ -71,8 +73,10 @@ export class PostgresJobQueue implements JobQueue {
     const wanted = JOB_KINDS.filter((kind) => !kinds || kinds.includes(kind));
     if (limit <= 0 || wanted.length === 0) return [];
     const values = [now, limit, leaseMs, this.owner, wanted];
-    const result = await this.pool.query<{ job: JobRow; taken_over: boolean }>(prepared(CLAIM, values));
-    return result.rows.sort((a, b) => byClaimOrder(a.job, b.job)).map((row) => toStoredJob(row.job, row.taken_over));
+    const result = await this.pool.query<{ job: JobRow; taken_over: boolean } & HydratedRow>(prepared(CLAIM, values));
+    return result.rows
+      .sort((a, b) => byClaimOrder(a.job, b.job))
+      .map((row) => ({ ...toStoredJob(row.job, row.taken_over), ...(row.request && { request: requestOf(row) }) }));
   }
 
   async complete(lease: JobLease, now: number): Promise<boolean> {

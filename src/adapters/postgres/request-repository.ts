@@ -5,8 +5,7 @@ import type { Deadline, DecidedChange, JobLease, RequestRepository } from '../..
 import { checkTimedChanges } from '../../application/timed-changes.js';
 import { type AccessRequest, fieldsOf, type RequestFields, type RequestState, type Transition } from '../../domain/access-request.js';
 import { auditBody } from '../sql/audit-chain.js';
-import { type RequestRow, requestRow } from '../sql/request-columns.js';
-import { type DecisionRow, type GrantRow, toRequest } from '../sql/rows.js';
+import { requestRow } from '../sql/request-columns.js';
 import type { PostgresClient, PostgresPool } from './database.js';
 import {
   type ApplyValues,
@@ -14,12 +13,12 @@ import {
   type DecisionValues,
   type GrantEndValues,
   type GrantValues,
+  type HydratedRow,
   type RecordValues,
+  requestOf,
   SQL,
 } from './request-statements.js';
 import { arraysOf, type Statement } from './statement.js';
-
-type HydratedRow = { request: RequestRow; decisions: DecisionRow[]; grant_row: GrantRow | null };
 
 export interface RequestRepositoryOptions {
   /**
@@ -151,7 +150,7 @@ export class PostgresRequestRepository implements RequestRepository {
 
   private async read<Values>(sql: Statement<Values>, values: Values): Promise<AccessRequest[]> {
     const result = await this.pool.query<HydratedRow>(sql.bind(values));
-    return result.rows.map((row) => toRequest(row.request, row.decisions, row.grant_row ?? undefined));
+    return result.rows.map(requestOf);
   }
 
   private async write<Values>(sql: Statement<Values>, values: Values): Promise<boolean> {

@@ -4,8 +4,9 @@
 // chainer links it onto the audit chain (audit-chainer.ts): a write takes no lock but its request's row, so the
 // writes of different requests, on any replica, never wait for each other.
 
-import type { RequestState } from '../../domain/access-request.js';
+import type { AccessRequest, RequestState } from '../../domain/access-request.js';
 import { CHANGED_COLUMNS, REQUEST_COLUMNS, type RequestColumnName, type RequestRow } from '../sql/request-columns.js';
+import { type DecisionRow, type GrantRow, toRequest } from '../sql/rows.js';
 import { type Placeholders, statement } from './statement.js';
 
 /** A change's audit event: actor, action, states before and after, detail, and the hashed body (`auditBody`). */
@@ -56,13 +57,26 @@ export type ApplyAllValues = Arrays<ExpectedValues & RequestRow & AuditValues> &
   jobEvents: (string | null)[];
 };
 
-// One statement reads a request with its decisions and grant, so all three come from the same snapshot. Rows
-// come as JSON, as every prepared statement's do (see `prepared`).
+/** A request as one statement reads it: its row, its decisions and its grant (the columns HYDRATED_REQUEST names). */
+export type HydratedRow = { request: RequestRow; decisions: DecisionRow[]; grant_row: GrantRow | null };
+
+export function requestOf(row: HydratedRow): AccessRequest {
+  return toRequest(row.request, row.decisions, row.grant_row ?? undefined);
+}
+
+/**
+ * The columns of HydratedRow for the request row `alias`: the row, its decisions and its grant, read in one
+ * statement, so all three come from the same snapshot. Rows come as JSON, as every prepared statement's do (see
+ * `prepared`).
+ */
+export function requestColumns(alias: string): string {
+  return `row_to_json(${alias}) AS request,
+      COALESCE((SELECT json_agg(d ORDER BY d.decided_at, d.row_order) FROM decisions d WHERE d.request_id = ${alias}.id), '[]') AS decisions,
+      (SELECT row_to_json(g) FROM grants g WHERE g.request_id = ${alias}.id) AS grant_row`;
+}
+
 function hydrated(fromWhere: string): string {
-  return `SELECT row_to_json(r) AS request,
-      COALESCE((SELECT json_agg(d ORDER BY d.decided_at, d.row_order) FROM decisions d WHERE d.request_id = r.id), '[]') AS decisions,
-      (SELECT row_to_json(g) FROM grants g WHERE g.request_id = r.id) AS grant_row
-    ${fromWhere}`;
+  return `SELECT ${requestColumns('r')} ${fromWhere}`;
 }
 
 /**

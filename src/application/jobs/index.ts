@@ -28,7 +28,7 @@ const RUNNERS: Record<JobKind, JobRunner> = {
 };
 
 export async function runJob(deps: JobDeps, job: StoredJob): Promise<JobOutcome> {
-  const request = await deps.requests.find(job.requestId);
+  const request = job.request ?? (await deps.requests.find(job.requestId));
   if (!request) {
     await deps.jobs.bury(job, 'request not found', deps.clock.now());
     return { result: 'buried', detail: 'request not found' };

@@ -5,11 +5,13 @@ import { describe, expect, it } from 'vitest';
 import type { PostgresPool } from '../../../src/adapters/postgres/database.js';
 import { PostgresJobQueue } from '../../../src/adapters/postgres/job-queue.js';
 import { PostgresRequestRepository } from '../../../src/adapters/postgres/request-repository.js';
-import { opening, T0 } from '../../support/fixtures.js';
+import { approve, confirmGrant, journalGrantCall } from '../../../src/domain/access-request.js';
+import { APPROVER_1, makeTarget, opening, T0 } from '../../support/fixtures.js';
 import { migratedDatabaseForThisTest } from '../../support/postgres.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const LEASE = 30_000;
+const PERSON = '33333333-3333-4333-8333-333333333333';
 // The replica whose clock runs ahead reads this much later than the other.
 const AHEAD = T0 + 10 * 60_000;
 const BEHIND = T0;
@@ -76,5 +78,34 @@ describe('PostgresJobQueue leases, by the database clock', () => {
     const next = await behind.nextRunAt(BEHIND);
     expect(next).toBeGreaterThan(BEHIND);
     expect(next).toBeLessThanOrEqual(BEHIND + LEASE);
+  });
+
+  it('hands each claimed job its request as `find` reads it, decisions and grant included, so the job need not read it again', async () => {
+    const database = await migratedDatabaseForThisTest();
+    const requests = new PostgresRequestRepository(database.pool);
+    const jobs = new PostgresJobQueue(database.pool, 'replica');
+    const target = makeTarget();
+    const opened = opening('req_A', target, { principalId: PERSON });
+    await requests.create(opened, T0);
+    let request = opened.request;
+    const grant = { kind: target.grant.kind, groupId: target.grant.groupId, principalId: PERSON };
+    const steps = [
+      (r: typeof request) => approve(r, target, APPROVER_1, T0 + 1000),
+      (r: typeof request) => journalGrantCall(r, target.grant, T0 + 2000),
+      (r: typeof request) => confirmGrant(r, grant, T0 + 3000),
+    ];
+    for (const [index, decide] of steps.entries()) {
+      const change = decide(request);
+      if (!change.ok) throw new Error(change.code);
+      expect(await requests.apply(request, change, T0 + 1000 * (index + 1))).toBe(true);
+      request = change.request;
+    }
+
+    const claimed = await jobs.claimDue(T0 + 3000, 100, LEASE);
+
+    expect(claimed.length).toBeGreaterThan(0);
+    const stored = await requests.find('req_A');
+    expect(stored).toMatchObject({ state: 'active', approvals: [{ approverId: APPROVER_1 }], grant: { principalId: PERSON } });
+    for (const job of claimed) expect(job.request).toEqual(stored);
   });
 });
