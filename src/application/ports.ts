@@ -217,7 +217,8 @@ export interface MessageRef {
 
 /** The Slack messages posted about each request (the card, the receipt, news), kept with the request. */
 export interface SlackMessageStore {
-  find(requestId: string, kind: string): Promise<MessageRef | undefined>;
+  /** Every message kept for the request, by kind. */
+  findAll(requestId: string): Promise<Map<string, MessageRef>>;
   save(requestId: string, kind: string, ref: MessageRef, now: number): Promise<void>;
 }
 

@@ -85,21 +85,22 @@ export class SlackNotifier implements Notifier {
   ): Promise<{ ok: true } | OutsideFailure> {
     const { chat, policy, boundary } = this.deps;
     try {
+      const kept = new KeptMessages(this.deps, request.id, await this.deps.messages.findAll(request.id));
       const target = findTarget(policy, request.targetId);
       const channel = target?.approvers.channel;
       // A break-glass has its alert for a card: in the approvers' channel, and a copy in the alert channel.
       const card = await this.keepUpdated(
-        request,
+        kept,
         'card',
         request.breakGlass ? renderBreakGlassAlert(request, target, false, approvers) : renderRequestCard(request, target, approvers),
         channel === undefined ? undefined : (content) => chat.postCard(channel, content),
       );
       if (!card.ok) return card;
       if (request.breakGlass) {
-        const alerted = await this.keepBreakGlassAlerts(request, news, target, approvers);
+        const alerted = await this.keepBreakGlassAlerts(kept, request, news, target, approvers);
         if (!alerted.ok) return alerted;
       }
-      const receipt = await this.keepUpdated(request, 'receipt', renderRequestReceipt(request, target, channel), (content) =>
+      const receipt = await this.keepUpdated(kept, 'receipt', renderRequestReceipt(request, target, channel), (content) =>
         chat.sendDirect(request.requesterId, content),
       );
       if (!receipt.ok) return receipt;
@@ -107,22 +108,22 @@ export class SlackNotifier implements Notifier {
       const extension = extensionMessageKey(request, news);
       if (extension && cardRef) {
         const content = renderExtensionMessage(request, target);
-        const kept = content && (await this.keepUpdated(request, extension, content, (posted) => chat.replyInThread(cardRef, posted)));
-        if (kept && !kept.ok) return kept;
+        const updated = content && (await this.keepUpdated(kept, extension, content, (posted) => chat.replyInThread(cardRef, posted)));
+        if (updated && !updated.ok) return updated;
       }
       const occurrence = occurrenceOf(request, news);
       const thread = renderThreadNews(request, news, target, boundary, approvers);
       if (thread && cardRef) {
-        const replied = await this.postOnce(request, `thread:${occurrence}`, () => chat.replyInThread(cardRef, thread));
+        const replied = await this.postOnce(kept, `thread:${occurrence}`, () => chat.replyInThread(cardRef, thread));
         if (!replied.ok) return replied;
       }
       const direct = renderDirectNews(request, news, target, boundary);
       if (direct) {
-        const sent = await this.postOnce(request, `dm:${occurrence}`, () => chat.sendDirect(request.requesterId, direct));
+        const sent = await this.postOnce(kept, `dm:${occurrence}`, () => chat.sendDirect(request.requesterId, direct));
         if (!sent.ok) return sent;
       }
       if (news === 'escalated' && target && cardRef) {
-        const told = await this.tellEscalatedApprovers(request, target, cardRef);
+        const told = await this.tellEscalatedApprovers(kept, request, target, cardRef);
         if (!told.ok) return told;
       }
       return await this.deps.homes.publishFor(request);
@@ -138,6 +139,7 @@ export class SlackNotifier implements Notifier {
    * hour. Every later news updates them all, so no copy keeps an Acknowledge that no longer applies.
    */
   private async keepBreakGlassAlerts(
+    kept: KeptMessages,
     request: AccessRequest,
     news: NewsKind,
     target: Target | undefined,
@@ -156,8 +158,8 @@ export class SlackNotifier implements Notifier {
       ['alert_again', renderBreakGlassAlert(request, target, true, approvers), postTo(separate, again)],
     ];
     for (const [kind, content, post] of copies) {
-      const kept = await this.keepUpdated(request, kind, content, post);
-      if (!kept.ok) return kept;
+      const updated = await this.keepUpdated(kept, kind, content, post);
+      if (!updated.ok) return updated;
     }
     return { ok: true };
   }
@@ -166,12 +168,17 @@ export class SlackNotifier implements Notifier {
    * Each person a request escalated to is sent it once, with a link to its card. One who cannot be written to
    * (gone from Slack, say) is logged and passed over, so that the others still hear of it.
    */
-  private async tellEscalatedApprovers(request: AccessRequest, target: Target, card: MessageRef): Promise<{ ok: true } | OutsideFailure> {
-    const { chat, messages, log } = this.deps;
+  private async tellEscalatedApprovers(
+    kept: KeptMessages,
+    request: AccessRequest,
+    target: Target,
+    card: MessageRef,
+  ): Promise<{ ok: true } | OutsideFailure> {
+    const { chat, log } = this.deps;
     let link: string | undefined;
     for (const userId of escalatedApprovers(request, target)) {
       const kind = `escalation_dm:${userId}`;
-      if (await messages.find(request.id, kind)) continue;
+      if (kept.find(kind)) continue;
       if (link === undefined) {
         const linked = await chat.linkTo(card);
         if (!linked.ok && linked.kind === 'transient') return linked;
@@ -179,7 +186,7 @@ export class SlackNotifier implements Notifier {
       }
       const content = renderEscalationDirect(request, target, link || undefined);
       if (!content) return { ok: true };
-      const sent = await this.saved(request, kind, await chat.sendDirect(userId, content));
+      const sent = await kept.saved(kind, await chat.sendDirect(userId, content));
       if (!sent.ok && sent.kind === 'transient') return sent;
       if (!sent.ok) log.warn({ requestId: request.id, userId, error: sent.message }, 'escalation not sent to a person escalated to');
     }
@@ -188,27 +195,46 @@ export class SlackNotifier implements Notifier {
 
   /** Posts the message the first time (when `post` says where), updates it in place afterwards. */
   private async keepUpdated(
-    request: AccessRequest,
+    kept: KeptMessages,
     kind: string,
     content: Rendered,
     post: ((content: Rendered) => Promise<Posted>) | undefined,
   ): Promise<Kept> {
-    const existing = await this.deps.messages.find(request.id, kind);
+    const existing = kept.find(kind);
     if (existing) {
       const updated = await this.deps.chat.updateMessage(existing, content);
       return updated.ok ? { ok: true, ref: existing } : updated;
     }
     if (!post) return { ok: true, ref: undefined };
-    return this.saved(request, kind, await post(content));
+    return kept.saved(kind, await post(content));
   }
 
-  private async postOnce(request: AccessRequest, kind: string, post: () => Promise<Posted>): Promise<Done> {
-    if (await this.deps.messages.find(request.id, kind)) return { ok: true };
-    return this.saved(request, kind, await post());
+  private async postOnce(kept: KeptMessages, kind: string, post: () => Promise<Posted>): Promise<Done> {
+    if (kept.find(kind)) return { ok: true };
+    return kept.saved(kind, await post());
+  }
+}
+
+/**
+ * The messages the bot keeps for one request, read once when its news is told (one read, where each message
+ * looked itself up before: six reads for an approval's news on PostgreSQL, each a round trip), and each one
+ * posted stored at once, so that a retry finds it.
+ */
+class KeptMessages {
+  constructor(
+    private readonly deps: Pick<SlackNotifierDeps, 'messages' | 'clock'>,
+    private readonly requestId: string,
+    private readonly refs: Map<string, MessageRef>,
+  ) {}
+
+  find(kind: string): MessageRef | undefined {
+    return this.refs.get(kind);
   }
 
-  private async saved(request: AccessRequest, kind: string, posted: Posted): Promise<Posted> {
-    if (posted.ok) await this.deps.messages.save(request.id, kind, posted.ref, this.deps.clock.now());
+  async saved(kind: string, posted: Posted): Promise<Posted> {
+    if (!posted.ok) return posted;
+    await this.deps.messages.save(this.requestId, kind, posted.ref, this.deps.clock.now());
+    this.refs.set(kind, posted.ref);
     return posted;
   }
 }

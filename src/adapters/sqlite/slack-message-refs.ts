@@ -6,13 +6,14 @@ export class SqliteSlackMessageStore implements SlackMessageStore {
 
   constructor(db: SqliteDatabase) {
     this.statements = {
-      find: db.prepare('SELECT channel, ts FROM slack_messages WHERE request_id = ? AND kind = ?'),
+      findAll: db.prepare('SELECT kind, channel, ts FROM slack_messages WHERE request_id = ?'),
       save: db.prepare('INSERT OR REPLACE INTO slack_messages (request_id, kind, channel, ts, posted_at) VALUES (?, ?, ?, ?, ?)'),
     };
   }
 
-  async find(requestId: string, kind: string): Promise<MessageRef | undefined> {
-    return this.statements.find.get(requestId, kind) as MessageRef | undefined;
+  async findAll(requestId: string): Promise<Map<string, MessageRef>> {
+    const rows = this.statements.findAll.all(requestId) as (MessageRef & { kind: string })[];
+    return new Map(rows.map(({ kind, channel, ts }) => [kind, { channel, ts }]));
   }
 
   async save(requestId: string, kind: string, ref: MessageRef, now: number): Promise<void> {

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { inTransaction, isReachable, openPool } from '../../../src/adapters/postgres/database.js';
 import { PostgresJobQueue, prepareClaim } from '../../../src/adapters/postgres/job-queue.js';
 import { PostgresRequestRepository, prepareDecision } from '../../../src/adapters/postgres/request-repository.js';
-import { PostgresSlackMessageStore } from '../../../src/adapters/postgres/slack-message-refs.js';
 import { openRequest } from '../../../src/domain/access-request.js';
 import { makeTarget, opening, REQUESTER, T0 } from '../../support/fixtures.js';
 import { databaseForThisTest, migratedDatabaseForThisTest } from '../../support/postgres.js';
@@ -130,19 +129,6 @@ describe('prepared statements during a rolling upgrade', () => {
     await requests.create(open('req_B'), T0);
     expect((await requests.find('req_B'))?.id).toBe('req_B');
     expect((await jobs.claimDue(T0, 1, 8000)).map((job) => job.requestId)).toEqual(['req_B']);
-  });
-});
-
-describe('PostgresSlackMessageStore', () => {
-  it('remembers where each message about a request was posted, the latest one winning', async () => {
-    const { pool } = await migratedDatabaseForThisTest();
-    await new PostgresRequestRepository(pool).create(opening('req_A'), T0);
-    const messages = new PostgresSlackMessageStore(pool);
-    expect(await messages.find('req_A', 'card')).toBeUndefined();
-    await messages.save('req_A', 'card', { channel: 'C0APPROVALS', ts: '1790000000.000100' }, T0);
-    await messages.save('req_A', 'card', { channel: 'C0APPROVALS', ts: '1790000000.000200' }, T0 + 1);
-    expect(await messages.find('req_A', 'card')).toEqual({ channel: 'C0APPROVALS', ts: '1790000000.000200' });
-    expect(await messages.find('req_A', 'receipt')).toBeUndefined();
   });
 });
 

@@ -4,13 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { SlackHomePublisher } from '../../../src/adapters/slack/home-publisher.js';
 import { SlackNotifier } from '../../../src/adapters/slack/slack-notifier.js';
-import type { MessageRef, SlackMessageStore } from '../../../src/application/ports.js';
+import type { MessageRef } from '../../../src/application/ports.js';
 import { describeHomes, homeViewersOf } from '../../../src/application/request-views.js';
 import type { AccessRequest } from '../../../src/domain/access-request.js';
 import type { NewsKind } from '../../../src/domain/news.js';
 import { findTarget, type Policy } from '../../../src/domain/policy.js';
 import { createLogger } from '../../../src/logger.js';
 import { FakeChatSurface } from '../../support/fake-chat-surface.js';
+import { FakeMessageStore } from '../../support/fake-message-store.js';
 import { FakeClock, FakeRequestRepository } from '../../support/fakes.js';
 import { ADMIN, APPROVER_1, APPROVER_2, grantedIn, makePolicy, makeTarget, REQUESTER, requestIn, T0 } from '../../support/fixtures.js';
 
@@ -24,27 +25,6 @@ const GRANTED = {
 const SECURITY = 'C0SECURITY';
 const ACTION_APPROVE = 'jit_approve';
 const HOUR = 3_600_000;
-
-/** The messages the notifier keeps per request, by kind, with when each was saved. */
-class FakeMessageStore implements SlackMessageStore {
-  readonly saved = new Map<string, MessageRef & { at: number }>();
-  failing = false;
-
-  async find(requestId: string, kind: string): Promise<MessageRef | undefined> {
-    if (this.failing) throw new Error('the database is unreachable');
-    const found = this.saved.get(`${requestId}/${kind}`);
-    return found && { channel: found.channel, ts: found.ts };
-  }
-
-  async save(requestId: string, kind: string, ref: MessageRef, now: number): Promise<void> {
-    this.saved.set(`${requestId}/${kind}`, { ...ref, at: now });
-  }
-
-  refOf(requestId: string, kind: string): MessageRef | undefined {
-    const found = this.saved.get(`${requestId}/${kind}`);
-    return found && { channel: found.channel, ts: found.ts };
-  }
-}
 
 function setUp(policy: Policy = makePolicy()) {
   const chat = new FakeChatSurface();
@@ -154,7 +134,7 @@ describe('the notifier', () => {
     expect(chat.messages).toHaveLength(2);
     expect(messages.refOf('req_TEST', 'card')).toEqual(card?.ref);
     expect(messages.refOf('req_TEST', 'receipt')).toEqual(receipt?.ref);
-    expect(messages.saved.get('req_TEST/card')?.at).toBe(T0);
+    expect(messages.savedAt('req_TEST', 'card')).toBe(T0);
   });
 
   it.each(whereTold.map(([news, where]) => [news, besides(where), where] as const))(
