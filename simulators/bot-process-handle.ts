@@ -43,6 +43,8 @@ export interface BotProcess {
   memoryReport(): Promise<MemoryReport>;
   /** Writes a heap snapshot into `directory`; resolves to its file. */
   heapSnapshot(directory: string): Promise<string>;
+  /** Every script compiled in the bot's process: ES modules as file: URLs, CommonJS modules as paths. */
+  loadedModules(): Promise<string[]>;
   kill9(): Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export async function spawnBotProcess(
     },
     memoryReport: () => ask<MemoryReport>(child, { memoryReport: true }, 'memoryReport'),
     heapSnapshot: (directory) => ask<string>(child, { heapSnapshot: directory }, 'heapSnapshot'),
+    loadedModules: () => ask<string[]>(child, { loadedModules: true }, 'loadedModules'),
     async kill9() {
       if (child.exitCode !== null) return;
       // Other replicas may hold connections of their own: wait for this one's to close.
