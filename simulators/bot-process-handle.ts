@@ -5,7 +5,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { MemoryReport } from './bot-process.js';
 import type { Simulators } from './sandbox.js';
-import { shippedNodeFlags } from './shipped-node-flags.js';
+import { shippedNodeEnvironment, shippedNodeFlags } from './shipped-node-flags.js';
 
 /** The real bot, or the benchmark's floor under it: a Bolt app that only acks `/jit` (bare-bolt-process.ts). */
 export type Program = 'bot-process' | 'bare-bolt-process';
@@ -23,6 +23,14 @@ function entry(program: Program, built: boolean): string {
 function builtFlags(): string[] {
   const tried = process.env.JIT_BENCH_NODE_FLAGS;
   return tried === undefined ? shippedNodeFlags() : tried.split(' ').filter(Boolean);
+}
+
+/**
+ * The built bot runs with the environment it ships with (such as MALLOC_ARENA_MAX), under this process's own:
+ * a variable set for the bench (MALLOC_ARENA_MAX=1 npx tsx bench/memory.ts) replaces the shipped value.
+ */
+function builtEnvironment(built: boolean): Record<string, string> {
+  return built ? shippedNodeEnvironment() : {};
 }
 
 export interface BotProcess {
@@ -75,7 +83,14 @@ export async function spawnBotProcess(
   const connectionsBefore = sims.slack.connectionsOpened;
   const child = fork(entry(options.program ?? 'bot-process', options.built ?? false), [], {
     execArgv: [...(options.built ? builtFlags() : ['--import', 'tsx']), ...(options.execArgv ?? [])],
-    env: { ...process.env, ...sims.env, LOG_LEVEL: 'warn', ...options.env, JIT_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs) },
+    env: {
+      ...builtEnvironment(options.built ?? false),
+      ...process.env,
+      ...sims.env,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+      JIT_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs),
+    },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
