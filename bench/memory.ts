@@ -1,8 +1,9 @@
 // Not part of the bench: where the memory of one idle bot process goes. Starts the built bot (as `npm run bench`
 // does: run `tsc -p tsconfig.bench.json` first) against the simulators and prints process.memoryUsage() at each
 // step of its start and after JIT_MEMORY_IDLE_S seconds idle (30 by default), V8's heap by space, the process's
-// threads and how much of its RSS is anonymous memory. JIT_MEMORY_SNAPSHOT=1 also writes a heap snapshot and
-// sums it by module (heap-summary.ts). JIT_MEMORY_RUNS starts that many processes one after the other (3).
+// threads, how much of its RSS is anonymous memory, and its RSS at each second of the wait (when the start's
+// garbage is given back). JIT_MEMORY_SNAPSHOT=1 also writes a heap snapshot and sums it by module
+// (heap-summary.ts). JIT_MEMORY_RUNS starts that many processes one after the other (3).
 // JIT_MEMORY_SERVICES=boundary,pagerduty,servicenow configures those too, to see what each costs;
 // JIT_MEMORY_STORE=postgres runs the bot on PostgreSQL (a server of its own) instead of SQLite. The bot runs with
 // the Node flags it ships with (package.json's start), or JIT_BENCH_NODE_FLAGS.
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MemoryReport } from '../simulators/bot-process.js';
-import { spawnBotProcess } from '../simulators/bot-process-handle.js';
+import { type BotProcess, spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { BoundarySimulator } from '../simulators/boundary/boundary-simulator.js';
 import { PagerDutySimulator } from '../simulators/pagerduty/pagerduty-simulator.js';
 import { createDatabase, startPostgres } from '../simulators/postgres-server.js';
@@ -58,6 +59,16 @@ function printReport(report: MemoryReport): void {
   process.stdout.write(`  resident by mapping, MB: ${largest.join(', ')}\n`);
 }
 
+/** The bot's RSS at each second of `seconds` idle: when V8's memory reducer has given back the start's garbage. */
+async function rssEverySecond(bot: BotProcess, seconds: number): Promise<number[]> {
+  const curve: number[] = [];
+  for (let second = 1; second <= seconds; second++) {
+    await pause(1000);
+    curve.push(await bot.rss());
+  }
+  return curve;
+}
+
 async function servicesOptions(): Promise<Partial<SandboxOptions>> {
   const [boundary, pagerDuty, servicenow] = await Promise.all([
     SERVICES.includes('boundary') ? BoundarySimulator.start() : undefined,
@@ -78,11 +89,14 @@ async function main(): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       const bot = await spawnBotProcess(sims, 0, { built: true, env: BOT_ENV });
       try {
-        await pause(IDLE_S * 1000);
+        const curve = await rssEverySecond(bot, IDLE_S);
         const report = await bot.memoryReport();
         idle.push(report.now.rss);
         process.stdout.write(`run ${run + 1} (${setup}):\n`);
         printReport(report);
+        process.stdout.write(
+          `  RSS by second after connecting, MB: ${curve.map((rss, second) => `${second + 1}:${megabytes(rss)}`).join(' ')}\n`,
+        );
         if (process.env.JIT_MEMORY_SNAPSHOT === '1' && run === 0) {
           const file = await bot.heapSnapshot(mkdtempSync(join(tmpdir(), 'jit-heap-')));
           process.stdout.write(`  heap snapshot: ${file}\n`);

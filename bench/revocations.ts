@@ -137,7 +137,8 @@ async function probePostgres(url: string): Promise<StoreProbe> {
 
 /**
  * JIT_BENCH_TRACE=1: every two seconds, the removals so far, the 429s, the unfinished jobs, the requests by
- * state and each bot's memory, for seeing where a run spends its time and what grows.
+ * state and each bot's memory and CPU time so far (garbage collection's share beside it), for seeing where a run
+ * spends its time and what grows.
  */
 function traceProgress(store: StoreProbe, watch: RevocationWatch, endsFrom: number, bots: BotProcess[]): () => void {
   const counts = async (sql: string) => (await store.rows(sql)).map((row) => `${String(row.k)} ${String(row.n)}`).join(', ');
@@ -159,8 +160,8 @@ function traceProgress(store: StoreProbe, watch: RevocationWatch, endsFrom: numb
   return () => clearInterval(timer);
 }
 
-const memoryLine = ({ now }: MemoryReport) =>
-  `RSS ${mb(now.rss)} (heap ${mb(now.heapUsed)} of ${mb(now.heapTotal)}, external ${mb(now.external)})`;
+const memoryLine = ({ now, cpu, gc }: MemoryReport) =>
+  `RSS ${mb(now.rss)} (heap ${mb(now.heapUsed)} of ${mb(now.heapTotal)}, external ${mb(now.external)}), CPU ${seconds((cpu.user + cpu.system) / 1000)} (GC ${seconds(gc.ms)})`;
 
 /** The figures of a run of every grant ending within one minute, under `setup`. */
 export function reportMinute(setup: string, run: RevocationRun): void {

@@ -5,7 +5,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { MemoryReport } from './bot-process.js';
 import type { Simulators } from './sandbox.js';
-import { shippedNodeFlags } from './shipped-node-flags.js';
+import { shippedNodeEnvironment, shippedNodeFlags } from './shipped-node-flags.js';
 
 /** The real bot, or the benchmark's floor under it: a Bolt app that only acks `/jit` (bare-bolt-process.ts). */
 export type Program = 'bot-process' | 'bare-bolt-process';
@@ -23,6 +23,14 @@ function entry(program: Program, built: boolean): string {
 function builtFlags(): string[] {
   const tried = process.env.JIT_BENCH_NODE_FLAGS;
   return tried === undefined ? shippedNodeFlags() : tried.split(' ').filter(Boolean);
+}
+
+/**
+ * The built bot runs with the environment it ships with (such as MALLOC_ARENA_MAX), under this process's own:
+ * a variable set for the bench (MALLOC_ARENA_MAX=1 npx tsx bench/memory.ts) replaces the shipped value.
+ */
+function builtEnvironment(built: boolean): Record<string, string> {
+  return built ? shippedNodeEnvironment() : {};
 }
 
 export interface BotProcess {
@@ -43,6 +51,8 @@ export interface BotProcess {
   memoryReport(): Promise<MemoryReport>;
   /** Writes a heap snapshot into `directory`; resolves to its file. */
   heapSnapshot(directory: string): Promise<string>;
+  /** Every script compiled in the bot's process: ES modules as file: URLs, CommonJS modules as paths. */
+  loadedModules(): Promise<string[]>;
   kill9(): Promise<void>;
 }
 
@@ -73,7 +83,14 @@ export async function spawnBotProcess(
   const connectionsBefore = sims.slack.connectionsOpened;
   const child = fork(entry(options.program ?? 'bot-process', options.built ?? false), [], {
     execArgv: [...(options.built ? builtFlags() : ['--import', 'tsx']), ...(options.execArgv ?? [])],
-    env: { ...process.env, ...sims.env, LOG_LEVEL: 'warn', ...options.env, JIT_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs) },
+    env: {
+      ...builtEnvironment(options.built ?? false),
+      ...process.env,
+      ...sims.env,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+      JIT_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs),
+    },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -110,6 +127,7 @@ export async function spawnBotProcess(
     },
     memoryReport: () => ask<MemoryReport>(child, { memoryReport: true }, 'memoryReport'),
     heapSnapshot: (directory) => ask<string>(child, { heapSnapshot: directory }, 'heapSnapshot'),
+    loadedModules: () => ask<string[]>(child, { loadedModules: true }, 'loadedModules'),
     async kill9() {
       if (child.exitCode !== null) return;
       // Other replicas may hold connections of their own: wait for this one's to close.

@@ -6,7 +6,8 @@
 // --expose-gc (so that what is read is what the bot holds, not when the collector last ran); {stop: true} stops
 // the bot and lets go of the IPC channel without exiting: with nothing left running, the process then ends by itself.
 // {memoryReport: true} answers {memoryReport: MemoryReport}; {heapSnapshot: directory} writes a heap snapshot
-// there and answers {heapSnapshot: file}.
+// there and answers {heapSnapshot: file}. {loadedModules: true} answers {loadedModules: urls}: every script V8 has
+// compiled in the process (ESM as file: URLs, CommonJS as paths), so a test can tell what a configuration loads.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -120,40 +121,73 @@ function memoryReport(): MemoryReport {
   };
 }
 
-process.on(
-  'message',
-  (message: { advance?: number; rss?: boolean; memory?: boolean; stop?: boolean; memoryReport?: boolean; heapSnapshot?: string }) => {
-    if (message.stop) {
-      void bot.stop().then(() => {
-        // Named in the parent's failure should something still keep the process alive.
-        setTimeout(() => process.stderr.write(`still running: ${process.getActiveResourcesInfo().join(', ')}\n`), 5000).unref();
-        process.disconnect();
-      });
-      return;
-    }
-    if (message.rss) {
-      process.send?.({ rss: process.memoryUsage().rss });
-      return;
-    }
-    if (message.memory) {
-      (globalThis as { gc?: () => void }).gc?.();
-      process.send?.({ memory: process.memoryUsage() });
-      return;
-    }
-    if (message.memoryReport) {
-      process.send?.({ memoryReport: memoryReport() });
-      return;
-    }
-    if (message.heapSnapshot) {
-      process.send?.({ heapSnapshot: writeHeapSnapshot(`${message.heapSnapshot}/bot-${process.pid}.heapsnapshot`) });
-      return;
-    }
-    if (typeof message.advance !== 'number') return;
-    clock.offset += message.advance;
-    bot.scheduler.wake();
-    void bot.scheduler.idle().then(() => process.send?.({ advanced: clock.offset }));
-  },
-);
+/**
+ * The scripts compiled in this process: enabling the debugger reports every one already parsed
+ * (https://chromedevtools.github.io/devtools-protocol/v8/Debugger/#event-scriptParsed), which covers ES modules
+ * that no module cache of Node's lists. The inspector itself is loaded only when asked, to leave memory as it was.
+ */
+async function loadedModules(): Promise<string[]> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  const urls = new Set<string>();
+  session.on('Debugger.scriptParsed', ({ params }) => {
+    if (params.url) urls.add(params.url);
+  });
+  try {
+    await session.post('Debugger.enable');
+    await session.post('Debugger.disable');
+  } finally {
+    session.disconnect();
+  }
+  return [...urls];
+}
+
+interface Question {
+  advance?: number;
+  rss?: boolean;
+  memory?: boolean;
+  stop?: boolean;
+  memoryReport?: boolean;
+  heapSnapshot?: string;
+  loadedModules?: boolean;
+}
+
+process.on('message', (message: Question) => {
+  if (message.stop) {
+    void bot.stop().then(() => {
+      // Named in the parent's failure should something still keep the process alive.
+      setTimeout(() => process.stderr.write(`still running: ${process.getActiveResourcesInfo().join(', ')}\n`), 5000).unref();
+      process.disconnect();
+    });
+    return;
+  }
+  if (message.rss) {
+    process.send?.({ rss: process.memoryUsage().rss });
+    return;
+  }
+  if (message.memory) {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ memory: process.memoryUsage() });
+    return;
+  }
+  if (message.memoryReport) {
+    process.send?.({ memoryReport: memoryReport() });
+    return;
+  }
+  if (message.loadedModules) {
+    void loadedModules().then((urls) => process.send?.({ loadedModules: urls }));
+    return;
+  }
+  if (message.heapSnapshot) {
+    process.send?.({ heapSnapshot: writeHeapSnapshot(`${message.heapSnapshot}/bot-${process.pid}.heapsnapshot`) });
+    return;
+  }
+  if (typeof message.advance !== 'number') return;
+  clock.offset += message.advance;
+  bot.scheduler.wake();
+  void bot.scheduler.idle().then(() => process.send?.({ advanced: clock.offset }));
+});
 process.send?.({ ready: true, httpPort: bot.httpPort });
 // A graceful stop, so that a profile asked for with --cpu-prof is written at exit.
 process.once('SIGTERM', () => {

@@ -110,7 +110,7 @@ async function startParts(config: Config, seams: BotSeams, log: Logger, opened: 
     tellAdmins: (admins, lines) => alertAdmins(app.client, admins, lines),
     log,
   });
-  const outside = connectOutsideServices(config, { clock, policy, slack: app.client, log });
+  const outside = await connectOutsideServices(config, { clock, policy, slack: app.client, log });
   step('outside services built');
   const surfaces = createSlackSurfaces(app, {
     slack: config.slack,

@@ -9,8 +9,18 @@ import type { SqliteDatabase } from './database.js';
  */
 export class SqliteJobQueue implements JobQueue {
   private readonly statements;
+  // Made once, not per call: each transaction() of better-sqlite3 builds four wrapped functions of its own.
+  private readonly transactions;
 
-  constructor(private readonly db: SqliteDatabase) {
+  constructor(db: SqliteDatabase) {
+    this.transactions = {
+      claim: db.transaction((now: number, limit: number, leaseMs: number, kinds: readonly JobKind[] | undefined) =>
+        this.claim(now, limit, leaseMs, kinds),
+      ),
+      heartbeat: db.transaction((leases: readonly JobLease[], now: number, leaseMs: number) =>
+        leases.reduce((kept, lease) => kept + this.statements.heartbeat.run(now + leaseMs, now, lease.id, lease.attempts).changes, 0),
+      ),
+    };
     this.statements = {
       // One kind at a time, in the order of JOB_KINDS. Ordering every due job by kind meant sorting the whole
       // backlog on every claim, and a pass claims each time a job finishes (measured: BENCHMARKS.md, What changed
@@ -39,18 +49,18 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async claimDue(now: number, limit: number, leaseMs: number, kinds?: readonly JobKind[]): Promise<StoredJob[]> {
-    return this.db
-      .transaction(() => {
-        const due: { id: number; takenOver: number }[] = [];
-        for (const kind of JOB_KINDS.filter((kind) => !kinds || kinds.includes(kind))) {
-          if (due.length >= limit) break;
-          due.push(...(this.statements.due.all({ now, kind, limit: limit - due.length }) as typeof due));
-        }
-        return due.map(({ id, takenOver }) =>
-          toStoredJob(this.statements.lease.get({ id, until: now + leaseMs, now }) as JobRow, takenOver === 1),
-        );
-      })
-      .immediate();
+    return this.transactions.claim.immediate(now, limit, leaseMs, kinds);
+  }
+
+  private claim(now: number, limit: number, leaseMs: number, kinds: readonly JobKind[] | undefined): StoredJob[] {
+    const due: { id: number; takenOver: number }[] = [];
+    for (const kind of JOB_KINDS.filter((kind) => !kinds || kinds.includes(kind))) {
+      if (due.length >= limit) break;
+      due.push(...(this.statements.due.all({ now, kind, limit: limit - due.length }) as typeof due));
+    }
+    return due.map(({ id, takenOver }) =>
+      toStoredJob(this.statements.lease.get({ id, until: now + leaseMs, now }) as JobRow, takenOver === 1),
+    );
   }
 
   async complete(lease: JobLease, now: number): Promise<boolean> {
@@ -66,9 +76,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async heartbeat(leases: readonly JobLease[], now: number, leaseMs: number): Promise<number> {
-    return this.db.transaction(() =>
-      leases.reduce((kept, lease) => kept + this.statements.heartbeat.run(now + leaseMs, now, lease.id, lease.attempts).changes, 0),
-    )();
+    return this.transactions.heartbeat(leases, now, leaseMs);
   }
 
   /** At start, with one process, every running job was leased by a process that is gone: hand them all back. */
