@@ -57,7 +57,7 @@ export type ApplyAllValues = Arrays<ExpectedValues & RequestRow & AuditValues> &
   jobEvents: (string | null)[];
 };
 
-/** A request as one statement reads it: its row, its decisions and its grant (the columns HYDRATED_REQUEST names). */
+/** A request as one statement reads it: its row, its decisions and its grant (the columns `requestColumns` names). */
 export type HydratedRow = { request: RequestRow; decisions: DecisionRow[]; grant_row: GrantRow | null };
 
 export function requestOf(row: HydratedRow): AccessRequest {
