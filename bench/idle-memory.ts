@@ -4,20 +4,13 @@
 // spent idle in between.
 // Usage: npx tsc -p tsconfig.bench.json && npx tsx bench/idle-memory.ts [runs]
 
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { startSimulators } from '../simulators/sandbox.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
-import { BOT_ENV, POLICY, pause } from './measure.js';
+import { BOT_ENV, cpuMs, POLICY, pause } from './measure.js';
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
-/** User and system CPU time of a process so far (Linux: /proc/<pid>/stat, in clock ticks of 1/100 s). */
-function cpuSeconds(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 3);
@@ -26,13 +19,13 @@ async function main(): Promise<void> {
     const bot = await spawnBotProcess(sims, 0, { built: true, env: BOT_ENV, execArgv: ['--expose-gc'] });
     await pause(2000);
     const early = await bot.memory();
-    const cpuBefore = cpuSeconds(bot.child.pid);
+    const cpuBefore = cpuMs(bot.child.pid);
     await pause(8000);
-    const idleCpu = cpuSeconds(bot.child.pid) - cpuBefore;
+    const idleCpuMs = cpuMs(bot.child.pid) - cpuBefore;
     const late = await bot.memory();
     const line = (usage: NodeJS.MemoryUsage) =>
       `rss ${mb(usage.rss)}, heap used ${mb(usage.heapUsed)} of ${mb(usage.heapTotal)}, external ${mb(usage.external)}`;
-    console.log(`run ${run}: at 2 s ${line(early)}; at 10 s ${line(late)}; CPU in between ${(idleCpu * 1000).toFixed(0)} ms`);
+    console.log(`run ${run}: at 2 s ${line(early)}; at 10 s ${line(late)}; CPU in between ${idleCpuMs.toFixed(0)} ms`);
     await bot.kill9();
     await sims.slack.stop();
     await sims.graph.stop();

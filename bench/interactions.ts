@@ -4,6 +4,7 @@
 import { type BotProcess, spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { APPROVALS } from '../simulators/policies.js';
 import { addPerson, crowdMember, PEOPLE, type Simulators } from '../simulators/sandbox.js';
+import type { SimMessage } from '../simulators/slack/workspace.js';
 import { describeSamples, type LockWaitSampler, sampleLockWaits } from './lock-waits.js';
 import { BOT_ENV, CONCURRENT, mb, ms, pause, percentile, perReplica, record, SEQUENTIAL } from './measure.js';
 
@@ -32,8 +33,61 @@ export async function benchAckFloor(sims: Simulators, setup: string): Promise<vo
   }
 }
 
+type Person = ReturnType<typeof crowdMember>;
+
+/**
+ * Each person of `crowd` submits the `/jit` modal they opened, with `reason` and their name; resolves with the
+ * cards in the approvers' channel, which come in the order of submission.
+ */
+export async function submitAll(sims: Simulators, crowd: readonly Person[], reason: string): Promise<SimMessage[]> {
+  for (const person of crowd) {
+    // A replica opens the modal after its ack, so it may not be open yet when the ack is back.
+    const requester = sims.slack.person(person.slack);
+    await requester.waitForModal();
+    await requester.submit({ reason: `${reason} from ${person.slack}` });
+  }
+  return sims.slack.waitFor(
+    () => {
+      const posted = sims.slack.workspace.messages.filter((message) => message.channel === APPROVALS && !message.threadTs);
+      return posted.length >= crowd.length && posted;
+    },
+    30_000,
+    'the cards',
+  );
+}
+
+/** When Graph receives each grant request from now on (until its onRequest is replaced), by the Entra id it adds. */
+export function timeGrantRequests(sims: Simulators): Map<string, number> {
+  const sentAt = new Map<string, number>();
+  sims.graph.onRequest = (entry) => {
+    const reference = (entry.body as { '@odata.id'?: string } | undefined)?.['@odata.id'];
+    if (entry.method === 'POST' && reference) sentAt.set(reference.split('/').pop() ?? '', performance.now());
+  };
+  return sentAt;
+}
+
+/**
+ * An approver clicks Approve on every card at once (`cards[i]` is the request of `crowd[i]`); resolves once every
+ * click is acked, with when each was sent, by the requester's Entra id.
+ */
+export async function approveAtOnce(
+  sims: Simulators,
+  crowd: readonly Person[],
+  cards: readonly SimMessage[],
+): Promise<Map<string, number>> {
+  const clickedAt = new Map<string, number>();
+  await Promise.all(
+    cards.map((card, index) => {
+      const person = crowd[index];
+      if (person) clickedAt.set(person.entra, performance.now());
+      return sims.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
+    }),
+  );
+  return clickedAt;
+}
+
 /** 50 people who have never asked before type `/jit` at once; the ack latencies. */
-async function slashBurst(sims: Simulators, crowd: readonly ReturnType<typeof crowdMember>[]): Promise<number[]> {
+async function slashBurst(sims: Simulators, crowd: readonly Person[]): Promise<number[]> {
   const mark = sims.slack.envelopes.length;
   await Promise.all(crowd.map((person) => sims.slack.person(person.slack).slash('/jit')));
   return sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
@@ -80,35 +134,11 @@ export async function benchInteractions(sims: Simulators, replicas: number, setu
   record(`ack latency, ${CONCURRENT} concurrent /jit: p50 / p99`, p50p99(slashAcks), 'p99 < 25 ms', setup);
   let mark = sims.slack.envelopes.length;
 
-  for (const person of crowd) {
-    // A replica opens the modal after its ack, so it may not be open yet when the ack is back.
-    const requester = sims.slack.person(person.slack);
-    await requester.waitForModal();
-    await requester.submit({ reason: `Benchmark request from ${person.slack}` });
-  }
-  const cards = await sims.slack.waitFor(
-    () => {
-      const posted = sims.slack.workspace.messages.filter((message) => message.channel === APPROVALS && !message.threadTs);
-      return posted.length >= CONCURRENT && posted;
-    },
-    30_000,
-    'the cards',
-  );
-  const grantSentAt = new Map<string, number>();
-  sims.graph.onRequest = (entry) => {
-    const reference = (entry.body as { '@odata.id'?: string } | undefined)?.['@odata.id'];
-    if (entry.method === 'POST' && reference) grantSentAt.set(reference.split('/').pop() ?? '', performance.now());
-  };
-  const clickedAt = new Map<string, number>();
+  const cards = await submitAll(sims, crowd, 'Benchmark request');
+  const grantSentAt = timeGrantRequests(sims);
   const sampler: LockWaitSampler | undefined = databaseUrl ? await sampleLockWaits(databaseUrl) : undefined;
   mark = sims.slack.envelopes.length;
-  await Promise.all(
-    cards.map((card, index) => {
-      const person = crowd[index];
-      if (person) clickedAt.set(person.entra, performance.now());
-      return sims.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
-    }),
-  );
+  const clickedAt = await approveAtOnce(sims, crowd, cards);
   const clickAcks = acks(mark);
   const perConnection = new Map<number | undefined, number>();
   for (const envelope of sims.slack.envelopes.slice(mark))

@@ -2,6 +2,7 @@
 // grants into either store, and watching Graph for the revocations.
 
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { BotProcess } from '../simulators/bot-process-handle.js';
 import type { GraphSimulator } from '../simulators/graph/graph-simulator.js';
@@ -70,6 +71,12 @@ export const ms = (value: number) => `${value.toFixed(1)} ms`;
 export const seconds = (value: number) => `${(value / 1000).toFixed(1)} s`;
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 export const pause = (delay: number) => new Promise((resolve) => setTimeout(resolve, delay));
+
+/** User and system CPU time of a process so far, in ms (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+export function cpuMs(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 /** One figure per replica, in the order they started. */
 export const perReplica = (values: number[], format: (value: number) => string) => values.map(format).join(' / ');
 

@@ -3,14 +3,14 @@
 // the bench's burst of 50 simultaneous Approve clicks, and prints the acks and click → grant request at Graph.
 // PROFILE_DIR=… writes a V8 CPU profile of the bot there (taken at 200 µs intervals).
 //   npx tsc -p tsconfig.bench.json && PROFILE_DIR=/tmp/prof-approve npx tsx bench/profile-approve.ts
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawnBotProcess } from '../simulators/bot-process-handle.js';
-import { APPROVALS } from '../simulators/policies.js';
 import { createDatabase, startPostgres } from '../simulators/postgres-server.js';
-import { addPerson, crowdMember, PEOPLE, startSimulators } from '../simulators/sandbox.js';
+import { addPerson, crowdMember, startSimulators } from '../simulators/sandbox.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
-import { BOT_ENV, POLICY, pause, percentile } from './measure.js';
+import { approveAtOnce, submitAll, timeGrantRequests } from './interactions.js';
+import { BOT_ENV, cpuMs, POLICY, pause, percentile } from './measure.js';
 
 const COUNT = 50;
 const REPLICAS = Number(process.env.JIT_PROFILE_REPLICAS ?? 2);
@@ -33,36 +33,13 @@ async function main(): Promise<void> {
   if (databaseUrl && REPLICAS > 1) bots.push(await spawn());
   await pause(2000);
   await Promise.all(crowd.map((person) => sims.slack.person(person.slack).slash('/jit')));
-  for (const person of crowd) {
-    const requester = sims.slack.person(person.slack);
-    await requester.waitForModal();
-    await requester.submit({ reason: `Profile request from ${person.slack}` });
-  }
-  const cards = await sims.slack.waitFor(
-    () => {
-      const posted = sims.slack.workspace.messages.filter((message) => message.channel === APPROVALS && !message.threadTs);
-      return posted.length >= COUNT && posted;
-    },
-    30_000,
-    'the cards',
-  );
+  const cards = await submitAll(sims, crowd, 'Profile request');
   await pause(3000);
-  const grantSentAt = new Map<string, number>();
-  sims.graph.onRequest = (entry) => {
-    const reference = (entry.body as { '@odata.id'?: string } | undefined)?.['@odata.id'];
-    if (entry.method === 'POST' && reference) grantSentAt.set(reference.split('/').pop() ?? '', performance.now());
-  };
-  const clickedAt = new Map<string, number>();
+  const grantSentAt = timeGrantRequests(sims);
   const cpuBefore = bots.map((bot) => cpuMs(bot.child.pid));
   const callsBefore = sims.slack.calls.length;
   const mark = sims.slack.envelopes.length;
-  await Promise.all(
-    cards.map((card, index) => {
-      const person = crowd[index];
-      if (person) clickedAt.set(person.entra, performance.now());
-      return sims.slack.person(PEOPLE.approver1.slack).click('jit_approve', { message: card });
-    }),
-  );
+  const clickedAt = await approveAtOnce(sims, crowd, cards);
   const acks = sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
   await sims.slack.waitFor(() => grantSentAt.size >= COUNT, 30_000, 'the grants');
   const toGrant = crowd.map((person) => (grantSentAt.get(person.entra) ?? Number.NaN) - (clickedAt.get(person.entra) ?? Number.NaN));
@@ -84,12 +61,6 @@ async function main(): Promise<void> {
   await sims.slack.stop();
   await sims.graph.stop();
   await postgres?.stop();
-}
-
-/** User and system CPU time of a process so far (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
-function cpuMs(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 void runTrustingSimulatorCa(fileURLToPath(import.meta.url), main);
