@@ -6,6 +6,7 @@ import { WebClient } from '@slack/web-api';
 import { AdminAlarm, approverProblemsFor } from '../adapters/slack/admin-alerts.js';
 import { createBoltApp, toSlackLogger } from '../adapters/slack/bolt-app.js';
 import { SlackHomePublisher } from '../adapters/slack/home-publisher.js';
+import { afterAcks } from '../adapters/slack/listeners/after-acks.js';
 import { registerListeners } from '../adapters/slack/listeners/index.js';
 import { SlackApproverDirectory } from '../adapters/slack/slack-approver-directory.js';
 import { SlackChatSurface } from '../adapters/slack/slack-chat-surface.js';
@@ -140,16 +141,16 @@ export function createSlackSurfaces(app: App, deps: SlackSurfacesDeps): SlackSur
 }
 
 /**
- * Registers every listener; `wake` runs once a listener that stored a change has answered Slack, on the next
- * turn of the event loop: begun at once, the jobs' reads and requests ran between the work of the envelopes
- * already read from the socket (fifty Approve clicks at once) and held back their acks.
+ * Registers every listener; `wake` runs once a listener that stored a change has answered Slack, after the acks
+ * (`afterAcks`, as the listeners' own follow-ups): begun at once, the jobs' reads and requests ran between the work
+ * of the envelopes already read from the socket (fifty Approve clicks at once) and held back their acks.
  */
 export function listenToSlack(app: App, surfaces: SlackSurfaces, wake: () => void, log: Logger): void {
   app.use(async ({ next }) => {
     try {
       await next();
     } finally {
-      if (surfaces.changes.take()) setImmediate(wake);
+      if (surfaces.changes.take()) void afterAcks().then(wake);
     }
   });
   registerListeners(app, { useCases: surfaces.useCases, homes: surfaces.homes, log: log.child({ module: 'listeners' }) });
