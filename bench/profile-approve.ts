@@ -3,7 +3,8 @@
 // the bench's burst of 50 simultaneous Approve clicks, and prints the acks and click → grant request at Graph.
 // PROFILE_DIR=… writes a V8 CPU profile of the bot there (taken at 200 µs intervals).
 //   npx tsc -p tsconfig.bench.json && PROFILE_DIR=/tmp/prof-approve npx tsx bench/profile-approve.ts
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { createDatabase, startPostgres } from '../simulators/postgres-server.js';
@@ -39,13 +40,19 @@ async function main(): Promise<void> {
   const cpuBefore = bots.map((bot) => cpuMs(bot.child.pid));
   const callsBefore = sims.slack.calls.length;
   const mark = sims.slack.envelopes.length;
+  const machineBefore = machineCpu();
   const clickedAt = await approveAtOnce(sims, crowd, cards);
+  const machineAtAcks = machineCpu();
   const acks = sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
   await sims.slack.waitFor(() => grantSentAt.size >= COUNT, 30_000, 'the grants');
   const toGrant = crowd.map((person) => (grantSentAt.get(person.entra) ?? Number.NaN) - (clickedAt.get(person.entra) ?? Number.NaN));
   const line = (values: number[]) =>
     `min ${Math.min(...values).toFixed(1)} p50 ${percentile(values, 50).toFixed(1)} p99 ${percentile(values, 99).toFixed(1)} ms`;
   console.log(`acks: ${line(acks)}; click → grant: ${line(toGrant)}`);
+  const machineAtGrants = machineCpu();
+  console.log(
+    `machine's CPU from the clicks to the last ack: ${spent(machineBefore, machineAtAcks)}; to the last grant: ${spent(machineBefore, machineAtGrants)}`,
+  );
   const cpuAtGrants = bots.map((bot, index) => cpuMs(bot.child.pid) - (cpuBefore[index] ?? 0));
   await pause(3000);
   const cpuAfter = bots.map((bot, index) => cpuMs(bot.child.pid) - (cpuBefore[index] ?? 0));
@@ -61,6 +68,36 @@ async function main(): Promise<void> {
   await sims.slack.stop();
   await sims.graph.stop();
   await postgres?.stop();
+}
+
+interface MachineCpu {
+  at: number;
+  busy: number;
+  postgres: number;
+  harness: number;
+}
+
+/** Busy CPU time of the whole machine (from /proc/stat, all cores), of every postgres process and of this process, in ms. */
+function machineCpu(): MachineCpu {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/) ?? [];
+  const values = ticks.map(Number);
+  const idle = (values[3] ?? 0) + (values[4] ?? 0);
+  const busy = (values.reduce((sum, value) => sum + value, 0) - idle) * 10;
+  let postgres = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') postgres += cpuMs(Number(pid));
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  const own = process.cpuUsage();
+  return { at: performance.now(), busy, postgres, harness: (own.user + own.system) / 1000 };
+}
+
+function spent(from: MachineCpu, to: MachineCpu): string {
+  const elapsed = to.at - from.at;
+  return `${elapsed.toFixed(0)} ms elapsed, ${(to.busy - from.busy).toFixed(0)} ms busy of ${(availableParallelism() * elapsed).toFixed(0)} (postgres ${(to.postgres - from.postgres).toFixed(0)}, harness ${(to.harness - from.harness).toFixed(0)})`;
 }
 
 void runTrustingSimulatorCa(fileURLToPath(import.meta.url), main);

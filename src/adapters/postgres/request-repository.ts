@@ -7,13 +7,15 @@ import { type AccessRequest, fieldsOf, type RequestFields, type RequestState, ty
 import { auditBody } from '../sql/audit-chain.js';
 import { requestRow } from '../sql/request-columns.js';
 import type { PostgresClient, PostgresPool } from './database.js';
+import { GroupedCalls } from './grouped-calls.js';
 import {
+  type ApplyManyValues,
   type ApplyValues,
   type AuditValues,
-  type DecisionValues,
   type GrantEndValues,
   type GrantValues,
   type HydratedRow,
+  type ManyChangeValues,
   type RecordValues,
   requestOf,
   SQL,
@@ -28,7 +30,32 @@ export interface RequestRepositoryOptions {
   onWritten?: () => void;
 }
 
+/** One `apply`: the request as the change was decided on, the change, its time and the job it settles. */
+interface ApplyCall {
+  previous: AccessRequest;
+  change: Transition;
+  now: number;
+  lease: JobLease | undefined;
+}
+
+// Reads and writes of single requests made at the same moment go together (grouped-calls.ts): up to this many
+// statements of each kind on their way at once, each carrying up to GROUP_MOST calls.
+const PARALLEL_GROUPS = 2;
+const GROUP_MOST = 64;
+
 export class PostgresRequestRepository implements RequestRepository {
+  private readonly finds = new GroupedCalls<string, AccessRequest | undefined>((ids) => this.findGroup(ids), {
+    parallel: PARALLEL_GROUPS,
+    most: GROUP_MOST,
+  });
+  private readonly applies = new GroupedCalls<ApplyCall, boolean>((calls) => this.applyGroup(calls), {
+    parallel: PARALLEL_GROUPS,
+    most: GROUP_MOST,
+    // A request changes at most once in a statement: a second change of it is decided on the version the
+    // first replaces, and is refused by its own compare-and-set in the next statement.
+    key: (call) => call.previous.id,
+  });
+
   constructor(
     private readonly pool: PostgresPool,
     private readonly options: RequestRepositoryOptions = {},
@@ -38,14 +65,38 @@ export class PostgresRequestRepository implements RequestRepository {
     await this.write(SQL.create, { ...recordValues(opened.request.id, opened, now), ...requestRow(opened.request) });
   }
 
-  async find(id: string): Promise<AccessRequest | undefined> {
-    const [request] = await this.read(SQL.find, { id });
-    return request;
+  find(id: string): Promise<AccessRequest | undefined> {
+    return this.finds.call(id);
   }
 
   apply(previous: AccessRequest, change: Transition, now: number, options: { completeJob?: JobLease } = {}): Promise<boolean> {
+    return this.applies.call({ previous, change, now, lease: options.completeJob });
+  }
+
+  private async findGroup(ids: string[]): Promise<PromiseSettledResult<AccessRequest | undefined>[]> {
+    if (ids.length === 1) return Promise.allSettled(ids.map(async (id) => (await this.read(SQL.find, { id }))[0]));
+    const found = new Map((await this.read(SQL.findMany, { ids })).map((request) => [request.id, request]));
+    return ids.map((id) => ({ status: 'fulfilled', value: found.get(id) }));
+  }
+
+  private async applyGroup(calls: ApplyCall[]): Promise<PromiseSettledResult<boolean>[]> {
+    if (calls.length > 1) {
+      try {
+        const result = await this.pool.query<{ written: string[] }>(SQL.applyMany.bind(applyManyValues(calls)));
+        const written = new Set(result.rows[0]?.written ?? []);
+        if (written.size > 0) this.options.onWritten?.();
+        return calls.map((call) => ({ status: 'fulfilled', value: written.has(call.previous.id) }));
+      } catch {
+        // What the database refuses of one change must not fail the others: each is written alone, and the one
+        // at fault fails alone. A change the failed statement wrote after all is refused by its compare-and-set.
+      }
+    }
+    return Promise.allSettled(calls.map((call) => this.applyOne(call)));
+  }
+
+  private applyOne({ previous, change, now, lease }: ApplyCall): Promise<boolean> {
     const next = change.request;
-    const lease = options.completeJob;
+    const decisions = addedDecisions(fieldsOf(previous), fieldsOf(next));
     return this.write(SQL.apply, {
       ...recordValues(previous.id, change, now),
       expectedVersion: previous.version,
@@ -53,7 +104,10 @@ export class PostgresRequestRepository implements RequestRepository {
       leaseId: lease?.id ?? null,
       leaseAttempts: lease?.attempts ?? null,
       ...requestRow(next),
-      ...decisionValues(fieldsOf(previous), fieldsOf(next)),
+      approverIds: decisions.map((decision) => decision.approverId),
+      decisionKinds: decisions.map((decision) => decision.kind),
+      comments: decisions.map((decision) => decision.comment),
+      decidedAts: decisions.map((decision) => decision.at),
       ...grantValues(fieldsOf(previous), fieldsOf(next)),
       ...grantEndValues(fieldsOf(previous), fieldsOf(next), now),
     });
@@ -162,7 +216,7 @@ export class PostgresRequestRepository implements RequestRepository {
 }
 
 /**
- * Runs a decision's statements (read the request, apply the change) once on `client`, changing nothing, so that
+ * Runs a decision's statements (read the request, apply the change, alone and several at once) once on `client`, changing nothing, so that
  * its connection has them parsed and planned, and the tables they touch described, before a burst of clicks
  * needs them. Every write of `apply` hangs on the request row it locks by id: with every value null it finds no
  * row and writes nothing.
@@ -170,6 +224,9 @@ export class PostgresRequestRepository implements RequestRepository {
 export async function prepareDecision(client: PostgresClient): Promise<void> {
   await client.query(SQL.find.bind({ id: '' }));
   await client.query(SQL.apply.bind(Object.fromEntries(SQL.apply.names.map((name) => [name, null])) as unknown as ApplyValues));
+  // The statements of several at once (grouped-calls.ts), with no request: they read and write nothing.
+  await client.query(SQL.findMany.bind({ ids: [] }));
+  await client.query(SQL.applyMany.bind(Object.fromEntries(SQL.applyMany.names.map((name) => [name, []])) as unknown as ApplyManyValues));
 }
 
 function recordValues(requestId: string, change: Transition, now: number): RecordValues {
@@ -190,21 +247,57 @@ function auditValues(requestId: string, change: Transition, now: number): AuditV
   return { actor: audit.actor, action: audit.action, stateBefore: audit.from, stateAfter: audit.to, detail, body: auditBody(fields) };
 }
 
+interface AddedDecision {
+  approverId: string;
+  kind: 'approve' | 'deny';
+  comment: string | null;
+  at: number;
+}
+
 /** The decisions the change adds: its new approvals, then its denial. */
-function decisionValues(previous: RequestFields, next: RequestFields): DecisionValues {
+function addedDecisions(previous: RequestFields, next: RequestFields): AddedDecision[] {
   const added = next.approvals
     .slice(previous.approvals.length)
-    .map((approval) => ({ approverId: approval.approverId, kind: 'approve', comment: null, at: approval.at }));
-  const denied =
+    .map((approval): AddedDecision => ({ approverId: approval.approverId, kind: 'approve', comment: null, at: approval.at }));
+  const denied: AddedDecision[] =
     next.denial && !previous.denial
       ? [{ approverId: next.denial.by, kind: 'deny', comment: next.denial.comment ?? null, at: next.denial.at }]
       : [];
-  const decisions = [...added, ...denied];
+  return [...added, ...denied];
+}
+
+/** The values of `applyMany`: each change as `apply` writes it, and its decisions and jobs numbered by change. */
+function applyManyValues(calls: readonly ApplyCall[]): ApplyManyValues {
+  const changes = calls.map(({ previous, change, now, lease }): ManyChangeValues => {
+    const before = fieldsOf(previous);
+    const after = fieldsOf(change.request);
+    return {
+      requestId: previous.id,
+      expectedVersion: previous.version,
+      expectedState: previous.state,
+      now,
+      leaseId: lease?.id ?? null,
+      leaseAttempts: lease?.attempts ?? null,
+      ...requestRow(change.request),
+      ...auditValues(previous.id, change, now),
+      ...grantValues(before, after),
+      ...grantEndValues(before, after, now),
+    };
+  });
+  const decisions = calls.flatMap(({ previous, change }, index) =>
+    addedDecisions(fieldsOf(previous), fieldsOf(change.request)).map((decision) => ({ change: index + 1, ...decision })),
+  );
+  const jobs = calls.flatMap(({ change }, index) => change.jobs.map((job) => ({ change: index + 1, job })));
   return {
+    ...arraysOf(changes),
+    decisionChanges: decisions.map((decision) => decision.change),
     approverIds: decisions.map((decision) => decision.approverId),
     decisionKinds: decisions.map((decision) => decision.kind),
     comments: decisions.map((decision) => decision.comment),
     decidedAts: decisions.map((decision) => decision.at),
+    jobChanges: jobs.map(({ change }) => change),
+    jobKinds: jobs.map(({ job }) => job.kind),
+    jobEvents: jobs.map(({ job }) => job.event ?? null),
   };
 }
 

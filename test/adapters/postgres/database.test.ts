@@ -145,7 +145,7 @@ describe('preparing the frequent statements', () => {
       await prepareDecision(client);
       await prepareClaim(client);
       const { rows } = await client.query<{ n: number }>("SELECT COUNT(*) AS n FROM pg_prepared_statements WHERE name LIKE 'jit_%'");
-      expect(rows).toEqual([{ n: 3 }]);
+      expect(rows).toEqual([{ n: 5 }]);
     } finally {
       client.release();
     }
