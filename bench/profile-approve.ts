@@ -1,6 +1,7 @@
 // Not part of the bench: profiles one bot process on SQLite, or with JIT_PROFILE_STORE=postgres two replicas
 // (JIT_PROFILE_REPLICAS) sharing PostgreSQL, through
 // the bench's burst of 50 simultaneous Approve clicks, and prints the acks and click → grant request at Graph.
+// JIT_PROFILE_PAUSE_MS: the pause between the cards and the clicks (3000 ms; 0 clicks at once, as the bench does).
 // PROFILE_DIR=… writes a V8 CPU profile of the bot there (taken at 200 µs intervals).
 //   npx tsc -p tsconfig.bench.json && PROFILE_DIR=/tmp/prof-approve npx tsx bench/profile-approve.ts
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -35,12 +36,14 @@ async function main(): Promise<void> {
   await pause(2000);
   await Promise.all(crowd.map((person) => sims.slack.person(person.slack).slash('/jit')));
   const cards = await submitAll(sims, crowd, 'Profile request');
-  await pause(3000);
+  // The bench clicks as soon as the cards are back, while the bots still send the requests' other messages.
+  await pause(Number(process.env.JIT_PROFILE_PAUSE_MS ?? 3000));
   const grantSentAt = timeGrantRequests(sims);
   const cpuBefore = bots.map((bot) => cpuMs(bot.child.pid));
   const callsBefore = sims.slack.calls.length;
   const mark = sims.slack.envelopes.length;
   const machineBefore = machineCpu();
+  const clickMono = process.hrtime.bigint() / 1000n;
   const clickedAt = await approveAtOnce(sims, crowd, cards);
   const machineAtAcks = machineCpu();
   const acks = sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
     `min ${Math.min(...values).toFixed(1)} p50 ${percentile(values, 50).toFixed(1)} p99 ${percentile(values, 99).toFixed(1)} ms`;
   console.log(`acks: ${line(acks)}; click → grant: ${line(toGrant)}`);
   const machineAtGrants = machineCpu();
+  if (dir) console.log(`profile window (µs, the profiles' clock): ${clickMono} ${process.hrtime.bigint() / 1000n}`);
   console.log(
     `machine's CPU from the clicks to the last ack: ${spent(machineBefore, machineAtAcks)}; to the last grant: ${spent(machineBefore, machineAtGrants)}`,
   );

@@ -38,6 +38,14 @@ interface ApplyCall {
   lease: JobLease | undefined;
 }
 
+/** One `listHolders`. */
+interface HoldersAsked {
+  groupId: string;
+  principalId: string;
+  exclude: string;
+  endedSince: number;
+}
+
 // Reads and writes of single requests made at the same moment go together (grouped-calls.ts): up to this many
 // statements of each kind on their way at once, each carrying up to GROUP_MOST calls.
 const PARALLEL_GROUPS = 2;
@@ -45,6 +53,10 @@ const GROUP_MOST = 64;
 
 export class PostgresRequestRepository implements RequestRepository {
   private readonly finds = new GroupedCalls<string, AccessRequest | undefined>((ids) => this.findGroup(ids), {
+    parallel: PARALLEL_GROUPS,
+    most: GROUP_MOST,
+  });
+  private readonly holders = new GroupedCalls<HoldersAsked, AccessRequest[]>((asked) => this.holdersGroup(asked), {
     parallel: PARALLEL_GROUPS,
     most: GROUP_MOST,
   });
@@ -164,7 +176,15 @@ export class PostgresRequestRepository implements RequestRepository {
   }
 
   listHolders(groupId: string, principalId: string, excludeRequestId: string, endedSince: number): Promise<AccessRequest[]> {
-    return this.read(SQL.holders, { groupId, principalId, exclude: excludeRequestId, endedSince });
+    return this.holders.call({ groupId, principalId, exclude: excludeRequestId, endedSince });
+  }
+
+  private async holdersGroup(asked: HoldersAsked[]): Promise<PromiseSettledResult<AccessRequest[]>[]> {
+    if (asked.length === 1) return Promise.allSettled(asked.map((one) => this.read(SQL.holders, one)));
+    const result = await this.pool.query<HydratedRow & { n: string }>(SQL.holdersMany.bind(arraysOf(asked)));
+    const held = asked.map((): AccessRequest[] => []);
+    for (const row of result.rows) held[Number(row.n) - 1]?.push(requestOf(row));
+    return held.map((value) => ({ status: 'fulfilled', value }));
   }
 
   async countByState(state: RequestState): Promise<number> {

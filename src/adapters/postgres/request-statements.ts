@@ -272,6 +272,23 @@ const applyMany = statement<ApplyManyValues>(
 );
 
 type Membership = { groupId: string; principalId: string; exclude: string };
+type Holders = Membership & { endedSince: number };
+
+/**
+ * The bot's other grants of a membership, other than `exclude`: active, called and not yet confirmed, or ended
+ * since `endedSince` or kept for `exclude`; each value an SQL expression.
+ */
+function holdersOf(v: Placeholders<Holders>): string {
+  return `${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
+      WHERE r.state = 'active' AND g.ended_at IS NULL
+        AND lower(g.group_id) = lower(${v.groupId}) AND lower(g.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}
+    UNION ALL ${hydrated(`FROM requests r
+      WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
+        AND lower(r.grant_group_id) = lower(${v.groupId}) AND lower(r.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}
+    UNION ALL ${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
+      WHERE r.state = 'ended' AND g.ended_at IS NOT NULL AND (r.kept_by = ${v.exclude} OR g.ended_at >= ${v.endedSince})
+        AND lower(g.group_id) = lower(${v.groupId}) AND lower(g.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}`;
+}
 
 export const SQL = {
   create,
@@ -312,16 +329,14 @@ export const SQL = {
       WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
         AND lower(r.grant_group_id) = lower(${v.groupId}) AND lower(r.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}`,
   ),
-  holders: statement<Membership & { endedSince: number }>(
-    (v) => `${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
-      WHERE r.state = 'active' AND g.ended_at IS NULL
-        AND lower(g.group_id) = lower(${v.groupId}) AND lower(g.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}
-    UNION ALL ${hydrated(`FROM requests r
-      WHERE r.state = 'approved' AND r.grant_sent_at IS NOT NULL
-        AND lower(r.grant_group_id) = lower(${v.groupId}) AND lower(r.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}
-    UNION ALL ${hydrated(`FROM requests r JOIN grants g ON g.request_id = r.id
-      WHERE r.state = 'ended' AND g.ended_at IS NOT NULL AND (r.kept_by = ${v.exclude} OR g.ended_at >= ${v.endedSince})
-        AND lower(g.group_id) = lower(${v.groupId}) AND lower(g.principal_id) = lower(${v.principalId}) AND r.id <> ${v.exclude}`)}`,
+  holders: statement<Holders>((v) => holdersOf(v)),
+  // `holders` of several memberships at once, each row with the number of its membership (from 1). Each is
+  // looked up by itself (LATERAL), through the indexes `holders` uses.
+  holdersMany: statement<{ [Name in keyof Holders]: Holders[Name][] }>(
+    (v) => `SELECT asked.n, held.request, held.decisions, held.grant_row
+    FROM unnest(${v.groupId}::text[], ${v.principalId}::text[], ${v.exclude}::text[], ${v.endedSince}::bigint[])
+      WITH ORDINALITY AS asked(group_id, principal_id, exclude, ended_since, n)
+    CROSS JOIN LATERAL (${holdersOf({ groupId: 'asked.group_id', principalId: 'asked.principal_id', exclude: 'asked.exclude', endedSince: 'asked.ended_since' })}) held`,
   ),
   pendingDue: statement<{ now: number; limit: number }>((v) =>
     hydrated(`FROM requests r WHERE r.state = 'pending' AND r.pending_until <= ${v.now} ORDER BY r.pending_until LIMIT ${v.limit}`),

@@ -39,7 +39,9 @@ const LIFE: ((request: AccessRequest, now: number, index: number) => TransitionR
 ];
 
 async function openAll(requests: PostgresRequestRepository): Promise<AccessRequest[]> {
-  const opened = Array.from({ length: COUNT }, (_, index) => opening(`req_${String(index).padStart(2, '0')}`));
+  const opened = Array.from({ length: COUNT }, (_, index) =>
+    opening(`req_${String(index).padStart(2, '0')}`, target, { principalId: membership.principalId }),
+  );
   for (const transition of opened) await requests.create(transition, T0);
   return opened.map((transition) => transition.request);
 }
@@ -67,7 +69,7 @@ async function statementsDuring(pool: PostgresPool, work: () => Promise<unknown>
   return sent;
 }
 
-describe('changes made at the same moment on PostgreSQL', () => {
+describe('changes and reads made at the same moment on PostgreSQL', () => {
   it('are stored as each is alone, through a grant’s whole life, in fewer statements than changes', async () => {
     const alone = await migratedDatabaseForThisTest();
     const together = await migratedDatabaseForThisTest();
@@ -170,6 +172,41 @@ describe('changes made at the same moment on PostgreSQL', () => {
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value)).toHaveLength(others.length);
     expect((await requests.find(refused.id))?.state).toBe('pending');
     for (const request of others) expect((await requests.find(request.id))?.state).toBe('approved');
+  });
+});
+
+describe('the holders of memberships read at the same moment on PostgreSQL', () => {
+  it('are read as each is alone', async () => {
+    const database = await migratedDatabaseForThisTest();
+    const requests = new PostgresRequestRepository(database.pool);
+    const opened = await openAll(requests);
+    // Requests 0-3 granted, 4-5 called and not yet confirmed, 6-8 ended, the others still pending.
+    const stepsOf = (index: number) => (index < 4 ? 3 : index < 6 ? 2 : index < 9 ? LIFE.length : 0);
+    for (const [index, request] of opened.entries()) {
+      let current = request;
+      for (const [step, next] of LIFE.slice(0, stepsOf(index)).entries()) {
+        const now = T0 + 60_000 * (step + 1) + index;
+        const change = must(next(current, now, 0));
+        expect(await requests.apply(current, change, now)).toBe(true);
+        current = change.request;
+      }
+    }
+    const asked = opened.flatMap((request) =>
+      [0, T0 + 60_000 * 6 + 7, Number.MAX_SAFE_INTEGER].map((endedSince) => ({ ...membership, exclude: request.id, endedSince })),
+    );
+    asked.push({ ...membership, principalId: 'someone-else', exclude: 'req_00', endedSince: 0 });
+    const ids = (held: AccessRequest[]) => held.map((request) => request.id).sort();
+
+    const alone: string[][] = [];
+    for (const one of asked) alone.push(ids(await requests.listHolders(one.groupId, one.principalId, one.exclude, one.endedSince)));
+    const together = await statementsDuring(database.pool, async () => {
+      const held = await Promise.all(asked.map((one) => requests.listHolders(one.groupId, one.principalId, one.exclude, one.endedSince)));
+      expect(held.map(ids)).toEqual(alone);
+    });
+
+    expect(together).toBeLessThan(asked.length / 2);
+    expect(alone[0]).toEqual(['req_01', 'req_02', 'req_03', 'req_04', 'req_05', 'req_06', 'req_07', 'req_08']);
+    expect(alone.at(-1)).toEqual([]);
   });
 });
 
