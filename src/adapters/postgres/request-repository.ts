@@ -236,10 +236,10 @@ export class PostgresRequestRepository implements RequestRepository {
 }
 
 /**
- * Runs a decision's statements (read the request, apply the change, alone and several at once) once on `client`, changing nothing, so that
- * its connection has them parsed and planned, and the tables they touch described, before a burst of clicks
- * needs them. Every write of `apply` hangs on the request row it locks by id: with every value null it finds no
- * row and writes nothing.
+ * Runs a decision's statements (read the request, apply the change; alone and several at once) once on `client`,
+ * changing nothing, so that its connection has them parsed and planned, and the tables they touch described,
+ * before a burst of clicks needs them. Every write of `apply` hangs on the request row it locks by id: with every
+ * value null it finds no row and writes nothing.
  */
 export async function prepareDecision(client: PostgresClient): Promise<void> {
   await client.query(SQL.find.bind({ id: '' }));
