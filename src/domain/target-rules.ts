@@ -1,6 +1,7 @@
 // What `/jit why <target>` tells a person: who may approve a target (and who is reminded, or added, when they do
-// not answer), for how long it is granted, and whether this person may ask for it at all — the policy's rules as they apply to them, decided here and rendered by
-// the Slack adapter.
+// not answer, or approves at once when they are on call), for how long it is granted, what else the request
+// needs or opens (a PagerDuty incident, a ServiceNow change), and whether this person may ask for it at all —
+// the policy's rules as they apply to them, decided here and rendered by the Slack adapter.
 
 import { groupsOf } from './approvers.js';
 import {
@@ -8,6 +9,7 @@ import {
   type Escalation,
   type ExtensionRule,
   findTarget,
+  type IncidentField,
   isApprover,
   type Policy,
   requestableTargets,
@@ -35,6 +37,12 @@ export interface TargetRules {
   remindAfterMinutes?: number;
   /** While a request waits this long undecided, these people become its approvers too. */
   escalate?: Escalation;
+  /** A request of at most this long from someone on call now (PagerDuty) is approved at once. */
+  onCallApprovalMaxMinutes?: number;
+  /** Whether the request form asks for a PagerDuty incident, and whether it may be left empty. */
+  incident?: IncidentField;
+  /** Each grant is a ServiceNow change; `required`: the grant waits until the change exists. */
+  changeRecord?: { required: boolean };
 }
 
 export interface UnknownTarget {
@@ -80,5 +88,8 @@ export function explainTarget(
     ...(target.breakGlass && { breakGlass: target.breakGlass }),
     ...(target.approvers.remindAfterMinutes !== undefined && { remindAfterMinutes: target.approvers.remindAfterMinutes }),
     ...(target.approvers.escalate && { escalate: target.approvers.escalate }),
+    ...(target.autoApprove && { onCallApprovalMaxMinutes: target.autoApprove.maxMinutes }),
+    ...(target.incident && { incident: target.incident }),
+    ...(target.changeRecord && { changeRecord: { required: target.changeRecord.required } }),
   };
 }

@@ -51,8 +51,23 @@ describe('/jit why for a target in the policy', () => {
     });
     const plain = explainTarget(makePolicy([makeTarget()]), 'prod-ssh', REQUESTER);
     expect(plain).toMatchObject({ approvers: { groups: [] } });
-    expect(plain).not.toHaveProperty('extension');
-    expect(plain).not.toHaveProperty('breakGlass');
+    for (const absent of ['extension', 'breakGlass', 'onCallApprovalMaxMinutes', 'incident', 'changeRecord']) {
+      expect(plain).not.toHaveProperty(absent);
+    }
+  });
+
+  it('includes approval on call, the PagerDuty incident field and the ServiceNow change where the policy has them', () => {
+    const withServices: Target = {
+      ...makeTarget(),
+      autoApprove: { onCall: { scheduleIds: ['PSCHED01'], escalationPolicyIds: [], maxLevel: 1 }, maxMinutes: 120 },
+      incident: 'required',
+      changeRecord: { templateId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9', required: true },
+    };
+    expect(explainTarget(makePolicy([withServices]), 'prod-ssh', REQUESTER)).toMatchObject({
+      onCallApprovalMaxMinutes: 120,
+      incident: 'required',
+      changeRecord: { required: true },
+    });
   });
 
   it('leaves out the listed approvers who left Slack', () => {

@@ -59,6 +59,25 @@ function breakGlassLine({ breakGlass }: TargetRules): string | undefined {
   return `*Break-glass:* you may grant yourself up to ${formatDuration(breakGlass.maxMinutes)} at once; the approvers and ${channelLink(breakGlass.alertChannel)} are alerted and review it afterwards.`;
 }
 
+function onCallLine({ onCallApprovalMaxMinutes }: TargetRules): string | undefined {
+  if (onCallApprovalMaxMinutes === undefined) return undefined;
+  return `*On call:* if PagerDuty has you on call when you ask, a request of up to ${formatDuration(onCallApprovalMaxMinutes)} is approved at once; the approvers are told and may still revoke it.`;
+}
+
+function incidentLine({ incident }: TargetRules): string | undefined {
+  if (!incident) return undefined;
+  return incident === 'required'
+    ? '*PagerDuty incident:* the request form asks for the incident you are working on, and a request needs one.'
+    : '*PagerDuty incident:* the request form asks for the incident you are working on, if there is one.';
+}
+
+function changeRecordLine({ changeRecord }: TargetRules): string | undefined {
+  if (!changeRecord) return undefined;
+  return changeRecord.required
+    ? '*ServiceNow change:* each grant is a standard change, opened once your request is approved and closed when the access ends; access is granted only once the change exists.'
+    : '*ServiceNow change:* each grant is a standard change, opened once your request is approved and closed when the access ends; access never waits for it.';
+}
+
 function askLine(rules: TargetRules): string {
   const guests = rules.guestsAllowed
     ? 'Slack guests, Slack Connect users and Entra guest accounts may ask too.'
@@ -80,6 +99,7 @@ function renderRules(rules: TargetRules): TargetRulesReply {
   const title = `*${name}* (\`${escapeMrkdwn(target.id)}\`)${target.description ? `\n${escapeMrkdwn(clip(target.description, 300))}` : ''}`;
   const lines = [
     approversLine(rules),
+    onCallLine(rules),
     remindersLine(rules),
     escalationLine(rules),
     durationLine(rules),
@@ -87,6 +107,8 @@ function renderRules(rules: TargetRules): TargetRulesReply {
     `*Unanswered requests* time out after ${formatDuration(rules.pendingTimeoutMinutes)}.`,
     extensionLine(rules),
     breakGlassLine(rules),
+    incidentLine(rules),
+    changeRecordLine(rules),
   ].filter((line): line is string => line !== undefined);
   return {
     response_type: 'ephemeral',

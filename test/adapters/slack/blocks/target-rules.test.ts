@@ -74,6 +74,19 @@ describe('/jit why for a target in the policy', () => {
       { breakGlass: { maxMinutes: 60, alertChannel: 'C0SECURITY' } },
       '*Break-glass:* you may grant yourself up to 1h at once; the approvers and <#C0SECURITY> are alerted',
     ],
+    [
+      'approval at once for whoever is on call',
+      { onCallApprovalMaxMinutes: 120 },
+      '*On call:* if PagerDuty has you on call when you ask, a request of up to 2h is approved at once',
+    ],
+    ['a required PagerDuty incident', { incident: 'required' }, 'asks for the incident you are working on, and a request needs one.'],
+    ['an optional PagerDuty incident', { incident: 'optional' }, 'asks for the incident you are working on, if there is one.'],
+    [
+      'a required ServiceNow change',
+      { changeRecord: { required: true } },
+      '*ServiceNow change:* each grant is a standard change, opened once your request is approved and closed when the access ends; access is granted only once the change exists.',
+    ],
+    ['an optional ServiceNow change', { changeRecord: { required: false } }, 'closed when the access ends; access never waits for it.'],
   ])('mentions %s', (_case, change, expected) => {
     expect(texts({ ...RULES, ...change }).join('\n')).toContain(expected);
   });
