@@ -12,8 +12,10 @@ import {
   type ApplyManyValues,
   type ApplyValues,
   type AuditValues,
+  type DecisionValues,
   type GrantEndValues,
   type GrantValues,
+  type Holders,
   type HydratedRow,
   type ManyChangeValues,
   type RecordValues,
@@ -38,31 +40,15 @@ interface ApplyCall {
   lease: JobLease | undefined;
 }
 
-/** One `listHolders`. */
-interface HoldersAsked {
-  groupId: string;
-  principalId: string;
-  exclude: string;
-  endedSince: number;
-}
-
-// Reads and writes of single requests made at the same moment go together (grouped-calls.ts): up to this many
-// statements of each kind on their way at once, each carrying up to GROUP_MOST calls.
-const PARALLEL_GROUPS = 2;
-const GROUP_MOST = 64;
+// Reads and writes of single requests made at the same moment go together (grouped-calls.ts): up to two
+// statements of each kind on their way at once, each carrying up to 64 calls.
+const GROUPING = { parallel: 2, most: 64 };
 
 export class PostgresRequestRepository implements RequestRepository {
-  private readonly finds = new GroupedCalls<string, AccessRequest | undefined>((ids) => this.findGroup(ids), {
-    parallel: PARALLEL_GROUPS,
-    most: GROUP_MOST,
-  });
-  private readonly holders = new GroupedCalls<HoldersAsked, AccessRequest[]>((asked) => this.holdersGroup(asked), {
-    parallel: PARALLEL_GROUPS,
-    most: GROUP_MOST,
-  });
+  private readonly finds = new GroupedCalls<string, AccessRequest | undefined>((ids) => this.findGroup(ids), GROUPING);
+  private readonly holders = new GroupedCalls<Holders, AccessRequest[]>((asked) => this.holdersGroup(asked), GROUPING);
   private readonly applies = new GroupedCalls<ApplyCall, boolean>((calls) => this.applyGroup(calls), {
-    parallel: PARALLEL_GROUPS,
-    most: GROUP_MOST,
+    ...GROUPING,
     // A request changes at most once in a statement: a second change of it is decided on the version the
     // first replaces, and is refused by its own compare-and-set in the next statement.
     key: (call) => call.previous.id,
@@ -94,10 +80,7 @@ export class PostgresRequestRepository implements RequestRepository {
   private async applyGroup(calls: ApplyCall[]): Promise<PromiseSettledResult<boolean>[]> {
     if (calls.length > 1) {
       try {
-        const result = await this.pool.query<{ written: string[] }>(SQL.applyMany.bind(applyManyValues(calls)));
-        const written = new Set(result.rows[0]?.written ?? []);
-        if (written.size > 0) this.options.onWritten?.();
-        return calls.map((call) => ({ status: 'fulfilled', value: written.has(call.previous.id) }));
+        return (await this.writeMany(calls)).map((value) => ({ status: 'fulfilled', value }));
       } catch {
         // What the database refuses of one change must not fail the others: each is written alone, and the one
         // at fault fails alone. A change the failed statement wrote after all is refused by its compare-and-set.
@@ -106,9 +89,16 @@ export class PostgresRequestRepository implements RequestRepository {
     return Promise.allSettled(calls.map((call) => this.applyOne(call)));
   }
 
+  /** Writes the changes in one statement (`applyMany`); whether each was written. */
+  private async writeMany(calls: readonly ApplyCall[]): Promise<boolean[]> {
+    const result = await this.pool.query<{ written: string[] }>(SQL.applyMany.bind(applyManyValues(calls)));
+    const written = new Set(result.rows[0]?.written ?? []);
+    if (written.size > 0) this.options.onWritten?.();
+    return calls.map((call) => written.has(call.previous.id));
+  }
+
   private applyOne({ previous, change, now, lease }: ApplyCall): Promise<boolean> {
     const next = change.request;
-    const decisions = addedDecisions(fieldsOf(previous), fieldsOf(next));
     return this.write(SQL.apply, {
       ...recordValues(previous.id, change, now),
       expectedVersion: previous.version,
@@ -116,10 +106,7 @@ export class PostgresRequestRepository implements RequestRepository {
       leaseId: lease?.id ?? null,
       leaseAttempts: lease?.attempts ?? null,
       ...requestRow(next),
-      approverIds: decisions.map((decision) => decision.approverId),
-      decisionKinds: decisions.map((decision) => decision.kind),
-      comments: decisions.map((decision) => decision.comment),
-      decidedAts: decisions.map((decision) => decision.at),
+      ...decisionColumns(addedDecisions(fieldsOf(previous), fieldsOf(next))),
       ...grantValues(fieldsOf(previous), fieldsOf(next)),
       ...grantEndValues(fieldsOf(previous), fieldsOf(next), now),
     });
@@ -128,27 +115,7 @@ export class PostgresRequestRepository implements RequestRepository {
   async applyAll(changes: readonly DecidedChange[], now: number): Promise<boolean[]> {
     checkTimedChanges(changes);
     if (changes.length === 0) return [];
-    const jobs = changes.flatMap(({ change }, index) => change.jobs.map((job) => ({ change: index + 1, job })));
-    const result = await this.pool.query<{ written: string[] }>(
-      SQL.applyAll.bind({
-        ...arraysOf(
-          changes.map(({ previous, change }) => ({
-            requestId: previous.id,
-            expectedVersion: previous.version,
-            expectedState: previous.state,
-            ...requestRow(change.request),
-            ...auditValues(previous.id, change, now),
-          })),
-        ),
-        now,
-        jobChanges: jobs.map(({ change }) => change),
-        jobKinds: jobs.map(({ job }) => job.kind),
-        jobEvents: jobs.map(({ job }) => job.event ?? null),
-      }),
-    );
-    const written = new Set(result.rows[0]?.written ?? []);
-    if (written.size > 0) this.options.onWritten?.();
-    return changes.map(({ previous }) => written.has(previous.id));
+    return this.writeMany(changes.map(({ previous, change }) => ({ previous, change, now, lease: undefined })));
   }
 
   listByRequester(requesterId: string, limit: number): Promise<AccessRequest[]> {
@@ -179,7 +146,7 @@ export class PostgresRequestRepository implements RequestRepository {
     return this.holders.call({ groupId, principalId, exclude: excludeRequestId, endedSince });
   }
 
-  private async holdersGroup(asked: HoldersAsked[]): Promise<PromiseSettledResult<AccessRequest[]>[]> {
+  private async holdersGroup(asked: Holders[]): Promise<PromiseSettledResult<AccessRequest[]>[]> {
     if (asked.length === 1) return Promise.allSettled(asked.map((one) => this.read(SQL.holders, one)));
     const result = await this.pool.query<HydratedRow & { n: string }>(SQL.holdersMany.bind(arraysOf(asked)));
     const held = asked.map((): AccessRequest[] => []);
@@ -286,6 +253,16 @@ function addedDecisions(previous: RequestFields, next: RequestFields): AddedDeci
   return [...added, ...denied];
 }
 
+/** The decisions as the statements take them, one array per column. */
+function decisionColumns(decisions: readonly AddedDecision[]): DecisionValues {
+  return {
+    approverIds: decisions.map((decision) => decision.approverId),
+    decisionKinds: decisions.map((decision) => decision.kind),
+    comments: decisions.map((decision) => decision.comment),
+    decidedAts: decisions.map((decision) => decision.at),
+  };
+}
+
 /** The values of `applyMany`: each change as `apply` writes it, and its decisions and jobs numbered by change. */
 function applyManyValues(calls: readonly ApplyCall[]): ApplyManyValues {
   const changes = calls.map(({ previous, change, now, lease }): ManyChangeValues => {
@@ -311,10 +288,7 @@ function applyManyValues(calls: readonly ApplyCall[]): ApplyManyValues {
   return {
     ...arraysOf(changes),
     decisionChanges: decisions.map((decision) => decision.change),
-    approverIds: decisions.map((decision) => decision.approverId),
-    decisionKinds: decisions.map((decision) => decision.kind),
-    comments: decisions.map((decision) => decision.comment),
-    decidedAts: decisions.map((decision) => decision.at),
+    ...decisionColumns(decisions),
     jobChanges: jobs.map(({ change }) => change),
     jobKinds: jobs.map(({ job }) => job.kind),
     jobEvents: jobs.map(({ job }) => job.event ?? null),

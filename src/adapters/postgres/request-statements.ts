@@ -68,14 +68,6 @@ export type ApplyManyValues = Arrays<ManyChangeValues> &
     jobEvents: (string | null)[];
   };
 
-/** `applyAll`'s values: one array per name of a single change, and the jobs, each with the number of its change. */
-export type ApplyAllValues = Arrays<ExpectedValues & RequestRow & AuditValues> & {
-  now: number;
-  jobChanges: number[];
-  jobKinds: string[];
-  jobEvents: (string | null)[];
-};
-
 /** A request as one statement reads it: its row, its decisions and its grant (the columns `requestColumns` names). */
 export type HydratedRow = { request: RequestRow; decisions: DecisionRow[]; grant_row: GrantRow | null };
 
@@ -171,46 +163,12 @@ const apply = statement<ApplyValues>(
   ${recorded('changed', v)}`,
 );
 
-// `apply` for many requests at once (timed changes: no decisions, grant or settled job). The rows are locked
-// in id order, so two of these never wait on each other in a cycle; each is changed only while its version is
-// still the one its change was decided on. The audit events of the changed ones are stored in the order given,
-// which is the order they take ids in, and so the order the chainer links them in.
-const applyAll = statement<ApplyAllValues>(
-  (v) => `WITH RECURSIVE given AS MATERIALIZED (
-    SELECT * FROM unnest(${v.requestId}::text[], ${v.expectedVersion}::integer[], ${v.expectedState}::text[],
-      ${CHANGED_COLUMNS.map(({ name, type }) => `${v[name]}::${type}[]`).join(', ')},
-      ${v.actor}::text[], ${v.action}::text[], ${v.stateBefore}::text[], ${v.stateAfter}::text[], ${v.detail}::text[], ${v.body}::text[])
-      WITH ORDINALITY AS c(id, was_version, was_state, ${names(CHANGED_COLUMNS)},
-        actor, action, state_before, state_after, detail, body, n)),
-  latest AS MATERIALIZED (
-    SELECT id, version, state FROM requests WHERE id = ANY(${v.requestId}::text[]) ORDER BY id FOR NO KEY UPDATE),
-  changed AS (
-    UPDATE requests SET ${setChanged((column) => `c.${column}`)}, updated_at = ${v.now}
-    FROM given c JOIN latest ON latest.id = c.id AND latest.version = c.was_version AND latest.state = c.was_state
-    WHERE requests.id = c.id
-    RETURNING requests.id),
-  written AS MATERIALIZED (
-    SELECT c.* FROM given c WHERE c.id IN (SELECT id FROM changed)),
-  queued AS (
-    INSERT INTO jobs (kind, request_id, event, run_at, created_at, updated_at)
-    SELECT job.kind, written.id, job.event, ${v.now}, ${v.now}, ${v.now}
-    FROM unnest(${v.jobChanges}::integer[], ${v.jobKinds}::text[], ${v.jobEvents}::text[]) WITH ORDINALITY AS job(change, kind, event, m)
-      JOIN written ON written.n = job.change
-    ORDER BY job.m),
-  pended AS (
-    INSERT INTO audit_pending (at, request_id, request_version, actor, action, state_before, state_after, detail, body)
-    SELECT ${v.now}, written.id, written.version, written.actor, written.action, written.state_before, written.state_after,
-      written.detail, written.body
-    FROM written ORDER BY written.n)
-  SELECT COALESCE((SELECT json_agg(id) FROM changed), '[]') AS written`,
-);
-
 // `apply` for several requests at once, each as `apply` writes it alone: the writes that several jobs and
-// listeners of a replica make at the same moment (fifty Approve clicks) go as one statement, one round trip
-// and one commit, instead of each taking a connection and a server process of its own. A request is in it at
-// most once (the caller sees to that). The rows are locked in id order, as in `applyAll`; each change is written
+// listeners of a replica make at the same moment (fifty Approve clicks), and a sweep's batch of timed changes,
+// go as one statement, one round trip and one commit. A request is in it at most once (the caller sees to that).
+// The rows are locked in id order, so two of these never wait on each other in a cycle; each change is written
 // only while its version is still the one it was decided on, and only with the job it settles, if it settles
-// one. The audit events are stored in the order the changes are given.
+// one. The audit events are stored in the order the changes are given, and so chained in that order.
 const applyMany = statement<ApplyManyValues>(
   (v) => `WITH given AS MATERIALIZED (
     SELECT * FROM unnest(${v.requestId}::text[], ${v.expectedVersion}::integer[], ${v.expectedState}::text[],
@@ -272,7 +230,8 @@ const applyMany = statement<ApplyManyValues>(
 );
 
 type Membership = { groupId: string; principalId: string; exclude: string };
-type Holders = Membership & { endedSince: number };
+/** What `listHolders` asks: a membership, the request left out, and since when an ended grant still counts. */
+export type Holders = Membership & { endedSince: number };
 
 /**
  * The bot's other grants of a membership, other than `exclude`: active, called and not yet confirmed, or ended
@@ -293,7 +252,6 @@ function holdersOf(v: Placeholders<Holders>): string {
 export const SQL = {
   create,
   apply,
-  applyAll,
   applyMany,
   find: statement<{ id: string }>((v) => hydrated(`FROM requests r WHERE r.id = ${v.id}`)),
   findMany: statement<{ ids: string[] }>((v) => hydrated(`FROM requests r WHERE r.id = ANY(${v.ids}::text[])`)),
