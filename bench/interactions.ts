@@ -88,11 +88,16 @@ export async function approveAtOnce(
   return clickedAt;
 }
 
+/** The ack latencies of the envelopes Slack sent from the `mark`-th on (`sims.slack.envelopes.length` before). */
+export function acksSince(sims: Simulators, mark: number): number[] {
+  return sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
+}
+
 /** 50 people who have never asked before type `/jit` at once; the ack latencies. */
 async function slashBurst(sims: Simulators, crowd: readonly Person[]): Promise<number[]> {
   const mark = sims.slack.envelopes.length;
   await Promise.all(crowd.map((person) => sims.slack.person(person.slack).slash('/jit')));
-  return sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
+  return acksSince(sims, mark);
 }
 
 // Idle is read once V8's memory reducer has run: it collects the start's garbage and gives the heap's free pages
@@ -130,17 +135,14 @@ export async function benchInteractions(sims: Simulators, replicas: number, setu
   record(`idle RSS, ${IDLE_AFTER_MS / 1000} s after connecting`, await rss(), '< 100 MB', setup);
 
   // ── ack latency: 50 concurrent slash commands, then 50 concurrent approvals ────────────────────────────
-  const acks = (from: number) =>
-    sims.slack.envelopes.slice(from).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
   const slashAcks = await slashBurst(sims, crowd);
   record(`ack latency, ${CONCURRENT} concurrent /jit: p50 / p99`, p50p99(slashAcks), 'p99 < 25 ms', setup);
-  let mark = sims.slack.envelopes.length;
 
   const cards = await submitAll(sims, crowd, 'Benchmark request');
   const grantSentAt = timeGrantRequests(sims);
-  mark = sims.slack.envelopes.length;
+  const mark = sims.slack.envelopes.length;
   const clickedAt = await approveAtOnce(sims, crowd, cards);
-  const clickAcks = acks(mark);
+  const clickAcks = acksSince(sims, mark);
   const perConnection = new Map<number | undefined, number>();
   for (const envelope of sims.slack.envelopes.slice(mark))
     perConnection.set(envelope.connection, (perConnection.get(envelope.connection) ?? 0) + 1);

@@ -11,7 +11,7 @@ import { spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { createDatabase, startPostgres } from '../simulators/postgres-server.js';
 import { addPerson, crowdMember, startSimulators } from '../simulators/sandbox.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
-import { approveAtOnce, submitAll, timeGrantRequests } from './interactions.js';
+import { acksSince, approveAtOnce, submitAll, timeGrantRequests } from './interactions.js';
 import { BOT_ENV, cpuMs, POLICY, pause, percentile } from './measure.js';
 
 const COUNT = 50;
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const clickMono = process.hrtime.bigint() / 1000n;
   const clickedAt = await approveAtOnce(sims, crowd, cards);
   const machineAtAcks = machineCpu();
-  const acks = sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
+  const acks = acksSince(sims, mark);
   await sims.slack.waitFor(() => grantSentAt.size >= COUNT, 30_000, 'the grants');
   const toGrant = crowd.map((person) => (grantSentAt.get(person.entra) ?? Number.NaN) - (clickedAt.get(person.entra) ?? Number.NaN));
   const line = (values: number[]) =>

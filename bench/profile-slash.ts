@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type Program, spawnBotProcess } from '../simulators/bot-process-handle.js';
 import { addPerson, crowdMember, startSimulators } from '../simulators/sandbox.js';
 import { runTrustingSimulatorCa } from '../simulators/trust-simulator-ca.js';
+import { acksSince } from './interactions.js';
 import { POLICY, percentile } from './measure.js';
 
 async function main(): Promise<void> {
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     const start = performance.now();
     const mono = process.hrtime.bigint() / 1000n;
     await Promise.all(people.map((person) => sims.slack.person(person.slack).slash('/jit')));
-    const acks = sims.slack.envelopes.slice(mark).flatMap((envelope) => (envelope.ackMs === undefined ? [] : [envelope.ackMs]));
+    const acks = acksSince(sims, mark);
     if (dir) console.log(`profile window (µs, the profile's clock): ${mono} ${process.hrtime.bigint() / 1000n}`);
     console.log(
       `round ${round}: ${acks.length} acks p50 ${percentile(acks, 50).toFixed(1)} p99 ${percentile(acks, 99).toFixed(1)} ms (${(performance.now() - start).toFixed(0)} ms)`,
